@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every unit test ($O/tests/test-*) and every integration test (tests/*.sh), all TAP.
+# Prints each test's output, then one closing line "N passed, N failed" over all TAP points.
+# TESTS="name ..." runs only those (file names without directory).
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+export O TLBSTAT=${TLBSTAT:-$O/tlbstat} TLBBENCH=${TLBBENCH:-$O/tlbbench}
+pass=0 fail=0 failed_files=()
+list=()
+for t in "$O"/tests/test-* tests/*.sh; do
+	[ -e "$t" ] || continue
+	case "$t" in *.d|*.o|tests/run.sh|tests/lib.sh) continue ;; esac
+	if [ -n "${TESTS:-}" ]; then
+		case " $TESTS " in *" $(basename "$t")"*) ;; *) continue ;; esac
+	fi
+	list+=("$t")
+done
+for t in "${list[@]}"; do
+	echo "# ---- $t"
+	start=$(date +%s)
+	if [[ $t == *.sh ]]; then out=$(bash "$t" 2>&1); rc=$?; else out=$("$t" 2>&1); rc=$?; fi
+	printf '%s\n' "$out"
+	p=$(printf '%s\n' "$out" | grep -c '^ok ' || true)
+	f=$(printf '%s\n' "$out" | grep -c '^not ok ' || true)
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $t exited $rc"; fi
+	pass=$((pass + p)); fail=$((fail + f))
+	[ "$f" -gt 0 ] && failed_files+=("$t")
+	echo "# $t: $p passed, $f failed ($(( $(date +%s) - start )) s)"
+done
+[ ${#failed_files[@]} -gt 0 ] && echo "# failing: ${failed_files[*]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

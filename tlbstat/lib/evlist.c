@@ -1,0 +1,409 @@
+/*
+ * tlb_evlist: tracepoint events over libperf's evlist/evsel. The only file that includes
+ * libperf's internal headers (to reach an evsel's fds for filters and sample ids).
+ */
+#include "evlist.h"
+#include "tracefs.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <perf/cpumap.h>
+#include <perf/evlist.h>
+#include <perf/evsel.h>
+#include <perf/threadmap.h>
+#include <internal/evsel.h>
+#include <internal/xyarray.h>
+
+void tlb_attr_counting(struct perf_event_attr *attr, int tp_id)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->type = PERF_TYPE_TRACEPOINT;
+	attr->size = sizeof(*attr);
+	attr->config = (uint64_t)tp_id;
+	attr->disabled = 1;
+	attr->read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+}
+
+void tlb_attr_sampling(struct perf_event_attr *attr, int tp_id)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->type = PERF_TYPE_TRACEPOINT;
+	attr->size = sizeof(*attr);
+	attr->config = (uint64_t)tp_id;
+	attr->disabled = 1;
+	attr->sample_period = 1;
+	attr->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+			    PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_RAW;
+	attr->sample_id_all = 1;
+	attr->use_clockid = 1;
+	attr->clockid = 1; /* CLOCK_MONOTONIC: lines up with tlbbench's latency CSV */
+	attr->wakeup_events = 1;
+	attr->watermark = 0;
+}
+
+void tlb_evlist_init(struct tlb_evlist *el)
+{
+	memset(el, 0, sizeof(*el));
+	el->evlist = perf_evlist__new();
+	if (!el->evlist)
+		tlb_die(EXIT_FAIL, "out of memory");
+}
+
+int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
+		   const struct perf_event_attr *attr)
+{
+	struct tlb_evsel *e;
+	char sys[64], name[64];
+	int id;
+
+	if (!tracefs_split_event(event, sys, sizeof(sys), name, sizeof(name))) {
+		tlb_err("bad event '%s': expected system:name, e.g. tlb:tlb_flush", event);
+		return -1;
+	}
+	if (!tracefs_dir()) {
+		tlb_err("%s", tracefs_error());
+		return -1;
+	}
+	id = tracefs_event_id(sys, name);
+	if (id < 0) {
+		char *have = tracefs_list_events(sys);
+		if (errno == EACCES || errno == EPERM)
+			tlb_err("cannot read tracefs event '%s': permission denied (run as root)", event);
+		else if (*have)
+			tlb_err("tracepoint %s does not exist on this kernel; %s has: %s", event, sys, have);
+		else if (!strcmp(sys, "tlb"))
+			tlb_err("tracepoint %s does not exist on this kernel (it is x86-only: on arm64 and "
+				"other architectures the kernel has no tlb:tlb_flush; see probes/ and "
+				"patches/)", event);
+		else
+			tlb_err("tracepoint %s does not exist on this kernel (no '%s' events in tracefs)",
+				event, sys);
+		free(have);
+		return -1;
+	}
+	el->evsels = xrealloc(el->evsels, sizeof(*el->evsels) * (size_t)(el->nr_evsels + 1));
+	e = &el->evsels[el->nr_evsels];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->sys, sizeof(e->sys), "%s", sys);
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->filter = filter ? xstrdup(filter) : NULL;
+	e->tp_id = id;
+	if (attr) {
+		e->attr = *attr;
+		e->attr.config = (uint64_t)id;
+		e->attr.type = PERF_TYPE_TRACEPOINT;
+		if (attr->sample_period || attr->sample_freq)
+			el->sampling = true;
+	} else {
+		tlb_attr_counting(&e->attr, id);
+	}
+	e->evsel = perf_evsel__new(&e->attr);
+	if (!e->evsel)
+		tlb_die(EXIT_FAIL, "out of memory");
+	perf_evlist__add(el->evlist, e->evsel);
+	return el->nr_evsels++;
+}
+
+/* Every thread of a process, from /proc/<pid>/task. */
+static int process_tids(pid_t pid, pid_t **tids)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	*tids = NULL;
+	while ((de = readdir(d))) {
+		pid_t t;
+		if (!parse_pid(de->d_name, &t))
+			continue;
+		*tids = xrealloc(*tids, sizeof(pid_t) * (size_t)(n + 1));
+		(*tids)[n++] = t;
+	}
+	closedir(d);
+	return n;
+}
+
+int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
+{
+	struct perf_cpu_map *cpus;
+	struct perf_thread_map *threads;
+	int *online = NULL, nonline = online_cpus(&online);
+	bool per_task = t->pid > 0 || t->tid > 0 || (t->workload > 0 && !t->system_wide && !t->cpu_list);
+	char err[256];
+
+	if (nonline < 1)
+		tlb_die(EXIT_FAIL, "cannot read the online cpus");
+	free(el->cpus);
+	free(el->tids);
+	el->cpus = NULL;
+	el->tids = NULL;
+
+	if (per_task) {
+		pid_t pid = t->pid > 0 ? t->pid : t->tid > 0 ? t->tid : t->workload;
+		if (!pid_exists(pid)) {
+			tlb_err("no such process: %d", (int)pid);
+			free(online);
+			return -1;
+		}
+		if (t->pid > 0) {
+			el->nr_tids = process_tids(t->pid, &el->tids);
+			if (el->nr_tids <= 0) {
+				tlb_err("cannot list the threads of process %d", (int)t->pid);
+				free(online);
+				return -1;
+			}
+		} else {
+			el->tids = xmalloc(sizeof(pid_t));
+			el->tids[0] = pid;
+			el->nr_tids = 1;
+		}
+		/* one fd per thread per online cpu (as perf record does), so counts split by cpu */
+		el->cpus = online;
+		el->nr_cpus = nonline;
+		online = NULL;
+	} else {
+		if (t->cpu_list) {
+			el->nr_cpus = parse_cpu_list(t->cpu_list, online[nonline - 1], &el->cpus, err,
+						     sizeof(err));
+			if (el->nr_cpus < 0) {
+				tlb_err("%s", err);
+				free(online);
+				return -1;
+			}
+			for (int i = 0; i < el->nr_cpus; i++) {
+				bool found = false;
+				for (int j = 0; j < nonline; j++)
+					found |= online[j] == el->cpus[i];
+				if (!found) {
+					tlb_err("cpu %d is not online", el->cpus[i]);
+					free(online);
+					return -1;
+				}
+			}
+		} else {
+			el->cpus = online;
+			el->nr_cpus = nonline;
+			online = NULL;
+		}
+		el->tids = xmalloc(sizeof(pid_t));
+		el->tids[0] = -1;
+		el->nr_tids = 1;
+	}
+	free(online);
+
+	{
+		char list[8192];
+		size_t n = 0;
+		list[0] = '\0';
+		for (int i = 0; i < el->nr_cpus && n < sizeof(list) - 16; i++)
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d", i ? "," : "", el->cpus[i]);
+		cpus = perf_cpu_map__new(list);
+	}
+	threads = el->tids[0] == -1 ? perf_thread_map__new_dummy()
+				    : perf_thread_map__new_array(el->nr_tids, el->tids);
+	if (!cpus || !threads)
+		tlb_die(EXIT_FAIL, "out of memory");
+	/*
+	 * A workload counted per task: its children too, and counting starts at its exec.
+	 * System wide with a workload the caller enables the events itself before starting it
+	 * (enable_on_exec only works on task-bound events).
+	 */
+	if (t->workload > 0 && per_task) {
+		for (int i = 0; i < el->nr_evsels; i++) {
+			struct perf_event_attr *a = perf_evsel__attr(el->evsels[i].evsel);
+			a->inherit = 1;
+			a->enable_on_exec = 1;
+			a->disabled = 1;
+			el->evsels[i].attr = *a;
+		}
+	}
+	perf_evlist__set_maps(el->evlist, cpus, threads);
+	perf_cpu_map__put(cpus);
+	perf_thread_map__put(threads);
+	return 0;
+}
+
+static int paranoid(void)
+{
+	char *s = read_file("/proc/sys/kernel/perf_event_paranoid", NULL);
+	int v = s ? atoi(s) : 2;
+	free(s);
+	return v;
+}
+
+const char *tlb_perf_open_advice(int err)
+{
+	static char buf[512];
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		snprintf(buf, sizeof(buf),
+			 "permission denied opening tracepoint events (kernel.perf_event_paranoid=%d): "
+			 "run as root, or grant CAP_PERFMON (plus read access to tracefs), or "
+			 "'sysctl kernel.perf_event_paranoid=-1'", paranoid());
+		break;
+	case EMFILE:
+	case ENFILE:
+		snprintf(buf, sizeof(buf),
+			 "too many open files (one per event per cpu/thread): raise 'ulimit -n'");
+		break;
+	case ESRCH:
+		snprintf(buf, sizeof(buf), "the target process is gone");
+		break;
+	case ENOENT:
+	case ENODEV:
+		snprintf(buf, sizeof(buf), "the tracepoint is not available to perf_event on this kernel");
+		break;
+	case ENOSYS:
+		snprintf(buf, sizeof(buf), "this kernel has no perf_event_open (CONFIG_PERF_EVENTS off)");
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "perf_event_open failed: %s", strerror(err));
+	}
+	return buf;
+}
+
+int tlb_evlist_open(struct tlb_evlist *el)
+{
+	int r;
+
+	if (access("/proc/sys/kernel/perf_event_paranoid", F_OK) != 0) {
+		tlb_err("%s", tlb_perf_open_advice(ENOSYS));
+		return -1;
+	}
+	r = perf_evlist__open(el->evlist);
+	if (r < 0) {
+		int e = -r > 0 ? -r : errno;
+		if (e == EINVAL && (el->evsels[0].attr.use_clockid)) {
+			/* old kernels without use_clockid for tracepoints: retry with perf's clock */
+			for (int i = 0; i < el->nr_evsels; i++) {
+				struct perf_event_attr *a = perf_evsel__attr(el->evsels[i].evsel);
+				a->use_clockid = 0;
+				a->clockid = 0;
+				el->evsels[i].attr = *a;
+			}
+			r = perf_evlist__open(el->evlist);
+			e = -r > 0 ? -r : errno;
+		}
+		if (r < 0) {
+			tlb_err("%s", tlb_perf_open_advice(e));
+			return -1;
+		}
+	}
+	for (int i = 0; i < el->nr_evsels; i++) {
+		struct tlb_evsel *e = &el->evsels[i];
+		if (!e->filter)
+			continue;
+		if (perf_evsel__apply_filter(e->evsel, e->filter) < 0) {
+			tlb_err("the kernel rejected the filter '%s' on %s:%s: %s", e->filter, e->sys,
+				e->name, strerror(errno));
+			perf_evlist__close(el->evlist);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int tlb_evlist_mmap(struct tlb_evlist *el, int pages)
+{
+	int r;
+	if (pages <= 0)
+		pages = 128;
+	if (pages & (pages - 1)) {
+		tlb_err("ring buffer size must be a power of two pages (got %d)", pages);
+		return -1;
+	}
+	r = perf_evlist__mmap(el->evlist, pages);
+	if (r < 0) {
+		int e = -r > 0 ? -r : errno;
+		if (e == EPERM || e == ENOMEM)
+			tlb_err("cannot map %d-page ring buffers: %s (raise kernel.perf_event_mlock_kb or "
+				"use fewer pages with -m)", pages, strerror(e));
+		else
+			tlb_err("cannot map ring buffers: %s", strerror(e));
+		return -1;
+	}
+	el->mmapped = true;
+	return 0;
+}
+
+void tlb_evlist_enable(struct tlb_evlist *el)
+{
+	perf_evlist__enable(el->evlist);
+}
+
+void tlb_evlist_disable(struct tlb_evlist *el)
+{
+	perf_evlist__disable(el->evlist);
+}
+
+void tlb_evlist_close(struct tlb_evlist *el)
+{
+	if (!el->evlist)
+		return;
+	if (el->mmapped)
+		perf_evlist__munmap(el->evlist);
+	perf_evlist__close(el->evlist);
+	perf_evlist__delete(el->evlist);   /* deletes the evsels too */
+	for (int i = 0; i < el->nr_evsels; i++)
+		free(el->evsels[i].filter);
+	free(el->evsels);
+	free(el->cpus);
+	free(el->tids);
+	memset(el, 0, sizeof(*el));
+}
+
+uint64_t tlb_evlist_count(struct tlb_evlist *el, int idx, int ci)
+{
+	uint64_t sum = 0;
+	for (int t = 0; t < el->nr_tids; t++) {
+		struct perf_counts_values c = { 0 };
+		if (perf_evsel__read(el->evsels[idx].evsel, ci, t, &c) == 0)
+			sum += c.val;
+	}
+	return sum;
+}
+
+int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids)
+{
+	struct perf_evsel *ev = el->evsels[idx].evsel;
+	int n = 0;
+	*ids = xmalloc(sizeof(uint64_t) * (size_t)(el->nr_cpus * el->nr_tids));
+	for (int c = 0; c < el->nr_cpus; c++)
+		for (int t = 0; t < el->nr_tids; t++) {
+			int *fd = ev->fd ? xyarray__entry(ev->fd, (size_t)c, (size_t)t) : NULL;
+			uint64_t id;
+			if (!fd || *fd < 0)
+				continue;
+			if (ioctl(*fd, PERF_EVENT_IOC_ID, &id) == 0)
+				(*ids)[n++] = id;
+		}
+	return n;
+}
+
+int tlb_evlist_find_id(struct tlb_evlist *el, uint64_t id)
+{
+	/* few evsels, few fds: a linear scan at set-up time; callers cache the mapping */
+	for (int i = 0; i < el->nr_evsels; i++) {
+		uint64_t *ids;
+		int n = tlb_evlist_ids(el, i, &ids);
+		for (int k = 0; k < n; k++)
+			if (ids[k] == id) {
+				free(ids);
+				return i;
+			}
+		free(ids);
+	}
+	return -1;
+}

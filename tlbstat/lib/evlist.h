@@ -1,0 +1,80 @@
+/*
+ * Tracepoint events opened through libperf: one evlist per command, one evsel per (event, filter).
+ * Counting (stat) and sampling into per-CPU ring buffers (record, top) use the same open path.
+ */
+#ifndef TLBSTAT_EVLIST_H
+#define TLBSTAT_EVLIST_H
+#include <linux/perf_event.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct perf_evlist;
+struct perf_evsel;
+
+/* What to observe: system wide (all online cpus, or cpu_list), a pid/tid, or a forked command. */
+struct tlb_target {
+	bool system_wide;         /* -a (default when nothing else is given) */
+	const char *cpu_list;     /* -C: implies system_wide on those cpus */
+	pid_t pid;                /* -p: every thread of pid (from /proc/pid/task) */
+	pid_t tid;                /* -t: one thread */
+	pid_t workload;           /* forked command: per task (inherit, enable_on_exec) unless
+	                             system_wide, where the caller enables before starting it */
+};
+
+struct tlb_evsel {
+	char sys[64], name[64];
+	char *filter;             /* tracepoint filter or NULL */
+	int tp_id;
+	struct perf_evsel *evsel;
+	struct perf_event_attr attr;
+};
+
+struct tlb_evlist {
+	struct perf_evlist *evlist;
+	struct tlb_evsel *evsels;
+	int nr_evsels;
+	int *cpus;                /* cpu numbers (per-task targets: every online cpu) */
+	int nr_cpus;
+	pid_t *tids;              /* -1 for system wide */
+	int nr_tids;
+	bool sampling;
+	bool mmapped;
+};
+
+/* Fill attr for counting a tracepoint (period 0, no sampling). */
+void tlb_attr_counting(struct perf_event_attr *attr, int tp_id);
+/*
+ * Fill attr for sampling every hit of a tracepoint: period 1,
+ * sample_type IDENTIFIER|TID|TIME|CPU|PERIOD|RAW, sample_id_all, clock monotonic.
+ */
+void tlb_attr_sampling(struct perf_event_attr *attr, int tp_id);
+
+void tlb_evlist_init(struct tlb_evlist *el);
+/*
+ * Add "sys:name" with an optional filter. attr may be NULL (counting); its config is set from the
+ * tracefs id. Returns the evsel index, or -1 with a message (tracepoint missing: names the events
+ * that do exist in that system).
+ */
+int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
+		   const struct perf_event_attr *attr);
+/* Build cpu and thread maps for the target; -1 with a message on a bad cpu list or pid. */
+int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t);
+/* Open every evsel on every cpu/thread and apply the filters; -1 with a clear message. */
+int tlb_evlist_open(struct tlb_evlist *el);
+/* Map the ring buffers (pages per cpu, power of two; 0 = default 128). */
+int tlb_evlist_mmap(struct tlb_evlist *el, int pages);
+void tlb_evlist_enable(struct tlb_evlist *el);
+void tlb_evlist_disable(struct tlb_evlist *el);
+void tlb_evlist_close(struct tlb_evlist *el);   /* munmap, close, free */
+
+/* Count of evsel idx on cpu index ci, summed over threads. */
+uint64_t tlb_evlist_count(struct tlb_evlist *el, int idx, int ci);
+/* Sample ids (PERF_EVENT_IOC_ID) of evsel idx, one per fd; returns count, *ids malloc'd. */
+int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids);
+/* Index of the evsel whose sample id is id; -1 if none. */
+int tlb_evlist_find_id(struct tlb_evlist *el, uint64_t id);
+
+/* The errno of a failed perf_event_open turned into advice (paranoid, CAP_PERFMON, ...). */
+const char *tlb_perf_open_advice(int err);
+#endif

@@ -1,0 +1,147 @@
+#include "output.h"
+
+#include <math.h>
+#include <string.h>
+
+void json_init(struct json_writer *w, FILE *f, bool pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->pretty = pretty;
+	w->first[0] = true;
+}
+
+static void indent(struct json_writer *w)
+{
+	if (!w->pretty)
+		return;
+	fputc('\n', w->f);
+	for (int i = 0; i < w->depth; i++)
+		fputs("  ", w->f);
+}
+
+static void put_escaped(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/* Separator, indentation and key before a value. */
+static void prefix(struct json_writer *w, const char *key)
+{
+	if (w->depth > 0) {
+		if (!w->first[w->depth])
+			fputc(',', w->f);
+		indent(w);
+	}
+	w->first[w->depth] = false;
+	if (key) {
+		put_escaped(w->f, key);
+		fputs(w->pretty ? ": " : ":", w->f);
+	}
+}
+
+static void open_(struct json_writer *w, const char *key, char c)
+{
+	prefix(w, key);
+	fputc(c, w->f);
+	if (w->depth + 1 < JSON_MAX_DEPTH)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void close_(struct json_writer *w, char c)
+{
+	bool empty = w->first[w->depth];
+	if (w->depth > 0)
+		w->depth--;
+	if (!empty)
+		indent(w);
+	fputc(c, w->f);
+}
+
+void json_object_begin(struct json_writer *w, const char *key) { open_(w, key, '{'); }
+void json_object_end(struct json_writer *w) { close_(w, '}'); }
+void json_array_begin(struct json_writer *w, const char *key) { open_(w, key, '['); }
+void json_array_end(struct json_writer *w) { close_(w, ']'); }
+
+void json_int(struct json_writer *w, const char *key, int64_t v)
+{
+	prefix(w, key);
+	fprintf(w->f, "%lld", (long long)v);
+}
+
+void json_uint(struct json_writer *w, const char *key, uint64_t v)
+{
+	prefix(w, key);
+	fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+void json_double(struct json_writer *w, const char *key, double v)
+{
+	prefix(w, key);
+	if (!isfinite(v))
+		fputs("null", w->f);
+	else if (v == (double)(long long)v && fabs(v) < 1e15)
+		fprintf(w->f, "%.1f", v);
+	else
+		fprintf(w->f, "%.6g", v);
+}
+
+void json_string(struct json_writer *w, const char *key, const char *v)
+{
+	prefix(w, key);
+	if (v)
+		put_escaped(w->f, v);
+	else
+		fputs("null", w->f);
+}
+
+void json_bool(struct json_writer *w, const char *key, bool v)
+{
+	prefix(w, key);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void json_null(struct json_writer *w, const char *key)
+{
+	prefix(w, key);
+	fputs("null", w->f);
+}
+
+void json_finish(struct json_writer *w)
+{
+	fputc('\n', w->f);
+	fflush(w->f);
+}
+
+void csv_field(FILE *f, const char *s)
+{
+	if (!s)
+		return;
+	if (strpbrk(s, ",\"\n\r")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+}

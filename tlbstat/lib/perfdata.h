@@ -1,0 +1,97 @@
+/*
+ * perf.data (PERFILE2) files: writing what `perf script`/`perf report` read, and reading both ours
+ * and files Debian's `perf record` wrote. Layout: Documentation/perf-data.md and
+ * ../shared/reference/perf-data.md.
+ */
+#ifndef TLBSTAT_PERFDATA_H
+#define TLBSTAT_PERFDATA_H
+#include <linux/perf_event.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Feature bits (perf's enum feature; tools/perf/util/header.h). */
+enum {
+	HEADER_TRACING_DATA = 1, HEADER_BUILD_ID = 2, HEADER_HOSTNAME = 3, HEADER_OSRELEASE = 4,
+	HEADER_VERSION = 5, HEADER_ARCH = 6, HEADER_NRCPUS = 7, HEADER_CPUDESC = 8, HEADER_CPUID = 9,
+	HEADER_TOTAL_MEM = 10, HEADER_CMDLINE = 11, HEADER_EVENT_DESC = 12, HEADER_CPU_TOPOLOGY = 13,
+	HEADER_NUMA_TOPOLOGY = 14, HEADER_BRANCH_STACK = 15, HEADER_PMU_MAPPINGS = 16,
+	HEADER_GROUP_DESC = 17, HEADER_AUXTRACE = 18, HEADER_STAT = 19, HEADER_CACHE = 20,
+	HEADER_SAMPLE_TIME = 21, HEADER_MEM_TOPOLOGY = 22, HEADER_CLOCKID = 23, HEADER_DIR_FORMAT = 24,
+	HEADER_BPF_PROG_INFO = 25, HEADER_BPF_BTF = 26, HEADER_COMPRESSED = 27, HEADER_CPU_PMU_CAPS = 28,
+	HEADER_CLOCK_DATA = 29, HEADER_HYBRID_TOPOLOGY = 30, HEADER_PMU_CAPS = 31,
+	HEADER_FEAT_BITS = 256,
+};
+
+/* User record types perf uses (tools/lib/perf/include/perf/event.h). */
+#ifndef PERF_RECORD_FINISHED_ROUND
+#define PERF_RECORD_FINISHED_ROUND 68
+#endif
+
+/* ---------------- reading ---------------- */
+
+struct pd_attr {
+	struct perf_event_attr attr;   /* as stored (zero-extended to our sizeof) */
+	uint64_t *ids;
+	int nr_ids;
+	char *name;                    /* from EVENT_DESC ("tlb:tlb_flush"), or NULL */
+};
+
+struct pd_reader;
+
+/* Open and validate; NULL with a one-line reason in err ("not a perf.data file", "truncated ..."). */
+struct pd_reader *pd_open(const char *path, char *err, size_t errlen);
+void pd_close(struct pd_reader *r);
+
+int pd_nr_attrs(const struct pd_reader *r);
+const struct pd_attr *pd_attr(const struct pd_reader *r, int i);
+/* The attr a record belongs to (by sample id, or the only attr); NULL if unknown. */
+const struct pd_attr *pd_attr_of(const struct pd_reader *r, const struct perf_event_header *hdr);
+
+bool pd_has_feature(const struct pd_reader *r, int feat);
+/* String features (HOSTNAME, OSRELEASE, VERSION, ARCH, CPUDESC, CPUID); NULL if absent. */
+const char *pd_feature_string(const struct pd_reader *r, int feat);
+/* NRCPUS: online and available; false if absent. */
+bool pd_nr_cpus(const struct pd_reader *r, uint32_t *online, uint32_t *avail);
+/* CMDLINE joined with spaces; NULL if absent. */
+const char *pd_cmdline(const struct pd_reader *r);
+/* The raw TRACING_DATA feature (for event_tep_from_tracing_data()); NULL if absent. */
+const void *pd_tracing_data(const struct pd_reader *r, size_t *len);
+
+/*
+ * Next record of the data section, in file order. Returns 1 with *hdr pointing into the file
+ * mapping (valid until pd_close), 0 at the end, -1 on a corrupt record (err says where).
+ * A file whose header says data size 0 (killed before the header was rewritten) is read up to
+ * its last complete record; pd_truncated() then says so.
+ */
+int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err, size_t errlen);
+bool pd_truncated(const struct pd_reader *r);
+uint64_t pd_data_size(const struct pd_reader *r);
+
+/* ---------------- writing ---------------- */
+
+struct pd_writer;
+
+/* One event of the file: the attr as opened, its sample ids, its name "sys:name". */
+struct pd_writer_attr {
+	const struct perf_event_attr *attr;
+	const uint64_t *ids;
+	int nr_ids;
+	const char *name;
+};
+
+/*
+ * Create path and write the header, attrs and ids at once so that a killed recording is still
+ * readable. tracing_systems: the "sys:name" of every tracepoint event in the file, whose formats
+ * go into TRACING_DATA (read from tracefs now). argv/argc: the command line for CMDLINE.
+ */
+struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs, int nr_attrs,
+			    int argc, char **argv, char *err, size_t errlen);
+/* Append one record (already formatted, header.size bytes, 8-byte multiple). 0 or -1 (errno). */
+int pd_write(struct pd_writer *w, const void *rec, size_t len);
+/* Append a PERF_RECORD_FINISHED_ROUND. */
+int pd_finish_round(struct pd_writer *w);
+/* Write the feature sections and rewrite the header; close. 0 or -1. */
+int pd_finish(struct pd_writer *w);
+uint64_t pd_bytes_written(const struct pd_writer *w);
+#endif

@@ -1,0 +1,32 @@
+/* Parsing PERF_RECORD_SAMPLE bodies (libperf 6.1 has no sample parser). Shared by live and file. */
+#ifndef TLBSTAT_SAMPLE_H
+#define TLBSTAT_SAMPLE_H
+#include <linux/perf_event.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct tlb_sample {
+	uint64_t id;              /* IDENTIFIER or ID; 0 if neither */
+	uint64_t ip;
+	uint32_t pid, tid;
+	uint64_t time;
+	uint32_t cpu;
+	uint64_t period;
+	const void *raw;          /* tracepoint payload (common_type first), NULL if none */
+	uint32_t raw_size;
+};
+
+/*
+ * Parse a PERF_RECORD_SAMPLE record (header included) of the given sample_type.
+ * Returns 0, or -1 when the record is shorter than its fields say (never reads past hdr->size).
+ */
+int sample_parse(const struct perf_event_header *hdr, uint64_t sample_type, struct tlb_sample *s);
+/*
+ * The sample id of any record: for samples with IDENTIFIER the first u64; for other records with
+ * sample_id_all the trailing id fields. Returns false when it cannot tell.
+ */
+bool sample_record_id(const struct perf_event_header *hdr, uint64_t sample_type, bool sample_id_all,
+		      uint64_t *id);
+/* Trailing sample_id fields (pid/tid/time/id/cpu) of a non-sample record; -1 if absent. */
+int sample_id_trailer(const struct perf_event_header *hdr, uint64_t sample_type, struct tlb_sample *s);
+#endif

@@ -1,0 +1,291 @@
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "tlbstat: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void tlb_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void tlb_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void tlb_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+static void *oom(void)
+{
+	tlb_die(EXIT_FAIL, "out of memory");
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	return p ? p : oom();
+}
+
+void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	return p ? p : oom();
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	return p ? p : oom();
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	return p ? p : oom();
+}
+
+char *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+double ns_to_s(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+static bool parse_uint(const char **p, long *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)**p))
+		return false;
+	errno = 0;
+	*out = strtol(*p, &end, 10);
+	if (errno || *out > 1 << 20)
+		return false;
+	*p = end;
+	return true;
+}
+
+int parse_cpu_list(const char *s, int max_cpu, int **cpus, char *err, size_t errlen)
+{
+	int n = 0, cap = 16, *v;
+	const char *p = s;
+
+	*cpus = NULL;
+	if (!s || !*s) {
+		snprintf(err, errlen, "empty cpu list");
+		return -1;
+	}
+	v = xmalloc(sizeof(*v) * (size_t)cap);
+	while (*p) {
+		long a, b;
+		if (!parse_uint(&p, &a))
+			goto bad;
+		b = a;
+		if (*p == '-') {
+			p++;
+			if (!parse_uint(&p, &b) || b < a)
+				goto bad;
+		}
+		if (max_cpu >= 0 && b > max_cpu) {
+			snprintf(err, errlen, "cpu %ld in '%s' is not online (highest online cpu is %d)",
+				 b, s, max_cpu);
+			free(v);
+			return -1;
+		}
+		for (long c = a; c <= b; c++) {
+			if (n == cap) {
+				cap *= 2;
+				v = xrealloc(v, sizeof(*v) * (size_t)cap);
+			}
+			v[n++] = (int)c;
+		}
+		if (*p == ',') {
+			p++;
+			if (!*p)
+				goto bad;
+		} else if (*p) {
+			goto bad;
+		}
+	}
+	qsort(v, (size_t)n, sizeof(*v), cmp_int);
+	{
+		int m = 0;
+		for (int i = 0; i < n; i++)
+			if (m == 0 || v[m - 1] != v[i])
+				v[m++] = v[i];
+		n = m;
+	}
+	*cpus = v;
+	return n;
+bad:
+	snprintf(err, errlen, "bad cpu list '%s' (expected e.g. 0-3,5)", s);
+	free(v);
+	return -1;
+}
+
+int online_cpus(int **cpus)
+{
+	char err[128];
+	char *s = read_file("/sys/devices/system/cpu/online", NULL);
+	int n;
+
+	if (!s) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		if (c < 1)
+			return -1;
+		*cpus = xmalloc(sizeof(int) * (size_t)c);
+		for (long i = 0; i < c; i++)
+			(*cpus)[i] = (int)i;
+		return (int)c;
+	}
+	s[strcspn(s, "\n")] = '\0';
+	n = parse_cpu_list(s, -1, cpus, err, sizeof(err));
+	free(s);
+	return n;
+}
+
+bool parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v <= 0 || v > 0x3fffffff)
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+bool pid_exists(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+bool read_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	char *s;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	s = read_file(path, NULL);
+	if (!s)
+		return false;
+	s[strcspn(s, "\n")] = '\0';
+	snprintf(buf, len, "%s", s);
+	free(s);
+	return true;
+}
+
+double parse_duration_s(const char *s)
+{
+	char *end;
+	double v;
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0 || !isfinite(v))
+		return -1;
+	if (!*end || !strcmp(end, "s"))
+		return v;
+	if (!strcmp(end, "ms"))
+		return v / 1e3;
+	if (!strcmp(end, "us"))
+		return v / 1e6;
+	if (!strcmp(end, "m"))
+		return v * 60;
+	if (!strcmp(end, "h"))
+		return v * 3600;
+	return -1;
+}

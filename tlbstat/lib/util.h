@@ -1,0 +1,57 @@
+/* Small helpers shared by every tlbstat command: errors, allocation, files, time, cpu lists. */
+#ifndef TLBSTAT_UTIL_H
+#define TLBSTAT_UTIL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Documented exit codes (Documentation/tlbstat.txt). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,    /* runtime failure: I/O, bad file, the workload could not run */
+	EXIT_USAGE = 2,   /* bad option or argument */
+	EXIT_ENV = 3,     /* environment: not privileged, tracefs or tracepoint missing */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "tlbstat: <msg>\n" on stderr. */
+void tlb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tlb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* tlb_err then exit(code). */
+void tlb_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Read a whole file (NUL-terminated); NULL and errno on failure. *len may be NULL. */
+char *read_file(const char *path, size_t *len);
+/* Write all of buf; 0 or -1 with errno. */
+int write_all(int fd, const void *buf, size_t len);
+
+uint64_t now_ns(void);            /* CLOCK_MONOTONIC, the clock perf uses for samples */
+double ns_to_s(uint64_t ns);
+
+/*
+ * Parse a cpu list like "0-3,5,7-8" into a sorted, de-duplicated array of cpu numbers.
+ * Returns the number of cpus, or -1 with a message in err (errlen bytes) on bad syntax.
+ * max_cpu >= 0 rejects cpus above it (not online/possible).
+ */
+int parse_cpu_list(const char *s, int max_cpu, int **cpus, char *err, size_t errlen);
+/* The online cpus (from /sys/devices/system/cpu/online); count, or -1. */
+int online_cpus(int **cpus);
+
+/* Parse a positive pid; false on junk. */
+bool parse_pid(const char *s, pid_t *pid);
+bool pid_exists(pid_t pid);
+/* /proc/<pid>/comm into buf (without newline); false if gone. */
+bool read_comm(pid_t pid, char *buf, size_t len);
+
+/* Parse a duration "500ms", "2s", "1.5", "3m": seconds (plain numbers are seconds); -1 on error. */
+double parse_duration_s(const char *s);
+
+#endif

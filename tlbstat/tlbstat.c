@@ -1,0 +1,97 @@
+/*
+ * tlbstat: TLB invalidation (shootdown) activity, observable and attributable.
+ * The command table: `tlbstat <command> [options]`, `tlbstat help [command]`, `tlbstat --version`.
+ */
+#include "builtin.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef TLBSTAT_VERSION
+#define TLBSTAT_VERSION "unknown"
+#endif
+
+/*
+ * Commands are weak so that a tree where one of them is being written still links; a command
+ * whose file is absent is listed as unavailable instead of crashing.
+ */
+#pragma weak cmd_stat
+#pragma weak cmd_record
+#pragma weak cmd_report
+#pragma weak cmd_top
+#pragma weak cmd_transport
+
+struct cmd {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+};
+
+static const struct cmd commands[] = {
+	{ "stat", cmd_stat, "count TLB invalidations per reason and CPU, with a health score" },
+	{ "record", cmd_record, "sample TLB tracepoints into a perf.data file" },
+	{ "report", cmd_report, "attribute invalidations in a perf.data file (ours or perf's)" },
+	{ "top", cmd_top, "live view of processes ranked by invalidation rate" },
+	{ "transport", cmd_transport, "how this machine delivers remote TLB flushes" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, " usage: tlbstat [--version] [--help] <command> [<args>]\n\n"
+		   " The commands are:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (commands[i].fn)
+			fprintf(f, "   %-11s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n See 'tlbstat help <command>' or 'tlbstat <command> --help'.\n"
+		   " Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 environment "
+		   "(privileges, tracefs, tracepoint missing).\n");
+}
+
+static const struct cmd *find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("tlbstat version %s\n", TLBSTAT_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    (!strcmp(argv[1], "help") && argc == 2)) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		char *args[] = { argv[2], (char *)"--help", NULL };
+		c = find(argv[2]);
+		if (!c || !c->fn) {
+			tlb_err("'%s' is not a tlbstat command; see 'tlbstat --help'", argv[2]);
+			return EXIT_USAGE;
+		}
+		return c->fn(2, args);
+	}
+	c = find(argv[1]);
+	if (!c) {
+		tlb_err("'%s' is not a tlbstat command; see 'tlbstat --help'", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (!c->fn) {
+		tlb_err("'%s' is not built into this tlbstat", argv[1]);
+		return EXIT_FAIL;
+	}
+	return c->fn(argc - 1, argv + 1);
+}
