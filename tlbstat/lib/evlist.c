@@ -77,10 +77,15 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 			tlb_err("cannot read tracefs event '%s': permission denied (run as root)", event);
 		else if (*have)
 			tlb_err("tracepoint %s does not exist on this kernel; %s has: %s", event, sys, have);
-		else if (!strcmp(sys, "tlb"))
-			tlb_err("tracepoint %s does not exist on this kernel (it is x86-only: on arm64 and "
-				"other architectures the kernel has no tlb:tlb_flush; see probes/ and "
-				"patches/)", event);
+		else if (!strcmp(sys, "tlb")) {
+			/* arm64 and others: say what TLB-related events this kernel does have */
+			char *ipi = tracefs_list_events("ipi"), *csd = tracefs_list_events("csd");
+			tlb_err("tracepoint %s does not exist on this kernel (x86 only; see probes/ and "
+				"patches/ for other architectures); related events here: %s%s%s",
+				event, *ipi || *csd ? ipi : "none", *ipi && *csd ? " " : "", csd);
+			free(ipi);
+			free(csd);
+		}
 		else
 			tlb_err("tracepoint %s does not exist on this kernel (no '%s' events in tracefs)",
 				event, sys);

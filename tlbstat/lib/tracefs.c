@@ -17,15 +17,19 @@
 static char tdir[256];
 static char terr[512];
 
-static bool is_tracefs(const char *path)
+/* 1: a readable tracefs; 0: none there; -1: mounted but not readable by this user. */
+static int is_tracefs(const char *path)
 {
 	struct statfs sfs;
 	char ev[300];
-	if (statfs(path, &sfs) != 0)
-		return false;
 	snprintf(ev, sizeof(ev), "%s/events", path);
-	return (sfs.f_type == TRACEFS_MAGIC || sfs.f_type == 0x64626720 /* debugfs */) &&
-	       access(ev, R_OK) == 0;
+	if (access(ev, R_OK | X_OK) == 0)
+		return 1;
+	if (errno == EACCES || errno == EPERM)
+		return -1;
+	if (statfs(path, &sfs) == 0 && sfs.f_type == TRACEFS_MAGIC)
+		return -1;	/* mounted, yet events/ is not there for us */
+	return 0;
 }
 
 const char *tracefs_dir(void)
@@ -43,14 +47,23 @@ const char *tracefs_dir(void)
 		snprintf(terr, sizeof(terr), "TLBSTAT_TRACEFS=%s is not readable", env);
 		return NULL;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(cands); i++)
-		if (is_tracefs(cands[i])) {
+	for (size_t i = 0; i < ARRAY_SIZE(cands); i++) {
+		int t = is_tracefs(cands[i]);
+		if (t > 0) {
 			snprintf(tdir, sizeof(tdir), "%s", cands[i]);
 			return tdir;
 		}
+		if (t < 0) {
+			snprintf(terr, sizeof(terr),
+				 "tracefs at %s is not readable by this user: run as root (or give "
+				 "CAP_PERFMON and make tracefs readable, e.g. mount it with "
+				 "'-o mode=755')", cands[i]);
+			return NULL;
+		}
+	}
 	/* Not mounted: try to mount it ourselves (root only). */
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-	    is_tracefs("/sys/kernel/tracing")) {
+	    is_tracefs("/sys/kernel/tracing") > 0) {
 		snprintf(tdir, sizeof(tdir), "/sys/kernel/tracing");
 		return tdir;
 	}

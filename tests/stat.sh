@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Integration tests of `tlbstat stat` on real tracepoints (root, tracefs, perf_event).
+# A two-thread churn (tlbbench mmap: one munmap thread + one busy latency-probe thread in the same
+# mm, on another CPU) must show one remote flush per munmap. What the remote side shows depends
+# on the machine (../shared/reference/machines.md): IPI machines fire reason 1 on the victim and
+# move the TLB: row; hypervisor machines do not. Assertions follow the detected transport.
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -x "$TLBSTAT" ] || [ ! -x "$TLBBENCH" ]; then
+	skip "tlbstat or tlbbench not built ($TLBSTAT, $TLBBENCH)"; finish; exit
+fi
+if [ "$(id -u)" != 0 ]; then skip "needs root"; finish; exit; fi
+
+N=5000
+churn=("$TLBBENCH" mmap --threads 1 --ops $N)
+
+# --- per-command counting
+if "$TLBSTAT" stat --json -o "$tmp/cmd.json" -- "${churn[@]}" >"$tmp/cmd.out" 2>&1; then
+	ok "stat -- tlbbench mmap runs"
+else
+	not_ok "stat -- tlbbench mmap runs"; cat "$tmp/cmd.out"
+fi
+send=$(jget "$tmp/cmd.json" reasons.remote_ipi_send)
+remote=$(jget "$tmp/cmd.json" reasons.remote_shootdown)
+transport=$(jget "$tmp/cmd.json" transport)
+echo "# $N munmaps: remote_ipi_send=$send remote_shootdown=$remote transport=$transport"
+echo "# evidence: $(jget "$tmp/cmd.json" transport_evidence)"
+check "remote IPI sends ($send) within 5% of munmaps ($N)" within "$send" $N 5
+check "total equals the sum of the reasons" python3 - "$tmp/cmd.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["total"] == sum(d["reasons"].values())
+assert d["total"] == sum(c["total"] for c in d["per_cpu"])
+assert all(isinstance(v, int) for v in d["reasons"].values())
+for k in ("duration_s", "cpus", "rate_per_s", "per_core_rate", "health", "interrupts_tlb", "per_cpu"):
+    assert k in d, k
+assert d["health"] in ("green", "yellow", "red")
+assert abs(d["per_core_rate"] * d["cpus"] - d["rate_per_s"]) < 1e-6 * max(1, d["rate_per_s"])
+PY
+case "$transport" in
+ipi)
+	echo "# machine kind: remote flushes by IPI"
+	check "remote shootdowns ($remote) within 5% of munmaps ($N)" within "$remote" $N 5 ;;
+hypervisor)
+	echo "# machine kind: remote flushes by the hypervisor"
+	check "no remote shootdowns visible on a hypervisor machine ($remote)" test "$remote" -eq 0
+	check "victims reported as not observable" test "$(jget "$tmp/cmd.json" victims_observable)" = False ;;
+*)
+	not_ok "transport detected as ipi or hypervisor (got '$transport')" ;;
+esac
+
+# --- system wide: remote shootdowns against the kernel's own TLB: interrupt count
+"$TLBSTAT" stat -a --json -o "$tmp/sys.json" -- "${churn[@]}" >/dev/null 2>&1
+sremote=$(jget "$tmp/sys.json" reasons.remote_shootdown)
+irq=$(jget "$tmp/sys.json" interrupts_tlb)
+ssend=$(jget "$tmp/sys.json" reasons.remote_ipi_send)
+echo "# system wide: remote_shootdown=$sremote TLB: delta=$irq remote_ipi_send=$ssend"
+check "system-wide remote shootdowns ($sremote) within 5% of the TLB: delta ($irq)" within "$sremote" "$irq" 5
+check "system-wide remote sends ($ssend) at least the churn's ($N - 5%)" \
+	python3 -c "import sys; sys.exit(0 if $ssend >= 0.95 * $N else 1)"
+check "system-wide per_cpu has one row per online cpu" \
+	test "$(python3 -c "import json; print(len(json.load(open('$tmp/sys.json'))['per_cpu']))")" -eq "$(nproc)"
+
+# --- human table, CSV, interval output
+"$TLBSTAT" stat -d 0.3 >"$tmp/table.txt" 2>&1
+check "table shows every reason" grep -q "remote IPI send" "$tmp/table.txt"
+grep -q "health:" "$tmp/table.txt" && grep -q "seconds time elapsed" "$tmp/table.txt" &&
+	ok "table has health and elapsed time" || not_ok "table has health and elapsed time"
+"$TLBSTAT" stat -a --csv -d 0.2 >"$tmp/s.csv" 2>&1
+check "CSV header names every reason" grep -q '^cpu,task_switch,remote_shootdown,local_shootdown,local_mm_shootdown,remote_ipi_send,remote_wrong_cpu,total' "$tmp/s.csv"
+check "CSV has an 'all' row and one row per cpu" test "$(grep -c '' "$tmp/s.csv")" -eq $(( $(nproc) + 2 ))
+"$TLBSTAT" stat -a -I 200 -d 1.1 >"$tmp/iv.txt" 2>&1
+check "-I 200 for 1.1 s prints 5 interval lines" test "$(grep -cE '^ +[0-9]+\.[0-9]{3} ' "$tmp/iv.txt")" -eq 5
+"$TLBSTAT" stat -a -I 300 --json -d 1 >"$tmp/iv.json" 2>&1
+check "-I --json: one JSON object per line, summary last" python3 - "$tmp/iv.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(lines) >= 3, len(lines)
+assert all("interval_end_s" in l for l in lines[:-1])
+assert "transport" in lines[-1] and "interval_end_s" not in lines[-1]
+assert lines[-1]["total"] >= sum(l["total"] for l in lines[:-1])
+PY
+
+# --- -p: an existing process
+"$TLBBENCH" mmap --threads 1 --duration 3 >/dev/null 2>&1 &
+bpid=$!
+sleep 0.3
+"$TLBSTAT" stat -p $bpid -d 0.5 --json -o "$tmp/p.json" >/dev/null 2>&1
+kill $bpid 2>/dev/null; wait $bpid 2>/dev/null
+check "-p counts the running churn's remote sends" \
+	python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/p.json'))['reasons']['remote_ipi_send'] > 100 else 1)"
+
+# --- SIGINT ends the count and still prints the summary
+"$TLBSTAT" stat -a >"$tmp/int.txt" 2>&1 &
+spid=$!
+sleep 0.5
+kill -INT $spid
+wait $spid
+rc=$?
+check "SIGINT: exit 0 (got $rc)" test $rc -eq 0
+check "SIGINT: summary printed" grep -q "seconds time elapsed" "$tmp/int.txt"
+
+# --- bad input and environments: one clear line, documented exit codes
+expect() { # expect CODE PATTERN description -- command...
+	local code=$1 pat=$2 d=$3; shift 4
+	"$@" >"$tmp/e.out" 2>"$tmp/e.err"
+	local rc=$?
+	if [ $rc -eq "$code" ] && grep -qiE "$pat" "$tmp/e.err"; then ok "$d (exit $rc)"
+	else not_ok "$d: exit $rc, stderr: $(head -c 300 "$tmp/e.err")"; fi
+}
+expect 2 "no such process" "bad pid" -- "$TLBSTAT" stat -p 999999999
+expect 2 "bad pid" "non-numeric pid" -- "$TLBSTAT" stat -p abc
+expect 2 "bad cpu list" "bad cpu list" -- "$TLBSTAT" stat -C 0-x
+expect 2 "not online" "offline cpu" -- "$TLBSTAT" stat -C 4096
+expect 2 "unknown option" "unknown option" -- "$TLBSTAT" stat --frobnicate
+expect 2 "is not a tlbstat command" "unknown command" -- "$TLBSTAT" frobnicate
+mkdir -p "$tmp/fakefs/events/ipi/ipi_send_cpu"
+echo 5 >"$tmp/fakefs/events/ipi/ipi_send_cpu/id"
+expect 3 "does not exist" "tracepoint absent" -- env TLBSTAT_TRACEFS="$tmp/fakefs" "$TLBSTAT" stat -d 0.1
+expect 3 "TLBSTAT_TRACEFS" "tracefs unreadable" -- env TLBSTAT_TRACEFS=/nonexistent "$TLBSTAT" stat -d 0.1
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	cp "$TLBSTAT" "$tmp/tlbstat" && chmod 755 "$tmp" "$tmp/tlbstat"
+	expect 3 "root|CAP_PERFMON|paranoid" "not privileged" -- \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$tmp/tlbstat" stat -d 0.1
+else
+	skip "no nobody user or setpriv"
+fi
+"$TLBSTAT" stat --help >"$tmp/h.txt" 2>&1
+check "stat --help exits 0 and lists -I" grep -q -- "--interval-print" "$tmp/h.txt"
+check "tlbstat --version" "$TLBSTAT" --version
+check "a failing command's exit status is passed on" bash -c "! '$TLBSTAT' stat -o /dev/null -- false"
+expect 1 "cannot run" "command that does not exist" -- "$TLBSTAT" stat -o /dev/null -- /nonexistent/cmd
+finish

@@ -1,0 +1,185 @@
+/* Unit tests of the core parsers: cpu lists, tracefs formats, /proc/interrupts, health, JSON. */
+#include "interrupts.h"
+#include "output.h"
+#include "reason.h"
+#include "tap.h"
+#include "tracefs.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+static const char tlb_format[] =
+	"name: tlb_flush\n"
+	"ID: 188\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:int reason;\toffset:8;\tsize:4;\tsigned:1;\n"
+	"\tfield:unsigned long pages;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+	"print fmt: \"pages:%ld reason:%s (%d)\", REC->pages\n";
+
+static const char ipi_format[] =
+	"name: ipi_send_cpumask\nID: 353\nformat:\n"
+	"\tfield:__data_loc cpumask_t cpumask;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:void * callsite;\toffset:16;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned long args[6];\toffset:24;\tsize:48;\tsigned:0;\n";
+
+static void test_cpu_lists(void)
+{
+	char err[160];
+	int *c = NULL, n;
+
+	n = parse_cpu_list("0-3,5", -1, &c, err, sizeof(err));
+	is_int(n, 5, "cpu list 0-3,5 has 5 cpus");
+	ok(n == 5 && c[0] == 0 && c[3] == 3 && c[4] == 5, "cpu list 0-3,5 in order");
+	free(c);
+	n = parse_cpu_list("7,1,1-2,7", -1, &c, err, sizeof(err));
+	ok(n == 3 && c[0] == 1 && c[1] == 2 && c[2] == 7, "cpu list sorted and de-duplicated");
+	free(c);
+	n = parse_cpu_list("0", 0, &c, err, sizeof(err));
+	is_int(n, 1, "single cpu within max");
+	free(c);
+	is_int(parse_cpu_list("0-4", 3, &c, err, sizeof(err)), -1, "cpu above the highest online rejected");
+	ok(strstr(err, "not online") != NULL, "error says not online: %s", err);
+	is_int(parse_cpu_list("3-1", -1, &c, err, sizeof(err)), -1, "reversed range rejected");
+	is_int(parse_cpu_list("1,", -1, &c, err, sizeof(err)), -1, "trailing comma rejected");
+	is_int(parse_cpu_list("a", -1, &c, err, sizeof(err)), -1, "letters rejected");
+	is_int(parse_cpu_list("", -1, &c, err, sizeof(err)), -1, "empty list rejected");
+	is_int(parse_cpu_list("1-", -1, &c, err, sizeof(err)), -1, "open range rejected");
+	is_int(parse_cpu_list("-1", -1, &c, err, sizeof(err)), -1, "negative rejected");
+	ok(strstr(err, "bad cpu list") != NULL, "error names the list: %s", err);
+}
+
+static void test_pid_duration(void)
+{
+	pid_t p;
+	ok(parse_pid("123", &p) && p == 123, "pid 123");
+	ok(!parse_pid("0", &p), "pid 0 rejected");
+	ok(!parse_pid("12x", &p), "pid 12x rejected");
+	ok(!parse_pid("-5", &p), "pid -5 rejected");
+	ok(parse_duration_s("1.5") == 1.5, "duration 1.5");
+	ok(parse_duration_s("250ms") == 0.25, "duration 250ms");
+	ok(parse_duration_s("2m") == 120, "duration 2m");
+	ok(parse_duration_s("x") < 0 && parse_duration_s("5parsecs") < 0, "bad durations rejected");
+}
+
+static void test_formats(void)
+{
+	int off = -1, size = -1;
+	bool sg = false;
+	is_int(tracefs_format_id(tlb_format), 188, "format ID parsed");
+	is_int(tracefs_format_id("name: x\nformat:\n"), -1, "format without ID");
+	ok(tracefs_format_field(tlb_format, "reason", &off, &size, &sg) && off == 8 && size == 4 && sg,
+	   "reason at 8, 4 bytes, signed");
+	ok(tracefs_format_field(tlb_format, "pages", &off, &size, &sg) && off == 16 && size == 8 && !sg,
+	   "pages at 16, 8 bytes, unsigned");
+	ok(tracefs_format_field(tlb_format, "common_pid", &off, NULL, NULL) && off == 4, "common_pid at 4");
+	ok(!tracefs_format_field(tlb_format, "page", &off, NULL, NULL), "no prefix match on 'page'");
+	ok(tracefs_format_field(ipi_format, "cpumask", &off, &size, NULL) && off == 8 && size == 4,
+	   "__data_loc field found");
+	ok(tracefs_format_field(ipi_format, "args", &off, &size, NULL) && off == 24 && size == 48,
+	   "array field found by name");
+
+	char sys[16], name[32];
+	ok(tracefs_split_event("tlb:tlb_flush", sys, sizeof(sys), name, sizeof(name)) &&
+	   !strcmp(sys, "tlb") && !strcmp(name, "tlb_flush"), "split tlb:tlb_flush");
+	ok(!tracefs_split_event("tlb_flush", sys, sizeof(sys), name, sizeof(name)), "no colon rejected");
+	ok(!tracefs_split_event(":x", sys, sizeof(sys), name, sizeof(name)), "empty system rejected");
+	ok(!tracefs_split_event("a:b:c", sys, sizeof(sys), name, sizeof(name)), "two colons rejected");
+}
+
+static void test_interrupts(void)
+{
+	struct intr_row *r = malloc(sizeof(*r));
+	char *ipi = read_file("tests/data/interrupts-ipi.txt", NULL);
+	char *pvm = read_file("tests/data/interrupts-pvm.txt", NULL);
+
+	ok(ipi && pvm, "interrupt fixtures readable (run from the repository root)");
+	if (ipi && pvm) {
+		ok(interrupts_parse_row(ipi, "TLB", r), "TLB row found");
+		is_int(r->ncpus, 4, "TLB row has 4 cpu columns");
+		is_int(r->total, 19834, "TLB total is the sum of the columns");
+		is_int(r->per_cpu[0], 19817, "TLB cpu0");
+		is_int(r->per_cpu[3], 5, "TLB cpu3");
+		ok(interrupts_parse_row(ipi, "CAL", r) && r->total == 75836, "CAL row summed");
+		ok(interrupts_parse_row(ipi, "ERR", r) && r->ncpus == 1 && r->total == 0,
+		   "short row (ERR) has one column");
+		ok(interrupts_parse_row(ipi, "0", r) && r->total == 33, "numbered row parsed");
+		ok(!interrupts_parse_row(ipi, "XYZ", r) && !r->present, "missing row reported absent");
+		ok(interrupts_parse_row(pvm, "TLB", r) && r->present && r->total == 0 && r->ncpus == 2,
+		   "PVM TLB row present and zero");
+		ok(!interrupts_parse_row("", "TLB", r), "empty text");
+	}
+	ok(interrupts_read_row(NULL, "LOC", r) || !interrupts_read_row(NULL, "NOPE", r),
+	   "live /proc/interrupts readable");
+	free(ipi);
+	free(pvm);
+	free(r);
+}
+
+static void test_health_reasons(void)
+{
+	is_str(tlb_health_name(tlb_health_of(0)), "green", "0/s/core green");
+	is_str(tlb_health_name(tlb_health_of(4.999)), "green", "4.999 green");
+	is_str(tlb_health_name(tlb_health_of(5.0)), "yellow", "5.0 yellow (boundary)");
+	is_str(tlb_health_name(tlb_health_of(19.99)), "yellow", "19.99 yellow");
+	is_str(tlb_health_name(tlb_health_of(20.0)), "red", "20.0 red (boundary)");
+	is_str(tlb_health_name(tlb_health_of(1e6)), "red", "1e6 red");
+	is_str(tlb_reason_key(0), "task_switch", "reason 0 key");
+	is_str(tlb_reason_key(4), "remote_ipi_send", "reason 4 key");
+	is_str(tlb_reason_key(6), "unknown", "reason 6 unknown");
+	is_str(tlb_reason_label(1), "remote shootdown", "reason 1 label");
+	is_int(tlb_reason_parse("local_mm_shootdown"), 3, "parse key");
+	is_int(tlb_reason_parse("5"), 5, "parse number");
+	is_int(tlb_reason_parse("9"), -1, "parse out of range");
+}
+
+static void test_json(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json_writer w;
+
+	json_init(&w, f, false);
+	json_object_begin(&w, NULL);
+	json_uint(&w, "total", 42);
+	json_double(&w, "rate", 1.5);
+	json_double(&w, "nan", 0.0 / 0.0);
+	json_string(&w, "s", "a\"b\\c\n");
+	json_array_begin(&w, "list");
+	json_int(&w, NULL, -1);
+	json_object_begin(&w, NULL);
+	json_object_end(&w);
+	json_array_end(&w);
+	json_array_begin(&w, "empty");
+	json_array_end(&w);
+	json_null(&w, "n");
+	json_object_end(&w);
+	json_finish(&w);
+	fclose(f);
+	is_str(buf, "{\"total\":42,\"rate\":1.5,\"nan\":null,\"s\":\"a\\\"b\\\\c\\n\",\"list\":[-1,{}],"
+		    "\"empty\":[],\"n\":null}\n", "JSON writer output");
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	csv_field(f, "plain");
+	fputc(',', f);
+	csv_field(f, "a,\"b\"");
+	fclose(f);
+	is_str(buf, "plain,\"a,\"\"b\"\"\"", "CSV quoting");
+	free(buf);
+}
+
+int main(void)
+{
+	test_cpu_lists();
+	test_pid_duration();
+	test_formats();
+	test_interrupts();
+	test_health_reasons();
+	test_json();
+	return done_testing();
+}
