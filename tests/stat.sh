@@ -129,7 +129,7 @@ else
 fi
 "$TLBSTAT" stat --help >"$tmp/h.txt" 2>&1
 check "stat --help exits 0 and lists -I" grep -q -- "--interval-print" "$tmp/h.txt"
-check "tlbstat --version" "$TLBSTAT" --version
+check "tlbstat --version prints a version" bash -c "\"$TLBSTAT\" --version | grep -q \"^tlbstat version \""
 check "a failing command's exit status is passed on" bash -c "! '$TLBSTAT' stat -o /dev/null -- false"
 expect 1 "cannot run" "command that does not exist" -- "$TLBSTAT" stat -o /dev/null -- /nonexistent/cmd
 finish
