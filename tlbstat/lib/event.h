@@ -27,6 +27,15 @@ enum tlb_event_kind {
 	EV_PATCHED_FLUSH,        /* the project's own patched tracepoint (patches/) */
 };
 
+/* What a callback / csd function address is (needs kernel symbols; NONE when unknown). */
+enum tlb_func_class {
+	TLB_FUNC_NONE = 0,        /* not a TLB flush function, or no symbols to tell */
+	TLB_FUNC_FLUSH,           /* flush_tlb_func (flush_tlb_func_remote): a user mm flush */
+	TLB_FUNC_KERNEL_RANGE,    /* do_kernel_range_flush, do_flush_tlb_all: kernel-range flush */
+};
+
+#define TLB_EVENT_MASK_WORDS 4   /* target_mask covers cpus 0..255 */
+
 struct tlb_event {
 	enum tlb_event_kind kind;
 	uint64_t time;
@@ -38,11 +47,26 @@ struct tlb_event {
 	int target_cpu;          /* EV_IPI_SEND_CPU, EV_CSD_QUEUE_CPU; -1 otherwise */
 	uint64_t func;           /* callback / csd func address; 0 if none */
 	char comm[16];           /* EV_EXEC, EV_RENAME */
+	enum tlb_func_class func_class;   /* class of func */
+	/* IPI/CSD/patched: the target cpus (bit n of word n/64), host order; cpus >= 256 are
+	 * counted in nr_targets but not in the mask. */
+	uint64_t target_mask[TLB_EVENT_MASK_WORDS];
 };
 
-/* Build a tep handle from tracefs's formats of the given events ("sys:name"). */
+/*
+ * Build a tep handle from tracefs's formats of the given events ("sys:name") and header_page.
+ * The TLB flush functions' addresses come from /proc/kallsyms (root, kptr_restrict permitting)
+ * and are registered in the handle's function map (only those, not all of kallsyms).
+ * NULL when none of the events could be read.
+ */
 struct tep_handle *event_tep_from_tracefs(const char *const *events, int nr);
-/* Build a tep handle from a perf.data TRACING_DATA blob. NULL with err on a bad blob. */
+/*
+ * Build a tep handle from a perf.data TRACING_DATA blob (the layout perf's
+ * util/trace-event-read.c reads). NULL with a one-line err ("... at offset N") on a bad blob.
+ * TLB function addresses come from the blob's kallsyms part; perf >= 5.x writes an empty one, and
+ * then the running kernel's /proc/kallsyms is used (right when the file was recorded on this
+ * boot, as `perf script` assumes too; otherwise func_class stays NONE or may be wrong).
+ */
 struct tep_handle *event_tep_from_tracing_data(const void *data, size_t len, char *err, size_t errlen);
 
 struct tlb_decoder;
@@ -52,4 +76,11 @@ void tlb_decoder_free(struct tlb_decoder *d);
 enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s, struct tlb_event *ev);
 /* Is this function address a TLB flush callback (flush_tlb_func, kernel range flush)? */
 bool tlb_decoder_is_tlb_func(struct tlb_decoder *d, uint64_t func);
+enum tlb_func_class tlb_decoder_func_class(struct tlb_decoder *d, uint64_t func);
+/* Name of a known TLB function address ("flush_tlb_func"), or NULL. */
+const char *tlb_decoder_func_name(struct tlb_decoder *d, uint64_t func);
+/* "sys:name"-less event name of a raw payload's common_type ("tlb_flush"), or NULL. */
+const char *tlb_decoder_event_name(struct tlb_decoder *d, const void *raw, uint32_t raw_size);
+/* Number of target cpus in a __data_loc cpumask_t bitmap (long_size-byte words). */
+int tlb_cpumask_weight(const void *bits, size_t len);
 #endif
