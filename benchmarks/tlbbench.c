@@ -78,9 +78,10 @@
 /*
  * Pages touched (written) per op. Each touch of a zapped page is a page fault, and faults dominate
  * the cost of an op on paravirtualised guests (~14 us each on a PVM guest): touching all 16 pages
- * of 64 KiB gave ~3,000 munmaps/s there, below stress-ng --tlb-shootdown; 4 pages give ~7,500/s.
+ * of 64 KiB gave ~3,000 munmaps/s there, below stress-ng --tlb-shootdown per CPU; one page (the
+ * least that leaves a TLB entry to invalidate) gives ~6,000-13,000/s. --touch sets more.
  */
-#define DEFAULT_TOUCH 4
+#define DEFAULT_TOUCH 1
 
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()
@@ -552,8 +553,14 @@ static int churn_setup(struct churn *c)
 	c->compute_sink = map_touched(page_size);
 	if (!c->compute_sink)
 		return -1;
-	if (uses(OP_MPROTECT) && !(c->prot_buf = map_touched(opt.size)))
-		return -1;
+	if (uses(OP_MPROTECT)) {
+		/* only the touched pages are present: each mprotect changes --touch PTEs */
+		c->prot_buf = mmap(NULL, opt.size, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (c->prot_buf == MAP_FAILED)
+			return -1;
+		touch_w(c->prot_buf, opt.touch);
+	}
 	c->prot_rw = true;
 	if (uses(OP_MADVISE) && !(c->madv_buf = map_touched(opt.size)))
 		return -1;
@@ -784,7 +791,7 @@ static void usage(FILE *f)
 "  --duration S       seconds, float (default 5; with --ops only if given)\n"
 "  --ops N            stop after exactly N churn ops in total\n"
 "  --size BYTES       range per op, K/M/G suffixes allowed (default 64K)\n"
-"  --touch PAGES      pages touched per op (default 4, at most the pages of --size)\n"
+"  --touch PAGES      pages touched per op (default 1, at most the pages of --size)\n"
 "  --rate R           target ops/s per churn thread, 0 = as fast as possible (default 0)\n"
 "  --probe-threads N  latency probe threads in the same process (default 1)\n"
 "  --probe-rate R     requests/s per probe thread (default 1000)\n"
