@@ -120,7 +120,7 @@ sends() {
 			>"$tmp/cmd.out" 2>/dev/null && grep -m1 -oE '^[0-9]+' "$tmp/c.txt"
 	fi
 }
-N=2000
+N=5000
 for w in mmap mprotect madvise; do
 	s=$(sends "$TLBBENCH" $w --threads 1 --ops $N --json); s=${s:-0}
 	d=$((s - N)); d=${d#-}
