@@ -44,8 +44,9 @@ CMD_SRCS   := tlbstat/tlbstat.c $(sort $(wildcard tlbstat/builtin-*.c))
 TEST_SRCS  := $(sort $(wildcard tests/test-*.c))
 BENCH_SRCS := $(sort $(wildcard benchmarks/*.c))
 
-LIB_OBJS   := $(LIB_SRCS:%.c=$(O)/%.o)
-CMD_OBJS   := $(CMD_SRCS:%.c=$(O)/%.o)
+OBJ        := $(O)/obj
+LIB_OBJS   := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+CMD_OBJS   := $(CMD_SRCS:%.c=$(OBJ)/%.o)
 TEST_BINS  := $(TEST_SRCS:%.c=$(O)/%)
 BENCH_BINS := $(BENCH_SRCS:benchmarks/%.c=$(O)/%)
 LIBTLB     := $(O)/libtlbstat.a
@@ -53,9 +54,9 @@ LIBTLB     := $(O)/libtlbstat.a
 all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS)
 
 # files that include libperf's internal headers (they need tools/include on the path)
-$(O)/tlbstat/lib/evlist.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
+$(OBJ)/tlbstat/lib/evlist.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 
-$(O)/%.o: %.c
+$(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

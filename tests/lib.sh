@@ -1,5 +1,7 @@
 # Shared helpers for the shell integration tests (TAP). Source it: . "$(dirname "$0")/lib.sh"
 O=${O:-build}
+# Debian's python3 starts in 0.1 s; a pyenv shim earlier in PATH can take a second per call
+PY=${PY:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
 TLBSTAT=${TLBSTAT:-$O/tlbstat}
 TLBBENCH=${TLBBENCH:-$O/tlbbench}
 _n=0 _f=0
@@ -9,9 +11,9 @@ not_ok() { _n=$((_n + 1)); _f=$((_f + 1)); echo "not ok $_n - $*"; }
 check()  { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 skip()   { _n=$((_n + 1)); echo "ok $_n - # SKIP $*"; }
 # within A B PCT: |A-B| <= PCT% of B
-within() { python3 -c "import sys; a,b,p=map(float,sys.argv[1:]); sys.exit(0 if abs(a-b) <= p/100*max(b,1) else 1)" "$1" "$2" "$3"; }
+within() { "$PY" -c "import sys; a,b,p=map(float,sys.argv[1:]); sys.exit(0 if abs(a-b) <= p/100*max(b,1) else 1)" "$1" "$2" "$3"; }
 # jget FILE KEY.PATH: a value from a JSON file ("reasons.remote_ipi_send")
-jget()   { python3 -c "import json,sys; v=json.load(open(sys.argv[1]))
+jget()   { "$PY" -c "import json,sys; v=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split('.'): v=v[int(k)] if isinstance(v,list) else v[k]
 print(v)" "$1" "$2"; }
 finish() { echo "1..$_n"; echo "# $((_n - _f)) passed, $_f failed"; [ "$_f" -eq 0 ]; }

@@ -28,7 +28,7 @@ transport=$(jget "$tmp/cmd.json" transport)
 echo "# $N munmaps: remote_ipi_send=$send remote_shootdown=$remote transport=$transport"
 echo "# evidence: $(jget "$tmp/cmd.json" transport_evidence)"
 check "remote IPI sends ($send) within 5% of munmaps ($N)" within "$send" $N 5
-check "total equals the sum of the reasons" python3 - "$tmp/cmd.json" <<'PY'
+check "total equals the sum of the reasons" "$PY" - "$tmp/cmd.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["total"] == sum(d["reasons"].values())
@@ -59,9 +59,9 @@ ssend=$(jget "$tmp/sys.json" reasons.remote_ipi_send)
 echo "# system wide: remote_shootdown=$sremote TLB: delta=$irq remote_ipi_send=$ssend"
 check "system-wide remote shootdowns ($sremote) within 5% of the TLB: delta ($irq)" within "$sremote" "$irq" 5
 check "system-wide remote sends ($ssend) at least the churn's ($N - 5%)" \
-	python3 -c "import sys; sys.exit(0 if $ssend >= 0.95 * $N else 1)"
+	"$PY" -c "import sys; sys.exit(0 if $ssend >= 0.95 * $N else 1)"
 check "system-wide per_cpu has one row per online cpu" \
-	test "$(python3 -c "import json; print(len(json.load(open('$tmp/sys.json'))['per_cpu']))")" -eq "$(nproc)"
+	test "$("$PY" -c "import json; print(len(json.load(open('$tmp/sys.json'))['per_cpu']))")" -eq "$(nproc)"
 
 # --- human table, CSV, interval output
 "$TLBSTAT" stat -d 0.3 >"$tmp/table.txt" 2>&1
@@ -74,7 +74,7 @@ check "CSV has an 'all' row and one row per cpu" test "$(grep -c '' "$tmp/s.csv"
 "$TLBSTAT" stat -a -I 200 -d 1.1 >"$tmp/iv.txt" 2>&1
 check "-I 200 for 1.1 s prints 5 interval lines" test "$(grep -cE '^ +[0-9]+\.[0-9]{3} ' "$tmp/iv.txt")" -eq 5
 "$TLBSTAT" stat -a -I 300 --json -d 1 >"$tmp/iv.json" 2>&1
-check "-I --json: one JSON object per line, summary last" python3 - "$tmp/iv.json" <<'PY'
+check "-I --json: one JSON object per line, summary last" "$PY" - "$tmp/iv.json" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert len(lines) >= 3, len(lines)
@@ -90,7 +90,7 @@ sleep 0.3
 "$TLBSTAT" stat -p $bpid -d 0.5 --json -o "$tmp/p.json" >/dev/null 2>&1
 kill $bpid 2>/dev/null; wait $bpid 2>/dev/null
 check "-p counts the running churn's remote sends" \
-	python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/p.json'))['reasons']['remote_ipi_send'] > 100 else 1)"
+	"$PY" -c "import json,sys; sys.exit(0 if json.load(open('$tmp/p.json'))['reasons']['remote_ipi_send'] > 100 else 1)"
 
 # --- SIGINT ends the count and still prints the summary
 "$TLBSTAT" stat -a >"$tmp/int.txt" 2>&1 &
