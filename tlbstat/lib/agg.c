@@ -1,0 +1,1193 @@
+/*
+ * Aggregation of TLB events: counters per process, thread, CPU, reason, pair and interval.
+ * Definitions and the pairing heuristic are in agg.h.
+ */
+#include "agg.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOTS 8                  /* intervals kept open for the series' top processes */
+#define EMPTY_KEY INT64_MIN
+
+/* ---------------- int -> pointer map (open addressing) ---------------- */
+struct imap {
+	int64_t *keys;
+	void **vals;
+	size_t cap, n;
+};
+
+static size_t ihash(int64_t k, size_t cap)
+{
+	uint64_t x = (uint64_t)k * 0x9E3779B97F4A7C15ULL;
+
+	return (size_t)(x >> 17) & (cap - 1);
+}
+
+static void imap_put(struct imap *m, int64_t k, void *v);
+
+static void imap_grow(struct imap *m)
+{
+	struct imap old = *m;
+
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->keys = xmalloc(m->cap * sizeof(*m->keys));
+	m->vals = xcalloc(m->cap, sizeof(*m->vals));
+	for (size_t i = 0; i < m->cap; i++)
+		m->keys[i] = EMPTY_KEY;
+	m->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i] != EMPTY_KEY)
+			imap_put(m, old.keys[i], old.vals[i]);
+	free(old.keys);
+	free(old.vals);
+}
+
+static void *imap_get(const struct imap *m, int64_t k)
+{
+	if (!m->cap)
+		return NULL;
+	for (size_t i = ihash(k, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		if (m->keys[i] == k)
+			return m->vals[i];
+		if (m->keys[i] == EMPTY_KEY)
+			return NULL;
+	}
+}
+
+static void imap_put(struct imap *m, int64_t k, void *v)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap)
+		imap_grow(m);
+	for (i = ihash(k, m->cap); m->keys[i] != EMPTY_KEY && m->keys[i] != k;
+	     i = (i + 1) & (m->cap - 1))
+		;
+	if (m->keys[i] == EMPTY_KEY)
+		m->n++;
+	m->keys[i] = k;
+	m->vals[i] = v;
+}
+
+static void imap_free(struct imap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---------------- state ---------------- */
+
+struct name {                    /* what task records said about a tid */
+	pid_t pid, ppid;
+	char comm[16];
+};
+
+struct sendrec {                 /* a send seen on an initiator cpu, for pairing */
+	uint64_t time;
+	pid_t pid, tid;
+	bool has_mask;               /* a request with targets; else a reason-4 send */
+	uint64_t mask[TLB_EVENT_MASK_WORDS];
+};
+
+struct sendq {
+	struct sendrec *v;
+	size_t head, n, cap;
+};
+
+struct group {                   /* an open csd_queue_cpu group on an initiator cpu */
+	bool open;
+	enum tlb_func_class cls;
+	uint64_t func, start, last;
+	pid_t pid, tid;
+	int nr;
+	uint64_t mask[TLB_EVENT_MASK_WORDS];
+};
+
+struct victim {
+	uint64_t time;
+	int cpu;
+	pid_t pid, tid;
+};
+
+struct pairkey {
+	pid_t ip, it, vp, vt;
+};
+
+struct hkey {
+	pid_t pid;
+	char comm[16];
+	int reason, cpu;
+};
+
+struct agg {
+	struct agg_config cfg;
+	struct agg_totals tot;
+	struct imap procs, threads, names;
+	struct agg_cpu **cpus;       /* by cpu number */
+	struct sendq *sendq;         /* by cpu number */
+	struct group *groups;        /* by cpu number */
+	int nr_cpu_slots;
+	/* pairing */
+	struct victim *pending;
+	size_t nr_pending, cap_pending;
+	uint64_t horizon, round_max;
+	struct agg_pair *pairs;      /* thread level */
+	size_t nr_pairs, cap_pairs;
+	struct imap pair_idx;        /* hash of pairkey -> index + 1 */
+	/* series */
+	struct agg_interval *iv;
+	int64_t iv_lo;               /* absolute index of iv[0] */
+	size_t nr_iv;
+	int64_t iv_final;            /* absolute indexes below are final (top computed) */
+	bool finished;
+	struct agg_burst_stats bursts;
+	/* histogram */
+	struct agg_hist_row *hist;
+	size_t nr_hist, cap_hist;
+	struct imap hist_idx;
+};
+
+static const char *const kthread_names[] = {
+	"kworker", "kswapd", "kcompactd", "khugepaged", "ksmd", "kthreadd", "ksoftirqd",
+	"migration/", "rcu_", "kauditd", "oom_reaper", "kdamond", "watchdog", "cpuhp/", "jbd2/",
+	"kblockd", "writeback", "irq/", "khungtaskd", "kintegrityd", "kthrotld", "idle_inject",
+	"swapper", "kdevtmpfs", "kswapd", "kvm", "scsi_", "napi/", "card", "kcryptd",
+};
+
+bool agg_is_kthread_comm(const char *comm)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kthread_names); i++)
+		if (!strncmp(comm, kthread_names[i], strlen(kthread_names[i])))
+			return true;
+	return false;
+}
+
+struct agg *agg_new(const struct agg_config *cfg)
+{
+	struct agg *a = xcalloc(1, sizeof(*a));
+
+	if (cfg)
+		a->cfg = *cfg;
+	if (a->cfg.page_size <= 0)
+		a->cfg.page_size = 4096;
+	if (a->cfg.burst_k <= 0)
+		a->cfg.burst_k = 3.0;
+	if (!a->cfg.pair_window_ns)
+		a->cfg.pair_window_ns = 10 * 1000 * 1000ULL;
+	if (!a->cfg.group_window_ns)
+		a->cfg.group_window_ns = 100 * 1000ULL;
+	a->tot.max_cpu = -1;
+	return a;
+}
+
+static void free_tasks(struct imap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] != EMPTY_KEY)
+			free(m->vals[i]);
+	imap_free(m);
+}
+
+void agg_free(struct agg *a)
+{
+	if (!a)
+		return;
+	free_tasks(&a->procs);
+	free_tasks(&a->threads);
+	free_tasks(&a->names);
+	for (int i = 0; i < a->nr_cpu_slots; i++) {
+		free(a->cpus[i]);
+		free(a->sendq[i].v);
+	}
+	free(a->cpus);
+	free(a->sendq);
+	free(a->groups);
+	free(a->pending);
+	free(a->pairs);
+	imap_free(&a->pair_idx);
+	free(a->iv);
+	free(a->hist);
+	imap_free(&a->hist_idx);
+	free(a);
+}
+
+const struct agg_totals *agg_totals(const struct agg *a)
+{
+	return &a->tot;
+}
+
+const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len)
+{
+	if (t->comm[0])
+		return t->comm;
+	snprintf(buf, len, ":%d", t->tid ? (int)t->tid : (int)t->pid);
+	return buf;
+}
+
+/* ---------------- tasks ---------------- */
+
+static struct name *name_of(struct agg *a, pid_t tid)
+{
+	return imap_get(&a->names, tid);
+}
+
+static bool name_is_kthread(struct agg *a, pid_t pid, const char *comm)
+{
+	struct name *n = name_of(a, pid);
+
+	if (pid == 0 || pid == 2)
+		return true;
+	if (n && n->ppid == 2)
+		return true;
+	return comm[0] && agg_is_kthread_comm(comm);
+}
+
+static struct agg_task *get_proc(struct agg *a, pid_t pid)
+{
+	struct agg_task *p = imap_get(&a->procs, pid);
+	struct name *n;
+
+	if (p)
+		return p;
+	p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	n = name_of(a, pid);
+	if (n)
+		memcpy(p->comm, n->comm, sizeof(p->comm));
+	else if (pid == 0)
+		strcpy(p->comm, "swapper");
+	p->kernel_thread = name_is_kthread(a, pid, p->comm);
+	imap_put(&a->procs, pid, p);
+	return p;
+}
+
+static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
+{
+	struct agg_task *t = imap_get(&a->threads, tid);
+	struct name *n;
+
+	if (t)
+		return t;
+	t = xcalloc(1, sizeof(*t));
+	t->pid = pid;
+	t->tid = tid;
+	t->proc = get_proc(a, pid);
+	t->proc->nr_threads++;
+	n = name_of(a, tid);
+	if (n)
+		memcpy(t->comm, n->comm, sizeof(t->comm));
+	else
+		memcpy(t->comm, t->proc->comm, sizeof(t->comm));
+	t->kernel_thread = t->proc->kernel_thread;
+	if (!t->proc->comm[0] && t->comm[0])
+		memcpy(t->proc->comm, t->comm, sizeof(t->comm));
+	imap_put(&a->threads, tid, t);
+	return t;
+}
+
+static struct name *get_name(struct agg *a, pid_t tid)
+{
+	struct name *n = name_of(a, tid);
+
+	if (!n) {
+		n = xcalloc(1, sizeof(*n));
+		n->pid = tid;
+		n->ppid = -1;
+		imap_put(&a->names, tid, n);
+	}
+	return n;
+}
+
+void agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+{
+	struct name *n = get_name(a, tid);
+	struct agg_task *t, *p;
+
+	n->pid = pid;
+	snprintf(n->comm, sizeof(n->comm), "%s", comm);
+	t = imap_get(&a->threads, tid);
+	if (t)
+		memcpy(t->comm, n->comm, sizeof(t->comm));
+	p = imap_get(&a->procs, pid);
+	if (p && (tid == pid || !p->comm[0]))
+		memcpy(p->comm, n->comm, sizeof(p->comm));
+	if (p && !p->kernel_thread)
+		p->kernel_thread = name_is_kthread(a, pid, p->comm);
+}
+
+void agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
+{
+	struct name *n = get_name(a, tid);
+	struct name *parent = name_of(a, ppid);
+
+	n->pid = pid;
+	n->ppid = ppid;
+	/* a new thread or a fork inherits the name until its COMM record */
+	if (!n->comm[0] && parent)
+		memcpy(n->comm, parent->comm, sizeof(n->comm));
+}
+
+void agg_exit(struct agg *a, pid_t pid, pid_t tid, uint64_t time)
+{
+	struct agg_task *t = imap_get(&a->threads, tid);
+
+	if (t) {
+		t->exited = true;
+		t->exit_time = time;
+	}
+	if (pid == tid) {
+		t = imap_get(&a->procs, pid);
+		if (t) {
+			t->exited = true;
+			t->exit_time = time;
+		}
+	}
+}
+
+void agg_lost(struct agg *a, uint64_t nr)
+{
+	a->tot.lost += nr;
+}
+
+/* ---------------- cpus ---------------- */
+
+static void ensure_cpu(struct agg *a, int cpu)
+{
+	int n;
+
+	if (cpu < a->nr_cpu_slots)
+		return;
+	n = cpu + 1 > a->nr_cpu_slots * 2 ? cpu + 1 : a->nr_cpu_slots * 2;
+	a->cpus = xrealloc(a->cpus, sizeof(*a->cpus) * (size_t)n);
+	a->sendq = xrealloc(a->sendq, sizeof(*a->sendq) * (size_t)n);
+	a->groups = xrealloc(a->groups, sizeof(*a->groups) * (size_t)n);
+	for (int i = a->nr_cpu_slots; i < n; i++) {
+		a->cpus[i] = NULL;
+		memset(&a->sendq[i], 0, sizeof(a->sendq[i]));
+		memset(&a->groups[i], 0, sizeof(a->groups[i]));
+	}
+	a->nr_cpu_slots = n;
+}
+
+static struct agg_cpu *get_cpu(struct agg *a, int cpu)
+{
+	ensure_cpu(a, cpu);
+	if (!a->cpus[cpu]) {
+		a->cpus[cpu] = xcalloc(1, sizeof(struct agg_cpu));
+		a->cpus[cpu]->cpu = cpu;
+	}
+	return a->cpus[cpu];
+}
+
+/* ---------------- series ---------------- */
+
+static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_idx)
+{
+	int64_t idx;
+
+	if (!a->cfg.interval_ns)
+		return NULL;
+	idx = (int64_t)(t / a->cfg.interval_ns);
+	*abs_idx = idx;
+	if (!a->nr_iv) {
+		a->iv = xcalloc(1, sizeof(*a->iv));
+		a->iv_lo = idx;
+		a->iv_final = idx;
+		a->nr_iv = 1;
+		a->iv[0].start_ns = (uint64_t)idx * a->cfg.interval_ns;
+	} else if (idx < a->iv_lo) {
+		size_t add = (size_t)(a->iv_lo - idx);
+
+		a->iv = xrealloc(a->iv, sizeof(*a->iv) * (a->nr_iv + add));
+		memmove(a->iv + add, a->iv, sizeof(*a->iv) * a->nr_iv);
+		memset(a->iv, 0, sizeof(*a->iv) * add);
+		for (size_t i = 0; i < add; i++)
+			a->iv[i].start_ns = (uint64_t)(idx + (int64_t)i) * a->cfg.interval_ns;
+		a->nr_iv += add;
+		a->iv_lo = idx;
+	} else if ((size_t)(idx - a->iv_lo) >= a->nr_iv) {
+		size_t n = (size_t)(idx - a->iv_lo) + 1;
+
+		a->iv = xrealloc(a->iv, sizeof(*a->iv) * n);
+		memset(a->iv + a->nr_iv, 0, sizeof(*a->iv) * (n - a->nr_iv));
+		for (size_t i = a->nr_iv; i < n; i++)
+			a->iv[i].start_ns = (uint64_t)(a->iv_lo + (int64_t)i) * a->cfg.interval_ns;
+		a->nr_iv = n;
+	}
+	return &a->iv[idx - a->iv_lo];
+}
+
+static void top_insert(struct agg_interval *iv, pid_t pid, uint64_t n)
+{
+	for (int k = 0; k < AGG_SERIES_TOP; k++) {
+		if (n > iv->top[k].n || (n == iv->top[k].n && n && pid < iv->top[k].pid)) {
+			memmove(&iv->top[k + 1], &iv->top[k],
+				sizeof(iv->top[0]) * (size_t)(AGG_SERIES_TOP - 1 - k));
+			iv->top[k].pid = pid;
+			iv->top[k].n = n;
+			return;
+		}
+	}
+}
+
+/* Compute the top processes of every interval below upto (absolute index). */
+static void finalize_intervals(struct agg *a, int64_t upto)
+{
+	if (!a->nr_iv || upto <= a->iv_final)
+		return;
+	if (upto > a->iv_lo + (int64_t)a->nr_iv)
+		upto = a->iv_lo + (int64_t)a->nr_iv;
+	for (size_t i = 0; i < a->procs.cap; i++) {
+		struct agg_task *p = a->procs.vals[i];
+
+		if (a->procs.keys[i] == EMPTY_KEY)
+			continue;
+		for (int s = 0; s < SLOTS; s++) {
+			int64_t idx = (int64_t)p->slot_iv[s] - 1;
+
+			if (p->slot_iv[s] && idx >= a->iv_final && idx < upto && idx >= a->iv_lo) {
+				top_insert(&a->iv[idx - a->iv_lo], p->pid, p->slot_n[s]);
+				p->slot_iv[s] = 0;
+			}
+		}
+	}
+	a->iv_final = upto;
+}
+
+static void series_flush(struct agg *a, const struct tlb_event *ev, struct agg_task *proc,
+			 uint64_t bytes, bool full)
+{
+	int64_t idx;
+	struct agg_interval *iv = interval_at(a, ev->time, &idx);
+	int s;
+
+	if (!iv)
+		return;
+	iv->events++;
+	iv->bytes += bytes;
+	iv->full_flushes += full;
+	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
+		iv->remote_sends++;
+	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
+		iv->victim_hits++;
+	/* at most SLOTS - 1 intervals stay open, so slots never alias */
+	if (idx - a->iv_final >= SLOTS - 1)
+		finalize_intervals(a, idx - (SLOTS - 2));
+	if (idx < a->iv_final)
+		return;      /* its top is already computed: counted in the totals only */
+	s = (int)(idx % SLOTS);
+	if (proc->slot_iv[s] != (uint64_t)idx + 1) {
+		proc->slot_iv[s] = (uint64_t)idx + 1;
+		proc->slot_n[s] = 0;
+	}
+	proc->slot_n[s]++;
+}
+
+/* ---------------- histogram ---------------- */
+
+static uint64_t hkey_hash(const struct hkey *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const unsigned char *p = (const unsigned char *)k;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h & INT64_MAX;
+}
+
+static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *thr, bool full)
+{
+	struct hkey k;
+	struct agg_hist_row *r = NULL;
+	int64_t h;
+	unsigned keys = a->cfg.hist_keys;
+
+	if (!keys)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.pid = keys & AGG_KEY_PID ? thr->pid : -1;
+	if (keys & AGG_KEY_COMM)
+		memcpy(k.comm, thr->proc->comm, sizeof(k.comm));
+	k.reason = keys & AGG_KEY_REASON ? ev->reason : -1;
+	k.cpu = keys & AGG_KEY_CPU ? ev->cpu : -1;
+	h = (int64_t)hkey_hash(&k);
+	/* chain on hash collisions by probing h+1, h+2 ... with the real key compared */
+	for (;; h = (h + 1) & INT64_MAX) {
+		uintptr_t idx = (uintptr_t)imap_get(&a->hist_idx, h);
+
+		if (!idx)
+			break;
+		r = &a->hist[idx - 1];
+		if (r->pid == k.pid && r->reason == k.reason && r->cpu == k.cpu &&
+		    !strncmp(r->comm, k.comm, sizeof(k.comm)))
+			break;
+		r = NULL;
+	}
+	if (!r) {
+		if (a->nr_hist == a->cap_hist) {
+			a->cap_hist = a->cap_hist ? a->cap_hist * 2 : 64;
+			a->hist = xrealloc(a->hist, sizeof(*a->hist) * a->cap_hist);
+		}
+		r = &a->hist[a->nr_hist++];
+		memset(r, 0, sizeof(*r));
+		r->pid = k.pid;
+		memcpy(r->comm, k.comm, sizeof(r->comm));
+		r->reason = k.reason;
+		r->cpu = k.cpu;
+		imap_put(&a->hist_idx, h, (void *)(uintptr_t)a->nr_hist);
+	}
+	r->events++;
+	if (ev->reason != TLB_REASON_REMOTE_SEND_IPI) {
+		if (full)
+			r->full_flushes++;
+		else
+			r->pages += (uint64_t)ev->pages;
+	}
+}
+
+/* ---------------- pairing ---------------- */
+
+static void sendq_push(struct sendq *q, const struct sendrec *r)
+{
+	if (q->head + q->n == q->cap) {
+		if (q->head > q->cap / 2) {
+			memmove(q->v, q->v + q->head, sizeof(*q->v) * q->n);
+			q->head = 0;
+		} else {
+			q->cap = q->cap ? q->cap * 2 : 64;
+			q->v = xrealloc(q->v, sizeof(*q->v) * q->cap);
+		}
+	}
+	q->v[q->head + q->n++] = *r;
+}
+
+static void sendq_prune(struct sendq *q, uint64_t before)
+{
+	while (q->n && q->v[q->head].time < before) {
+		q->head++;
+		q->n--;
+	}
+	if (!q->n)
+		q->head = 0;
+}
+
+static void add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
+{
+	int64_t h = ((int64_t)it * 1000003 + vt) & INT64_MAX;
+	struct agg_pair *p = NULL;
+
+	for (;; h = (h + 1) & INT64_MAX) {
+		uintptr_t idx = (uintptr_t)imap_get(&a->pair_idx, h);
+
+		if (!idx)
+			break;
+		p = &a->pairs[idx - 1];
+		if (p->init_tid == it && p->victim_tid == vt && p->init_pid == ip && p->victim_pid == vp)
+			break;
+		p = NULL;
+	}
+	if (!p) {
+		if (a->nr_pairs == a->cap_pairs) {
+			a->cap_pairs = a->cap_pairs ? a->cap_pairs * 2 : 64;
+			a->pairs = xrealloc(a->pairs, sizeof(*a->pairs) * a->cap_pairs);
+		}
+		p = &a->pairs[a->nr_pairs++];
+		p->init_pid = ip;
+		p->init_tid = it;
+		p->victim_pid = vp;
+		p->victim_tid = vt;
+		p->count = 0;
+		imap_put(&a->pair_idx, h, (void *)(uintptr_t)a->nr_pairs);
+	}
+	p->count++;
+}
+
+static bool mask_has(const uint64_t *mask, int cpu)
+{
+	return cpu >= 0 && cpu < 64 * TLB_EVENT_MASK_WORDS && (mask[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+static void resolve_victim(struct agg *a, const struct victim *v)
+{
+	uint64_t win = a->cfg.pair_window_ns;
+	const struct sendrec *best_t = NULL, *best_s = NULL;
+
+	for (int c = 0; c < a->nr_cpu_slots; c++) {
+		struct sendq *q = &a->sendq[c];
+
+		for (size_t i = q->n; i-- > 0;) {
+			const struct sendrec *r = &q->v[q->head + i];
+
+			if (r->time > v->time)
+				continue;
+			if (v->time - r->time > win)
+				break;
+			if (r->has_mask) {
+				if (mask_has(r->mask, v->cpu) && (!best_t || r->time > best_t->time))
+					best_t = r;
+			} else if (c != v->cpu && (!best_s || r->time > best_s->time)) {
+				best_s = r;
+			}
+		}
+	}
+	if (best_t) {
+		a->tot.paired++;
+		a->tot.paired_by_target++;
+		add_pair(a, best_t->pid, best_t->tid, v->pid, v->tid);
+	} else if (best_s) {
+		a->tot.paired++;
+		a->tot.paired_by_send++;
+		add_pair(a, best_s->pid, best_s->tid, v->pid, v->tid);
+	} else {
+		a->tot.unpaired++;
+	}
+}
+
+/* Pair the pending victims at or before upto; drop sends too old to matter. */
+static void resolve_until(struct agg *a, uint64_t upto)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < a->nr_pending; i++) {
+		if (a->pending[i].time <= upto)
+			resolve_victim(a, &a->pending[i]);
+		else
+			a->pending[keep++] = a->pending[i];
+	}
+	a->nr_pending = keep;
+	if (upto > a->horizon)
+		a->horizon = upto;
+	if (a->horizon > a->cfg.pair_window_ns)
+		for (int c = 0; c < a->nr_cpu_slots; c++)
+			sendq_prune(&a->sendq[c], a->horizon - a->cfg.pair_window_ns);
+}
+
+static void close_group(struct agg *a, int cpu);
+
+void agg_round(struct agg *a)
+{
+	/*
+	 * Events up to the previous round's last time are all here, so a csd group whose next
+	 * target would have come before that time is complete.
+	 */
+	for (int c = 0; c < a->nr_cpu_slots; c++)
+		if (a->groups[c].open && a->groups[c].last + a->cfg.group_window_ns < a->round_max)
+			close_group(a, c);
+	resolve_until(a, a->round_max);
+	a->round_max = a->tot.last_time;
+}
+
+/* ---------------- requests (fan-out) ---------------- */
+
+static void counts_request(struct agg_counts *c, int nr)
+{
+	c->ipis++;
+	c->ipi_targets += (uint64_t)nr;
+	if ((uint64_t)nr > c->max_fanout)
+		c->max_fanout = (uint64_t)nr;
+}
+
+static void commit_request(struct agg *a, int cpu, uint64_t time, pid_t pid, pid_t tid,
+			   enum tlb_func_class cls, int nr, const uint64_t *mask)
+{
+	struct sendrec r;
+
+	if (nr <= 0)
+		return;
+	if (cls == TLB_FUNC_KERNEL_RANGE) {
+		counts_request(&a->tot.kernel_range, nr);
+	} else {
+		struct agg_task *t = get_thread(a, pid, tid);
+		struct agg_cpu *pc = get_cpu(a, cpu);
+		int64_t idx;
+		struct agg_interval *iv = interval_at(a, time, &idx);
+
+		counts_request(&t->total, nr);
+		counts_request(&t->recent, nr);
+		counts_request(&t->proc->total, nr);
+		counts_request(&t->proc->recent, nr);
+		counts_request(&pc->total, nr);
+		counts_request(&pc->recent, nr);
+		counts_request(&a->tot.all, nr);
+		if (iv) {
+			iv->ipis++;
+			iv->ipi_targets += (uint64_t)nr;
+		}
+	}
+	/* only user-mm requests (flush_tlb_func) make reason-1 events on their targets */
+	if (cls == TLB_FUNC_KERNEL_RANGE)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.time = time;
+	r.pid = pid;
+	r.tid = tid;
+	r.has_mask = true;
+	memcpy(r.mask, mask, sizeof(r.mask));
+	ensure_cpu(a, cpu);
+	sendq_push(&a->sendq[cpu], &r);
+}
+
+static void close_group(struct agg *a, int cpu)
+{
+	struct group *g;
+
+	if (cpu >= a->nr_cpu_slots)
+		return;
+	g = &a->groups[cpu];
+	if (g->open)
+		commit_request(a, cpu, g->start, g->pid, g->tid, g->cls, g->nr, g->mask);
+	g->open = false;
+}
+
+static void csd_queue(struct agg *a, const struct tlb_event *ev)
+{
+	struct group *g;
+
+	ensure_cpu(a, ev->cpu);
+	g = &a->groups[ev->cpu];
+	if (g->open && (g->func != ev->func || ev->time - g->last > a->cfg.group_window_ns ||
+			(ev->target_cpu >= 0 && mask_has(g->mask, ev->target_cpu))))
+		close_group(a, ev->cpu);
+	if (!g->open) {
+		memset(g, 0, sizeof(*g));
+		g->open = true;
+		g->cls = ev->func_class;
+		g->func = ev->func;
+		g->start = ev->time;
+		g->pid = ev->pid;
+		g->tid = ev->tid;
+	}
+	g->last = ev->time;
+	g->nr++;
+	for (int w = 0; w < TLB_EVENT_MASK_WORDS; w++)
+		g->mask[w] |= ev->target_mask[w];
+}
+
+/* ---------------- events ---------------- */
+
+static void counts_flush(struct agg_counts *c, const struct tlb_event *ev, bool ranged)
+{
+	c->events++;
+	if (ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
+		c->reasons[ev->reason]++;
+	if (ranged) {
+		if (ev->pages < 0)
+			c->full_flushes++;
+		else
+			c->pages += (uint64_t)ev->pages;
+	}
+	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
+		c->remote_sends++;
+	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
+		c->victim_hits++;
+}
+
+static void flush_event(struct agg *a, const struct tlb_event *ev)
+{
+	struct agg_task *t = get_thread(a, ev->pid, ev->tid);
+	struct agg_cpu *c = get_cpu(a, ev->cpu);
+	bool ranged = ev->reason != TLB_REASON_REMOTE_SEND_IPI;
+	bool full = ranged && ev->pages < 0;
+	uint64_t bytes = ranged && ev->pages > 0 ? (uint64_t)ev->pages * (uint64_t)a->cfg.page_size : 0;
+
+	counts_flush(&t->total, ev, ranged);
+	counts_flush(&t->recent, ev, ranged);
+	counts_flush(&t->proc->total, ev, ranged);
+	counts_flush(&t->proc->recent, ev, ranged);
+	counts_flush(&c->total, ev, ranged);
+	counts_flush(&c->recent, ev, ranged);
+	counts_flush(&a->tot.all, ev, ranged);
+	for (struct agg_task *x = t; x; x = x == t ? t->proc : NULL) {
+		if (!x->first_time || ev->time < x->first_time)
+			x->first_time = ev->time;
+		if (ev->time > x->last_time)
+			x->last_time = ev->time;
+	}
+	series_flush(a, ev, t->proc, bytes, full);
+	hist_add(a, ev, t, full);
+
+	/* any flush on this cpu ends the csd group it had open */
+	close_group(a, ev->cpu);
+	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI) {
+		struct sendrec r;
+
+		memset(&r, 0, sizeof(r));
+		r.time = ev->time;
+		r.pid = ev->pid;
+		r.tid = ev->tid;
+		sendq_push(&a->sendq[ev->cpu], &r);
+	} else if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN) {
+		if (a->nr_pending == a->cap_pending) {
+			a->cap_pending = a->cap_pending ? a->cap_pending * 2 : 256;
+			a->pending = xrealloc(a->pending, sizeof(*a->pending) * a->cap_pending);
+		}
+		a->pending[a->nr_pending++] = (struct victim){ ev->time, ev->cpu, ev->pid, ev->tid };
+	}
+}
+
+void agg_event(struct agg *a, const struct tlb_event *ev)
+{
+	if (ev->kind < 0 || ev->kind > EV_PATCHED_FLUSH || ev->cpu < 0 || ev->cpu > 65535)
+		return;
+	a->tot.by_kind[ev->kind]++;
+	if (ev->kind == EV_OTHER)
+		return;
+	if (!a->tot.first_time || ev->time < a->tot.first_time)
+		a->tot.first_time = ev->time;
+	if (ev->time > a->tot.last_time)
+		a->tot.last_time = ev->time;
+	if (ev->cpu > a->tot.max_cpu)
+		a->tot.max_cpu = ev->cpu;
+
+	switch (ev->kind) {
+	case EV_TLB_FLUSH:
+		flush_event(a, ev);
+		break;
+	case EV_IPI_SEND_CPUMASK:
+	case EV_IPI_SEND_CPU:
+		if (ev->func_class != TLB_FUNC_NONE)
+			commit_request(a, ev->cpu, ev->time, ev->pid, ev->tid, ev->func_class,
+				       ev->nr_targets, ev->target_mask);
+		break;
+	case EV_PATCHED_FLUSH:
+		commit_request(a, ev->cpu, ev->time, ev->pid, ev->tid,
+			       ev->func_class == TLB_FUNC_KERNEL_RANGE ? TLB_FUNC_KERNEL_RANGE
+								       : TLB_FUNC_FLUSH,
+			       ev->nr_targets, ev->target_mask);
+		break;
+	case EV_CSD_QUEUE_CPU:
+		if (ev->func_class != TLB_FUNC_NONE)
+			csd_queue(a, ev);
+		break;
+	case EV_EXEC:
+	case EV_RENAME:
+		if (ev->comm[0])
+			agg_comm(a, ev->pid, ev->tid, ev->comm, ev->time);
+		break;
+	case EV_PROCESS_EXIT:
+		agg_exit(a, ev->pid, ev->tid, ev->time);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---------------- finish, bursts ---------------- */
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+void agg_median_mad(double *v, int n, double *median, double *mad)
+{
+	double m;
+
+	if (n <= 0) {
+		*median = *mad = 0;
+		return;
+	}
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	for (int i = 0; i < n; i++)
+		v[i] = fabs(v[i] - m);
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	*median = m;
+	*mad = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void agg_finish(struct agg *a)
+{
+	double secs, *rates, floor_mad;
+
+	for (int c = 0; c < a->nr_cpu_slots; c++)
+		close_group(a, c);
+	resolve_until(a, UINT64_MAX);
+	if (a->nr_iv)
+		finalize_intervals(a, a->iv_lo + (int64_t)a->nr_iv);
+	a->finished = true;
+	memset(&a->bursts, 0, sizeof(a->bursts));
+	a->bursts.k = a->cfg.burst_k;
+	if (!a->nr_iv)
+		return;
+	secs = (double)a->cfg.interval_ns / 1e9;
+	rates = xmalloc(sizeof(*rates) * a->nr_iv);
+	for (size_t i = 0; i < a->nr_iv; i++)
+		rates[i] = (double)a->iv[i].events / secs;
+	agg_median_mad(rates, (int)a->nr_iv, &a->bursts.median, &a->bursts.mad);
+	free(rates);
+	/* a MAD below one event per interval is noise: floor it there */
+	floor_mad = 1.0 / secs;
+	a->bursts.threshold = a->bursts.median +
+			      a->bursts.k * (a->bursts.mad > floor_mad ? a->bursts.mad : floor_mad);
+	for (size_t i = 0; i < a->nr_iv; i++) {
+		a->iv[i].burst = (double)a->iv[i].events / secs > a->bursts.threshold;
+		a->bursts.nr_bursts += a->iv[i].burst;
+	}
+}
+
+void agg_bursts(const struct agg *a, struct agg_burst_stats *st)
+{
+	*st = a->bursts;
+}
+
+int agg_intervals(struct agg *a, const struct agg_interval **out)
+{
+	*out = a->iv;
+	return (int)a->nr_iv;
+}
+
+/* ---------------- queries ---------------- */
+
+static const struct agg_counts *sort_counts(const struct agg_task *t, enum agg_sort by)
+{
+	return by == AGG_SORT_RECENT ? &t->recent : &t->total;
+}
+
+static enum agg_sort sort_by;
+
+static int cmp_task(const void *x, const void *y)
+{
+	const struct agg_task *a = *(struct agg_task *const *)x, *b = *(struct agg_task *const *)y;
+	const struct agg_counts *ca = sort_counts(a, sort_by), *cb = sort_counts(b, sort_by);
+	uint64_t va = 0, vb = 0;
+	int r;
+
+	switch (sort_by) {
+	case AGG_SORT_PID:
+		break;
+	case AGG_SORT_COMM:
+		r = strcmp(a->comm, b->comm);
+		if (r)
+			return r;
+		break;
+	case AGG_SORT_REMOTE:
+		va = ca->remote_sends;
+		vb = cb->remote_sends;
+		break;
+	case AGG_SORT_VICTIM:
+		va = ca->victim_hits;
+		vb = cb->victim_hits;
+		break;
+	default:
+		va = ca->events;
+		vb = cb->events;
+		break;
+	}
+	if (va != vb)
+		return va > vb ? -1 : 1;
+	if (sort_by != AGG_SORT_PID && ca->events != cb->events)
+		return ca->events > cb->events ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+static int list_tasks(struct imap *m, enum agg_sort by, struct agg_task ***out)
+{
+	struct agg_task **v = xmalloc(sizeof(*v) * (m->n + 1));
+	int n = 0;
+
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] != EMPTY_KEY)
+			v[n++] = m->vals[i];
+	sort_by = by;
+	qsort(v, (size_t)n, sizeof(*v), cmp_task);
+	*out = v;
+	return n;
+}
+
+int agg_processes(struct agg *a, enum agg_sort by, struct agg_task ***out)
+{
+	return list_tasks(&a->procs, by, out);
+}
+
+int agg_threads(struct agg *a, enum agg_sort by, struct agg_task ***out)
+{
+	return list_tasks(&a->threads, by, out);
+}
+
+struct agg_task *agg_find_process(struct agg *a, pid_t pid)
+{
+	return imap_get(&a->procs, pid);
+}
+
+struct agg_task *agg_find_thread(struct agg *a, pid_t tid)
+{
+	return imap_get(&a->threads, tid);
+}
+
+int agg_cpus(struct agg *a, struct agg_cpu ***out)
+{
+	struct agg_cpu **v = xmalloc(sizeof(*v) * (size_t)(a->nr_cpu_slots + 1));
+	int n = 0;
+
+	for (int i = 0; i < a->nr_cpu_slots; i++)
+		if (a->cpus[i])
+			v[n++] = a->cpus[i];
+	*out = v;
+	return n;
+}
+
+static int cmp_pair(const void *x, const void *y)
+{
+	const struct agg_pair *a = x, *b = y;
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->init_pid != b->init_pid)
+		return a->init_pid < b->init_pid ? -1 : 1;
+	if (a->init_tid != b->init_tid)
+		return a->init_tid < b->init_tid ? -1 : 1;
+	if (a->victim_pid != b->victim_pid)
+		return a->victim_pid < b->victim_pid ? -1 : 1;
+	return a->victim_tid < b->victim_tid ? -1 : a->victim_tid > b->victim_tid;
+}
+
+int agg_pairs(struct agg *a, bool process_level, struct agg_pair **out)
+{
+	struct agg_pair *v = xmalloc(sizeof(*v) * (a->nr_pairs + 1));
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nr_pairs; i++) {
+		struct agg_pair p = a->pairs[i];
+		size_t j;
+
+		if (process_level) {
+			p.init_tid = p.victim_tid = 0;
+			for (j = 0; j < n; j++)
+				if (v[j].init_pid == p.init_pid && v[j].victim_pid == p.victim_pid)
+					break;
+			if (j < n) {
+				v[j].count += p.count;
+				continue;
+			}
+		}
+		v[n++] = p;
+	}
+	qsort(v, n, sizeof(*v), cmp_pair);
+	*out = v;
+	return (int)n;
+}
+
+static int cmp_hist(const void *x, const void *y)
+{
+	const struct agg_hist_row *a = x, *b = y;
+	int r;
+
+	if (a->events != b->events)
+		return a->events > b->events ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	r = strcmp(a->comm, b->comm);
+	if (r)
+		return r;
+	if (a->reason != b->reason)
+		return a->reason < b->reason ? -1 : 1;
+	return a->cpu < b->cpu ? -1 : a->cpu > b->cpu;
+}
+
+int agg_hist(struct agg *a, struct agg_hist_row **out)
+{
+	struct agg_hist_row *v = xmalloc(sizeof(*v) * (a->nr_hist + 1));
+
+	memcpy(v, a->hist, sizeof(*v) * a->nr_hist);
+	qsort(v, a->nr_hist, sizeof(*v), cmp_hist);
+	*out = v;
+	return (int)a->nr_hist;
+}
+
+int agg_parse_keys(const char *s, char *err, size_t errlen)
+{
+	char buf[256], *save = NULL, *tok;
+	int mask = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "pid"))
+			mask |= AGG_KEY_PID;
+		else if (!strcmp(tok, "comm"))
+			mask |= AGG_KEY_COMM;
+		else if (!strcmp(tok, "reason"))
+			mask |= AGG_KEY_REASON;
+		else if (!strcmp(tok, "cpu"))
+			mask |= AGG_KEY_CPU;
+		else {
+			snprintf(err, errlen, "unknown sort key '%s' (pid, comm, reason, cpu)", tok);
+			return -1;
+		}
+	}
+	if (!mask) {
+		snprintf(err, errlen, "empty sort key list (pid, comm, reason, cpu)");
+		return -1;
+	}
+	return mask;
+}
+
+/* ---------------- top ---------------- */
+
+void agg_reset_recent(struct agg *a)
+{
+	for (size_t i = 0; i < a->procs.cap; i++)
+		if (a->procs.keys[i] != EMPTY_KEY)
+			memset(&((struct agg_task *)a->procs.vals[i])->recent, 0, sizeof(struct agg_counts));
+	for (size_t i = 0; i < a->threads.cap; i++)
+		if (a->threads.keys[i] != EMPTY_KEY)
+			memset(&((struct agg_task *)a->threads.vals[i])->recent, 0, sizeof(struct agg_counts));
+	for (int i = 0; i < a->nr_cpu_slots; i++)
+		if (a->cpus[i])
+			memset(&a->cpus[i]->recent, 0, sizeof(struct agg_counts));
+}
+
+static bool expired(const struct agg_task *t, uint64_t now, uint64_t age)
+{
+	uint64_t last = t->exit_time > t->last_time ? t->exit_time : t->last_time;
+
+	return t->exited && now > last && now - last > age;
+}
+
+int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns)
+{
+	struct imap keep = { 0 };
+	int dropped = 0;
+
+	/* threads first (they point at their process) */
+	for (size_t i = 0; i < a->threads.cap; i++) {
+		struct agg_task *t = a->threads.vals[i];
+
+		if (a->threads.keys[i] == EMPTY_KEY)
+			continue;
+		if (expired(t, now_ns, max_age_ns) ||
+		    (t->proc && expired(t->proc, now_ns, max_age_ns))) {
+			t->proc->nr_threads--;
+			free(t);
+			dropped++;
+		} else {
+			imap_put(&keep, a->threads.keys[i], t);
+		}
+	}
+	imap_free(&a->threads);
+	a->threads = keep;
+	memset(&keep, 0, sizeof(keep));
+	for (size_t i = 0; i < a->procs.cap; i++) {
+		struct agg_task *p = a->procs.vals[i];
+
+		if (a->procs.keys[i] == EMPTY_KEY)
+			continue;
+		if (expired(p, now_ns, max_age_ns) && p->nr_threads <= 0) {
+			free(p);
+			dropped++;
+		} else {
+			imap_put(&keep, a->procs.keys[i], p);
+		}
+	}
+	imap_free(&a->procs);
+	a->procs = keep;
+	return dropped;
+}

@@ -1,0 +1,181 @@
+/*
+ * Aggregation of decoded TLB events (event.h) for report and top: per process and thread, per
+ * reason, per CPU, initiator -> victim pairs, kernel-range flushes, a time series with burst
+ * detection, and an optional histogram keyed by any of pid, comm, reason, cpu.
+ *
+ * Memory grows with the number of processes, threads, CPUs, (initiator, victim) pairs and
+ * intervals, never with the number of events: every event only bumps counters.
+ *
+ * Feeding: call agg_event() for every decoded event, agg_comm()/agg_fork()/agg_exit() for task
+ * records, agg_lost() for lost records, agg_round() at every ordering point (perf's
+ * FINISHED_ROUND, or each drain of a live session), and agg_finish() once at the end (report)
+ * or agg_round() each refresh (top). Events need not arrive in time order across CPUs (perf
+ * files hold them per CPU within a round); the per-CPU order must hold.
+ *
+ * Definitions (Documentation/tlbstat-report.txt says the same for users):
+ *  - invalidations: tlb:tlb_flush events of every reason (what `tlbstat stat` counts).
+ *  - pages, bytes (= pages x page size), full_flushes (pages == -1, TLB_FLUSH_ALL): over every
+ *    reason except 4 (remote IPI send), whose range is the one the targets invalidate.
+ *  - remote_sends: reason-4 events (a flush that needs other CPUs), seen on every transport.
+ *  - ipis / ipi_targets / max_fanout: observed remote flush requests and their target CPUs.
+ *    A request is either an ipi:ipi_send_cpumask / ipi_send_cpu whose callback is a TLB function
+ *    (fan-out = cpumask weight), or a group of csd:csd_queue_cpu events whose func is a TLB
+ *    function, queued by one CPU: a group starts at the first such event after a tlb_flush on that
+ *    CPU (or after group_window_ns without one, or a change of func) and every further target
+ *    joins it. On kernels >= 6.5 the ipi callback is the generic IPI handler, so csd_queue_cpu is
+ *    what shows the fan-out; on a hypervisor transport neither shows TLB targets (fan-out unknown).
+ *  - victim_hits: reason-1 events (remote shootdown received), in the context of the interrupted
+ *    task, which pays for it.
+ *  - initiator -> victim: each reason-1 event on CPU X at time t is paired with the most recent
+ *    observed request (csd target cpu or ipi cpumask) that targeted X at or before t; without one,
+ *    with the most recent reason-4 send on another CPU at or before t; both within
+ *    pair_window_ns. Otherwise it counts as unpaired. Pairing waits for agg_round() so that the
+ *    sends of other CPUs in the same round are known.
+ *  - kernel-range flushes: requests whose function is a kernel-range flush (do_kernel_range_flush,
+ *    do_flush_tlb_all), counted in their own row, not in any process's ipis.
+ *  - kernel threads: pid 0, kthreadd (2) and its children (fork records), or a known kernel thread
+ *    name (kworker, kswapd, kcompactd, khugepaged, ksmd, ...).
+ */
+#ifndef TLBSTAT_AGG_H
+#define TLBSTAT_AGG_H
+#include "event.h"
+#include "reason.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AGG_SERIES_TOP 3
+
+/* Histogram keys (agg_config.hist_keys): rows keyed by the chosen fields. */
+enum {
+	AGG_KEY_PID = 1 << 0,
+	AGG_KEY_COMM = 1 << 1,
+	AGG_KEY_REASON = 1 << 2,
+	AGG_KEY_CPU = 1 << 3,
+};
+/* "pid,comm,reason,cpu" -> key mask; -1 with the bad key in err. */
+int agg_parse_keys(const char *s, char *err, size_t errlen);
+
+struct agg_config {
+	uint64_t interval_ns;        /* time-series interval; 0 = no series */
+	int page_size;               /* bytes per page; 0 = 4096 */
+	double burst_k;              /* bursts: rate > median + k * MAD; 0 = 3 */
+	unsigned hist_keys;          /* AGG_KEY_* mask; 0 = no histogram */
+	uint64_t pair_window_ns;     /* 0 = 10 ms */
+	uint64_t group_window_ns;    /* 0 = 100 us */
+};
+
+struct agg_counts {
+	uint64_t events;                     /* tlb_flush events */
+	uint64_t reasons[TLB_NR_REASONS];
+	uint64_t pages;                      /* ranged flushes, reason 4 excluded */
+	uint64_t full_flushes;               /* pages == -1, reason 4 excluded */
+	uint64_t remote_sends;               /* reason 4 */
+	uint64_t ipis, ipi_targets, max_fanout;
+	uint64_t victim_hits;                /* reason 1 received */
+};
+
+/* A process (tid == 0) or a thread. */
+struct agg_task {
+	pid_t pid, tid;
+	char comm[16];                       /* "" until known; agg_task_comm() gives a label */
+	bool kernel_thread;
+	bool exited;
+	uint64_t first_time, last_time, exit_time;   /* of its events / exit record */
+	struct agg_counts total;             /* since the start */
+	struct agg_counts recent;            /* since the last agg_reset_recent() */
+	int nr_threads;                      /* processes: threads seen */
+	/* internal */
+	struct agg_task *proc;
+	uint64_t slot_iv[8], slot_n[8];      /* per-interval counts for the series' top */
+};
+
+struct agg_cpu {
+	int cpu;
+	struct agg_counts total, recent;
+};
+
+struct agg_pair {
+	pid_t init_pid, init_tid;            /* init_tid / victim_tid 0 in process-level rows */
+	pid_t victim_pid, victim_tid;
+	uint64_t count;
+};
+
+struct agg_interval {
+	uint64_t start_ns;                   /* absolute sample time */
+	uint64_t events, bytes, full_flushes, remote_sends, ipis, ipi_targets, victim_hits;
+	struct { pid_t pid; uint64_t n; } top[AGG_SERIES_TOP];   /* processes by invalidations */
+	bool burst;
+};
+
+struct agg_burst_stats {
+	double median, mad, threshold;       /* in invalidations per second */
+	double k;
+	int nr_bursts;
+};
+
+struct agg_hist_row {
+	pid_t pid;                           /* -1 when not a key */
+	char comm[16];                       /* "" when not a key */
+	int reason, cpu;                     /* -1 when not a key */
+	uint64_t events, pages, full_flushes;
+};
+
+struct agg_totals {
+	uint64_t by_kind[EV_PATCHED_FLUSH + 1];   /* decoded events by kind */
+	uint64_t lost;
+	uint64_t first_time, last_time;           /* of events; 0 if none */
+	int max_cpu;                              /* highest cpu seen, -1 if none */
+	struct agg_counts all;
+	struct agg_counts kernel_range;           /* kernel-range requests (ipis/targets/fan-out) */
+	uint64_t paired, unpaired;                /* victim hits with and without an initiator */
+	uint64_t paired_by_target, paired_by_send;/* which rule paired them */
+};
+
+struct agg;
+
+struct agg *agg_new(const struct agg_config *cfg);
+void agg_free(struct agg *a);
+
+void agg_event(struct agg *a, const struct tlb_event *ev);
+void agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time);
+void agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
+void agg_exit(struct agg *a, pid_t pid, pid_t tid, uint64_t time);
+void agg_lost(struct agg *a, uint64_t nr);
+/* An ordering point: events before the previous round's last time are complete. */
+void agg_round(struct agg *a);
+/* End of input: pair the rest, close the intervals, find the bursts. */
+void agg_finish(struct agg *a);
+
+const struct agg_totals *agg_totals(const struct agg *a);
+/* A printable name: the comm, or ":<tid>" when unknown. */
+const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len);
+
+enum agg_sort { AGG_SORT_EVENTS, AGG_SORT_PID, AGG_SORT_COMM, AGG_SORT_REMOTE, AGG_SORT_VICTIM,
+		AGG_SORT_RECENT };
+/* Every process / thread, sorted (descending counts; pid and comm ascending). Array malloc'd;
+ * the tasks belong to agg (valid until agg_expire/agg_free). */
+int agg_processes(struct agg *a, enum agg_sort by, struct agg_task ***out);
+int agg_threads(struct agg *a, enum agg_sort by, struct agg_task ***out);
+struct agg_task *agg_find_process(struct agg *a, pid_t pid);
+struct agg_task *agg_find_thread(struct agg *a, pid_t tid);
+/* CPUs that had events, by cpu number. Array malloc'd; entries belong to agg. */
+int agg_cpus(struct agg *a, struct agg_cpu ***out);
+/* Initiator -> victim pairs, by count descending; process level merges threads. malloc'd copy. */
+int agg_pairs(struct agg *a, bool process_level, struct agg_pair **out);
+/* The time series (after agg_finish, or closed intervals so far); entries belong to agg. */
+int agg_intervals(struct agg *a, const struct agg_interval **out);
+void agg_bursts(const struct agg *a, struct agg_burst_stats *st);
+/* Histogram rows by events descending; malloc'd copy. */
+int agg_hist(struct agg *a, struct agg_hist_row **out);
+
+/* top: zero every recent counter (tasks, cpus); drop exited tasks idle for max_age_ns. */
+void agg_reset_recent(struct agg *a);
+int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns);
+
+/* Median and MAD of v[0..n) (v is reordered). Exposed for tests. */
+void agg_median_mad(double *v, int n, double *median, double *mad);
+/* Is this comm a kernel thread's name? */
+bool agg_is_kthread_comm(const char *comm);
+#endif
