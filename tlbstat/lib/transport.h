@@ -1,7 +1,9 @@
 /*
  * How this machine delivers remote TLB flushes: by IPI (receivers fire reason 1 and the TLB:
- * interrupt row moves), by the hypervisor (PV flush hypercall: only the initiator's reason 4 is
- * visible), or by hardware broadcast (AMD INVLPGB). Documentation/transport.md.
+ * interrupt row moves), by the hypervisor (PV flush hypercall: at most the initiator's reason 4
+ * is visible), or by hardware broadcast (AMD INVLPGB, kernels >= 6.15, processes on 4+ CPUs).
+ * Evidence, strongest first: what a run observed, the kernel log's remote-flush line, the CPU
+ * flags and kernel release. Documentation/transport.md.
  */
 #ifndef TLBSTAT_TRANSPORT_H
 #define TLBSTAT_TRANSPORT_H
@@ -16,6 +18,12 @@ enum tlb_transport {
 	TRANSPORT_BROADCAST,
 };
 
+/*
+ * A run counts as evidence only with at least this many remote sends (reason 4): fewer, and
+ * "no remote shootdowns" may just mean no other CPU was running the mm.
+ */
+#define TRANSPORT_MIN_SENDS 100
+
 /* What a run saw: counts of reason 4 (remote send), reason 1 (remote shootdown), TLB: delta. */
 struct transport_observation {
 	bool valid;
@@ -27,21 +35,37 @@ struct transport_observation {
 
 struct transport_info {
 	enum tlb_transport transport;
-	char evidence[256];          /* which evidence decided it, one line */
+	char evidence[512];          /* which evidence decided it (and any disagreement), one line */
 };
 
 /*
- * Pure decision, for tests: kernel log text (may be NULL), /proc/cpuinfo flags line (may be NULL),
- * kernel release (may be NULL), and what a run observed (may be NULL).
+ * Pure decision, for tests: kernel log text (NULL: not readable), /proc/cpuinfo flags (the
+ * "flags : ..." line or just the flags; NULL if unknown), kernel release (NULL if unknown), and
+ * what a run observed (NULL or !valid: nothing).
+ * Order: a conclusive run (reason 1 or TLB: moving -> ipi; >= TRANSPORT_MIN_SENDS sends with
+ * neither -> hypervisor, or broadcast with INVLPGB) wins over the kernel log, which wins over
+ * the flags (INVLPGB + >= 6.15 -> broadcast; no "hypervisor" flag -> bare metal -> ipi).
+ * A KVM guest's "setup pv remote TLB flush" line means ipi (PV flush skips only preempted vCPUs).
  */
 void transport_decide(const char *klog, const char *cpu_flags, const char *osrelease,
 		      const struct transport_observation *obs, struct transport_info *out);
-/* Read the kernel log (where readable), cpuinfo and uname, then transport_decide(). */
+/*
+ * Read the kernel log (klogctl READ_ALL, else /dev/kmsg non-blocking, else the tail of
+ * /var/log/kern.log; at most 8 MiB), the cpuinfo flags and uname, then transport_decide().
+ * The three are read once per process and cached (not thread safe).
+ */
 void transport_detect(const struct transport_observation *obs, struct transport_info *out);
 
 const char *transport_name(enum tlb_transport t);            /* "ipi", "hypervisor", ... */
 enum tlb_transport transport_parse(const char *name);        /* UNKNOWN if not a name */
-bool transport_victims_observable(enum tlb_transport t);     /* false for hypervisor, broadcast */
+/* true only for ipi: hypervisor and broadcast hide victims, unknown cannot vouch for a 0. */
+bool transport_victims_observable(enum tlb_transport t);
 /* The sentence shown instead of victim numbers when they cannot be observed. */
 const char *transport_victims_note(enum tlb_transport t);
+
+/* Helpers exposed for tests. */
+/* Kernel release "6.18.44-..." is at least maj.min; false when it does not parse. */
+bool transport_release_at_least(const char *osrelease, int maj, int min);
+/* flags contains this whole word ("invlpgb" in "... invlpgb ..."). */
+bool transport_has_flag(const char *cpu_flags, const char *flag);
 #endif
