@@ -99,7 +99,7 @@ void json_double(struct json_writer *w, const char *key, double v)
 	else if (v == (double)(long long)v && fabs(v) < 1e15)
 		fprintf(w->f, "%.1f", v);
 	else
-		fprintf(w->f, "%.6g", v);
+		fprintf(w->f, "%.10g", v);
 }
 
 void json_string(struct json_writer *w, const char *key, const char *v)
