@@ -221,7 +221,7 @@ static void print_table(struct stat_ctx *c, const struct period *p)
 		fprintf(f, " %14llu      %-22s %12.1f/s", (unsigned long long)p->reasons[r],
 			tlb_reason_label(r), p->secs > 0 ? (double)p->reasons[r] / p->secs : 0);
 		if (r == TLB_REASON_REMOTE_SHOOTDOWN && !victims && p->reasons[r] == 0)
-			fprintf(f, "   (%s)", transport_victims_note(c->transport.transport));
+			fprintf(f, "   %s", transport_victims_note(c->transport.transport));
 		fputc('\n', f);
 	}
 	fprintf(f, " %14llu      %-22s %12.1f/s   %.1f/s/core  health: %s\n",
