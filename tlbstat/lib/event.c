@@ -90,6 +90,33 @@ static int register_from_proc_kallsyms(struct tep_handle *tep)
 	return n;
 }
 
+/*
+ * Reading /proc/kallsyms costs about 0.1 s, so it waits until a function address must be
+ * classified: these teps want it, on their decoder's first classification.
+ */
+static struct tep_handle *lazy_kallsyms[16];
+
+static void want_proc_kallsyms(struct tep_handle *tep)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(lazy_kallsyms); i++)
+		if (!lazy_kallsyms[i]) {
+			lazy_kallsyms[i] = tep;
+			return;
+		}
+	register_from_proc_kallsyms(tep);   /* table full: now */
+}
+
+/* Load /proc/kallsyms's TLB functions now if tep was waiting for them (or forget a freed tep). */
+static void settle_kallsyms(struct tep_handle *tep, bool load)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(lazy_kallsyms); i++)
+		if (lazy_kallsyms[i] == tep) {
+			lazy_kallsyms[i] = NULL;
+			if (load)
+				register_from_proc_kallsyms(tep);
+		}
+}
+
 static struct tep_handle *new_tep(void)
 {
 	struct tep_handle *tep;
@@ -140,7 +167,7 @@ struct tep_handle *event_tep_from_tracefs(const char *const *events, int nr)
 		tep_free(tep);
 		return NULL;
 	}
-	register_from_proc_kallsyms(tep);
+	want_proc_kallsyms(tep);
 	return tep;
 }
 
@@ -410,7 +437,7 @@ struct tep_handle *event_tep_from_tracing_data(const void *data, size_t len, cha
 		free(buf);
 	}
 	if (!have_kallsyms || kallsyms_funcs == 0)
-		register_from_proc_kallsyms(c.tep);
+		want_proc_kallsyms(c.tep);
 	return c.tep;
 fail:
 	tep_free(c.tep);
@@ -459,6 +486,7 @@ struct tlb_decoder {
 	int nr_evs;
 	int long_size;
 	bool file_be;
+	bool symbols_settled;
 	struct { uint64_t addr; enum tlb_func_class cls; const char *name; } cache[FUNC_CACHE];
 };
 
@@ -756,6 +784,10 @@ enum tlb_func_class tlb_decoder_func_class(struct tlb_decoder *d, uint64_t func)
 	i = func_slot(func);
 	if (d->cache[i].addr == func)
 		return d->cache[i].cls;
+	if (!d->symbols_settled) {
+		settle_kallsyms(d->tep, true);
+		d->symbols_settled = true;
+	}
 	/* only the TLB functions are registered: an exact start address is a match */
 	name = tep_find_function(d->tep, func);
 	if (name && tep_find_function_address(d->tep, func) == func)

@@ -1,0 +1,872 @@
+/*
+ * tlbstat report: attribute the TLB invalidations of a perf.data file (tlbstat record's, or
+ * `perf record -e tlb:tlb_flush ...`'s) to processes, threads, reasons, CPUs and time, with
+ * initiator -> victim pairs and bursts. Streams the file: memory grows with processes, not
+ * samples. Documentation/tlbstat-report.txt.
+ */
+#include "agg.h"
+#include "builtin.h"
+#include "event.h"
+#include "output.h"
+#include "parse-options.h"
+#include "perfdata.h"
+#include "reason.h"
+#include "session.h"
+#include "transport.h"
+#include "util.h"
+
+#include <event-parse.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Weak until tlbstat/lib/session.c and perfdata.c land (another developer's), so that the tree
+ * links meanwhile; builtin-record pulls both into the binary. Drop these once they are in.
+ */
+#pragma weak session_open_file
+#pragma weak session_run
+#pragma weak session_close
+#pragma weak session_first_time
+#pragma weak session_last_time
+#pragma weak session_nr_cpus
+#pragma weak session_osrelease
+#pragma weak session_transport
+#pragma weak session_reader
+#pragma weak session_tep
+#pragma weak pd_attr_of
+
+static const char *const report_usage[] = {
+	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
+	"[--interval 1s] [--top N]",
+	NULL,
+};
+
+struct report_opts {
+	const char *input, *sort, *interval, *series_csv, *output;
+	bool stdio, csv, json, threads;
+	int top;
+	double burst_k;
+};
+
+#define MAX_NAMES 64
+
+struct report {
+	struct report_opts o;
+	struct session *s;
+	struct pd_reader *rd;
+	struct agg *agg;
+	FILE *out;
+	/* samples per event (attr), for "events" */
+	struct { const struct pd_attr *attr; uint64_t n; } names[MAX_NAMES];
+	int nr_names;
+	uint64_t other_samples;
+	uint64_t samples;
+	/* header facts */
+	double duration, rate, per_core;
+	int cpus;
+	const char *kernel, *transport;          /* transport: the file's note or "unknown" */
+	struct transport_info inferred;
+	bool inferred_valid;
+	enum tlb_transport effective;
+	bool victims_ok;
+	double interval_s;
+};
+
+/* ---------------- session callbacks ---------------- */
+
+static void on_event(void *ctx, const struct tlb_event *ev)
+{
+	struct report *r = ctx;
+
+	agg_event(r->agg, ev);
+}
+
+static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+{
+	struct report *r = ctx;
+
+	agg_comm(r->agg, pid, tid, comm, time);
+}
+
+static void on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
+{
+	struct report *r = ctx;
+
+	agg_fork(r->agg, pid, ppid, tid, time);
+}
+
+static void on_exit_rec(void *ctx, pid_t pid, pid_t tid, uint64_t time)
+{
+	struct report *r = ctx;
+
+	agg_exit(r->agg, pid, tid, time);
+}
+
+static void on_lost(void *ctx, uint64_t nr)
+{
+	struct report *r = ctx;
+
+	agg_lost(r->agg, nr);
+}
+
+static void on_round(void *ctx)
+{
+	struct report *r = ctx;
+
+	agg_round(r->agg);
+}
+
+static void on_raw(void *ctx, const struct perf_event_header *hdr)
+{
+	struct report *r = ctx;
+	const struct pd_attr *a;
+	int i;
+
+	if (hdr->type == PERF_RECORD_FINISHED_ROUND) {
+		agg_round(r->agg);
+		return;
+	}
+	if (hdr->type != PERF_RECORD_SAMPLE || !r->rd)
+		return;
+	r->samples++;
+	a = pd_attr_of(r->rd, hdr);
+	/* the previous record's event first: samples come in runs */
+	for (i = 0; i < r->nr_names; i++)
+		if (r->names[i].attr == a)
+			break;
+	if (i == r->nr_names) {
+		if (r->nr_names == MAX_NAMES) {
+			r->other_samples++;
+			return;
+		}
+		r->names[r->nr_names].attr = a;
+		r->names[r->nr_names++].n = 0;
+	}
+	r->names[i].n++;
+	if (i > 0) {   /* move to front */
+		typeof(r->names[0]) tmp = r->names[i];
+
+		r->names[i] = r->names[0];
+		r->names[0] = tmp;
+	}
+}
+
+/* ---------------- helpers ---------------- */
+
+static const char *event_key(const struct pd_attr *a, char *buf, size_t len)
+{
+	const char *colon;
+
+	if (!a)
+		return "unknown";
+	if (!a->name) {
+		snprintf(buf, len, "config_%llu", (unsigned long long)a->attr.config);
+		return buf;
+	}
+	colon = strchr(a->name, ':');
+	return colon ? colon + 1 : a->name;
+}
+
+static double per_s(struct report *r, uint64_t n)
+{
+	return r->duration > 0 ? (double)n / r->duration : NAN;
+}
+
+static double mean_fanout(const struct agg_counts *c)
+{
+	return c->ipis ? (double)c->ipi_targets / (double)c->ipis : NAN;
+}
+
+static const char *comm_of(struct report *r, pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	struct agg_task *t = tid ? agg_find_thread(r->agg, tid) : agg_find_process(r->agg, pid);
+
+	if (t)
+		return agg_task_comm(t, buf, len);
+	snprintf(buf, len, ":%d", tid ? (int)tid : (int)pid);
+	return buf;
+}
+
+static void human_bytes(uint64_t b, char *buf, size_t len)
+{
+	if (b >= 1ULL << 30)
+		snprintf(buf, len, "%.1f GiB", (double)b / (1 << 30));
+	else if (b >= 1ULL << 20)
+		snprintf(buf, len, "%.1f MiB", (double)b / (1 << 20));
+	else if (b >= 1ULL << 10)
+		snprintf(buf, len, "%.1f KiB", (double)b / (1 << 10));
+	else
+		snprintf(buf, len, "%llu B", (unsigned long long)b);
+}
+
+static void fmt_num(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", v);
+}
+
+static int limit(struct report *r, int n)
+{
+	return r->o.top > 0 && r->o.top < n ? r->o.top : n;
+}
+
+/* ---------------- facts ---------------- */
+
+static void compute_facts(struct report *r)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+	uint64_t first = session_first_time(r->s), last = session_last_time(r->s);
+	struct transport_observation obs = { 0 };
+
+	if (!first || !last || last < first) {
+		first = t->first_time;
+		last = t->last_time;
+	}
+	r->duration = last > first ? (double)(last - first) / 1e9 : 0;
+	r->cpus = session_nr_cpus(r->s);
+	if (r->cpus <= 0)
+		r->cpus = t->max_cpu + 1;
+	if (r->cpus <= 0)
+		r->cpus = 1;
+	r->rate = per_s(r, t->all.events);
+	r->per_core = r->rate / r->cpus;
+	r->kernel = session_osrelease(r->s);
+	r->transport = session_transport(r->s);
+	if (r->transport && transport_parse(r->transport) != TRANSPORT_UNKNOWN) {
+		r->effective = transport_parse(r->transport);
+	} else {
+		/* no note in the file (perf wrote it): judge from what the file shows */
+		r->transport = "unknown";
+		obs.valid = true;
+		obs.remote_sends = t->all.reasons[TLB_REASON_REMOTE_SEND_IPI];
+		obs.remote_shootdowns = t->all.reasons[TLB_REASON_REMOTE_SHOOTDOWN];
+		transport_decide(NULL, NULL, r->kernel, &obs, &r->inferred);
+		r->inferred_valid = true;
+		r->effective = r->inferred.transport;
+	}
+	/* reason-1 events in the file are a measurement, whatever was noted */
+	r->victims_ok = transport_victims_observable(r->effective) ||
+			t->all.reasons[TLB_REASON_REMOTE_SHOOTDOWN] > 0;
+}
+
+/* ---------------- JSON ---------------- */
+
+static void json_counts_common(struct json_writer *w, struct report *r, const struct agg_counts *c)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+	double rate = per_s(r, c->events);
+
+	json_uint(w, "invalidations", c->events);
+	json_double(w, "rate_per_s", rate);
+	json_double(w, "per_core_rate", rate / r->cpus);
+	json_string(w, "health", isnan(rate) ? NULL : tlb_health_name(tlb_health_of(rate / r->cpus)));
+	json_uint(w, "pages", c->pages);
+	json_uint(w, "bytes", c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)));
+	json_uint(w, "full_flushes", c->full_flushes);
+	json_uint(w, "remote_ipis", c->remote_sends);
+	json_double(w, "remote_ipi_share", t->all.remote_sends ?
+		    (double)c->remote_sends / (double)t->all.remote_sends : NAN);
+	json_uint(w, "ipi_requests", c->ipis);
+	json_double(w, "mean_fanout", mean_fanout(c));
+	if (c->ipis)
+		json_uint(w, "max_fanout", c->max_fanout);
+	else
+		json_null(w, "max_fanout");
+	if (r->victims_ok)
+		json_uint(w, "victim_shootdowns", c->victim_hits);
+	else
+		json_null(w, "victim_shootdowns");
+	json_object_begin(w, "reasons");
+	for (int i = 0; i < TLB_NR_REASONS; i++)
+		json_uint(w, tlb_reason_key(i), c->reasons[i]);
+	json_object_end(w);
+}
+
+static void json_task(struct json_writer *w, struct report *r, const struct agg_task *t)
+{
+	char buf[32];
+
+	json_object_begin(w, NULL);
+	json_int(w, "pid", t->pid);
+	if (t->tid)
+		json_int(w, "tid", t->tid);
+	json_string(w, "comm", agg_task_comm(t, buf, sizeof(buf)));
+	json_bool(w, "kernel_thread", t->kernel_thread);
+	if (!t->tid)
+		json_int(w, "threads", t->nr_threads);
+	json_counts_common(w, r, &t->total);
+	json_object_end(w);
+}
+
+static void json_pairs(struct json_writer *w, struct report *r, const char *key, bool proc)
+{
+	struct agg_pair *p;
+	int n = agg_pairs(r->agg, proc, &p);
+	char b1[32], b2[32];
+
+	json_array_begin(w, key);
+	for (int i = 0; i < limit(r, n); i++) {
+		json_object_begin(w, NULL);
+		json_int(w, "initiator_pid", p[i].init_pid);
+		if (!proc)
+			json_int(w, "initiator_tid", p[i].init_tid);
+		json_string(w, "initiator_comm", comm_of(r, p[i].init_pid, p[i].init_tid, b1, sizeof(b1)));
+		json_int(w, "victim_pid", p[i].victim_pid);
+		if (!proc)
+			json_int(w, "victim_tid", p[i].victim_tid);
+		json_string(w, "victim_comm", comm_of(r, p[i].victim_pid, p[i].victim_tid, b2, sizeof(b2)));
+		json_uint(w, "shootdowns", p[i].count);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	free(p);
+}
+
+static void print_json(struct report *r)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+	struct json_writer w;
+	struct agg_task **v;
+	struct agg_cpu **cpus;
+	const struct agg_interval *iv;
+	struct agg_burst_stats st;
+	int n, page = tep_get_page_size(session_tep(r->s));
+	char buf[64];
+
+	json_init(&w, r->out, false);
+	json_object_begin(&w, NULL);
+	json_string(&w, "file", r->o.input);
+	json_object_begin(&w, "events");
+	json_uint(&w, "tlb_flush", t->by_kind[EV_TLB_FLUSH]);
+	for (int i = 0; i < r->nr_names; i++) {
+		const char *k = event_key(r->names[i].attr, buf, sizeof(buf));
+
+		if (strcmp(k, "tlb_flush"))
+			json_uint(&w, k, r->names[i].n);
+	}
+	if (r->other_samples)
+		json_uint(&w, "other", r->other_samples);
+	json_object_end(&w);
+	json_uint(&w, "samples", r->samples);
+	json_uint(&w, "lost", t->lost);
+	json_double(&w, "duration_s", r->duration);
+	json_int(&w, "cpus", r->cpus);
+	json_string(&w, "kernel", r->kernel);
+	json_string(&w, "transport", r->transport);
+	if (r->inferred_valid) {
+		json_string(&w, "transport_inferred", transport_name(r->inferred.transport));
+		json_string(&w, "transport_evidence", r->inferred.evidence);
+	}
+	json_bool(&w, "victims_observable", r->victims_ok);
+	json_int(&w, "page_size", page);
+	json_counts_common(&w, r, &t->all);
+
+	n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
+	json_array_begin(&w, "processes");
+	for (int i = 0; i < limit(r, n); i++)
+		json_task(&w, r, v[i]);
+	json_array_end(&w);
+	json_array_begin(&w, "kernel_thread_initiators");
+	for (int i = 0; i < n; i++)
+		if (v[i]->kernel_thread && (v[i]->total.remote_sends || v[i]->total.ipis)) {
+			json_object_begin(&w, NULL);
+			json_int(&w, "pid", v[i]->pid);
+			json_string(&w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
+			json_uint(&w, "remote_ipis", v[i]->total.remote_sends);
+			json_uint(&w, "ipi_requests", v[i]->total.ipis);
+			json_uint(&w, "invalidations", v[i]->total.events);
+			json_object_end(&w);
+		}
+	json_array_end(&w);
+	free(v);
+	if (r->o.threads) {
+		n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
+		json_array_begin(&w, "threads");
+		for (int i = 0; i < limit(r, n); i++)
+			json_task(&w, r, v[i]);
+		json_array_end(&w);
+		free(v);
+	}
+
+	json_object_begin(&w, "kernel_range");
+	json_uint(&w, "ipi_requests", t->kernel_range.ipis);
+	json_uint(&w, "targets", t->kernel_range.ipi_targets);
+	json_double(&w, "mean_fanout", mean_fanout(&t->kernel_range));
+	json_uint(&w, "max_fanout", t->kernel_range.max_fanout);
+	json_object_end(&w);
+
+	n = agg_cpus(r->agg, &cpus);
+	json_array_begin(&w, "per_cpu");
+	for (int i = 0; i < n; i++) {
+		json_object_begin(&w, NULL);
+		json_int(&w, "cpu", cpus[i]->cpu);
+		json_counts_common(&w, r, &cpus[i]->total);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	free(cpus);
+
+	if (r->victims_ok) {
+		n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
+		json_array_begin(&w, "victims");
+		for (int i = 0; i < limit(r, n) && v[i]->total.victim_hits; i++) {
+			json_object_begin(&w, NULL);
+			json_int(&w, "pid", v[i]->pid);
+			json_string(&w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
+			json_uint(&w, "shootdowns", v[i]->total.victim_hits);
+			json_object_end(&w);
+		}
+		json_array_end(&w);
+		free(v);
+		json_object_begin(&w, "initiator_victim");
+		json_uint(&w, "paired", t->paired);
+		json_uint(&w, "paired_by_target", t->paired_by_target);
+		json_uint(&w, "paired_by_send", t->paired_by_send);
+		json_uint(&w, "unpaired", t->unpaired);
+		json_pairs(&w, r, "processes", true);
+		json_pairs(&w, r, "threads", false);
+		json_object_end(&w);
+	} else {
+		json_null(&w, "victims");
+		json_string(&w, "victims_note", transport_victims_note(r->effective));
+		json_null(&w, "initiator_victim");
+	}
+
+	n = agg_intervals(r->agg, &iv);
+	agg_bursts(r->agg, &st);
+	json_object_begin(&w, "series");
+	json_double(&w, "interval_s", r->interval_s);
+	json_array_begin(&w, "rows");
+	for (int i = 0; i < n; i++) {
+		json_object_begin(&w, NULL);
+		json_double(&w, "t_s", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9);
+		json_uint(&w, "invalidations", iv[i].events);
+		json_double(&w, "invalidations_per_s", (double)iv[i].events / r->interval_s);
+		json_double(&w, "bytes_per_s", (double)iv[i].bytes / r->interval_s);
+		json_double(&w, "ipis_per_s", (double)iv[i].remote_sends / r->interval_s);
+		json_double(&w, "mean_fanout", iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN);
+		if (iv[i].top[0].n) {
+			json_int(&w, "top_pid", iv[i].top[0].pid);
+			json_string(&w, "top_comm", comm_of(r, iv[i].top[0].pid, 0, buf, sizeof(buf)));
+		} else {
+			json_null(&w, "top_pid");
+			json_null(&w, "top_comm");
+		}
+		json_bool(&w, "burst", iv[i].burst);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	json_object_end(&w);
+	json_object_begin(&w, "bursts");
+	json_double(&w, "k", st.k);
+	json_double(&w, "median_per_s", st.median);
+	json_double(&w, "mad_per_s", st.mad);
+	json_double(&w, "threshold_per_s", st.threshold);
+	json_array_begin(&w, "intervals");
+	for (int i = 0; i < n; i++) {
+		if (!iv[i].burst)
+			continue;
+		json_object_begin(&w, NULL);
+		json_double(&w, "t_s", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9);
+		json_double(&w, "rate_per_s", (double)iv[i].events / r->interval_s);
+		json_array_begin(&w, "processes");
+		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++) {
+			json_object_begin(&w, NULL);
+			json_int(&w, "pid", iv[i].top[k].pid);
+			json_string(&w, "comm", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)));
+			json_uint(&w, "invalidations", iv[i].top[k].n);
+			json_object_end(&w);
+		}
+		json_array_end(&w);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	json_object_end(&w);
+
+	if (r->o.sort) {
+		struct agg_hist_row *h;
+
+		n = agg_hist(r->agg, &h);
+		json_object_begin(&w, "histogram");
+		json_string(&w, "keys", r->o.sort);
+		json_array_begin(&w, "rows");
+		for (int i = 0; i < limit(r, n); i++) {
+			json_object_begin(&w, NULL);
+			if (h[i].pid >= 0)
+				json_int(&w, "pid", h[i].pid);
+			if (h[i].comm[0])
+				json_string(&w, "comm", h[i].comm);
+			if (h[i].reason >= 0)
+				json_string(&w, "reason", tlb_reason_key(h[i].reason));
+			if (h[i].cpu >= 0)
+				json_int(&w, "cpu", h[i].cpu);
+			json_uint(&w, "invalidations", h[i].events);
+			json_uint(&w, "pages", h[i].pages);
+			json_uint(&w, "full_flushes", h[i].full_flushes);
+			json_object_end(&w);
+		}
+		json_array_end(&w);
+		json_object_end(&w);
+		free(h);
+	}
+	json_object_end(&w);
+	json_finish(&w);
+}
+
+/* ---------------- CSV series ---------------- */
+
+static void print_series_csv(struct report *r, FILE *f)
+{
+	const struct agg_interval *iv;
+	int n = agg_intervals(r->agg, &iv);
+	char buf[32];
+
+	fprintf(f, "t_s,interval_s,invalidations,invalidations_per_s,bytes_per_s,ipis_per_s,"
+		   "mean_fanout,top_pid,top_comm,burst\n");
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%.3f,%.3f,%llu,%.2f,%.2f,%.2f,", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9,
+			r->interval_s, (unsigned long long)iv[i].events,
+			(double)iv[i].events / r->interval_s, (double)iv[i].bytes / r->interval_s,
+			(double)iv[i].remote_sends / r->interval_s);
+		if (iv[i].ipis)
+			fprintf(f, "%.3f", (double)iv[i].ipi_targets / iv[i].ipis);
+		fputc(',', f);
+		if (iv[i].top[0].n) {
+			fprintf(f, "%d,", iv[i].top[0].pid);
+			csv_field(f, comm_of(r, iv[i].top[0].pid, 0, buf, sizeof(buf)));
+		} else {
+			fputc(',', f);
+		}
+		fprintf(f, ",%d\n", iv[i].burst ? 1 : 0);
+	}
+}
+
+/* ---------------- stdio ---------------- */
+
+static void print_task_row(struct report *r, const struct agg_task *t)
+{
+	char comm[32], rate[32], pc[32], fan[32], by[32], vh[32];
+	double rt = per_s(r, t->total.events);
+	const struct agg_totals *tot = agg_totals(r->agg);
+	int page = tep_get_page_size(session_tep(r->s));
+
+	fmt_num(rt, rate, sizeof(rate));
+	fmt_num(rt / r->cpus, pc, sizeof(pc));
+	fmt_num(mean_fanout(&t->total), fan, sizeof(fan));
+	human_bytes(t->total.pages * (uint64_t)page, by, sizeof(by));
+	if (r->victims_ok)
+		snprintf(vh, sizeof(vh), "%llu", (unsigned long long)t->total.victim_hits);
+	else
+		snprintf(vh, sizeof(vh), "n/a");
+	fprintf(r->out, "%8d %-16s%s %10llu %9s %9s %-6s %9llu %10s %6llu %8llu %5.1f%% %5s/%-3llu %8s\n",
+		t->tid ? t->tid : t->pid, agg_task_comm(t, comm, sizeof(comm)),
+		t->kernel_thread ? "*" : " ", (unsigned long long)t->total.events, rate, pc,
+		isnan(rt) ? "-" : tlb_health_name(tlb_health_of(rt / r->cpus)),
+		(unsigned long long)t->total.pages, by, (unsigned long long)t->total.full_flushes,
+		(unsigned long long)t->total.remote_sends,
+		tot->all.remote_sends ? 100.0 * (double)t->total.remote_sends / (double)tot->all.remote_sends : 0.0,
+		fan, (unsigned long long)t->total.max_fanout, vh);
+}
+
+static void print_task_header(struct report *r, const char *id)
+{
+	fprintf(r->out, "%8s %-17s %10s %9s %9s %-6s %9s %10s %6s %8s %6s %9s %8s\n", id, "COMM",
+		"INVALS", "RATE/s", "PERCORE/s", "HEALTH", "PAGES", "BYTES", "FULL", "RIPIS", "SHARE",
+		"FANOUT", "VICTIM");
+}
+
+static void print_stdio(struct report *r)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+	struct agg_task **v;
+	struct agg_cpu **cpus;
+	const struct agg_interval *iv;
+	struct agg_burst_stats st;
+	char buf[64], b2[64];
+	int n, page = tep_get_page_size(session_tep(r->s));
+
+	fprintf(r->out, "# tlbstat report: %s\n", r->o.input);
+	fprintf(r->out, "# duration %.3f s, samples %llu (tlb_flush %llu", r->duration,
+		(unsigned long long)r->samples, (unsigned long long)t->by_kind[EV_TLB_FLUSH]);
+	for (int i = 0; i < r->nr_names; i++) {
+		const char *k = event_key(r->names[i].attr, buf, sizeof(buf));
+
+		if (strcmp(k, "tlb_flush"))
+			fprintf(r->out, ", %s %llu", k, (unsigned long long)r->names[i].n);
+	}
+	fprintf(r->out, ")\n");
+	if (t->lost)
+		fprintf(r->out, "# LOST %llu events: counts below are lower bounds\n",
+			(unsigned long long)t->lost);
+	fprintf(r->out, "# kernel %s, cpus %d, transport %s", r->kernel ? r->kernel : "unknown",
+		r->cpus, r->transport);
+	if (r->inferred_valid)
+		fprintf(r->out, " (inferred from the file: %s; %s)", transport_name(r->inferred.transport),
+			r->inferred.evidence);
+	fprintf(r->out, "\n");
+	human_bytes(t->all.pages * (uint64_t)page, buf, sizeof(buf));
+	fmt_num(r->rate, b2, sizeof(b2));
+	fprintf(r->out, "# invalidations %llu (%s/s, %.1f/s per core: %s), pages %llu (%s), "
+		"full flushes %llu, remote IPIs %llu\n\n",
+		(unsigned long long)t->all.events, b2, isnan(r->per_core) ? 0 : r->per_core,
+		isnan(r->per_core) ? "-" : tlb_health_name(tlb_health_of(r->per_core)),
+		(unsigned long long)t->all.pages, buf, (unsigned long long)t->all.full_flushes,
+		(unsigned long long)t->all.remote_sends);
+
+	if (r->o.sort) {
+		struct agg_hist_row *h;
+
+		n = agg_hist(r->agg, &h);
+		fprintf(r->out, "Invalidations by %s\n", r->o.sort);
+		for (int i = 0; i < limit(r, n); i++) {
+			fprintf(r->out, "  %10llu", (unsigned long long)h[i].events);
+			if (h[i].pid >= 0)
+				fprintf(r->out, "  pid %-8d", h[i].pid);
+			if (h[i].comm[0] || (unsigned)agg_parse_keys(r->o.sort, buf, sizeof(buf)) & AGG_KEY_COMM)
+				fprintf(r->out, "  %-16s", h[i].comm[0] ? h[i].comm : "?");
+			if (h[i].reason >= 0)
+				fprintf(r->out, "  %-20s", tlb_reason_label(h[i].reason));
+			if (h[i].cpu >= 0)
+				fprintf(r->out, "  cpu %-4d", h[i].cpu);
+			fprintf(r->out, "  pages %llu, full %llu\n", (unsigned long long)h[i].pages,
+				(unsigned long long)h[i].full_flushes);
+		}
+		fprintf(r->out, "\n");
+		free(h);
+	}
+
+	n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
+	fprintf(r->out, "Per process (%d of %d; * kernel thread; RIPIS: remote IPI sends, reason 4; "
+		"FANOUT: mean/max targets per observed request)\n", limit(r, n), n);
+	print_task_header(r, "PID");
+	for (int i = 0; i < limit(r, n); i++)
+		print_task_row(r, v[i]);
+	if (t->kernel_range.ipis)
+		fprintf(r->out, "%8s %-17s %10s %9s %9s %-6s %9s %10s %6s %8llu %6s %5.1f/%-3llu\n", "-",
+			"[kernel range]", "-", "-", "-", "-", "-", "-", "-",
+			(unsigned long long)t->kernel_range.ipis, "-", mean_fanout(&t->kernel_range),
+			(unsigned long long)t->kernel_range.max_fanout);
+	fprintf(r->out, "\n");
+	{
+		bool any = false;
+
+		for (int i = 0; i < n; i++)
+			if (v[i]->kernel_thread && (v[i]->total.remote_sends || v[i]->total.ipis)) {
+				if (!any)
+					fprintf(r->out, "Kernel-thread initiators\n");
+				any = true;
+				fprintf(r->out, "%8d %-16s remote IPI sends %llu, requests %llu\n", v[i]->pid,
+					agg_task_comm(v[i], buf, sizeof(buf)),
+					(unsigned long long)v[i]->total.remote_sends,
+					(unsigned long long)v[i]->total.ipis);
+			}
+		if (any)
+			fprintf(r->out, "\n");
+	}
+	free(v);
+
+	if (r->o.threads) {
+		n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
+		fprintf(r->out, "Per thread (%d of %d)\n", limit(r, n), n);
+		print_task_header(r, "TID");
+		for (int i = 0; i < limit(r, n); i++)
+			print_task_row(r, v[i]);
+		fprintf(r->out, "\n");
+		free(v);
+	}
+
+	fprintf(r->out, "Per reason\n");
+	for (int i = 0; i < TLB_NR_REASONS; i++)
+		fprintf(r->out, "  %-22s %10llu\n", tlb_reason_label(i),
+			(unsigned long long)t->all.reasons[i]);
+	fprintf(r->out, "\nPer CPU\n  %4s %10s %9s", "CPU", "INVALS", "RATE/s");
+	for (int i = 0; i < TLB_NR_REASONS; i++)
+		fprintf(r->out, " %8s", i == 0 ? "SWITCH" : i == 1 ? "REMOTE" : i == 2 ? "LOCAL" :
+					 i == 3 ? "LOCALMM" : i == 4 ? "SENDIPI" : "WRONG");
+	fprintf(r->out, "\n");
+	n = agg_cpus(r->agg, &cpus);
+	for (int i = 0; i < n; i++) {
+		fmt_num(per_s(r, cpus[i]->total.events), buf, sizeof(buf));
+		fprintf(r->out, "  %4d %10llu %9s", cpus[i]->cpu,
+			(unsigned long long)cpus[i]->total.events, buf);
+		for (int k = 0; k < TLB_NR_REASONS; k++)
+			fprintf(r->out, " %8llu", (unsigned long long)cpus[i]->total.reasons[k]);
+		fprintf(r->out, "\n");
+	}
+	free(cpus);
+
+	fprintf(r->out, "\nVictims (remote shootdowns received, in the interrupted task)\n");
+	if (!r->victims_ok) {
+		fprintf(r->out, "  %s\n", transport_victims_note(r->effective));
+	} else {
+		struct agg_pair *p;
+
+		n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
+		for (int i = 0; i < limit(r, n) && v[i]->total.victim_hits; i++)
+			fprintf(r->out, "%8d %-16s %10llu\n", v[i]->pid, agg_task_comm(v[i], buf, sizeof(buf)),
+				(unsigned long long)v[i]->total.victim_hits);
+		free(v);
+		fprintf(r->out, "\nInitiator -> victim (paired %llu: %llu by target cpu, %llu by "
+			"nearest send; unpaired %llu)\n", (unsigned long long)t->paired,
+			(unsigned long long)t->paired_by_target, (unsigned long long)t->paired_by_send,
+			(unsigned long long)t->unpaired);
+		for (int lvl = 0; lvl < 2; lvl++) {
+			n = agg_pairs(r->agg, lvl == 0, &p);
+			fprintf(r->out, "  %s level\n", lvl == 0 ? "process" : "thread");
+			for (int i = 0; i < limit(r, n); i++) {
+				fprintf(r->out, "  %8d %-16s -> %8d %-16s %10llu\n",
+					lvl ? p[i].init_tid : p[i].init_pid,
+					comm_of(r, p[i].init_pid, p[i].init_tid, buf, sizeof(buf)),
+					lvl ? p[i].victim_tid : p[i].victim_pid,
+					comm_of(r, p[i].victim_pid, p[i].victim_tid, b2, sizeof(b2)),
+					(unsigned long long)p[i].count);
+			}
+			free(p);
+		}
+	}
+
+	n = agg_intervals(r->agg, &iv);
+	agg_bursts(r->agg, &st);
+	fprintf(r->out, "\nBursts (interval %.3f s: rate > median %.1f + %.1f x MAD %.1f = %.1f/s): %d of "
+		"%d intervals\n", r->interval_s, st.median, st.k, st.mad, st.threshold, st.nr_bursts, n);
+	for (int i = 0; i < n; i++) {
+		if (!iv[i].burst)
+			continue;
+		fprintf(r->out, "  t=%.3f s %.1f/s:", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9,
+			(double)iv[i].events / r->interval_s);
+		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++)
+			fprintf(r->out, " %s(%d) %llu", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)),
+				iv[i].top[k].pid, (unsigned long long)iv[i].top[k].n);
+		fprintf(r->out, "\n");
+	}
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report r;
+	char err[512];
+	int keys = 0, rc;
+	double iv;
+	struct agg_config cfg = { 0 };
+	struct session_ops ops = {
+		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
+		.lost = on_lost, .raw = on_raw, .round = on_round,
+	};
+	const struct option_def opts[] = {
+		OPT_SECTION(" Input"),
+		OPT_STR('i', "input", &r.o.input, "file", "perf.data file to read (default perf.data)"),
+		OPT_SECTION(" Tables"),
+		OPT_STR('s', "sort", &r.o.sort, "keys",
+			"also count by these keys: pid,comm,reason,cpu (any combination)"),
+		OPT_INTEGER(0, "top", &r.o.top, "N", "rows per table (default 20; 0 = all)"),
+		OPT_BOOLEAN('T', "threads", &r.o.threads, "per-thread table too"),
+		OPT_STR(0, "interval", &r.o.interval, "dur", "time-series interval (default 1s)"),
+		OPT_DBL(0, "burst-k", &r.o.burst_k, "k", "burst: rate > median + k x MAD (default 3)"),
+		OPT_SECTION(" Output"),
+		OPT_BOOLEAN(0, "stdio", &r.o.stdio, "tables on stdout (the default)"),
+		OPT_BOOLEAN(0, "csv", &r.o.csv, "the time series as CSV on stdout"),
+		OPT_BOOLEAN(0, "json", &r.o.json, "one JSON object (Documentation/tlbstat-report.txt)"),
+		OPT_STR(0, "series-csv", &r.o.series_csv, "file", "also write the time series CSV here"),
+		OPT_STR('o', "output", &r.o.output, "file", "write the output to a file"),
+		OPT_FINISH(),
+	};
+	int argi;
+
+	memset(&r, 0, sizeof(r));
+	r.o.top = 20;
+	r.o.input = "perf.data";
+	argi = parse_options(argc, argv, opts, report_usage, false);
+	if (argi < argc) {
+		tlb_err("report: unexpected argument '%s'", argv[argi]);
+		usage_with_options(stderr, report_usage, opts);
+		return EXIT_USAGE;
+	}
+	if ((int)r.o.stdio + (int)r.o.csv + (int)r.o.json > 1) {
+		tlb_err("report: --stdio, --csv and --json exclude each other");
+		return EXIT_USAGE;
+	}
+	if (r.o.sort) {
+		keys = agg_parse_keys(r.o.sort, err, sizeof(err));
+		if (keys < 0) {
+			tlb_err("report: --sort: %s", err);
+			return EXIT_USAGE;
+		}
+	}
+	iv = r.o.interval ? parse_duration_s(r.o.interval) : 1.0;
+	if (!(iv > 0)) {
+		tlb_err("report: --interval '%s': want a positive duration like 1s or 500ms", r.o.interval);
+		return EXIT_USAGE;
+	}
+	if (r.o.top < 0) {
+		tlb_err("report: --top must be >= 0");
+		return EXIT_USAGE;
+	}
+	if (r.o.burst_k < 0) {
+		tlb_err("report: --burst-k must be >= 0");
+		return EXIT_USAGE;
+	}
+	if (r.o.json && r.o.top == 20 && !r.o.sort)
+		r.o.top = 0;   /* JSON carries every process unless --top says otherwise */
+	r.interval_s = iv;
+
+	if (!session_open_file || !session_run || !pd_attr_of) {
+		tlb_err("report: this build has no perf.data reader (tlbstat/lib/session.c)");
+		return EXIT_FAIL;
+	}
+	r.s = session_open_file(r.o.input, err, sizeof(err));
+	if (!r.s) {
+		tlb_err("report: %s: %s", r.o.input, err);
+		return EXIT_FAIL;
+	}
+	r.rd = session_reader(r.s);
+	cfg.interval_ns = (uint64_t)(iv * 1e9);
+	cfg.page_size = session_tep(r.s) ? tep_get_page_size(session_tep(r.s)) : 4096;
+	if (cfg.page_size <= 0)
+		cfg.page_size = 4096;
+	cfg.burst_k = r.o.burst_k;
+	cfg.hist_keys = keys > 0 ? (unsigned)keys : 0;
+	r.agg = agg_new(&cfg);
+
+	rc = session_run(r.s, &ops, &r, NULL, 0, err, sizeof(err));
+	if (rc < 0) {
+		tlb_err("report: %s: %s", r.o.input, err);
+		agg_free(r.agg);
+		session_close(r.s);
+		return EXIT_FAIL;
+	}
+	agg_finish(r.agg);
+	compute_facts(&r);
+
+	r.out = stdout;
+	if (r.o.output) {
+		r.out = fopen(r.o.output, "w");
+		if (!r.out) {
+			tlb_err("report: cannot write %s: %m", r.o.output);
+			return EXIT_FAIL;
+		}
+	}
+	if (r.o.json)
+		print_json(&r);
+	else if (r.o.csv)
+		print_series_csv(&r, r.out);
+	else
+		print_stdio(&r);
+	if (r.o.series_csv) {
+		FILE *f = fopen(r.o.series_csv, "w");
+
+		if (!f) {
+			tlb_err("report: cannot write %s: %m", r.o.series_csv);
+			return EXIT_FAIL;
+		}
+		print_series_csv(&r, f);
+		fclose(f);
+	}
+	if (r.out != stdout)
+		fclose(r.out);
+	agg_free(r.agg);
+	session_close(r.s);
+	return EXIT_OK;
+}
