@@ -35,6 +35,8 @@
 #pragma weak session_reader
 #pragma weak session_tep
 #pragma weak pd_attr_of
+#pragma weak pd_nr_attrs
+#pragma weak pd_attr
 
 static const char *const report_usage[] = {
 	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
@@ -154,13 +156,19 @@ static void on_raw(void *ctx, const struct perf_event_header *hdr)
 
 /* ---------------- helpers ---------------- */
 
-static const char *event_key(const struct pd_attr *a, char *buf, size_t len)
+static const char *event_key(struct report *r, const struct pd_attr *a, char *buf, size_t len)
 {
 	const char *colon;
 
 	if (!a)
 		return "unknown";
 	if (!a->name) {
+		/* no EVENT_DESC: a tracepoint's config is its id in the file's formats */
+		struct tep_event *e = a->attr.type == PERF_TYPE_TRACEPOINT && session_tep(r->s) ?
+				      tep_find_event(session_tep(r->s), (int)a->attr.config) : NULL;
+
+		if (e)
+			return e->name;
 		snprintf(buf, len, "config_%llu", (unsigned long long)a->attr.config);
 		return buf;
 	}
@@ -342,7 +350,7 @@ static void print_json(struct report *r)
 	json_object_begin(&w, "events");
 	json_uint(&w, "tlb_flush", t->by_kind[EV_TLB_FLUSH]);
 	for (int i = 0; i < r->nr_names; i++) {
-		const char *k = event_key(r->names[i].attr, buf, sizeof(buf));
+		const char *k = event_key(r, r->names[i].attr, buf, sizeof(buf));
 
 		if (strcmp(k, "tlb_flush"))
 			json_uint(&w, k, r->names[i].n);
@@ -592,7 +600,7 @@ static void print_stdio(struct report *r)
 	fprintf(r->out, "# duration %.3f s, samples %llu (tlb_flush %llu", r->duration,
 		(unsigned long long)r->samples, (unsigned long long)t->by_kind[EV_TLB_FLUSH]);
 	for (int i = 0; i < r->nr_names; i++) {
-		const char *k = event_key(r->names[i].attr, buf, sizeof(buf));
+		const char *k = event_key(r, r->names[i].attr, buf, sizeof(buf));
 
 		if (strcmp(k, "tlb_flush"))
 			fprintf(r->out, ", %s %llu", k, (unsigned long long)r->names[i].n);
@@ -822,6 +830,10 @@ int cmd_report(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	r.rd = session_reader(r.s);
+	/* every tracepoint of the file appears in "events", with 0 when it never fired */
+	for (int i = 0; r.rd && pd_nr_attrs && i < pd_nr_attrs(r.rd) && r.nr_names < MAX_NAMES; i++)
+		if (pd_attr(r.rd, i)->attr.type == PERF_TYPE_TRACEPOINT)
+			r.names[r.nr_names++].attr = pd_attr(r.rd, i);
 	cfg.interval_ns = (uint64_t)(iv * 1e9);
 	cfg.page_size = session_tep(r.s) ? tep_get_page_size(session_tep(r.s)) : 4096;
 	if (cfg.page_size <= 0)
