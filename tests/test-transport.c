@@ -178,6 +178,11 @@ static void test_other_hypervisors(void)
 	is_int(ti.transport, TRANSPORT_HYPERVISOR, "old 'ext hypercall' line in kern.log form");
 	ok(has(ti, "'Using ext hypercall for remote TLB flush'"), "kern.log prefix stripped");
 
+	run = obs(0, 0, 0, true);
+	ti = decide(hv, ipi_vm_flags, "6.8.0", &run);
+	is_int(ti.transport, TRANSPORT_HYPERVISOR, "Hyper-V log + run without reason 4 -> hypervisor");
+	ok(has(ti, "does not fire reason 4"), "evidence says Hyper-V's flush has no reason 4");
+
 	ti = decide(xen, NULL, "4.19.0", NULL);
 	is_int(ti.transport, TRANSPORT_HYPERVISOR, "Xen PV log -> hypervisor");
 	ok(has(ti, "Booting paravirtualized kernel on Xen'"), "Xen PV line quoted");

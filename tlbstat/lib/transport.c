@@ -335,7 +335,11 @@ void transport_decide(const char *klog, const char *cpu_flags, const char *osrel
 		else
 			ev_add(&e, "virtual machine (cpu flag 'hypervisor')");
 	}
-	if (v == OBS_TOO_FEW)
+	if (v == OBS_TOO_FEW && (pv == PV_HYPERV || pv == PV_XEN))
+		ev_add(&e, "run: %llu remote sends, %llu remote shootdowns (this hypervisor's flush "
+			   "hypercall does not fire reason 4)", (unsigned long long)obs->remote_sends,
+		       (unsigned long long)obs->remote_shootdowns);
+	else if (v == OBS_TOO_FEW)
 		ev_add(&e, "run inconclusive (%llu remote sends < %d, no remote shootdowns)",
 		       (unsigned long long)obs->remote_sends, TRANSPORT_MIN_SENDS);
 	else if (out->transport == TRANSPORT_UNKNOWN)
