@@ -117,21 +117,24 @@ static int run_probe(struct probe *p, double duration)
 
 	tlb_evlist_init(&el);
 	i_send = tlb_evlist_add(&el, "tlb:tlb_flush", "reason == 4", NULL);
-	i_shoot = tlb_evlist_add(&el, "tlb:tlb_flush", "reason == 1", NULL);
+	i_shoot = i_send < 0 ? -1 : tlb_evlist_add(&el, "tlb:tlb_flush", "reason == 1", NULL);
 	if (i_send < 0 || i_shoot < 0)
-		goto out_free;
+		goto out;      /* tlb_evlist_add said why, once */
 
 	/* the threads exist before the per-thread counters are opened on every task of ours */
-	if (pthread_create(&ta, NULL, churn_thread, p) || pthread_create(&tb, NULL, spin_thread, p)) {
-		tlb_err("cannot start the probe threads: %s", strerror(errno));
-		goto out_free;
+	if ((errno = pthread_create(&ta, NULL, churn_thread, p)) != 0)
+		goto no_threads;
+	if ((errno = pthread_create(&tb, NULL, spin_thread, p)) != 0) {
+		atomic_store(&p->phase, 2);
+		pthread_join(ta, NULL);
+		goto no_threads;
 	}
 	target.pid = getpid();
 	if (tlb_evlist_set_target(&el, &target) < 0 || tlb_evlist_open(&el) < 0) {
 		atomic_store(&p->phase, 2);
 		pthread_join(ta, NULL);
 		pthread_join(tb, NULL);
-		goto out_close;
+		goto out;
 	}
 
 	tlb_evlist_enable(&el);
@@ -158,15 +161,14 @@ static int run_probe(struct probe *p, double duration)
 		p->shootdowns += tlb_evlist_count(&el, i_shoot, ci);
 	}
 	rc = 0;
-out_close:
+	goto out;
+no_threads:
+	tlb_err("cannot start the probe threads: %s", strerror(errno));
+out:
 	tlb_evlist_close(&el);
 	free(before);
 	free(after);
 	return rc;
-out_free:
-	free(before);
-	free(after);
-	return -1;
 }
 
 int cmd_transport(int argc, char **argv)

@@ -269,7 +269,7 @@ void transport_decide(const char *klog, const char *cpu_flags, const char *osrel
 		      const struct transport_observation *obs, struct transport_info *out)
 {
 	struct ev e = { out->evidence, 0, sizeof(out->evidence) };
-	char msg[160];
+	char msg[256];
 	enum pv_kind pv = klog ? scan_klog(klog, msg, sizeof(msg)) : PV_NONE;
 	bool pv_flush = pv == PV_PVM || pv == PV_HYPERV || pv == PV_XEN;
 	bool invlpgb = transport_has_flag(cpu_flags, "invlpgb");
@@ -343,7 +343,7 @@ void transport_decide(const char *klog, const char *cpu_flags, const char *osrel
 		ev_add(&e, "run inconclusive (%llu remote sends < %d, no remote shootdowns)",
 		       (unsigned long long)obs->remote_sends, TRANSPORT_MIN_SENDS);
 	else if (out->transport == TRANSPORT_UNKNOWN)
-		ev_add(&e, "'tlbstat transport --probe' can decide from a run");
+		ev_add(&e, "'tlbstat transport --probe' (as root) can decide from a run");
 }
 
 /* ---- reading the machine */
