@@ -1,0 +1,712 @@
+/*
+ * tlbstat top: a live view of processes ranked by TLB invalidation rate. Samples every
+ * tlb:tlb_flush (and csd/ipi requests for the fan-out, exec/rename for names, --events for a
+ * generic tracepoint) into per-CPU ring buffers, drains them with the session, aggregates per
+ * interval in topview.c and draws an ncurses screen, or plain text snapshots (-b).
+ * Documentation/tlbstat-top.txt.
+ */
+#include "builtin.h"
+#include "event.h"
+#include "evlist.h"
+#include "interrupts.h"
+#include "parse-options.h"
+#include "reason.h"
+#include "sample.h"
+#include "session.h"
+#include "topview.h"
+#include "tracefs.h"
+#include "transport.h"
+#include "util.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* session.c lands separately: link (and fail at run time with a message) without it */
+#pragma weak session_open_live
+#pragma weak session_run
+#pragma weak session_close
+
+static const char *const top_usage[] = {
+	"tlbstat top [-d secs] [-p pids] [--sort rate|remote|bytes|fanout] [-n N] [-b] [<options>]",
+	NULL,
+};
+
+#define TOP_TICK_NS (100 * 1000 * 1000ULL)    /* keys and refresh checked this often */
+#define MAX_GENERIC 8
+
+struct top_opts {
+	const char *delay, *pids, *sort, *events;
+	int iterations, rows, mmap_pages, max_procs, age;
+	bool batch;
+};
+
+struct top {
+	struct top_opts o;
+	double delay_s;
+	struct tlb_evlist el;
+	struct top_model *m;
+	struct session *s;
+	pid_t *pids;
+	int nr_pids;
+	struct top_render r;
+	char generic_names[256];
+	/* generic tracepoints: their sample ids, sorted, and their sample_type */
+	uint64_t *gen_ids;
+	int nr_gen_ids;
+	uint64_t gen_sample_type;
+	/* transport */
+	struct transport_info tinfo;
+	struct intr_row *tlb_start, *tlb_now;
+	/* timing */
+	uint64_t start_ns, last_close_ns, next_close_ns;
+	int done_iterations;
+	volatile bool stop;
+	/* screen */
+	bool curses, paused, threads_view, help;
+	pid_t sel_pid, sel_tid;
+	int sel;
+	SCREEN *scr;
+};
+
+static struct top *the_top;       /* for the signal handler and atexit */
+
+static void on_signal(int sig)
+{
+	if (the_top)
+		the_top->stop = true;
+}
+
+static void restore_terminal(void)
+{
+	if (the_top && the_top->curses && !isendwin()) {
+		endwin();
+	}
+}
+
+/* ---------------- session callbacks ---------------- */
+
+static void on_event(void *ctx, const struct tlb_event *ev)
+{
+	top_model_event(((struct top *)ctx)->m, ev);
+}
+
+static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+{
+	top_model_comm(((struct top *)ctx)->m, pid, tid, comm);
+}
+
+static void on_lost(void *ctx, uint64_t nr)
+{
+	top_model_lost(((struct top *)ctx)->m, nr);
+}
+
+static bool is_generic_id(const struct top *t, uint64_t id)
+{
+	int lo = 0, hi = t->nr_gen_ids - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (t->gen_ids[mid] == id)
+			return true;
+		if (t->gen_ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+/* Generic tracepoints are not decoded: count their samples per task from the raw record. */
+static void on_raw(void *ctx, const struct perf_event_header *hdr)
+{
+	struct top *t = ctx;
+	struct tlb_sample s;
+	uint64_t id;
+
+	if (hdr->type != PERF_RECORD_SAMPLE || hdr->size < sizeof(*hdr) + 8)
+		return;
+	memcpy(&id, hdr + 1, 8);     /* PERF_SAMPLE_IDENTIFIER comes first */
+	if (!is_generic_id(t, id) || sample_parse(hdr, t->gen_sample_type, &s) < 0)
+		return;
+	top_model_generic(t->m, (pid_t)s.pid, (pid_t)s.tid, (int)s.cpu);
+}
+
+/* ---------------- screen ---------------- */
+
+enum { PAIR_GREEN = 1, PAIR_YELLOW, PAIR_RED, PAIR_TITLE };
+
+static int health_pair(const char *h)
+{
+	return !strcmp(h, "green") ? PAIR_GREEN : !strcmp(h, "yellow") ? PAIR_YELLOW : PAIR_RED;
+}
+
+static void stamp(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+}
+
+/* Print s at (y, 0) cut to the screen width, colouring one word when hoff >= 0. */
+static void put_line(int y, const char *s, int hoff, int hlen, int pair, attr_t extra)
+{
+	int w = COLS;
+
+	if (y >= LINES)
+		return;
+	move(y, 0);
+	clrtoeol();
+	attron(extra);
+	if (hoff < 0 || hoff >= w || (size_t)hoff >= strlen(s)) {
+		mvaddnstr(y, 0, s, w);
+	} else {
+		mvaddnstr(y, 0, s, hoff);
+		attron(COLOR_PAIR(pair) | A_BOLD);
+		addnstr(s + hoff, hlen < w - hoff ? hlen : w - hoff);
+		attroff(COLOR_PAIR(pair) | A_BOLD);
+		if (hoff + hlen < w)
+			addnstr(s + hoff + hlen, w - hoff - hlen);
+	}
+	attroff(extra);
+}
+
+static void draw_help(void)
+{
+	static const char *const lines[] = {
+		"tlbstat top keys",
+		"",
+		"  q          quit",
+		"  s          cycle the sort column (rate, remote, bytes, fanout[, events])",
+		"  p          pause / resume the display (counting goes on)",
+		"  t          threads of the selected process / back to processes",
+		"  j k, arrows select a row",
+		"  h          this help (any key closes it)",
+		"",
+		"Columns: INV/s invalidations (tlb:tlb_flush, every reason); REMOTE/s remote flush",
+		"sends (reason 4); VICTIM/s remote shootdowns received (reason 1; n/a when the",
+		"transport hides them); BYTES/s pages x page size (full flushes in FULL/s);",
+		"FANOUT mean target CPUs per observed remote request; TREND last intervals.",
+	};
+	int h = (int)ARRAY_SIZE(lines) + 2, w = 86;
+	int y0 = LINES > h ? (LINES - h) / 2 : 0, x0 = COLS > w ? (COLS - w) / 2 : 0;
+
+	for (int i = 0; i < h && y0 + i < LINES; i++) {
+		move(y0 + i, x0);
+		for (int x = 0; x < w && x0 + x < COLS; x++)
+			addch(' ' | A_REVERSE);
+		if (i >= 1 && i - 1 < (int)ARRAY_SIZE(lines)) {
+			attron(A_REVERSE);
+			mvaddnstr(y0 + i, x0 + 2, lines[i - 1], COLS - x0 - 2 > 0 ? COLS - x0 - 2 : 0);
+			attroff(A_REVERSE);
+		}
+	}
+}
+
+static void draw(struct top *t)
+{
+	struct top_node n;
+	char lines[8][256], buf[512], st[16];
+	struct top_task **v;
+	int nl, nr, y = 0, room;
+	pid_t threads_of = 0;
+	struct top_task *sel_proc = NULL;
+
+	t->r.width = COLS;
+	top_model_node(t->m, &n);
+	stamp(st, sizeof(st));
+	erase();
+	snprintf(buf, sizeof(buf), "tlbstat top - %s  interval %.2f s  %d CPUs  %d processes, "
+		 "%d threads  sort: %s%s   h: help  q: quit", st, n.secs, n.nr_cpus, n.nr_procs,
+		 n.nr_threads, top_sort_name(t->r.sort), t->paused ? "  [paused]" : "");
+	put_line(y++, buf, -1, 0, 0, A_BOLD);
+	nl = top_fmt_header(lines, 8, &n, &t->r);
+	for (int i = 0; i < nl; i++) {
+		const char *hw = i == 0 ? strstr(lines[i], "health ") : NULL;
+		int off = hw ? (int)(hw - lines[i]) + 7 : -1;
+		int len = hw ? (int)strcspn(hw + 7, " ,|") : 0;
+		char word[16] = "";
+
+		if (hw)
+			snprintf(word, sizeof(word), "%.*s", len, hw + 7);
+		put_line(y++, lines[i], off, len, hw ? health_pair(word) : 0, 0);
+	}
+	if (t->threads_view) {
+		sel_proc = top_model_find_process(t->m, t->sel_pid);
+		threads_of = t->sel_pid;
+		snprintf(buf, sizeof(buf), "Threads of %d (%s)   t: back to processes", (int)t->sel_pid,
+			 sel_proc && sel_proc->comm[0] ? sel_proc->comm : "?");
+		put_line(y++, buf, -1, 0, 0, A_BOLD);
+	} else {
+		y++;
+	}
+	top_fmt_columns(buf, sizeof(buf), &t->r, t->threads_view);
+	put_line(y++, buf, -1, 0, 0, A_REVERSE);
+	room = LINES - y;
+	if (t->o.rows > 0 && t->o.rows < room)
+		room = t->o.rows;
+	nr = top_model_rows(t->m, t->r.sort, threads_of, t->pids, t->nr_pids, 0, &v);
+	/* keep the selection on the same task across refreshes */
+	for (int i = 0; i < nr; i++)
+		if ((t->threads_view ? v[i]->tid == t->sel_tid : v[i]->pid == t->sel_pid)) {
+			t->sel = i;
+			break;
+		}
+	if (t->sel >= nr)
+		t->sel = nr > 0 ? nr - 1 : 0;
+	if (t->sel < 0)
+		t->sel = 0;
+	if (nr > 0) {
+		if (t->threads_view)
+			t->sel_tid = v[t->sel]->tid;
+		else
+			t->sel_pid = v[t->sel]->pid;
+	}
+	{
+		int first = room > 0 && t->sel >= room ? t->sel - room + 1 : 0;
+
+		for (int i = first; i < nr && i - first < room; i++) {
+			int hoff, hlen;
+
+			top_fmt_row(buf, sizeof(buf), v[i], &n, &t->r, &hoff, &hlen);
+			put_line(y++, buf, hoff, hlen, health_pair(top_task_health(v[i], &n)),
+				 i == t->sel ? A_STANDOUT : 0);
+		}
+	}
+	free(v);
+	if (t->help)
+		draw_help();
+	refresh();
+}
+
+static void handle_keys(struct top *t)
+{
+	int ch;
+	bool redraw = false;
+
+	while ((ch = getch()) != ERR) {
+		if (t->help && ch != KEY_RESIZE) {
+			t->help = false;
+			redraw = true;
+			continue;
+		}
+		switch (ch) {
+		case 'q':
+		case 'Q':
+			t->stop = true;
+			return;
+		case 's':
+			do
+				t->r.sort = (enum top_sort)((t->r.sort + 1) % TOP_NR_SORTS);
+			while (t->r.sort == TOP_SORT_EVENTS && !t->r.generic);
+			break;
+		case 'p':
+			t->paused = !t->paused;
+			break;
+		case 't':
+			t->threads_view = !t->threads_view;
+			t->sel = 0;
+			t->sel_tid = t->sel_pid;
+			break;
+		case 27:   /* Esc: back to processes */
+			t->threads_view = false;
+			break;
+		case 'h':
+		case '?':
+			t->help = true;
+			break;
+		case 'j':
+		case KEY_DOWN:
+			t->sel++;
+			t->sel_pid = t->sel_tid = -1;
+			break;
+		case 'k':
+		case KEY_UP:
+			if (t->sel > 0)
+				t->sel--;
+			t->sel_pid = t->sel_tid = -1;
+			break;
+		case KEY_RESIZE:
+			break;
+		default:
+			continue;
+		}
+		redraw = true;
+	}
+	if (redraw) {
+		if (t->sel_pid == -1 || t->sel_tid == -1) {
+			/* moved: the row under the cursor becomes the selection */
+			struct top_task **v;
+			int nr = top_model_rows(t->m, t->r.sort, t->threads_view ? t->sel_pid : 0,
+						t->pids, t->nr_pids, 0, &v);
+
+			if (t->sel >= nr)
+				t->sel = nr > 0 ? nr - 1 : 0;
+			if (nr > 0 && t->threads_view)
+				t->sel_tid = v[t->sel]->tid;
+			else if (nr > 0)
+				t->sel_pid = v[t->sel]->pid;
+			free(v);
+		}
+		draw(t);
+	}
+}
+
+static bool screen_start(struct top *t)
+{
+	const char *cs;
+
+	t->scr = newterm(NULL, stdout, stdin);
+	if (!t->scr)
+		return false;
+	set_term(t->scr);
+	t->curses = true;
+	atexit(restore_terminal);
+	cbreak();
+	noecho();
+	nodelay(stdscr, TRUE);
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	if (has_colors()) {
+		start_color();
+		use_default_colors();
+		init_pair(PAIR_GREEN, COLOR_GREEN, -1);
+		init_pair(PAIR_YELLOW, COLOR_YELLOW, -1);
+		init_pair(PAIR_RED, COLOR_RED, -1);
+	}
+	cs = nl_langinfo(CODESET);
+	t->r.utf8 = cs && !strcmp(cs, "UTF-8");
+	return true;
+}
+
+static void screen_end(struct top *t)
+{
+	if (!t->curses)
+		return;
+	endwin();
+	delscreen(t->scr);
+	t->scr = NULL;
+	t->curses = false;
+}
+
+/* ---------------- intervals ---------------- */
+
+static void update_transport(struct top *t)
+{
+	struct transport_observation obs = { 0 };
+	struct top_node n;
+
+	top_model_node(t->m, &n);
+	obs.valid = true;
+	obs.remote_sends = n.remote_total;
+	obs.remote_shootdowns = n.victim_total;
+	if (t->tlb_start->present && interrupts_read_row(NULL, "TLB", t->tlb_now) &&
+	    t->tlb_now->present) {
+		obs.tlb_interrupts = t->tlb_now->total - t->tlb_start->total;
+		obs.tlb_interrupts_valid = true;
+	}
+	transport_detect(&obs, &t->tinfo);
+	t->r.transport = transport_name(t->tinfo.transport);
+	t->r.victims_observable = transport_victims_observable(t->tinfo.transport);
+	t->r.victims_note = transport_victims_note(t->tinfo.transport);
+}
+
+static void on_tick(void *ctx, uint64_t sample_now)
+{
+	struct top *t = ctx;
+	uint64_t now;
+
+	if (t->curses)
+		handle_keys(t);
+	if (t->stop)
+		return;
+	now = now_ns();
+	if (now < t->next_close_ns)
+		return;
+	top_model_close(t->m, (double)(now - t->last_close_ns) / 1e9);
+	t->last_close_ns = now;
+	t->next_close_ns += (uint64_t)(t->delay_s * 1e9);
+	if (t->next_close_ns <= now)
+		t->next_close_ns = now + (uint64_t)(t->delay_s * 1e9);
+	update_transport(t);
+	if (t->curses) {
+		if (!t->paused)
+			draw(t);
+	} else {
+		char st[16];
+
+		stamp(st, sizeof(st));
+		top_print_batch(stdout, st, t->m, &t->r, t->pids, t->nr_pids, t->o.rows);
+	}
+	t->done_iterations++;
+	if (t->o.iterations > 0 && t->done_iterations >= t->o.iterations)
+		t->stop = true;
+}
+
+/* ---------------- set-up ---------------- */
+
+static int parse_pids(struct top *t, const char *s)
+{
+	char *copy = xstrdup(s), *save = NULL, *tok;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		pid_t p;
+
+		if (!parse_pid(tok, &p)) {
+			tlb_err("top: bad pid '%s' in -p", tok);
+			free(copy);
+			return -1;
+		}
+		t->pids = xrealloc(t->pids, sizeof(*t->pids) * (size_t)(t->nr_pids + 1));
+		t->pids[t->nr_pids++] = p;
+	}
+	free(copy);
+	return t->nr_pids ? 0 : -1;
+}
+
+static void sampling_attr(struct perf_event_attr *attr, int pages)
+{
+	tlb_attr_sampling(attr, 0);
+	/*
+	 * Wake the reader when a quarter of the ring is full, not at every sample: the session's
+	 * tick drains the rest every TOP_TICK_NS anyway. At high rates this is most of the saving.
+	 */
+	attr->wakeup_events = 0;
+	attr->watermark = 1;
+	attr->wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 4);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int add_events(struct top *t, int pages)
+{
+	struct perf_event_attr attr;
+	int nr_gen = 0;
+
+	sampling_attr(&attr, pages);
+	if (tlb_evlist_add(&t->el, "tlb:tlb_flush", NULL, &attr) < 0)
+		return EXIT_ENV;
+	/*
+	 * Fan-out: csd:csd_queue_cpu names the function each target runs (>= 6.5); there the ipi
+	 * events' callback is the generic IPI handler, so ipi:ipi_send_cpumask is only worth its
+	 * volume on kernels without csd events.
+	 */
+	if (tracefs_event_exists("csd", "csd_queue_cpu"))
+		tlb_evlist_add(&t->el, "csd:csd_queue_cpu", NULL, &attr);
+	else if (tracefs_event_exists("ipi", "ipi_send_cpumask"))
+		tlb_evlist_add(&t->el, "ipi:ipi_send_cpumask", NULL, &attr);
+	if (tracefs_event_exists("sched", "sched_process_exec"))
+		tlb_evlist_add(&t->el, "sched:sched_process_exec", NULL, &attr);
+	if (tracefs_event_exists("task", "task_rename"))
+		tlb_evlist_add(&t->el, "task:task_rename", NULL, &attr);
+
+	if (t->o.events) {
+		char *copy = xstrdup(t->o.events), *save = NULL, *tok;
+		struct perf_event_attr gattr;
+
+		/* only who and where: no payload to copy or decode */
+		sampling_attr(&gattr, pages);
+		gattr.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+				    PERF_SAMPLE_CPU;
+		t->gen_sample_type = gattr.sample_type;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			char sys[64], name[64];
+
+			if (nr_gen == MAX_GENERIC || !tracefs_split_event(tok, sys, sizeof(sys), name,
+									 sizeof(name))) {
+				tlb_err("top: bad --events entry '%s' (sys:name, at most %d)", tok,
+					MAX_GENERIC);
+				free(copy);
+				return EXIT_USAGE;
+			}
+			if (tlb_evlist_add(&t->el, tok, NULL, &gattr) < 0) {
+				free(copy);
+				return EXIT_ENV;
+			}
+			nr_gen++;
+		}
+		free(copy);
+		t->r.generic = nr_gen > 0;
+		snprintf(t->generic_names, sizeof(t->generic_names), "%s", t->o.events);
+		t->r.generic_name = t->generic_names;
+	}
+	return EXIT_OK;
+}
+
+static void collect_generic_ids(struct top *t)
+{
+	for (int i = 0; i < t->el.nr_evsels; i++) {
+		uint64_t *ids;
+		int n;
+
+		if (t->el.evsels[i].attr.sample_type != t->gen_sample_type || !t->r.generic)
+			continue;
+		n = tlb_evlist_ids(&t->el, i, &ids);
+		if (n <= 0)
+			continue;
+		t->gen_ids = xrealloc(t->gen_ids, sizeof(*t->gen_ids) * (size_t)(t->nr_gen_ids + n));
+		memcpy(t->gen_ids + t->nr_gen_ids, ids, sizeof(*ids) * (size_t)n);
+		t->nr_gen_ids += n;
+		free(ids);
+	}
+	qsort(t->gen_ids, (size_t)t->nr_gen_ids, sizeof(*t->gen_ids), cmp_u64);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static struct top t;
+	struct tlb_target target = { .system_wide = true };
+	struct top_config cfg = { 0 };
+	struct session_ops ops = { 0 };
+	char err[512];
+	int rc, pages, argi, sort;
+	const struct option_def opts[] = {
+		OPT_SECTION(" Display"),
+		OPT_STR('d', "delay", &t.o.delay, "secs", "refresh every <secs> seconds (default 1; 500ms, 2s)"),
+		OPT_STR('p', "pid", &t.o.pids, "pids", "show only these processes (comma-separated)"),
+		OPT_STR(0, "sort", &t.o.sort, "key", "rank by rate (default), remote, bytes, fanout, events"),
+		OPT_INTEGER(0, "rows", &t.o.rows, "N", "show at most N processes (batch default 20; 0 = all)"),
+		OPT_SECTION(" Batch mode"),
+		OPT_BOOLEAN('b', "batch", &t.o.batch, "plain text snapshots on stdout (also when stdout "
+			    "is not a terminal)"),
+		OPT_INTEGER('n', "iterations", &t.o.iterations, "N", "stop after N refreshes (0 = run until q or ^C)"),
+		OPT_SECTION(" Events and limits"),
+		OPT_STR(0, "events", &t.o.events, "sys:name", "also count these tracepoints per process "
+			"(comma-separated; EVENTS/s column)"),
+		OPT_INTEGER('m', "mmap-pages", &t.o.mmap_pages, "pages", "ring buffer pages per CPU (power "
+			    "of two; default 128, 512 with --events)"),
+		OPT_INTEGER(0, "max-procs", &t.o.max_procs, "N", "processes tracked at most (default 4096; "
+			    "threads 4x; least recently active dropped first)"),
+		OPT_INTEGER(0, "age", &t.o.age, "N", "drop tasks without events for N refreshes (default 10)"),
+		OPT_FINISH(),
+	};
+
+	memset(&t, 0, sizeof(t));
+	t.o.rows = -1;
+	argi = parse_options(argc, argv, opts, top_usage, false);
+	if (argi < argc) {
+		tlb_err("top: unexpected argument '%s'", argv[argi]);
+		usage_with_options(stderr, top_usage, opts);
+		return EXIT_USAGE;
+	}
+	t.delay_s = t.o.delay ? parse_duration_s(t.o.delay) : 1.0;
+	if (t.delay_s < 0.1)
+		tlb_die(EXIT_USAGE, "top: -d needs a duration of at least 0.1 s (got '%s')",
+			t.o.delay ? t.o.delay : "");
+	if (t.o.iterations < 0)
+		tlb_die(EXIT_USAGE, "top: -n must not be negative");
+	if (t.o.max_procs < 0 || t.o.age < 0)
+		tlb_die(EXIT_USAGE, "top: --max-procs and --age must not be negative");
+	if (t.o.mmap_pages < 0 || (t.o.mmap_pages & (t.o.mmap_pages - 1)))
+		tlb_die(EXIT_USAGE, "top: -m needs a power of two (got %d)", t.o.mmap_pages);
+	if (t.o.pids && parse_pids(&t, t.o.pids) < 0)
+		tlb_die(EXIT_USAGE, "top: -p needs a comma-separated list of pids");
+	t.r.sort = TOP_SORT_RATE;
+	if (t.o.sort) {
+		sort = top_sort_parse(t.o.sort);
+		if (sort < 0 || (sort == TOP_SORT_EVENTS && !t.o.events))
+			tlb_die(EXIT_USAGE, "top: unknown sort key '%s' (rate, remote, bytes, fanout%s)",
+				t.o.sort, t.o.events ? ", events" : "");
+		t.r.sort = (enum top_sort)sort;
+	}
+	if (!t.o.batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		t.o.batch = true;
+	if (t.o.rows < 0)
+		t.o.rows = t.o.batch ? 20 : 0;
+	pages = t.o.mmap_pages ? t.o.mmap_pages : t.o.events ? 512 : 128;
+	if (!session_open_live || !session_run) {
+		tlb_err("top: this build has no live session (tlbstat/lib/session.c)");
+		return EXIT_FAIL;
+	}
+
+	tlb_evlist_init(&t.el);
+	rc = add_events(&t, pages);
+	if (rc != EXIT_OK)
+		return rc;
+	if (tlb_evlist_set_target(&t.el, &target) < 0)
+		return EXIT_USAGE;
+	if (tlb_evlist_open(&t.el) < 0)
+		return EXIT_ENV;
+	if (tlb_evlist_mmap(&t.el, pages) < 0) {
+		tlb_evlist_close(&t.el);
+		return EXIT_ENV;
+	}
+	collect_generic_ids(&t);
+
+	cfg.page_size = getpagesize();
+	cfg.nr_cpus = t.el.nr_cpus;
+	cfg.max_procs = t.o.max_procs;
+	cfg.max_threads = t.o.max_procs ? 4 * t.o.max_procs : 0;
+	cfg.age_intervals = t.o.age;
+	cfg.read_proc_comm = true;
+	t.m = top_model_new(&cfg);
+
+	t.tlb_start = xcalloc(1, sizeof(*t.tlb_start));
+	t.tlb_now = xcalloc(1, sizeof(*t.tlb_now));
+	interrupts_read_row(NULL, "TLB", t.tlb_start);
+	transport_detect(NULL, &t.tinfo);
+	t.r.transport = transport_name(t.tinfo.transport);
+	t.r.victims_observable = transport_victims_observable(t.tinfo.transport);
+	t.r.victims_note = transport_victims_note(t.tinfo.transport);
+
+	t.s = session_open_live(&t.el);
+	if (!t.s) {
+		tlb_evlist_close(&t.el);
+		return EXIT_FAIL;
+	}
+	the_top = &t;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+
+	setlocale(LC_ALL, "");
+	if (!t.o.batch && !screen_start(&t)) {
+		tlb_warn("top: cannot start the screen (TERM=%s); batch mode",
+			 getenv("TERM") ? getenv("TERM") : "");
+		t.o.batch = true;
+		if (t.o.rows == 0)
+			t.o.rows = 20;
+	}
+	if (t.curses)
+		draw(&t);
+
+	ops.event = on_event;
+	ops.comm = on_comm;
+	ops.lost = on_lost;
+	if (t.nr_gen_ids)
+		ops.raw = on_raw;
+	ops.tick = on_tick;
+	ops.tick_ns = TOP_TICK_NS;
+	t.start_ns = t.last_close_ns = now_ns();
+	t.next_close_ns = t.start_ns + (uint64_t)(t.delay_s * 1e9);
+	tlb_evlist_enable(&t.el);
+	err[0] = 0;
+	rc = session_run(t.s, &ops, &t, &t.stop, 0, err, sizeof(err));
+	tlb_evlist_disable(&t.el);
+	screen_end(&t);
+	if (rc < 0)
+		tlb_err("top: %s", err[0] ? err : "the live session failed");
+
+	session_close(t.s);
+	tlb_evlist_close(&t.el);
+	top_model_free(t.m);
+	free(t.tlb_start);
+	free(t.tlb_now);
+	free(t.gen_ids);
+	free(t.pids);
+	the_top = NULL;
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}

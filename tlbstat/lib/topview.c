@@ -1,0 +1,800 @@
+/*
+ * The model and text rendering of `tlbstat top` (topview.h): bounded per-task tables with LRU
+ * eviction, per-interval counters, trends.
+ */
+#include "topview.h"
+#include "event.h"
+#include "reason.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const sort_names[TOP_NR_SORTS] = { "rate", "remote", "bytes", "fanout", "events" };
+
+const char *top_sort_name(enum top_sort s)
+{
+	return s >= 0 && s < TOP_NR_SORTS ? sort_names[s] : "?";
+}
+
+int top_sort_parse(const char *s)
+{
+	for (int i = 0; i < TOP_NR_SORTS; i++)
+		if (!strcmp(s, sort_names[i]))
+			return i;
+	return -1;
+}
+
+/* ---------------- bounded task tables ---------------- */
+
+struct table {
+	struct top_task *v;
+	int cap, n;
+	int *buckets;
+	unsigned mask;
+	int head, tail;          /* LRU: head = most recently seen */
+	int free_list;           /* through hnext */
+	uint64_t evicted;
+};
+
+struct group {                   /* csd_queue_cpu targets queued by one cpu for one request */
+	bool open;
+	uint64_t func, last;
+	uint64_t mask[TLB_EVENT_MASK_WORDS];
+};
+
+struct top_model {
+	struct top_config cfg;
+	struct table procs, threads;
+	uint64_t iv;                 /* number of the open interval */
+	int cpu_slots;
+	uint64_t *cpu_inv, *cpu_gen, *cpu_inv_last, *cpu_gen_last;
+	struct group *groups;
+	struct top_counts node, node_last;
+	uint64_t lost, lost_last, lost_total;
+	uint64_t remote_total, victim_total;
+	double last_secs;
+};
+
+static void table_init(struct table *t, int cap)
+{
+	unsigned nb = 16;
+
+	while (nb < (unsigned)cap * 2)
+		nb <<= 1;
+	t->cap = cap;
+	t->n = 0;
+	t->v = xcalloc((size_t)cap, sizeof(*t->v));
+	t->buckets = xmalloc(sizeof(*t->buckets) * nb);
+	for (unsigned i = 0; i < nb; i++)
+		t->buckets[i] = -1;
+	t->mask = nb - 1;
+	for (int i = 0; i < cap; i++)
+		t->v[i].hnext = i + 1 < cap ? i + 1 : -1;
+	t->free_list = 0;
+	t->head = t->tail = -1;
+	t->evicted = 0;
+}
+
+static void table_free(struct table *t)
+{
+	free(t->v);
+	free(t->buckets);
+}
+
+static unsigned hash_key(pid_t k, unsigned mask)
+{
+	uint32_t x = (uint32_t)k * 0x9E3779B1u;
+
+	return (x ^ (x >> 15)) & mask;
+}
+
+static pid_t key_of(const struct top_task *e)
+{
+	return e->tid ? e->tid : e->pid;
+}
+
+static struct top_task *table_find(const struct table *t, pid_t key, bool threads)
+{
+	for (int i = t->buckets[hash_key(key, t->mask)]; i >= 0; i = t->v[i].hnext) {
+		const struct top_task *e = &t->v[i];
+
+		if ((threads ? e->tid : e->pid) == key && (threads || !e->tid))
+			return (struct top_task *)e;
+	}
+	return NULL;
+}
+
+static void lru_unlink(struct table *t, int i)
+{
+	struct top_task *e = &t->v[i];
+
+	if (e->lprev >= 0)
+		t->v[e->lprev].lnext = e->lnext;
+	else
+		t->head = e->lnext;
+	if (e->lnext >= 0)
+		t->v[e->lnext].lprev = e->lprev;
+	else
+		t->tail = e->lprev;
+	e->lprev = e->lnext = -1;
+}
+
+static void lru_push_head(struct table *t, int i)
+{
+	struct top_task *e = &t->v[i];
+
+	e->lprev = -1;
+	e->lnext = t->head;
+	if (t->head >= 0)
+		t->v[t->head].lprev = i;
+	t->head = i;
+	if (t->tail < 0)
+		t->tail = i;
+}
+
+static void table_remove(struct table *t, int i)
+{
+	struct top_task *e = &t->v[i];
+	int *pp = &t->buckets[hash_key(key_of(e), t->mask)];
+
+	while (*pp >= 0 && *pp != i)
+		pp = &t->v[*pp].hnext;
+	if (*pp == i)
+		*pp = e->hnext;
+	lru_unlink(t, i);
+	memset(e, 0, sizeof(*e));
+	e->hnext = t->free_list;
+	t->free_list = i;
+	t->n--;
+}
+
+/* A fresh entry for key (evicting the least recently seen task when full). */
+static struct top_task *table_add(struct table *t, pid_t key)
+{
+	int i;
+	unsigned b;
+	struct top_task *e;
+
+	if (t->free_list < 0) {
+		table_remove(t, t->tail);
+		t->evicted++;
+	}
+	i = t->free_list;
+	e = &t->v[i];
+	t->free_list = e->hnext;
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	b = hash_key(key, t->mask);
+	e->hnext = t->buckets[b];
+	t->buckets[b] = i;
+	e->lprev = e->lnext = -1;
+	lru_push_head(t, i);
+	t->n++;
+	return e;
+}
+
+static void touch(struct top_model *m, struct table *t, struct top_task *e)
+{
+	if (e->seen_iv != m->iv) {
+		e->seen_iv = m->iv;
+		lru_unlink(t, (int)(e - t->v));
+		lru_push_head(t, (int)(e - t->v));
+	}
+}
+
+static void name_task(struct top_model *m, struct top_task *e, const struct top_task *proc)
+{
+	char path[64];
+
+	if (e->pid == 0) {
+		strcpy(e->comm, "swapper");
+		return;
+	}
+	if (m->cfg.read_proc_comm) {
+		if (!e->tid) {
+			if (read_comm(e->pid, e->comm, sizeof(e->comm)))
+				return;
+		} else {
+			char *s;
+
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)e->pid, (int)e->tid);
+			s = read_file(path, NULL);
+			if (s) {
+				size_t n = strcspn(s, "\n");
+
+				if (n > sizeof(e->comm) - 1)
+					n = sizeof(e->comm) - 1;
+				memcpy(e->comm, s, n);
+				e->comm[n] = 0;
+				free(s);
+				return;
+			}
+		}
+	}
+	if (proc && proc->comm[0])
+		memcpy(e->comm, proc->comm, sizeof(e->comm));
+}
+
+static struct top_task *get_proc(struct top_model *m, pid_t pid)
+{
+	struct top_task *e = table_find(&m->procs, pid, false);
+
+	if (e) {
+		touch(m, &m->procs, e);
+		return e;
+	}
+	e = table_add(&m->procs, pid);
+	e->pid = pid;
+	e->seen_iv = m->iv;
+	name_task(m, e, NULL);
+	return e;
+}
+
+static struct top_task *get_thread(struct top_model *m, pid_t pid, pid_t tid,
+				   const struct top_task *proc)
+{
+	struct top_task *e;
+
+	if (tid <= 0)
+		tid = pid;
+	e = table_find(&m->threads, tid, true);
+	if (e && e->pid == pid) {
+		touch(m, &m->threads, e);
+		return e;
+	}
+	if (e)            /* the tid was reused by another process */
+		table_remove(&m->threads, (int)(e - m->threads.v));
+	e = table_add(&m->threads, tid);
+	e->pid = pid;
+	e->tid = tid;
+	e->seen_iv = m->iv;
+	if (pid == 0)
+		strcpy(e->comm, "swapper");
+	else if (tid == pid && proc && proc->comm[0])
+		memcpy(e->comm, proc->comm, sizeof(e->comm));
+	else
+		name_task(m, e, proc);
+	return e;
+}
+
+/* ---------------- model ---------------- */
+
+static bool ensure_cpu(struct top_model *m, int cpu);
+
+struct top_model *top_model_new(const struct top_config *cfg)
+{
+	struct top_model *m = xcalloc(1, sizeof(*m));
+
+	if (cfg)
+		m->cfg = *cfg;
+	if (m->cfg.page_size <= 0)
+		m->cfg.page_size = 4096;
+	if (m->cfg.nr_cpus <= 0)
+		m->cfg.nr_cpus = 1;
+	if (m->cfg.max_procs <= 0)
+		m->cfg.max_procs = 4096;
+	if (m->cfg.max_threads <= 0)
+		m->cfg.max_threads = 16384;
+	if (m->cfg.age_intervals <= 0)
+		m->cfg.age_intervals = 10;
+	if (!m->cfg.group_window_ns)
+		m->cfg.group_window_ns = 100 * 1000ULL;
+	table_init(&m->procs, m->cfg.max_procs);
+	table_init(&m->threads, m->cfg.max_threads);
+	m->iv = 1;
+	ensure_cpu(m, m->cfg.nr_cpus - 1);
+	return m;
+}
+
+void top_model_free(struct top_model *m)
+{
+	if (!m)
+		return;
+	table_free(&m->procs);
+	table_free(&m->threads);
+	free(m->cpu_inv);
+	free(m->cpu_gen);
+	free(m->cpu_inv_last);
+	free(m->cpu_gen_last);
+	free(m->groups);
+	free(m);
+}
+
+static bool ensure_cpu(struct top_model *m, int cpu)
+{
+	int n;
+
+	if (cpu < 0 || cpu > 65535)
+		return false;
+	if (cpu < m->cpu_slots)
+		return true;
+	n = cpu + 1 > m->cpu_slots * 2 ? cpu + 1 : m->cpu_slots * 2;
+#define GROW(p) do { p = xrealloc(p, sizeof(*p) * (size_t)n); \
+		     memset(p + m->cpu_slots, 0, sizeof(*p) * (size_t)(n - m->cpu_slots)); } while (0)
+	GROW(m->cpu_inv);
+	GROW(m->cpu_gen);
+	GROW(m->cpu_inv_last);
+	GROW(m->cpu_gen_last);
+	GROW(m->groups);
+#undef GROW
+	m->cpu_slots = n;
+	return true;
+}
+
+static void count_flush(struct top_counts *c, const struct tlb_event *ev)
+{
+	c->inv++;
+	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI) {
+		c->remote++;
+		return;
+	}
+	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
+		c->victim++;
+	if (ev->pages < 0)
+		c->full++;
+	else
+		c->pages += (uint64_t)ev->pages;
+}
+
+static void count_request(struct top_model *m, const struct tlb_event *ev, int nr, bool new_req)
+{
+	struct top_task *p = get_proc(m, ev->pid);
+	struct top_task *t = get_thread(m, ev->pid, ev->tid, p);
+
+	if (new_req) {
+		p->cur.req++;
+		t->cur.req++;
+		m->node.req++;
+	}
+	p->cur.targets += (uint64_t)nr;
+	t->cur.targets += (uint64_t)nr;
+	m->node.targets += (uint64_t)nr;
+}
+
+static void csd_queue(struct top_model *m, const struct tlb_event *ev)
+{
+	struct group *g = &m->groups[ev->cpu];
+	int tc = ev->target_cpu;
+	bool in_mask = tc >= 0 && tc < 64 * TLB_EVENT_MASK_WORDS &&
+		       (g->mask[tc / 64] >> (tc % 64)) & 1;
+	bool new_req = !g->open || g->func != ev->func || ev->time - g->last > m->cfg.group_window_ns ||
+		       in_mask;
+
+	if (new_req) {
+		memset(g, 0, sizeof(*g));
+		g->open = true;
+		g->func = ev->func;
+	}
+	g->last = ev->time;
+	if (tc >= 0 && tc < 64 * TLB_EVENT_MASK_WORDS)
+		g->mask[tc / 64] |= 1ULL << (tc % 64);
+	count_request(m, ev, 1, new_req);
+}
+
+void top_model_event(struct top_model *m, const struct tlb_event *ev)
+{
+	struct top_task *p, *t;
+
+	if (!ensure_cpu(m, ev->cpu))
+		return;
+	switch (ev->kind) {
+	case EV_TLB_FLUSH:
+		p = get_proc(m, ev->pid);
+		t = get_thread(m, ev->pid, ev->tid, p);
+		count_flush(&p->cur, ev);
+		count_flush(&t->cur, ev);
+		count_flush(&m->node, ev);
+		m->cpu_inv[ev->cpu]++;
+		m->groups[ev->cpu].open = false;    /* a flush on this cpu ends its csd group */
+		if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
+			m->remote_total++;
+		else if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
+			m->victim_total++;
+		break;
+	case EV_CSD_QUEUE_CPU:
+		if (ev->func_class == TLB_FUNC_FLUSH)
+			csd_queue(m, ev);
+		break;
+	case EV_IPI_SEND_CPUMASK:
+	case EV_IPI_SEND_CPU:
+		if (ev->func_class == TLB_FUNC_FLUSH && ev->nr_targets > 0)
+			count_request(m, ev, ev->nr_targets, true);
+		break;
+	case EV_PATCHED_FLUSH:
+		if (ev->func_class != TLB_FUNC_KERNEL_RANGE && ev->nr_targets > 0)
+			count_request(m, ev, ev->nr_targets, true);
+		break;
+	case EV_EXEC:
+	case EV_RENAME:
+		if (ev->comm[0])
+			top_model_comm(m, ev->pid, ev->kind == EV_EXEC ? ev->pid : ev->tid, ev->comm);
+		break;
+	default:
+		break;
+	}
+}
+
+void top_model_generic(struct top_model *m, pid_t pid, pid_t tid, int cpu)
+{
+	struct top_task *p, *t;
+
+	if (!ensure_cpu(m, cpu))
+		return;
+	p = get_proc(m, pid);
+	t = get_thread(m, pid, tid, p);
+	p->cur.gen++;
+	t->cur.gen++;
+	m->node.gen++;
+	m->cpu_gen[cpu]++;
+}
+
+void top_model_comm(struct top_model *m, pid_t pid, pid_t tid, const char *comm)
+{
+	struct top_task *e;
+
+	if (tid <= 0)
+		tid = pid;
+	e = table_find(&m->threads, tid, true);
+	if (e && e->pid == pid)
+		snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	if (tid == pid) {
+		e = table_find(&m->procs, pid, false);
+		if (e)
+			snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	}
+}
+
+void top_model_lost(struct top_model *m, uint64_t nr)
+{
+	m->lost += nr;
+	m->lost_total += nr;
+}
+
+static void close_table(struct top_model *m, struct table *t, double secs)
+{
+	for (int i = 0; i < t->cap; i++) {
+		struct top_task *e = &t->v[i];
+
+		if (!e->used)
+			continue;
+		e->last = e->cur;
+		memset(&e->cur, 0, sizeof(e->cur));
+		memmove(e->hist, e->hist + 1, sizeof(e->hist[0]) * (TOP_HIST - 1));
+		e->hist[TOP_HIST - 1] = secs > 0 ? (float)((double)e->last.inv / secs) : 0;
+	}
+	/* age out: the LRU tail holds the tasks seen longest ago */
+	while (t->tail >= 0 && m->iv - t->v[t->tail].seen_iv > (uint64_t)m->cfg.age_intervals)
+		table_remove(t, t->tail);
+}
+
+void top_model_close(struct top_model *m, double secs)
+{
+	m->iv++;
+	close_table(m, &m->procs, secs);
+	close_table(m, &m->threads, secs);
+	for (int c = 0; c < m->cpu_slots; c++) {
+		m->cpu_inv_last[c] = m->cpu_inv[c];
+		m->cpu_gen_last[c] = m->cpu_gen[c];
+		m->cpu_inv[c] = m->cpu_gen[c] = 0;
+	}
+	m->node_last = m->node;
+	memset(&m->node, 0, sizeof(m->node));
+	m->lost_last = m->lost;
+	m->lost = 0;
+	m->last_secs = secs;
+}
+
+void top_model_node(const struct top_model *m, struct top_node *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->secs = m->last_secs;
+	n->nr_cpus = m->cfg.nr_cpus;
+	n->page_size = m->cfg.page_size;
+	n->c = m->node_last;
+	n->lost = m->lost_last;
+	n->lost_total = m->lost_total;
+	n->remote_total = m->remote_total;
+	n->victim_total = m->victim_total;
+	n->intervals = m->iv - 1;
+	n->nr_procs = m->procs.n;
+	n->nr_threads = m->threads.n;
+	n->evicted = m->procs.evicted + m->threads.evicted;
+	n->cpu_slots = m->cpu_slots;
+	n->cpu_inv = m->cpu_inv_last;
+	n->cpu_gen = m->cpu_gen_last;
+}
+
+static enum top_sort cmp_by;
+
+static double fanout_of(const struct top_counts *c)
+{
+	return c->req ? (double)c->targets / (double)c->req : -1;
+}
+
+static int cmp_rows(const void *x, const void *y)
+{
+	const struct top_task *a = *(struct top_task *const *)x, *b = *(struct top_task *const *)y;
+	double va, vb;
+
+	switch (cmp_by) {
+	case TOP_SORT_REMOTE: va = (double)a->last.remote; vb = (double)b->last.remote; break;
+	case TOP_SORT_BYTES:
+		va = (double)a->last.pages + 1e-9 * (double)a->last.full;
+		vb = (double)b->last.pages + 1e-9 * (double)b->last.full;
+		break;
+	case TOP_SORT_FANOUT: va = fanout_of(&a->last); vb = fanout_of(&b->last); break;
+	case TOP_SORT_EVENTS: va = (double)a->last.gen; vb = (double)b->last.gen; break;
+	default: va = (double)a->last.inv; vb = (double)b->last.inv; break;
+	}
+	if (va != vb)
+		return va > vb ? -1 : 1;
+	if (a->last.inv != b->last.inv)
+		return a->last.inv > b->last.inv ? -1 : 1;
+	if (a->last.gen != b->last.gen)
+		return a->last.gen > b->last.gen ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+int top_model_rows(struct top_model *m, enum top_sort by, pid_t threads_of,
+		   const pid_t *pid_filter, int nr_filter, int max, struct top_task ***out)
+{
+	struct table *t = threads_of > 0 ? &m->threads : &m->procs;
+	struct top_task **v = xmalloc(sizeof(*v) * (size_t)(t->n + 1));
+	int n = 0;
+
+	for (int i = 0; i < t->cap; i++) {
+		struct top_task *e = &t->v[i];
+
+		if (!e->used)
+			continue;
+		if (threads_of > 0 && e->pid != threads_of)
+			continue;
+		if (threads_of <= 0 && nr_filter > 0) {
+			int k;
+
+			for (k = 0; k < nr_filter && pid_filter[k] != e->pid; k++)
+				;
+			if (k == nr_filter)
+				continue;
+		}
+		v[n++] = e;
+	}
+	cmp_by = by;
+	qsort(v, (size_t)n, sizeof(*v), cmp_rows);
+	if (max > 0 && n > max)
+		n = max;
+	*out = v;
+	return n;
+}
+
+struct top_task *top_model_find_process(struct top_model *m, pid_t pid)
+{
+	return table_find(&m->procs, pid, false);
+}
+
+/* ---------------- text ---------------- */
+
+void top_fmt_rate(char *buf, size_t len, double v)
+{
+	if (v < 10000)
+		snprintf(buf, len, "%.1f", v);
+	else if (v < 10e6)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, len, "%.1fM", v / 1e6);
+}
+
+void top_fmt_bytes(char *buf, size_t len, double v)
+{
+	static const char units[] = "KMGTP";
+	int u = -1;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
+void top_fmt_trend(char *buf, size_t len, const struct top_task *t, bool utf8)
+{
+	static const char ascii[] = "._-=+*#@";
+	static const char *const blocks[] = { " ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585",
+					      "\u2586", "\u2587", "\u2588" };
+	float max = 0;
+	size_t o = 0;
+
+	for (int i = 0; i < TOP_HIST; i++)
+		if (t->hist[i] > max)
+			max = t->hist[i];
+	for (int i = 0; i < TOP_HIST && o + 4 < len; i++) {
+		float v = t->hist[i];
+
+		if (utf8) {
+			int lv = v <= 0 || max <= 0 ? 0 : 1 + (int)(v / max * 7.999f);
+			size_t l = strlen(blocks[lv]);
+
+			memcpy(buf + o, blocks[lv], l);
+			o += l;
+		} else {
+			int lv = v <= 0 || max <= 0 ? 0 : 1 + (int)(v / max * 6.999f);
+
+			buf[o++] = ascii[lv];
+		}
+	}
+	buf[o] = 0;
+}
+
+static double per_s(uint64_t n, double secs)
+{
+	return secs > 0 ? (double)n / secs : 0;
+}
+
+const char *top_task_health(const struct top_task *t, const struct top_node *n)
+{
+	double rate = per_s(t->last.inv, n->secs);
+
+	return tlb_health_name(tlb_health_of(rate / (n->nr_cpus > 0 ? n->nr_cpus : 1)));
+}
+
+int top_fmt_header(char lines[][256], int max, const struct top_node *n, const struct top_render *r)
+{
+	char a[16], b[16], c[16], d[16], e[16];
+	double rate = per_s(n->c.inv, n->secs);
+	double core = rate / (n->nr_cpus > 0 ? n->nr_cpus : 1);
+	int nl = 0, width = r->width > 20 ? r->width : 100;
+
+	if (max < 4)
+		return 0;
+	top_fmt_rate(a, sizeof(a), rate);
+	top_fmt_rate(b, sizeof(b), core);
+	top_fmt_rate(c, sizeof(c), per_s(n->c.remote, n->secs));
+	top_fmt_bytes(d, sizeof(d), (double)n->c.pages * n->page_size / (n->secs > 0 ? n->secs : 1));
+	top_fmt_rate(e, sizeof(e), per_s(n->c.full, n->secs));
+	snprintf(lines[nl++], 256,
+		 "Invalidations: %s/s, %s/s per core, health %s | remote sends: %s/s | bytes: %s/s, "
+		 "full flushes: %s/s | lost: %llu (total %llu)", a, b,
+		 tlb_health_name(tlb_health_of(core)), c, d, e, (unsigned long long)n->lost,
+		 (unsigned long long)n->lost_total);
+	if (r->victims_observable) {
+		top_fmt_rate(a, sizeof(a), per_s(n->c.victim, n->secs));
+		snprintf(lines[nl++], 256, "Transport: %s | victims (remote shootdowns): %s/s",
+			 r->transport ? r->transport : "unknown", a);
+	} else {
+		snprintf(lines[nl++], 256, "Transport: %s | victims: n/a, %s",
+			 r->transport ? r->transport : "unknown", r->victims_note ? r->victims_note : "");
+	}
+	if (r->generic) {
+		top_fmt_rate(a, sizeof(a), per_s(n->c.gen, n->secs));
+		snprintf(lines[nl++], 256, "Events %s: %s/s", r->generic_name ? r->generic_name : "", a);
+	}
+	/* the per-CPU strip, wrapped; at most 3 lines */
+	{
+		int shown = 0, total = 0;
+		size_t o;
+
+		for (int cpu = 0; cpu < n->cpu_slots; cpu++)
+			total++;
+		o = (size_t)snprintf(lines[nl], 256, "CPU inv/s:");
+		for (int cpu = 0; cpu < n->cpu_slots; cpu++) {
+			char item[48];
+			int l;
+
+			top_fmt_rate(a, sizeof(a), per_s(n->cpu_inv[cpu], n->secs));
+			l = snprintf(item, sizeof(item), " %d:%s", cpu, a);
+			if ((int)o + l > width - 1 || o + (size_t)l >= 255) {
+				if (nl + 1 >= max || nl >= 5)
+					break;
+				nl++;
+				o = (size_t)snprintf(lines[nl], 256, "          ");
+			}
+			memcpy(lines[nl] + o, item, (size_t)l + 1);
+			o += (size_t)l;
+			shown++;
+		}
+		if (!total)
+			snprintf(lines[nl] + o, 256 - o, " (no events yet)");
+		else if (shown < total)
+			snprintf(lines[nl] + o, 256 - o, " +%d more", total - shown);
+		nl++;
+	}
+	return nl;
+}
+
+static void col(char *buf, size_t len, size_t *o, const char *title, int w, bool sorted, bool left)
+{
+	char t[32];
+
+	snprintf(t, sizeof(t), "%s%s", title, sorted ? "*" : "");
+	if (*o < len)
+		*o += (size_t)snprintf(buf + *o, len - *o, left ? " %-*s" : " %*s", w, t);
+}
+
+void top_fmt_columns(char *buf, size_t len, const struct top_render *r, bool threads)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	col(buf, len, &o, threads ? "TID" : "PID", 7, false, false);
+	col(buf, len, &o, "COMM", 15, false, true);
+	col(buf, len, &o, "INV/s", 9, r->sort == TOP_SORT_RATE, false);
+	col(buf, len, &o, "REMOTE/s", 9, r->sort == TOP_SORT_REMOTE, false);
+	col(buf, len, &o, "VICTIM/s", 9, false, false);
+	col(buf, len, &o, "BYTES/s", 9, r->sort == TOP_SORT_BYTES, false);
+	col(buf, len, &o, "FULL/s", 7, false, false);
+	col(buf, len, &o, "FANOUT", 7, r->sort == TOP_SORT_FANOUT, false);
+	if (r->generic)
+		col(buf, len, &o, "EVENTS/s", 9, r->sort == TOP_SORT_EVENTS, false);
+	col(buf, len, &o, "HEALTH", 6, false, true);
+	col(buf, len, &o, "TREND", TOP_HIST, false, true);
+}
+
+void top_fmt_row(char *buf, size_t len, const struct top_task *t, const struct top_node *n,
+		 const struct top_render *r, int *health_off, int *health_len)
+{
+	char inv[32], rem[32], vic[32], byt[32], full[32], fan[32], gen[32], trend[64], comm[24];
+	const char *h = top_task_health(t, n);
+	int o;
+
+	top_fmt_rate(inv, sizeof(inv), per_s(t->last.inv, n->secs));
+	top_fmt_rate(rem, sizeof(rem), per_s(t->last.remote, n->secs));
+	if (r->victims_observable)
+		top_fmt_rate(vic, sizeof(vic), per_s(t->last.victim, n->secs));
+	else
+		snprintf(vic, sizeof(vic), "n/a");
+	top_fmt_bytes(byt, sizeof(byt), per_s(t->last.pages, n->secs) * n->page_size);
+	top_fmt_rate(full, sizeof(full), per_s(t->last.full, n->secs));
+	if (t->last.req)
+		snprintf(fan, sizeof(fan), "%.1f", fanout_of(&t->last));
+	else
+		snprintf(fan, sizeof(fan), "-");
+	top_fmt_rate(gen, sizeof(gen), per_s(t->last.gen, n->secs));
+	top_fmt_trend(trend, sizeof(trend), t, r->utf8);
+	if (t->comm[0])
+		snprintf(comm, sizeof(comm), "%.15s", t->comm);
+	else
+		snprintf(comm, sizeof(comm), ":%d", (int)(t->tid ? t->tid : t->pid));
+	o = snprintf(buf, len, " %7d %-15s %9s %9s %9s %9s %7s %7s", (int)(t->tid ? t->tid : t->pid),
+		     comm, inv, rem, vic, byt, full, fan);
+	if (r->generic && o > 0 && (size_t)o < len)
+		o += snprintf(buf + o, len - (size_t)o, " %9s", gen);
+	if (health_off)
+		*health_off = o + 1;
+	if (health_len)
+		*health_len = (int)strlen(h);
+	if (o > 0 && (size_t)o < len)
+		snprintf(buf + o, len - (size_t)o, " %-6s %s", h, trend);
+}
+
+void top_print_batch(FILE *f, const char *stamp, struct top_model *m, const struct top_render *r,
+		     const pid_t *pid_filter, int nr_filter, int rows)
+{
+	struct top_node n;
+	char lines[8][256], buf[512];
+	struct top_task **v;
+	int nl, nr;
+
+	top_model_node(m, &n);
+	fprintf(f, "tlbstat top - %s  interval %.2f s  %d CPUs  tracking %d processes, %d threads  "
+		"sort: %s\n", stamp, n.secs, n.nr_cpus, n.nr_procs, n.nr_threads, top_sort_name(r->sort));
+	nl = top_fmt_header(lines, 8, &n, r);
+	for (int i = 0; i < nl; i++)
+		fprintf(f, "%s\n", lines[i]);
+	fputc('\n', f);
+	top_fmt_columns(buf, sizeof(buf), r, false);
+	fprintf(f, "%s\n", buf);
+	nr = top_model_rows(m, r->sort, 0, pid_filter, nr_filter, rows, &v);
+	for (int i = 0; i < nr; i++) {
+		top_fmt_row(buf, sizeof(buf), v[i], &n, r, NULL, NULL);
+		fprintf(f, "%s\n", buf);
+	}
+	free(v);
+	fputc('\n', f);
+	fflush(f);
+}
