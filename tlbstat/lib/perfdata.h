@@ -21,12 +21,16 @@ enum {
 	HEADER_BPF_PROG_INFO = 25, HEADER_BPF_BTF = 26, HEADER_COMPRESSED = 27, HEADER_CPU_PMU_CAPS = 28,
 	HEADER_CLOCK_DATA = 29, HEADER_HYBRID_TOPOLOGY = 30, HEADER_PMU_CAPS = 31,
 	HEADER_FEAT_BITS = 256,
+	/*
+	 * tlbstat's own feature: a string of "key=value" lines (transport=..., evidence=...).
+	 * Far above perf's last feature, so perf (which only walks bits below its last known
+	 * feature) ignores it.
+	 */
+	HEADER_TLBSTAT = 200,
 };
 
-/* User record types perf uses (tools/lib/perf/include/perf/event.h). */
-#ifndef PERF_RECORD_FINISHED_ROUND
-#define PERF_RECORD_FINISHED_ROUND 68
-#endif
+/* PERF_RECORD_FINISHED_ROUND and the other user record types come from libperf. */
+#include <perf/event.h>
 
 /* ---------------- reading ---------------- */
 
@@ -57,10 +61,13 @@ bool pd_nr_cpus(const struct pd_reader *r, uint32_t *online, uint32_t *avail);
 const char *pd_cmdline(const struct pd_reader *r);
 /* The raw TRACING_DATA feature (for event_tep_from_tracing_data()); NULL if absent. */
 const void *pd_tracing_data(const struct pd_reader *r, size_t *len);
+/* The bytes of any feature section; NULL if absent. */
+const void *pd_feature_blob(const struct pd_reader *r, int feat, size_t *len);
 
 /*
  * Next record of the data section, in file order. Returns 1 with *hdr pointing into the file
- * mapping (valid until pd_close), 0 at the end, -1 on a corrupt record (err says where).
+ * mapping (valid until the reader has moved 16 MiB further: pages far behind are dropped),
+ * 0 at the end, -1 on a corrupt record (err says where).
  * A file whose header says data size 0 (killed before the header was rewritten) is read up to
  * its last complete record; pd_truncated() then says so.
  */
@@ -82,15 +89,17 @@ struct pd_writer_attr {
 
 /*
  * Create path and write the header, attrs and ids at once so that a killed recording is still
- * readable. tracing_systems: the "sys:name" of every tracepoint event in the file, whose formats
- * go into TRACING_DATA (read from tracefs now). argv/argc: the command line for CMDLINE.
+ * readable. The formats of every tracepoint attr (by its name "sys:name") go into TRACING_DATA,
+ * read from tracefs now. argv/argc: the command line for CMDLINE (kept by reference).
  */
 struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs, int nr_attrs,
 			    int argc, char **argv, char *err, size_t errlen);
 /* Append one record (already formatted, header.size bytes, 8-byte multiple). 0 or -1 (errno). */
 int pd_write(struct pd_writer *w, const void *rec, size_t len);
-/* Append a PERF_RECORD_FINISHED_ROUND. */
+/* Append a PERF_RECORD_FINISHED_ROUND (and, once a second, bring the header up to date). */
 int pd_finish_round(struct pd_writer *w);
+/* Text for the HEADER_TLBSTAT feature ("transport=hypervisor\nevidence=..."); NULL: none. */
+void pd_set_note(struct pd_writer *w, const char *note);
 /* Write the feature sections and rewrite the header; close. 0 or -1. */
 int pd_finish(struct pd_writer *w);
 uint64_t pd_bytes_written(const struct pd_writer *w);

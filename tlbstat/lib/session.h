@@ -58,4 +58,8 @@ const char *session_osrelease(const struct session *s);
 const char *session_transport(const struct session *s);
 struct pd_reader *session_reader(struct session *s);   /* NULL when live */
 struct tep_handle *session_tep(struct session *s);
+/* Live with a workload: its wait status once it exited (session_run returned), else -1. */
+int session_workload_status(const struct session *s);
+/* Samples that could not be parsed or belong to no known event. */
+uint64_t session_bad_samples(const struct session *s);
 #endif

@@ -1,0 +1,868 @@
+/*
+ * perf.data (PERFILE2): reader and writer. Layout notes: Documentation/perf-data.md.
+ *
+ * Writer: header, attrs and ids at once; records appended; every second the header's data size
+ * is rewritten (feature bitmap still empty), so a killed recording is readable up to its last
+ * complete record by tlbstat (and, minus tracepoint formats, by perf). At pd_finish() the feature
+ * sections follow the data and the header is rewritten with them.
+ *
+ * Reader: maps the file; records are read in file order with bounds checks; file pages behind
+ * the cursor are dropped from memory as it advances, so resident memory stays small.
+ */
+#include "perfdata.h"
+#include "sample.h"
+#include "tracefs.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PERF_MAGIC2 0x32454c4946524550ULL   /* "PERFILE2" little-endian */
+#define NAME_ALIGN 64
+#ifndef TLBSTAT_VERSION
+#define TLBSTAT_VERSION "unknown"
+#endif
+
+struct file_section {
+	uint64_t offset, size;
+};
+
+struct file_header {
+	uint64_t magic;
+	uint64_t size;
+	uint64_t attr_size;
+	struct file_section attrs, data, event_types;
+	uint64_t features[HEADER_FEAT_BITS / 64];
+};
+
+static bool test_bit(const uint64_t *bits, int b)
+{
+	return (bits[b / 64] >> (b % 64)) & 1;
+}
+
+static void set_bit(uint64_t *bits, int b)
+{
+	bits[b / 64] |= 1ULL << (b % 64);
+}
+
+/* ======================= reader ======================= */
+
+struct pd_reader {
+	int fd;
+	const uint8_t *map;
+	size_t map_size;
+	struct file_header h;
+	struct pd_attr *attrs;
+	int nr_attrs;
+	uint64_t data_start, data_end, pos, dropped;
+	bool truncated;
+	bool features_present;
+	struct file_section feat[HEADER_FEAT_BITS];
+	char *strings[HEADER_FEAT_BITS];
+	char *cmdline;
+	uint32_t nrcpus_online, nrcpus_avail;
+	bool have_nrcpus;
+	/* id -> attr index, open addressing */
+	uint64_t *id_keys;
+	int *id_vals;
+	size_t id_cap;
+};
+
+static void id_insert(struct pd_reader *r, uint64_t id, int idx)
+{
+	size_t m = r->id_cap - 1, i = (size_t)(id * 0x9e3779b97f4a7c15ULL) & m;
+	while (r->id_vals[i] >= 0 && r->id_keys[i] != id)
+		i = (i + 1) & m;
+	r->id_keys[i] = id;
+	r->id_vals[i] = idx;
+}
+
+static int id_lookup(const struct pd_reader *r, uint64_t id)
+{
+	size_t m = r->id_cap - 1, i = (size_t)(id * 0x9e3779b97f4a7c15ULL) & m;
+	while (r->id_vals[i] >= 0) {
+		if (r->id_keys[i] == id)
+			return r->id_vals[i];
+		i = (i + 1) & m;
+	}
+	return -1;
+}
+
+/* A perf string inside a feature: u32 len, then len bytes (NUL-padded). */
+static const char *read_string(const uint8_t **p, const uint8_t *end, char *buf, size_t buflen)
+{
+	uint32_t len;
+	if (end - *p < 4)
+		return NULL;
+	memcpy(&len, *p, 4);
+	*p += 4;
+	if (len > (uint64_t)(end - *p))
+		return NULL;
+	snprintf(buf, buflen, "%.*s", (int)strnlen((const char *)*p, len), (const char *)*p);
+	*p += len;
+	return buf;
+}
+
+static bool section_ok(const struct pd_reader *r, const struct file_section *s)
+{
+	return s->offset <= r->map_size && s->size <= r->map_size - s->offset;
+}
+
+/* The feature sections after the data; -1 when the file ends before them (truncated copy). */
+static int parse_features(struct pd_reader *r)
+{
+	uint64_t off = r->h.data.offset + r->h.data.size;
+	const uint8_t *tab = r->map + off;
+	int n = 0;
+
+	for (int b = 0; b < HEADER_FEAT_BITS; b++)
+		if (test_bit(r->h.features, b)) {
+			struct file_section s;
+			if (off + (uint64_t)(n + 1) * sizeof(s) > r->map_size)
+				return -1;
+			memcpy(&s, tab + n * sizeof(s), sizeof(s));
+			n++;
+			if (!section_ok(r, &s))
+				return -1;
+			r->feat[b] = s;
+		}
+	r->features_present = n > 0;
+
+	for (int b = HEADER_HOSTNAME; b <= HEADER_CPUID; b++) {
+		const uint8_t *p = r->map + r->feat[b].offset, *end = p + r->feat[b].size;
+		char buf[1024];
+		if (b == HEADER_NRCPUS || b == HEADER_TOTAL_MEM || !r->feat[b].size)
+			continue;
+		if (read_string(&p, end, buf, sizeof(buf)))
+			r->strings[b] = xstrdup(buf);
+	}
+	if (r->feat[HEADER_NRCPUS].size >= 8) {
+		memcpy(&r->nrcpus_avail, r->map + r->feat[HEADER_NRCPUS].offset, 4);
+		memcpy(&r->nrcpus_online, r->map + r->feat[HEADER_NRCPUS].offset + 4, 4);
+		r->have_nrcpus = true;
+	}
+	if (r->feat[HEADER_CMDLINE].size >= 4) {
+		const uint8_t *p = r->map + r->feat[HEADER_CMDLINE].offset;
+		const uint8_t *end = p + r->feat[HEADER_CMDLINE].size;
+		uint32_t nr;
+		size_t len = 0;
+		memcpy(&nr, p, 4);
+		p += 4;
+		r->cmdline = xcalloc(1, 1);
+		for (uint32_t i = 0; i < nr && i < 4096; i++) {
+			char buf[4096];
+			if (!read_string(&p, end, buf, sizeof(buf)))
+				break;
+			r->cmdline = xrealloc(r->cmdline, len + strlen(buf) + 2);
+			len += (size_t)sprintf(r->cmdline + len, "%s%s", i ? " " : "", buf);
+		}
+	}
+	if (r->feat[HEADER_EVENT_DESC].size >= 8) {
+		const uint8_t *p = r->map + r->feat[HEADER_EVENT_DESC].offset;
+		const uint8_t *end = p + r->feat[HEADER_EVENT_DESC].size;
+		uint32_t nre, sz;
+		memcpy(&nre, p, 4);
+		memcpy(&sz, p + 4, 4);
+		p += 8;
+		for (uint32_t i = 0; i < nre; i++) {
+			uint32_t nr_ids;
+			char name[256];
+			if (sz > (uint64_t)(end - p))
+				break;
+			p += sz;
+			if (end - p < 4)
+				break;
+			memcpy(&nr_ids, p, 4);
+			p += 4;
+			if (!read_string(&p, end, name, sizeof(name)))
+				break;
+			if (nr_ids > (uint64_t)(end - p) / 8)
+				break;
+			/* match by the first id (attrs and descs are in the same order in perf files) */
+			if (nr_ids) {
+				uint64_t id;
+				int a;
+				memcpy(&id, p, 8);
+				a = id_lookup(r, id);
+				if (a >= 0 && !r->attrs[a].name)
+					r->attrs[a].name = xstrdup(name);
+			} else if ((int)i < r->nr_attrs && !r->attrs[i].name) {
+				r->attrs[i].name = xstrdup(name);
+			}
+			p += nr_ids * 8;
+		}
+	}
+	return 0;
+}
+
+struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
+{
+	struct pd_reader *r = xcalloc(1, sizeof(*r));
+	struct stat st;
+	int nids = 0;
+
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		goto fail;
+	}
+	r->map_size = (size_t)st.st_size;
+	if (r->map_size < sizeof(r->h)) {
+		snprintf(err, errlen, "%s is not a perf.data file (%zu bytes, shorter than a header)",
+			 path, r->map_size);
+		goto fail;
+	}
+	r->map = mmap(NULL, r->map_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	madvise((void *)r->map, r->map_size, MADV_SEQUENTIAL);
+	memcpy(&r->h, r->map, sizeof(r->h));
+	if (r->h.magic != PERF_MAGIC2) {
+		if (!memcmp(r->map, "PERFILE2", 8) || r->h.magic == __builtin_bswap64(PERF_MAGIC2))
+			snprintf(err, errlen, "%s: big-endian perf.data files are not supported", path);
+		else if (!memcmp(r->map, "PERFFILE", 8))
+			snprintf(err, errlen, "%s: perf.data version 1 files are not supported", path);
+		else
+			snprintf(err, errlen, "%s is not a perf.data file (bad magic)", path);
+		goto fail;
+	}
+	if (r->h.size != sizeof(r->h)) {
+		snprintf(err, errlen, "%s: unexpected header size %llu (pipe-mode files are not supported)",
+			 path, (unsigned long long)r->h.size);
+		goto fail;
+	}
+	if (r->h.attr_size < 16 + PERF_ATTR_SIZE_VER0 || r->h.attr_size > 4096 ||
+	    !section_ok(r, &r->h.attrs) || r->h.attrs.size % r->h.attr_size ||
+	    r->h.data.offset > r->map_size) {
+		snprintf(err, errlen, "%s: corrupt header (attrs or data section out of the file)", path);
+		goto fail;
+	}
+	r->nr_attrs = (int)(r->h.attrs.size / r->h.attr_size);
+	if (r->nr_attrs == 0 || r->nr_attrs > 4096) {
+		snprintf(err, errlen, "%s: corrupt header (%d events)", path, r->nr_attrs);
+		goto fail;
+	}
+	r->attrs = xcalloc((size_t)r->nr_attrs, sizeof(*r->attrs));
+	for (int i = 0; i < r->nr_attrs; i++) {
+		const uint8_t *e = r->map + r->h.attrs.offset + (uint64_t)i * r->h.attr_size;
+		size_t asz = (size_t)r->h.attr_size - 16;
+		struct file_section ids;
+		memcpy(&r->attrs[i].attr, e, asz < sizeof(struct perf_event_attr) ? asz :
+		       sizeof(struct perf_event_attr));
+		memcpy(&ids, e + asz, sizeof(ids));
+		if (!section_ok(r, &ids) || ids.size % 8 || ids.size / 8 > 1 << 20) {
+			snprintf(err, errlen, "%s: corrupt attr %d (ids out of the file)", path, i);
+			goto fail;
+		}
+		r->attrs[i].nr_ids = (int)(ids.size / 8);
+		r->attrs[i].ids = xmalloc(ids.size ? ids.size : 8);
+		memcpy(r->attrs[i].ids, r->map + ids.offset, ids.size);
+		nids += r->attrs[i].nr_ids;
+	}
+	for (r->id_cap = 16; r->id_cap < (size_t)nids * 2; r->id_cap *= 2)
+		;
+	r->id_keys = xcalloc(r->id_cap, sizeof(uint64_t));
+	r->id_vals = xmalloc(r->id_cap * sizeof(int));
+	memset(r->id_vals, 0xff, r->id_cap * sizeof(int));
+	for (int i = 0; i < r->nr_attrs; i++)
+		for (int k = 0; k < r->attrs[i].nr_ids; k++)
+			id_insert(r, r->attrs[i].ids[k], i);
+
+	r->data_start = r->h.data.offset;
+	if (!section_ok(r, &r->h.data)) {
+		snprintf(err, errlen, "%s is truncated: its data section ends at byte %llu, the file "
+			 "has %zu", path, (unsigned long long)(r->h.data.offset + r->h.data.size),
+			 r->map_size);
+		goto fail;
+	}
+	r->data_end = r->h.data.offset + r->h.data.size;
+	/* perf killed before its final header: data size 0, feature bits set, no sections */
+	if (r->h.data.size && parse_features(r) < 0) {
+		snprintf(err, errlen, "%s is truncated: its feature sections (after byte %llu) are cut "
+			 "off or point outside the file", path, (unsigned long long)r->data_end);
+		goto fail;
+	}
+	if (!r->features_present) {
+		/*
+		 * A recording cut short before its final header (perf: data size 0; tlbstat: the data
+		 * size of its last once-a-second update) and no features: read up to the last
+		 * complete record.
+		 */
+		r->data_end = r->map_size;
+		r->truncated = true;
+	}
+	r->pos = r->data_start;
+	return r;
+fail:
+	pd_close(r);
+	return NULL;
+}
+
+void pd_close(struct pd_reader *r)
+{
+	if (!r)
+		return;
+	if (r->map)
+		munmap((void *)r->map, r->map_size);
+	if (r->fd >= 0)
+		close(r->fd);
+	for (int i = 0; i < r->nr_attrs; i++) {
+		free(r->attrs[i].ids);
+		free(r->attrs[i].name);
+	}
+	for (int b = 0; b < HEADER_FEAT_BITS; b++)
+		free(r->strings[b]);
+	free(r->attrs);
+	free(r->cmdline);
+	free(r->id_keys);
+	free(r->id_vals);
+	free(r);
+}
+
+int pd_nr_attrs(const struct pd_reader *r) { return r->nr_attrs; }
+const struct pd_attr *pd_attr(const struct pd_reader *r, int i) { return &r->attrs[i]; }
+bool pd_truncated(const struct pd_reader *r) { return r->truncated; }
+uint64_t pd_data_size(const struct pd_reader *r) { return r->data_end - r->data_start; }
+
+const struct pd_attr *pd_attr_of(const struct pd_reader *r, const struct perf_event_header *hdr)
+{
+	const struct perf_event_attr *a0 = &r->attrs[0].attr;
+	uint64_t id;
+	int i;
+	if (r->nr_attrs == 1)
+		return &r->attrs[0];
+	/* perf requires the id fields to sit at the same place in every attr of a file */
+	if (!sample_record_id(hdr, a0->sample_type, a0->sample_id_all, &id))
+		return NULL;
+	i = id_lookup(r, id);
+	return i >= 0 ? &r->attrs[i] : NULL;
+}
+
+bool pd_has_feature(const struct pd_reader *r, int feat)
+{
+	return feat >= 0 && feat < HEADER_FEAT_BITS && r->feat[feat].size > 0;
+}
+
+const char *pd_feature_string(const struct pd_reader *r, int feat)
+{
+	return feat >= 0 && feat < HEADER_FEAT_BITS ? r->strings[feat] : NULL;
+}
+
+bool pd_nr_cpus(const struct pd_reader *r, uint32_t *online, uint32_t *avail)
+{
+	if (!r->have_nrcpus)
+		return false;
+	*online = r->nrcpus_online;
+	*avail = r->nrcpus_avail;
+	return true;
+}
+
+const char *pd_cmdline(const struct pd_reader *r) { return r->cmdline; }
+
+const void *pd_tracing_data(const struct pd_reader *r, size_t *len)
+{
+	return pd_feature_blob(r, HEADER_TRACING_DATA, len);
+}
+
+const void *pd_feature_blob(const struct pd_reader *r, int feat, size_t *len)
+{
+	if (!pd_has_feature(r, feat))
+		return NULL;
+	*len = (size_t)r->feat[feat].size;
+	return r->map + r->feat[feat].offset;
+}
+
+int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err, size_t errlen)
+{
+	struct perf_event_header h;
+
+	if (r->pos >= r->data_end)
+		return 0;
+	if (r->data_end - r->pos < sizeof(h)) {
+		if (r->truncated)
+			return 0;	/* a record cut by the kill */
+		snprintf(err, errlen, "truncated record at offset %llu", (unsigned long long)r->pos);
+		return -1;
+	}
+	memcpy(&h, r->map + r->pos, sizeof(h));
+	if (h.size < sizeof(h) || h.size % 8) {
+		if (r->truncated && h.size == 0)
+			return 0;	/* preallocated zeros after the last record */
+		snprintf(err, errlen, "corrupt record at offset %llu (size %u)",
+			 (unsigned long long)r->pos, h.size);
+		return -1;
+	}
+	if (h.size > r->data_end - r->pos) {
+		if (r->truncated)
+			return 0;
+		snprintf(err, errlen, "truncated record at offset %llu (size %u, %llu bytes left)",
+			 (unsigned long long)r->pos, h.size,
+			 (unsigned long long)(r->data_end - r->pos));
+		return -1;
+	}
+	*hdr = (const struct perf_event_header *)(r->map + r->pos);
+	r->pos += h.size;
+	/* drop what lies well behind the cursor: resident memory stays bounded */
+	if (r->pos - r->dropped > (64u << 20)) {
+		uint64_t upto = (r->pos - (16u << 20)) & ~(uint64_t)4095;
+		if (upto > r->dropped) {
+			madvise((void *)(r->map + r->dropped), upto - r->dropped, MADV_DONTNEED);
+			r->dropped = upto;
+		}
+	}
+	return 1;
+}
+
+/* ======================= writer ======================= */
+
+struct pd_writer {
+	int fd;
+	struct file_header h;
+	struct pd_writer_attr *attrs;
+	int nr_attrs;
+	char **argv;
+	int argc;
+	char *tracing;          /* TRACING_DATA, built at create time from tracefs */
+	size_t tracing_len;
+	char *private_note;     /* tlbstat's own feature (transport) */
+	uint64_t data_size;
+	uint64_t last_header_ns;
+	char *buf;              /* write buffer */
+	size_t buf_len;
+};
+
+#define WBUF (1u << 20)
+
+struct membuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void mb_put(struct membuf *m, const void *d, size_t n)
+{
+	if (m->len + n > m->cap) {
+		while (m->len + n > m->cap)
+			m->cap = m->cap ? m->cap * 2 : 4096;
+		m->p = xrealloc(m->p, m->cap);
+	}
+	memcpy(m->p + m->len, d, n);
+	m->len += n;
+}
+
+static void mb_u32(struct membuf *m, uint32_t v) { mb_put(m, &v, 4); }
+static void mb_u64(struct membuf *m, uint64_t v) { mb_put(m, &v, 8); }
+
+/* perf's do_write_string: u32 length (NUL included, aligned to 64), padded bytes */
+static void mb_string(struct membuf *m, const char *s)
+{
+	uint32_t olen = (uint32_t)strlen(s) + 1;
+	uint32_t len = (olen + NAME_ALIGN - 1) / NAME_ALIGN * NAME_ALIGN;
+	static const char zeros[NAME_ALIGN];
+	mb_u32(m, len);
+	mb_put(m, s, olen);
+	mb_put(m, zeros, len - olen);
+}
+
+/* The lines of /proc/kallsyms for the functions tlbstat resolves (flush callbacks). */
+static char *kallsyms_subset(size_t *len)
+{
+	static const char *const want[] = {
+		"flush_tlb_func", "do_kernel_range_flush", "do_flush_tlb_all",
+		"generic_smp_call_function_single_interrupt", "__flush_tlb_all", "tlb_remove_table_smp_sync",
+	};
+	char *all = read_file("/proc/kallsyms", NULL);
+	struct membuf m = { 0 };
+	char *line, *save = NULL;
+	if (!all) {
+		*len = 0;
+		return NULL;
+	}
+	for (line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *name = strrchr(line, ' ');
+		if (!name || !strncmp(line, "0000000000000000", 16))
+			continue;
+		name++;
+		for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+			if (!strcmp(name, want[i])) {
+				mb_put(&m, line, strlen(line));
+				mb_put(&m, "\n", 1);
+			}
+	}
+	free(all);
+	*len = m.len;
+	return m.p;
+}
+
+/* TRACING_DATA as perf 6.1's trace-event-info.c writes it (version 0.6). */
+static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
+{
+	struct membuf m = { 0 };
+	static const char magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
+	const char *sys_done[64];
+	int nsys = 0;
+	uint8_t b;
+	char *s;
+	size_t len;
+
+	mb_put(&m, magic, sizeof(magic));
+	mb_put(&m, "0.6", 4);
+	b = 0;                 /* little endian */
+	mb_put(&m, &b, 1);
+	b = sizeof(long);
+	mb_put(&m, &b, 1);
+	mb_u32(&m, (uint32_t)sysconf(_SC_PAGESIZE));
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? "header_event" : "header_page";
+		char rel[64];
+		snprintf(rel, sizeof(rel), "events/%s", name);
+		s = tracefs_read(rel, &len);
+		if (!s) {
+			snprintf(err, errlen, "cannot read %s from tracefs: %s", rel, tracefs_error());
+			free(m.p);
+			return -1;
+		}
+		mb_put(&m, name, strlen(name) + 1);
+		mb_u64(&m, len);
+		mb_put(&m, s, len);
+		free(s);
+	}
+	mb_u32(&m, 0);         /* ftrace formats: none */
+
+	/* event formats, grouped by system in first-seen order */
+	for (int i = 0; i < w->nr_attrs; i++) {
+		char sys[64], name[64];
+		bool seen = false;
+		if (w->attrs[i].attr->type != PERF_TYPE_TRACEPOINT || !w->attrs[i].name ||
+		    !tracefs_split_event(w->attrs[i].name, sys, sizeof(sys), name, sizeof(name)))
+			continue;
+		for (int k = 0; k < nsys; k++)
+			seen |= !strcmp(sys_done[k], sys);
+		if (!seen && nsys < 64)
+			sys_done[nsys++] = w->attrs[i].name;
+	}
+	mb_u32(&m, (uint32_t)nsys);
+	for (int k = 0; k < nsys; k++) {
+		char sys[64], name[64];
+		uint32_t count = 0;
+		tracefs_split_event(sys_done[k], sys, sizeof(sys), name, sizeof(name));
+		mb_put(&m, sys, strlen(sys) + 1);
+		for (int i = 0; i < w->nr_attrs; i++) {
+			char s2[64], n2[64];
+			if (w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name &&
+			    tracefs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
+			    !strcmp(s2, sys))
+				count++;
+		}
+		mb_u32(&m, count);
+		for (int i = 0; i < w->nr_attrs; i++) {
+			char s2[64], n2[64];
+			if (!(w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name &&
+			      tracefs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
+			      !strcmp(s2, sys)))
+				continue;
+			s = tracefs_event_format(s2, n2, &len);
+			if (!s) {
+				snprintf(err, errlen, "cannot read the format of %s", w->attrs[i].name);
+				free(m.p);
+				return -1;
+			}
+			mb_u64(&m, len);
+			mb_put(&m, s, len);
+			free(s);
+		}
+	}
+	s = kallsyms_subset(&len);
+	mb_u32(&m, (uint32_t)len);
+	if (len)
+		mb_put(&m, s, len);
+	free(s);
+	s = tracefs_read("printk_formats", &len);
+	mb_u32(&m, s ? (uint32_t)len : 0);
+	if (s && len)
+		mb_put(&m, s, len);
+	free(s);
+	mb_u64(&m, 0);         /* saved cmdlines: names come from COMM records */
+	w->tracing = m.p;
+	w->tracing_len = m.len;
+	return 0;
+}
+
+static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t r = pwrite(fd, c, n, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int flush_buf(struct pd_writer *w)
+{
+	if (w->buf_len && pwrite_all(w->fd, w->buf, w->buf_len,
+				     w->h.data.offset + w->data_size - w->buf_len) < 0)
+		return -1;
+	w->buf_len = 0;
+	return 0;
+}
+
+static int write_header(struct pd_writer *w)
+{
+	w->h.data.size = w->data_size - w->buf_len;
+	return pwrite_all(w->fd, &w->h, sizeof(w->h), 0);
+}
+
+struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs, int nr_attrs,
+			    int argc, char **argv, char *err, size_t errlen)
+{
+	struct pd_writer *w = xcalloc(1, sizeof(*w));
+	struct membuf m = { 0 };
+	uint64_t ids_off;
+
+	w->fd = -1;
+	w->attrs = xcalloc((size_t)nr_attrs, sizeof(*w->attrs));
+	for (int i = 0; i < nr_attrs; i++) {
+		struct perf_event_attr *a = xmalloc(sizeof(*a));
+		uint64_t *ids = xmalloc(sizeof(uint64_t) * (size_t)(attrs[i].nr_ids + 1));
+		*a = *attrs[i].attr;
+		memcpy(ids, attrs[i].ids, sizeof(uint64_t) * (size_t)attrs[i].nr_ids);
+		w->attrs[i] = (struct pd_writer_attr){ a, ids, attrs[i].nr_ids,
+						       attrs[i].name ? xstrdup(attrs[i].name) : NULL };
+	}
+	w->nr_attrs = nr_attrs;
+	w->argc = argc;
+	w->argv = argv;
+	if (build_tracing_data(w, err, errlen) < 0)
+		goto fail;
+
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	w->h.magic = PERF_MAGIC2;
+	w->h.size = sizeof(w->h);
+	w->h.attr_size = sizeof(struct perf_event_attr) + sizeof(struct file_section);
+	w->h.attrs.offset = sizeof(w->h);
+	w->h.attrs.size = w->h.attr_size * (uint64_t)nr_attrs;
+	ids_off = w->h.attrs.offset + w->h.attrs.size;
+	for (int i = 0; i < nr_attrs; i++) {
+		struct file_section ids = { ids_off, 8 * (uint64_t)w->attrs[i].nr_ids };
+		mb_put(&m, w->attrs[i].attr, sizeof(struct perf_event_attr));
+		mb_put(&m, &ids, sizeof(ids));
+		ids_off += ids.size;
+	}
+	for (int i = 0; i < nr_attrs; i++)
+		mb_put(&m, w->attrs[i].ids, 8 * (size_t)w->attrs[i].nr_ids);
+	w->h.data.offset = (ids_off + 4095) & ~4095ULL;
+	if (pwrite_all(w->fd, m.p, m.len, sizeof(w->h)) < 0 || write_header(w) < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(m.p);
+	w->buf = xmalloc(WBUF);
+	w->last_header_ns = now_ns();
+	return w;
+fail:
+	free(m.p);
+	if (w->fd >= 0)
+		close(w->fd);
+	for (int i = 0; i < nr_attrs; i++) {
+		free((void *)w->attrs[i].attr);
+		free((void *)w->attrs[i].ids);
+		free((void *)w->attrs[i].name);
+	}
+	free(w->attrs);
+	free(w->tracing);
+	free(w);
+	return NULL;
+}
+
+int pd_write(struct pd_writer *w, const void *rec, size_t len)
+{
+	if (w->buf_len + len > WBUF && flush_buf(w) < 0)
+		return -1;
+	if (len > WBUF) {
+		if (pwrite_all(w->fd, rec, len, w->h.data.offset + w->data_size) < 0)
+			return -1;
+		w->data_size += len;
+		return 0;
+	}
+	memcpy(w->buf + w->buf_len, rec, len);
+	w->buf_len += len;
+	w->data_size += len;
+	return 0;
+}
+
+int pd_finish_round(struct pd_writer *w)
+{
+	struct perf_event_header h = { PERF_RECORD_FINISHED_ROUND, 0, sizeof(h) };
+	uint64_t now;
+	if (pd_write(w, &h, sizeof(h)) < 0)
+		return -1;
+	/* once a second: data on disk and the header's data size current (kill safety) */
+	now = now_ns();
+	if (now - w->last_header_ns > 1000000000ULL) {
+		w->last_header_ns = now;
+		if (flush_buf(w) < 0 || write_header(w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void pd_set_note(struct pd_writer *w, const char *note)
+{
+	free(w->private_note);
+	w->private_note = note ? xstrdup(note) : NULL;
+}
+
+static void feature_string(struct membuf *m, const char *s)
+{
+	mb_string(m, s ? s : "");
+}
+
+static void build_feature(struct pd_writer *w, int feat, struct membuf *m)
+{
+	struct utsname u;
+	uname(&u);
+	switch (feat) {
+	case HEADER_TRACING_DATA:
+		mb_put(m, w->tracing, w->tracing_len);
+		break;
+	case HEADER_HOSTNAME:
+		feature_string(m, u.nodename);
+		break;
+	case HEADER_OSRELEASE:
+		feature_string(m, u.release);
+		break;
+	case HEADER_VERSION:
+		feature_string(m, "tlbstat " TLBSTAT_VERSION);
+		break;
+	case HEADER_ARCH:
+		feature_string(m, u.machine);
+		break;
+	case HEADER_NRCPUS: {
+		uint32_t avail = (uint32_t)sysconf(_SC_NPROCESSORS_CONF);
+		uint32_t online = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+		mb_u32(m, avail);
+		mb_u32(m, online);
+		break;
+	}
+	case HEADER_TOTAL_MEM: {
+		struct sysinfo si;
+		sysinfo(&si);
+		mb_u64(m, (uint64_t)si.totalram * si.mem_unit / 1024);
+		break;
+	}
+	case HEADER_CMDLINE:
+		mb_u32(m, (uint32_t)w->argc);
+		for (int i = 0; i < w->argc; i++)
+			feature_string(m, w->argv[i]);
+		break;
+	case HEADER_EVENT_DESC:
+		mb_u32(m, (uint32_t)w->nr_attrs);
+		mb_u32(m, (uint32_t)sizeof(struct perf_event_attr));
+		for (int i = 0; i < w->nr_attrs; i++) {
+			mb_put(m, w->attrs[i].attr, sizeof(struct perf_event_attr));
+			mb_u32(m, (uint32_t)w->attrs[i].nr_ids);
+			feature_string(m, w->attrs[i].name ? w->attrs[i].name : "unknown");
+			mb_put(m, w->attrs[i].ids, 8 * (size_t)w->attrs[i].nr_ids);
+		}
+		break;
+	case HEADER_CLOCKID: {
+		uint64_t res_ns = 1;	/* perf stores the resolution in ns */
+		struct timespec ts;
+		if (clock_getres(CLOCK_MONOTONIC, &ts) == 0)
+			res_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		mb_u64(m, res_ns);
+		break;
+	}
+	case HEADER_TLBSTAT:
+		feature_string(m, w->private_note);
+		break;
+	}
+}
+
+int pd_finish(struct pd_writer *w)
+{
+	static const int feats[] = {
+		HEADER_TRACING_DATA, HEADER_HOSTNAME, HEADER_OSRELEASE, HEADER_VERSION, HEADER_ARCH,
+		HEADER_NRCPUS, HEADER_TOTAL_MEM, HEADER_CMDLINE, HEADER_EVENT_DESC, HEADER_CLOCKID,
+		HEADER_TLBSTAT,
+	};
+	struct membuf tab = { 0 }, body = { 0 };
+	uint64_t feat_off;
+	int nf = 0, rc = 0;
+
+	if (flush_buf(w) < 0)
+		rc = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(feats); i++) {
+		if (feats[i] == HEADER_TLBSTAT && !w->private_note)
+			continue;
+		if (feats[i] == HEADER_CLOCKID && !w->attrs[0].attr->use_clockid)
+			continue;
+		set_bit(w->h.features, feats[i]);
+		nf++;
+	}
+	feat_off = w->h.data.offset + w->data_size;
+	{
+		uint64_t off = feat_off + (uint64_t)nf * sizeof(struct file_section);
+		for (int b = 0; b < HEADER_FEAT_BITS; b++) {
+			struct file_section s;
+			size_t before = body.len;
+			if (!test_bit(w->h.features, b))
+				continue;
+			build_feature(w, b, &body);
+			s.offset = off + before;
+			s.size = body.len - before;
+			mb_put(&tab, &s, sizeof(s));
+		}
+	}
+	if (rc == 0 && (pwrite_all(w->fd, tab.p, tab.len, feat_off) < 0 ||
+			pwrite_all(w->fd, body.p, body.len, feat_off + tab.len) < 0 ||
+			write_header(w) < 0 ||
+			ftruncate(w->fd, (off_t)(feat_off + tab.len + body.len)) < 0))
+		rc = -1;
+	if (close(w->fd) < 0)
+		rc = -1;
+	for (int i = 0; i < w->nr_attrs; i++) {
+		free((void *)w->attrs[i].attr);
+		free((void *)w->attrs[i].ids);
+		free((void *)w->attrs[i].name);
+	}
+	free(tab.p);
+	free(body.p);
+	free(w->attrs);
+	free(w->tracing);
+	free(w->private_note);
+	free(w->buf);
+	free(w);
+	return rc;
+}
+
+uint64_t pd_bytes_written(const struct pd_writer *w)
+{
+	return w->h.data.offset + w->data_size;
+}

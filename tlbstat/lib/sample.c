@@ -1,0 +1,147 @@
+/* PERF_RECORD_SAMPLE bodies and sample_id_all trailers, in the kernel's field order. */
+#include "sample.h"
+
+#include <string.h>
+
+struct cursor {
+	const uint8_t *p, *end;
+};
+
+static int take_u64(struct cursor *c, uint64_t *v)
+{
+	if (c->end - c->p < 8)
+		return -1;
+	memcpy(v, c->p, 8);
+	c->p += 8;
+	return 0;
+}
+
+int sample_parse(const struct perf_event_header *hdr, uint64_t st, struct tlb_sample *s)
+{
+	struct cursor c = { (const uint8_t *)(hdr + 1), (const uint8_t *)hdr + hdr->size };
+	uint64_t v;
+
+	memset(s, 0, sizeof(*s));
+	if (hdr->size < sizeof(*hdr))
+		return -1;
+	if ((st & PERF_SAMPLE_IDENTIFIER) && take_u64(&c, &s->id))
+		return -1;
+	if ((st & PERF_SAMPLE_IP) && take_u64(&c, &s->ip))
+		return -1;
+	if (st & PERF_SAMPLE_TID) {
+		if (take_u64(&c, &v))
+			return -1;
+		s->pid = (uint32_t)v;
+		s->tid = (uint32_t)(v >> 32);
+	}
+	if ((st & PERF_SAMPLE_TIME) && take_u64(&c, &s->time))
+		return -1;
+	if ((st & PERF_SAMPLE_ADDR) && take_u64(&c, &v))
+		return -1;
+	if ((st & PERF_SAMPLE_ID) && take_u64(&c, &s->id))
+		return -1;
+	if ((st & PERF_SAMPLE_STREAM_ID) && take_u64(&c, &v))
+		return -1;
+	if (st & PERF_SAMPLE_CPU) {
+		if (take_u64(&c, &v))
+			return -1;
+		s->cpu = (uint32_t)v;
+	}
+	if ((st & PERF_SAMPLE_PERIOD) && take_u64(&c, &s->period))
+		return -1;
+	if (st & PERF_SAMPLE_READ)
+		return -1;	/* not produced by tracepoint recordings; layout needs read_format */
+	if (st & PERF_SAMPLE_CALLCHAIN) {
+		uint64_t nr;
+		if (take_u64(&c, &nr) || nr > (uint64_t)(c.end - c.p) / 8)
+			return -1;
+		c.p += nr * 8;
+	}
+	if (st & PERF_SAMPLE_RAW) {
+		uint32_t size;
+		if (c.end - c.p < 4)
+			return -1;
+		memcpy(&size, c.p, 4);
+		c.p += 4;
+		if (size > (uint64_t)(c.end - c.p))
+			return -1;
+		s->raw = c.p;
+		s->raw_size = size;
+	}
+	/* fields after RAW (branch stack, regs, ...) are not needed */
+	return 0;
+}
+
+static uint64_t next_u64(const uint8_t **p)
+{
+	uint64_t v;
+	memcpy(&v, *p, 8);
+	*p += 8;
+	return v;
+}
+
+int sample_id_trailer(const struct perf_event_header *hdr, uint64_t st, struct tlb_sample *s)
+{
+	const uint8_t *end = (const uint8_t *)hdr + hdr->size;
+	const uint8_t *start = (const uint8_t *)(hdr + 1);
+	const uint8_t *p;
+	size_t n = 0;
+	uint64_t v;
+
+	memset(s, 0, sizeof(*s));
+	n += !!(st & PERF_SAMPLE_TID) + !!(st & PERF_SAMPLE_TIME) + !!(st & PERF_SAMPLE_ID) +
+	     !!(st & PERF_SAMPLE_STREAM_ID) + !!(st & PERF_SAMPLE_CPU) +
+	     !!(st & PERF_SAMPLE_IDENTIFIER);
+	if (hdr->size < sizeof(*hdr) || (size_t)(end - start) < n * 8)
+		return -1;
+	p = end - n * 8;
+	if (st & PERF_SAMPLE_TID) {
+		v = next_u64(&p);
+		s->pid = (uint32_t)v;
+		s->tid = (uint32_t)(v >> 32);
+	}
+	if (st & PERF_SAMPLE_TIME)
+		s->time = next_u64(&p);
+	if (st & PERF_SAMPLE_ID)
+		s->id = next_u64(&p);
+	if (st & PERF_SAMPLE_STREAM_ID)
+		next_u64(&p);
+	if (st & PERF_SAMPLE_CPU)
+		s->cpu = (uint32_t)next_u64(&p);
+	if (st & PERF_SAMPLE_IDENTIFIER)
+		s->id = next_u64(&p);
+	return 0;
+}
+
+bool sample_record_id(const struct perf_event_header *hdr, uint64_t st, bool sample_id_all,
+		      uint64_t *id)
+{
+	struct tlb_sample s;
+	if (hdr->type == PERF_RECORD_SAMPLE) {
+		if (st & PERF_SAMPLE_IDENTIFIER) {
+			if (hdr->size < sizeof(*hdr) + 8)
+				return false;
+			memcpy(id, hdr + 1, 8);
+			return true;
+		}
+		if (!(st & PERF_SAMPLE_ID) || sample_parse(hdr, st & ~(uint64_t)PERF_SAMPLE_READ &
+							   ~(uint64_t)PERF_SAMPLE_CALLCHAIN &
+							   ~(uint64_t)PERF_SAMPLE_RAW, &s))
+			return false;
+		*id = s.id;
+		return true;
+	}
+	if (!sample_id_all || hdr->type >= PERF_RECORD_MAX ||
+	    !(st & (PERF_SAMPLE_ID | PERF_SAMPLE_IDENTIFIER)))
+		return false;
+	if (st & PERF_SAMPLE_IDENTIFIER) {
+		if (hdr->size < sizeof(*hdr) + 8)
+			return false;
+		memcpy(id, (const uint8_t *)hdr + hdr->size - 8, 8);
+		return true;
+	}
+	if (sample_id_trailer(hdr, st, &s))
+		return false;
+	*id = s.id;
+	return true;
+}

@@ -1,0 +1,367 @@
+/*
+ * The stream: records from live ring buffers (libperf mmaps, drained in a poll loop) or from a
+ * perf.data file, samples parsed and decoded into tlb_events, handed to session_ops.
+ */
+#include "session.h"
+#include "event.h"
+#include "evlist.h"
+#include "perfdata.h"
+#include "sample.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <perf/evlist.h>
+#include <perf/event.h>
+#include <perf/mmap.h>
+#include <traceevent/event-parse.h>
+
+struct session {
+	struct pd_reader *rd;
+	struct tlb_evlist *el;
+	struct tep_handle *tep;
+	struct tlb_decoder *dec;
+	uint64_t first, last;
+	int nr_cpus;
+	char *transport;
+	char hostname[256], osrelease[256];
+	int workload_status;
+	bool workload_exited;
+	uint64_t unknown_samples, bad_samples;
+};
+
+static struct session *session_new(void)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	s->workload_status = -1;
+	return s;
+}
+
+/* "transport=..." out of the HEADER_TLBSTAT note */
+static char *note_value(const char *note, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = note, *end = note + len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = eol ? (size_t)(eol - p) : strnlen(p, (size_t)(end - p));
+		if (ll > kl && !strncmp(p, key, kl) && p[kl] == '=') {
+			char *v = xmalloc(ll - kl);
+			memcpy(v, p + kl + 1, ll - kl - 1);
+			v[ll - kl - 1] = '\0';
+			return v;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+struct session *session_open_file(const char *path, char *err, size_t errlen)
+{
+	struct session *s = session_new();
+	const void *td;
+	size_t len;
+	uint32_t on, av;
+	const char *str;
+
+	s->rd = pd_open(path, err, errlen);
+	if (!s->rd)
+		goto fail;
+	td = pd_tracing_data(s->rd, &len);
+	if (td) {
+		char terr[256];
+		s->tep = event_tep_from_tracing_data(td, len, terr, sizeof(terr));
+		if (!s->tep) {
+			snprintf(err, errlen, "bad tracing data section: %s", terr);
+			goto fail;
+		}
+	} else {
+		/* a killed recording has no features: decode with this machine's formats */
+		const char *names[64];
+		int n = 0;
+		for (int i = 0; i < pd_nr_attrs(s->rd) && n < 64; i++)
+			if (pd_attr(s->rd, i)->name)
+				names[n++] = pd_attr(s->rd, i)->name;
+		if (n == 0) {
+			static const char *const dflt[] = { "tlb:tlb_flush", "ipi:ipi_send_cpumask",
+				"csd:csd_queue_cpu", "sched:sched_process_exec", "task:task_rename" };
+			for (size_t i = 0; i < ARRAY_SIZE(dflt); i++)
+				names[n++] = dflt[i];
+		}
+		s->tep = event_tep_from_tracefs(names, n);
+		if (!s->tep) {
+			snprintf(err, errlen, "the file has no tracing data and this machine's tracefs "
+				 "cannot stand in for it");
+			goto fail;
+		}
+		tlb_warn("%s has no tracing data (recording cut short?): decoding with this "
+			 "machine's tracepoint formats", path);
+	}
+	s->dec = tlb_decoder_new(s->tep);
+	if (pd_nr_cpus(s->rd, &on, &av))
+		s->nr_cpus = (int)on;
+	if ((str = pd_feature_string(s->rd, HEADER_HOSTNAME)))
+		snprintf(s->hostname, sizeof(s->hostname), "%s", str);
+	if ((str = pd_feature_string(s->rd, HEADER_OSRELEASE)))
+		snprintf(s->osrelease, sizeof(s->osrelease), "%s", str);
+	{
+		const uint8_t *note = pd_feature_blob(s->rd, HEADER_TLBSTAT, &len);
+		if (note && len > 4)
+			s->transport = note_value((const char *)note + 4, len - 4, "transport");
+	}
+	return s;
+fail:
+	session_close(s);
+	return NULL;
+}
+
+struct session *session_open_live(struct tlb_evlist *el)
+{
+	struct session *s = session_new();
+	const char *names[64];
+	char full[64][130];
+	struct utsname u;
+	int n = 0;
+
+	for (int i = 0; i < el->nr_evsels && n < 64; i++) {
+		snprintf(full[n], sizeof(full[n]), "%s:%s", el->evsels[i].sys, el->evsels[i].name);
+		names[n] = full[n];
+		n++;
+	}
+	s->el = el;
+	s->tep = event_tep_from_tracefs(names, n);
+	if (!s->tep) {
+		tlb_err("cannot parse the tracepoint formats from tracefs");
+		free(s);
+		return NULL;
+	}
+	s->dec = tlb_decoder_new(s->tep);
+	s->nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	uname(&u);
+	snprintf(s->hostname, sizeof(s->hostname), "%s", u.nodename);
+	snprintf(s->osrelease, sizeof(s->osrelease), "%s", u.release);
+	return s;
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	if (s->dec)
+		tlb_decoder_free(s->dec);
+	if (s->tep)
+		tep_free(s->tep);
+	pd_close(s->rd);
+	free(s->transport);
+	free(s);
+}
+
+/* The sample_type of the attr a record belongs to. */
+static bool record_sample_type(struct session *s, const struct perf_event_header *hdr,
+			       uint64_t *st, bool *id_all)
+{
+	if (s->rd) {
+		const struct pd_attr *a = pd_attr_of(s->rd, hdr);
+		if (!a)
+			return false;
+		*st = a->attr.sample_type;
+		*id_all = a->attr.sample_id_all;
+		return true;
+	}
+	/* live: every evsel is opened with the same sample layout (tlb_attr_sampling) */
+	*st = s->el->evsels[0].attr.sample_type;
+	*id_all = s->el->evsels[0].attr.sample_id_all;
+	return true;
+}
+
+static void seen_time(struct session *s, uint64_t t)
+{
+	if (!t)
+		return;
+	if (!s->first || t < s->first)
+		s->first = t;
+	if (t > s->last)
+		s->last = t;
+}
+
+static void process(struct session *s, const struct perf_event_header *hdr,
+		    const struct session_ops *ops, void *ctx)
+{
+	uint64_t st = 0;
+	bool id_all = false;
+	struct tlb_sample smp;
+
+	if (ops->raw)
+		ops->raw(ctx, hdr);
+	switch (hdr->type) {
+	case PERF_RECORD_SAMPLE: {
+		struct tlb_event ev;
+		if (!record_sample_type(s, hdr, &st, &id_all)) {
+			s->unknown_samples++;
+			return;
+		}
+		if (sample_parse(hdr, st, &smp) < 0 || !smp.raw) {
+			s->bad_samples++;
+			return;
+		}
+		seen_time(s, smp.time);
+		if (tlb_decode(s->dec, &smp, &ev) != EV_OTHER && ops->event)
+			ops->event(ctx, &ev);
+		break;
+	}
+	case PERF_RECORD_COMM: {
+		const struct { uint32_t pid, tid; char comm[]; } *c = (const void *)(hdr + 1);
+		char comm[17];
+		size_t room = hdr->size - sizeof(*hdr) - 8;
+		if (hdr->size < sizeof(*hdr) + 8)
+			return;
+		snprintf(comm, sizeof(comm), "%.*s", (int)strnlen(c->comm, room < 16 ? room : 16),
+			 c->comm);
+		smp.time = 0;
+		if (record_sample_type(s, hdr, &st, &id_all) && id_all)
+			sample_id_trailer(hdr, st, &smp);
+		if (ops->comm)
+			ops->comm(ctx, (pid_t)c->pid, (pid_t)c->tid, comm, smp.time);
+		break;
+	}
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT: {
+		const struct { uint32_t pid, ppid, tid, ptid; uint64_t time; } *f = (const void *)(hdr + 1);
+		if (hdr->size < sizeof(*hdr) + sizeof(*f))
+			return;
+		if (hdr->type == PERF_RECORD_FORK && ops->fork)
+			ops->fork(ctx, (pid_t)f->pid, (pid_t)f->ppid, (pid_t)f->tid, f->time);
+		if (hdr->type == PERF_RECORD_EXIT && ops->exit)
+			ops->exit(ctx, (pid_t)f->pid, (pid_t)f->tid, f->time);
+		break;
+	}
+	case PERF_RECORD_LOST: {
+		const struct { uint64_t id, lost; } *l = (const void *)(hdr + 1);
+		if (hdr->size >= sizeof(*hdr) + sizeof(*l) && ops->lost)
+			ops->lost(ctx, l->lost);
+		break;
+	}
+	case PERF_RECORD_LOST_SAMPLES: {
+		const uint64_t *lost = (const void *)(hdr + 1);
+		if (hdr->size >= sizeof(*hdr) + 8 && ops->lost)
+			ops->lost(ctx, *lost);
+		break;
+	}
+	case PERF_RECORD_FINISHED_ROUND:
+		if (ops->round)
+			ops->round(ctx);
+		break;
+	default:
+		break;
+	}
+}
+
+static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
+		    volatile bool *stop, char *err, size_t errlen)
+{
+	const struct perf_event_header *hdr;
+	uint64_t next_tick = 0;
+	int r;
+
+	while ((r = pd_next(s->rd, &hdr, err, errlen)) > 0) {
+		process(s, hdr, ops, ctx);
+		if (ops->tick && ops->tick_ns && s->last >= next_tick) {
+			if (next_tick)
+				ops->tick(ctx, s->last);
+			next_tick = s->last + ops->tick_ns;
+		}
+		if (stop && *stop)
+			break;
+	}
+	if (ops->round)
+		ops->round(ctx);
+	return r < 0 ? -1 : 0;
+}
+
+/* Read every ring buffer once; returns the number of records. */
+static uint64_t drain(struct session *s, const struct session_ops *ops, void *ctx)
+{
+	struct perf_mmap *map;
+	uint64_t n = 0;
+
+	perf_evlist__for_each_mmap(s->el->evlist, map, false) {
+		union perf_event *ev;
+		if (perf_mmap__read_init(map) < 0)
+			continue;
+		while ((ev = perf_mmap__read_event(map)) != NULL) {
+			process(s, &ev->header, ops, ctx);
+			perf_mmap__consume(map);
+			n++;
+		}
+		perf_mmap__read_done(map);
+	}
+	if (ops->round)
+		ops->round(ctx);
+	return n;
+}
+
+static int run_live(struct session *s, const struct session_ops *ops, void *ctx,
+		    volatile bool *stop, pid_t workload)
+{
+	uint64_t next_tick = ops->tick_ns ? now_ns() + ops->tick_ns : 0;
+
+	for (;;) {
+		int timeout = 100;
+		uint64_t now;
+		if (stop && *stop)
+			break;
+		if (workload > 0 && !s->workload_exited) {
+			int status;
+			if (waitpid(workload, &status, WNOHANG) == workload) {
+				s->workload_exited = true;
+				s->workload_status = status;
+			}
+		}
+		if (s->workload_exited)
+			break;
+		if (next_tick) {
+			now = now_ns();
+			timeout = now >= next_tick ? 0 : (int)((next_tick - now) / 1000000) + 1;
+			if (timeout > 100)
+				timeout = 100;
+		}
+		if (drain(s, ops, ctx) == 0)
+			perf_evlist__poll(s->el->evlist, timeout);
+		if (next_tick && (now = now_ns()) >= next_tick) {
+			ops->tick(ctx, now);
+			next_tick += ops->tick_ns;
+			if (next_tick < now)
+				next_tick = now + ops->tick_ns;
+		}
+	}
+	/* what is still in the buffers belongs to the run */
+	tlb_evlist_disable(s->el);
+	drain(s, ops, ctx);
+	return 0;
+}
+
+int session_run(struct session *s, const struct session_ops *ops, void *ctx,
+		volatile bool *stop, pid_t workload_pid, char *err, size_t errlen)
+{
+	if (s->rd)
+		return run_file(s, ops, ctx, stop, err, errlen);
+	return run_live(s, ops, ctx, stop, workload_pid);
+}
+
+uint64_t session_first_time(const struct session *s) { return s->first; }
+uint64_t session_last_time(const struct session *s) { return s->last; }
+int session_nr_cpus(const struct session *s) { return s->nr_cpus; }
+const char *session_hostname(const struct session *s) { return s->hostname[0] ? s->hostname : NULL; }
+const char *session_osrelease(const struct session *s) { return s->osrelease[0] ? s->osrelease : NULL; }
+const char *session_transport(const struct session *s) { return s->transport; }
+struct pd_reader *session_reader(struct session *s) { return s->rd; }
+struct tep_handle *session_tep(struct session *s) { return s->tep; }
+int session_workload_status(const struct session *s) { return s->workload_status; }
+uint64_t session_bad_samples(const struct session *s) { return s->bad_samples + s->unknown_samples; }
