@@ -8,11 +8,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <perf/core.h>
 #include <perf/cpumap.h>
 #include <perf/evlist.h>
 #include <perf/evsel.h>
@@ -47,8 +50,23 @@ void tlb_attr_sampling(struct perf_event_attr *attr, int tp_id)
 	attr->watermark = 0;
 }
 
+/* libperf's messages: warnings only (its debug lines are for libperf's developers). */
+static int libperf_print(enum libperf_print_level level, const char *fmt, va_list ap)
+{
+	if (level > LIBPERF_WARN && !getenv("TLBSTAT_LIBPERF_DEBUG"))
+		return 0;
+	fputs("tlbstat: libperf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
 void tlb_evlist_init(struct tlb_evlist *el)
 {
+	static bool libperf_ready;
+	/* libperf_init() also sets the page size its mmap code uses: call it before any mmap */
+	if (!libperf_ready) {
+		libperf_init(libperf_print);
+		libperf_ready = true;
+	}
 	memset(el, 0, sizeof(*el));
 	el->evlist = perf_evlist__new();
 	if (!el->evlist)
@@ -329,9 +347,10 @@ int tlb_evlist_mmap(struct tlb_evlist *el, int pages)
 		tlb_err("ring buffer size must be a power of two pages (got %d)", pages);
 		return -1;
 	}
+	errno = 0;
 	r = perf_evlist__mmap(el->evlist, pages);
 	if (r < 0) {
-		int e = -r > 0 ? -r : errno;
+		int e = errno ? errno : -r;
 		if (e == EPERM || e == ENOMEM)
 			tlb_err("cannot map %d-page ring buffers: %s (raise kernel.perf_event_mlock_kb or "
 				"use fewer pages with -m)", pages, strerror(e));

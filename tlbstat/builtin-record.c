@@ -1,0 +1,470 @@
+/*
+ * tlbstat record: sample every hit of the TLB tracepoints into per-CPU ring buffers and write
+ * them as a perf.data file that Debian's perf reads. Documentation/tlbstat-record.txt.
+ */
+#include "builtin.h"
+#include "event.h"
+#include "evlist.h"
+#include "parse-options.h"
+#include "perfdata.h"
+#include "reason.h"
+#include "session.h"
+#include "tracefs.h"
+#include "transport.h"
+#include "util.h"
+#include "workload.h"
+
+#include <dirent.h>
+#include <stddef.h>
+#include <perf/evsel.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const record_usage[] = {
+	"tlbstat record [<options>] [-- <command> [<args>]]",
+	NULL,
+};
+
+/* Short names for --events; "default" events are added when they exist on this kernel. */
+static const struct {
+	const char *name, *event;
+	bool dflt;
+} known[] = {
+	{ "tlb", "tlb:tlb_flush", true },
+	{ "ipi", "ipi:ipi_send_cpumask", true },
+	{ "csd", "csd:csd_queue_cpu", true },
+	{ "exec", "sched:sched_process_exec", true },
+	{ "rename", "task:task_rename", true },
+	{ "csd-entry", "csd:csd_function_entry", false },
+	{ "csd-exit", "csd:csd_function_exit", false },
+	{ "ipi-cpu", "ipi:ipi_send_cpu", false },
+};
+
+struct record {
+	struct pd_writer *w;
+	uint64_t samples, lost_records, lost, records;
+	uint64_t reasons[TLB_NR_REASONS];
+	int first_id_evsel;
+	bool write_error;
+	int write_errno;
+};
+
+static volatile bool stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = true;
+}
+
+static void on_raw(void *ctx, const struct perf_event_header *hdr)
+{
+	struct record *r = ctx;
+	if (r->write_error)
+		return;
+	if (pd_write(r->w, hdr, hdr->size) < 0) {
+		r->write_error = true;
+		r->write_errno = errno;
+		stop = true;
+		return;
+	}
+	r->records++;
+	if (hdr->type == PERF_RECORD_SAMPLE)
+		r->samples++;
+	else if (hdr->type == PERF_RECORD_LOST)
+		r->lost_records++;
+}
+
+static void on_event(void *ctx, const struct tlb_event *ev)
+{
+	struct record *r = ctx;
+	if (ev->kind == EV_TLB_FLUSH && ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
+		r->reasons[ev->reason]++;
+}
+
+static void on_lost(void *ctx, uint64_t nr)
+{
+	((struct record *)ctx)->lost += nr;
+}
+
+static void on_round(void *ctx)
+{
+	struct record *r = ctx;
+	if (!r->write_error && pd_finish_round(r->w) < 0) {
+		r->write_error = true;
+		r->write_errno = errno;
+		stop = true;
+	}
+}
+
+/*
+ * The sample_id_all trailer of a synthesised record (pid/tid, time 0, cpu 0, the id of the
+ * first event), so that perf maps it to an event. Returns the number of u64s written.
+ */
+static size_t id_trailer(const struct perf_event_attr *attr, uint64_t id, pid_t pid, pid_t tid,
+			 uint64_t out[8])
+{
+	uint64_t st = attr->sample_type;
+	size_t n = 0;
+	if (!attr->sample_id_all)
+		return 0;
+	if (st & PERF_SAMPLE_TID)
+		out[n++] = (uint32_t)pid | ((uint64_t)(uint32_t)tid << 32);
+	if (st & PERF_SAMPLE_TIME)
+		out[n++] = 0;
+	if (st & PERF_SAMPLE_ID)
+		out[n++] = id;
+	if (st & PERF_SAMPLE_STREAM_ID)
+		out[n++] = id;
+	if (st & PERF_SAMPLE_CPU)
+		out[n++] = 0;
+	if (st & PERF_SAMPLE_IDENTIFIER)
+		out[n++] = id;
+	return n;
+}
+
+/*
+ * The kernel's text mapping, as perf synthesises it ([kernel.kallsyms]_text from _text to
+ * _etext): without it perf script/report warn that kernel address maps were restricted.
+ */
+static int synthesize_kernel_mmap(struct record *r, const struct perf_event_attr *attr, uint64_t id)
+{
+	char *ks = read_file("/proc/kallsyms", NULL), *line, *save = NULL;
+	uint64_t text = 0, etext = 0;
+	struct {
+		struct perf_event_header h;
+		uint32_t pid, tid;
+		uint64_t start, len, pgoff;
+		char filename[24];
+		uint64_t trailer[8];
+	} rec;
+	size_t n;
+
+	if (!ks)
+		return 0;
+	for (line = strtok_r(ks, "\n", &save); line && !(text && etext);
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long a;
+		char type, name[64];
+		if (sscanf(line, "%llx %c %63s", &a, &type, name) != 3)
+			continue;
+		if (!strcmp(name, "_text"))
+			text = a;
+		else if (!strcmp(name, "_etext"))
+			etext = a;
+	}
+	free(ks);
+	if (!text || etext <= text)
+		return 0;	/* addresses hidden (kptr_restrict): nothing honest to write */
+	memset(&rec, 0, sizeof(rec));
+	rec.h.type = PERF_RECORD_MMAP;
+	rec.h.misc = PERF_RECORD_MISC_KERNEL;
+	rec.pid = (uint32_t)-1;
+	rec.start = text;
+	rec.len = etext - text;
+	rec.pgoff = text;
+	snprintf(rec.filename, sizeof(rec.filename), "[kernel.kallsyms]_text");
+	n = id_trailer(attr, id, -1, 0, rec.trailer);
+	rec.h.size = (uint16_t)(offsetof(typeof(rec), trailer) + n * 8);
+	return pd_write(r->w, &rec, rec.h.size);
+}
+
+/* PERF_RECORD_COMM for every thread running now, as perf synthesises them. */
+static int synthesize_comms(struct record *r, const struct perf_event_attr *attr, uint64_t id)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *pd;
+	if (!proc)
+		return -1;
+	while ((pd = readdir(proc))) {
+		pid_t pid;
+		char path[64];
+		DIR *task;
+		struct dirent *td;
+		if (!parse_pid(pd->d_name, &pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		task = opendir(path);
+		if (!task)
+			continue;
+		while ((td = readdir(task))) {
+			pid_t tid;
+			char comm[32] = "";
+			struct {
+				struct perf_event_header h;
+				uint32_t pid, tid;
+				char comm[16];
+				uint64_t trailer[8];
+			} rec;
+			size_t n = 0, len;
+			if (!parse_pid(td->d_name, &tid))
+				continue;
+			snprintf(path, sizeof(path), "%d/task/%d", (int)pid, (int)tid);
+			{
+				char p2[96];
+				char *s;
+				snprintf(p2, sizeof(p2), "/proc/%s/comm", path);
+				s = read_file(p2, NULL);
+				if (!s)
+					continue;
+				s[strcspn(s, "\n")] = '\0';
+				snprintf(comm, sizeof(comm), "%s", s);
+				free(s);
+			}
+			memset(&rec, 0, sizeof(rec));
+			rec.pid = (uint32_t)pid;
+			rec.tid = (uint32_t)tid;
+			memcpy(rec.comm, comm, strnlen(comm, 15));
+			n = id_trailer(attr, id, pid, tid, rec.trailer);
+			len = offsetof(typeof(rec), trailer) + n * 8;
+			rec.h.type = PERF_RECORD_COMM;
+			rec.h.size = (uint16_t)len;
+			if (pd_write(r->w, &rec, len) < 0) {
+				closedir(task);
+				closedir(proc);
+				return -1;
+			}
+		}
+		closedir(task);
+	}
+	closedir(proc);
+	return pd_finish_round(r->w);
+}
+
+/* Resolve one --events item into "sys:name"; NULL if unknown. */
+static const char *resolve_event(const char *item)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (!strcmp(item, known[i].name) || !strcmp(item, known[i].event))
+			return known[i].event;
+	return strchr(item, ':') ? item : NULL;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct {
+		bool all_cpus, quiet;
+		const char *cpu_list, *pid, *tid, *output, *events;
+		int mmap_pages;
+		double duration;
+	} o = { .output = "perf.data" };
+	const struct option_def opts[] = {
+		OPT_SECTION(" Target (default: all CPUs)"),
+		OPT_BOOLEAN('a', "all-cpus", &o.all_cpus, "system-wide collection from all CPUs"),
+		OPT_STR('C', "cpu", &o.cpu_list, "cpus", "only these CPUs (e.g. 0-3,6)"),
+		OPT_STR('p', "pid", &o.pid, "pid", "the threads of an existing process"),
+		OPT_STR('t', "tid", &o.tid, "tid", "one existing thread"),
+		OPT_SECTION(" Events and buffers"),
+		OPT_STR('e', "events", &o.events, "list",
+			"comma list: tlb,ipi,csd,exec,rename,csd-entry,csd-exit,ipi-cpu or sys:name "
+			"(default: tlb,ipi,csd,exec,rename where present)"),
+		OPT_INTEGER('m', "mmap-pages", &o.mmap_pages, "pages",
+			    "ring buffer pages per CPU, a power of two (default 128)"),
+		OPT_DBL('d', "duration", &o.duration, "secs", "stop after this many seconds"),
+		OPT_SECTION(" Output"),
+		OPT_STR('o', "output", &o.output, "file", "output file (default perf.data)"),
+		OPT_BOOLEAN('q', "quiet", &o.quiet, "no summary line"),
+		OPT_FINISH(),
+	};
+	int argi = parse_options(argc, argv, opts, record_usage, true);
+	struct tlb_target target = { 0 };
+	struct tlb_evlist el;
+	struct record rec = { 0 };
+	struct session *s = NULL;
+	struct session_ops ops = {
+		.raw = on_raw, .event = on_event, .lost = on_lost, .round = on_round,
+	};
+	struct pd_writer_attr *wattrs;
+	struct transport_observation obs = { 0 };
+	struct transport_info ti;
+	pid_t child = -1;
+	int rc = EXIT_OK, status;
+	char err[512], note[768];
+	struct stat st;
+
+	if ((o.pid != NULL) + (o.tid != NULL) > 1)
+		tlb_die(EXIT_USAGE, "-p and -t cannot be used together");
+	if ((o.pid || o.tid) && (o.all_cpus || o.cpu_list))
+		tlb_die(EXIT_USAGE, "-p/-t record a task; -a/-C record CPUs: choose one");
+	if ((o.pid || o.tid) && argi < argc)
+		tlb_die(EXIT_USAGE, "-p/-t cannot be combined with a command to run");
+	if (o.pid && !parse_pid(o.pid, &target.pid))
+		tlb_die(EXIT_USAGE, "bad pid '%s'", o.pid);
+	if (o.tid && !parse_pid(o.tid, &target.tid))
+		tlb_die(EXIT_USAGE, "bad tid '%s'", o.tid);
+	if (o.duration < 0)
+		tlb_die(EXIT_USAGE, "--duration must not be negative");
+	if (o.mmap_pages < 0 || (o.mmap_pages & (o.mmap_pages - 1)))
+		tlb_die(EXIT_USAGE, "-m wants a power of two number of pages (got %d)", o.mmap_pages);
+	target.cpu_list = o.cpu_list;
+	target.system_wide = o.all_cpus || o.cpu_list || (!o.pid && !o.tid && argi >= argc);
+
+	if (!tracefs_dir())
+		tlb_die(EXIT_ENV, "%s", tracefs_error());
+	tlb_evlist_init(&el);
+	{
+		struct perf_event_attr attr;
+		tlb_attr_sampling(&attr, 0);
+		if (o.events) {
+			char *list = xstrdup(o.events), *save = NULL;
+			for (char *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+				const char *ev = resolve_event(it);
+				if (!ev)
+					tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: tlb, "
+						"ipi, csd, exec, rename, csd-entry, csd-exit, ipi-cpu; or sys:name)",
+						it);
+				if (tlb_evlist_add(&el, ev, NULL, &attr) < 0)
+					return EXIT_ENV;
+			}
+			free(list);
+		} else {
+			for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+				char sys[64], name[64];
+				if (!known[i].dflt)
+					continue;
+				tracefs_split_event(known[i].event, sys, sizeof(sys), name, sizeof(name));
+				if (i > 0 && !tracefs_event_exists(sys, name))
+					continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
+				if (tlb_evlist_add(&el, known[i].event, NULL, &attr) < 0)
+					return EXIT_ENV;
+			}
+		}
+		/* the first event also brings the kernel's COMM/FORK/EXIT records */
+		{
+			struct perf_event_attr *a0 = perf_evsel__attr(el.evsels[0].evsel);
+			a0->comm = 1;
+			a0->comm_exec = 1;
+			a0->task = 1;
+			el.evsels[0].attr = *a0;
+		}
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (argi < argc) {
+		child = workload_prepare(argv + argi);
+		if (child < 0)
+			return EXIT_FAIL;
+		target.workload = child;
+	}
+	if (tlb_evlist_set_target(&el, &target) < 0) {
+		rc = EXIT_USAGE;
+		goto out_child;
+	}
+	if (tlb_evlist_open(&el) < 0) {
+		rc = EXIT_ENV;
+		goto out_child;
+	}
+	if (tlb_evlist_mmap(&el, o.mmap_pages) < 0) {
+		rc = EXIT_ENV;
+		goto out_child;
+	}
+
+	/* perf's habit: keep the previous file as .old */
+	if (stat(o.output, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		char old[4096];
+		snprintf(old, sizeof(old), "%s.old", o.output);
+		rename(o.output, old);
+	}
+	wattrs = xcalloc((size_t)el.nr_evsels, sizeof(*wattrs));
+	{
+		char (*names)[130] = xcalloc((size_t)el.nr_evsels, sizeof(*names));
+		for (int i = 0; i < el.nr_evsels; i++) {
+			uint64_t *ids;
+			int n = tlb_evlist_ids(&el, i, &ids);
+			snprintf(names[i], sizeof(names[i]), "%s:%s", el.evsels[i].sys, el.evsels[i].name);
+			wattrs[i] = (struct pd_writer_attr){ &el.evsels[i].attr, ids, n, names[i] };
+		}
+		rec.w = pd_create(o.output, wattrs, el.nr_evsels, argc + 1, argv - 1, err, sizeof(err));
+		for (int i = 0; i < el.nr_evsels; i++)
+			free((void *)wattrs[i].ids);
+		free(names);
+	}
+	if (!rec.w) {
+		tlb_err("%s", err);
+		rc = EXIT_FAIL;
+		goto out_child;
+	}
+	{
+		uint64_t *ids;
+		int n = tlb_evlist_ids(&el, 0, &ids);
+		uint64_t id0 = n > 0 ? ids[0] : 0;
+		if (synthesize_kernel_mmap(&rec, &el.evsels[0].attr, id0) < 0 ||
+		    synthesize_comms(&rec, &el.evsels[0].attr, id0) < 0) {
+			tlb_err("cannot write %s: %s", o.output, strerror(errno));
+			free(ids);
+			rc = EXIT_FAIL;
+			goto out_child;
+		}
+		free(ids);
+	}
+
+	s = session_open_live(&el);
+	if (!s) {
+		rc = EXIT_FAIL;
+		goto out_child;
+	}
+	if (child <= 0 || target.system_wide)
+		tlb_evlist_enable(&el);
+	if (o.duration > 0) {
+		signal(SIGALRM, on_signal);
+		alarm((unsigned)(o.duration + 0.999));
+	}
+	if (child > 0)
+		workload_start();
+	session_run(s, &ops, &rec, &stop, child, err, sizeof(err));
+	status = session_workload_status(s);
+
+	obs.valid = true;
+	obs.remote_sends = rec.reasons[TLB_REASON_REMOTE_SEND_IPI];
+	obs.remote_shootdowns = rec.reasons[TLB_REASON_REMOTE_SHOOTDOWN];
+	transport_detect(&obs, &ti);
+	snprintf(note, sizeof(note), "transport=%s\nevidence=%s\n", transport_name(ti.transport),
+		 ti.evidence);
+	pd_set_note(rec.w, note);
+	{
+		uint64_t bytes = pd_bytes_written(rec.w);
+		if (rec.write_error) {
+			tlb_err("writing %s failed: %s (the file holds what was written before)",
+				o.output, strerror(rec.write_errno));
+			pd_finish(rec.w);
+			rc = EXIT_FAIL;
+		} else if (pd_finish(rec.w) < 0) {
+			tlb_err("cannot finish %s: %s", o.output, strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		if (!o.quiet)
+			fprintf(stderr, "[ tlbstat record: Wrote %.3f MB %s (%llu samples, %llu lost) ]\n",
+				(double)bytes / 1e6, o.output, (unsigned long long)rec.samples,
+				(unsigned long long)rec.lost);
+		if (rec.lost)
+			tlb_warn("the kernel dropped %llu events in %llu LOST records: raise -m",
+				 (unsigned long long)rec.lost, (unsigned long long)rec.lost_records);
+	}
+	session_close(s);
+	tlb_evlist_close(&el);
+	if (child > 0 && rc == EXIT_OK) {
+		if (status == -1) {
+			/* stopped by a signal or --duration before the command ended */
+			kill(child, SIGTERM);
+			waitpid(child, &status, 0);
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+			rc = EXIT_FAIL;
+		} else if (WIFEXITED(status)) {
+			rc = WEXITSTATUS(status);
+		}
+	}
+	return rc;
+
+out_child:
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	return rc;
+}
