@@ -46,7 +46,12 @@ void tlb_attr_sampling(struct perf_event_attr *attr, int tp_id)
 	attr->sample_id_all = 1;
 	attr->use_clockid = 1;
 	attr->clockid = 1; /* CLOCK_MONOTONIC: lines up with tlbbench's latency CSV */
-	attr->wakeup_events = 1;
+	/*
+	 * No wakeup per sample: the kernel then wakes the reader when a ring buffer is half full
+	 * (and the session polls with a timeout). A wakeup per sample would make the observer a
+	 * context switch, and a TLB flush, per event on machines without PCID.
+	 */
+	attr->wakeup_events = 0;
 	attr->watermark = 0;
 }
 

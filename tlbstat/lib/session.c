@@ -332,8 +332,8 @@ static int run_live(struct session *s, const struct session_ops *ops, void *ctx,
 			if (timeout > 100)
 				timeout = 100;
 		}
-		if (drain(s, ops, ctx) == 0)
-			perf_evlist__poll(s->el->evlist, timeout);
+		drain(s, ops, ctx);
+		perf_evlist__poll(s->el->evlist, timeout);
 		if (next_tick && (now = now_ns()) >= next_tick) {
 			ops->tick(ctx, now);
 			next_tick += ops->tick_ns;
