@@ -19,6 +19,7 @@
 #include "util.h"
 
 #include <curses.h>
+#include <perf/core.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -133,9 +134,18 @@ static void on_raw(void *ctx, const struct perf_event_header *hdr)
 	if (hdr->type != PERF_RECORD_SAMPLE || hdr->size < sizeof(*hdr) + 8)
 		return;
 	memcpy(&id, hdr + 1, 8);     /* PERF_SAMPLE_IDENTIFIER comes first */
-	if (!is_generic_id(t, id) || sample_parse(hdr, t->gen_sample_type, &s) < 0)
+	if (!is_generic_id(t, id))
 		return;
-	top_model_generic(t->m, (pid_t)s.pid, (pid_t)s.tid, (int)s.cpu);
+	if (hdr->size == sizeof(*hdr) + 32) {
+		/* IDENTIFIER, TID (pid, tid), TIME, CPU (cpu, res): what add_events asked for */
+		uint32_t w[8];
+
+		memcpy(w, hdr + 1, sizeof(w));
+		top_model_generic(t->m, (pid_t)w[2], (pid_t)w[3], (int)w[6]);
+		return;
+	}
+	if (sample_parse(hdr, t->gen_sample_type, &s) == 0)
+		top_model_generic(t->m, (pid_t)s.pid, (pid_t)s.tid, (int)s.cpu);
 }
 
 /* ---------------- screen ---------------- */
@@ -632,6 +642,11 @@ int cmd_top(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
+	/*
+	 * libperf sizes ring buffers with the page size libperf_init() sets (0 without it: mmap
+	 * of length 0 fails); NULL also keeps libperf's debug lines off the screen.
+	 */
+	libperf_init(NULL);
 	tlb_evlist_init(&t.el);
 	rc = add_events(&t, pages);
 	if (rc != EXIT_OK)

@@ -54,6 +54,9 @@ struct top_model {
 	uint64_t lost, lost_last, lost_total;
 	uint64_t remote_total, victim_total;
 	double last_secs;
+	/* the last task looked up (runs of events from one thread are the common case) */
+	pid_t c_pid, c_tid;
+	struct top_task *c_proc, *c_thr;
 };
 
 static void table_init(struct table *t, int cap)
@@ -258,6 +261,24 @@ static struct top_task *get_thread(struct top_model *m, pid_t pid, pid_t tid,
 	return e;
 }
 
+/* The process and thread of an event; every look-up goes through here (the cache's validity). */
+static void task_pair(struct top_model *m, pid_t pid, pid_t tid, struct top_task **p,
+		      struct top_task **t)
+{
+	if (m->c_proc && m->c_pid == pid && m->c_tid == tid) {
+		*p = m->c_proc;
+		*t = m->c_thr;
+		return;
+	}
+	*p = get_proc(m, pid);
+	*t = get_thread(m, pid, tid, *p);
+	/* adding the thread may have evicted nothing of the proc table: both stay valid */
+	m->c_pid = pid;
+	m->c_tid = tid;
+	m->c_proc = *p;
+	m->c_thr = *t;
+}
+
 /* ---------------- model ---------------- */
 
 static bool ensure_cpu(struct top_model *m, int cpu);
@@ -339,9 +360,9 @@ static void count_flush(struct top_counts *c, const struct tlb_event *ev)
 
 static void count_request(struct top_model *m, const struct tlb_event *ev, int nr, bool new_req)
 {
-	struct top_task *p = get_proc(m, ev->pid);
-	struct top_task *t = get_thread(m, ev->pid, ev->tid, p);
+	struct top_task *p, *t;
 
+	task_pair(m, ev->pid, ev->tid, &p, &t);
 	if (new_req) {
 		p->cur.req++;
 		t->cur.req++;
@@ -380,8 +401,7 @@ void top_model_event(struct top_model *m, const struct tlb_event *ev)
 		return;
 	switch (ev->kind) {
 	case EV_TLB_FLUSH:
-		p = get_proc(m, ev->pid);
-		t = get_thread(m, ev->pid, ev->tid, p);
+		task_pair(m, ev->pid, ev->tid, &p, &t);
 		count_flush(&p->cur, ev);
 		count_flush(&t->cur, ev);
 		count_flush(&m->node, ev);
@@ -421,8 +441,7 @@ void top_model_generic(struct top_model *m, pid_t pid, pid_t tid, int cpu)
 
 	if (!ensure_cpu(m, cpu))
 		return;
-	p = get_proc(m, pid);
-	t = get_thread(m, pid, tid, p);
+	task_pair(m, pid, tid, &p, &t);
 	p->cur.gen++;
 	t->cur.gen++;
 	m->node.gen++;
@@ -470,6 +489,7 @@ static void close_table(struct top_model *m, struct table *t, double secs)
 
 void top_model_close(struct top_model *m, double secs)
 {
+	m->c_proc = m->c_thr = NULL;     /* tasks age out below; touch() needs a look-up per interval */
 	m->iv++;
 	close_table(m, &m->procs, secs);
 	close_table(m, &m->threads, secs);
@@ -732,7 +752,7 @@ void top_fmt_columns(char *buf, size_t len, const struct top_render *r, bool thr
 	if (r->generic)
 		col(buf, len, &o, "EVENTS/s", 9, r->sort == TOP_SORT_EVENTS, false);
 	col(buf, len, &o, "HEALTH", 6, false, true);
-	col(buf, len, &o, "TREND", TOP_HIST, false, true);
+	col(buf, len, &o, "TREND", 0, false, true);
 }
 
 void top_fmt_row(char *buf, size_t len, const struct top_task *t, const struct top_node *n,
@@ -781,8 +801,9 @@ void top_print_batch(FILE *f, const char *stamp, struct top_model *m, const stru
 	int nl, nr;
 
 	top_model_node(m, &n);
-	fprintf(f, "tlbstat top - %s  interval %.2f s  %d CPUs  tracking %d processes, %d threads  "
-		"sort: %s\n", stamp, n.secs, n.nr_cpus, n.nr_procs, n.nr_threads, top_sort_name(r->sort));
+	fprintf(f, "tlbstat top - %s  interval %.2f s  %d CPUs  tracking %d processes, %d threads "
+		"(%llu dropped at the cap)  sort: %s\n", stamp, n.secs, n.nr_cpus, n.nr_procs,
+		n.nr_threads, (unsigned long long)n.evicted, top_sort_name(r->sort));
 	nl = top_fmt_header(lines, 8, &n, r);
 	for (int i = 0; i < nl; i++)
 		fprintf(f, "%s\n", lines[i]);
