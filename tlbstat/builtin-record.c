@@ -448,23 +448,13 @@ int cmd_record(int argc, char **argv)
 	}
 	session_close(s);
 	tlb_evlist_close(&el);
-	if (child > 0 && rc == EXIT_OK) {
-		if (status == -1) {
-			/* stopped by a signal or --duration before the command ended */
-			kill(child, SIGTERM);
-			waitpid(child, &status, 0);
-		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-			rc = EXIT_FAIL;
-		} else if (WIFEXITED(status)) {
-			rc = WEXITSTATUS(status);
-		}
-	}
+	if (child > 0 && status == -1)
+		workload_kill(child, SIGTERM);	/* stopped by a signal or --duration first */
+	else if (child > 0 && rc == EXIT_OK)
+		rc = workload_exit_code(status, false);
 	return rc;
 
 out_child:
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-	}
+	workload_kill(child, SIGKILL);
 	return rc;
 }

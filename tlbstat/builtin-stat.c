@@ -438,14 +438,8 @@ int cmd_stat(int argc, char **argv)
 	else if (!c.o.csv)
 		print_table(&c, &whole);
 
-	if (child > 0) {
-		if (WIFEXITED(child_status) && WEXITSTATUS(child_status) == 127)
-			rc = EXIT_FAIL;
-		else if (WIFEXITED(child_status))
-			rc = WEXITSTATUS(child_status);
-		else if (WIFSIGNALED(child_status) && !done)
-			rc = 128 + WTERMSIG(child_status);
-	}
+	if (child > 0)
+		rc = workload_exit_code(child_status, done);
 	tlb_evlist_close(&c.el);
 	free(start.counts);
 	free(prev.counts);
@@ -457,9 +451,6 @@ int cmd_stat(int argc, char **argv)
 	return rc;
 
 kill_child:
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-	}
+	workload_kill(child, SIGKILL);
 	return rc;
 }

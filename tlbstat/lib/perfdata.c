@@ -602,23 +602,6 @@ static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
 	return 0;
 }
 
-static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t r = pwrite(fd, c, n, (off_t)off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += r;
-		n -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
-}
-
 static int flush_buf(struct pd_writer *w)
 {
 	if (w->buf_len && pwrite_all(w->fd, w->buf, w->buf_len,

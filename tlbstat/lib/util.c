@@ -108,11 +108,11 @@ char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-int write_all(int fd, const void *buf, size_t len)
+int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const char *p = buf;
 	while (len) {
-		ssize_t w = write(fd, p, len);
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -120,6 +120,7 @@ int write_all(int fd, const void *buf, size_t len)
 		}
 		p += w;
 		len -= (size_t)w;
+		off += (uint64_t)w;
 	}
 	return 0;
 }

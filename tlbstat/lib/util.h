@@ -30,8 +30,8 @@ char *xstrdup(const char *s);
 
 /* Read a whole file (NUL-terminated); NULL and errno on failure. *len may be NULL. */
 char *read_file(const char *path, size_t *len);
-/* Write all of buf; 0 or -1 with errno. */
-int write_all(int fd, const void *buf, size_t len);
+/* Write all of buf at offset off; 0 or -1 with errno. */
+int pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 
 uint64_t now_ns(void);            /* CLOCK_MONOTONIC, the clock perf uses for samples */
 double ns_to_s(uint64_t ns);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int go_fd = -1;
@@ -51,4 +52,21 @@ int workload_start(void)
 		go_fd = -1;
 	}
 	return r;
+}
+
+int workload_exit_code(int status, bool interrupted)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 127 ? EXIT_FAIL : WEXITSTATUS(status);
+	if (WIFSIGNALED(status) && !interrupted)
+		return 128 + WTERMSIG(status);
+	return EXIT_OK;
+}
+
+void workload_kill(pid_t pid, int sig)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, sig);
+	waitpid(pid, NULL, 0);
 }
