@@ -234,9 +234,9 @@ static void draw(struct top *t)
 	top_model_node(t->m, &n);
 	stamp(st, sizeof(st));
 	erase();
-	snprintf(buf, sizeof(buf), "tlbstat top - %s  interval %.2f s  %d CPUs  %d processes, "
-		 "%d threads  sort: %s%s   h: help  q: quit", st, n.secs, n.nr_cpus, n.nr_procs,
-		 n.nr_threads, top_sort_name(t->r.sort), t->paused ? "  [paused]" : "");
+	snprintf(buf, sizeof(buf), "tlbstat top - %s%s  interval %.2f s  %d CPUs  %d processes, "
+		 "%d threads  sort: %s   h: help  q: quit", st, t->paused ? " [paused]" : "", n.secs,
+		 n.nr_cpus, n.nr_procs, n.nr_threads, top_sort_name(t->r.sort));
 	put_line(y++, buf, -1, 0, 0, A_BOLD);
 	nl = top_fmt_header(lines, 8, &n, &t->r);
 	for (int i = 0; i < nl; i++) {
