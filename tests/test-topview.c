@@ -165,6 +165,8 @@ int main(void)
 	nr = top_model_rows(m, TOP_SORT_RATE, 0, NULL, 0, 0, &v);
 	is_int(nr, 8, "rows after the churn");
 	free(v);
+	top_model_track(m, 4242);
+	ok(top_model_find_process(m, 4242) != NULL, "a tracked pid is listed without events");
 	top_model_free(m);
 	return done_testing();
 }

@@ -447,6 +447,9 @@ static void on_tick(void *ctx, uint64_t sample_now)
 	if (t->next_close_ns <= now)
 		t->next_close_ns = now + (uint64_t)(t->delay_s * 1e9);
 	update_transport(t);
+	for (int i = 0; i < t->nr_pids; i++)
+		if (pid_exists(t->pids[i]))
+			top_model_track(t->m, t->pids[i]);
 	if (t->curses) {
 		if (!t->paused)
 			draw(t);
@@ -470,11 +473,8 @@ static int parse_pids(struct top *t, const char *s)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		pid_t p;
 
-		if (!parse_pid(tok, &p)) {
-			tlb_err("top: bad pid '%s' in -p", tok);
-			free(copy);
-			return -1;
-		}
+		if (!parse_pid(tok, &p))
+			tlb_die(EXIT_USAGE, "top: bad pid '%s' in -p (a comma-separated list of pids)", tok);
 		t->pids = xrealloc(t->pids, sizeof(*t->pids) * (size_t)(t->nr_pids + 1));
 		t->pids[t->nr_pids++] = p;
 	}

@@ -464,6 +464,12 @@ void top_model_comm(struct top_model *m, pid_t pid, pid_t tid, const char *comm)
 	}
 }
 
+void top_model_track(struct top_model *m, pid_t pid)
+{
+	m->c_proc = m->c_thr = NULL;     /* get_proc may evict the cached task */
+	get_proc(m, pid);
+}
+
 void top_model_lost(struct top_model *m, uint64_t nr)
 {
 	m->lost += nr;

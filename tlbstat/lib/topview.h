@@ -75,6 +75,8 @@ void top_model_event(struct top_model *m, const struct tlb_event *ev);
 void top_model_generic(struct top_model *m, pid_t pid, pid_t tid, int cpu);
 void top_model_comm(struct top_model *m, pid_t pid, pid_t tid, const char *comm);
 void top_model_lost(struct top_model *m, uint64_t nr);
+/* Keep a process listed (as seen now) even without events: top -p shows idle processes too. */
+void top_model_track(struct top_model *m, pid_t pid);
 /* Close the interval of secs seconds: counts move to .last, trends shift, idle tasks age out. */
 void top_model_close(struct top_model *m, double secs);
 
