@@ -300,7 +300,7 @@ static void draw(struct top *t)
 static void handle_keys(struct top *t)
 {
 	int ch;
-	bool redraw = false;
+	bool redraw = false, moved = false;
 
 	while ((ch = getch()) != ERR) {
 		if (t->help && ch != KEY_RESIZE) {
@@ -323,8 +323,10 @@ static void handle_keys(struct top *t)
 			break;
 		case 't':
 			t->threads_view = !t->threads_view;
-			t->sel = 0;
-			t->sel_tid = t->sel_pid;
+			if (t->threads_view) {     /* start on the busiest thread */
+				t->sel = 0;
+				t->sel_tid = -1;
+			}
 			break;
 		case 27:   /* Esc: back to processes */
 			t->threads_view = false;
@@ -336,13 +338,13 @@ static void handle_keys(struct top *t)
 		case 'j':
 		case KEY_DOWN:
 			t->sel++;
-			t->sel_pid = t->sel_tid = -1;
+			moved = true;
 			break;
 		case 'k':
 		case KEY_UP:
 			if (t->sel > 0)
 				t->sel--;
-			t->sel_pid = t->sel_tid = -1;
+			moved = true;
 			break;
 		case KEY_RESIZE:
 			break;
@@ -352,7 +354,7 @@ static void handle_keys(struct top *t)
 		redraw = true;
 	}
 	if (redraw) {
-		if (t->sel_pid == -1 || t->sel_tid == -1) {
+		if (moved) {
 			/* moved: the row under the cursor becomes the selection */
 			struct top_task **v;
 			int nr = top_model_rows(t->m, t->r.sort, t->threads_view ? t->sel_pid : 0,
@@ -606,6 +608,7 @@ int cmd_top(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	t.o.rows = -1;
+	t.sel_pid = t.sel_tid = -1;      /* no selection yet: the first row */
 	argi = parse_options(argc, argv, opts, top_usage, false);
 	if (argi < argc) {
 		tlb_err("top: unexpected argument '%s'", argv[argi]);
