@@ -19,7 +19,6 @@
 #include "util.h"
 
 #include <curses.h>
-#include <perf/core.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -645,12 +644,7 @@ int cmd_top(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
-	/*
-	 * libperf sizes ring buffers with the page size libperf_init() sets (0 without it: mmap
-	 * of length 0 fails); NULL also keeps libperf's debug lines off the screen.
-	 */
-	libperf_init(NULL);
-	tlb_evlist_init(&t.el);
+	tlb_evlist_init(&t.el);	/* also initialises libperf (page size, quiet messages) */
 	rc = add_events(&t, pages);
 	if (rc != EXIT_OK)
 		return rc;

@@ -297,9 +297,10 @@ static uint64_t drain(struct session *s, const struct session_ops *ops, void *ct
 			continue;
 		while ((ev = perf_mmap__read_event(map)) != NULL) {
 			process(s, &ev->header, ops, ctx);
-			perf_mmap__consume(map);
 			n++;
 		}
+		/* one tail update per buffer: the kernel keeps what lies past the tail until then */
+		perf_mmap__consume(map);
 		perf_mmap__read_done(map);
 	}
 	if (ops->round)
