@@ -31,6 +31,9 @@ struct session {
 	char *transport;
 	char hostname[256], osrelease[256];
 	int workload_status;
+	/* live: sample id -> evsel, sorted by id (evsels may differ in sample layout) */
+	struct id_evsel { uint64_t id; int idx; } *ids;
+	int nr_ids;
 	bool workload_exited;
 	uint64_t unknown_samples, bad_samples;
 };
@@ -122,6 +125,12 @@ fail:
 	return NULL;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	uint64_t x = ((const struct id_evsel *)a)->id, y = ((const struct id_evsel *)b)->id;
+	return (x > y) - (x < y);
+}
+
 struct session *session_open_live(struct tlb_evlist *el)
 {
 	struct session *s = session_new();
@@ -143,6 +152,15 @@ struct session *session_open_live(struct tlb_evlist *el)
 		return NULL;
 	}
 	s->dec = tlb_decoder_new(s->tep);
+	for (int i = 0; i < el->nr_evsels; i++) {
+		uint64_t *ids;
+		int k = tlb_evlist_ids(el, i, &ids);
+		s->ids = xrealloc(s->ids, sizeof(*s->ids) * (size_t)(s->nr_ids + k));
+		for (int j = 0; j < k; j++)
+			s->ids[s->nr_ids++] = (struct id_evsel){ ids[j], i };
+		free(ids);
+	}
+	qsort(s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
 	s->nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	uname(&u);
 	snprintf(s->hostname, sizeof(s->hostname), "%s", u.nodename);
@@ -159,6 +177,7 @@ void session_close(struct session *s)
 	if (s->tep)
 		tep_free(s->tep);
 	pd_close(s->rd);
+	free(s->ids);
 	free(s->transport);
 	free(s);
 }
@@ -175,10 +194,19 @@ static bool record_sample_type(struct session *s, const struct perf_event_header
 		*id_all = a->attr.sample_id_all;
 		return true;
 	}
-	/* live: every evsel is opened with the same sample layout (tlb_attr_sampling) */
-	*st = s->el->evsels[0].attr.sample_type;
-	*id_all = s->el->evsels[0].attr.sample_id_all;
-	return true;
+	/* live: the identifier sits first (samples) or last (others) in every layout */
+	{
+		const struct perf_event_attr *a0 = &s->el->evsels[0].attr;
+		struct id_evsel key, *hit;
+		if (!sample_record_id(hdr, a0->sample_type, a0->sample_id_all, &key.id))
+			return false;
+		hit = bsearch(&key, s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
+		if (!hit)
+			return false;
+		*st = s->el->evsels[hit->idx].attr.sample_type;
+		*id_all = s->el->evsels[hit->idx].attr.sample_id_all;
+		return true;
+	}
 }
 
 static void seen_time(struct session *s, uint64_t t)
