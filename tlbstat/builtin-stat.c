@@ -63,9 +63,14 @@ static void take(struct stat_ctx *c, struct snapshot *s)
 {
 	if (!s->counts)
 		s->counts = xcalloc((size_t)c->el.nr_cpus * TLB_NR_REASONS, sizeof(uint64_t));
-	for (int ci = 0; ci < c->el.nr_cpus; ci++)
+	/* one read per cpu (and thread): the six reason counters are one group */
+	for (int ci = 0; ci < c->el.nr_cpus; ci++) {
+		uint64_t v[TLB_NR_REASONS];
+		if (tlb_evlist_read_group(&c->el, ci, v) < 0)
+			tlb_die(EXIT_FAIL, "cannot read the counters: %s", strerror(errno));
 		for (int r = 0; r < TLB_NR_REASONS; r++)
-			s->counts[ci * TLB_NR_REASONS + r] = tlb_evlist_count(&c->el, c->idx[r], ci);
+			s->counts[ci * TLB_NR_REASONS + r] = v[c->idx[r]];
+	}
 	interrupts_read_row(NULL, "TLB", &s->tlb);
 	s->t_ns = now_ns();
 }
@@ -334,6 +339,7 @@ int cmd_stat(int argc, char **argv)
 			return EXIT_ENV;
 	}
 
+	tlb_evlist_group(&c.el);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGCHLD, on_signal);

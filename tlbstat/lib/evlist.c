@@ -436,3 +436,43 @@ int tlb_evlist_find_id(struct tlb_evlist *el, uint64_t id)
 	}
 	return -1;
 }
+
+void tlb_evlist_group(struct tlb_evlist *el)
+{
+	perf_evlist__set_leader(el->evlist);
+	for (int i = 0; i < el->nr_evsels; i++) {
+		struct perf_event_attr *a = perf_evsel__attr(el->evsels[i].evsel);
+		a->read_format |= PERF_FORMAT_GROUP;
+		el->evsels[i].attr = *a;
+	}
+	el->grouped = true;
+}
+
+int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals)
+{
+	struct perf_evsel *leader = el->evsels[0].evsel;
+	uint64_t rf = el->evsels[0].attr.read_format;
+	int per = 1 + !!(rf & PERF_FORMAT_ID);
+	int head = 1 + !!(rf & PERF_FORMAT_TOTAL_TIME_ENABLED) + !!(rf & PERF_FORMAT_TOTAL_TIME_RUNNING);
+	size_t words = (size_t)(head + per * el->nr_evsels);
+	uint64_t *buf = xmalloc(words * sizeof(uint64_t));
+
+	memset(vals, 0, sizeof(uint64_t) * (size_t)el->nr_evsels);
+	for (int t = 0; t < el->nr_tids; t++) {
+		int *fd = leader->fd ? xyarray__entry(leader->fd, (size_t)ci, (size_t)t) : NULL;
+		ssize_t n;
+		if (!fd || *fd < 0)
+			continue;
+		n = read(*fd, buf, words * sizeof(uint64_t));
+		if (n < (ssize_t)(head * sizeof(uint64_t)) || buf[0] > (uint64_t)el->nr_evsels) {
+			free(buf);
+			if (n >= 0)
+				errno = EIO;
+			return -1;
+		}
+		for (uint64_t k = 0; k < buf[0]; k++)
+			vals[k] += buf[head + per * (int)k];
+	}
+	free(buf);
+	return 0;
+}

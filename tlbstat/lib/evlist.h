@@ -40,6 +40,7 @@ struct tlb_evlist {
 	int nr_tids;
 	bool sampling;
 	bool mmapped;
+	bool grouped;
 };
 
 /* Fill attr for counting a tracepoint (period 0, no sampling). */
@@ -70,6 +71,13 @@ void tlb_evlist_close(struct tlb_evlist *el);   /* munmap, close, free */
 
 /* Count of evsel idx on cpu index ci, summed over threads. */
 uint64_t tlb_evlist_count(struct tlb_evlist *el, int idx, int ci);
+/*
+ * Counting groups: tlb_evlist_group() (after adding, before opening) makes the first evsel the
+ * leader of all; tlb_evlist_read_group() then reads every member's count on cpu index ci with one
+ * read() per thread (PERF_FORMAT_GROUP), into vals[nr_evsels]. 0, or -1 with errno.
+ */
+void tlb_evlist_group(struct tlb_evlist *el);
+int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals);
 /* Sample ids (PERF_EVENT_IOC_ID) of evsel idx, one per fd; returns count, *ids malloc'd. */
 int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids);
 /* Index of the evsel whose sample id is id; -1 if none. */
