@@ -96,12 +96,14 @@ static void guard_init(void)
 
 /*
  * The first len bytes of r (at least the 8-byte header, which must exist to be read) copied so
- * that they end at the guard page, with hdr->size = len.
+ * that they end at the guard page, with hdr->size = len. Records are 8-byte aligned (as in ring
+ * buffers and files), so a cut that is not a multiple of 8 leaves under 8 bytes of slack before
+ * the guard: reads past hdr->size are caught exactly for 8-byte cuts, by the return value else.
  */
 static struct perf_event_header *at_guard(const struct rec *r, size_t len)
 {
 	size_t room = len < sizeof(struct perf_event_header) ? sizeof(struct perf_event_header) : len;
-	uint8_t *p = guard_base + page - room;
+	uint8_t *p = guard_base + page - ((room + 7) & ~(size_t)7);
 	memset(guard_base, 0xa5, (size_t)page);
 	memcpy(p, r->b, room);
 	((struct perf_event_header *)p)->size = (uint16_t)len;
