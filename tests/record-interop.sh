@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# tlbstat record and report against Debian's perf 6.1, the ground truth for perf.data:
+# (1) report on a file `perf record` wrote counts what `perf script` prints, per comm and per pid;
+# (2) perf script / perf report read tlbstat record's file without warnings (except perf 6.1's own
+#     ipi_send_cpumask limitation, shown to be the same on perf's own file), counts agree, reason 4
+#     = one per munmap, the transport note equals what `tlbstat stat` detects;
+# (3) SIGINT finishes the file, kill -9 leaves a readable one, bad copies give one error line;
+# (4) record's exit codes. Root, tracefs and perf needed; about 20 s.
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
+
+if [ ! -x "$TLBSTAT" ] || [ ! -x "$TLBBENCH" ]; then
+	skip "tlbstat or tlbbench not built ($TLBSTAT, $TLBBENCH)"; finish; exit
+fi
+if ! command -v perf >/dev/null; then skip "perf not installed"; finish; exit; fi
+if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/tracing/events/tlb/tlb_flush/format ] &&
+   [ ! -r /sys/kernel/debug/tracing/events/tlb/tlb_flush/format ]; then
+	skip "needs root and tracefs with tlb:tlb_flush"; finish; exit
+fi
+N=3000
+# perf 6.1 cannot print __get_cpumask() fields; it says so for its own files with that event too
+known_perf_noise='^(libtraceevent: No such file or directory|  \[ipi:ipi_send_cpumask\] function __get_cpumask not defined)$'
+noise_only() { ! grep -vE "$known_perf_noise" "$1" | grep -q .; }
+
+# ---- (1) a file perf record wrote: report counts what perf script prints
+perf record -q -e tlb:tlb_flush -a -o "$T/F.data" -- "$TLBBENCH" mmap --threads 1 --ops $N \
+	>/dev/null 2>"$T/perf-rec.err"
+check "perf record -e tlb:tlb_flush -a wrote F" test -s "$T/F.data"
+"$TLBSTAT" report -i "$T/F.data" --json >"$T/F.json" 2>"$T/F.err"
+check "tlbstat report -i F --json exits 0" test $? -eq 0
+"$TLBSTAT" report -i "$T/F.data" --sort comm --top 0 >"$T/F.txt" 2>/dev/null
+perf script -i "$T/F.data" -F pid,tid,comm,event 2>/dev/null >"$T/F.script"
+check "per-pid totals equal perf script's (every pid)" "$PY" - "$T/F.json" "$T/F.script" <<'PY'
+import collections, json, re, sys
+d = json.load(open(sys.argv[1]))
+perf = collections.Counter()
+for line in open(sys.argv[2]):
+    m = re.match(r'^\s*(.*?)\s+(-?\d+)/(-?\d+)\s+tlb:tlb_flush:', line)
+    if m:
+        perf[int(m.group(2))] += 1
+ours = {p["pid"]: p["invalidations"] for p in d["processes"]}
+ours.update({p["pid"]: p["invalidations"] for p in d["kernel_thread_initiators"] if p["pid"] not in ours})
+bad = {pid: (n, ours.get(pid, 0)) for pid, n in perf.items() if ours.get(pid, 0) != n}
+bad.update({pid: (perf.get(pid, 0), n) for pid, n in ours.items() if perf.get(pid, 0) != n})
+print("# perf script per pid:", dict(perf.most_common(6)))
+assert d["events"]["tlb_flush"] == sum(perf.values()), (d["events"]["tlb_flush"], sum(perf.values()))
+assert not bad, "pid: (perf, tlbstat) %s" % bad
+PY
+# perf script names a sample by its thread's comm at that time; report's "by comm" table too.
+# perf prints ":TID" for a thread it has no name for (a sample with tid -1): those are slack.
+check "per-comm totals equal perf script's (every comm)" "$PY" - "$T/F.txt" "$T/F.script" <<'PY'
+import collections, re, sys
+ours, perf, section = {}, collections.Counter(), False
+for line in open(sys.argv[1]):
+    if line.startswith("Invalidations by comm"):
+        section = True; continue
+    if section:
+        m = re.match(r'^\s+(\d+)\s+(.*?)\s+pages ', line)
+        if not m: break
+        ours[m.group(2)] = int(m.group(1))
+for line in open(sys.argv[2]):
+    m = re.match(r'^\s*(.*?)\s+(-?\d+)/(-?\d+)\s+tlb:tlb_flush:', line)
+    if m:
+        perf[m.group(1)] += 1
+slack = sum(n for c, n in perf.items() if re.fullmatch(r':-?\d+', c))
+print("# perf script per comm:", dict(perf.most_common(8)))
+print("# tlbstat by comm:     ", ours)
+bad = {c: (n, ours.get(c, 0)) for c, n in perf.items()
+       if not re.fullmatch(r':-?\d+', c) and abs(ours.get(c, 0) - n) > slack}
+bad.update({c: (perf.get(c, 0), n) for c, n in ours.items()
+            if c not in perf and n > slack})
+assert ours, "no 'Invalidations by comm' table"
+assert not bad, "comm: (perf, tlbstat) %s (slack %d)" % (bad, slack)
+PY
+
+# ---- (2) tlbstat record's file, read by perf
+"$TLBSTAT" record -o "$T/G.data" -- "$TLBBENCH" mmap --ops $N >/dev/null 2>"$T/G.rec.err"
+check "tlbstat record -- tlbbench mmap exits 0" test $? -eq 0
+grep -q "tlbstat record: Wrote" "$T/G.rec.err" && ok "record prints its summary line" ||
+	not_ok "record prints its summary line: $(head -c 300 "$T/G.rec.err")"
+perf script -i "$T/G.data" >"$T/G.script" 2>"$T/G.script.err"
+check "perf script -i G exits 0" test $? -eq 0
+if noise_only "$T/G.script.err"; then ok "perf script: nothing on stderr but the known ipi_send_cpumask lines"
+else not_ok "perf script stderr: $(grep -vE "$known_perf_noise" "$T/G.script.err" | head -3)"; fi
+# the same events recorded by perf itself: perf prints the same lines for its own file
+events=$("$PY" -c "
+import re,sys
+for l in open(sys.argv[1]):
+    m = re.match(r'# event : name = ([^,]+),', l)
+    if m: print(m.group(1))" <(perf report --header-only -i "$T/G.data" 2>/dev/null) | paste -sd,)
+echo "# G's events: $events"
+perf record -q -e "$events" -o "$T/P.data" -- "$TLBBENCH" mmap --ops 300 >/dev/null 2>&1
+perf script -i "$T/P.data" >/dev/null 2>"$T/P.script.err"
+check "perf's own file with the same events: the same stderr lines as ours" \
+	test "$(sort -u "$T/P.script.err")" = "$(sort -u "$T/G.script.err")"
+"$TLBSTAT" report -i "$T/G.data" --json >"$T/G.json" 2>"$T/G.rep.err"
+check "tlbstat report -i G exits 0" test $? -eq 0
+check "report reads G without warnings" test ! -s "$T/G.rep.err"
+lines=$(grep -c ' tlb:tlb_flush: ' "$T/G.script")
+check "perf script tlb_flush lines ($lines) = report events.tlb_flush ($(jget "$T/G.json" events.tlb_flush))" \
+	test "$lines" -eq "$(jget "$T/G.json" events.tlb_flush)"
+perf report -i "$T/G.data" --stdio >"$T/G.report" 2>"$T/G.report.err"
+check "perf report -i G --stdio exits 0" test $? -eq 0
+if noise_only "$T/G.report.err"; then ok "perf report: no warnings (but the known ipi_send_cpumask lines)"
+else not_ok "perf report stderr: $(grep -vE "$known_perf_noise" "$T/G.report.err" | head -3)"; fi
+check "perf report shows 'Total Lost Samples: 0' and the tlb_flush event" \
+	bash -c "grep -q 'Total Lost Samples: 0' '$T/G.report' && grep -q \"of event 'tlb:tlb_flush'\" '$T/G.report'"
+send=$(jget "$T/G.json" reasons.remote_ipi_send)
+check "reason 4 ($send) within 5% of munmaps ($N)" within "$send" $N 5
+"$TLBSTAT" stat --json -o "$T/stat.json" -- "$TLBBENCH" mmap --ops $N >/dev/null 2>&1
+check "report's transport ($(jget "$T/G.json" transport)) = stat's ($(jget "$T/stat.json" transport))" \
+	test "$(jget "$T/G.json" transport)" = "$(jget "$T/stat.json" transport)"
+perf report --header-only -i "$T/G.data" >"$T/G.hdr" 2>/dev/null
+check "perf report --header-only: hostname, cmdline and our events" \
+	bash -c "grep -q '^# hostname : ' '$T/G.hdr' && grep -q '^# cmdline : .*tlbstat record' '$T/G.hdr' && grep -q 'name = tlb:tlb_flush' '$T/G.hdr'"
+
+# ---- (3) stopping: SIGINT, kill -9; bad copies
+"$TLBSTAT" record -a -d 1 -o "$T/H.data" >/dev/null 2>"$T/H.err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+check "SIGINT mid-run: record exits 0 (got $?)" test $? -eq 0
+"$TLBSTAT" report -i "$T/H.data" --json >"$T/H.json" 2>"$T/H.rep.err"
+rc=$?
+check "SIGINT: report reads the finished file (exit $rc), no warning, features present" \
+	bash -c "test $rc -eq 0 && test ! -s '$T/H.rep.err' && test '$(jget "$T/H.json" kernel)' != None"
+
+"$TLBSTAT" record -a -q -o "$T/K.data" >/dev/null 2>&1 &
+pid=$!
+"$TLBBENCH" mmap --duration 1.7 >/dev/null 2>&1
+sleep 0.1
+kill -9 $pid
+wait $pid 2>/dev/null
+"$TLBSTAT" report -i "$T/K.data" --json >"$T/K.json" 2>"$T/K.err"
+rc=$?
+echo "# killed after 1.8 s: $(stat -c %s "$T/K.data") bytes, $(jget "$T/K.json" events.tlb_flush 2>/dev/null) tlb_flush"
+check "kill -9: report reads the file (exit $rc)" test $rc -eq 0
+check "kill -9: events > 0" "$PY" -c "import json,sys; sys.exit(0 if json.load(open('$T/K.json'))['events']['tlb_flush'] > 0 else 1)"
+check "kill -9: a warning on stderr" grep -q "warning" "$T/K.err"
+
+size=$(stat -c %s "$T/G.data")
+head -c $((size / 2)) "$T/G.data" >"$T/Gcut-data.data"
+head -c $((size - 40)) "$T/G.data" >"$T/Gcut-feat.data"
+head -c 60 "$T/G.data" >"$T/Gcut-hdr.data"
+cp "$T/G.data" "$T/Gmagic.data"
+printf 'XXXX' | dd of="$T/Gmagic.data" bs=1 seek=0 conv=notrunc status=none
+for f in Gcut-data Gcut-feat Gcut-hdr Gmagic; do
+	"$TLBSTAT" report -i "$T/$f.data" >/dev/null 2>"$T/$f.err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$(wc -l <"$T/$f.err")" -eq 1 ]; then ok "$f: exit 1, one line: $(cat "$T/$f.err")"
+	else not_ok "$f: exit $rc, stderr: $(head -c 300 "$T/$f.err")"; fi
+done
+crash=0 flips=0
+for off in 0 8 16 24 40 48 56 72 104 200 300 1000 4096 4104 4200 $((size / 4)) $((size / 2)) \
+	   $((size * 3 / 4)) $((size - 3000)) $((size - 500)) $((size - 64)) $((size - 8)); do
+	cp "$T/G.data" "$T/flip.data"
+	printf '\xff\xff\xff\xff' | dd of="$T/flip.data" bs=1 seek=$off conv=notrunc status=none
+	"$TLBSTAT" report -i "$T/flip.data" --json >/dev/null 2>"$T/flip.err"
+	rc=$?
+	flips=$((flips + 1))
+	if [ $rc -gt 1 ] || { [ $rc -eq 1 ] && [ "$(wc -l <"$T/flip.err")" -ne 1 ]; }; then
+		crash=$((crash + 1)); echo "# flip at $off: exit $rc: $(head -c 200 "$T/flip.err")"
+	fi
+done
+check "$flips byte-flipped copies of G: exit 0, or 1 with one line; never a crash" test $crash -eq 0
+
+# ---- (4) exit codes
+expect() { # expect CODE PATTERN description -- command...
+	local code=$1 pat=$2 d=$3; shift 4
+	"$@" >"$T/e.out" 2>"$T/e.err"
+	local rc=$?
+	if [ $rc -eq "$code" ] && grep -qiE "$pat" "$T/e.err"; then ok "$d (exit $rc)"
+	else not_ok "$d: exit $rc, stderr: $(head -c 300 "$T/e.err")"; fi
+}
+expect 2 "unknown event 'bogus'" "bad --events name" -- "$TLBSTAT" record -e bogus -o "$T/x.data" -- true
+expect 2 "power of two" "-m 3" -- "$TLBSTAT" record -m 3 -o "$T/x.data" -- true
+expect 2 "choose one" "-p with -a" -- "$TLBSTAT" record -p 1 -a -o "$T/x.data"
+expect 1 "cannot create" "unwritable -o path" -- "$TLBSTAT" record -o /nonexistent-dir/x.data -- true
+mkdir -p "$T/fakefs/events/ipi/ipi_send_cpu"
+echo 5 >"$T/fakefs/events/ipi/ipi_send_cpu/id"
+expect 3 "does not exist" "tracepoint missing (fake tracefs)" -- \
+	env TLBSTAT_TRACEFS="$T/fakefs" "$TLBSTAT" record -o "$T/x.data" -- true
+expect 3 "does not exist" "--events sys:name that does not exist" -- \
+	"$TLBSTAT" record -e nosuch:event -o "$T/x.data" -- true
+"$TLBSTAT" record --help >"$T/h.txt" 2>&1
+check "record --help lists every option" bash -c "for o in --all-cpus --cpu --pid --tid --events --mmap-pages --duration --output --quiet; do grep -q -- \"\$o\" '$T/h.txt' || exit 1; done"
+check "a failing command's exit status is passed on" bash -c "! '$TLBSTAT' record -q -o '$T/f.data' -- false"
+finish
