@@ -63,6 +63,7 @@ struct pd_reader {
 	struct pd_attr *attrs;
 	int nr_attrs;
 	uint64_t data_start, data_end, pos, dropped;
+	uint64_t pinned;	/* pages at or after this offset stay (UINT64_MAX: none pinned) */
 	bool truncated;
 	bool features_present;
 	struct file_section feat[HEADER_FEAT_BITS];
@@ -307,6 +308,7 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 		r->truncated = true;
 	}
 	r->pos = r->data_start;
+	r->pinned = UINT64_MAX;
 	return r;
 fail:
 	pd_close(r);
@@ -337,6 +339,11 @@ void pd_close(struct pd_reader *r)
 int pd_nr_attrs(const struct pd_reader *r) { return r->nr_attrs; }
 const struct pd_attr *pd_attr(const struct pd_reader *r, int i) { return &r->attrs[i]; }
 bool pd_truncated(const struct pd_reader *r) { return r->truncated; }
+
+void pd_pin(struct pd_reader *r, const void *rec)
+{
+	r->pinned = rec ? (uint64_t)((const uint8_t *)rec - r->map) : UINT64_MAX;
+}
 uint64_t pd_data_size(const struct pd_reader *r) { return r->data_end - r->data_start; }
 
 const struct pd_attr *pd_attr_of(const struct pd_reader *r, const struct perf_event_header *hdr)
@@ -420,6 +427,8 @@ int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err
 	/* drop what lies well behind the cursor: resident memory stays bounded */
 	if (r->pos - r->dropped > (64u << 20)) {
 		uint64_t upto = (r->pos - (16u << 20)) & ~(uint64_t)4095;
+		if (upto > (r->pinned & ~(uint64_t)4095))
+			upto = r->pinned & ~(uint64_t)4095;
 		if (upto > r->dropped) {
 			madvise((void *)(r->map + r->dropped), upto - r->dropped, MADV_DONTNEED);
 			r->dropped = upto;

@@ -73,6 +73,8 @@ const void *pd_feature_blob(const struct pd_reader *r, int feat, size_t *len);
  */
 int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err, size_t errlen);
 bool pd_truncated(const struct pd_reader *r);
+/* Keep records from rec on (a pointer pd_next gave) valid: pages there are not dropped. NULL: none. */
+void pd_pin(struct pd_reader *r, const void *rec);
 uint64_t pd_data_size(const struct pd_reader *r);
 
 /* ---------------- writing ---------------- */

@@ -291,15 +291,118 @@ static void process(struct session *s, const struct perf_event_header *hdr,
 	}
 }
 
+/*
+ * Time order for files. perf writes each drain of the per-CPU buffers as it comes (CPU after
+ * CPU) and ends it with FINISHED_ROUND; a record can only be older than the previous round's
+ * newest one by being in the current round. So, as perf does: queue records (copied), and at
+ * each FINISHED_ROUND deliver, in time order, those no newer than the previous round's newest.
+ * The queue points into the file mapping, which the reader keeps resident from the oldest queued
+ * record on (pd_pin). Memory: about two rounds of records, whatever the file size.
+ */
+struct oq_item {
+	uint64_t time, seq;
+	const struct perf_event_header *hdr;	/* in the reader's mapping, pinned (pd_pin) */
+};
+
+struct ordered_queue {
+	struct oq_item *items;
+	size_t n, cap;
+	uint64_t seq, max_time, limit, last_time;
+	bool unsorted;
+};
+
+static int cmp_oq(const void *a, const void *b)
+{
+	const struct oq_item *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The time a record carries (0 when none: such records go first). */
+static uint64_t record_time(struct session *s, const struct perf_event_header *hdr)
+{
+	uint64_t st;
+	bool id_all;
+	struct tlb_sample smp;
+
+	if (hdr->type == PERF_RECORD_FINISHED_ROUND || !record_sample_type(s, hdr, &st, &id_all))
+		return 0;
+	if (hdr->type == PERF_RECORD_SAMPLE)
+		return sample_parse(hdr, st & ~(uint64_t)(PERF_SAMPLE_READ | PERF_SAMPLE_CALLCHAIN |
+							 PERF_SAMPLE_RAW), &smp) ? 0 : smp.time;
+	if (hdr->type == PERF_RECORD_FORK || hdr->type == PERF_RECORD_EXIT) {
+		uint64_t t;
+		if (hdr->size < sizeof(*hdr) + 24)
+			return 0;
+		memcpy(&t, (const char *)(hdr + 1) + 16, 8);
+		return t;
+	}
+	if (id_all && hdr->type < PERF_RECORD_MAX && sample_id_trailer(hdr, st, &smp) == 0)
+		return smp.time;
+	return 0;
+}
+
+static void oq_push(struct session *s, struct ordered_queue *q, const struct perf_event_header *hdr,
+		    uint64_t t)
+{
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 4096;
+		q->items = xrealloc(q->items, q->cap * sizeof(*q->items));
+	}
+	if (q->n == 0)
+		pd_pin(s->rd, hdr);	/* the reader keeps the mapping from here on resident */
+	if (t < q->last_time)
+		q->unsorted = true;
+	q->last_time = t;
+	q->items[q->n++] = (struct oq_item){ t, q->seq++, hdr };
+	if (t > q->max_time)
+		q->max_time = t;
+}
+
+/* Deliver queued records with time <= limit (all with everything), in time order. */
+static void oq_flush(struct session *s, struct ordered_queue *q, bool everything,
+		     const struct session_ops *ops, void *ctx)
+{
+	size_t k = 0;
+
+	if (q->unsorted)
+		qsort(q->items, q->n, sizeof(*q->items), cmp_oq);
+	while (k < q->n && (everything || q->items[k].time <= q->limit))
+		process(s, q->items[k++].hdr, ops, ctx);
+	memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
+	q->n -= k;
+	/* the rest is sorted; the oldest file position still queued stays pinned */
+	q->unsorted = false;
+	q->last_time = q->n ? q->items[q->n - 1].time : 0;
+	{
+		const struct perf_event_header *oldest = NULL;
+		for (size_t i = 0; i < q->n; i++)
+			if (!oldest || (const char *)q->items[i].hdr < (const char *)oldest)
+				oldest = q->items[i].hdr;
+		pd_pin(s->rd, oldest);
+	}
+}
+
 static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 		    volatile bool *stop, char *err, size_t errlen)
 {
 	const struct perf_event_header *hdr;
+	struct ordered_queue q = { 0 };
 	uint64_t next_tick = 0;
 	int r;
 
 	while ((r = pd_next(s->rd, &hdr, err, errlen)) > 0) {
-		process(s, hdr, ops, ctx);
+		if (hdr->type == PERF_RECORD_FINISHED_ROUND) {
+			oq_flush(s, &q, false, ops, ctx);
+			q.limit = q.max_time;
+			if (ops->raw)
+				ops->raw(ctx, hdr);
+			if (ops->round)
+				ops->round(ctx);
+		} else {
+			oq_push(s, &q, hdr, record_time(s, hdr));
+		}
 		if (ops->tick && ops->tick_ns && s->last >= next_tick) {
 			if (next_tick)
 				ops->tick(ctx, s->last);
@@ -308,6 +411,9 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 		if (stop && *stop)
 			break;
 	}
+	/* what is left, also after a corrupt record: everything before it is delivered */
+	oq_flush(s, &q, true, ops, ctx);
+	free(q.items);
 	if (ops->round)
 		ops->round(ctx);
 	return r < 0 ? -1 : 0;
