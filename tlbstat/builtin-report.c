@@ -804,7 +804,7 @@ int cmd_report(int argc, char **argv)
 
 	r.s = session_open_file(r.o.input, err, sizeof(err));
 	if (!r.s) {
-		tlb_err("report: %s: %s", r.o.input, err);
+		tlb_err("report: %s", err);	/* the message names the file */
 		return EXIT_FAIL;
 	}
 	r.rd = session_reader(r.s);

@@ -82,7 +82,7 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 		char terr[256];
 		s->tep = event_tep_from_tracing_data(td, len, terr, sizeof(terr));
 		if (!s->tep) {
-			snprintf(err, errlen, "bad tracing data section: %s", terr);
+			snprintf(err, errlen, "%s: bad tracing data section: %s", path, terr);
 			goto fail;
 		}
 	} else {
@@ -100,8 +100,8 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 		}
 		s->tep = event_tep_from_tracefs(names, n);
 		if (!s->tep) {
-			snprintf(err, errlen, "the file has no tracing data and this machine's tracefs "
-				 "cannot stand in for it");
+			snprintf(err, errlen, "%s has no tracing data and this machine's tracefs "
+				 "cannot stand in for it", path);
 			goto fail;
 		}
 		tlb_warn("%s has no tracing data (recording cut short?): decoding with this "
