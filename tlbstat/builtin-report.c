@@ -114,7 +114,7 @@ static void on_raw(void *ctx, const struct perf_event_header *hdr)
 	if (hdr->type != PERF_RECORD_SAMPLE || !r->rd)
 		return;
 	r->samples++;
-	a = pd_attr_of(r->rd, hdr);
+	a = session_record_attr(r->s);
 	/* the previous record's event first: samples come in runs */
 	for (i = 0; i < r->nr_names; i++)
 		if (r->names[i].attr == a)

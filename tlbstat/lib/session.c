@@ -36,6 +36,8 @@ struct session {
 	int nr_ids;
 	bool workload_exited;
 	uint64_t unknown_samples, bad_samples;
+	const struct perf_event_header *cached_hdr;
+	const struct pd_attr *cached_attr;
 };
 
 static struct session *session_new(void)
@@ -187,7 +189,10 @@ static bool record_sample_type(struct session *s, const struct perf_event_header
 			       uint64_t *st, bool *id_all)
 {
 	if (s->rd) {
-		const struct pd_attr *a = pd_attr_of(s->rd, hdr);
+		/* asked twice per record (its time when queued, then its delivery): remember one */
+		const struct pd_attr *a = hdr == s->cached_hdr ? s->cached_attr : pd_attr_of(s->rd, hdr);
+		s->cached_hdr = hdr;
+		s->cached_attr = a;
 		if (!a)
 			return false;
 		*st = a->attr.sample_type;
@@ -226,12 +231,14 @@ static void process(struct session *s, const struct perf_event_header *hdr,
 	bool id_all = false;
 	struct tlb_sample smp;
 
+	bool known = hdr->type < PERF_RECORD_MAX && record_sample_type(s, hdr, &st, &id_all);
+
 	if (ops->raw)
 		ops->raw(ctx, hdr);
 	switch (hdr->type) {
 	case PERF_RECORD_SAMPLE: {
 		struct tlb_event ev;
-		if (!record_sample_type(s, hdr, &st, &id_all)) {
+		if (!known) {
 			s->unknown_samples++;
 			return;
 		}
@@ -253,7 +260,7 @@ static void process(struct session *s, const struct perf_event_header *hdr,
 		snprintf(comm, sizeof(comm), "%.*s", (int)strnlen(c->comm, room < 16 ? room : 16),
 			 c->comm);
 		smp.time = 0;
-		if (record_sample_type(s, hdr, &st, &id_all) && id_all)
+		if (known && id_all)
 			sample_id_trailer(hdr, st, &smp);
 		if (ops->comm)
 			ops->comm(ctx, (pid_t)c->pid, (pid_t)c->tid, comm, smp.time);
@@ -302,6 +309,7 @@ static void process(struct session *s, const struct perf_event_header *hdr,
 struct oq_item {
 	uint64_t time, seq;
 	const struct perf_event_header *hdr;	/* in the reader's mapping, pinned (pd_pin) */
+	const struct pd_attr *attr;		/* its event, found when it was queued */
 };
 
 struct ordered_queue {
@@ -355,7 +363,8 @@ static void oq_push(struct session *s, struct ordered_queue *q, const struct per
 	if (t < q->last_time)
 		q->unsorted = true;
 	q->last_time = t;
-	q->items[q->n++] = (struct oq_item){ t, q->seq++, hdr };
+	q->items[q->n++] = (struct oq_item){ t, q->seq++, hdr,
+					     hdr == s->cached_hdr ? s->cached_attr : NULL };
 	if (t > q->max_time)
 		q->max_time = t;
 }
@@ -368,8 +377,11 @@ static void oq_flush(struct session *s, struct ordered_queue *q, bool everything
 
 	if (q->unsorted)
 		qsort(q->items, q->n, sizeof(*q->items), cmp_oq);
-	while (k < q->n && (everything || q->items[k].time <= q->limit))
+	while (k < q->n && (everything || q->items[k].time <= q->limit)) {
+		s->cached_hdr = q->items[k].attr ? q->items[k].hdr : NULL;
+		s->cached_attr = q->items[k].attr;
 		process(s, q->items[k++].hdr, ops, ctx);
+	}
 	memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
 	q->n -= k;
 	/* the rest is sorted; the oldest file position still queued stays pinned */
@@ -497,6 +509,7 @@ const char *session_hostname(const struct session *s) { return s->hostname[0] ? 
 const char *session_osrelease(const struct session *s) { return s->osrelease[0] ? s->osrelease : NULL; }
 const char *session_transport(const struct session *s) { return s->transport; }
 struct pd_reader *session_reader(struct session *s) { return s->rd; }
+const struct pd_attr *session_record_attr(const struct session *s) { return s->cached_attr; }
 struct tep_handle *session_tep(struct session *s) { return s->tep; }
 int session_workload_status(const struct session *s) { return s->workload_status; }
 uint64_t session_bad_samples(const struct session *s) { return s->bad_samples + s->unknown_samples; }

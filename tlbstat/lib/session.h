@@ -13,6 +13,7 @@
 struct tlb_event;
 struct tlb_evlist;
 struct pd_reader;
+struct pd_attr;
 
 struct session_ops {
 	/* A decoded TLB-related event (samples of events tlbstat does not know are not passed). */
@@ -57,6 +58,8 @@ const char *session_osrelease(const struct session *s);
 /* Transport recorded in the file ("tlbstat.transport" note), or NULL. */
 const char *session_transport(const struct session *s);
 struct pd_reader *session_reader(struct session *s);   /* NULL when live */
+/* File: the event (attr) of the record being delivered, inside the callbacks; NULL if unknown. */
+const struct pd_attr *session_record_attr(const struct session *s);
 struct tep_handle *session_tep(struct session *s);
 /* Live with a workload: its wait status once it exited (session_run returned), else -1. */
 int session_workload_status(const struct session *s);
