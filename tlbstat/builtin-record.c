@@ -248,7 +248,7 @@ static const char *resolve_event(const char *item)
 int cmd_record(int argc, char **argv)
 {
 	struct {
-		bool all_cpus, quiet;
+		bool all_cpus, quiet, cost;
 		const char *cpu_list, *pid, *tid, *output, *events;
 		int mmap_pages;
 		double duration;
@@ -263,6 +263,8 @@ int cmd_record(int argc, char **argv)
 		OPT_STR('e', "events", &o.events, "list",
 			"comma list: tlb,ipi,csd,exec,rename,csd-entry,csd-exit,ipi-cpu or sys:name "
 			"(default: tlb,ipi,csd,exec,rename where present)"),
+		OPT_BOOLEAN(0, "cost", &o.cost,
+			    "also csd:csd_function_entry/exit: time spent in the flush handler"),
 		OPT_INTEGER('m', "mmap-pages", &o.mmap_pages, "pages",
 			    "ring buffer pages per CPU, a power of two (default 128)"),
 		OPT_DBL('d', "duration", &o.duration, "secs", "stop after this many seconds"),
@@ -333,6 +335,15 @@ int cmd_record(int argc, char **argv)
 				if (tlb_evlist_add(&el, known[i].event, NULL, &attr) < 0)
 					return EXIT_ENV;
 			}
+		}
+		if (o.cost) {
+			if (!tracefs_event_exists("csd", "csd_function_entry") ||
+			    !tracefs_event_exists("csd", "csd_function_exit"))
+				tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
+					"kernel does not have (they exist from Linux 6.3)");
+			if (tlb_evlist_add(&el, "csd:csd_function_entry", NULL, &attr) < 0 ||
+			    tlb_evlist_add(&el, "csd:csd_function_exit", NULL, &attr) < 0)
+				return EXIT_ENV;
 		}
 		/* the first event also brings the kernel's COMM/FORK/EXIT records */
 		{

@@ -5,6 +5,7 @@
  * samples. Documentation/tlbstat-report.txt.
  */
 #include "agg.h"
+#include "handler.h"
 #include "builtin.h"
 #include "event.h"
 #include "output.h"
@@ -19,6 +20,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+struct report;
+static void json_handler(struct json_writer *w, struct report *r);
+static void print_handler(struct report *r);
 
 static const char *const report_usage[] = {
 	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
@@ -55,6 +60,8 @@ struct report {
 	enum tlb_transport effective;
 	bool victims_ok;
 	double interval_s;
+	struct handler_stats handler;   /* csd_function_entry/exit around TLB flush functions */
+	bool handler_recorded;          /* the file has csd_function_entry events */
 };
 
 /* ---------------- session callbacks ---------------- */
@@ -64,6 +71,9 @@ static void on_event(void *ctx, const struct tlb_event *ev)
 	struct report *r = ctx;
 
 	agg_event(r->agg, ev);
+	if ((ev->kind == EV_CSD_FUNC_ENTRY || ev->kind == EV_CSD_FUNC_EXIT) &&
+	    ev->func_class != TLB_FUNC_NONE)
+		handler_event(&r->handler, ev);
 }
 
 static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
@@ -502,8 +512,108 @@ static void print_json(struct report *r)
 		json_object_end(&w);
 		free(h);
 	}
+	json_handler(&w, r);
 	json_object_end(&w);
 	json_finish(&w);
+}
+
+/* ---------------- flush handler time ---------------- */
+
+static const char *const handler_kind_key[HANDLER_KINDS] = { "local", "victim" };
+
+static void json_handler(struct json_writer *w, struct report *r)
+{
+	struct handler_stats *h = &r->handler;
+	json_object_begin(w, "flush_handler");
+	json_bool(w, "recorded", r->handler_recorded);
+	if (!r->handler_recorded)
+		json_string(w, "note", "not recorded (tlbstat record --cost)");
+	for (int k = 0; r->handler_recorded && k < HANDLER_KINDS; k++) {
+		const struct handler_totals *t = &h->kind[k];
+		if (k == HANDLER_VICTIM && !r->victims_ok) {
+			json_null(w, handler_kind_key[k]);
+			json_string(w, "victim_note", transport_victims_note(r->effective));
+			continue;
+		}
+		json_object_begin(w, handler_kind_key[k]);
+		json_uint(w, "calls", t->calls);
+		json_uint(w, "total_ns", t->ns);
+		json_double(w, "us_per_s", r->duration > 0 ? (double)t->ns / 1e3 / r->duration : 0);
+		json_double(w, "mean_ns", t->calls ? (double)t->ns / (double)t->calls : 0);
+		json_double(w, "p50_ns", handler_quantile(t, 0.50));
+		json_double(w, "p99_ns", handler_quantile(t, 0.99));
+		json_uint(w, "max_ns", t->max_ns);
+		json_array_begin(w, "histogram_log2_ns");
+		for (int b = 0; b < HANDLER_BUCKETS; b++)
+			if (t->hist[b]) {
+				json_object_begin(w, NULL);
+				json_uint(w, "from_ns", 1ull << b);
+				json_uint(w, "count", t->hist[b]);
+				json_object_end(w);
+			}
+		json_array_end(w);
+		json_array_begin(w, "tasks");
+		for (int i = 0; i < h->nr_tasks; i++) {
+			const struct handler_task *ta = &h->tasks[i];
+			char buf[32];
+			if (!ta->calls[k])
+				continue;
+			json_object_begin(w, NULL);
+			json_int(w, "pid", ta->pid);
+			json_int(w, "tid", ta->tid);
+			json_string(w, "comm", comm_of(r, ta->pid, ta->tid, buf, sizeof(buf)));
+			json_uint(w, "calls", ta->calls[k]);
+			json_uint(w, "total_ns", ta->ns[k]);
+			json_double(w, "us_per_s", r->duration > 0 ? (double)ta->ns[k] / 1e3 / r->duration : 0);
+			json_object_end(w);
+		}
+		json_array_end(w);
+		json_object_end(w);
+	}
+	json_uint(w, "unpaired", h->unpaired);
+	json_object_end(w);
+}
+
+static void print_handler(struct report *r)
+{
+	struct handler_stats *h = &r->handler;
+	static const char *const title[HANDLER_KINDS] = {
+		"local (the initiator's own flush)", "victim (flush taken from the IPI queue)" };
+
+	fprintf(r->out, "\nFlush handler time (csd_function_entry/exit around TLB flush functions)\n");
+	if (!r->handler_recorded) {
+		fprintf(r->out, "  not recorded (tlbstat record --cost)\n");
+		return;
+	}
+	for (int k = 0; k < HANDLER_KINDS; k++) {
+		const struct handler_totals *t = &h->kind[k];
+		fprintf(r->out, "  %s:", title[k]);
+		if (k == HANDLER_VICTIM && !r->victims_ok) {
+			fprintf(r->out, " %s\n", transport_victims_note(r->effective));
+			continue;
+		}
+		fprintf(r->out, " %llu calls, %.1f us/s, mean %.2f us, p50 ~%.2f us, p99 ~%.2f us, "
+			"max %.2f us\n", (unsigned long long)t->calls,
+			r->duration > 0 ? (double)t->ns / 1e3 / r->duration : 0,
+			t->calls ? (double)t->ns / (double)t->calls / 1e3 : 0,
+			handler_quantile(t, 0.5) / 1e3, handler_quantile(t, 0.99) / 1e3,
+			(double)t->max_ns / 1e3);
+		for (int b = 0; b < HANDLER_BUCKETS; b++)
+			if (t->hist[b])
+				fprintf(r->out, "    %10.2f - %-10.2f us %10llu\n", (double)(1ull << b) / 1e3,
+					(double)(2ull << b) / 1e3, (unsigned long long)t->hist[b]);
+		for (int i = 0, shown = 0; i < h->nr_tasks && shown < limit(r, h->nr_tasks); i++) {
+			const struct handler_task *ta = &h->tasks[i];
+			char buf[32];
+			if (!ta->calls[k])
+				continue;
+			shown++;
+			fprintf(r->out, "    %8d/%-8d %-16s %10llu calls %10.1f us/s\n", ta->pid, ta->tid,
+				comm_of(r, ta->pid, ta->tid, buf, sizeof(buf)),
+				(unsigned long long)ta->calls[k],
+				r->duration > 0 ? (double)ta->ns[k] / 1e3 / r->duration : 0);
+		}
+	}
 }
 
 /* ---------------- CSV series ---------------- */
@@ -718,6 +828,8 @@ static void print_stdio(struct report *r)
 		}
 	}
 
+	print_handler(r);
+
 	n = agg_intervals(r->agg, &iv);
 	agg_bursts(r->agg, &st);
 	fprintf(r->out, "\nBursts (interval %.3f s: rate > median %.1f + %.1f x MAD %.1f = %.1f/s): %d of "
@@ -829,6 +941,11 @@ int cmd_report(int argc, char **argv)
 	}
 	agg_finish(r.agg);
 	compute_facts(&r);
+	for (int i = 0; i < r.nr_names; i++) {
+		char buf[64];
+		if (!strcmp(event_key(&r, r.names[i].attr, buf, sizeof(buf)), "csd_function_entry"))
+			r.handler_recorded = true;
+	}
 
 	r.out = stdout;
 	if (r.o.output) {
@@ -857,6 +974,7 @@ int cmd_report(int argc, char **argv)
 	if (r.out != stdout)
 		fclose(r.out);
 	agg_free(r.agg);
+	handler_free(&r.handler);
 	session_close(r.s);
 	return EXIT_OK;
 }

@@ -446,7 +446,7 @@ fail:
 
 /* ---------------- decoder ---------------- */
 
-enum { F_REASON, F_PAGES, F_MASK, F_CPU, F_FUNC, F_FILENAME, F_NEWCOMM, F_NR_TARGETS, F_MAX };
+enum { F_REASON, F_PAGES, F_MASK, F_CPU, F_FUNC, F_FILENAME, F_NEWCOMM, F_NR_TARGETS, F_CSD, F_MAX };
 
 struct known_event {
 	const char *sys, *name;
@@ -461,8 +461,8 @@ static const struct known_event known[] = {
 	  { [F_MASK] = "cpumask", [F_FUNC] = "callback" } },
 	{ "ipi", "ipi_send_cpu", EV_IPI_SEND_CPU, { [F_CPU] = "cpu", [F_FUNC] = "callback" } },
 	{ "csd", "csd_queue_cpu", EV_CSD_QUEUE_CPU, { [F_CPU] = "cpu", [F_FUNC] = "func" } },
-	{ "csd", "csd_function_entry", EV_CSD_FUNC_ENTRY, { [F_FUNC] = "func" } },
-	{ "csd", "csd_function_exit", EV_CSD_FUNC_EXIT, { [F_FUNC] = "func" } },
+	{ "csd", "csd_function_entry", EV_CSD_FUNC_ENTRY, { [F_FUNC] = "func", [F_CSD] = "csd" } },
+	{ "csd", "csd_function_exit", EV_CSD_FUNC_EXIT, { [F_FUNC] = "func", [F_CSD] = "csd" } },
 	{ "sched", "sched_process_exec", EV_EXEC, { [F_FILENAME] = "filename" } },
 	{ "task", "task_rename", EV_RENAME, { [F_NEWCOMM] = "newcomm" } },
 	{ "sched", "sched_process_exit", EV_PROCESS_EXIT, { 0 } },
@@ -740,6 +740,8 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 	case EV_CSD_FUNC_EXIT:
 		if (read_field(de->f[F_FUNC], s, &v))
 			ev->func = v;
+		if (read_field(de->f[F_CSD], s, &v))
+			ev->csd = v;
 		break;
 	case EV_EXEC:
 		comm_from(de->f[F_FILENAME], s, ev->comm, true);

@@ -51,6 +51,9 @@ struct tlb_event {
 	/* IPI/CSD/patched: the target cpus (bit n of word n/64), host order; cpus >= 256 are
 	 * counted in nr_targets but not in the mask. */
 	uint64_t target_mask[TLB_EVENT_MASK_WORDS];
+	/* EV_CSD_FUNC_ENTRY/EXIT: the call_single_data pointer; 0 when the function ran directly
+	 * on the initiator (its own local flush), non-zero when it came from the queue (a victim). */
+	uint64_t csd;
 };
 
 /*

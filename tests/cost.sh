@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# tlbstat record --cost / report: time spent in the TLB flush handler (csd_function_entry/exit).
+# A hypervisor machine shows the initiator's own (local) flushes through flush_tlb_func, one per
+# munmap, and no victims; an IPI machine shows victim calls on the spinning thread's CPU too.
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+if [ ! -x "$TLBSTAT" ] || [ ! -x "$TLBBENCH" ] || [ "$(id -u)" != 0 ]; then
+	skip "needs root and built tlbstat/tlbbench"; finish; exit
+fi
+if ! [ -e /sys/kernel/tracing/events/csd/csd_function_entry ]; then
+	"$TLBSTAT" record --cost -o "$T/x.data" -- true >/dev/null 2>"$T/e"; rc=$?
+	check "--cost without csd events: exit 3 (got $rc)" test $rc -eq 3
+	check "--cost without csd events: says so" grep -q "csd_function_entry" "$T/e"
+	finish; exit
+fi
+N=2000
+"$TLBSTAT" record -q --cost -m 512 -o "$T/c.data" -- "$TLBBENCH" mmap --ops $N >/dev/null 2>"$T/rec.err"
+check "record --cost exits 0" test $? -eq 0
+"$TLBSTAT" report -i "$T/c.data" --json -o "$T/c.json"
+check "report --json exits 0" test $? -eq 0
+lost=$(jget "$T/c.json" lost)
+transport=$(jget "$T/c.json" transport)
+echo "# transport $transport, lost $lost"
+check "flush_handler recorded" test "$(jget "$T/c.json" flush_handler.recorded)" = True
+local_calls=$(jget "$T/c.json" flush_handler.local.calls)
+echo "# local handler calls $local_calls for $N munmaps; mean $(jget "$T/c.json" flush_handler.local.mean_ns) ns"
+if [ "$lost" = 0 ]; then
+	check "local handler calls ($local_calls) >= 95% of munmaps ($N)" \
+		"$PY" -c "import sys; sys.exit(0 if $local_calls >= 0.95 * $N else 1)"
+else
+	skip "events were lost ($lost): counts are lower bounds"
+fi
+check "local handler time attributed to tlbbench" "$PY" - "$T/c.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["flush_handler"]["local"]
+assert any(t["comm"] == "tlbbench" and t["calls"] > 0 for t in d["tasks"]), d["tasks"]
+assert d["p50_ns"] <= d["p99_ns"] and d["total_ns"] > 0
+PY
+case "$transport" in
+hypervisor|broadcast)
+	check "victim handler time: a note, not zeros" test "$(jget "$T/c.json" flush_handler.victim)" = None ;;
+ipi)
+	v=$(jget "$T/c.json" flush_handler.victim.calls)
+	check "victim handler calls ($v) within 10% of munmaps" within "$v" $N 10 ;;
+*)
+	not_ok "transport known (got $transport)" ;;
+esac
+check "stdio has the section" sh -c "'$TLBSTAT' report -i '$T/c.data' | grep -q 'Flush handler time'"
+"$TLBSTAT" record -q -e tlb -o "$T/n.data" -- "$TLBBENCH" mmap --ops 100 >/dev/null 2>&1
+check "without --cost: 'not recorded'" sh -c "'$TLBSTAT' report -i '$T/n.data' | grep -q 'not recorded (tlbstat record --cost)'"
+finish
