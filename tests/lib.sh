@@ -16,4 +16,16 @@ within() { "$PY" -c "import sys; a,b,p=map(float,sys.argv[1:]); sys.exit(0 if ab
 jget()   { "$PY" -c "import json,sys; v=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split('.'): v=v[int(k)] if isinstance(v,list) else v[k]
 print(v)" "$1" "$2"; }
+# expect CODE PATTERN description -- command...: ok when the command exits CODE and its stderr
+# matches PATTERN (extended regex, case-insensitive)
+expect() {
+	local code=$1 pat=$2 d=$3 err rc
+	shift 4
+	err=$(mktemp)
+	"$@" >/dev/null 2>"$err"
+	rc=$?
+	if [ $rc -eq "$code" ] && grep -qiE "$pat" "$err"; then ok "$d (exit $rc)"
+	else not_ok "$d: exit $rc, stderr: $(head -c 300 "$err")"; fi
+	rm -f "$err"
+}
 finish() { echo "1..$_n"; echo "# $((_n - _f)) passed, $_f failed"; [ "$_f" -eq 0 ]; }

@@ -167,13 +167,6 @@ done
 check "$flips byte-flipped copies of G: exit 0, or 1 with one line; never a crash" test $crash -eq 0
 
 # ---- (4) exit codes
-expect() { # expect CODE PATTERN description -- command...
-	local code=$1 pat=$2 d=$3; shift 4
-	"$@" >"$T/e.out" 2>"$T/e.err"
-	local rc=$?
-	if [ $rc -eq "$code" ] && grep -qiE "$pat" "$T/e.err"; then ok "$d (exit $rc)"
-	else not_ok "$d: exit $rc, stderr: $(head -c 300 "$T/e.err")"; fi
-}
 expect 2 "unknown event 'bogus'" "bad --events name" -- "$TLBSTAT" record -e bogus -o "$T/x.data" -- true
 expect 2 "power of two" "-m 3" -- "$TLBSTAT" record -m 3 -o "$T/x.data" -- true
 expect 2 "choose one" "-p with -a" -- "$TLBSTAT" record -p 1 -a -o "$T/x.data"

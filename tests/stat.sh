@@ -103,13 +103,6 @@ check "SIGINT: exit 0 (got $rc)" test $rc -eq 0
 check "SIGINT: summary printed" grep -q "seconds time elapsed" "$tmp/int.txt"
 
 # --- bad input and environments: one clear line, documented exit codes
-expect() { # expect CODE PATTERN description -- command...
-	local code=$1 pat=$2 d=$3; shift 4
-	"$@" >"$tmp/e.out" 2>"$tmp/e.err"
-	local rc=$?
-	if [ $rc -eq "$code" ] && grep -qiE "$pat" "$tmp/e.err"; then ok "$d (exit $rc)"
-	else not_ok "$d: exit $rc, stderr: $(head -c 300 "$tmp/e.err")"; fi
-}
 expect 2 "no such process" "bad pid" -- "$TLBSTAT" stat -p 999999999
 expect 2 "bad pid" "non-numeric pid" -- "$TLBSTAT" stat -p abc
 expect 2 "bad cpu list" "bad cpu list" -- "$TLBSTAT" stat -C 0-x
