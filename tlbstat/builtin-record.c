@@ -289,22 +289,11 @@ int cmd_record(int argc, char **argv)
 	char err[512], note[768];
 	struct stat st;
 
-	if ((o.pid != NULL) + (o.tid != NULL) > 1)
-		tlb_die(EXIT_USAGE, "-p and -t cannot be used together");
-	if ((o.pid || o.tid) && (o.all_cpus || o.cpu_list))
-		tlb_die(EXIT_USAGE, "-p/-t record a task; -a/-C record CPUs: choose one");
-	if ((o.pid || o.tid) && argi < argc)
-		tlb_die(EXIT_USAGE, "-p/-t cannot be combined with a command to run");
-	if (o.pid && !parse_pid(o.pid, &target.pid))
-		tlb_die(EXIT_USAGE, "bad pid '%s'", o.pid);
-	if (o.tid && !parse_pid(o.tid, &target.tid))
-		tlb_die(EXIT_USAGE, "bad tid '%s'", o.tid);
+	tlb_target_from_options(&target, o.all_cpus, o.cpu_list, o.pid, o.tid, argi < argc);
 	if (o.duration < 0)
 		tlb_die(EXIT_USAGE, "--duration must not be negative");
 	if (o.mmap_pages < 0 || (o.mmap_pages & (o.mmap_pages - 1)))
 		tlb_die(EXIT_USAGE, "-m wants a power of two number of pages (got %d)", o.mmap_pages);
-	target.cpu_list = o.cpu_list;
-	target.system_wide = o.all_cpus || o.cpu_list || (!o.pid && !o.tid && argi >= argc);
 
 	if (!tracefs_dir())
 		tlb_die(EXIT_ENV, "%s", tracefs_error());

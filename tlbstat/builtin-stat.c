@@ -311,18 +311,7 @@ int cmd_stat(int argc, char **argv)
 		tlb_die(EXIT_USAGE, "-I needs at least 10 ms (got %d)", c.o.interval_ms);
 	if (c.o.duration < 0)
 		tlb_die(EXIT_USAGE, "--duration must not be negative");
-	if ((c.o.pid != NULL) + (c.o.tid != NULL) > 1)
-		tlb_die(EXIT_USAGE, "-p and -t cannot be used together");
-	if ((c.o.pid || c.o.tid) && (c.o.all_cpus || c.o.cpu_list))
-		tlb_die(EXIT_USAGE, "-p/-t count a task; -a/-C count CPUs: choose one");
-	if ((c.o.pid || c.o.tid) && argi < argc)
-		tlb_die(EXIT_USAGE, "-p/-t cannot be combined with a command to run");
-	if (c.o.pid && !parse_pid(c.o.pid, &target.pid))
-		tlb_die(EXIT_USAGE, "bad pid '%s'", c.o.pid);
-	if (c.o.tid && !parse_pid(c.o.tid, &target.tid))
-		tlb_die(EXIT_USAGE, "bad tid '%s'", c.o.tid);
-	target.cpu_list = c.o.cpu_list;
-	target.system_wide = c.o.all_cpus || c.o.cpu_list || (!c.o.pid && !c.o.tid && argi >= argc);
+	tlb_target_from_options(&target, c.o.all_cpus, c.o.cpu_list, c.o.pid, c.o.tid, argi < argc);
 
 	if (c.o.output) {
 		c.out = fopen(c.o.output, "w");

@@ -476,3 +476,21 @@ int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals)
 	free(buf);
 	return 0;
 }
+
+void tlb_target_from_options(struct tlb_target *t, bool all_cpus, const char *cpu_list,
+			     const char *pid, const char *tid, bool has_command)
+{
+	memset(t, 0, sizeof(*t));
+	if (pid && tid)
+		tlb_die(EXIT_USAGE, "-p and -t cannot be used together");
+	if ((pid || tid) && (all_cpus || cpu_list))
+		tlb_die(EXIT_USAGE, "-p/-t observe a task, -a/-C observe CPUs: choose one");
+	if ((pid || tid) && has_command)
+		tlb_die(EXIT_USAGE, "-p/-t cannot be combined with a command to run");
+	if (pid && !parse_pid(pid, &t->pid))
+		tlb_die(EXIT_USAGE, "bad pid '%s'", pid);
+	if (tid && !parse_pid(tid, &t->tid))
+		tlb_die(EXIT_USAGE, "bad tid '%s'", tid);
+	t->cpu_list = cpu_list;
+	t->system_wide = all_cpus || cpu_list || (!pid && !tid && !has_command);
+}

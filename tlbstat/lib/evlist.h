@@ -22,6 +22,13 @@ struct tlb_target {
 	                             system_wide, where the caller enables before starting it */
 };
 
+/*
+ * The target from the usual options (-a, -C cpus, -p pid, -t tid, a command or not); exits with
+ * a one-line usage error (EXIT_USAGE) on a bad or contradictory combination.
+ */
+void tlb_target_from_options(struct tlb_target *t, bool all_cpus, const char *cpu_list,
+			     const char *pid, const char *tid, bool has_command);
+
 struct tlb_evsel {
 	char sys[64], name[64];
 	char *filter;             /* tracepoint filter or NULL */
