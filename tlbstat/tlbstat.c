@@ -14,16 +14,6 @@
 #define TLBSTAT_VERSION "unknown"
 #endif
 
-/*
- * Commands are weak so that a tree where one of them is being written still links; a command
- * whose file is absent is listed as unavailable instead of crashing.
- */
-#pragma weak cmd_stat
-#pragma weak cmd_record
-#pragma weak cmd_report
-#pragma weak cmd_top
-#pragma weak cmd_transport
-
 struct cmd {
 	const char *name;
 	int (*fn)(int, char **);
@@ -43,8 +33,7 @@ static void usage(FILE *f)
 	fprintf(f, " usage: tlbstat [--version] [--help] <command> [<args>]\n\n"
 		   " The commands are:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (commands[i].fn)
-			fprintf(f, "   %-11s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "   %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n See 'tlbstat help <command>' or 'tlbstat <command> --help'.\n"
 		   " Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 environment "
 		   "(privileges, tracefs, tracepoint missing).\n");
@@ -78,7 +67,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "help")) {
 		char *args[] = { argv[2], (char *)"--help", NULL };
 		c = find(argv[2]);
-		if (!c || !c->fn) {
+		if (!c) {
 			tlb_err("'%s' is not a tlbstat command; see 'tlbstat --help'", argv[2]);
 			return EXIT_USAGE;
 		}
@@ -88,10 +77,6 @@ int main(int argc, char **argv)
 	if (!c) {
 		tlb_err("'%s' is not a tlbstat command; see 'tlbstat --help'", argv[1]);
 		return EXIT_USAGE;
-	}
-	if (!c->fn) {
-		tlb_err("'%s' is not built into this tlbstat", argv[1]);
-		return EXIT_FAIL;
 	}
 	return c->fn(argc - 1, argv + 1);
 }

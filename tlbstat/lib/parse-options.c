@@ -14,7 +14,8 @@ void usage_with_options(void *stream, const char *const usage[], const struct op
 	FILE *f = stream;
 	for (int i = 0; usage[i]; i++)
 		fprintf(f, "%s%s\n", i ? "   or: " : " usage: ", usage[i]);
-	fputc('\n', f);
+	if (o->type != OPT_GROUP)	/* a section heading brings its own blank line */
+		fputc('\n', f);
 	for (; o->type != OPT_END; o++) {
 		char left[64];
 		int n = 0;
