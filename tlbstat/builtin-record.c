@@ -380,6 +380,7 @@ int cmd_record(int argc, char **argv)
 			snprintf(names[i], sizeof(names[i]), "%s:%s", el.evsels[i].sys, el.evsels[i].name);
 			wattrs[i] = (struct pd_writer_attr){ &el.evsels[i].attr, ids, n, names[i] };
 		}
+		/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
 		rec.w = pd_create(o.output, wattrs, el.nr_evsels, argc + 1, argv - 1, err, sizeof(err));
 		for (int i = 0; i < el.nr_evsels; i++)
 			free((void *)wattrs[i].ids);
