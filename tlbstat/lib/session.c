@@ -369,6 +369,52 @@ static void oq_push(struct session *s, struct ordered_queue *q, const struct per
 		q->max_time = t;
 }
 
+/*
+ * Sort the queue by (time, seq). A round is one sorted run per CPU buffer, so merge the runs
+ * (natural merge sort: linear for few runs) rather than sorting from scratch.
+ */
+static void oq_sort(struct ordered_queue *q)
+{
+	struct oq_item *a = q->items, *tmp;
+	size_t n = q->n;
+
+	if (n < 2)
+		return;
+	tmp = xmalloc(n * sizeof(*tmp));
+	for (;;) {
+		size_t runs = 0, i = 0, out = 0;
+		while (i < n) {
+			size_t mid = i + 1, end;
+			while (mid < n && cmp_oq(&a[mid - 1], &a[mid]) <= 0)
+				mid++;
+			end = mid;
+			if (end < n) {
+				end++;
+				while (end < n && cmp_oq(&a[end - 1], &a[end]) <= 0)
+					end++;
+			}
+			/* merge a[i..mid) and a[mid..end) into tmp[out..] */
+			for (size_t x = i, y = mid; x < mid || y < end;)
+				tmp[out++] = (y >= end || (x < mid && cmp_oq(&a[x], &a[y]) <= 0)) ? a[x++]
+												: a[y++];
+			runs++;
+			i = end;
+		}
+		{
+			struct oq_item *t = a;
+			a = tmp;
+			tmp = t;
+		}
+		if (runs <= 1)
+			break;
+	}
+	if (a != q->items) {
+		memcpy(q->items, a, n * sizeof(*a));
+		tmp = a;
+	}
+	free(tmp);
+}
+
 /* Deliver queued records with time <= limit (all with everything), in time order. */
 static void oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 		     const struct session_ops *ops, void *ctx)
@@ -376,7 +422,7 @@ static void oq_flush(struct session *s, struct ordered_queue *q, bool everything
 	size_t k = 0;
 
 	if (q->unsorted)
-		qsort(q->items, q->n, sizeof(*q->items), cmp_oq);
+		oq_sort(q);
 	while (k < q->n && (everything || q->items[k].time <= q->limit)) {
 		s->cached_hdr = q->items[k].attr ? q->items[k].hdr : NULL;
 		s->cached_attr = q->items[k].attr;
