@@ -2,7 +2,8 @@
  * Unit tests of agg.c on a labelled synthetic event sequence (every figure below is worked out by
  * hand from the sequence, not measured): per process/thread/cpu counts, bytes and full flushes,
  * csd fan-out groups, kernel-range requests, initiator -> victim pairing (out of order within a
- * round), the time series, bursts by median + k*MAD, histogram keys, top's reset and expiry.
+ * round), the time series, bursts by median + k*MAD, histogram keys, top's reset and expiry;
+ * flush handler time (local vs victim, per-task attribution, nested and unpaired entries, buckets).
  */
 #include "agg.h"
 #include "tap.h"
@@ -327,6 +328,187 @@ static void test_top_api(void)
 	agg_free(a);
 }
 
+/* ---------------- flush handler time (csd_function_entry/exit) ---------------- */
+
+#define CSD_PTR 0xffff88807dc2a340ULL   /* a call_single_data address: a queued (victim) call */
+
+static struct tlb_event hev(enum tlb_event_kind kind, uint64_t t, int cpu, pid_t pid, pid_t tid,
+			    uint64_t func, uint64_t csdp)
+{
+	struct tlb_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.time = t;
+	e.cpu = cpu;
+	e.pid = pid;
+	e.tid = tid;
+	e.target_cpu = -1;
+	e.func = func;
+	e.func_class = func == KRANGE_FUNC ? TLB_FUNC_KERNEL_RANGE :
+		       func == FLUSH_FUNC ? TLB_FUNC_FLUSH : TLB_FUNC_NONE;
+	e.csd = csdp;
+	return e;
+}
+
+static void hfeed(struct agg *a, enum tlb_event_kind kind, uint64_t t, int cpu, pid_t pid,
+		  pid_t tid, uint64_t func, uint64_t csdp)
+{
+	struct tlb_event e = hev(kind, t, cpu, pid, tid, func, csdp);
+
+	agg_event(a, &e);
+}
+
+#define IN EV_CSD_FUNC_ENTRY
+#define OUT EV_CSD_FUNC_EXIT
+
+/*
+ * Victim vs local and per-task attribution (times in ns):
+ *  - cpu 0: "churn" 100/100 runs flush_tlb_func for itself (csd 0) from 1000 to 6000: local 5000.
+ *  - cpu 1: the spinner process 200 is interrupted twice, thread 201 from 2000 to 4000 (victim
+ *    2000) and thread 202 from 10000 to 13000 (victim 3000).
+ *  - cpu 2: the idle task (pid 0) is interrupted from 20000 to 21000 (victim 1000).
+ *  - cpu 3: a non-TLB csd function (func_class NONE) from 0 to 9000: not counted.
+ */
+static void test_handler_kinds(void)
+{
+	struct agg *a = agg_new(NULL);
+	const struct agg_totals *t;
+	struct agg_task **v;
+	int n;
+
+	hfeed(a, IN, 1000, 0, 100, 100, FLUSH_FUNC, 0);
+	hfeed(a, IN, 2000, 1, 200, 201, FLUSH_FUNC, CSD_PTR);
+	hfeed(a, OUT, 4000, 1, 200, 201, FLUSH_FUNC, CSD_PTR);
+	hfeed(a, OUT, 6000, 0, 100, 100, FLUSH_FUNC, 0);
+	hfeed(a, IN, 10000, 1, 200, 202, FLUSH_FUNC, CSD_PTR + 64);
+	hfeed(a, OUT, 13000, 1, 200, 202, FLUSH_FUNC, CSD_PTR + 64);
+	hfeed(a, IN, 20000, 2, 0, 0, FLUSH_FUNC, CSD_PTR + 128);
+	hfeed(a, OUT, 21000, 2, 0, 0, FLUSH_FUNC, CSD_PTR + 128);
+	hfeed(a, IN, 0, 3, 300, 300, 0xffffffff81234560ULL, CSD_PTR);
+	hfeed(a, OUT, 9000, 3, 300, 300, 0xffffffff81234560ULL, CSD_PTR);
+	agg_finish(a);
+	t = agg_totals(a);
+
+	is_int(t->handler[AGG_HANDLER_LOCAL].calls, 1, "handler: 1 local call (csd == 0)");
+	is_int(t->handler[AGG_HANDLER_LOCAL].ns, 5000, "handler: local 5000 ns");
+	is_int(t->handler[AGG_HANDLER_VICTIM].calls, 3, "handler: 3 victim calls (csd != 0)");
+	is_int(t->handler[AGG_HANDLER_VICTIM].ns, 6000, "handler: victim 2000 + 3000 + 1000 ns");
+	is_int(t->handler[AGG_HANDLER_VICTIM].min_ns, 1000, "handler: victim min 1000");
+	is_int(t->handler[AGG_HANDLER_VICTIM].max_ns, 3000, "handler: victim max 3000");
+	is_int(t->handler[AGG_HANDLER_LOCAL].hist[12], 1, "handler: 5000 ns in local bucket [4096, 8192)");
+	is_int(t->handler[AGG_HANDLER_VICTIM].hist[9], 1, "handler: 1000 ns in victim bucket [512, 1024)");
+	is_int(t->handler[AGG_HANDLER_VICTIM].hist[10], 1, "handler: 2000 ns in [1024, 2048)");
+	is_int(t->handler[AGG_HANDLER_VICTIM].hist[11], 1, "handler: 3000 ns in [2048, 4096)");
+	is_int(t->handler_dropped + t->handler_ignored, 0, "handler: nothing unpaired");
+
+	is_int(agg_find_process(a, 200)->handler_calls[AGG_HANDLER_VICTIM], 2,
+	       "handler: process 200 (the interrupted spinner) has 2 victim calls");
+	is_int(agg_find_process(a, 200)->handler_ns[AGG_HANDLER_VICTIM], 5000,
+	       "handler: process 200 paid 5000 ns");
+	is_int(agg_find_thread(a, 201)->handler_ns[AGG_HANDLER_VICTIM], 2000, "handler: thread 201 paid 2000 ns");
+	is_int(agg_find_thread(a, 202)->handler_ns[AGG_HANDLER_VICTIM], 3000, "handler: thread 202 paid 3000 ns");
+	is_int(agg_find_process(a, 100)->handler_ns[AGG_HANDLER_LOCAL], 5000, "handler: churn's own flush is local");
+	is_int(agg_find_process(a, 100)->handler_calls[AGG_HANDLER_VICTIM], 0, "handler: churn was no victim");
+	is_int(agg_find_process(a, 0)->handler_ns[AGG_HANDLER_VICTIM], 1000, "handler: the idle task paid 1000 ns");
+	is_int(agg_find_process(a, 100)->total.events, 0, "handler: a handler-only task has 0 invalidations");
+	ok(agg_find_process(a, 300) == NULL, "handler: a non-TLB csd function makes no task");
+
+	n = agg_processes(a, AGG_SORT_HANDLER_VICTIM, &v);
+	ok(n == 3 && v[0]->pid == 200 && v[1]->pid == 0 && v[2]->pid == 100,
+	   "handler: processes by victim time: 200, 0, then 100 (none)");
+	free(v);
+	n = agg_threads(a, AGG_SORT_HANDLER_VICTIM, &v);
+	ok(n == 4 && v[0]->tid == 202 && v[1]->tid == 201, "handler: threads by victim time: 202, 201");
+	free(v);
+	agg_free(a);
+}
+
+/*
+ * Unpaired and nested entries, all local, process 500 (ns):
+ *  - cpu 3: an exit without an entry: ignored, no task.
+ *  - cpu 4: nested: kernel-range flush 100..5100 around flush_tlb_func 200..1224: 5000 and 1024.
+ *  - cpu 5: kernel-range 0..1100 around flush_tlb_func entered at 100 whose exit was lost: 1100
+ *    counted, the inner entry dropped.
+ *  - cpu 6: flush_tlb_func entered at 100 and again at 300 (the first exit lost), exit at 400:
+ *    100 counted, 1 dropped.
+ *  - cpu 7: entry at 0, exit at AGG_HANDLER_MAX_NS + 1: the entry is dropped as stale, the exit
+ *    ignored.
+ *  - cpu 8: entry by tid 800, exit by tid 801 (a context switch between: records lost): ignored.
+ *  - cpu 9: five entries F K F K F at 0, 10, 20, 30, 40 exceed the depth (4): the first is
+ *    dropped; exits F K F K at 50, 60, 70, 80 close 40, 30, 20, 10: 10 + 30 + 50 + 70 = 160.
+ * Local: 8 calls, 5000 + 1024 + 1100 + 100 + 160 = 7384 ns; dropped 4; ignored 3.
+ */
+static void test_handler_unpaired(void)
+{
+	struct agg *a = agg_new(NULL);
+	const struct agg_totals *t;
+	const uint64_t F = FLUSH_FUNC, K = KRANGE_FUNC;
+
+	hfeed(a, OUT, 50, 3, 300, 300, F, 0);
+	hfeed(a, IN, 100, 4, 500, 500, K, 0);
+	hfeed(a, IN, 200, 4, 500, 500, F, 0);
+	hfeed(a, OUT, 1224, 4, 500, 500, F, 0);
+	hfeed(a, OUT, 5100, 4, 500, 500, K, 0);
+	hfeed(a, IN, 0, 5, 500, 500, K, 0);
+	hfeed(a, IN, 100, 5, 500, 500, F, 0);
+	hfeed(a, OUT, 1100, 5, 500, 500, K, 0);
+	hfeed(a, IN, 100, 6, 500, 500, F, 0);
+	hfeed(a, IN, 300, 6, 500, 500, F, 0);
+	hfeed(a, OUT, 400, 6, 500, 500, F, 0);
+	hfeed(a, IN, 0, 7, 500, 500, F, 0);
+	hfeed(a, OUT, AGG_HANDLER_MAX_NS + 1, 7, 500, 500, F, 0);
+	hfeed(a, IN, 0, 8, 500, 800, F, 0);
+	hfeed(a, OUT, 500, 8, 500, 801, F, 0);
+	for (int i = 0; i < 5; i++)
+		hfeed(a, IN, (uint64_t)i * 10, 9, 500, 500, i % 2 ? K : F, 0);
+	for (int i = 0; i < 4; i++)
+		hfeed(a, OUT, 50 + (uint64_t)i * 10, 9, 500, 500, i % 2 ? K : F, 0);
+	agg_finish(a);
+	t = agg_totals(a);
+
+	is_int(t->handler[AGG_HANDLER_LOCAL].calls, 8, "unpaired: 8 local calls paired");
+	is_int(t->handler[AGG_HANDLER_LOCAL].ns, 7384, "unpaired: 7384 ns");
+	is_int(t->handler[AGG_HANDLER_LOCAL].min_ns, 10, "unpaired: min 10 ns (innermost of cpu 9)");
+	is_int(t->handler[AGG_HANDLER_LOCAL].max_ns, 5000, "unpaired: max 5000 ns (outer nested call)");
+	is_int(t->handler[AGG_HANDLER_VICTIM].calls, 0, "unpaired: no victim calls");
+	is_int(t->handler_dropped, 4, "unpaired: 4 entries dropped (lost inner exit, re-entry, stale, depth)");
+	is_int(t->handler_ignored, 3, "unpaired: 3 exits ignored (no entry, stale entry, other tid)");
+	ok(agg_find_thread(a, 300) == NULL, "unpaired: an exit without entry makes no task");
+	ok(agg_find_thread(a, 801) == NULL, "unpaired: an exit of another tid charges nobody");
+	is_int(agg_find_process(a, 500)->handler_calls[AGG_HANDLER_LOCAL], 8, "unpaired: all charged to 500");
+	agg_free(a);
+}
+
+static void test_handler_hist(void)
+{
+	struct agg_handler h;
+
+	is_int(agg_handler_bucket(0), 0, "bucket: 0 ns in bucket 0");
+	is_int(agg_handler_bucket(1), 0, "bucket: 1 ns in bucket 0");
+	is_int(agg_handler_bucket(2), 1, "bucket: 2 ns in [2, 4)");
+	is_int(agg_handler_bucket(1023), 9, "bucket: 1023 ns in [512, 1024)");
+	is_int(agg_handler_bucket(1024), 10, "bucket: 1024 ns in [1024, 2048)");
+	is_int(agg_handler_bucket(50000), 15, "bucket: 50 us in [32768, 65536)");
+	is_int(agg_handler_bucket(UINT64_MAX), AGG_HANDLER_BUCKETS - 1, "bucket: huge in the last");
+
+	memset(&h, 0, sizeof(h));
+	ok(agg_handler_quantile(&h, 0.5) == 0, "quantile of nothing is 0");
+	h.calls = 100;
+	h.hist[10] = 100;
+	h.min_ns = 1024;
+	h.max_ns = 2047;
+	ok(fabs(agg_handler_quantile(&h, 0.5) - 1536) < 1e-6, "p50 of 100 calls in [1024, 2048): 1536");
+	ok(agg_handler_quantile(&h, 1.0) == 2047, "p100 clamped to max 2047");
+	ok(agg_handler_quantile(&h, 0.0) == 1024, "p0 is min 1024");
+	h.hist[10] = 98;
+	h.hist[20] = 2;
+	h.max_ns = 1500000;
+	ok(agg_handler_quantile(&h, 0.5) < 2048, "p50 stays in the low bucket with 2 of 100 outliers");
+	ok(agg_handler_quantile(&h, 0.99) >= 1 << 20 && agg_handler_quantile(&h, 0.99) <= 1500000,
+	   "p99 in the outliers' bucket [2^20, 2^21), clamped to max");
+}
+
 int main(void)
 {
 	test_processes();
@@ -335,5 +517,8 @@ int main(void)
 	test_hist_and_keys();
 	test_median();
 	test_top_api();
+	test_handler_kinds();
+	test_handler_unpaired();
+	test_handler_hist();
 	return done_testing();
 }

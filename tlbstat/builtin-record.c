@@ -329,7 +329,7 @@ int cmd_record(int argc, char **argv)
 			if (!tracefs_event_exists("csd", "csd_function_entry") ||
 			    !tracefs_event_exists("csd", "csd_function_exit"))
 				tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
-					"kernel does not have (they exist from Linux 6.3)");
+					"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
 			if (tlb_evlist_add(&el, "csd:csd_function_entry", NULL, &attr) < 0 ||
 			    tlb_evlist_add(&el, "csd:csd_function_exit", NULL, &attr) < 0)
 				return EXIT_ENV;

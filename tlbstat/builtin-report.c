@@ -5,7 +5,6 @@
  * samples. Documentation/tlbstat-report.txt.
  */
 #include "agg.h"
-#include "handler.h"
 #include "builtin.h"
 #include "event.h"
 #include "output.h"
@@ -60,8 +59,7 @@ struct report {
 	enum tlb_transport effective;
 	bool victims_ok;
 	double interval_s;
-	struct handler_stats handler;   /* csd_function_entry/exit around TLB flush functions */
-	bool handler_recorded;          /* the file has csd_function_entry events */
+	bool handler_recorded;          /* the file has csd_function_entry events (record --cost) */
 };
 
 /* ---------------- session callbacks ---------------- */
@@ -71,9 +69,6 @@ static void on_event(void *ctx, const struct tlb_event *ev)
 	struct report *r = ctx;
 
 	agg_event(r->agg, ev);
-	if ((ev->kind == EV_CSD_FUNC_ENTRY || ev->kind == EV_CSD_FUNC_EXIT) &&
-	    ev->func_class != TLB_FUNC_NONE)
-		handler_event(&r->handler, ev);
 }
 
 static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
@@ -519,101 +514,156 @@ static void print_json(struct report *r)
 
 /* ---------------- flush handler time ---------------- */
 
-static const char *const handler_kind_key[HANDLER_KINDS] = { "local", "victim" };
+static const char *const handler_kind_key[AGG_HANDLER_KINDS] = { "local", "victim" };
+
+static double us_per_s(struct report *r, uint64_t ns)
+{
+	return r->duration > 0 ? (double)ns / 1e3 / r->duration : NAN;
+}
+
+static void json_handler_tasks(struct json_writer *w, struct report *r, int k, bool threads)
+{
+	struct agg_task **v;
+	char buf[32];
+	int n = threads ? agg_threads(r->agg, k ? AGG_SORT_HANDLER_VICTIM : AGG_SORT_HANDLER_LOCAL, &v)
+			: agg_processes(r->agg, k ? AGG_SORT_HANDLER_VICTIM : AGG_SORT_HANDLER_LOCAL, &v);
+
+	json_array_begin(w, threads ? "threads" : "processes");
+	for (int i = 0; i < limit(r, n) && v[i]->handler_calls[k]; i++) {
+		json_object_begin(w, NULL);
+		json_int(w, "pid", v[i]->pid);
+		if (threads)
+			json_int(w, "tid", v[i]->tid);
+		json_string(w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
+		json_uint(w, "calls", v[i]->handler_calls[k]);
+		json_uint(w, "total_ns", v[i]->handler_ns[k]);
+		json_double(w, "us_per_s", us_per_s(r, v[i]->handler_ns[k]));
+		json_object_end(w);
+	}
+	json_array_end(w);
+	free(v);
+}
 
 static void json_handler(struct json_writer *w, struct report *r)
 {
-	struct handler_stats *h = &r->handler;
+	const struct agg_totals *tot = agg_totals(r->agg);
+
 	json_object_begin(w, "flush_handler");
 	json_bool(w, "recorded", r->handler_recorded);
 	if (!r->handler_recorded)
 		json_string(w, "note", "not recorded (tlbstat record --cost)");
-	for (int k = 0; r->handler_recorded && k < HANDLER_KINDS; k++) {
-		const struct handler_totals *t = &h->kind[k];
-		if (k == HANDLER_VICTIM && !r->victims_ok) {
+	for (int k = 0; r->handler_recorded && k < AGG_HANDLER_KINDS; k++) {
+		const struct agg_handler *h = &tot->handler[k];
+
+		if (k == AGG_HANDLER_VICTIM && !r->victims_ok) {
 			json_null(w, handler_kind_key[k]);
 			json_string(w, "victim_note", transport_victims_note(r->effective));
 			continue;
 		}
 		json_object_begin(w, handler_kind_key[k]);
-		json_uint(w, "calls", t->calls);
-		json_uint(w, "total_ns", t->ns);
-		json_double(w, "us_per_s", r->duration > 0 ? (double)t->ns / 1e3 / r->duration : 0);
-		json_double(w, "mean_ns", t->calls ? (double)t->ns / (double)t->calls : 0);
-		json_double(w, "p50_ns", handler_quantile(t, 0.50));
-		json_double(w, "p99_ns", handler_quantile(t, 0.99));
-		json_uint(w, "max_ns", t->max_ns);
+		json_uint(w, "calls", h->calls);
+		json_uint(w, "total_ns", h->ns);
+		json_double(w, "us_per_s", us_per_s(r, h->ns));
+		json_double(w, "mean_ns", h->calls ? (double)h->ns / (double)h->calls : NAN);
+		json_double(w, "p50_ns", h->calls ? agg_handler_quantile(h, 0.50) : NAN);
+		json_double(w, "p99_ns", h->calls ? agg_handler_quantile(h, 0.99) : NAN);
+		json_uint(w, "min_ns", h->min_ns);
+		json_uint(w, "max_ns", h->max_ns);
 		json_array_begin(w, "histogram_log2_ns");
-		for (int b = 0; b < HANDLER_BUCKETS; b++)
-			if (t->hist[b]) {
+		for (int b = 0; b < AGG_HANDLER_BUCKETS; b++)
+			if (h->hist[b]) {
 				json_object_begin(w, NULL);
-				json_uint(w, "from_ns", 1ull << b);
-				json_uint(w, "count", t->hist[b]);
+				json_uint(w, "from_ns", b ? 1ULL << b : 0);
+				json_uint(w, "to_ns", 2ULL << b);
+				json_uint(w, "count", h->hist[b]);
 				json_object_end(w);
 			}
 		json_array_end(w);
-		json_array_begin(w, "tasks");
-		for (int i = 0; i < h->nr_tasks; i++) {
-			const struct handler_task *ta = &h->tasks[i];
-			char buf[32];
-			if (!ta->calls[k])
-				continue;
-			json_object_begin(w, NULL);
-			json_int(w, "pid", ta->pid);
-			json_int(w, "tid", ta->tid);
-			json_string(w, "comm", comm_of(r, ta->pid, ta->tid, buf, sizeof(buf)));
-			json_uint(w, "calls", ta->calls[k]);
-			json_uint(w, "total_ns", ta->ns[k]);
-			json_double(w, "us_per_s", r->duration > 0 ? (double)ta->ns[k] / 1e3 / r->duration : 0);
-			json_object_end(w);
-		}
-		json_array_end(w);
+		json_handler_tasks(w, r, k, false);
+		json_handler_tasks(w, r, k, true);
 		json_object_end(w);
 	}
-	json_uint(w, "unpaired", h->unpaired);
+	if (r->handler_recorded) {
+		json_uint(w, "dropped_entries", tot->handler_dropped);
+		json_uint(w, "ignored_exits", tot->handler_ignored);
+	}
 	json_object_end(w);
+}
+
+static void print_handler_tasks(struct report *r, int k, bool threads)
+{
+	struct agg_task **v;
+	char buf[32], rate[32];
+	int n = threads ? agg_threads(r->agg, k ? AGG_SORT_HANDLER_VICTIM : AGG_SORT_HANDLER_LOCAL, &v)
+			: agg_processes(r->agg, k ? AGG_SORT_HANDLER_VICTIM : AGG_SORT_HANDLER_LOCAL, &v);
+
+	fprintf(r->out, "    %-8s %-16s %10s %12s %10s\n", threads ? "TID" : "PID",
+		threads ? "THREAD" : "PROCESS", "CALLS", "US/S", "MEAN_US");
+	for (int i = 0; i < limit(r, n) && v[i]->handler_calls[k]; i++) {
+		fmt_num(us_per_s(r, v[i]->handler_ns[k]), rate, sizeof(rate));
+		fprintf(r->out, "    %-8d %-16s %10llu %12s %10.2f\n", threads ? v[i]->tid : v[i]->pid,
+			agg_task_comm(v[i], buf, sizeof(buf)),
+			(unsigned long long)v[i]->handler_calls[k], rate,
+			(double)v[i]->handler_ns[k] / (double)v[i]->handler_calls[k] / 1e3);
+	}
+	free(v);
 }
 
 static void print_handler(struct report *r)
 {
-	struct handler_stats *h = &r->handler;
-	static const char *const title[HANDLER_KINDS] = {
-		"local (the initiator's own flush)", "victim (flush taken from the IPI queue)" };
+	const struct agg_totals *tot = agg_totals(r->agg);
+	static const char *const title[AGG_HANDLER_KINDS] = {
+		"local (the initiator flushing its own CPU, csd == 0)",
+		"victim (a flush taken from the IPI queue, csd != 0, charged to the interrupted task)" };
 
 	fprintf(r->out, "\nFlush handler time (csd_function_entry/exit around TLB flush functions)\n");
 	if (!r->handler_recorded) {
 		fprintf(r->out, "  not recorded (tlbstat record --cost)\n");
 		return;
 	}
-	for (int k = 0; k < HANDLER_KINDS; k++) {
-		const struct handler_totals *t = &h->kind[k];
-		fprintf(r->out, "  %s:", title[k]);
-		if (k == HANDLER_VICTIM && !r->victims_ok) {
-			fprintf(r->out, " %s\n", transport_victims_note(r->effective));
+	for (int k = 0; k < AGG_HANDLER_KINDS; k++) {
+		const struct agg_handler *h = &tot->handler[k];
+		char rate[32];
+		uint64_t peak = 0;
+
+		fprintf(r->out, "  %s:\n", title[k]);
+		if (k == AGG_HANDLER_VICTIM && !r->victims_ok) {
+			fprintf(r->out, "    %s\n", transport_victims_note(r->effective));
 			continue;
 		}
-		fprintf(r->out, " %llu calls, %.1f us/s, mean %.2f us, p50 ~%.2f us, p99 ~%.2f us, "
-			"max %.2f us\n", (unsigned long long)t->calls,
-			r->duration > 0 ? (double)t->ns / 1e3 / r->duration : 0,
-			t->calls ? (double)t->ns / (double)t->calls / 1e3 : 0,
-			handler_quantile(t, 0.5) / 1e3, handler_quantile(t, 0.99) / 1e3,
-			(double)t->max_ns / 1e3);
-		for (int b = 0; b < HANDLER_BUCKETS; b++)
-			if (t->hist[b])
-				fprintf(r->out, "    %10.2f - %-10.2f us %10llu\n", (double)(1ull << b) / 1e3,
-					(double)(2ull << b) / 1e3, (unsigned long long)t->hist[b]);
-		for (int i = 0, shown = 0; i < h->nr_tasks && shown < limit(r, h->nr_tasks); i++) {
-			const struct handler_task *ta = &h->tasks[i];
-			char buf[32];
-			if (!ta->calls[k])
-				continue;
-			shown++;
-			fprintf(r->out, "    %8d/%-8d %-16s %10llu calls %10.1f us/s\n", ta->pid, ta->tid,
-				comm_of(r, ta->pid, ta->tid, buf, sizeof(buf)),
-				(unsigned long long)ta->calls[k],
-				r->duration > 0 ? (double)ta->ns[k] / 1e3 / r->duration : 0);
+		if (!h->calls) {
+			fprintf(r->out, "    no calls\n");
+			continue;
 		}
+		fmt_num(us_per_s(r, h->ns), rate, sizeof(rate));
+		fprintf(r->out, "    %llu calls, %.3f ms in all, %s us/s; mean %.2f us, p50 ~%.2f us, "
+			"p99 ~%.2f us, min %.2f us, max %.2f us\n", (unsigned long long)h->calls,
+			(double)h->ns / 1e6, rate, (double)h->ns / (double)h->calls / 1e3,
+			agg_handler_quantile(h, 0.5) / 1e3, agg_handler_quantile(h, 0.99) / 1e3,
+			(double)h->min_ns / 1e3, (double)h->max_ns / 1e3);
+		for (int b = 0; b < AGG_HANDLER_BUCKETS; b++)
+			if (h->hist[b] > peak)
+				peak = h->hist[b];
+		fprintf(r->out, "    %21s %10s\n", "HANDLER TIME (us)", "CALLS");
+		for (int b = 0; b < AGG_HANDLER_BUCKETS; b++) {
+			char bar[41];
+			int len;
+
+			if (!h->hist[b])
+				continue;
+			len = (int)((h->hist[b] * 40 + peak - 1) / peak);
+			memset(bar, '#', (size_t)len);
+			bar[len] = 0;
+			fprintf(r->out, "    %9.3f - %-9.3f %10llu %s\n", b ? (double)(1ULL << b) / 1e3 : 0.0,
+				(double)(2ULL << b) / 1e3, (unsigned long long)h->hist[b], bar);
+		}
+		print_handler_tasks(r, k, false);
+		print_handler_tasks(r, k, true);
 	}
+	if (tot->handler_dropped || tot->handler_ignored)
+		fprintf(r->out, "  unpaired: %llu entries without their exit, %llu exits without an "
+			"entry (lost records, or the recording started or ended inside a handler)\n",
+			(unsigned long long)tot->handler_dropped, (unsigned long long)tot->handler_ignored);
 }
 
 /* ---------------- CSV series ---------------- */
@@ -974,7 +1024,6 @@ int cmd_report(int argc, char **argv)
 	if (r.out != stdout)
 		fclose(r.out);
 	agg_free(r.agg);
-	handler_free(&r.handler);
 	session_close(r.s);
 	return EXIT_OK;
 }

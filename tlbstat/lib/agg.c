@@ -107,6 +107,16 @@ struct group {                   /* an open csd_queue_cpu group on an initiator 
 	uint64_t mask[TLB_EVENT_MASK_WORDS];
 };
 
+struct hentry {                  /* an open csd_function_entry of a TLB function */
+	uint64_t time, func, csd;
+	pid_t tid;
+};
+
+struct hstack {                  /* a cpu's open entries, innermost last */
+	int depth;
+	struct hentry e[AGG_HANDLER_DEPTH];
+};
+
 struct victim {
 	uint64_t time;
 	int cpu;
@@ -130,6 +140,7 @@ struct agg {
 	struct agg_cpu **cpus;       /* by cpu number */
 	struct sendq *sendq;         /* by cpu number */
 	struct group *groups;        /* by cpu number */
+	struct hstack *hstack;       /* by cpu number: flush handler entries */
 	int nr_cpu_slots;
 	/* pairing */
 	struct victim *pending;
@@ -206,6 +217,7 @@ void agg_free(struct agg *a)
 	free(a->cpus);
 	free(a->sendq);
 	free(a->groups);
+	free(a->hstack);
 	free(a->pending);
 	free(a->pairs);
 	imap_free(&a->pair_idx);
@@ -365,8 +377,10 @@ static void ensure_cpu(struct agg *a, int cpu)
 	a->cpus = xrealloc(a->cpus, sizeof(*a->cpus) * (size_t)n);
 	a->sendq = xrealloc(a->sendq, sizeof(*a->sendq) * (size_t)n);
 	a->groups = xrealloc(a->groups, sizeof(*a->groups) * (size_t)n);
+	a->hstack = xrealloc(a->hstack, sizeof(*a->hstack) * (size_t)n);
 	for (int i = a->nr_cpu_slots; i < n; i++) {
 		a->cpus[i] = NULL;
+		memset(&a->hstack[i], 0, sizeof(a->hstack[i]));
 		memset(&a->sendq[i], 0, sizeof(a->sendq[i]));
 		memset(&a->groups[i], 0, sizeof(a->groups[i]));
 	}
@@ -829,6 +843,107 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	}
 }
 
+/* ---------------- flush handler time ---------------- */
+
+int agg_handler_bucket(uint64_t ns)
+{
+	int b = 0;
+
+	while (ns > 1 && b < AGG_HANDLER_BUCKETS - 1) {
+		ns >>= 1;
+		b++;
+	}
+	return b;
+}
+
+static void handler_charge(struct agg *a, const struct hentry *e, pid_t pid, uint64_t ns)
+{
+	int k = e->csd ? AGG_HANDLER_VICTIM : AGG_HANDLER_LOCAL;
+	struct agg_handler *h = &a->tot.handler[k];
+	struct agg_task *t = get_thread(a, pid, e->tid);
+
+	if (!h->calls || ns < h->min_ns)
+		h->min_ns = ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+	h->calls++;
+	h->ns += ns;
+	h->hist[agg_handler_bucket(ns)]++;
+	t->handler_calls[k]++;
+	t->handler_ns[k] += ns;
+	t->proc->handler_calls[k]++;
+	t->proc->handler_ns[k] += ns;
+}
+
+static void handler_event(struct agg *a, const struct tlb_event *ev)
+{
+	struct hstack *st;
+	int i;
+
+	ensure_cpu(a, ev->cpu);
+	st = &a->hstack[ev->cpu];
+	/* entries left open too long lost their exits: drop them (they are the outermost) */
+	while (st->depth && ev->time > st->e[0].time &&
+	       ev->time - st->e[0].time > AGG_HANDLER_MAX_NS) {
+		memmove(st->e, st->e + 1, sizeof(st->e[0]) * (size_t)--st->depth);
+		a->tot.handler_dropped++;
+	}
+	if (ev->kind == EV_CSD_FUNC_ENTRY) {
+		struct hentry e = { ev->time, ev->func, ev->csd, ev->tid };
+
+		if (st->depth && st->e[st->depth - 1].func == ev->func) {
+			st->e[st->depth - 1] = e;     /* the open one lost its exit */
+			a->tot.handler_dropped++;
+			return;
+		}
+		if (st->depth == AGG_HANDLER_DEPTH) {
+			memmove(st->e, st->e + 1, sizeof(st->e[0]) * (size_t)--st->depth);
+			a->tot.handler_dropped++;
+		}
+		st->e[st->depth++] = e;
+		return;
+	}
+	for (i = st->depth - 1; i >= 0; i--)
+		if (st->e[i].func == ev->func && st->e[i].tid == ev->tid)
+			break;
+	if (i < 0 || ev->time < st->e[i].time) {
+		a->tot.handler_ignored++;
+		return;
+	}
+	a->tot.handler_dropped += (uint64_t)(st->depth - 1 - i);   /* inner entries without exits */
+	handler_charge(a, &st->e[i], ev->pid, ev->time - st->e[i].time);
+	st->depth = i;
+}
+
+double agg_handler_quantile(const struct agg_handler *h, double q)
+{
+	double want, seen = 0, v;
+
+	if (!h->calls)
+		return 0;
+	if (q < 0)
+		q = 0;
+	if (q > 1)
+		q = 1;
+	want = q * (double)h->calls;
+	for (int b = 0; b < AGG_HANDLER_BUCKETS; b++) {
+		double lo = b ? (double)(1ULL << b) : 0, hi = (double)(2ULL << b);
+
+		if (!h->hist[b])
+			continue;
+		if (seen + (double)h->hist[b] >= want) {
+			v = lo + (hi - lo) * (want - seen) / (double)h->hist[b];
+			if (v < (double)h->min_ns)
+				v = (double)h->min_ns;
+			if (v > (double)h->max_ns)
+				v = (double)h->max_ns;
+			return v;
+		}
+		seen += (double)h->hist[b];
+	}
+	return (double)h->max_ns;
+}
+
 void agg_event(struct agg *a, const struct tlb_event *ev)
 {
 	if (ev->kind < 0 || ev->kind > EV_PATCHED_FLUSH || ev->cpu < 0 || ev->cpu > 65535)
@@ -862,6 +977,11 @@ void agg_event(struct agg *a, const struct tlb_event *ev)
 	case EV_CSD_QUEUE_CPU:
 		if (ev->func_class != TLB_FUNC_NONE)
 			csd_queue(a, ev);
+		break;
+	case EV_CSD_FUNC_ENTRY:
+	case EV_CSD_FUNC_EXIT:
+		if (ev->func_class != TLB_FUNC_NONE)
+			handler_event(a, ev);
 		break;
 	case EV_EXEC:
 	case EV_RENAME:
@@ -975,6 +1095,14 @@ static int cmp_task(const void *x, const void *y)
 		va = ca->victim_hits;
 		vb = cb->victim_hits;
 		break;
+	case AGG_SORT_HANDLER_LOCAL:
+	case AGG_SORT_HANDLER_VICTIM: {
+		int k = sort_by == AGG_SORT_HANDLER_LOCAL ? AGG_HANDLER_LOCAL : AGG_HANDLER_VICTIM;
+
+		va = a->handler_ns[k];
+		vb = b->handler_ns[k];
+		break;
+	}
 	default:
 		va = ca->events;
 		vb = cb->events;

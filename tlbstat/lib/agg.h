@@ -35,6 +35,21 @@
  *    do_flush_tlb_all), counted in their own row, not in any process's ipis.
  *  - kernel threads: pid 0, kthreadd (2) and its children (fork records), or a known kernel thread
  *    name (kworker, kswapd, kcompactd, khugepaged, ksmd, ...).
+ *  - flush handler time (`tlbstat record --cost`): csd:csd_function_entry / csd_function_exit
+ *    whose func is a TLB function (func_class != NONE) are paired per CPU: each CPU keeps a stack
+ *    of at most AGG_HANDLER_DEPTH open entries; an exit closes the innermost open entry of the
+ *    same func and the same tid (entries above it lost their exits and are dropped); an exit
+ *    without such an entry is ignored; an entry older than AGG_HANDLER_MAX_NS is dropped; an entry
+ *    of the func already open on top replaces it (a function does not re-enter itself there: both
+ *    the local call and the IPI handler run with interrupts off). Exit minus entry is charged to
+ *    the task of the sample (pid/tid: the task in whose context the handler ran) and its process,
+ *    as "victim" when the entry's csd pointer is non-zero (a call taken from the IPI / CSD queue:
+ *    this CPU was interrupted for another CPU's flush) or "local" when it is 0 (the initiator
+ *    running the same function for its own CPU). Per task: calls and ns per kind; globally per
+ *    kind: calls, ns, min/max, a log2 histogram (bucket b holds [2^b, 2^(b+1)) ns; bucket 0 also
+ *    holds 0 ns) and the number of dropped entries / ignored exits. The interrupt entry and exit
+ *    around the handler are not included. A task that only paid handler time appears in the
+ *    process and thread lists with 0 invalidations.
  */
 #ifndef TLBSTAT_AGG_H
 #define TLBSTAT_AGG_H
@@ -66,6 +81,17 @@ struct agg_config {
 	uint64_t group_window_ns;    /* 0 = 100 us */
 };
 
+/* Flush handler time (see above). */
+enum { AGG_HANDLER_LOCAL, AGG_HANDLER_VICTIM, AGG_HANDLER_KINDS };
+#define AGG_HANDLER_BUCKETS 40               /* log2 ns buckets: up to 2^40 ns */
+#define AGG_HANDLER_DEPTH 4                  /* open entries kept per CPU */
+#define AGG_HANDLER_MAX_NS 1000000000ULL     /* an entry open longer than 1 s is dropped */
+
+struct agg_handler {                         /* one kind, over every task */
+	uint64_t calls, ns, min_ns, max_ns;
+	uint64_t hist[AGG_HANDLER_BUCKETS];
+};
+
 struct agg_counts {
 	uint64_t events;                     /* tlb_flush events */
 	uint64_t reasons[TLB_NR_REASONS];
@@ -86,6 +112,7 @@ struct agg_task {
 	struct agg_counts total;             /* since the start */
 	struct agg_counts recent;            /* since the last agg_reset_recent() */
 	int nr_threads;                      /* processes: threads seen */
+	uint64_t handler_calls[AGG_HANDLER_KINDS], handler_ns[AGG_HANDLER_KINDS];  /* since the start */
 	/* internal */
 	struct agg_task *proc;
 	uint64_t slot_iv[8], slot_n[8];      /* per-interval counts for the series' top */
@@ -131,6 +158,9 @@ struct agg_totals {
 	struct agg_counts kernel_range;           /* kernel-range requests (ipis/targets/fan-out) */
 	uint64_t paired, unpaired;                /* victim hits with and without an initiator */
 	uint64_t paired_by_target, paired_by_send;/* which rule paired them */
+	struct agg_handler handler[AGG_HANDLER_KINDS];  /* flush handler time, by AGG_HANDLER_* */
+	uint64_t handler_dropped;                 /* entries whose exit never came (or too late) */
+	uint64_t handler_ignored;                 /* exits without an open entry */
 };
 
 struct agg;
@@ -153,7 +183,7 @@ const struct agg_totals *agg_totals(const struct agg *a);
 const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len);
 
 enum agg_sort { AGG_SORT_EVENTS, AGG_SORT_PID, AGG_SORT_COMM, AGG_SORT_REMOTE, AGG_SORT_VICTIM,
-		AGG_SORT_RECENT };
+		AGG_SORT_RECENT, AGG_SORT_HANDLER_LOCAL, AGG_SORT_HANDLER_VICTIM };
 /* Every process / thread, sorted (descending counts; pid and comm ascending). Array malloc'd;
  * the tasks belong to agg (valid until agg_expire/agg_free). */
 int agg_processes(struct agg *a, enum agg_sort by, struct agg_task ***out);
@@ -173,6 +203,12 @@ int agg_hist(struct agg *a, struct agg_hist_row **out);
 /* top: zero every recent counter (tasks, cpus); drop exited tasks idle for max_age_ns. */
 void agg_reset_recent(struct agg *a);
 int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns);
+
+/* Approximate quantile q (0..1) of a kind's handler time in ns, from its histogram: linear
+ * within the bucket that holds rank q x calls, clamped to [min_ns, max_ns]; 0 when no calls. */
+double agg_handler_quantile(const struct agg_handler *h, double q);
+/* The histogram bucket of a duration (exposed for tests). */
+int agg_handler_bucket(uint64_t ns);
 
 /* Median and MAD of v[0..n) (v is reordered). Exposed for tests. */
 void agg_median_mad(double *v, int n, double *median, double *mad);
