@@ -544,6 +544,15 @@ static void json_handler_tasks(struct json_writer *w, struct report *r, int k, b
 	free(v);
 }
 
+/* csd entries recorded, yet none of a known TLB function: symbols were missing */
+static bool handler_unclassified(struct report *r)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+
+	return t->by_kind[EV_CSD_FUNC_ENTRY] && !t->handler[AGG_HANDLER_LOCAL].calls &&
+	       !t->handler[AGG_HANDLER_VICTIM].calls && !t->handler_dropped && !t->handler_ignored;
+}
+
 static void json_handler(struct json_writer *w, struct report *r)
 {
 	const struct agg_totals *tot = agg_totals(r->agg);
@@ -584,6 +593,9 @@ static void json_handler(struct json_writer *w, struct report *r)
 		json_object_end(w);
 	}
 	if (r->handler_recorded) {
+		if (handler_unclassified(r))
+			json_string(w, "symbols_note", "no csd_function_entry recognised as a TLB flush "
+				    "function: no kernel symbols");
 		json_uint(w, "dropped_entries", tot->handler_dropped);
 		json_uint(w, "ignored_exits", tot->handler_ignored);
 	}
@@ -621,6 +633,10 @@ static void print_handler(struct report *r)
 		fprintf(r->out, "  not recorded (tlbstat record --cost)\n");
 		return;
 	}
+	if (handler_unclassified(r))
+		fprintf(r->out, "  %llu csd_function_entry events, none recognised as a TLB flush function: "
+			"no kernel symbols (run as root, on the boot that recorded the file)\n",
+			(unsigned long long)tot->by_kind[EV_CSD_FUNC_ENTRY]);
 	for (int k = 0; k < AGG_HANDLER_KINDS; k++) {
 		const struct agg_handler *h = &tot->handler[k];
 		char rate[32];
