@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # tlbstat record and report against Debian's perf 6.1, the ground truth for perf.data:
 # (1) report on a file `perf record` wrote counts what `perf script` prints, per comm and per pid;
-# (2) perf script / perf report read tlbstat record's file without warnings (except perf 6.1's own
-#     ipi_send_cpumask limitation, shown to be the same on perf's own file), counts agree, reason 4
-#     = one per munmap, the transport note equals what `tlbstat stat` detects;
+# (2) perf script / perf report read tlbstat record's file with nothing on stderr (perf 6.1 prints
+#     two __get_cpumask lines for its own file with ipi:ipi_send_cpumask; record's formats avoid
+#     them), counts agree, reason 4 = one per munmap, the transport note equals what
+#     `tlbstat stat` detects;
 # (3) SIGINT finishes the file, kill -9 leaves a readable one, bad copies give one error line;
 # (4) record's exit codes. Root, tracefs and perf needed; about 20 s.
 . "$(dirname "$0")/lib.sh"
@@ -19,9 +20,6 @@ if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/tracing/events/tlb/tlb_flush/format
 	skip "needs root and tracefs with tlb:tlb_flush"; finish; exit
 fi
 N=3000
-# perf 6.1 cannot print __get_cpumask() fields; it says so for its own files with that event too
-known_perf_noise='^(libtraceevent: No such file or directory|  \[ipi:ipi_send_cpumask\] function __get_cpumask not defined)$'
-noise_only() { ! grep -vE "$known_perf_noise" "$1" | grep -q .; }
 
 # ---- (1) a file perf record wrote: report counts what perf script prints
 perf record -q -e tlb:tlb_flush -a -o "$T/F.data" -- "$TLBBENCH" mmap --threads 1 --ops $N \
@@ -81,9 +79,10 @@ grep -q "tlbstat record: Wrote" "$T/G.rec.err" && ok "record prints its summary 
 	not_ok "record prints its summary line: $(head -c 300 "$T/G.rec.err")"
 perf script -i "$T/G.data" >"$T/G.script" 2>"$T/G.script.err"
 check "perf script -i G exits 0" test $? -eq 0
-if noise_only "$T/G.script.err"; then ok "perf script: nothing on stderr but the known ipi_send_cpumask lines"
-else not_ok "perf script stderr: $(grep -vE "$known_perf_noise" "$T/G.script.err" | head -3)"; fi
-# the same events recorded by perf itself: perf prints the same lines for its own file
+if [ ! -s "$T/G.script.err" ]; then ok "perf script: nothing on stderr"
+else not_ok "perf script stderr: $(head -3 "$T/G.script.err")"; fi
+# the same events recorded by perf itself: perf 6.1 cannot print __get_cpumask() (ipi_send_cpumask)
+# and says so on stderr; record's copy of that format uses __get_bitmask() (perfdata.c)
 events=$("$PY" -c "
 import re,sys
 for l in open(sys.argv[1]):
@@ -92,8 +91,11 @@ for l in open(sys.argv[1]):
 echo "# G's events: $events"
 perf record -q -e "$events" -o "$T/P.data" -- "$TLBBENCH" mmap --ops 300 >/dev/null 2>&1
 perf script -i "$T/P.data" >/dev/null 2>"$T/P.script.err"
-check "perf's own file with the same events: the same stderr lines as ours" \
-	test "$(sort -u "$T/P.script.err")" = "$(sort -u "$T/G.script.err")"
+if grep -q __get_cpumask "$T/P.script.err"; then
+	ok "perf's own file with the same events: perf prints its __get_cpumask lines (ours: none)"
+else
+	check "perf's own file with the same events: nothing on stderr either" test ! -s "$T/P.script.err"
+fi
 "$TLBSTAT" report -i "$T/G.data" --json >"$T/G.json" 2>"$T/G.rep.err"
 check "tlbstat report -i G exits 0" test $? -eq 0
 check "report reads G without warnings" test ! -s "$T/G.rep.err"
@@ -102,8 +104,8 @@ check "perf script tlb_flush lines ($lines) = report events.tlb_flush ($(jget "$
 	test "$lines" -eq "$(jget "$T/G.json" events.tlb_flush)"
 perf report -i "$T/G.data" --stdio >"$T/G.report" 2>"$T/G.report.err"
 check "perf report -i G --stdio exits 0" test $? -eq 0
-if noise_only "$T/G.report.err"; then ok "perf report: no warnings (but the known ipi_send_cpumask lines)"
-else not_ok "perf report stderr: $(grep -vE "$known_perf_noise" "$T/G.report.err" | head -3)"; fi
+if [ ! -s "$T/G.report.err" ]; then ok "perf report: nothing on stderr"
+else not_ok "perf report stderr: $(head -3 "$T/G.report.err")"; fi
 check "perf report shows 'Total Lost Samples: 0' and the tlb_flush event" \
 	bash -c "grep -q 'Total Lost Samples: 0' '$T/G.report' && grep -q \"of event 'tlb:tlb_flush'\" '$T/G.report'"
 send=$(jget "$T/G.json" reasons.remote_ipi_send)
@@ -138,7 +140,20 @@ rc=$?
 echo "# killed after 1.8 s: $(stat -c %s "$T/K.data") bytes, $(jget "$T/K.json" events.tlb_flush 2>/dev/null) tlb_flush"
 check "kill -9: report reads the file (exit $rc)" test $rc -eq 0
 check "kill -9: events > 0" "$PY" -c "import json,sys; sys.exit(0 if json.load(open('$T/K.json'))['events']['tlb_flush'] > 0 else 1)"
-check "kill -9: a warning on stderr" grep -q "warning" "$T/K.err"
+check "kill -9: a warning on stderr" grep -q "warning.*not finished" "$T/K.err"
+check "kill -9: the file's own formats and facts (early features): kernel named, no tracing-data warning" \
+	bash -c "test '$(jget "$T/K.json" kernel 2>/dev/null)' = '$(uname -r)' && ! grep -q 'no tracing data' '$T/K.err'"
+# flips inside the killed file's early features (between the ids and the data): never a crash
+koff=$(od -An -t u8 -j 40 -N 8 "$T/K.data" | tr -d ' ')
+crash=0
+for off in $(seq 800 256 $((koff - 8))); do
+	cp "$T/K.data" "$T/kflip.data"
+	printf '\xff\xff\xff\xff' | dd of="$T/kflip.data" bs=1 seek=$off conv=notrunc status=none
+	"$TLBSTAT" report -i "$T/kflip.data" --json >/dev/null 2>"$T/kflip.err"
+	rc=$?
+	if [ $rc -gt 1 ]; then crash=$((crash + 1)); echo "# kflip at $off: exit $rc: $(head -c 200 "$T/kflip.err")"; fi
+done
+check "flipped bytes in a killed file's early features (up to data offset $koff): never a crash" test $crash -eq 0
 
 size=$(stat -c %s "$T/G.data")
 head -c $((size / 2)) "$T/G.data" >"$T/Gcut-data.data"

@@ -2,7 +2,7 @@
  * Unit tests of perfdata.c: a writer -> reader round trip in a temp file (two tracepoint attrs
  * with ids, records, rounds, the tlbstat note, features), the tracing data decoded back through a
  * session, truncated and corrupted copies (one clear error line, never a crash), and the files a
- * killed `tlbstat record` leaves (header data size 0; header refreshed once a second, then more
+ * killed `tlbstat record` leaves (header data size 0; header refreshed every 100 ms, then more
  * data; no feature sections): read up to the last complete record with pd_truncated().
  * pd_create reads the event formats from tracefs (root): without it those points are skipped.
  */
@@ -54,6 +54,18 @@ static int copy_file(const char *from, const char *to, long long len)
 		close(fd);
 	free(s);
 	return rc;
+}
+
+/* the data section's offset, from a file's header (after tlbstat's early features) */
+static uint64_t data_offset(const char *p)
+{
+	uint64_t off = 0;
+	int fd = open(p, O_RDONLY);
+	if (fd < 0 || pread(fd, &off, 8, 40) != 8)
+		off = 0;
+	if (fd >= 0)
+		close(fd);
+	return off;
 }
 
 static long long file_size(const char *p)
@@ -245,8 +257,11 @@ static void test_round_trip(void)
 	is_str(pd_attr(r, 0)->name, "tlb:tlb_flush", "EVENT_DESC names attr 0");
 	is_str(pd_attr(r, 1)->name, "sched:sched_process_exec", "EVENT_DESC names attr 1");
 	ok(!pd_truncated(r), "a finished file is not truncated");
-	is_int(pd_data_size(r), (long long)(data_bytes - 4096), "data size = bytes written after the "
-	       "4096-byte data offset");
+	ok(data_offset(path("rt.data")) % 4096 == 0 && data_offset(path("rt.data")) > 4096,
+	   "data offset %llu: 4 KiB aligned, after the early features",
+	   (unsigned long long)data_offset(path("rt.data")));
+	is_int(pd_data_size(r), (long long)(data_bytes - data_offset(path("rt.data"))),
+	       "data size = bytes written after the data offset");
 
 	uname(&u);
 	is_str(pd_feature_string(r, HEADER_HOSTNAME), u.nodename, "HOSTNAME");
@@ -368,14 +383,14 @@ static void test_bad_files(void)
 		ok(0, "round-trip file exists");
 		return;
 	}
-	copy_file(src, path("cut-data.data"), 4096 + 100);
+	copy_file(src, path("cut-data.data"), (long long)data_offset(src) + 100);
 	expect_error(path("cut-data.data"), "truncated", "cut in the data");
 	copy_file(src, path("cut-feat.data"), size - 10);
 	expect_error(path("cut-feat.data"), "truncated", "cut in the features");
 	{
 		char err[512];
 		struct pd_reader *r = pd_open(src, err, sizeof(err));
-		uint64_t end = r ? 4096 + pd_data_size(r) : 0;
+		uint64_t end = r ? data_offset(src) + pd_data_size(r) : 0;
 		pd_close(r);
 		copy_file(src, path("cut-table.data"), (long long)end + 20);
 		expect_error(path("cut-table.data"), "truncated", "cut in the feature table");
@@ -415,7 +430,7 @@ static void test_bad_files(void)
 		uint16_t sz = 13;
 		int rc, n = 0;
 		copy_file(src, path("rec.data"), -1);
-		patch(path("rec.data"), 4096 + sizeof(struct comm_rec) + 6, &sz, 2);
+		patch(path("rec.data"), (long)data_offset(src) + (long)sizeof(struct comm_rec) + 6, &sz, 2);
 		r = pd_open(path("rec.data"), err, sizeof(err));
 		ok(r != NULL, "corrupt record size: the header still opens");
 		while (r && (rc = pd_next(r, &h, err, sizeof(err))) == 1)
@@ -511,11 +526,11 @@ static void test_killed(void)
 		s = tlb_sample(101 + (uint64_t)(i & 1), 4000, ++t, 3, 1);
 		pd_write(w, &s, sizeof(s));
 	}
-	/* no round yet and less than a second: header data size 0, 1 MiB of records on disk */
+	/* no round yet: header data size 0, 1 MiB of records on disk */
 	copy_file(p, path("killed0.data"), -1);
 	sz = file_size(path("killed0.data"));
-	want = (uint64_t)(sz - 4096) / sizeof(s);
-	ok(sz > 4096 + (1 << 19), "killed early: records on disk (%lld bytes)", sz);
+	want = (uint64_t)(sz - (long long)data_offset(p)) / sizeof(s);
+	ok(sz > (long long)data_offset(p) + (1 << 19), "killed early: records on disk (%lld bytes)", sz);
 	n = count_records(path("killed0.data"), &trunc, &samples, &rc, err);
 	ok(n > 0 && trunc && rc == 0, "data size 0: reads, pd_truncated, ends with 0 (%d, %s)", n,
 	   rc < 0 ? err : "end");
@@ -526,9 +541,8 @@ static void test_killed(void)
 	   "data size 0, last record cut: up to the last complete one (%llu, rc %d)",
 	   (unsigned long long)samples, rc);
 
-	/* a round more than a second later brings the header up to date; then more data */
-	sleep(1);
-	usleep(100000);
+	/* a round more than 100 ms later brings the header up to date; then more data */
+	usleep(150000);
 	pd_finish_round(w);
 	for (int i = 0; i < 5; i++) {
 		s = tlb_sample(101, 4000, ++t, 3, 1);
@@ -540,10 +554,36 @@ static void test_killed(void)
 		struct pd_reader *r = pd_open(path("killed1.data"), e2, sizeof(e2));
 		is_int(r ? pd_data_size(r) : 0, (long long)(N * sizeof(s) + 8),
 		       "header refreshed: the file holds every record up to the round");
-		ok(r && pd_truncated(r) && !pd_has_feature(r, HEADER_TRACING_DATA) &&
-		   pd_attr(r, 0)->name == NULL, "killed: truncated, no features, attrs without names");
+		ok(r && pd_truncated(r), "killed: truncated (no final features)");
+		ok(r && pd_has_feature(r, HEADER_TRACING_DATA) && pd_has_feature(r, HEADER_EVENT_DESC) &&
+		   pd_has_feature(r, HEADER_HOSTNAME) && !pd_has_feature(r, HEADER_TLBSTAT),
+		   "killed: the early copy gives TRACING_DATA, EVENT_DESC, HOSTNAME (no transport note)");
+		ok(r && pd_attr(r, 0)->name && !strcmp(pd_attr(r, 0)->name, "tlb:tlb_flush") &&
+		   pd_attr(r, 1)->name && !strcmp(pd_attr(r, 1)->name, "sched:sched_process_exec"),
+		   "killed: attrs named from the early EVENT_DESC");
+		ok(r && pd_cmdline(r) && !strcmp(pd_cmdline(r), "tlbstat record -o x.data"),
+		   "killed: CMDLINE from the early copy (%s)", r && pd_cmdline(r) ? pd_cmdline(r) : "none");
 		ok(r && pd_nr_attrs(r) == 2 && pd_attr(r, 1)->ids[1] == 202,
 		   "killed: attrs and ids were written at create time");
+		pd_close(r);
+	}
+	{	/* the early block damaged (magic, then a section pointing into the data): ignored */
+		char e2[512];
+		uint64_t big = 1ULL << 40;
+		struct pd_reader *r;
+		long early = 104 + 2 * (long)(sizeof(struct perf_event_attr) + 16) + 4 * 8;
+		copy_file(path("killed1.data"), path("killed1-early.data"), -1);
+		patch(path("killed1-early.data"), early, "XXXXXXXX", 8);
+		r = pd_open(path("killed1-early.data"), e2, sizeof(e2));
+		ok(r && pd_truncated(r) && !pd_has_feature(r, HEADER_TRACING_DATA) && !pd_attr(r, 0)->name,
+		   "killed, early magic damaged: opens, no features (%s)", r ? "ok" : e2);
+		pd_close(r);
+		copy_file(path("killed1.data"), path("killed1-early.data"), -1);
+		patch(path("killed1-early.data"), early + 8 + 32 + 8, &big, 8);
+		r = pd_open(path("killed1-early.data"), e2, sizeof(e2));
+		ok(r && pd_truncated(r) && !pd_has_feature(r, HEADER_TRACING_DATA) &&
+		   !pd_cmdline(r) && !pd_feature_string(r, HEADER_HOSTNAME),
+		   "killed, early section size out of bounds: opens, no features (%s)", r ? "ok" : e2);
 		pd_close(r);
 	}
 	n = count_records(path("killed1.data"), &trunc, &samples, &rc, err);
@@ -562,7 +602,7 @@ static void test_killed(void)
 		n = count_records(path("killed1.data"), &trunc, &samples, &rc, err);
 		ok(rc == 0 && samples == (uint64_t)N, "half record after the kill: ignored, rc 0");
 	}
-	{	/* session over a killed file: decoded with this machine's formats */
+	{	/* session over a killed file: decoded with the early copy of its formats */
 		struct session *ss = session_open_file(path("killed1.data"), err, sizeof(err));
 		struct session_ops ops = { .event = on_event };
 		struct counts cnt = { 0 };
@@ -627,7 +667,7 @@ int main(void)
 	{	/* clean up */
 		const char *names[] = { "rt", "cut-data", "cut-feat", "cut-table", "short", "magic", "v1",
 			"hsize", "asize", "aoff", "ids", "dsize", "rec", "flip", "live", "killed0",
-			"killed0-cut", "killed1" };
+			"killed0-cut", "killed1", "killed1-early" };
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			char f[64];
 			snprintf(f, sizeof(f), "%s.data", names[i]);

@@ -1,10 +1,12 @@
 /*
  * perf.data (PERFILE2): reader and writer. Layout notes: Documentation/perf-data.md.
  *
- * Writer: header, attrs and ids at once; records appended; every second the header's data size
- * is rewritten (feature bitmap still empty), so a killed recording is readable up to its last
- * complete record by tlbstat (and, minus tracepoint formats, by perf). At pd_finish() the feature
- * sections follow the data and the header is rewritten with them.
+ * Writer: header, attrs, ids and an early copy of the features (between the ids and the data,
+ * where perf does not look) at once; records appended; every 100 ms the buffer is written and
+ * the header's data size rewritten (feature bitmap still empty), so a killed recording is
+ * readable by tlbstat up to its last complete record, with its own tracepoint formats. At
+ * pd_finish() the feature sections follow the data, as perf wants, and the header is rewritten
+ * with them.
  *
  * Reader: maps the file; records are read in file order with bounds checks; file pages behind
  * the cursor are dropped from memory as it advances, so resident memory stays small.
@@ -27,6 +29,8 @@
 
 #define PERF_MAGIC2 0x32454c4946524550ULL   /* "PERFILE2" little-endian */
 #define NAME_ALIGN 64
+/* marks tlbstat's early copy of the features, between the ids and the data */
+static const char early_magic[8] = { 'T', 'L', 'B', 'E', 'A', 'R', 'L', 'Y' };
 #ifndef TLBSTAT_VERSION
 #define TLBSTAT_VERSION "unknown"
 #endif
@@ -117,21 +121,24 @@ static bool section_ok(const struct pd_reader *r, const struct file_section *s)
 	return s->offset <= r->map_size && s->size <= r->map_size - s->offset;
 }
 
-/* The feature sections after the data; -1 when the file ends before them (truncated copy). */
-static int parse_features(struct pd_reader *r)
+/*
+ * Feature sections: a table of {offset, size}, one per set bit of feats, at table_off; every
+ * section must lie inside [lo, hi). -1 when they do not (a truncated or corrupt copy).
+ */
+static int parse_features(struct pd_reader *r, const uint64_t *feats, uint64_t table_off,
+			  uint64_t lo, uint64_t hi)
 {
-	uint64_t off = r->h.data.offset + r->h.data.size;
-	const uint8_t *tab = r->map + off;
+	const uint8_t *tab = r->map + table_off;
 	int n = 0;
 
 	for (int b = 0; b < HEADER_FEAT_BITS; b++)
-		if (test_bit(r->h.features, b)) {
+		if (test_bit(feats, b)) {
 			struct file_section s;
-			if (off + (uint64_t)(n + 1) * sizeof(s) > r->map_size)
+			if (table_off + (uint64_t)(n + 1) * sizeof(s) > hi)
 				return -1;
 			memcpy(&s, tab + n * sizeof(s), sizeof(s));
 			n++;
-			if (!section_ok(r, &s))
+			if (!section_ok(r, &s) || s.offset < lo || s.offset + s.size > hi)
 				return -1;
 			r->feat[b] = s;
 		}
@@ -202,6 +209,41 @@ static int parse_features(struct pd_reader *r)
 		}
 	}
 	return 0;
+}
+
+/*
+ * tlbstat's early copy of the features (see pd_create), read only when the file has no final
+ * features (a killed recording): right after the attrs' ids, 8-byte aligned, before the data.
+ * A file without it (perf's, or damaged) just has no features.
+ */
+static void early_features(struct pd_reader *r)
+{
+	uint64_t end = r->h.attrs.offset + r->h.attrs.size, feats[HEADER_FEAT_BITS / 64];
+	uint64_t table;
+
+	for (int i = 0; i < r->nr_attrs; i++) {
+		const uint8_t *e = r->map + r->h.attrs.offset + (uint64_t)(i + 1) * r->h.attr_size;
+		struct file_section ids;
+		memcpy(&ids, e - sizeof(ids), sizeof(ids));
+		if (ids.size && ids.offset + ids.size > end)
+			end = ids.offset + ids.size;
+	}
+	end = (end + 7) & ~7ULL;
+	table = end + sizeof(early_magic) + sizeof(feats);
+	if (table > r->h.data.offset || memcmp(r->map + end, early_magic, sizeof(early_magic)))
+		return;
+	memcpy(feats, r->map + end + sizeof(early_magic), sizeof(feats));
+	if (parse_features(r, feats, table, table, r->h.data.offset) < 0) {
+		memset(r->feat, 0, sizeof(r->feat));
+		for (int b = 0; b < HEADER_FEAT_BITS; b++) {
+			free(r->strings[b]);
+			r->strings[b] = NULL;
+		}
+		free(r->cmdline);
+		r->cmdline = NULL;
+		r->have_nrcpus = false;
+		r->features_present = false;
+	}
 }
 
 struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
@@ -293,7 +335,8 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 	}
 	r->data_end = r->h.data.offset + r->h.data.size;
 	/* perf killed before its final header: data size 0, feature bits set, no sections */
-	if (r->h.data.size && parse_features(r) < 0) {
+	if (r->h.data.size && parse_features(r, r->h.features, r->data_end, r->data_end,
+					     r->map_size) < 0) {
 		snprintf(err, errlen, "%s is truncated: its feature sections (after byte %llu) are cut "
 			 "off or point outside the file", path, (unsigned long long)r->data_end);
 		goto fail;
@@ -301,11 +344,12 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 	if (!r->features_present) {
 		/*
 		 * A recording cut short before its final header (perf: data size 0; tlbstat: the data
-		 * size of its last once-a-second update) and no features: read up to the last
+		 * size of its last 100 ms update) and no features: read up to the last
 		 * complete record.
 		 */
 		r->data_end = r->map_size;
 		r->truncated = true;
+		early_features(r);
 	}
 	r->pos = r->data_start;
 	r->pinned = UINT64_MAX;
@@ -456,6 +500,7 @@ struct pd_writer {
 };
 
 #define WBUF (1u << 20)
+#define HEADER_REFRESH_NS 100000000ULL
 
 struct membuf {
 	char *p;
@@ -515,6 +560,25 @@ static char *kallsyms_subset(size_t *len)
 	free(all);
 	*len = m.len;
 	return m.p;
+}
+
+/*
+ * The one change made to a format copied from tracefs: in its print fmt, `__get_cpumask(x)`
+ * (Linux >= 6.0; ipi:ipi_send_cpumask) becomes `__get_bitmask(x)`, same length, in place.
+ * perf 6.1's libtraceevent does not know __get_cpumask and prints "function __get_cpumask not
+ * defined" on stderr for every perf script/report run; __get_bitmask reads the same
+ * __data_loc bitmap and prints it as a hex mask. Field definitions are untouched, so decoding
+ * (tlbstat's and perf's) is unchanged; only perf's text rendering of the mask differs.
+ */
+static void compat_print_fmt(char *s, size_t len)
+{
+	static const char from[] = "__get_cpumask(", to[] = "__get_bitmask(";
+	char *p = memmem(s, len, "\nprint fmt:", 11);
+
+	while (p && (p = memmem(p, len - (size_t)(p - s), from, sizeof(from) - 1))) {
+		memcpy(p, to, sizeof(to) - 1);
+		p += sizeof(to) - 1;
+	}
 }
 
 /* TRACING_DATA as perf 6.1's trace-event-info.c writes it (version 0.6). */
@@ -590,6 +654,7 @@ static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
 				free(m.p);
 				return -1;
 			}
+			compat_print_fmt(s, len);
 			mb_u64(&m, len);
 			mb_put(&m, s, len);
 			free(s);
@@ -625,6 +690,9 @@ static int write_header(struct pd_writer *w)
 	w->h.data.size = w->data_size - w->buf_len;
 	return pwrite_all(w->fd, &w->h, sizeof(w->h), 0);
 }
+
+static void build_features(struct pd_writer *w, uint64_t *bits, uint64_t off, struct membuf *tab,
+			   struct membuf *body);
 
 struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs, int nr_attrs,
 			    int argc, char **argv, char *err, size_t errlen)
@@ -668,7 +736,26 @@ struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs
 	}
 	for (int i = 0; i < nr_attrs; i++)
 		mb_put(&m, w->attrs[i].ids, 8 * (size_t)w->attrs[i].nr_ids);
-	w->h.data.offset = (ids_off + 4095) & ~4095ULL;
+	{
+		/*
+		 * The early copy of the features (everything but the transport note, known only at
+		 * the end): a killed recording keeps its tracing data, event names and machine facts.
+		 * perf reads nothing between the ids and the data offset.
+		 */
+		uint64_t early = (ids_off + 7) & ~7ULL, bits[HEADER_FEAT_BITS / 64] = { 0 };
+		uint64_t table = early + sizeof(early_magic) + sizeof(bits);
+		struct membuf tab = { 0 }, body = { 0 };
+		static const char zeros[8];
+		build_features(w, bits, table, &tab, &body);
+		mb_put(&m, zeros, early - ids_off);
+		mb_put(&m, early_magic, sizeof(early_magic));
+		mb_put(&m, bits, sizeof(bits));
+		mb_put(&m, tab.p, tab.len);
+		mb_put(&m, body.p, body.len);
+		free(tab.p);
+		free(body.p);
+		w->h.data.offset = (table + tab.len + body.len + 4095) & ~4095ULL;
+	}
 	if (pwrite_all(w->fd, m.p, m.len, sizeof(w->h)) < 0 || write_header(w) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		goto fail;
@@ -714,9 +801,13 @@ int pd_finish_round(struct pd_writer *w)
 	uint64_t now;
 	if (pd_write(w, &h, sizeof(h)) < 0)
 		return -1;
-	/* once a second: data on disk and the header's data size current (kill safety) */
+	/*
+	 * Every 100 ms at most: data on disk and the header's data size current (kill safety: a
+	 * killed recording loses at most that, plus what the kernel buffers still held). Two
+	 * pwrites per 100 ms cost nothing measurable; rounds themselves come at every poll wakeup.
+	 */
 	now = now_ns();
-	if (now - w->last_header_ns > 1000000000ULL) {
+	if (now - w->last_header_ns > HEADER_REFRESH_NS) {
 		w->last_header_ns = now;
 		if (flush_buf(w) < 0 || write_header(w) < 0)
 			return -1;
@@ -797,41 +888,49 @@ static void build_feature(struct pd_writer *w, int feat, struct membuf *m)
 	}
 }
 
+static const int writer_feats[] = {
+	HEADER_TRACING_DATA, HEADER_HOSTNAME, HEADER_OSRELEASE, HEADER_VERSION, HEADER_ARCH,
+	HEADER_NRCPUS, HEADER_TOTAL_MEM, HEADER_CMDLINE, HEADER_EVENT_DESC, HEADER_CLOCKID,
+	HEADER_TLBSTAT,
+};
+
+/* The features the writer has now into bits, and their table (at off) and bodies after it. */
+static void build_features(struct pd_writer *w, uint64_t *bits, uint64_t off, struct membuf *tab,
+			   struct membuf *body)
+{
+	int nf = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(writer_feats); i++) {
+		if (writer_feats[i] == HEADER_TLBSTAT && !w->private_note)
+			continue;
+		if (writer_feats[i] == HEADER_CLOCKID && !w->attrs[0].attr->use_clockid)
+			continue;
+		set_bit(bits, writer_feats[i]);
+		nf++;
+	}
+	off += (uint64_t)nf * sizeof(struct file_section);
+	for (int b = 0; b < HEADER_FEAT_BITS; b++) {
+		struct file_section s;
+		size_t before = body->len;
+		if (!test_bit(bits, b))
+			continue;
+		build_feature(w, b, body);
+		s.offset = off + before;
+		s.size = body->len - before;
+		mb_put(tab, &s, sizeof(s));
+	}
+}
+
 int pd_finish(struct pd_writer *w)
 {
-	static const int feats[] = {
-		HEADER_TRACING_DATA, HEADER_HOSTNAME, HEADER_OSRELEASE, HEADER_VERSION, HEADER_ARCH,
-		HEADER_NRCPUS, HEADER_TOTAL_MEM, HEADER_CMDLINE, HEADER_EVENT_DESC, HEADER_CLOCKID,
-		HEADER_TLBSTAT,
-	};
 	struct membuf tab = { 0 }, body = { 0 };
 	uint64_t feat_off;
-	int nf = 0, rc = 0;
+	int rc = 0;
 
 	if (flush_buf(w) < 0)
 		rc = -1;
-	for (size_t i = 0; i < ARRAY_SIZE(feats); i++) {
-		if (feats[i] == HEADER_TLBSTAT && !w->private_note)
-			continue;
-		if (feats[i] == HEADER_CLOCKID && !w->attrs[0].attr->use_clockid)
-			continue;
-		set_bit(w->h.features, feats[i]);
-		nf++;
-	}
 	feat_off = w->h.data.offset + w->data_size;
-	{
-		uint64_t off = feat_off + (uint64_t)nf * sizeof(struct file_section);
-		for (int b = 0; b < HEADER_FEAT_BITS; b++) {
-			struct file_section s;
-			size_t before = body.len;
-			if (!test_bit(w->h.features, b))
-				continue;
-			build_feature(w, b, &body);
-			s.offset = off + before;
-			s.size = body.len - before;
-			mb_put(&tab, &s, sizeof(s));
-		}
-	}
+	build_features(w, w->h.features, feat_off, &tab, &body);
 	if (rc == 0 && (pwrite_all(w->fd, tab.p, tab.len, feat_off) < 0 ||
 			pwrite_all(w->fd, body.p, body.len, feat_off + tab.len) < 0 ||
 			write_header(w) < 0 ||

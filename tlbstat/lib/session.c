@@ -87,6 +87,9 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: bad tracing data section: %s", path, terr);
 			goto fail;
 		}
+		if (pd_truncated(s->rd))
+			tlb_warn("%s was not finished (recording killed?): reading up to its last "
+				 "complete record", path);
 	} else {
 		/* a killed recording has no features: decode with this machine's formats */
 		const char *names[64];
