@@ -4,7 +4,8 @@
 # (2) perf script / perf report read tlbstat record's file with nothing on stderr (perf 6.1 prints
 #     two __get_cpumask lines for its own file with ipi:ipi_send_cpumask; record's formats avoid
 #     them), counts agree, reason 4 = one per munmap, the transport note equals what
-#     `tlbstat stat` detects;
+#     `tlbstat stat` detects; with tiny buffers, lost events agree between record, perf report
+#     and tlbstat report;
 # (3) SIGINT finishes the file, kill -9 leaves a readable one, bad copies give one error line;
 # (4) record's exit codes. Root, tracefs and perf needed; about 20 s.
 . "$(dirname "$0")/lib.sh"
@@ -116,6 +117,22 @@ check "report's transport ($(jget "$T/G.json" transport)) = stat's ($(jget "$T/s
 perf report --header-only -i "$T/G.data" >"$T/G.hdr" 2>/dev/null
 check "perf report --header-only: hostname, cmdline and our events" \
 	bash -c "grep -q '^# hostname : ' '$T/G.hdr' && grep -q '^# cmdline : .*tlbstat record' '$T/G.hdr' && grep -q 'name = tlb:tlb_flush' '$T/G.hdr'"
+
+# ---- (2b) lost events: tiny buffers under a getppid loop; record's summary, perf report's
+# "Total Lost Samples" (from the LOST_SAMPLES records record writes at the end) and report agree
+if [ -r /sys/kernel/tracing/events/raw_syscalls/sys_enter/format ] && command -v gcc >/dev/null; then
+	printf '#include <unistd.h>\nint main(void){for(long i=0;i<400000;i++)getppid();return 0;}\n' >"$T/gp.c"
+	gcc -O2 -o "$T/gp" "$T/gp.c"
+	"$TLBSTAT" record -a -m 1 -e raw_syscalls:sys_enter -o "$T/L.data" -- "$T/gp" 2>"$T/L.err"
+	rec_lost=$(sed -n 's/.*samples, \([0-9]*\) lost.*/\1/p' "$T/L.err")
+	perf_lost=$(perf report -i "$T/L.data" --stdio --sort comm 2>/dev/null | sed -n 's/^# Total Lost Samples: //p')
+	"$TLBSTAT" report -i "$T/L.data" --json >"$T/L.json" 2>/dev/null
+	echo "# -m 1, 400k getppid: record says $rec_lost lost, perf report $perf_lost, report $(jget "$T/L.json" lost)"
+	check "lost events: record's summary ($rec_lost) = perf report's Total Lost Samples = report's lost, > 0" \
+		bash -c "test '$rec_lost' -gt 0 && test '$rec_lost' = '$perf_lost' && test '$rec_lost' = '$(jget "$T/L.json" lost)'"
+else
+	skip "lost events: no raw_syscalls:sys_enter or no gcc"
+fi
 
 # ---- (3) stopping: SIGINT, kill -9; bad copies
 "$TLBSTAT" record -a -d 1 -o "$T/H.data" >/dev/null 2>"$T/H.err" &

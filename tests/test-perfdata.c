@@ -180,7 +180,7 @@ static void round_(struct pd_writer *w)
 }
 
 struct counts {
-	uint64_t flushes, reasons[8], pages, comms;
+	uint64_t flushes, reasons[8], pages, comms, lost;
 	char comm[17];
 };
 
@@ -193,6 +193,11 @@ static void on_event(void *ctx, const struct tlb_event *ev)
 	if (ev->reason >= 0 && ev->reason < 8)
 		c->reasons[ev->reason]++;
 	c->pages += (uint64_t)ev->pages;
+}
+
+static void on_lost(void *ctx, uint64_t nr)
+{
+	((struct counts *)ctx)->lost += nr;
 }
 
 static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
@@ -236,6 +241,21 @@ static void test_round_trip(void)
 	wr(w, &l, 0);
 	s = tlb_sample(101, 4000, 1004, 4, 1);
 	wr(w, &s, 0);
+	round_(w);
+	{	/* LOST_SAMPLES as perf record writes them at the end: the same 17 drops, then 3 more */
+		struct {
+			struct perf_event_header h;
+			uint64_t lost, tid, time, cpu, id;
+		} ls;
+		memset(&ls, 0, sizeof(ls));
+		ls.h = (struct perf_event_header){ PERF_RECORD_LOST_SAMPLES, 0, sizeof(ls) };
+		ls.id = 102;
+		ls.lost = 17;
+		wr(w, &ls, 0);
+		ls.id = 101;
+		ls.lost = 3;
+		wr(w, &ls, 0);
+	}
 	round_(w);
 	data_bytes = pd_bytes_written(w);
 	pd_set_note(w, "transport=hypervisor\nevidence=unit test\n");
@@ -338,7 +358,7 @@ static void test_round_trip(void)
 
 	{	/* the tracing data decodes the samples through a session */
 		struct session *ss = session_open_file(path("rt.data"), err, sizeof(err));
-		struct session_ops ops = { .event = on_event, .comm = on_comm };
+		struct session_ops ops = { .event = on_event, .comm = on_comm, .lost = on_lost };
 		struct counts cnt = { 0 };
 		ok(ss != NULL, "session_open_file (%s)", ss ? "ok" : err);
 		if (ss) {
@@ -348,6 +368,7 @@ static void test_round_trip(void)
 			   (unsigned long long)cnt.flushes, (unsigned long long)cnt.reasons[4]);
 			ok(cnt.comms == 1 && !strcmp(cnt.comm, "churner"), "COMM 'churner' delivered");
 			is_str(session_transport(ss), "hypervisor", "session_transport from the note");
+			is_int(cnt.lost, 20, "lost: LOST 17 and LOST_SAMPLES 17 + 3 are max(17, 20), not 37");
 			session_close(ss);
 		}
 	}

@@ -48,6 +48,9 @@ static const struct {
 struct record {
 	struct pd_writer *w;
 	uint64_t samples, lost_records, lost, records;
+	/* LOST counts per sample id, for the LOST_SAMPLES records written at the end */
+	struct { uint64_t id, lost; } lost_by_id[64];
+	int nr_lost_ids;
 	uint64_t reasons[TLB_NR_REASONS];
 	int first_id_evsel;
 	bool write_error;
@@ -76,8 +79,19 @@ static void on_raw(void *ctx, const struct perf_event_header *hdr)
 	r->records++;
 	if (hdr->type == PERF_RECORD_SAMPLE)
 		r->samples++;
-	else if (hdr->type == PERF_RECORD_LOST)
+	else if (hdr->type == PERF_RECORD_LOST && hdr->size >= sizeof(*hdr) + 16) {
+		const uint64_t *l = (const void *)(hdr + 1);
+		int i = 0;
 		r->lost_records++;
+		while (i < r->nr_lost_ids && r->lost_by_id[i].id != l[0])
+			i++;
+		if (i == r->nr_lost_ids && i < (int)ARRAY_SIZE(r->lost_by_id))
+			r->lost_by_id[r->nr_lost_ids++].id = l[0];
+		if (i < r->nr_lost_ids)
+			r->lost_by_id[i].lost += l[1];
+		else
+			r->lost_by_id[i - 1].lost += l[1];	/* more than 64 ids: counted on the last */
+	}
 }
 
 static void on_event(void *ctx, const struct tlb_event *ev)
@@ -126,6 +140,31 @@ static size_t id_trailer(const struct perf_event_attr *attr, uint64_t id, pid_t 
 	if (st & PERF_SAMPLE_IDENTIFIER)
 		out[n++] = id;
 	return n;
+}
+
+/*
+ * One PERF_RECORD_LOST_SAMPLES per sample id that lost events, as perf record writes them at the
+ * end (from the same drops as the kernel's LOST records): perf report's "Total Lost Samples"
+ * counts these, not LOST records.
+ */
+static int write_lost_samples(struct record *r, const struct perf_event_attr *attr)
+{
+	for (int i = 0; i < r->nr_lost_ids; i++) {
+		struct {
+			struct perf_event_header h;
+			uint64_t lost;
+			uint64_t trailer[8];
+		} rec;
+		size_t n;
+		memset(&rec, 0, sizeof(rec));
+		rec.h.type = PERF_RECORD_LOST_SAMPLES;
+		rec.lost = r->lost_by_id[i].lost;
+		n = id_trailer(attr, r->lost_by_id[i].id, 0, 0, rec.trailer);
+		rec.h.size = (uint16_t)(offsetof(typeof(rec), trailer) + n * 8);
+		if (pd_write(r->w, &rec, rec.h.size) < 0)
+			return -1;
+	}
+	return r->nr_lost_ids ? pd_finish_round(r->w) : 0;
 }
 
 /*
@@ -428,6 +467,10 @@ int cmd_record(int argc, char **argv)
 	snprintf(note, sizeof(note), "transport=%s\nevidence=%s\n", transport_name(ti.transport),
 		 ti.evidence);
 	pd_set_note(rec.w, note);
+	if (!rec.write_error && write_lost_samples(&rec, &el.evsels[0].attr) < 0) {
+		rec.write_error = true;
+		rec.write_errno = errno;
+	}
 	{
 		uint64_t bytes = pd_bytes_written(rec.w);
 		if (rec.write_error) {

@@ -36,6 +36,8 @@ struct session {
 	int nr_ids;
 	bool workload_exited;
 	uint64_t unknown_samples, bad_samples;
+	/* lost events: sums of LOST and of LOST_SAMPLES records, and what was passed on */
+	uint64_t lost_records, lost_samples, lost_given;
 	const struct perf_event_header *cached_hdr;
 	const struct pd_attr *cached_attr;
 };
@@ -280,16 +282,27 @@ static void process(struct session *s, const struct perf_event_header *hdr,
 			ops->exit(ctx, (pid_t)f->pid, (pid_t)f->tid, f->time);
 		break;
 	}
-	case PERF_RECORD_LOST: {
-		const struct { uint64_t id, lost; } *l = (const void *)(hdr + 1);
-		if (hdr->size >= sizeof(*hdr) + sizeof(*l) && ops->lost)
-			ops->lost(ctx, l->lost);
-		break;
-	}
+	case PERF_RECORD_LOST:
 	case PERF_RECORD_LOST_SAMPLES: {
-		const uint64_t *lost = (const void *)(hdr + 1);
-		if (hdr->size >= sizeof(*hdr) + 8 && ops->lost)
-			ops->lost(ctx, *lost);
+		/*
+		 * The same drops, counted twice: the kernel's LOST records in the ring buffers, and
+		 * the LOST_SAMPLES records perf record (and tlbstat record) write at the end from the
+		 * same count. Pass on what raises max(sum of LOST, sum of LOST_SAMPLES).
+		 */
+		const uint64_t *l = (const void *)(hdr + 1);
+		bool is_lost = hdr->type == PERF_RECORD_LOST;
+		uint64_t total;
+		if (hdr->size < sizeof(*hdr) + (is_lost ? 16 : 8))
+			return;
+		if (is_lost)
+			s->lost_records += l[1];
+		else
+			s->lost_samples += l[0];
+		total = s->lost_records > s->lost_samples ? s->lost_records : s->lost_samples;
+		if (total > s->lost_given && ops->lost)
+			ops->lost(ctx, total - s->lost_given);
+		if (total > s->lost_given)
+			s->lost_given = total;
 		break;
 	}
 	case PERF_RECORD_FINISHED_ROUND:

@@ -22,7 +22,10 @@ struct session_ops {
 	void (*comm)(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time);
 	void (*fork)(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
 	void (*exit)(void *ctx, pid_t pid, pid_t tid, uint64_t time);
-	/* Lost events (PERF_RECORD_LOST count, LOST_SAMPLES). */
+	/*
+	 * Lost events: PERF_RECORD_LOST counts and LOST_SAMPLES counts describe the same drops
+	 * (perf record writes both): the sum of nr passed is max(sum of LOST, sum of LOST_SAMPLES).
+	 */
 	void (*lost)(void *ctx, uint64_t nr);
 	/* Every raw record as read, before decoding (record writes these). */
 	void (*raw)(void *ctx, const struct perf_event_header *hdr);
