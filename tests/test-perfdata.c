@@ -2,7 +2,7 @@
  * Unit tests of perfdata.c: a writer -> reader round trip in a temp file (two tracepoint attrs
  * with ids, records, rounds, the tlbstat note, features), the tracing data decoded back through a
  * session, truncated and corrupted copies (one clear error line, never a crash), and the files a
- * killed `tlbstat record` leaves (header data size 0; header refreshed every 100 ms, then more
+ * killed `tlbstat record` leaves (header data size 0; header refreshed once a second, then more
  * data; no feature sections): read up to the last complete record with pd_truncated().
  * pd_create reads the event formats from tracefs (root): without it those points are skipped.
  */
@@ -562,8 +562,9 @@ static void test_killed(void)
 	   "data size 0, last record cut: up to the last complete one (%llu, rc %d)",
 	   (unsigned long long)samples, rc);
 
-	/* a round more than 100 ms later brings the header up to date; then more data */
-	usleep(150000);
+	/* a round more than a second later brings the header up to date; then more data */
+	sleep(1);
+	usleep(100000);
 	pd_finish_round(w);
 	for (int i = 0; i < 5; i++) {
 		s = tlb_sample(101, 4000, ++t, 3, 1);

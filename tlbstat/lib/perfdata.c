@@ -2,8 +2,8 @@
  * perf.data (PERFILE2): reader and writer. Layout notes: Documentation/perf-data.md.
  *
  * Writer: header, attrs, ids and an early copy of the features (between the ids and the data,
- * where perf does not look) at once; records appended; every 100 ms the buffer is written and
- * the header's data size rewritten (feature bitmap still empty), so a killed recording is
+ * where perf does not look) at once; records appended; every 100 ms the buffer is written, once
+ * a second the header's data size rewritten (feature bitmap still empty), so a killed recording is
  * readable by tlbstat up to its last complete record, with its own tracepoint formats. At
  * pd_finish() the feature sections follow the data, as perf wants, and the header is rewritten
  * with them.
@@ -344,7 +344,7 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 	if (!r->features_present) {
 		/*
 		 * A recording cut short before its final header (perf: data size 0; tlbstat: the data
-		 * size of its last 100 ms update) and no features: read up to the last
+		 * size of its last once-a-second update) and no features: read up to the last
 		 * complete record.
 		 */
 		r->data_end = r->map_size;
@@ -494,13 +494,14 @@ struct pd_writer {
 	size_t tracing_len;
 	char *private_note;     /* tlbstat's own feature (transport) */
 	uint64_t data_size;
-	uint64_t last_header_ns;
+	uint64_t last_header_ns, last_flush_ns;
 	char *buf;              /* write buffer */
 	size_t buf_len;
 };
 
 #define WBUF (1u << 20)
-#define HEADER_REFRESH_NS 100000000ULL
+#define FLUSH_NS 100000000ULL		/* buffered records reach the file this often */
+#define HEADER_REFRESH_NS 1000000000ULL	/* and the header's data size this often */
 
 struct membuf {
 	char *p;
@@ -762,7 +763,7 @@ struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs
 	}
 	free(m.p);
 	w->buf = xmalloc(WBUF);
-	w->last_header_ns = now_ns();
+	w->last_header_ns = w->last_flush_ns = now_ns();
 	return w;
 fail:
 	free(m.p);
@@ -802,14 +803,21 @@ int pd_finish_round(struct pd_writer *w)
 	if (pd_write(w, &h, sizeof(h)) < 0)
 		return -1;
 	/*
-	 * Every 100 ms at most: data on disk and the header's data size current (kill safety: a
-	 * killed recording loses at most that, plus what the kernel buffers still held). Two
-	 * pwrites per 100 ms cost nothing measurable; rounds themselves come at every poll wakeup.
+	 * Kill safety: every 100 ms at most the buffered records go to the file (a killed
+	 * recording loses at most that, plus what the kernel buffers still held: tlbstat's reader
+	 * reads a killed file to its end, whatever the header says); once a second the header's
+	 * data size is brought up to date too (rarely: a write to a page under writeback waits
+	 * for it, and the reader does not need it).
 	 */
 	now = now_ns();
+	if (now - w->last_flush_ns > FLUSH_NS) {
+		w->last_flush_ns = now;
+		if (flush_buf(w) < 0)
+			return -1;
+	}
 	if (now - w->last_header_ns > HEADER_REFRESH_NS) {
 		w->last_header_ns = now;
-		if (flush_buf(w) < 0 || write_header(w) < 0)
+		if (write_header(w) < 0)
 			return -1;
 	}
 	return 0;

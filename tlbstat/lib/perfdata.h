@@ -98,8 +98,8 @@ struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs
 			    int argc, char **argv, char *err, size_t errlen);
 /* Append one record (already formatted, header.size bytes, 8-byte multiple). 0 or -1 (errno). */
 int pd_write(struct pd_writer *w, const void *rec, size_t len);
-/* Append a PERF_RECORD_FINISHED_ROUND (and, every 100 ms, write out the buffer and bring the
- * header's data size up to date). */
+/* Append a PERF_RECORD_FINISHED_ROUND (and write out the buffer every 100 ms, bring the
+ * header's data size up to date once a second). */
 int pd_finish_round(struct pd_writer *w);
 /* Text for the HEADER_TLBSTAT feature ("transport=hypervisor\nevidence=..."); NULL: none. */
 void pd_set_note(struct pd_writer *w, const char *note);
