@@ -207,6 +207,20 @@ mkdir -p "$T/fakefs/events/ipi/ipi_send_cpu"
 echo 5 >"$T/fakefs/events/ipi/ipi_send_cpu/id"
 expect 3 "does not exist" "tracepoint missing (fake tracefs)" -- \
 	env TLBSTAT_TRACEFS="$T/fakefs" "$TLBSTAT" record -o "$T/x.data" -- true
+# not privileged: a copy of tlb_flush's tracefs entries readable by nobody, so that the refusal
+# comes from perf_event_open itself (root's tracefs is not readable by nobody)
+mkdir -p "$T/npfs/events/tlb/tlb_flush"
+tfs=/sys/kernel/tracing; [ -r $tfs/events/tlb/tlb_flush/format ] || tfs=/sys/kernel/debug/tracing
+cp $tfs/events/tlb/tlb_flush/id $tfs/events/tlb/tlb_flush/format "$T/npfs/events/tlb/tlb_flush/"
+cp $tfs/events/header_page $tfs/events/header_event "$T/npfs/events/"
+chmod -R a+rX "$T" && chmod a+rwx "$T"
+if command -v setpriv >/dev/null && [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 0 ]; then
+	expect 3 "permission denied.*(CAP_PERFMON|root)" "not privileged (nobody)" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups env TLBSTAT_TRACEFS="$T/npfs" \
+		"$TLBSTAT" record -e tlb -o "$T/np.data" -- true
+else
+	skip "not privileged: no setpriv, or perf_event_paranoid < 0 lets anyone open tracepoints"
+fi
 expect 3 "does not exist" "--events sys:name that does not exist" -- \
 	"$TLBSTAT" record -e nosuch:event -o "$T/x.data" -- true
 "$TLBSTAT" record --help >"$T/h.txt" 2>&1
