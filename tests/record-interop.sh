@@ -100,6 +100,9 @@ fi
 "$TLBSTAT" report -i "$T/G.data" --json >"$T/G.json" 2>"$T/G.rep.err"
 check "tlbstat report -i G exits 0" test $? -eq 0
 check "report reads G without warnings" test ! -s "$T/G.rep.err"
+wrote=$(sed -n 's/.*(\([0-9]*\) samples, .*/\1/p' "$T/G.rec.err")
+check "perf script prints one line per sample record wrote ($(wc -l <"$T/G.script") lines, $wrote samples)" \
+	test "$(wc -l <"$T/G.script")" -eq "$wrote"
 lines=$(grep -c ' tlb:tlb_flush: ' "$T/G.script")
 check "perf script tlb_flush lines ($lines) = report events.tlb_flush ($(jget "$T/G.json" events.tlb_flush))" \
 	test "$lines" -eq "$(jget "$T/G.json" events.tlb_flush)"
