@@ -137,6 +137,22 @@ else
 	skip "lost events: no raw_syscalls:sys_enter or no gcc"
 fi
 
+# ---- (2c) targets: -p (an existing process: only its threads), -C (only that CPU)
+"$TLBBENCH" mmap --duration 3 >/dev/null 2>&1 &
+bp=$!
+sleep 0.3
+"$TLBSTAT" record -q -p $bp -d 1 -o "$T/Tp.data" 2>"$T/Tp.err"
+rcp=$?
+"$TLBSTAT" record -q -C 0 -d 1 -o "$T/Tc.data" 2>"$T/Tc.err"
+rcc=$?
+wait $bp
+perf script -i "$T/Tp.data" -F pid,event 2>/dev/null | awk '{print $1}' | sort | uniq -c >"$T/Tp.pids"
+check "-p $bp: exit $rcp, samples only from that process ($(tr -s ' \n' ' ' <"$T/Tp.pids"))" \
+	bash -c "test $rcp -eq 0 && test \"\$(awk '{print \$2}' '$T/Tp.pids')\" = $bp"
+perf script -i "$T/Tc.data" -F cpu,event 2>/dev/null | awk '{print $1}' | sort | uniq -c >"$T/Tc.cpus"
+check "-C 0: exit $rcc, samples only on CPU 0 ($(tr -s ' \n' ' ' <"$T/Tc.cpus"))" \
+	bash -c "test $rcc -eq 0 && test \"\$(awk '{print \$2}' '$T/Tc.cpus')\" = '[000]'"
+
 # ---- (3) stopping: SIGINT, kill -9; bad copies
 "$TLBSTAT" record -a -d 1 -o "$T/H.data" >/dev/null 2>"$T/H.err" &
 pid=$!
@@ -216,11 +232,13 @@ mkdir -p "$T/npfs/events/tlb/tlb_flush"
 tfs=/sys/kernel/tracing; [ -r $tfs/events/tlb/tlb_flush/format ] || tfs=/sys/kernel/debug/tracing
 cp $tfs/events/tlb/tlb_flush/id $tfs/events/tlb/tlb_flush/format "$T/npfs/events/tlb/tlb_flush/"
 cp $tfs/events/header_page $tfs/events/header_event "$T/npfs/events/"
+# the binary too: the checkout may sit in a folder nobody cannot enter (a CI clone in mktemp -d)
+cp "$TLBSTAT" "$T/tlbstat-np"
 chmod -R a+rX "$T" && chmod a+rwx "$T"
 if command -v setpriv >/dev/null && [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 0 ]; then
 	expect 3 "permission denied.*(CAP_PERFMON|root)" "not privileged (nobody)" -- \
 		setpriv --reuid=65534 --regid=65534 --clear-groups env TLBSTAT_TRACEFS="$T/npfs" \
-		"$TLBSTAT" record -e tlb -o "$T/np.data" -- true
+		"$T/tlbstat-np" record -e tlb -o "$T/np.data" -- true
 else
 	skip "not privileged: no setpriv, or perf_event_paranoid < 0 lets anyone open tracepoints"
 fi
