@@ -524,8 +524,10 @@ static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task 
 		return;
 	memset(&k, 0, sizeof(k));
 	k.pid = keys & AGG_KEY_PID ? thr->pid : -1;
+	/* strncpy pads with NULs: bytes left after the name by an earlier, longer one must not
+	 * reach the hash, or one comm becomes several rows */
 	if (keys & AGG_KEY_COMM)
-		memcpy(k.comm, thr->proc->comm, sizeof(k.comm));
+		strncpy(k.comm, thr->proc->comm, sizeof(k.comm));
 	k.reason = keys & AGG_KEY_REASON ? ev->reason : -1;
 	k.cpu = keys & AGG_KEY_CPU ? ev->cpu : -1;
 	h = (int64_t)hkey_hash(&k);
