@@ -43,6 +43,15 @@ ours.update({p["pid"]: p["invalidations"] for p in d["kernel_thread_initiators"]
 bad = {pid: (n, ours.get(pid, 0)) for pid, n in perf.items() if ours.get(pid, 0) != n}
 bad.update({pid: (perf.get(pid, 0), n) for pid, n in ours.items() if perf.get(pid, 0) != n})
 print("# perf script per pid:", dict(perf.most_common(6)))
+if bad:
+    # samples whose tid is -1 (perf prints pid/-1): a report that keys threads by tid alone
+    # puts every pid's tid -1 samples on the first such pid
+    m1 = collections.Counter()
+    for line in open(sys.argv[2]):
+        m = re.match(r'^\s*(.*?)\s+(-?\d+)/-1\s+tlb:tlb_flush:', line)
+        if m:
+            m1[int(m.group(2))] += 1
+    print("# tid -1 samples per pid (perf script):", dict(m1))
 assert d["events"]["tlb_flush"] == sum(perf.values()), (d["events"]["tlb_flush"], sum(perf.values()))
 assert not bad, "pid: (perf, tlbstat) %s" % bad
 PY
