@@ -66,7 +66,8 @@ for line in open(sys.argv[1]):
     if section:
         m = re.match(r'^\s+(\d+)\s+(.*?)\s+pages ', line)
         if not m: break
-        ours[m.group(2)] = int(m.group(1))
+        # summed: the table may show one comm on several rows (one per process)
+        ours[m.group(2)] = ours.get(m.group(2), 0) + int(m.group(1))
 for line in open(sys.argv[2]):
     m = re.match(r'^\s*(.*?)\s+(-?\d+)/(-?\d+)\s+tlb:tlb_flush:', line)
     if m:
