@@ -254,6 +254,9 @@ else
 fi
 expect 3 "does not exist" "--events sys:name that does not exist" -- \
 	"$TLBSTAT" record -e nosuch:event -o "$T/x.data" -- true
+expect 1 "cannot run '/nonexistent/cmd'" "a command that cannot run" -- \
+	"$TLBSTAT" record -o "$T/nocmd.data" -- /nonexistent/cmd
+check "a command that cannot run: no file left behind" test ! -e "$T/nocmd.data"
 "$TLBSTAT" record --help >"$T/h.txt" 2>&1
 check "record --help lists every option" bash -c "for o in --all-cpus --cpu --pid --tid --events --mmap-pages --duration --output --quiet; do grep -q -- \"\$o\" '$T/h.txt' || exit 1; done"
 check "a failing command's exit status is passed on" bash -c "! '$TLBSTAT' record -q -o '$T/f.data' -- false"

@@ -275,6 +275,37 @@ static int synthesize_comms(struct record *r, const struct perf_event_attr *attr
 	return pd_finish_round(r->w);
 }
 
+/*
+ * Whether cmd can be exec'd (a path, or a name found on PATH), checked before anything is opened
+ * or created: a command that cannot run gives one error line and leaves no file behind (and an
+ * existing output file in place). errno says why when false.
+ */
+static bool command_runnable(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	int why = ENOENT;
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char full[4096];
+		snprintf(full, sizeof(full), "%.*s%s%s", (int)n, path, n ? "/" : "", cmd);
+		if (access(full, X_OK) == 0) {
+			struct stat st;
+			if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+				return true;
+		} else if (errno == EACCES) {
+			why = EACCES;
+		}
+		path += n + (path[n] == ':');
+	}
+	errno = why;
+	return false;
+}
+
 /* Resolve one --events item into "sys:name"; NULL if unknown. */
 static const char *resolve_event(const char *item)
 {
@@ -334,6 +365,8 @@ int cmd_record(int argc, char **argv)
 	if (o.mmap_pages < 0 || (o.mmap_pages & (o.mmap_pages - 1)))
 		tlb_die(EXIT_USAGE, "-m wants a power of two number of pages (got %d)", o.mmap_pages);
 
+	if (argi < argc && !command_runnable(argv[argi]))
+		tlb_die(EXIT_FAIL, "cannot run '%s': %s", argv[argi], strerror(errno));
 	if (!tracefs_dir())
 		tlb_die(EXIT_ENV, "%s", tracefs_error());
 	tlb_evlist_init(&el);
