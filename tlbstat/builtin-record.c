@@ -457,6 +457,7 @@ int cmd_record(int argc, char **argv)
 		for (int i = 0; i < el.nr_evsels; i++)
 			free((void *)wattrs[i].ids);
 		free(names);
+		free(wattrs);
 	}
 	if (!rec.w) {
 		tlb_err("%s", err);
