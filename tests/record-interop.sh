@@ -214,7 +214,9 @@ for f in Gcut-data Gcut-feat Gcut-hdr Gmagic; do
 	else not_ok "$f: exit $rc, stderr: $(head -c 300 "$T/$f.err")"; fi
 done
 crash=0 flips=0
-for off in 0 8 16 24 40 48 56 72 104 200 300 1000 4096 4104 4200 $((size / 4)) $((size / 2)) \
+goff=$(od -An -t u8 -j 40 -N 8 "$T/G.data" | tr -d ' ')	# data offset (after the early features)
+for off in 0 8 16 24 40 48 56 72 104 200 300 1000 4096 4104 4200 $goff $((goff + 8)) $((goff + 200)) \
+	   $((size / 4)) $((size / 2)) \
 	   $((size * 3 / 4)) $((size - 3000)) $((size - 500)) $((size - 64)) $((size - 8)); do
 	cp "$T/G.data" "$T/flip.data"
 	printf '\xff\xff\xff\xff' | dd of="$T/flip.data" bs=1 seek=$off conv=notrunc status=none
