@@ -279,7 +279,12 @@ static struct agg_task *get_proc(struct agg *a, pid_t pid)
 
 static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 {
-	struct agg_task *t = imap_get(&a->threads, tid);
+	/*
+	 * The kernel writes some samples with tid -1: keyed by tid alone they would all land on
+	 * the first process that had one. Such a thread is keyed by its process instead.
+	 */
+	int64_t key = tid > 0 ? (int64_t)tid : -2 - (int64_t)pid;
+	struct agg_task *t = imap_get(&a->threads, key);
 	struct name *n;
 
 	if (t)
@@ -297,7 +302,7 @@ static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 	t->kernel_thread = t->proc->kernel_thread;
 	if (!t->proc->comm[0] && t->comm[0])
 		memcpy(t->proc->comm, t->comm, sizeof(t->comm));
-	imap_put(&a->threads, tid, t);
+	imap_put(&a->threads, key, t);
 	return t;
 }
 
