@@ -775,6 +775,14 @@ static unsigned func_slot(uint64_t a)
 	return (unsigned)((a >> 4) ^ (a >> 12)) % FUNC_CACHE;
 }
 
+void tlb_decoder_load_symbols(struct tlb_decoder *d)
+{
+	if (d && !d->symbols_settled) {
+		settle_kallsyms(d->tep, true);
+		d->symbols_settled = true;
+	}
+}
+
 enum tlb_func_class tlb_decoder_func_class(struct tlb_decoder *d, uint64_t func)
 {
 	unsigned i;

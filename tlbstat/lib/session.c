@@ -159,6 +159,7 @@ struct session *session_open_live(struct tlb_evlist *el)
 		return NULL;
 	}
 	s->dec = tlb_decoder_new(s->tep);
+	tlb_decoder_load_symbols(s->dec);	/* now, not in the middle of the first drain */
 	for (int i = 0; i < el->nr_evsels; i++) {
 		uint64_t *ids;
 		int k = tlb_evlist_ids(el, i, &ids);
