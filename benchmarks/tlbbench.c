@@ -29,7 +29,10 @@
  *    "munmaps": int, "ops_by_type": {"compute","munmap","mprotect","madvise","mremap",
  *    "fork","collapse": int}, "failed_ops": int,
  *    "latency": {"requests": int, "p50_us", "p99_us", "p999_us", "max_us", "mean_us": float},
- *    "skipped": bool, "skip_reason": str|null}
+ *    "skipped": bool, "skip_reason": str|null,
+ *    "pid": int, "churn_tids": [int], "probe_tids": [int]}
+ * churn_tids/probe_tids are the kernel thread ids (gettid) of the churn and probe threads, so a
+ * test can check who initiated a flush and who was interrupted by it.
  * duration_s is the churn's own wall time (from the start signal to the last churn thread's end).
  *
  * --latency-csv FILE: one row per interval (--interval-ms, default 1000):
@@ -58,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -232,6 +236,7 @@ static uint64_t t_start;
 
 struct probe {
 	pthread_t tid;
+	pid_t os_tid;           /* the kernel's thread id, as perf and tlbstat report it */
 	unsigned idx;
 	int cpu;
 	char *buf;
@@ -241,6 +246,7 @@ struct probe {
 
 struct churn {
 	pthread_t tid;
+	pid_t os_tid;
 	unsigned idx;
 	int cpu;
 	uint64_t rng;
@@ -324,6 +330,7 @@ static void *probe_main(void *arg)
 	uint64_t rng = 0x9e3779b97f4a7c15ull ^ (p->idx + 1), k = 0, sink = 0;
 	uint64_t period = (uint64_t)(1e9 / opt.probe_rate);
 
+	p->os_tid = (pid_t)syscall(SYS_gettid);
 	pin_self(p->cpu);
 	atomic_fetch_add(&probes_ready, 1);
 	while (!atomic_load_explicit(&go, memory_order_acquire))
@@ -599,6 +606,7 @@ static void *churn_main(void *arg)
 	if (opt.wl == W_MIXED)
 		for (int t = 0; t < OP_NR; t++)
 			wsum += uses((enum optype)t) ? mixed_weight[t] : 0;
+	c->os_tid = (pid_t)syscall(SYS_gettid);
 	pin_self(c->cpu);
 	while (!atomic_load_explicit(&go, memory_order_acquire))
 		cpu_relax();
@@ -750,7 +758,13 @@ static void report(double dur, const uint64_t *by, uint64_t failed, const struct
 		       (unsigned long long)failed, (unsigned long long)tot->n, p50, p99, p999, mx,
 		       mean, skip ? "true" : "false");
 		json_str(skip);
-		printf("}\n");
+		printf(", \"pid\": %d, \"churn_tids\": [", (int)getpid());
+		for (unsigned i = 0; churns && i < opt.threads; i++)	/* none when skipped */
+			printf("%s%d", i ? ", " : "", (int)churns[i].os_tid);
+		printf("], \"probe_tids\": [");
+		for (unsigned i = 0; probes && i < opt.probe_threads; i++)
+			printf("%s%d", i ? ", " : "", (int)probes[i].os_tid);
+		printf("]}\n");
 		return;
 	}
 	printf("workload:      %s%s\n", workload_names[opt.wl], skip ? " (skipped)" : "");
