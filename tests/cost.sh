@@ -29,9 +29,15 @@ echo "# transport $transport, lost $lost"
 check "flush_handler recorded" test "$(jget "$T/c.json" flush_handler.recorded)" = True
 local_calls=$(jget "$T/c.json" flush_handler.local.calls)
 echo "# local handler calls $local_calls for $N munmaps; mean $(jget "$T/c.json" flush_handler.local.mean_ns) ns"
+# The local part runs through the cross-CPU call path only when the flush needs another CPU,
+# i.e. once per remote send (reason 4) of the same file: on an IPI machine a munmap that finds
+# the spinner off its CPU sends nothing (measured 4,469 of 5,000 in one run), so the calls are
+# held to the sends, and the sends to at least half the munmaps.
+sends=$(jget "$T/c.json" reasons.remote_ipi_send)
 if [ "$lost" = 0 ]; then
-	check "local handler calls ($local_calls) >= 95% of munmaps ($N)" \
-		"$PY" -c "import sys; sys.exit(0 if $local_calls >= 0.95 * $N else 1)"
+	check "local handler calls ($local_calls) within 2% of the remote sends ($sends)" \
+		within "$local_calls" "$sends" 2
+	check "remote sends ($sends) at least half the munmaps ($N)" test "$sends" -ge $((N / 2))
 else
 	skip "events were lost ($lost): counts are lower bounds"
 fi
@@ -49,7 +55,9 @@ hypervisor|broadcast)
 	check "victim handler time: a note, not zeros" test "$(jget "$T/c.json" flush_handler.victim)" = None ;;
 ipi)
 	v=$(jget "$T/c.json" flush_handler.victim.calls)
-	check "victim handler calls ($v) within 10% of munmaps" within "$v" $N 10
+	r1=$(jget "$T/c.json" reasons.remote_shootdown)
+	check "victim handler calls ($v) within 2% of the remote shootdowns ($r1)" within "$v" "$r1" 2
+	check "remote shootdowns ($r1) at least half the munmaps ($N)" test "$r1" -ge $((N / 2))
 	check "victim time charged to tlbbench's spinning probe thread" "$PY" - "$T/c.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))["flush_handler"]["victim"]

@@ -173,7 +173,8 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
  */
 static int synthesize_kernel_mmap(struct record *r, const struct perf_event_attr *attr, uint64_t id)
 {
-	char *ks = read_file("/proc/kallsyms", NULL), *line, *save = NULL;
+	size_t ks_len, l;
+	const char *ks = proc_kallsyms(&ks_len), *p = ks, *line;
 	uint64_t text = 0, etext = 0;
 	struct {
 		struct perf_event_header h;
@@ -186,18 +187,20 @@ static int synthesize_kernel_mmap(struct record *r, const struct perf_event_attr
 
 	if (!ks)
 		return 0;
-	for (line = strtok_r(ks, "\n", &save); line && !(text && etext);
-	     line = strtok_r(NULL, "\n", &save)) {
+	while (!(text && etext) && next_line(&p, ks + ks_len, &line, &l)) {
 		unsigned long long a;
-		char type, name[64];
-		if (sscanf(line, "%llx %c %63s", &a, &type, name) != 3)
+		char type, name[64], buf[128];
+		if (l >= sizeof(buf))
+			continue;
+		memcpy(buf, line, l);
+		buf[l] = '\0';
+		if (sscanf(buf, "%llx %c %63s", &a, &type, name) != 3)
 			continue;
 		if (!strcmp(name, "_text"))
 			text = a;
 		else if (!strcmp(name, "_etext"))
 			etext = a;
 	}
-	free(ks);
 	if (!text || etext <= text)
 		return 0;	/* addresses hidden (kptr_restrict): nothing honest to write */
 	memset(&rec, 0, sizeof(rec));

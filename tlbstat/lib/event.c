@@ -80,14 +80,9 @@ static int register_tlb_funcs(struct tep_handle *tep, const char *text, size_t l
 static int register_from_proc_kallsyms(struct tep_handle *tep)
 {
 	size_t len;
-	char *text = read_file("/proc/kallsyms", &len);
-	int n;
+	const char *text = proc_kallsyms(&len);
 
-	if (!text)
-		return 0;
-	n = register_tlb_funcs(tep, text, len);
-	free(text);
-	return n;
+	return text ? register_tlb_funcs(tep, text, len) : 0;
 }
 
 /*

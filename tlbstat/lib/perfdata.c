@@ -540,25 +540,26 @@ static char *kallsyms_subset(size_t *len)
 		"flush_tlb_func", "do_kernel_range_flush", "do_flush_tlb_all",
 		"generic_smp_call_function_single_interrupt", "__flush_tlb_all", "tlb_remove_table_smp_sync",
 	};
-	char *all = read_file("/proc/kallsyms", NULL);
+	size_t all_len, l;
+	const char *all = proc_kallsyms(&all_len), *p = all, *line;
 	struct membuf m = { 0 };
-	char *line, *save = NULL;
 	if (!all) {
 		*len = 0;
 		return NULL;
 	}
-	for (line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *name = strrchr(line, ' ');
-		if (!name || !strncmp(line, "0000000000000000", 16))
+	while (next_line(&p, all + all_len, &line, &l)) {
+		const char *name = memrchr(line, ' ', l);
+		size_t nl;
+		if (!name || (l >= 16 && !strncmp(line, "0000000000000000", 16)))
 			continue;
 		name++;
+		nl = (size_t)(line + l - name);
 		for (size_t i = 0; i < ARRAY_SIZE(want); i++)
-			if (!strcmp(name, want[i])) {
-				mb_put(&m, line, strlen(line));
+			if (strlen(want[i]) == nl && !memcmp(name, want[i], nl)) {
+				mb_put(&m, line, l);
 				mb_put(&m, "\n", 1);
 			}
 	}
-	free(all);
 	*len = m.len;
 	return m.p;
 }
