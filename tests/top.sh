@@ -72,7 +72,19 @@ if ! command -v tmux >/dev/null || [ ! -x "$TLBBENCH" ]; then
 	skip "tmux or $TLBBENCH missing: interactive test"
 else
 	s="tlbtop$$"
-	"$TLBBENCH" mmap --threads 1 --duration 8 >/dev/null 2>&1 &
+	# screen FILE ERE: capture the pane into FILE until a line matches (3 s at most): a key's
+	# redraw can lag on a loaded 2-CPU machine, and a fixed sleep made this test flaky
+	screen() {
+		local i
+		for i in $(seq 15); do
+			sleep 0.2
+			tmux capture-pane -t "$s" -p >"$1"
+			grep -qE "$2" "$1" && return 0
+		done
+		return 1
+	}
+	# long enough for a slow start; killed below
+	"$TLBBENCH" mmap --threads 1 --duration 30 >/dev/null 2>&1 &
 	bench_pid=$!
 	tmux new-session -d -s "$s" -x 160 -y 50 "env PS1='PROMPT\$ ' TERM=xterm bash --norc --noprofile"
 	sleep 0.3
@@ -89,14 +101,12 @@ else
 	check "screen: the benchmark's row" test -n "$seen"
 	check "screen: INV/s marked as the sort column" grep -q "INV/s\*" "$tmp/screen1"
 	tmux send-keys -t "$s" s
-	sleep 0.4
-	tmux capture-pane -t "$s" -p >"$tmp/screen2"
+	screen "$tmp/screen2" 'sort: remote'
 	check "screen: 's' sorts by remote sends (header and marker)" \
 		sh -c "grep -q 'sort: remote' '$tmp/screen2' && grep -q 'REMOTE/s\*' '$tmp/screen2' &&
 		       ! grep -q 'INV/s\*' '$tmp/screen2'"
 	tmux send-keys -t "$s" t
-	sleep 0.4
-	tmux capture-pane -t "$s" -p >"$tmp/screen3"
+	screen "$tmp/screen3" '^Threads of [0-9]'
 	check "screen: 't' shows the threads of the selected process" grep -q "^Threads of [0-9]" "$tmp/screen3"
 	tmux send-keys -t "$s" q
 	for _ in $(seq 20); do
