@@ -96,6 +96,7 @@ struct sendrec {                 /* a send seen on an initiator cpu, for pairing
 struct sendq {
 	struct sendrec *v;
 	size_t head, n, cap;
+	size_t masked;		/* how many of the n carry a target mask */
 };
 
 struct group {                   /* an open csd_queue_cpu group on an initiator cpu */
@@ -583,12 +584,26 @@ static void sendq_push(struct sendq *q, const struct sendrec *r)
 			q->v = xrealloc(q->v, sizeof(*q->v) * q->cap);
 		}
 	}
-	q->v[q->head + q->n++] = *r;
+	/*
+	 * Kept in time order, so that a victim finds its sends by binary search: a csd group is
+	 * pushed when it closes, after reason-4 sends that came later, so walk back over those.
+	 */
+	{
+		size_t i = q->head + q->n;
+		while (i > q->head && q->v[i - 1].time > r->time) {
+			q->v[i] = q->v[i - 1];
+			i--;
+		}
+		q->v[i] = *r;
+		q->n++;
+		q->masked += r->has_mask;
+	}
 }
 
 static void sendq_prune(struct sendq *q, uint64_t before)
 {
 	while (q->n && q->v[q->head].time < before) {
+		q->masked -= q->v[q->head].has_mask;
 		q->head++;
 		q->n--;
 	}
@@ -640,19 +655,38 @@ static void resolve_victim(struct agg *a, const struct victim *v)
 	for (int c = 0; c < a->nr_cpu_slots; c++) {
 		struct sendq *q = &a->sendq[c];
 
-		for (size_t i = q->n; i-- > 0;) {
-			const struct sendrec *r = &q->v[q->head + i];
+		const struct sendrec *base = q->v + q->head;
+		size_t lo = 0, hi = q->n;
+		bool seen_s = false;
 
-			if (r->time > v->time)
-				continue;
+		/* the sends at or before the victim: [0, lo) (the queue is in time order) */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (base[mid].time <= v->time)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* newest first: the first match of each kind is this queue's latest */
+		for (size_t i = lo; i-- > 0;) {
+			const struct sendrec *r = &base[i];
+
 			if (v->time - r->time > win)
 				break;
 			if (r->has_mask) {
-				if (mask_has(r->mask, v->cpu) && (!best_t || r->time > best_t->time))
-					best_t = r;
-			} else if (c != v->cpu && (!best_s || r->time > best_s->time)) {
-				best_s = r;
+				if (mask_has(r->mask, v->cpu)) {
+					if (!best_t || r->time > best_t->time)
+						best_t = r;
+					break;	/* a targeted send beats any untargeted one */
+				}
+			} else if (!seen_s && c != v->cpu) {
+				seen_s = true;
+				if (!best_s || r->time > best_s->time)
+					best_s = r;
 			}
+			/* only a targeted send could still matter, and this queue has none */
+			if ((seen_s || c == v->cpu) && !q->masked)
+				break;
 		}
 	}
 	if (best_t) {
