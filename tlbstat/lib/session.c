@@ -504,12 +504,19 @@ static uint64_t drain(struct session *s, const struct session_ops *ops, void *ct
 		union perf_event *ev;
 		if (perf_mmap__read_init(map) < 0)
 			continue;
+		/*
+		 * The tail moves after every record (process() keeps no pointer into the buffer):
+		 * holding it until the whole snapshot was processed left the kernel only what was
+		 * free when the drain began, and at 400k-800k events/s the buffers overflowed
+		 * during the drain (perf record, which writes and consumes chunk by chunk, lost
+		 * nothing). read_event re-reads the head each time, so this also takes in what
+		 * arrives meanwhile.
+		 */
 		while ((ev = perf_mmap__read_event(map)) != NULL) {
 			process(s, &ev->header, ops, ctx);
+			perf_mmap__consume(map);
 			n++;
 		}
-		/* one tail update per buffer: the kernel keeps what lies past the tail until then */
-		perf_mmap__consume(map);
 		perf_mmap__read_done(map);
 	}
 	if (ops->round)
