@@ -7,17 +7,19 @@
 #     when bare); file size per sample;
 #  2. lost events at a high rate: a getppid loop (CALLS calls, compiled here) under
 #     `tlbstat record -a -e raw_syscalls:sys_enter` and `perf record -e raw_syscalls:sys_enter -a`;
+#     then the loop paced at each of PACED rates (calls/s, 2 s each) under both recorders;
 #  3. reading a file of >= 1M samples: `tlbstat report --json` beside
 #     `perf report --stdio --sort comm` (both on each recorder's file; REPORT_RUNS runs, medians),
 #     wall time and peak RSS; and the same on a >= 1M tlb_flush file (TLB_OPS munmaps).
 # Prints Markdown tables; raw numbers as CSV under --out.
 #   benchmarks/record-overhead.sh [--runs N] [--ops N] [--calls N] [--tlb-ops N] [--out DIR]
+#                                 [--report-runs N] [--paced "200000 400000 800000"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 O=${O:-build}
 TLBSTAT=${TLBSTAT:-$O/tlbstat}
 TLBBENCH=${TLBBENCH:-$O/tlbbench}
-runs=5 ops=30000 calls=2000000 tlb_ops=500000 report_runs=3 out=""
+runs=5 ops=30000 calls=2000000 tlb_ops=500000 report_runs=3 out="" paced_rates="200000 400000 800000"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
@@ -25,8 +27,9 @@ while [ $# -gt 0 ]; do
 	--calls) calls=$2; shift 2 ;;
 	--tlb-ops) tlb_ops=$2; shift 2 ;;
 	--report-runs) report_runs=$2; shift 2 ;;
+	--paced) paced_rates=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
 	*) echo "record-overhead.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -74,12 +77,26 @@ done
 # ---- 2. lost events at >= 200k events/s: raw_syscalls:sys_enter under a getppid loop
 cat >"$out/getppid.c" <<'EOF'
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+/* getppid N [RATE]: N calls, as fast as possible or paced at RATE calls/s (busy-waiting) */
+static long long now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 2000000;
-	for (long i = 0; i < n; i++)
+	double rate = argc > 2 ? atof(argv[2]) : 0;
+	long long t0 = now();
+	for (long i = 0; i < n; i++) {
+		if (rate > 0)
+			while (now() < t0 + (long long)(i * 1e9 / rate))
+				;
 		getppid();
+	}
 	return 0;
 }
 EOF
@@ -94,6 +111,20 @@ timed perf record -q -e raw_syscalls:sys_enter -a -o "$out/sys-p.data" -- "$out/
 echo "perf,$(wall_s),$(rss_kib),$(stat -c %s "$out/sys-p.data"),$("$TLBSTAT" report -i "$out/sys-p.data" --json 2>/dev/null |
 	"$PY" -c 'import json,sys; d=json.load(sys.stdin); print("%d,%d" % (d["samples"], d["lost"]))')" >>"$hcsv"
 perf report -i "$out/sys-p.data" --stdio --sort comm 2>/dev/null | grep -m1 'Total Lost Samples' >"$out/sys-p.lost" || true
+# paced: the same loop at fixed rates for 2 s each, default buffers, lost per recorder
+pcsv=$out/paced.csv
+echo "rate,tool,samples,lost" >"$pcsv"
+for rate in $paced_rates; do
+	for tool in tlbstat perf; do
+		if [ $tool = tlbstat ]; then
+			"$TLBSTAT" record -a -q -e raw_syscalls:sys_enter -o "$out/paced.data" -- "$out/getppid" $((rate * 2)) "$rate" 2>/dev/null || true
+		else
+			perf record -q -e raw_syscalls:sys_enter -a -o "$out/paced.data" -- "$out/getppid" $((rate * 2)) "$rate" >/dev/null 2>&1 || true
+		fi
+		echo "$rate,$tool,$("$TLBSTAT" report -i "$out/paced.data" --json 2>/dev/null |
+			"$PY" -c 'import json,sys; d=json.load(sys.stdin); print("%d,%d" % (d["samples"], d["lost"]))')" >>"$pcsv"
+	done
+done
 
 # ---- 3. reading >= 1M samples: tlbstat report vs perf report --stdio --sort comm
 rm -f "$out/tlb-big.data"
@@ -111,10 +142,11 @@ done
 tlb_samples=$("$TLBSTAT" report -i "$out/tlb-big.data" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["samples"])')
 
 "$PY" - "$csv" "$hcsv" "$rcsv" "$ops" "$runs" "$calls" "$tlb_ops" "$tlb_samples" "$report_runs" \
-	"$(cat "$out/sys-p.lost" 2>/dev/null)" <<'PY' | tee "$out/record-overhead.md"
+	"$(cat "$out/sys-p.lost" 2>/dev/null)" "$pcsv" <<'PY' | tee "$out/record-overhead.md"
 import csv, statistics as st, sys, os
 ov, hr, rp = (list(csv.DictReader(open(p))) for p in sys.argv[1:4])
 ops, runs, calls, tlb_ops, tlb_samples, rruns, perf_lost = sys.argv[4:11]
+paced = list(csv.DictReader(open(sys.argv[11])))
 med = lambda rows, k: st.median(float(r[k]) for r in rows)
 by = {m: [r for r in ov if r["mode"] == m] for m in ("bare", "tlbstat", "perf")}
 bare = med(by["bare"], "duration_s")
@@ -139,6 +171,14 @@ for r in hr:
           f"{r['lost']} | {int(r['file_bytes']) / 1e6:.0f} | {int(r['peak_rss_kib']) / 1024:.1f} |")
 if perf_lost:
     print(f"\nperf report on perf's file says: `{perf_lost.strip()}`")
+print("\nPaced (2 s at each rate, default buffers):\n")
+print("| calls/s | tlbstat samples | tlbstat lost | perf samples | perf lost |")
+print("|---|---|---|---|---|")
+for rate in dict.fromkeys(r["rate"] for r in paced):
+    t = next((r for r in paced if r["rate"] == rate and r["tool"] == "tlbstat"), None)
+    p = next((r for r in paced if r["rate"] == rate and r["tool"] == "perf"), None)
+    cell = lambda r, k: f"{int(r[k]):,}" if r else "-"
+    print(f"| {int(rate):,} | {cell(t, 'samples')} | {cell(t, 'lost')} | {cell(p, 'samples')} | {cell(p, 'lost')} |")
 print(f"\n### Reading: tlbstat report --json vs perf report --stdio --sort comm, {rruns} runs, medians\n")
 print("| file | samples | tlbstat report (s) | RSS (MiB) | perf report (s) | RSS (MiB) | speed-up |")
 print("|---|---|---|---|---|---|---|")
@@ -154,4 +194,4 @@ for f in ("sys-t", "sys-p", "tlb-big"):
           f"{tb:.3f} | {med(b, 'peak_rss_kib') / 1024:.0f} | {tb / ta:.1f}x |")
 PY
 rm -f "$out"/*.data "$out"/*.data.old
-echo "raw numbers: $csv $hcsv $rcsv"
+echo "raw numbers: $csv $hcsv $pcsv $rcsv"

@@ -339,7 +339,8 @@ int cmd_record(int argc, char **argv)
 		OPT_BOOLEAN(0, "cost", &o.cost,
 			    "also csd:csd_function_entry/exit: time spent in the flush handler"),
 		OPT_INTEGER('m', "mmap-pages", &o.mmap_pages, "pages",
-			    "ring buffer pages per CPU, a power of two (default 128)"),
+			    "ring buffer pages per CPU, a power of two (default: 16 MiB over "
+			    "the online CPUs, 128 to 512)"),
 		OPT_DBL('d', "duration", &o.duration, "secs", "stop after this many seconds"),
 		OPT_SECTION(" Output"),
 		OPT_STR('o', "output", &o.output, "file", "output file (default perf.data)"),

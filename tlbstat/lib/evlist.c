@@ -343,17 +343,35 @@ int tlb_evlist_open(struct tlb_evlist *el)
 	return 0;
 }
 
+int tlb_default_mmap_pages(void)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN), psz = sysconf(_SC_PAGESIZE);
+	long pages = (16L << 20) / (ncpus > 0 ? ncpus : 1) / (psz > 0 ? psz : 4096);
+	int p = 128;
+
+	while (p < 512 && p * 2 <= pages)
+		p *= 2;
+	return p;
+}
+
 int tlb_evlist_mmap(struct tlb_evlist *el, int pages)
 {
 	int r;
+	bool fallback = pages <= 0;
 	if (pages <= 0)
-		pages = 128;
+		pages = tlb_default_mmap_pages();
 	if (pages & (pages - 1)) {
 		tlb_err("ring buffer size must be a power of two pages (got %d)", pages);
 		return -1;
 	}
 	errno = 0;
 	r = perf_evlist__mmap(el->evlist, pages);
+	if (r < 0 && fallback && pages > 128 && (errno == EPERM || errno == ENOMEM)) {
+		/* the default asked for more than this user may lock: perf's own default then */
+		pages = 128;
+		errno = 0;
+		r = perf_evlist__mmap(el->evlist, pages);
+	}
 	if (r < 0) {
 		int e = errno ? errno : -r;
 		if (e == EPERM || e == ENOMEM)
