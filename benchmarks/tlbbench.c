@@ -4,7 +4,7 @@
  *
  *   tlbbench <workload> [--threads N] [--duration S] [--ops N] [--size BYTES] [--touch PAGES]
  *            [--rate R] [--probe-threads N] [--probe-rate R] [--latency-csv FILE]
- *            [--interval-ms MS] [--no-pin] [--json] [--help]
+ *            [--interval-ms MS] [--no-pin] [--probe-fifo] [--json] [--help]
  *
  * Churn threads run the workload; probe threads, in the same process (same mm), serve synthetic
  * requests at a fixed rate and spin between them, so every flush of the mm made by a churn thread
@@ -30,7 +30,7 @@
  *    "fork","collapse": int}, "failed_ops": int,
  *    "latency": {"requests": int, "p50_us", "p99_us", "p999_us", "max_us", "mean_us": float},
  *    "skipped": bool, "skip_reason": str|null,
- *    "pid": int, "churn_tids": [int], "probe_tids": [int]}
+ *    "probe_fifo": bool, "pid": int, "churn_tids": [int], "probe_tids": [int]}
  * churn_tids/probe_tids are the kernel thread ids (gettid) of the churn and probe threads, so a
  * test can check who initiated a flush and who was interrupted by it.
  * duration_s is the churn's own wall time (from the start signal to the last churn thread's end).
@@ -122,6 +122,7 @@ static struct {
 	const char *csv;
 	unsigned interval_ms;
 	bool json, pin;
+	bool probe_fifo;        /* probe threads SCHED_FIFO 1 on their own CPUs */
 } opt = {
 	.threads = 1, .probe_threads = 1, .duration = 5.0, .probe_rate = 1000.0,
 	.size = 64 << 10, .interval_ms = 1000, .pin = true,
@@ -237,6 +238,7 @@ static uint64_t t_start;
 struct probe {
 	pthread_t tid;
 	pid_t os_tid;           /* the kernel's thread id, as perf and tlbstat report it */
+	bool fifo;              /* runs SCHED_FIFO (--probe-fifo) */
 	unsigned idx;
 	int cpu;
 	char *buf;
@@ -332,6 +334,19 @@ static void *probe_main(void *arg)
 
 	p->os_tid = (pid_t)syscall(SYS_gettid);
 	pin_self(p->cpu);
+	/*
+	 * --probe-fifo: no ordinary task (a recorder, a test harness) can take the probe's CPU, so
+	 * the mm stays loaded there and every flush of it must reach this CPU. Only on a CPU of its
+	 * own (pinned, apart from the churn threads): there it cannot starve the churn.
+	 */
+	if (opt.probe_fifo && p->cpu >= 0) {
+		struct sched_param sp = { .sched_priority = 1 };
+		int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+		if (e)
+			fprintf(stderr, "tlbbench: --probe-fifo: %s (probe thread stays SCHED_OTHER)\n",
+				strerror(e));
+		p->fifo = !e;
+	}
 	atomic_fetch_add(&probes_ready, 1);
 	while (!atomic_load_explicit(&go, memory_order_acquire))
 		cpu_relax();
@@ -758,6 +773,12 @@ static void report(double dur, const uint64_t *by, uint64_t failed, const struct
 		       (unsigned long long)failed, (unsigned long long)tot->n, p50, p99, p999, mx,
 		       mean, skip ? "true" : "false");
 		json_str(skip);
+		{
+			bool fifo = opt.probe_threads > 0 && probes;
+			for (unsigned i = 0; fifo && i < opt.probe_threads; i++)
+				fifo = probes[i].fifo;
+			printf(", \"probe_fifo\": %s", fifo ? "true" : "false");
+		}
 		printf(", \"pid\": %d, \"churn_tids\": [", (int)getpid());
 		for (unsigned i = 0; churns && i < opt.threads; i++)	/* none when skipped */
 			printf("%s%d", i ? ", " : "", (int)churns[i].os_tid);
@@ -812,6 +833,9 @@ static void usage(FILE *f)
 "  --latency-csv FILE per-interval latency rows (CSV)\n"
 "  --interval-ms MS   interval of the CSV rows (default 1000)\n"
 "  --no-pin           do not pin threads to CPUs\n"
+"  --probe-fifo       probe threads run SCHED_FIFO (priority 1) on their own CPUs, so no\n"
+"                     other task preempts them (needs root or CAP_SYS_NICE; for tests that\n"
+"                     count one victim per op)\n"
 "  --json             one JSON object as the summary\n"
 "  --help             this text\n");
 }
@@ -875,7 +899,7 @@ static uint64_t parse_u64(const char *name, const char *s, uint64_t min, bool su
 }
 
 enum { O_THREADS = 256, O_DURATION, O_OPS, O_SIZE, O_TOUCH, O_RATE, O_PROBE_THREADS,
-       O_PROBE_RATE, O_CSV, O_INTERVAL, O_NOPIN, O_JSON, O_HELP };
+       O_PROBE_RATE, O_CSV, O_INTERVAL, O_NOPIN, O_PROBE_FIFO, O_JSON, O_HELP };
 
 static void parse_args(int argc, char **argv)
 {
@@ -891,6 +915,7 @@ static void parse_args(int argc, char **argv)
 		{ "latency-csv", required_argument, NULL, O_CSV },
 		{ "interval-ms", required_argument, NULL, O_INTERVAL },
 		{ "no-pin", no_argument, NULL, O_NOPIN },
+		{ "probe-fifo", no_argument, NULL, O_PROBE_FIFO },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -927,6 +952,7 @@ static void parse_args(int argc, char **argv)
 			opt.interval_ms = (unsigned)parse_u64("--interval-ms", optarg, 10, false);
 			break;
 		case O_NOPIN: opt.pin = false; break;
+		case O_PROBE_FIFO: opt.probe_fifo = true; break;
 		case O_JSON: opt.json = true; break;
 		case 'h': case O_HELP: usage(stdout); exit(0);
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -86,7 +86,7 @@ PY
 # ---- (2) tlbstat record's file, read by perf
 # counted beside it, system-wide: what the kernel fired while record ran (see below)
 "$TLBSTAT" stat -a --json -o "$T/G.stat.json" -- \
-	"$TLBSTAT" record -o "$T/G.data" -- "$TLBBENCH" mmap --ops $N --json >"$T/G.bench.json" 2>"$T/G.rec.err"
+	"$TLBSTAT" record -o "$T/G.data" -- "$TLBBENCH" mmap --ops $N --probe-fifo --json >"$T/G.bench.json" 2>"$T/G.rec.err"
 check "tlbstat record -- tlbbench mmap exits 0" test $? -eq 0
 grep -q "tlbstat record: Wrote" "$T/G.rec.err" && ok "record prints its summary line" ||
 	not_ok "record prints its summary line: $(head -c 300 "$T/G.rec.err")"

@@ -23,7 +23,7 @@ fi
 
 # --- the churn: tlbbench if built, else a C churn of the same shape
 if [ -x "$TLBBENCH" ]; then
-	churn=("$TLBBENCH" mmap --threads 1 --ops "$N")
+	churn=("$TLBBENCH" mmap --threads 1 --ops "$N" --probe-fifo)	# the spinner keeps its CPU
 else
 	cat >"$tmp/churn.c" <<'EOF'
 /* thread A: mmap 64 KiB, touch 16 pages, munmap, N times; thread B spins in the same mm */
