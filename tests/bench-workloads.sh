@@ -120,7 +120,7 @@ sends() {
 			>"$tmp/cmd.out" 2>/dev/null && grep -m1 -oE '^[0-9]+' "$tmp/c.txt"
 	fi
 }
-N=5000
+N=2000
 for w in mmap mprotect madvise; do
 	# one send per op while the probe thread is on its CPU: --probe-fifo keeps it there (without,
 	# an op that found it preempted sent nothing: 4251 of 5000 once, in a loaded test run)

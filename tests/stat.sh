@@ -13,7 +13,7 @@ if [ ! -x "$TLBSTAT" ] || [ ! -x "$TLBBENCH" ]; then
 fi
 if [ "$(id -u)" != 0 ]; then skip "needs root"; finish; exit; fi
 
-N=5000
+N=3000
 # --probe-fifo: the spinning probe thread keeps its CPU (no other task can preempt it), so every
 # munmap must reach it; without it a busy machine let 4473 of 5000 munmaps send and 1083 land.
 churn=("$TLBBENCH" mmap --threads 1 --ops $N --probe-fifo)

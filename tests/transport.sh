@@ -13,7 +13,7 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-N=${TRANSPORT_OPS:-5000}
+N=${TRANSPORT_OPS:-3000}
 if [ "$(id -u)" != 0 ]; then skip "needs root (perf tracepoints, kernel log)"; finish; exit; fi
 if ! command -v perf >/dev/null; then skip "perf not installed"; finish; exit; fi
 if [ "$(getconf _NPROCESSORS_ONLN)" -lt 2 ]; then skip "one CPU: no remote flush possible"; finish; exit; fi
