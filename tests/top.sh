@@ -107,7 +107,12 @@ else
 		       ! grep -q 'INV/s\*' '$tmp/screen2'"
 	tmux send-keys -t "$s" t
 	screen "$tmp/screen3" '^Threads of [0-9]'
-	check "screen: 't' shows the threads of the selected process" grep -q "^Threads of [0-9]" "$tmp/screen3"
+	if grep -q "^Threads of [0-9]" "$tmp/screen3"; then
+		ok "screen: 't' shows the threads of the selected process"
+	else
+		not_ok "screen: 't' shows the threads of the selected process; the screen 3 s after 't':"
+		sed 's/^/#   | /' "$tmp/screen3" | head -24
+	fi
 	tmux send-keys -t "$s" q
 	for _ in $(seq 20); do
 		[ -s "$tmp/rc" ] && break
