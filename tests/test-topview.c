@@ -168,5 +168,22 @@ int main(void)
 	top_model_track(m, 4242);
 	ok(top_model_find_process(m, 4242) != NULL, "a tracked pid is listed without events");
 	top_model_free(m);
+
+	/* a task sampled past its exit comes as pid/tid -1 (perf_event_pid: pid already released) */
+	m = top_model_new(&cfg);
+	ev = flush(-1, -1, 1, TLB_REASON_LOCAL_MM_SHOOTDOWN, 1, 5000);
+	top_model_event(m, &ev);
+	ev = flush(500, 500, 0, TLB_REASON_LOCAL_MM_SHOOTDOWN, 1, 5001);
+	top_model_event(m, &ev);
+	top_model_close(m, 1.0);
+	{
+		struct top_task *x = top_model_find_process(m, -1);
+		ok(x != NULL, "pid -1 kept as its own row");
+		is_str(x ? x->comm : "", ":-1", "named ':-1', as perf script and report name it");
+	}
+	nr = top_model_rows(m, TOP_SORT_RATE, 0, NULL, 0, 0, &v);
+	is_int(nr, 2, "pid -1 and 500 listed");
+	free(v);
+	top_model_free(m);
 	return done_testing();
 }

@@ -20,6 +20,7 @@
 
 #include <curses.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -220,6 +221,8 @@ static void draw_help(void)
 	}
 }
 
+#define TOP_NO_SEL INT_MIN	/* sel_pid/sel_tid: nothing selected (no task has this id) */
+
 static void draw(struct top *t)
 {
 	struct top_node n;
@@ -324,7 +327,7 @@ static void handle_keys(struct top *t)
 			t->threads_view = !t->threads_view;
 			if (t->threads_view) {     /* start on the busiest thread */
 				t->sel = 0;
-				t->sel_tid = -1;
+				t->sel_tid = TOP_NO_SEL;
 			}
 			break;
 		case 27:   /* Esc: back to processes */
@@ -607,7 +610,11 @@ int cmd_top(int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	t.o.rows = -1;
-	t.sel_pid = t.sel_tid = -1;      /* no selection yet: the first row */
+	/*
+	 * No selection yet: the first row. Not -1: exiting tasks are sampled as pid -1, and a
+	 * selection of -1 stuck to that row (then 't' showed "Threads of -1").
+	 */
+	t.sel_pid = t.sel_tid = TOP_NO_SEL;
 	argi = parse_options(argc, argv, opts, top_usage, false);
 	if (argi < argc) {
 		tlb_err("top: unexpected argument '%s'", argv[argi]);

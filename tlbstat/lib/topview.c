@@ -194,6 +194,14 @@ static void name_task(struct top_model *m, struct top_task *e, const struct top_
 		strcpy(e->comm, "swapper");
 		return;
 	}
+	if (e->pid < 0) {
+		/*
+		 * The kernel samples a task past its exit (pid already released) as pid/tid -1;
+		 * named as perf script and tlbstat report name it.
+		 */
+		strcpy(e->comm, ":-1");
+		return;
+	}
 	if (m->cfg.read_proc_comm) {
 		if (!e->tid) {
 			if (read_comm(e->pid, e->comm, sizeof(e->comm)))
