@@ -762,11 +762,8 @@ static void commit_request(struct agg *a, int cpu, uint64_t time, pid_t pid, pid
 		struct agg_interval *iv = interval_at(a, time, &idx);
 
 		counts_request(&t->total, nr);
-		counts_request(&t->recent, nr);
 		counts_request(&t->proc->total, nr);
-		counts_request(&t->proc->recent, nr);
 		counts_request(&pc->total, nr);
-		counts_request(&pc->recent, nr);
 		counts_request(&a->tot.all, nr);
 		if (iv) {
 			iv->ipis++;
@@ -850,11 +847,8 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	uint64_t bytes = ranged && ev->pages > 0 ? (uint64_t)ev->pages * (uint64_t)a->cfg.page_size : 0;
 
 	counts_flush(&t->total, ev, ranged);
-	counts_flush(&t->recent, ev, ranged);
 	counts_flush(&t->proc->total, ev, ranged);
-	counts_flush(&t->proc->recent, ev, ranged);
 	counts_flush(&c->total, ev, ranged);
-	counts_flush(&c->recent, ev, ranged);
 	counts_flush(&a->tot.all, ev, ranged);
 	for (struct agg_task *x = t; x; x = x == t ? t->proc : NULL) {
 		if (!x->first_time || ev->time < x->first_time)
@@ -1106,17 +1100,12 @@ int agg_intervals(struct agg *a, const struct agg_interval **out)
 
 /* ---------------- queries ---------------- */
 
-static const struct agg_counts *sort_counts(const struct agg_task *t, enum agg_sort by)
-{
-	return by == AGG_SORT_RECENT ? &t->recent : &t->total;
-}
-
 static enum agg_sort sort_by;
 
 static int cmp_task(const void *x, const void *y)
 {
 	const struct agg_task *a = *(struct agg_task *const *)x, *b = *(struct agg_task *const *)y;
-	const struct agg_counts *ca = sort_counts(a, sort_by), *cb = sort_counts(b, sort_by);
+	const struct agg_counts *ca = &a->total, *cb = &b->total;
 	uint64_t va = 0, vb = 0;
 	int r;
 
@@ -1300,19 +1289,6 @@ int agg_parse_keys(const char *s, char *err, size_t errlen)
 }
 
 /* ---------------- top ---------------- */
-
-void agg_reset_recent(struct agg *a)
-{
-	for (size_t i = 0; i < a->procs.cap; i++)
-		if (a->procs.keys[i] != EMPTY_KEY)
-			memset(&((struct agg_task *)a->procs.vals[i])->recent, 0, sizeof(struct agg_counts));
-	for (size_t i = 0; i < a->threads.cap; i++)
-		if (a->threads.keys[i] != EMPTY_KEY)
-			memset(&((struct agg_task *)a->threads.vals[i])->recent, 0, sizeof(struct agg_counts));
-	for (int i = 0; i < a->nr_cpu_slots; i++)
-		if (a->cpus[i])
-			memset(&a->cpus[i]->recent, 0, sizeof(struct agg_counts));
-}
 
 static bool expired(const struct agg_task *t, uint64_t now, uint64_t age)
 {

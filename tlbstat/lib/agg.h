@@ -110,7 +110,6 @@ struct agg_task {
 	bool exited;
 	uint64_t first_time, last_time, exit_time;   /* of its events / exit record */
 	struct agg_counts total;             /* since the start */
-	struct agg_counts recent;            /* since the last agg_reset_recent() */
 	int nr_threads;                      /* processes: threads seen */
 	uint64_t handler_calls[AGG_HANDLER_KINDS], handler_ns[AGG_HANDLER_KINDS];  /* since the start */
 	/* internal */
@@ -120,7 +119,7 @@ struct agg_task {
 
 struct agg_cpu {
 	int cpu;
-	struct agg_counts total, recent;
+	struct agg_counts total;
 };
 
 struct agg_pair {
@@ -183,7 +182,7 @@ const struct agg_totals *agg_totals(const struct agg *a);
 const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len);
 
 enum agg_sort { AGG_SORT_EVENTS, AGG_SORT_PID, AGG_SORT_COMM, AGG_SORT_REMOTE, AGG_SORT_VICTIM,
-		AGG_SORT_RECENT, AGG_SORT_HANDLER_LOCAL, AGG_SORT_HANDLER_VICTIM };
+		AGG_SORT_HANDLER_LOCAL, AGG_SORT_HANDLER_VICTIM };
 /* Every process / thread, sorted (descending counts; pid and comm ascending). Array malloc'd;
  * the tasks belong to agg (valid until agg_expire/agg_free). */
 int agg_processes(struct agg *a, enum agg_sort by, struct agg_task ***out);
@@ -200,8 +199,7 @@ void agg_bursts(const struct agg *a, struct agg_burst_stats *st);
 /* Histogram rows by events descending; malloc'd copy. */
 int agg_hist(struct agg *a, struct agg_hist_row **out);
 
-/* top: zero every recent counter (tasks, cpus); drop exited tasks idle for max_age_ns. */
-void agg_reset_recent(struct agg *a);
+/* Drop exited tasks idle for max_age_ns (a long-running consumer's memory bound). */
 int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns);
 
 /* Approximate quantile q (0..1) of a kind's handler time in ns, from its histogram: linear
