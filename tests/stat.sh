@@ -94,6 +94,20 @@ kill $bpid 2>/dev/null; wait $bpid 2>/dev/null
 check "-p counts the running churn's remote sends" \
 	"$PY" -c "import json,sys; sys.exit(0 if json.load(open('$tmp/p.json'))['reasons']['remote_ipi_send'] > 100 else 1)"
 
+# --- -p on a process that exits: the count ends with it (as perf stat does), summary printed
+"$TLBBENCH" mmap --threads 1 --duration 0.8 >/dev/null 2>&1 &
+bpid=$!
+sleep 0.2
+t0=$(date +%s%N)
+timeout 10 "$TLBSTAT" stat -p $bpid --json -o "$tmp/pe.json" >/dev/null 2>&1
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $bpid 2>/dev/null
+check "-p: ends when the process exits (exit $rc after $ms ms; the process had ~600 ms left)" \
+	test $rc -eq 0 -a $ms -lt 3000
+check "-p: the summary counts the process's sends ($(jget "$tmp/pe.json" reasons.remote_ipi_send))" \
+	test "$(jget "$tmp/pe.json" reasons.remote_ipi_send)" -gt 100
+
 # --- SIGINT ends the count and still prints the summary
 "$TLBSTAT" stat -a >"$tmp/int.txt" 2>&1 &
 spid=$!

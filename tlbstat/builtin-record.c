@@ -48,6 +48,7 @@ static const struct {
 struct record {
 	struct pd_writer *w;
 	uint64_t samples, lost_records, lost, records;
+	uint64_t records_at_round;	/* records when the last round was closed */
 	/* LOST counts per sample id, for the LOST_SAMPLES records written at the end */
 	struct { uint64_t id, lost; } lost_by_id[64];
 	int nr_lost_ids;
@@ -109,7 +110,11 @@ static void on_lost(void *ctx, uint64_t nr)
 static void on_round(void *ctx)
 {
 	struct record *r = ctx;
-	if (!r->write_error && pd_finish_round(r->w) < 0) {
+	/* a FINISHED_ROUND only after new records: an idle drain writes nothing to the file */
+	bool fresh = r->records != r->records_at_round;
+
+	r->records_at_round = r->records;
+	if (!r->write_error && (fresh ? pd_finish_round(r->w) : pd_tick(r->w)) < 0) {
 		r->write_error = true;
 		r->write_errno = errno;
 		stop = true;
@@ -330,7 +335,7 @@ int cmd_record(int argc, char **argv)
 		OPT_SECTION(" Target (default: all CPUs)"),
 		OPT_BOOLEAN('a', "all-cpus", &o.all_cpus, "system-wide collection from all CPUs"),
 		OPT_STR('C', "cpu", &o.cpu_list, "cpus", "only these CPUs (e.g. 0-3,6)"),
-		OPT_STR('p', "pid", &o.pid, "pid", "the threads of an existing process"),
+		OPT_STR('p', "pid", &o.pid, "pid", "the threads of an existing process (ends when all have exited)"),
 		OPT_STR('t', "tid", &o.tid, "tid", "one existing thread"),
 		OPT_SECTION(" Events and buffers"),
 		OPT_STR('e', "events", &o.events, "list",

@@ -50,6 +50,9 @@ struct stat_ctx {
 };
 
 static volatile sig_atomic_t done, child_exited;
+/* -p / -t: the targets watched for their exit (as perf stat does), and whether all are gone */
+static const struct tlb_evlist *watched;
+static bool targets_gone;
 
 static void on_signal(int sig)
 {
@@ -262,16 +265,20 @@ static void print_table(struct stat_ctx *c, const struct period *p)
 	fprintf(f, "\n %14.6f seconds time elapsed\n\n", p->secs);
 }
 
-/* Sleep until the deadline, a signal, or the workload's exit. */
+/* Sleep until the deadline, a signal, the workload's exit, or the exit of every -p/-t target. */
 static void wait_until(uint64_t deadline_ns)
 {
-	while (!done && !child_exited) {
+	int slice = watched ? 200 : 1000;	/* ms: how soon a target's exit is noticed */
+
+	while (!done && !child_exited && !targets_gone) {
 		uint64_t now = now_ns();
 		int ms;
 		if (deadline_ns && now >= deadline_ns)
 			return;
-		ms = deadline_ns ? (int)((deadline_ns - now + 999999) / 1000000) : 1000;
-		poll(NULL, 0, ms > 1000 ? 1000 : ms);
+		ms = deadline_ns ? (int)((deadline_ns - now + 999999) / 1000000) : slice;
+		poll(NULL, 0, ms > slice ? slice : ms);
+		if (watched && !tlb_evlist_targets_alive(watched))
+			targets_gone = true;
 	}
 }
 
@@ -283,7 +290,7 @@ int cmd_stat(int argc, char **argv)
 		OPT_SECTION(" Target (default: all CPUs)"),
 		OPT_BOOLEAN('a', "all-cpus", &c.o.all_cpus, "system-wide counting from all CPUs"),
 		OPT_STR('C', "cpu", &c.o.cpu_list, "cpus", "count only on these CPUs (e.g. 0-3,6)"),
-		OPT_STR('p', "pid", &c.o.pid, "pid", "count the threads of an existing process"),
+		OPT_STR('p', "pid", &c.o.pid, "pid", "count the threads of an existing process (ends when all have exited)"),
 		OPT_STR('t', "tid", &c.o.tid, "tid", "count one existing thread"),
 		OPT_SECTION(" Duration"),
 		OPT_DBL('d', "duration", &c.o.duration, "secs", "stop after this many seconds"),
@@ -375,6 +382,8 @@ int cmd_stat(int argc, char **argv)
 		tlb_evlist_enable(&c.el);
 	if (child > 0)
 		workload_start();
+	else if (target.pid > 0 || target.tid > 0)
+		watched = &c.el;
 	take(&c, &start);
 	prev = start;
 	prev.counts = xcalloc((size_t)c.el.nr_cpus * TLB_NR_REASONS, sizeof(uint64_t));
@@ -393,7 +402,7 @@ int cmd_stat(int argc, char **argv)
 				break;
 			child_exited = 0;
 		}
-		if (done)
+		if (done || targets_gone)
 			break;
 		if (next_iv && now_ns() >= next_iv) {
 			take(&c, &cur);

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <poll.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -341,6 +342,41 @@ int tlb_evlist_open(struct tlb_evlist *el)
 		}
 	}
 	return 0;
+}
+
+/* A thread that still runs: /proc/<tid>/stat exists and says neither zombie nor dead. */
+static bool tid_alive(pid_t tid)
+{
+	char path[64], *s, *rp;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	s = read_file(path, NULL);
+	if (!s)
+		return false;
+	rp = strrchr(s, ')');
+	alive = !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+	free(s);
+	return alive;
+}
+
+bool tlb_evlist_targets_alive(const struct tlb_evlist *el)
+{
+	if (el->nr_tids <= 0 || el->tids[0] == -1)
+		return true;
+	for (int i = 0; i < el->nr_tids; i++)
+		if (tid_alive(el->tids[i]))
+			return true;
+	return false;
+}
+
+bool tlb_evlist_poll(struct tlb_evlist *el, int timeout_ms)
+{
+	int r = perf_evlist__poll(el->evlist, timeout_ms);
+
+	if (r > 0 && el->nr_tids > 0 && el->tids[0] != -1)
+		return perf_evlist__filter_pollfd(el->evlist, POLLERR | POLLHUP) > 0;
+	return true;
 }
 
 int tlb_default_mmap_pages(void)

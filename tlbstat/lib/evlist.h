@@ -78,6 +78,17 @@ int tlb_evlist_open(struct tlb_evlist *el);
  */
 int tlb_default_mmap_pages(void);
 /*
+ * Per-task targets (-p, -t): whether any target thread still runs (true for system-wide).
+ * A thread that exited or is a zombie does not.
+ */
+bool tlb_evlist_targets_alive(const struct tlb_evlist *el);
+/*
+ * Wait up to timeout_ms for ring buffer data. For per-task targets a buffer whose task exited
+ * reports POLLHUP for ever: its fds leave the poll set (the buffer stays readable until drained,
+ * as in perf record), and false comes back once no fd is left, i.e. every target is gone.
+ */
+bool tlb_evlist_poll(struct tlb_evlist *el, int timeout_ms);
+/*
  * Map the ring buffers (pages per cpu, a power of two; 0 = tlb_default_mmap_pages(), falling
  * back to 128 where this user may not lock that much).
  */

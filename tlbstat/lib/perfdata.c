@@ -800,9 +800,14 @@ int pd_write(struct pd_writer *w, const void *rec, size_t len)
 int pd_finish_round(struct pd_writer *w)
 {
 	struct perf_event_header h = { PERF_RECORD_FINISHED_ROUND, 0, sizeof(h) };
-	uint64_t now;
 	if (pd_write(w, &h, sizeof(h)) < 0)
 		return -1;
+	return pd_tick(w);
+}
+
+int pd_tick(struct pd_writer *w)
+{
+	uint64_t now;
 	/*
 	 * Kill safety: every 100 ms at most the buffered records go to the file (a killed
 	 * recording loses at most that, plus what the kernel buffers still held: tlbstat's reader

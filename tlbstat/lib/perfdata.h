@@ -101,6 +101,8 @@ int pd_write(struct pd_writer *w, const void *rec, size_t len);
 /* Append a PERF_RECORD_FINISHED_ROUND (and write out the buffer every 100 ms, bring the
  * header's data size up to date once a second). */
 int pd_finish_round(struct pd_writer *w);
+/* The same periodic write-out and header refresh, without a round record (nothing new). */
+int pd_tick(struct pd_writer *w);
 /* Text for the HEADER_TLBSTAT feature ("transport=hypervisor\nevidence=..."); NULL: none. */
 void pd_set_note(struct pd_writer *w, const char *note);
 /* Write the feature sections and rewrite the header; close. 0 or -1. */

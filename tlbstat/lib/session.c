@@ -35,6 +35,7 @@ struct session {
 	struct id_evsel { uint64_t id; int idx; } *ids;
 	int nr_ids;
 	bool workload_exited;
+	bool targets_gone;		/* live, -p/-t: every target thread exited */
 	uint64_t unknown_samples, bad_samples;
 	/* lost events: sums of LOST and of LOST_SAMPLES records, and what was passed on */
 	uint64_t lost_records, lost_samples, lost_given;
@@ -550,7 +551,18 @@ static int run_live(struct session *s, const struct session_ops *ops, void *ctx,
 				timeout = 100;
 		}
 		drain(s, ops, ctx);
-		perf_evlist__poll(s->el->evlist, timeout);
+		if (!tlb_evlist_poll(s->el, timeout)) {
+			/* every target thread exited (-p/-t), or the per-task workload did */
+			s->targets_gone = true;
+			if (workload > 0 && !s->workload_exited) {
+				int status;
+				if (waitpid(workload, &status, 0) == workload) {
+					s->workload_exited = true;
+					s->workload_status = status;
+				}
+			}
+			break;
+		}
 		if (next_tick && (now = now_ns()) >= next_tick) {
 			ops->tick(ctx, now);
 			next_tick += ops->tick_ns;
