@@ -259,6 +259,28 @@ static void test_series(void)
 	agg_free(a);
 }
 
+/* A corrupt timestamp (2^63 ns after the rest): counted, left out of a bounded series. */
+static void test_series_bound(void)
+{
+	struct agg_config cfg = { .interval_ns = S, .page_size = 4096 };
+	struct agg *a = agg_new(&cfg);
+	const struct agg_interval *iv;
+	struct tlb_event e = flush(10 * S, 0, 10, 10, TLB_REASON_LOCAL_MM_SHOOTDOWN, 1);
+	int n;
+
+	agg_event(a, &e);
+	e = flush(1ULL << 63, 0, 10, 10, TLB_REASON_LOCAL_MM_SHOOTDOWN, 1);
+	agg_event(a, &e);
+	e = flush(5 * S, 0, 10, 10, TLB_REASON_LOCAL_MM_SHOOTDOWN, 1);   /* earlier: kept */
+	agg_event(a, &e);
+	agg_finish(a);
+	n = agg_intervals(a, &iv);
+	is_int(n, 6, "series 5 s .. 10 s, the far event left out");
+	is_int(agg_totals(a)->series_dropped, 1, "one event out of the series");
+	is_int(agg_totals(a)->all.events, 3, "but counted in the totals");
+	agg_free(a);
+}
+
 static void test_hist_and_keys(void)
 {
 	char err[128];
@@ -511,6 +533,7 @@ int main(void)
 	test_processes();
 	test_pairs();
 	test_series();
+	test_series_bound();
 	test_hist_and_keys();
 	test_median();
 	test_top_api();

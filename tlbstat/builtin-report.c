@@ -434,6 +434,7 @@ static void print_json(struct report *r)
 	agg_bursts(r->agg, &st);
 	json_object_begin(&w, "series");
 	json_double(&w, "interval_s", r->interval_s);
+	json_uint(&w, "dropped_events", agg_totals(r->agg)->series_dropped);
 	json_array_begin(&w, "rows");
 	for (int i = 0; i < n; i++) {
 		json_object_begin(&w, NULL);
@@ -1007,6 +1008,11 @@ int cmd_report(int argc, char **argv)
 	}
 	agg_finish(r.agg);
 	compute_facts(&r);
+	if (agg_totals(r.agg)->series_dropped)
+		tlb_warn("%llu events lie more than %d intervals (%.0f s) from the rest: counted, but "
+			 "left out of the time series (a corrupt timestamp, or use a longer --interval)",
+			 (unsigned long long)agg_totals(r.agg)->series_dropped, AGG_MAX_INTERVALS,
+			 AGG_MAX_INTERVALS * r.interval_s);
 	for (int i = 0; i < r.nr_names; i++) {
 		char buf[64];
 		if (!strcmp(event_key(&r, r.names[i].attr, buf, sizeof(buf)), "csd_function_entry"))

@@ -413,6 +413,11 @@ static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_
 		return NULL;
 	idx = (int64_t)(t / a->cfg.interval_ns);
 	*abs_idx = idx;
+	if (a->nr_iv && (idx < a->iv_lo ? (uint64_t)(a->iv_lo - idx) + a->nr_iv
+					 : (uint64_t)(idx - a->iv_lo) + 1) > AGG_MAX_INTERVALS) {
+		a->tot.series_dropped++;
+		return NULL;
+	}
 	if (!a->nr_iv) {
 		a->iv = xcalloc(1, sizeof(*a->iv));
 		a->iv_lo = idx;

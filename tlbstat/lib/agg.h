@@ -160,7 +160,15 @@ struct agg_totals {
 	struct agg_handler handler[AGG_HANDLER_KINDS];  /* flush handler time, by AGG_HANDLER_* */
 	uint64_t handler_dropped;                 /* entries whose exit never came (or too late) */
 	uint64_t handler_ignored;                 /* exits without an open entry */
+	uint64_t series_dropped;                  /* events outside the series' AGG_MAX_INTERVALS */
 };
+
+/*
+ * The time series spans at most this many intervals (36 h at 1 s; ~20 MiB): an event further
+ * from the first interval is counted everywhere but in the series (series_dropped). One corrupt
+ * timestamp (a flipped byte: 2^63 ns) otherwise asked for 10^10 intervals.
+ */
+#define AGG_MAX_INTERVALS (1 << 17)
 
 struct agg;
 
