@@ -172,6 +172,12 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
 	return r->nr_lost_ids ? pd_finish_round(r->w) : 0;
 }
 
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return len >= n && !memcmp(s + len - n, suffix, n);
+}
+
 /*
  * The kernel's text mapping, as perf synthesises it ([kernel.kallsyms]_text from _text to
  * _etext): without it perf script/report warn that kernel address maps were restricted.
@@ -195,7 +201,8 @@ static int synthesize_kernel_mmap(struct record *r, const struct perf_event_attr
 	while (!(text && etext) && next_line(&p, ks + ks_len, &line, &l)) {
 		unsigned long long a;
 		char type, name[64], buf[128];
-		if (l >= sizeof(buf))
+		/* the two names end their lines: no sscanf for the other 120,000 */
+		if (l >= sizeof(buf) || (!ends_with(line, l, " _text") && !ends_with(line, l, " _etext")))
 			continue;
 		memcpy(buf, line, l);
 		buf[l] = '\0';

@@ -1293,7 +1293,7 @@ int agg_parse_keys(const char *s, char *err, size_t errlen)
 	return mask;
 }
 
-/* ---------------- top ---------------- */
+/* ---------------- expiry ---------------- */
 
 static bool expired(const struct agg_task *t, uint64_t now, uint64_t age)
 {

@@ -48,20 +48,18 @@ static enum tlb_func_class func_class_of_name(const char *name)
  */
 static int register_tlb_funcs(struct tep_handle *tep, const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end = text + len, *ln;
+	size_t l;
 	int n = 0;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
+	while (next_line(&p, end, &ln, &l)) {
 		char line[256];
-		size_t l = (size_t)(le - p);
 
 		if (l < sizeof(line)) {
 			unsigned long long addr;
 			char type, name[160];
 
-			memcpy(line, p, l);
+			memcpy(line, ln, l);
 			line[l] = 0;
 			/* cheap filter before sscanf: every name of interest contains "flush" */
 			if (strstr(line, "flush") &&
@@ -72,7 +70,6 @@ static int register_tlb_funcs(struct tep_handle *tep, const char *text, size_t l
 					n++;
 			}
 		}
-		p = le + 1;
 	}
 	return n;
 }
