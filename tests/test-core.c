@@ -69,25 +69,25 @@ static void test_formats(void)
 {
 	int off = -1, size = -1;
 	bool sg = false;
-	is_int(tracefs_format_id(tlb_format), 188, "format ID parsed");
-	is_int(tracefs_format_id("name: x\nformat:\n"), -1, "format without ID");
-	ok(tracefs_format_field(tlb_format, "reason", &off, &size, &sg) && off == 8 && size == 4 && sg,
+	is_int(tfs_format_id(tlb_format), 188, "format ID parsed");
+	is_int(tfs_format_id("name: x\nformat:\n"), -1, "format without ID");
+	ok(tfs_format_field(tlb_format, "reason", &off, &size, &sg) && off == 8 && size == 4 && sg,
 	   "reason at 8, 4 bytes, signed");
-	ok(tracefs_format_field(tlb_format, "pages", &off, &size, &sg) && off == 16 && size == 8 && !sg,
+	ok(tfs_format_field(tlb_format, "pages", &off, &size, &sg) && off == 16 && size == 8 && !sg,
 	   "pages at 16, 8 bytes, unsigned");
-	ok(tracefs_format_field(tlb_format, "common_pid", &off, NULL, NULL) && off == 4, "common_pid at 4");
-	ok(!tracefs_format_field(tlb_format, "page", &off, NULL, NULL), "no prefix match on 'page'");
-	ok(tracefs_format_field(ipi_format, "cpumask", &off, &size, NULL) && off == 8 && size == 4,
+	ok(tfs_format_field(tlb_format, "common_pid", &off, NULL, NULL) && off == 4, "common_pid at 4");
+	ok(!tfs_format_field(tlb_format, "page", &off, NULL, NULL), "no prefix match on 'page'");
+	ok(tfs_format_field(ipi_format, "cpumask", &off, &size, NULL) && off == 8 && size == 4,
 	   "__data_loc field found");
-	ok(tracefs_format_field(ipi_format, "args", &off, &size, NULL) && off == 24 && size == 48,
+	ok(tfs_format_field(ipi_format, "args", &off, &size, NULL) && off == 24 && size == 48,
 	   "array field found by name");
 
 	char sys[16], name[32];
-	ok(tracefs_split_event("tlb:tlb_flush", sys, sizeof(sys), name, sizeof(name)) &&
+	ok(tfs_split_event("tlb:tlb_flush", sys, sizeof(sys), name, sizeof(name)) &&
 	   !strcmp(sys, "tlb") && !strcmp(name, "tlb_flush"), "split tlb:tlb_flush");
-	ok(!tracefs_split_event("tlb_flush", sys, sizeof(sys), name, sizeof(name)), "no colon rejected");
-	ok(!tracefs_split_event(":x", sys, sizeof(sys), name, sizeof(name)), "empty system rejected");
-	ok(!tracefs_split_event("a:b:c", sys, sizeof(sys), name, sizeof(name)), "two colons rejected");
+	ok(!tfs_split_event("tlb_flush", sys, sizeof(sys), name, sizeof(name)), "no colon rejected");
+	ok(!tfs_split_event(":x", sys, sizeof(sys), name, sizeof(name)), "empty system rejected");
+	ok(!tfs_split_event("a:b:c", sys, sizeof(sys), name, sizeof(name)), "two colons rejected");
 }
 
 static void test_interrupts(void)

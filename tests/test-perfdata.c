@@ -661,12 +661,12 @@ int main(void)
 		printf("Bail out! mkdtemp\n");
 		return 1;
 	}
-	tlb_id = tracefs_dir() ? tracefs_event_id("tlb", "tlb_flush") : -1;
-	exec_id = tracefs_dir() ? tracefs_event_id("sched", "sched_process_exec") : -1;
-	fmt = tlb_id >= 0 ? tracefs_event_format("tlb", "tlb_flush", &len) : NULL;
+	tlb_id = tfs_dir() ? tfs_event_id("tlb", "tlb_flush") : -1;
+	exec_id = tfs_dir() ? tfs_event_id("sched", "sched_process_exec") : -1;
+	fmt = tlb_id >= 0 ? tfs_event_format("tlb", "tlb_flush", &len) : NULL;
 	if (tlb_id < 0 || exec_id < 0 || !fmt) {
 		printf("ok 1 - # SKIP tracefs unreadable or tlb:tlb_flush missing (%s): pd_create needs "
-		       "the formats (run as root)\n", tracefs_dir() ? "no event" : tracefs_error());
+		       "the formats (run as root)\n", tfs_dir() ? "no event" : tfs_error());
 		printf("1..1\n");
 		rmdir(dir);
 		return 0;
@@ -674,8 +674,8 @@ int main(void)
 	{
 		int sz;
 		bool sg;
-		tracefs_format_field(fmt, "reason", &tlb_reason_off, &sz, &sg);
-		tracefs_format_field(fmt, "pages", &tlb_pages_off, &sz, &sg);
+		tfs_format_field(fmt, "reason", &tlb_reason_off, &sz, &sg);
+		tfs_format_field(fmt, "pages", &tlb_pages_off, &sz, &sg);
 		free(fmt);
 	}
 	attr_tlb = tp_attr(tlb_id);

@@ -383,8 +383,8 @@ int cmd_record(int argc, char **argv)
 
 	if (argi < argc && !command_runnable(argv[argi]))
 		tlb_die(EXIT_FAIL, "cannot run '%s': %s", argv[argi], strerror(errno));
-	if (!tracefs_dir())
-		tlb_die(EXIT_ENV, "%s", tracefs_error());
+	if (!tfs_dir())
+		tlb_die(EXIT_ENV, "%s", tfs_error());
 	tlb_evlist_init(&el);
 	{
 		struct perf_event_attr attr;
@@ -406,16 +406,16 @@ int cmd_record(int argc, char **argv)
 				char sys[64], name[64];
 				if (!known[i].dflt)
 					continue;
-				tracefs_split_event(known[i].event, sys, sizeof(sys), name, sizeof(name));
-				if (i > 0 && !tracefs_event_exists(sys, name))
+				tfs_split_event(known[i].event, sys, sizeof(sys), name, sizeof(name));
+				if (i > 0 && !tfs_event_exists(sys, name))
 					continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
 				if (tlb_evlist_add(&el, known[i].event, NULL, &attr) < 0)
 					return EXIT_ENV;
 			}
 		}
 		if (o.cost) {
-			if (!tracefs_event_exists("csd", "csd_function_entry") ||
-			    !tracefs_event_exists("csd", "csd_function_exit"))
+			if (!tfs_event_exists("csd", "csd_function_entry") ||
+			    !tfs_event_exists("csd", "csd_function_exit"))
 				tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
 					"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
 			if (tlb_evlist_add(&el, "csd:csd_function_entry", NULL, &attr) < 0 ||

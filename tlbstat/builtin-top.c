@@ -518,13 +518,13 @@ static int add_events(struct top *t, int pages)
 	 * events' callback is the generic IPI handler, so ipi:ipi_send_cpumask is only worth its
 	 * volume on kernels without csd events.
 	 */
-	if (tracefs_event_exists("csd", "csd_queue_cpu"))
+	if (tfs_event_exists("csd", "csd_queue_cpu"))
 		tlb_evlist_add(&t->el, "csd:csd_queue_cpu", NULL, &attr);
-	else if (tracefs_event_exists("ipi", "ipi_send_cpumask"))
+	else if (tfs_event_exists("ipi", "ipi_send_cpumask"))
 		tlb_evlist_add(&t->el, "ipi:ipi_send_cpumask", NULL, &attr);
-	if (tracefs_event_exists("sched", "sched_process_exec"))
+	if (tfs_event_exists("sched", "sched_process_exec"))
 		tlb_evlist_add(&t->el, "sched:sched_process_exec", NULL, &attr);
-	if (tracefs_event_exists("task", "task_rename"))
+	if (tfs_event_exists("task", "task_rename"))
 		tlb_evlist_add(&t->el, "task:task_rename", NULL, &attr);
 
 	if (t->o.events) {
@@ -539,7 +539,7 @@ static int add_events(struct top *t, int pages)
 		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			char sys[64], name[64];
 
-			if (nr_gen == MAX_GENERIC || !tracefs_split_event(tok, sys, sizeof(sys), name,
+			if (nr_gen == MAX_GENERIC || !tfs_split_event(tok, sys, sizeof(sys), name,
 									 sizeof(name))) {
 				tlb_err("top: bad --events entry '%s' (sys:name, at most %d)", tok,
 					MAX_GENERIC);

@@ -137,7 +137,7 @@ struct tep_handle *event_tep_from_tracefs(const char *const *events, int nr)
 	tep_set_long_size(tep, (int)sizeof(long));
 	tep_set_page_size(tep, (int)sysconf(_SC_PAGESIZE));
 
-	buf = tracefs_read("events/header_page", &len);
+	buf = tfs_read("events/header_page", &len);
 	if (buf) {
 		if (!tep_parse_header_page(tep, buf, len, (int)sizeof(long)))
 			tep_set_long_size(tep, tep_get_header_page_size(tep));
@@ -146,9 +146,9 @@ struct tep_handle *event_tep_from_tracefs(const char *const *events, int nr)
 	for (int i = 0; i < nr; i++) {
 		char sys[64], name[64];
 
-		if (!tracefs_split_event(events[i], sys, sizeof(sys), name, sizeof(name)))
+		if (!tfs_split_event(events[i], sys, sizeof(sys), name, sizeof(name)))
 			continue;
-		buf = tracefs_event_format(sys, name, &len);
+		buf = tfs_event_format(sys, name, &len);
 		if (!buf)
 			continue;
 		if (tep_parse_event(tep, buf, len, sys) == 0 || tep_find_event_by_name(tep, sys, name))

@@ -86,24 +86,24 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 	char sys[64], name[64];
 	int id;
 
-	if (!tracefs_split_event(event, sys, sizeof(sys), name, sizeof(name))) {
+	if (!tfs_split_event(event, sys, sizeof(sys), name, sizeof(name))) {
 		tlb_err("bad event '%s': expected system:name, e.g. tlb:tlb_flush", event);
 		return -1;
 	}
-	if (!tracefs_dir()) {
-		tlb_err("%s", tracefs_error());
+	if (!tfs_dir()) {
+		tlb_err("%s", tfs_error());
 		return -1;
 	}
-	id = tracefs_event_id(sys, name);
+	id = tfs_event_id(sys, name);
 	if (id < 0) {
-		char *have = tracefs_list_events(sys);
+		char *have = tfs_list_events(sys);
 		if (errno == EACCES || errno == EPERM)
 			tlb_err("cannot read tracefs event '%s': permission denied (run as root)", event);
 		else if (*have)
 			tlb_err("tracepoint %s does not exist on this kernel; %s has: %s", event, sys, have);
 		else if (!strcmp(sys, "tlb")) {
 			/* arm64 and others: say what TLB-related events this kernel does have */
-			char *ipi = tracefs_list_events("ipi"), *csd = tracefs_list_events("csd");
+			char *ipi = tfs_list_events("ipi"), *csd = tfs_list_events("csd");
 			tlb_err("tracepoint %s does not exist on this kernel (x86 only; see probes/ and "
 				"patches/ for other architectures); related events here: %s%s%s",
 				event, *ipi || *csd ? ipi : "none", *ipi && *csd ? " " : "", csd);
@@ -473,22 +473,6 @@ int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids)
 				(*ids)[n++] = id;
 		}
 	return n;
-}
-
-int tlb_evlist_find_id(struct tlb_evlist *el, uint64_t id)
-{
-	/* few evsels, few fds: a linear scan at set-up time; callers cache the mapping */
-	for (int i = 0; i < el->nr_evsels; i++) {
-		uint64_t *ids;
-		int n = tlb_evlist_ids(el, i, &ids);
-		for (int k = 0; k < n; k++)
-			if (ids[k] == id) {
-				free(ids);
-				return i;
-			}
-		free(ids);
-	}
-	return -1;
 }
 
 void tlb_evlist_group(struct tlb_evlist *el)

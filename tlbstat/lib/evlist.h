@@ -108,8 +108,6 @@ void tlb_evlist_group(struct tlb_evlist *el);
 int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals);
 /* Sample ids (PERF_EVENT_IOC_ID) of evsel idx, one per fd; returns count, *ids malloc'd. */
 int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids);
-/* Index of the evsel whose sample id is id; -1 if none. */
-int tlb_evlist_find_id(struct tlb_evlist *el, uint64_t id);
 
 /* The errno of a failed perf_event_open turned into advice (paranoid, CAP_PERFMON, ...). */
 const char *tlb_perf_open_advice(int err);

@@ -605,9 +605,9 @@ static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
 		const char *name = i ? "header_event" : "header_page";
 		char rel[64];
 		snprintf(rel, sizeof(rel), "events/%s", name);
-		s = tracefs_read(rel, &len);
+		s = tfs_read(rel, &len);
 		if (!s) {
-			snprintf(err, errlen, "cannot read %s from tracefs: %s", rel, tracefs_error());
+			snprintf(err, errlen, "cannot read %s from tracefs: %s", rel, tfs_error());
 			free(m.p);
 			return -1;
 		}
@@ -623,7 +623,7 @@ static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
 		char sys[64], name[64];
 		bool seen = false;
 		if (w->attrs[i].attr->type != PERF_TYPE_TRACEPOINT || !w->attrs[i].name ||
-		    !tracefs_split_event(w->attrs[i].name, sys, sizeof(sys), name, sizeof(name)))
+		    !tfs_split_event(w->attrs[i].name, sys, sizeof(sys), name, sizeof(name)))
 			continue;
 		for (int k = 0; k < nsys; k++)
 			seen |= !strcmp(sys_done[k], sys);
@@ -634,12 +634,12 @@ static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
 	for (int k = 0; k < nsys; k++) {
 		char sys[64], name[64];
 		uint32_t count = 0;
-		tracefs_split_event(sys_done[k], sys, sizeof(sys), name, sizeof(name));
+		tfs_split_event(sys_done[k], sys, sizeof(sys), name, sizeof(name));
 		mb_put(&m, sys, strlen(sys) + 1);
 		for (int i = 0; i < w->nr_attrs; i++) {
 			char s2[64], n2[64];
 			if (w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name &&
-			    tracefs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
+			    tfs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
 			    !strcmp(s2, sys))
 				count++;
 		}
@@ -647,10 +647,10 @@ static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
 		for (int i = 0; i < w->nr_attrs; i++) {
 			char s2[64], n2[64];
 			if (!(w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name &&
-			      tracefs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
+			      tfs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
 			      !strcmp(s2, sys)))
 				continue;
-			s = tracefs_event_format(s2, n2, &len);
+			s = tfs_event_format(s2, n2, &len);
 			if (!s) {
 				snprintf(err, errlen, "cannot read the format of %s", w->attrs[i].name);
 				free(m.p);
@@ -667,7 +667,7 @@ static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
 	if (len)
 		mb_put(&m, s, len);
 	free(s);
-	s = tracefs_read("printk_formats", &len);
+	s = tfs_read("printk_formats", &len);
 	mb_u32(&m, s ? (uint32_t)len : 0);
 	if (s && len)
 		mb_put(&m, s, len);

@@ -29,7 +29,7 @@ struct session {
 	uint64_t first, last;
 	int nr_cpus;
 	char *transport;
-	char hostname[256], osrelease[256];
+	char osrelease[256];
 	int workload_status;
 	/* live: sample id -> evsel, sorted by id (evsels may differ in sample layout) */
 	struct id_evsel { uint64_t id; int idx; } *ids;
@@ -118,8 +118,6 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 	s->dec = tlb_decoder_new(s->tep);
 	if (pd_nr_cpus(s->rd, &on, &av))
 		s->nr_cpus = (int)on;
-	if ((str = pd_feature_string(s->rd, HEADER_HOSTNAME)))
-		snprintf(s->hostname, sizeof(s->hostname), "%s", str);
 	if ((str = pd_feature_string(s->rd, HEADER_OSRELEASE)))
 		snprintf(s->osrelease, sizeof(s->osrelease), "%s", str);
 	{
@@ -172,7 +170,6 @@ struct session *session_open_live(struct tlb_evlist *el)
 	qsort(s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
 	s->nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	uname(&u);
-	snprintf(s->hostname, sizeof(s->hostname), "%s", u.nodename);
 	snprintf(s->osrelease, sizeof(s->osrelease), "%s", u.release);
 	return s;
 }
@@ -587,7 +584,6 @@ int session_run(struct session *s, const struct session_ops *ops, void *ctx,
 uint64_t session_first_time(const struct session *s) { return s->first; }
 uint64_t session_last_time(const struct session *s) { return s->last; }
 int session_nr_cpus(const struct session *s) { return s->nr_cpus; }
-const char *session_hostname(const struct session *s) { return s->hostname[0] ? s->hostname : NULL; }
 const char *session_osrelease(const struct session *s) { return s->osrelease[0] ? s->osrelease : NULL; }
 const char *session_transport(const struct session *s) { return s->transport; }
 struct pd_reader *session_reader(struct session *s) { return s->rd; }

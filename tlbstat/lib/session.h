@@ -56,7 +56,6 @@ int session_run(struct session *s, const struct session_ops *ops, void *ctx,
 uint64_t session_first_time(const struct session *s);
 uint64_t session_last_time(const struct session *s);
 int session_nr_cpus(const struct session *s);
-const char *session_hostname(const struct session *s);
 const char *session_osrelease(const struct session *s);
 /* Transport recorded in the file ("tlbstat.transport" note), or NULL. */
 const char *session_transport(const struct session *s);

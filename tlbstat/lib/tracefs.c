@@ -32,7 +32,7 @@ static int is_tracefs(const char *path)
 	return 0;
 }
 
-const char *tracefs_dir(void)
+const char *tfs_dir(void)
 {
 	static const char *const cands[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 	const char *env = getenv("TLBSTAT_TRACEFS");
@@ -81,14 +81,14 @@ const char *tracefs_dir(void)
 	return NULL;
 }
 
-const char *tracefs_error(void)
+const char *tfs_error(void)
 {
 	return terr[0] ? terr : "tracefs not found";
 }
 
-char *tracefs_read(const char *relpath, size_t *len)
+char *tfs_read(const char *relpath, size_t *len)
 {
-	const char *d = tracefs_dir();
+	const char *d = tfs_dir();
 	char path[512];
 	if (!d)
 		return NULL;
@@ -96,24 +96,24 @@ char *tracefs_read(const char *relpath, size_t *len)
 	return read_file(path, len);
 }
 
-char *tracefs_event_format(const char *sys, const char *name, size_t *len)
+char *tfs_event_format(const char *sys, const char *name, size_t *len)
 {
 	char rel[256];
 	snprintf(rel, sizeof(rel), "events/%s/%s/format", sys, name);
-	return tracefs_read(rel, len);
+	return tfs_read(rel, len);
 }
 
-int tracefs_event_id(const char *sys, const char *name)
+int tfs_event_id(const char *sys, const char *name)
 {
 	char rel[256];
 	char *s, *end;
 	long id;
 	snprintf(rel, sizeof(rel), "events/%s/%s/id", sys, name);
-	s = tracefs_read(rel, NULL);
+	s = tfs_read(rel, NULL);
 	if (!s) {
 		/* Some setups hide id files; the format has the id too. */
-		char *fmt = tracefs_event_format(sys, name, NULL);
-		int fid = fmt ? tracefs_format_id(fmt) : -1;
+		char *fmt = tfs_event_format(sys, name, NULL);
+		int fid = fmt ? tfs_format_id(fmt) : -1;
 		free(fmt);
 		return fid;
 	}
@@ -124,9 +124,9 @@ int tracefs_event_id(const char *sys, const char *name)
 	return (int)id;
 }
 
-bool tracefs_event_exists(const char *sys, const char *name)
+bool tfs_event_exists(const char *sys, const char *name)
 {
-	return tracefs_event_id(sys, name) >= 0;
+	return tfs_event_id(sys, name) >= 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -134,9 +134,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char *tracefs_list_events(const char *sys)
+char *tfs_list_events(const char *sys)
 {
-	const char *d = tracefs_dir();
+	const char *d = tfs_dir();
 	char path[512];
 	DIR *dir;
 	struct dirent *de;
@@ -174,7 +174,7 @@ char *tracefs_list_events(const char *sys)
 	return out;
 }
 
-int tracefs_format_id(const char *text)
+int tfs_format_id(const char *text)
 {
 	const char *p = strstr(text, "\nID:");
 	if (!p && !strncmp(text, "ID:", 3))
@@ -184,7 +184,7 @@ int tracefs_format_id(const char *text)
 	return atoi(p + 4);
 }
 
-bool tracefs_format_field(const char *text, const char *field, int *offset, int *size,
+bool tfs_format_field(const char *text, const char *field, int *offset, int *size,
 			  bool *is_signed)
 {
 	const char *p = text;
@@ -225,7 +225,7 @@ bool tracefs_format_field(const char *text, const char *field, int *offset, int 
 	return false;
 }
 
-bool tracefs_split_event(const char *spec, char *sys, size_t syslen, char *name, size_t namelen)
+bool tfs_split_event(const char *spec, char *sys, size_t syslen, char *name, size_t namelen)
 {
 	const char *c = strchr(spec, ':');
 	if (!c || c == spec || !c[1] || strchr(c + 1, ':') || (size_t)(c - spec) >= syslen ||

@@ -6,29 +6,29 @@
 
 /*
  * The tracefs mount point (/sys/kernel/tracing, or debugfs's tracing/). When none is mounted it
- * tries to mount one (root only). NULL when it cannot; tracefs_error() says why and what to do.
+ * tries to mount one (root only). NULL when it cannot; tfs_error() says why and what to do.
  */
-const char *tracefs_dir(void);
-const char *tracefs_error(void);
+const char *tfs_dir(void);
+const char *tfs_error(void);
 
 /* Event id from <tracefs>/events/<sys>/<name>/id; -1 if absent. */
-int tracefs_event_id(const char *sys, const char *name);
-bool tracefs_event_exists(const char *sys, const char *name);
+int tfs_event_id(const char *sys, const char *name);
+bool tfs_event_exists(const char *sys, const char *name);
 /* <tracefs>/<relpath> into a malloc'd buffer; NULL if absent. */
-char *tracefs_read(const char *relpath, size_t *len);
+char *tfs_read(const char *relpath, size_t *len);
 /* The format file of an event; NULL if absent. */
-char *tracefs_event_format(const char *sys, const char *name, size_t *len);
+char *tfs_event_format(const char *sys, const char *name, size_t *len);
 /* Space-separated list of the events of a system ("" if none), malloc'd. */
-char *tracefs_list_events(const char *sys);
+char *tfs_list_events(const char *sys);
 
 /*
  * Pure parser, for tests: find "ID: N" in a format file's text; -1 if missing.
  * Field lookup from a format text: offset/size/signedness of a named field; false if missing.
  */
-int tracefs_format_id(const char *format_text);
-bool tracefs_format_field(const char *format_text, const char *field, int *offset, int *size,
+int tfs_format_id(const char *format_text);
+bool tfs_format_field(const char *format_text, const char *field, int *offset, int *size,
 			  bool *is_signed);
 
 /* "tlb:tlb_flush" -> sys/name in caller buffers; false if malformed. */
-bool tracefs_split_event(const char *spec, char *sys, size_t syslen, char *name, size_t namelen);
+bool tfs_split_event(const char *spec, char *sys, size_t syslen, char *name, size_t namelen);
 #endif
