@@ -126,7 +126,6 @@ void json_null(struct json_writer *w, const char *key)
 void json_finish(struct json_writer *w)
 {
 	fputc('\n', w->f);
-	fflush(w->f);
 }
 
 void csv_field(FILE *f, const char *s)

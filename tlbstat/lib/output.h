@@ -26,7 +26,10 @@ void json_double(struct json_writer *w, const char *key, double v);  /* NaN/inf 
 void json_string(struct json_writer *w, const char *key, const char *v); /* NULL -> null */
 void json_bool(struct json_writer *w, const char *key, bool v);
 void json_null(struct json_writer *w, const char *key);
-/* Ends the document with a newline. */
+/*
+ * Ends the document with a newline. It does not flush: a streaming command (stat -I) flushes
+ * after each line itself, and the dispatcher's final fflush keeps the errno of a write error.
+ */
 void json_finish(struct json_writer *w);
 
 /* CSV: quote a field when it needs it (RFC 4180). */
