@@ -320,195 +320,260 @@ static void json_pairs(struct json_writer *w, struct report *r, const char *key,
 	free(p);
 }
 
-static void print_json(struct report *r)
+/*
+ * JSON sections, in the order of the document (Documentation/tlbstat-report.txt). Each writes
+ * its keys into the one top-level object.
+ */
+static void json_header(struct json_writer *w, struct report *r)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
-	struct json_writer w;
-	struct agg_task **v;
-	struct agg_cpu **cpus;
-	const struct agg_interval *iv;
-	struct agg_burst_stats st;
-	int n, page = tep_get_page_size(session_tep(r->s));
 	char buf[64];
 
-	json_init(&w, r->out, false);
-	json_object_begin(&w, NULL);
-	json_string(&w, "file", r->o.input);
-	json_object_begin(&w, "events");
-	json_uint(&w, "tlb_flush", t->by_kind[EV_TLB_FLUSH]);
+	json_string(w, "file", r->o.input);
+	json_object_begin(w, "events");
+	json_uint(w, "tlb_flush", t->by_kind[EV_TLB_FLUSH]);
 	for (int i = 0; i < r->nr_names; i++) {
 		const char *k = event_key(r, r->names[i].attr, buf, sizeof(buf));
 
 		if (strcmp(k, "tlb_flush"))
-			json_uint(&w, k, r->names[i].n);
+			json_uint(w, k, r->names[i].n);
 	}
 	if (r->other_samples)
-		json_uint(&w, "other", r->other_samples);
-	json_object_end(&w);
-	json_uint(&w, "samples", r->samples);
-	json_uint(&w, "lost", t->lost);
-	json_double(&w, "duration_s", r->duration);
-	json_int(&w, "cpus", r->cpus);
-	json_string(&w, "kernel", r->kernel);
-	json_string(&w, "transport", r->transport);
+		json_uint(w, "other", r->other_samples);
+	json_object_end(w);
+	json_uint(w, "samples", r->samples);
+	json_uint(w, "lost", t->lost);
+	json_double(w, "duration_s", r->duration);
+	json_int(w, "cpus", r->cpus);
+	json_string(w, "kernel", r->kernel);
+	json_string(w, "transport", r->transport);
 	if (r->inferred_valid) {
-		json_string(&w, "transport_inferred", transport_name(r->inferred.transport));
-		json_string(&w, "transport_evidence", r->inferred.evidence);
+		json_string(w, "transport_inferred", transport_name(r->inferred.transport));
+		json_string(w, "transport_evidence", r->inferred.evidence);
 	}
-	json_bool(&w, "victims_observable", r->victims_ok);
-	json_int(&w, "page_size", page);
-	json_counts_common(&w, r, &t->all);
+	json_bool(w, "victims_observable", r->victims_ok);
+	json_int(w, "page_size", tep_get_page_size(session_tep(r->s)));
+	json_counts_common(w, r, &t->all);
+}
 
-	n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
-	json_array_begin(&w, "processes");
+/* kernel threads that sent remote flushes on behalf of a range (vmalloc, text poking) */
+static bool kthread_initiator(const struct agg_task *t)
+{
+	return t->kernel_thread && (t->total.remote_sends || t->total.ipis);
+}
+
+static void json_tasks(struct json_writer *w, struct report *r)
+{
+	struct agg_task **v;
+	char buf[32];
+	int n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
+
+	json_array_begin(w, "processes");
 	for (int i = 0; i < limit(r, n); i++)
-		json_task(&w, r, v[i]);
-	json_array_end(&w);
-	json_array_begin(&w, "kernel_thread_initiators");
-	for (int i = 0; i < n; i++)
-		if (v[i]->kernel_thread && (v[i]->total.remote_sends || v[i]->total.ipis)) {
-			json_object_begin(&w, NULL);
-			json_int(&w, "pid", v[i]->pid);
-			json_string(&w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
-			json_uint(&w, "remote_ipis", v[i]->total.remote_sends);
-			json_uint(&w, "ipi_requests", v[i]->total.ipis);
-			json_uint(&w, "invalidations", v[i]->total.events);
-			json_object_end(&w);
-		}
-	json_array_end(&w);
-	free(v);
-	if (r->o.threads) {
-		n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
-		json_array_begin(&w, "threads");
-		for (int i = 0; i < limit(r, n); i++)
-			json_task(&w, r, v[i]);
-		json_array_end(&w);
-		free(v);
+		json_task(w, r, v[i]);
+	json_array_end(w);
+	json_array_begin(w, "kernel_thread_initiators");
+	for (int i = 0; i < n; i++) {
+		if (!kthread_initiator(v[i]))
+			continue;
+		json_object_begin(w, NULL);
+		json_int(w, "pid", v[i]->pid);
+		json_string(w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
+		json_uint(w, "remote_ipis", v[i]->total.remote_sends);
+		json_uint(w, "ipi_requests", v[i]->total.ipis);
+		json_uint(w, "invalidations", v[i]->total.events);
+		json_object_end(w);
 	}
+	json_array_end(w);
+	free(v);
+	if (!r->o.threads)
+		return;
+	n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
+	json_array_begin(w, "threads");
+	for (int i = 0; i < limit(r, n); i++)
+		json_task(w, r, v[i]);
+	json_array_end(w);
+	free(v);
+}
 
-	json_object_begin(&w, "kernel_range");
-	json_uint(&w, "ipi_requests", t->kernel_range.ipis);
-	json_uint(&w, "targets", t->kernel_range.ipi_targets);
-	json_double(&w, "mean_fanout", mean_fanout(&t->kernel_range));
-	json_uint(&w, "max_fanout", t->kernel_range.max_fanout);
-	json_object_end(&w);
+static void json_cpus(struct json_writer *w, struct report *r)
+{
+	const struct agg_counts *kr = &agg_totals(r->agg)->kernel_range;
+	struct agg_cpu **cpus;
+	int n;
+
+	json_object_begin(w, "kernel_range");
+	json_uint(w, "ipi_requests", kr->ipis);
+	json_uint(w, "targets", kr->ipi_targets);
+	json_double(w, "mean_fanout", mean_fanout(kr));
+	json_uint(w, "max_fanout", kr->max_fanout);
+	json_object_end(w);
 
 	n = agg_cpus(r->agg, &cpus);
-	json_array_begin(&w, "per_cpu");
+	json_array_begin(w, "per_cpu");
 	for (int i = 0; i < n; i++) {
-		json_object_begin(&w, NULL);
-		json_int(&w, "cpu", cpus[i]->cpu);
-		json_counts_common(&w, r, &cpus[i]->total);
-		json_object_end(&w);
+		json_object_begin(w, NULL);
+		json_int(w, "cpu", cpus[i]->cpu);
+		json_counts_common(w, r, &cpus[i]->total);
+		json_object_end(w);
 	}
-	json_array_end(&w);
+	json_array_end(w);
 	free(cpus);
+}
 
-	if (r->victims_ok) {
-		n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
-		json_array_begin(&w, "victims");
-		for (int i = 0; i < limit(r, n) && v[i]->total.victim_hits; i++) {
-			json_object_begin(&w, NULL);
-			json_int(&w, "pid", v[i]->pid);
-			json_string(&w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
-			json_uint(&w, "shootdowns", v[i]->total.victim_hits);
-			json_object_end(&w);
-		}
-		json_array_end(&w);
-		free(v);
-		json_object_begin(&w, "initiator_victim");
-		json_uint(&w, "paired", t->paired);
-		json_uint(&w, "paired_by_target", t->paired_by_target);
-		json_uint(&w, "paired_by_send", t->paired_by_send);
-		json_uint(&w, "unpaired", t->unpaired);
-		json_pairs(&w, r, "processes", true);
-		json_pairs(&w, r, "threads", false);
-		json_object_end(&w);
-	} else {
-		json_null(&w, "victims");
-		json_string(&w, "victims_note", transport_victims_note(r->effective));
-		json_null(&w, "initiator_victim");
+static void json_victims(struct json_writer *w, struct report *r)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+	struct agg_task **v;
+	char buf[32];
+	int n;
+
+	if (!r->victims_ok) {
+		json_null(w, "victims");
+		json_string(w, "victims_note", transport_victims_note(r->effective));
+		json_null(w, "initiator_victim");
+		return;
 	}
+	n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
+	json_array_begin(w, "victims");
+	for (int i = 0; i < limit(r, n) && v[i]->total.victim_hits; i++) {
+		json_object_begin(w, NULL);
+		json_int(w, "pid", v[i]->pid);
+		json_string(w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
+		json_uint(w, "shootdowns", v[i]->total.victim_hits);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	free(v);
+	json_object_begin(w, "initiator_victim");
+	json_uint(w, "paired", t->paired);
+	json_uint(w, "paired_by_target", t->paired_by_target);
+	json_uint(w, "paired_by_send", t->paired_by_send);
+	json_uint(w, "unpaired", t->unpaired);
+	json_pairs(w, r, "processes", true);
+	json_pairs(w, r, "threads", false);
+	json_object_end(w);
+}
 
-	n = agg_intervals(r->agg, &iv);
-	agg_bursts(r->agg, &st);
-	json_object_begin(&w, "series");
-	json_double(&w, "interval_s", r->interval_s);
-	json_uint(&w, "dropped_events", agg_totals(r->agg)->series_dropped);
-	json_array_begin(&w, "rows");
+/* seconds since the first interval */
+static double interval_t(const struct agg_interval *iv, int i)
+{
+	return (double)(iv[i].start_ns - iv[0].start_ns) / 1e9;
+}
+
+static void json_series(struct json_writer *w, struct report *r)
+{
+	const struct agg_interval *iv;
+	int n = agg_intervals(r->agg, &iv);
+	char buf[32];
+
+	json_object_begin(w, "series");
+	json_double(w, "interval_s", r->interval_s);
+	json_uint(w, "dropped_events", agg_totals(r->agg)->series_dropped);
+	json_array_begin(w, "rows");
 	for (int i = 0; i < n; i++) {
-		json_object_begin(&w, NULL);
-		json_double(&w, "t_s", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9);
-		json_uint(&w, "invalidations", iv[i].events);
-		json_double(&w, "invalidations_per_s", (double)iv[i].events / r->interval_s);
-		json_double(&w, "bytes_per_s", (double)iv[i].bytes / r->interval_s);
-		json_double(&w, "ipis_per_s", (double)iv[i].remote_sends / r->interval_s);
-		json_double(&w, "mean_fanout", iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN);
+		json_object_begin(w, NULL);
+		json_double(w, "t_s", interval_t(iv, i));
+		json_uint(w, "invalidations", iv[i].events);
+		json_double(w, "invalidations_per_s", (double)iv[i].events / r->interval_s);
+		json_double(w, "bytes_per_s", (double)iv[i].bytes / r->interval_s);
+		json_double(w, "ipis_per_s", (double)iv[i].remote_sends / r->interval_s);
+		json_double(w, "mean_fanout", iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN);
 		if (iv[i].top[0].n) {
-			json_int(&w, "top_pid", iv[i].top[0].pid);
-			json_string(&w, "top_comm", comm_of(r, iv[i].top[0].pid, 0, buf, sizeof(buf)));
+			json_int(w, "top_pid", iv[i].top[0].pid);
+			json_string(w, "top_comm", comm_of(r, iv[i].top[0].pid, 0, buf, sizeof(buf)));
 		} else {
-			json_null(&w, "top_pid");
-			json_null(&w, "top_comm");
+			json_null(w, "top_pid");
+			json_null(w, "top_comm");
 		}
-		json_bool(&w, "burst", iv[i].burst);
-		json_object_end(&w);
+		json_bool(w, "burst", iv[i].burst);
+		json_object_end(w);
 	}
-	json_array_end(&w);
-	json_object_end(&w);
-	json_object_begin(&w, "bursts");
-	json_double(&w, "k", st.k);
-	json_double(&w, "median_per_s", st.median);
-	json_double(&w, "mad_per_s", st.mad);
-	json_double(&w, "threshold_per_s", st.threshold);
-	json_array_begin(&w, "intervals");
+	json_array_end(w);
+	json_object_end(w);
+}
+
+static void json_bursts(struct json_writer *w, struct report *r)
+{
+	const struct agg_interval *iv;
+	struct agg_burst_stats st;
+	int n = agg_intervals(r->agg, &iv);
+	char buf[32];
+
+	agg_bursts(r->agg, &st);
+	json_object_begin(w, "bursts");
+	json_double(w, "k", st.k);
+	json_double(w, "median_per_s", st.median);
+	json_double(w, "mad_per_s", st.mad);
+	json_double(w, "threshold_per_s", st.threshold);
+	json_array_begin(w, "intervals");
 	for (int i = 0; i < n; i++) {
 		if (!iv[i].burst)
 			continue;
-		json_object_begin(&w, NULL);
-		json_double(&w, "t_s", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9);
-		json_double(&w, "rate_per_s", (double)iv[i].events / r->interval_s);
-		json_array_begin(&w, "processes");
+		json_object_begin(w, NULL);
+		json_double(w, "t_s", interval_t(iv, i));
+		json_double(w, "rate_per_s", (double)iv[i].events / r->interval_s);
+		json_array_begin(w, "processes");
 		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++) {
-			json_object_begin(&w, NULL);
-			json_int(&w, "pid", iv[i].top[k].pid);
-			json_string(&w, "comm", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)));
-			json_uint(&w, "invalidations", iv[i].top[k].n);
-			json_object_end(&w);
+			json_object_begin(w, NULL);
+			json_int(w, "pid", iv[i].top[k].pid);
+			json_string(w, "comm", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)));
+			json_uint(w, "invalidations", iv[i].top[k].n);
+			json_object_end(w);
 		}
-		json_array_end(&w);
-		json_object_end(&w);
+		json_array_end(w);
+		json_object_end(w);
 	}
-	json_array_end(&w);
-	json_object_end(&w);
+	json_array_end(w);
+	json_object_end(w);
+}
 
-	if (r->o.sort) {
-		struct agg_hist_row *h;
+/* --sort's histogram; absent without --sort */
+static void json_histogram(struct json_writer *w, struct report *r)
+{
+	struct agg_hist_row *h;
+	int n;
 
-		n = agg_hist(r->agg, &h);
-		json_object_begin(&w, "histogram");
-		json_string(&w, "keys", r->o.sort);
-		json_array_begin(&w, "rows");
-		for (int i = 0; i < limit(r, n); i++) {
-			json_object_begin(&w, NULL);
-			if (h[i].pid >= 0)
-				json_int(&w, "pid", h[i].pid);
-			if (h[i].comm[0])
-				json_string(&w, "comm", h[i].comm);
-			if (h[i].reason >= 0)
-				json_string(&w, "reason", tlb_reason_key(h[i].reason));
-			if (h[i].cpu >= 0)
-				json_int(&w, "cpu", h[i].cpu);
-			json_uint(&w, "invalidations", h[i].events);
-			json_uint(&w, "pages", h[i].pages);
-			json_uint(&w, "full_flushes", h[i].full_flushes);
-			json_object_end(&w);
-		}
-		json_array_end(&w);
-		json_object_end(&w);
-		free(h);
+	if (!r->o.sort)
+		return;
+	n = agg_hist(r->agg, &h);
+	json_object_begin(w, "histogram");
+	json_string(w, "keys", r->o.sort);
+	json_array_begin(w, "rows");
+	for (int i = 0; i < limit(r, n); i++) {
+		json_object_begin(w, NULL);
+		if (h[i].pid >= 0)
+			json_int(w, "pid", h[i].pid);
+		if (h[i].comm[0])
+			json_string(w, "comm", h[i].comm);
+		if (h[i].reason >= 0)
+			json_string(w, "reason", tlb_reason_key(h[i].reason));
+		if (h[i].cpu >= 0)
+			json_int(w, "cpu", h[i].cpu);
+		json_uint(w, "invalidations", h[i].events);
+		json_uint(w, "pages", h[i].pages);
+		json_uint(w, "full_flushes", h[i].full_flushes);
+		json_object_end(w);
 	}
-	json_handler(&w, r);
+	json_array_end(w);
+	json_object_end(w);
+	free(h);
+}
+
+typedef void (*json_section_fn)(struct json_writer *w, struct report *r);
+
+static void print_json(struct report *r)
+{
+	static const json_section_fn sections[] = {
+		json_header, json_tasks, json_cpus, json_victims, json_series, json_bursts,
+		json_histogram, json_handler,
+	};
+	struct json_writer w;
+
+	json_init(&w, r->out, false);
+	json_object_begin(&w, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		sections[i](&w, r);
 	json_object_end(&w);
 	json_finish(&w);
 }
