@@ -32,6 +32,14 @@ full "transport --json" -- "$TLBSTAT" transport --json
 full "--version" -- "$TLBSTAT" --version
 full "--help" -- "$TLBSTAT" --help
 
+# files named by options are the command's own to close and check
+"$TLBSTAT" report -i "$DATA" -o /dev/full 2>"$tmp/err"; rc=$?
+check "report -o /dev/full: exit 1" test $rc -eq 1
+check "report -o /dev/full: names the file" grep -q "write error on /dev/full: No space left" "$tmp/err"
+"$TLBSTAT" report -i "$DATA" --series-csv /dev/full >/dev/null 2>"$tmp/err"; rc=$?
+check "report --series-csv /dev/full: exit 1, names the file" \
+	test $rc -eq 1 -a "$(grep -c 'write error on /dev/full' "$tmp/err")" -eq 1
+
 "$TLBSTAT" report -i "$DATA" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "report to a file: exit 0, nothing on stderr" test $rc -eq 0 -a ! -s "$tmp/err"
 

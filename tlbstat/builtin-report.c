@@ -16,6 +16,7 @@
 #include "util.h"
 
 #include <event-parse.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1126,6 +1127,57 @@ static void print_stdio(struct report *r)
 		sections[i](r);
 }
 
+/*
+ * Closes a file named by -o or --series-csv and says whether everything reached it; standard
+ * output is the dispatcher's to check (tlbstat.c).
+ */
+static int close_output(FILE *f, const char *path)
+{
+	bool failed = ferror(f);
+
+	if (fclose(f) || failed) {
+		tlb_err("report: write error on %s%s%s", path, failed ? "" : ": ",
+			failed ? "" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The chosen format on stdout (or -o's file), then --series-csv's file. */
+static int report_write(struct report *r)
+{
+	int rc = EXIT_OK;
+
+	r->out = stdout;
+	if (r->o.output) {
+		r->out = fopen(r->o.output, "w");
+		if (!r->out) {
+			tlb_err("report: cannot write %s: %m", r->o.output);
+			return EXIT_FAIL;
+		}
+	}
+	if (r->o.json)
+		print_json(r);
+	else if (r->o.csv)
+		print_series_csv(r, r->out);
+	else
+		print_stdio(r);
+	if (r->out != stdout && close_output(r->out, r->o.output) < 0)
+		rc = EXIT_FAIL;
+	if (r->o.series_csv) {
+		FILE *f = fopen(r->o.series_csv, "w");
+
+		if (!f) {
+			tlb_err("report: cannot write %s: %m", r->o.series_csv);
+			return EXIT_FAIL;
+		}
+		print_series_csv(r, f);
+		if (close_output(f, r->o.series_csv) < 0)
+			rc = EXIT_FAIL;
+	}
+	return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report r;
@@ -1232,33 +1284,8 @@ int cmd_report(int argc, char **argv)
 			r.handler_recorded = true;
 	}
 
-	r.out = stdout;
-	if (r.o.output) {
-		r.out = fopen(r.o.output, "w");
-		if (!r.out) {
-			tlb_err("report: cannot write %s: %m", r.o.output);
-			return EXIT_FAIL;
-		}
-	}
-	if (r.o.json)
-		print_json(&r);
-	else if (r.o.csv)
-		print_series_csv(&r, r.out);
-	else
-		print_stdio(&r);
-	if (r.o.series_csv) {
-		FILE *f = fopen(r.o.series_csv, "w");
-
-		if (!f) {
-			tlb_err("report: cannot write %s: %m", r.o.series_csv);
-			return EXIT_FAIL;
-		}
-		print_series_csv(&r, f);
-		fclose(f);
-	}
-	if (r.out != stdout)
-		fclose(r.out);
+	rc = report_write(&r);
 	agg_free(r.agg);
 	session_close(r.s);
-	return EXIT_OK;
+	return rc;
 }
