@@ -691,7 +691,8 @@ static void print_handler_tasks(struct report *r, int k, bool threads)
 		out_cell(&t, agg_task_comm(v[i], buf, sizeof(buf)));
 		out_cell_u64(&t, v[i]->handler_calls[k]);
 		out_cell_double(&t, us_per_s(r, v[i]->handler_ns[k]), 1);
-		out_cell_double(&t, (double)v[i]->handler_ns[k] / (double)v[i]->handler_calls[k] / 1e3, 2);
+		out_cell_double(&t, (double)v[i]->handler_ns[k] / (double)v[i]->handler_calls[k] / 1e3,
+				2);
 		out_row_end(&t);
 	}
 	free(v);
@@ -967,7 +968,8 @@ static void stdio_processes(struct report *r)
 			fprintf(r->out, "Kernel-thread initiators\n");
 		any = true;
 		fprintf(r->out, "%8d %-16s remote IPI sends %llu, requests %llu\n", v[i]->pid,
-			agg_task_comm(v[i], buf, sizeof(buf)), (unsigned long long)v[i]->total.remote_sends,
+			agg_task_comm(v[i], buf, sizeof(buf)),
+			(unsigned long long)v[i]->total.remote_sends,
 			(unsigned long long)v[i]->total.ipis);
 	}
 	if (any)
