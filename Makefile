@@ -26,6 +26,12 @@ SKIP_FEATURES := 1
 endif
 endif
 
+ifndef SKIP_FEATURES
+ifeq ($(shell command -v pkg-config),)
+$(error pkg-config not found (it finds every library below): apt-get install pkg-config)
+endif
+endif
+
 # $(call feature,pkg-config name,Debian package,what needs it): yes when present
 feature = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo yes),yes,$(call missing,$(1),$(2),$(3)))
 ifdef SKIP_FEATURES
