@@ -13,6 +13,33 @@ CC       ?= gcc
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 TLBSTAT_DEPS ?= /opt/tlbstat-deps
+
+# Feature checks, perf's habit: each dependency is looked up once, and a missing one is named
+# with the Debian package that brings it instead of surfacing later as a compiler error about a
+# header. Required ones stop the build; optional ones (none yet: libdw for unwinding, libelf for
+# user symbols and libmicrohttpd for the exporter join here with the module that uses them) warn
+# and switch their module off. `make clean`, `make deps` and `make check` (which installs the
+# dependencies first, then runs make again) skip the checks.
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out clean deps check,$(MAKECMDGOALS)),)
+SKIP_FEATURES := 1
+endif
+endif
+
+ifndef SKIP_FEATURES
+ifeq ($(shell command -v pkg-config),)
+$(error pkg-config not found (it finds every library below): apt-get install pkg-config)
+endif
+endif
+
+# $(call feature,pkg-config name,Debian package,what needs it): yes when present
+feature = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo yes),yes,$(call missing,$(1),$(2),$(3)))
+ifdef SKIP_FEATURES
+missing =
+else
+missing = $(error $(1) not found by pkg-config ($(3)): apt-get install $(2), or `make deps`)
+endif
+
 # libperf: a system one (pkg-config) is used when it also ships the internal headers perf uses;
 # otherwise the copy scripts/install-deps.sh builds from Debian's linux-source-6.1.
 SYS_LIBPERF_INC := $(shell pkg-config --variable=includedir libperf 2>/dev/null)
@@ -27,17 +54,29 @@ LIBPERF_LIBS   := $(LIBPERF_DIR)/lib/libperf.a $(LIBPERF_DIR)/lib/libapi.a
 LIBPERF_INTERNAL_CFLAGS := -I$(LIBPERF_DIR)/src/tools/lib/perf/include \
                            -I$(LIBPERF_DIR)/src/tools/lib -I$(LIBPERF_DIR)/src/tools/include \
                            -I$(LIBPERF_DIR)/src/tools/arch/x86/include
+ifndef SKIP_FEATURES
+ifeq ($(wildcard $(LIBPERF_DIR)/lib/libperf.a),)
+$(error libperf not found in $(LIBPERF_DIR) and no system libperf with its internal headers: \
+        run `make deps` (scripts/install-deps.sh builds it from linux-source-6.1), or set LIBPERF_DIR)
+endif
+endif
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags libtraceevent libtracefs ncursesw 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs libtraceevent libtracefs ncursesw 2>/dev/null)
-MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
+# required: the decoder (libtraceevent) and top's screen (ncursesw)
+HAVE_TRACEEVENT := $(call feature,libtraceevent,libtraceevent-dev,decoding tracepoints)
+HAVE_NCURSESW   := $(call feature,ncursesw,libncurses-dev,the screen of tlbstat top)
+TRACEEVENT_CFLAGS := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --cflags libtraceevent))
+TRACEEVENT_LIBS   := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --libs libtraceevent))
+NCURSES_CFLAGS    := $(if $(HAVE_NCURSESW),$(shell pkg-config --cflags ncursesw))
+NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell pkg-config --libs ncursesw))
 
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' \
-              -Itlbstat/lib $(LIBPERF_CFLAGS) $(PKG_CFLAGS) -MMD -MP
-LDLIBS   := $(LIBPERF_LIBS) $(PKG_LIBS) -lelf -ldw -lm -lpthread
+BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
+ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS)
+# what libtlbstat.a itself needs at link time; the tlbstat binary adds ncurses for top
+LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) -lm -lpthread
+LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS)
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
 CMD_SRCS   := tlbstat/tlbstat.c $(sort $(wildcard tlbstat/builtin-*.c))
@@ -55,6 +94,8 @@ all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS)
 
 # files that include libperf's internal headers (they need tools/include on the path)
 $(OBJ)/tlbstat/lib/evlist.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
+# the only user of curses.h
+$(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -65,15 +106,15 @@ $(LIBTLB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(O)/tlbstat: $(CMD_OBJS) $(LIBTLB)
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(LIBTLB) $(LDLIBS) $(MHD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(LIBTLB) $(LDLIBS)
 
 $(O)/tests/%: tests/%.c $(LIBTLB) tests/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBTLB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(LIBTLB) $(LIB_LDLIBS)
 
 $(O)/%: benchmarks/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -lm -lpthread
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS) -o $@ $< -lm -lpthread
 
 deps:
 	@bash scripts/install-deps.sh

@@ -16,6 +16,7 @@
 #include "util.h"
 
 #include <event-parse.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,195 +321,260 @@ static void json_pairs(struct json_writer *w, struct report *r, const char *key,
 	free(p);
 }
 
-static void print_json(struct report *r)
+/*
+ * JSON sections, in the order of the document (Documentation/tlbstat-report.txt). Each writes
+ * its keys into the one top-level object.
+ */
+static void json_header(struct json_writer *w, struct report *r)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
-	struct json_writer w;
-	struct agg_task **v;
-	struct agg_cpu **cpus;
-	const struct agg_interval *iv;
-	struct agg_burst_stats st;
-	int n, page = tep_get_page_size(session_tep(r->s));
 	char buf[64];
 
-	json_init(&w, r->out, false);
-	json_object_begin(&w, NULL);
-	json_string(&w, "file", r->o.input);
-	json_object_begin(&w, "events");
-	json_uint(&w, "tlb_flush", t->by_kind[EV_TLB_FLUSH]);
+	json_string(w, "file", r->o.input);
+	json_object_begin(w, "events");
+	json_uint(w, "tlb_flush", t->by_kind[EV_TLB_FLUSH]);
 	for (int i = 0; i < r->nr_names; i++) {
 		const char *k = event_key(r, r->names[i].attr, buf, sizeof(buf));
 
 		if (strcmp(k, "tlb_flush"))
-			json_uint(&w, k, r->names[i].n);
+			json_uint(w, k, r->names[i].n);
 	}
 	if (r->other_samples)
-		json_uint(&w, "other", r->other_samples);
-	json_object_end(&w);
-	json_uint(&w, "samples", r->samples);
-	json_uint(&w, "lost", t->lost);
-	json_double(&w, "duration_s", r->duration);
-	json_int(&w, "cpus", r->cpus);
-	json_string(&w, "kernel", r->kernel);
-	json_string(&w, "transport", r->transport);
+		json_uint(w, "other", r->other_samples);
+	json_object_end(w);
+	json_uint(w, "samples", r->samples);
+	json_uint(w, "lost", t->lost);
+	json_double(w, "duration_s", r->duration);
+	json_int(w, "cpus", r->cpus);
+	json_string(w, "kernel", r->kernel);
+	json_string(w, "transport", r->transport);
 	if (r->inferred_valid) {
-		json_string(&w, "transport_inferred", transport_name(r->inferred.transport));
-		json_string(&w, "transport_evidence", r->inferred.evidence);
+		json_string(w, "transport_inferred", transport_name(r->inferred.transport));
+		json_string(w, "transport_evidence", r->inferred.evidence);
 	}
-	json_bool(&w, "victims_observable", r->victims_ok);
-	json_int(&w, "page_size", page);
-	json_counts_common(&w, r, &t->all);
+	json_bool(w, "victims_observable", r->victims_ok);
+	json_int(w, "page_size", tep_get_page_size(session_tep(r->s)));
+	json_counts_common(w, r, &t->all);
+}
 
-	n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
-	json_array_begin(&w, "processes");
+/* kernel threads that sent remote flushes on behalf of a range (vmalloc, text poking) */
+static bool kthread_initiator(const struct agg_task *t)
+{
+	return t->kernel_thread && (t->total.remote_sends || t->total.ipis);
+}
+
+static void json_tasks(struct json_writer *w, struct report *r)
+{
+	struct agg_task **v;
+	char buf[32];
+	int n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
+
+	json_array_begin(w, "processes");
 	for (int i = 0; i < limit(r, n); i++)
-		json_task(&w, r, v[i]);
-	json_array_end(&w);
-	json_array_begin(&w, "kernel_thread_initiators");
-	for (int i = 0; i < n; i++)
-		if (v[i]->kernel_thread && (v[i]->total.remote_sends || v[i]->total.ipis)) {
-			json_object_begin(&w, NULL);
-			json_int(&w, "pid", v[i]->pid);
-			json_string(&w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
-			json_uint(&w, "remote_ipis", v[i]->total.remote_sends);
-			json_uint(&w, "ipi_requests", v[i]->total.ipis);
-			json_uint(&w, "invalidations", v[i]->total.events);
-			json_object_end(&w);
-		}
-	json_array_end(&w);
-	free(v);
-	if (r->o.threads) {
-		n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
-		json_array_begin(&w, "threads");
-		for (int i = 0; i < limit(r, n); i++)
-			json_task(&w, r, v[i]);
-		json_array_end(&w);
-		free(v);
+		json_task(w, r, v[i]);
+	json_array_end(w);
+	json_array_begin(w, "kernel_thread_initiators");
+	for (int i = 0; i < n; i++) {
+		if (!kthread_initiator(v[i]))
+			continue;
+		json_object_begin(w, NULL);
+		json_int(w, "pid", v[i]->pid);
+		json_string(w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
+		json_uint(w, "remote_ipis", v[i]->total.remote_sends);
+		json_uint(w, "ipi_requests", v[i]->total.ipis);
+		json_uint(w, "invalidations", v[i]->total.events);
+		json_object_end(w);
 	}
+	json_array_end(w);
+	free(v);
+	if (!r->o.threads)
+		return;
+	n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
+	json_array_begin(w, "threads");
+	for (int i = 0; i < limit(r, n); i++)
+		json_task(w, r, v[i]);
+	json_array_end(w);
+	free(v);
+}
 
-	json_object_begin(&w, "kernel_range");
-	json_uint(&w, "ipi_requests", t->kernel_range.ipis);
-	json_uint(&w, "targets", t->kernel_range.ipi_targets);
-	json_double(&w, "mean_fanout", mean_fanout(&t->kernel_range));
-	json_uint(&w, "max_fanout", t->kernel_range.max_fanout);
-	json_object_end(&w);
+static void json_cpus(struct json_writer *w, struct report *r)
+{
+	const struct agg_counts *kr = &agg_totals(r->agg)->kernel_range;
+	struct agg_cpu **cpus;
+	int n;
+
+	json_object_begin(w, "kernel_range");
+	json_uint(w, "ipi_requests", kr->ipis);
+	json_uint(w, "targets", kr->ipi_targets);
+	json_double(w, "mean_fanout", mean_fanout(kr));
+	json_uint(w, "max_fanout", kr->max_fanout);
+	json_object_end(w);
 
 	n = agg_cpus(r->agg, &cpus);
-	json_array_begin(&w, "per_cpu");
+	json_array_begin(w, "per_cpu");
 	for (int i = 0; i < n; i++) {
-		json_object_begin(&w, NULL);
-		json_int(&w, "cpu", cpus[i]->cpu);
-		json_counts_common(&w, r, &cpus[i]->total);
-		json_object_end(&w);
+		json_object_begin(w, NULL);
+		json_int(w, "cpu", cpus[i]->cpu);
+		json_counts_common(w, r, &cpus[i]->total);
+		json_object_end(w);
 	}
-	json_array_end(&w);
+	json_array_end(w);
 	free(cpus);
+}
 
-	if (r->victims_ok) {
-		n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
-		json_array_begin(&w, "victims");
-		for (int i = 0; i < limit(r, n) && v[i]->total.victim_hits; i++) {
-			json_object_begin(&w, NULL);
-			json_int(&w, "pid", v[i]->pid);
-			json_string(&w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
-			json_uint(&w, "shootdowns", v[i]->total.victim_hits);
-			json_object_end(&w);
-		}
-		json_array_end(&w);
-		free(v);
-		json_object_begin(&w, "initiator_victim");
-		json_uint(&w, "paired", t->paired);
-		json_uint(&w, "paired_by_target", t->paired_by_target);
-		json_uint(&w, "paired_by_send", t->paired_by_send);
-		json_uint(&w, "unpaired", t->unpaired);
-		json_pairs(&w, r, "processes", true);
-		json_pairs(&w, r, "threads", false);
-		json_object_end(&w);
-	} else {
-		json_null(&w, "victims");
-		json_string(&w, "victims_note", transport_victims_note(r->effective));
-		json_null(&w, "initiator_victim");
+static void json_victims(struct json_writer *w, struct report *r)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+	struct agg_task **v;
+	char buf[32];
+	int n;
+
+	if (!r->victims_ok) {
+		json_null(w, "victims");
+		json_string(w, "victims_note", transport_victims_note(r->effective));
+		json_null(w, "initiator_victim");
+		return;
 	}
+	n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
+	json_array_begin(w, "victims");
+	for (int i = 0; i < limit(r, n) && v[i]->total.victim_hits; i++) {
+		json_object_begin(w, NULL);
+		json_int(w, "pid", v[i]->pid);
+		json_string(w, "comm", agg_task_comm(v[i], buf, sizeof(buf)));
+		json_uint(w, "shootdowns", v[i]->total.victim_hits);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	free(v);
+	json_object_begin(w, "initiator_victim");
+	json_uint(w, "paired", t->paired);
+	json_uint(w, "paired_by_target", t->paired_by_target);
+	json_uint(w, "paired_by_send", t->paired_by_send);
+	json_uint(w, "unpaired", t->unpaired);
+	json_pairs(w, r, "processes", true);
+	json_pairs(w, r, "threads", false);
+	json_object_end(w);
+}
 
-	n = agg_intervals(r->agg, &iv);
-	agg_bursts(r->agg, &st);
-	json_object_begin(&w, "series");
-	json_double(&w, "interval_s", r->interval_s);
-	json_uint(&w, "dropped_events", agg_totals(r->agg)->series_dropped);
-	json_array_begin(&w, "rows");
+/* seconds since the first interval */
+static double interval_t(const struct agg_interval *iv, int i)
+{
+	return (double)(iv[i].start_ns - iv[0].start_ns) / 1e9;
+}
+
+static void json_series(struct json_writer *w, struct report *r)
+{
+	const struct agg_interval *iv;
+	int n = agg_intervals(r->agg, &iv);
+	char buf[32];
+
+	json_object_begin(w, "series");
+	json_double(w, "interval_s", r->interval_s);
+	json_uint(w, "dropped_events", agg_totals(r->agg)->series_dropped);
+	json_array_begin(w, "rows");
 	for (int i = 0; i < n; i++) {
-		json_object_begin(&w, NULL);
-		json_double(&w, "t_s", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9);
-		json_uint(&w, "invalidations", iv[i].events);
-		json_double(&w, "invalidations_per_s", (double)iv[i].events / r->interval_s);
-		json_double(&w, "bytes_per_s", (double)iv[i].bytes / r->interval_s);
-		json_double(&w, "ipis_per_s", (double)iv[i].remote_sends / r->interval_s);
-		json_double(&w, "mean_fanout", iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN);
+		json_object_begin(w, NULL);
+		json_double(w, "t_s", interval_t(iv, i));
+		json_uint(w, "invalidations", iv[i].events);
+		json_double(w, "invalidations_per_s", (double)iv[i].events / r->interval_s);
+		json_double(w, "bytes_per_s", (double)iv[i].bytes / r->interval_s);
+		json_double(w, "ipis_per_s", (double)iv[i].remote_sends / r->interval_s);
+		json_double(w, "mean_fanout", iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN);
 		if (iv[i].top[0].n) {
-			json_int(&w, "top_pid", iv[i].top[0].pid);
-			json_string(&w, "top_comm", comm_of(r, iv[i].top[0].pid, 0, buf, sizeof(buf)));
+			json_int(w, "top_pid", iv[i].top[0].pid);
+			json_string(w, "top_comm", comm_of(r, iv[i].top[0].pid, 0, buf, sizeof(buf)));
 		} else {
-			json_null(&w, "top_pid");
-			json_null(&w, "top_comm");
+			json_null(w, "top_pid");
+			json_null(w, "top_comm");
 		}
-		json_bool(&w, "burst", iv[i].burst);
-		json_object_end(&w);
+		json_bool(w, "burst", iv[i].burst);
+		json_object_end(w);
 	}
-	json_array_end(&w);
-	json_object_end(&w);
-	json_object_begin(&w, "bursts");
-	json_double(&w, "k", st.k);
-	json_double(&w, "median_per_s", st.median);
-	json_double(&w, "mad_per_s", st.mad);
-	json_double(&w, "threshold_per_s", st.threshold);
-	json_array_begin(&w, "intervals");
+	json_array_end(w);
+	json_object_end(w);
+}
+
+static void json_bursts(struct json_writer *w, struct report *r)
+{
+	const struct agg_interval *iv;
+	struct agg_burst_stats st;
+	int n = agg_intervals(r->agg, &iv);
+	char buf[32];
+
+	agg_bursts(r->agg, &st);
+	json_object_begin(w, "bursts");
+	json_double(w, "k", st.k);
+	json_double(w, "median_per_s", st.median);
+	json_double(w, "mad_per_s", st.mad);
+	json_double(w, "threshold_per_s", st.threshold);
+	json_array_begin(w, "intervals");
 	for (int i = 0; i < n; i++) {
 		if (!iv[i].burst)
 			continue;
-		json_object_begin(&w, NULL);
-		json_double(&w, "t_s", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9);
-		json_double(&w, "rate_per_s", (double)iv[i].events / r->interval_s);
-		json_array_begin(&w, "processes");
+		json_object_begin(w, NULL);
+		json_double(w, "t_s", interval_t(iv, i));
+		json_double(w, "rate_per_s", (double)iv[i].events / r->interval_s);
+		json_array_begin(w, "processes");
 		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++) {
-			json_object_begin(&w, NULL);
-			json_int(&w, "pid", iv[i].top[k].pid);
-			json_string(&w, "comm", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)));
-			json_uint(&w, "invalidations", iv[i].top[k].n);
-			json_object_end(&w);
+			json_object_begin(w, NULL);
+			json_int(w, "pid", iv[i].top[k].pid);
+			json_string(w, "comm", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)));
+			json_uint(w, "invalidations", iv[i].top[k].n);
+			json_object_end(w);
 		}
-		json_array_end(&w);
-		json_object_end(&w);
+		json_array_end(w);
+		json_object_end(w);
 	}
-	json_array_end(&w);
-	json_object_end(&w);
+	json_array_end(w);
+	json_object_end(w);
+}
 
-	if (r->o.sort) {
-		struct agg_hist_row *h;
+/* --sort's histogram; absent without --sort */
+static void json_histogram(struct json_writer *w, struct report *r)
+{
+	struct agg_hist_row *h;
+	int n;
 
-		n = agg_hist(r->agg, &h);
-		json_object_begin(&w, "histogram");
-		json_string(&w, "keys", r->o.sort);
-		json_array_begin(&w, "rows");
-		for (int i = 0; i < limit(r, n); i++) {
-			json_object_begin(&w, NULL);
-			if (h[i].pid >= 0)
-				json_int(&w, "pid", h[i].pid);
-			if (h[i].comm[0])
-				json_string(&w, "comm", h[i].comm);
-			if (h[i].reason >= 0)
-				json_string(&w, "reason", tlb_reason_key(h[i].reason));
-			if (h[i].cpu >= 0)
-				json_int(&w, "cpu", h[i].cpu);
-			json_uint(&w, "invalidations", h[i].events);
-			json_uint(&w, "pages", h[i].pages);
-			json_uint(&w, "full_flushes", h[i].full_flushes);
-			json_object_end(&w);
-		}
-		json_array_end(&w);
-		json_object_end(&w);
-		free(h);
+	if (!r->o.sort)
+		return;
+	n = agg_hist(r->agg, &h);
+	json_object_begin(w, "histogram");
+	json_string(w, "keys", r->o.sort);
+	json_array_begin(w, "rows");
+	for (int i = 0; i < limit(r, n); i++) {
+		json_object_begin(w, NULL);
+		if (h[i].pid >= 0)
+			json_int(w, "pid", h[i].pid);
+		if (h[i].comm[0])
+			json_string(w, "comm", h[i].comm);
+		if (h[i].reason >= 0)
+			json_string(w, "reason", tlb_reason_key(h[i].reason));
+		if (h[i].cpu >= 0)
+			json_int(w, "cpu", h[i].cpu);
+		json_uint(w, "invalidations", h[i].events);
+		json_uint(w, "pages", h[i].pages);
+		json_uint(w, "full_flushes", h[i].full_flushes);
+		json_object_end(w);
 	}
-	json_handler(&w, r);
+	json_array_end(w);
+	json_object_end(w);
+	free(h);
+}
+
+typedef void (*json_section_fn)(struct json_writer *w, struct report *r);
+
+static void print_json(struct report *r)
+{
+	static const json_section_fn sections[] = {
+		json_header, json_tasks, json_cpus, json_victims, json_series, json_bursts,
+		json_histogram, json_handler,
+	};
+	struct json_writer w;
+
+	json_init(&w, r->out, false);
+	json_object_begin(&w, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		sections[i](&w, r);
 	json_object_end(&w);
 	json_finish(&w);
 }
@@ -605,29 +671,97 @@ static void json_handler(struct json_writer *w, struct report *r)
 
 static void print_handler_tasks(struct report *r, int k, bool threads)
 {
+	const struct out_col cols[] = {
+		{ threads ? "TID" : "PID", 8, OUT_LEFT, NULL },
+		{ threads ? "THREAD" : "PROCESS", 16, OUT_LEFT, NULL },
+		{ "CALLS", 10, OUT_RIGHT, NULL },
+		{ "US/S", 12, OUT_RIGHT, NULL },
+		{ "MEAN_US", 10, OUT_RIGHT, NULL },
+	};
+	struct out_table t;
 	struct agg_task **v;
-	char buf[32], rate[32];
+	char buf[32];
 	int n = threads ? agg_threads(r->agg, k ? AGG_SORT_HANDLER_VICTIM : AGG_SORT_HANDLER_LOCAL, &v)
 			: agg_processes(r->agg, k ? AGG_SORT_HANDLER_VICTIM : AGG_SORT_HANDLER_LOCAL, &v);
 
-	fprintf(r->out, "    %-8s %-16s %10s %12s %10s\n", threads ? "TID" : "PID",
-		threads ? "THREAD" : "PROCESS", "CALLS", "US/S", "MEAN_US");
+	out_table_init(&t, r->out, OUT_TABLE, "    ", cols, ARRAY_SIZE(cols));
+	out_table_header(&t);
 	for (int i = 0; i < limit(r, n) && v[i]->handler_calls[k]; i++) {
-		fmt_num(us_per_s(r, v[i]->handler_ns[k]), rate, sizeof(rate));
-		fprintf(r->out, "    %-8d %-16s %10llu %12s %10.2f\n", threads ? v[i]->tid : v[i]->pid,
-			agg_task_comm(v[i], buf, sizeof(buf)),
-			(unsigned long long)v[i]->handler_calls[k], rate,
-			(double)v[i]->handler_ns[k] / (double)v[i]->handler_calls[k] / 1e3);
+		out_cell_int(&t, threads ? v[i]->tid : v[i]->pid);
+		out_cell(&t, agg_task_comm(v[i], buf, sizeof(buf)));
+		out_cell_u64(&t, v[i]->handler_calls[k]);
+		out_cell_double(&t, us_per_s(r, v[i]->handler_ns[k]), 1);
+		out_cell_double(&t, (double)v[i]->handler_ns[k] / (double)v[i]->handler_calls[k] / 1e3,
+				2);
+		out_row_end(&t);
 	}
 	free(v);
+}
+
+/* log2 buckets of handler time, with a bar scaled to the fullest bucket */
+static void print_handler_hist(struct report *r, const struct agg_handler *h)
+{
+	/* the bar is a third cell past the two titled columns: the header has none */
+	static const struct out_col cols[] = {
+		{ "HANDLER TIME (us)", 21, OUT_RIGHT, NULL },
+		{ "CALLS", 10, OUT_RIGHT, NULL },
+	};
+	struct out_table t;
+	uint64_t peak = 0;
+
+	for (int b = 0; b < AGG_HANDLER_BUCKETS; b++)
+		if (h->hist[b] > peak)
+			peak = h->hist[b];
+	out_table_init(&t, r->out, OUT_TABLE, "    ", cols, ARRAY_SIZE(cols));
+	out_table_header(&t);
+	for (int b = 0; b < AGG_HANDLER_BUCKETS; b++) {
+		char bar[41];
+		int len;
+
+		if (!h->hist[b])
+			continue;
+		len = (int)((h->hist[b] * 40 + peak - 1) / peak);
+		memset(bar, '#', (size_t)len);
+		bar[len] = 0;
+		out_cellf(&t, "%9.3f - %-9.3f", b ? (double)(1ULL << b) / 1e3 : 0.0,
+			  (double)(2ULL << b) / 1e3);
+		out_cell_u64(&t, h->hist[b]);
+		out_cell(&t, bar);
+		out_row_end(&t);
+	}
+}
+
+static void print_handler_kind(struct report *r, int k)
+{
+	static const char *const title[AGG_HANDLER_KINDS] = {
+		"local (the initiator flushing its own CPU, csd == 0)",
+		"victim (a flush taken from the IPI queue, csd != 0, charged to the interrupted task)" };
+	const struct agg_handler *h = &agg_totals(r->agg)->handler[k];
+	char rate[32];
+
+	fprintf(r->out, "  %s:\n", title[k]);
+	if (k == AGG_HANDLER_VICTIM && !r->victims_ok) {
+		fprintf(r->out, "    %s\n", transport_victims_note(r->effective));
+		return;
+	}
+	if (!h->calls) {
+		fprintf(r->out, "    no calls\n");
+		return;
+	}
+	fmt_num(us_per_s(r, h->ns), rate, sizeof(rate));
+	fprintf(r->out, "    %llu calls, %.3f ms in all, %s us/s; mean %.2f us, p50 ~%.2f us, "
+		"p99 ~%.2f us, min %.2f us, max %.2f us\n", (unsigned long long)h->calls,
+		(double)h->ns / 1e6, rate, (double)h->ns / (double)h->calls / 1e3,
+		agg_handler_quantile(h, 0.5) / 1e3, agg_handler_quantile(h, 0.99) / 1e3,
+		(double)h->min_ns / 1e3, (double)h->max_ns / 1e3);
+	print_handler_hist(r, h);
+	print_handler_tasks(r, k, false);
+	print_handler_tasks(r, k, true);
 }
 
 static void print_handler(struct report *r)
 {
 	const struct agg_totals *tot = agg_totals(r->agg);
-	static const char *const title[AGG_HANDLER_KINDS] = {
-		"local (the initiator flushing its own CPU, csd == 0)",
-		"victim (a flush taken from the IPI queue, csd != 0, charged to the interrupted task)" };
 
 	fprintf(r->out, "\nFlush handler time (csd_function_entry/exit around TLB flush functions)\n");
 	if (!r->handler_recorded) {
@@ -638,45 +772,8 @@ static void print_handler(struct report *r)
 		fprintf(r->out, "  %llu csd_function_entry events, none recognised as a TLB flush function: "
 			"no kernel symbols (run as root, on the boot that recorded the file)\n",
 			(unsigned long long)tot->by_kind[EV_CSD_FUNC_ENTRY]);
-	for (int k = 0; k < AGG_HANDLER_KINDS; k++) {
-		const struct agg_handler *h = &tot->handler[k];
-		char rate[32];
-		uint64_t peak = 0;
-
-		fprintf(r->out, "  %s:\n", title[k]);
-		if (k == AGG_HANDLER_VICTIM && !r->victims_ok) {
-			fprintf(r->out, "    %s\n", transport_victims_note(r->effective));
-			continue;
-		}
-		if (!h->calls) {
-			fprintf(r->out, "    no calls\n");
-			continue;
-		}
-		fmt_num(us_per_s(r, h->ns), rate, sizeof(rate));
-		fprintf(r->out, "    %llu calls, %.3f ms in all, %s us/s; mean %.2f us, p50 ~%.2f us, "
-			"p99 ~%.2f us, min %.2f us, max %.2f us\n", (unsigned long long)h->calls,
-			(double)h->ns / 1e6, rate, (double)h->ns / (double)h->calls / 1e3,
-			agg_handler_quantile(h, 0.5) / 1e3, agg_handler_quantile(h, 0.99) / 1e3,
-			(double)h->min_ns / 1e3, (double)h->max_ns / 1e3);
-		for (int b = 0; b < AGG_HANDLER_BUCKETS; b++)
-			if (h->hist[b] > peak)
-				peak = h->hist[b];
-		fprintf(r->out, "    %21s %10s\n", "HANDLER TIME (us)", "CALLS");
-		for (int b = 0; b < AGG_HANDLER_BUCKETS; b++) {
-			char bar[41];
-			int len;
-
-			if (!h->hist[b])
-				continue;
-			len = (int)((h->hist[b] * 40 + peak - 1) / peak);
-			memset(bar, '#', (size_t)len);
-			bar[len] = 0;
-			fprintf(r->out, "    %9.3f - %-9.3f %10llu %s\n", b ? (double)(1ULL << b) / 1e3 : 0.0,
-				(double)(2ULL << b) / 1e3, (unsigned long long)h->hist[b], bar);
-		}
-		print_handler_tasks(r, k, false);
-		print_handler_tasks(r, k, true);
-	}
+	for (int k = 0; k < AGG_HANDLER_KINDS; k++)
+		print_handler_kind(r, k);
 	if (tot->handler_dropped || tot->handler_ignored)
 		fprintf(r->out, "  unpaired: %llu entries without their exit, %llu exits without an "
 			"entry (lost records, or the recording started or ended inside a handler)\n",
@@ -687,73 +784,106 @@ static void print_handler(struct report *r)
 
 static void print_series_csv(struct report *r, FILE *f)
 {
+	static const struct out_col cols[] = {
+		{ "t_s" }, { "interval_s" }, { "invalidations" }, { "invalidations_per_s" },
+		{ "bytes_per_s" }, { "ipis_per_s" }, { "mean_fanout" }, { "top_pid" },
+		{ "top_comm" }, { "burst" },
+	};
 	const struct agg_interval *iv;
+	struct out_table t;
 	int n = agg_intervals(r->agg, &iv);
 	char buf[32];
 
-	fprintf(f, "t_s,interval_s,invalidations,invalidations_per_s,bytes_per_s,ipis_per_s,"
-		   "mean_fanout,top_pid,top_comm,burst\n");
+	out_table_init(&t, f, OUT_CSV, NULL, cols, ARRAY_SIZE(cols));
+	out_table_header(&t);
 	for (int i = 0; i < n; i++) {
-		fprintf(f, "%.3f,%.3f,%llu,%.2f,%.2f,%.2f,", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9,
-			r->interval_s, (unsigned long long)iv[i].events,
-			(double)iv[i].events / r->interval_s, (double)iv[i].bytes / r->interval_s,
-			(double)iv[i].remote_sends / r->interval_s);
-		if (iv[i].ipis)
-			fprintf(f, "%.3f", (double)iv[i].ipi_targets / iv[i].ipis);
-		fputc(',', f);
+		out_cell_double(&t, interval_t(iv, i), 3);
+		out_cell_double(&t, r->interval_s, 3);
+		out_cell_u64(&t, iv[i].events);
+		out_cell_double(&t, (double)iv[i].events / r->interval_s, 2);
+		out_cell_double(&t, (double)iv[i].bytes / r->interval_s, 2);
+		out_cell_double(&t, (double)iv[i].remote_sends / r->interval_s, 2);
+		out_cell_double(&t, iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN, 3);
 		if (iv[i].top[0].n) {
-			fprintf(f, "%d,", iv[i].top[0].pid);
-			csv_field(f, comm_of(r, iv[i].top[0].pid, 0, buf, sizeof(buf)));
+			out_cell_int(&t, iv[i].top[0].pid);
+			out_cell(&t, comm_of(r, iv[i].top[0].pid, 0, buf, sizeof(buf)));
 		} else {
-			fputc(',', f);
+			out_cell(&t, NULL);
+			out_cell(&t, NULL);
 		}
-		fprintf(f, ",%d\n", iv[i].burst ? 1 : 0);
+		out_cell_int(&t, iv[i].burst ? 1 : 0);
+		out_row_end(&t);
 	}
 }
 
 /* ---------------- stdio ---------------- */
 
-static void print_task_row(struct report *r, const struct agg_task *t)
+/* Per process / per thread; the title of the first column is "PID" or "TID". */
+static void task_table_init(struct out_table *t, struct report *r, const char *id,
+			    struct out_col cols[13])
 {
-	char comm[32], rate[32], pc[32], fan[32], by[32], vh[32];
-	double rt = per_s(r, t->total.events);
+	static const struct out_col task_cols[13] = {
+		{ NULL, 8 }, { "COMM", 17, OUT_LEFT }, { "INVALS", 10 }, { "RATE/s", 9 },
+		{ "PERCORE/s", 9 }, { "HEALTH", 6, OUT_LEFT }, { "PAGES", 9 }, { "BYTES", 10 },
+		{ "FULL", 6 }, { "RIPIS", 8 }, { "SHARE", 6, OUT_RIGHT, "%" }, { "FANOUT", 9 },
+		{ "VICTIM", 8 },
+	};
+
+	memcpy(cols, task_cols, sizeof(task_cols));
+	cols[0].title = id;
+	out_table_init(t, r->out, OUT_TABLE, NULL, cols, 13);
+}
+
+static void print_task_row(struct out_table *t, struct report *r, const struct agg_task *k)
+{
+	const struct agg_counts *c = &k->total;
 	const struct agg_totals *tot = agg_totals(r->agg);
-	int page = tep_get_page_size(session_tep(r->s));
+	double rt = per_s(r, c->events);
+	char buf[32];
 
-	fmt_num(rt, rate, sizeof(rate));
-	fmt_num(rt / r->cpus, pc, sizeof(pc));
-	fmt_num(mean_fanout(&t->total), fan, sizeof(fan));
-	human_bytes(t->total.pages * (uint64_t)page, by, sizeof(by));
+	out_cell_int(t, k->tid ? k->tid : k->pid);
+	out_cellf(t, "%-16s%s", agg_task_comm(k, buf, sizeof(buf)), k->kernel_thread ? "*" : " ");
+	out_cell_u64(t, c->events);
+	out_cell_double(t, rt, 1);
+	out_cell_double(t, rt / r->cpus, 1);
+	out_cell(t, isnan(rt) ? "-" : tlb_health_name(tlb_health_of(rt / r->cpus)));
+	out_cell_u64(t, c->pages);
+	human_bytes(c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)), buf, sizeof(buf));
+	out_cell(t, buf);
+	out_cell_u64(t, c->full_flushes);
+	out_cell_u64(t, c->remote_sends);
+	out_cell_double(t, tot->all.remote_sends ?
+			100.0 * (double)c->remote_sends / (double)tot->all.remote_sends : 0.0, 1);
+	fmt_num(mean_fanout(c), buf, sizeof(buf));
+	out_cellf(t, "%5s/%-3llu", buf, (unsigned long long)c->max_fanout);
 	if (r->victims_ok)
-		snprintf(vh, sizeof(vh), "%llu", (unsigned long long)t->total.victim_hits);
+		out_cell_u64(t, c->victim_hits);
 	else
-		snprintf(vh, sizeof(vh), "n/a");
-	fprintf(r->out, "%8d %-16s%s %10llu %9s %9s %-6s %9llu %10s %6llu %8llu %5.1f%% %5s/%-3llu %8s\n",
-		t->tid ? t->tid : t->pid, agg_task_comm(t, comm, sizeof(comm)),
-		t->kernel_thread ? "*" : " ", (unsigned long long)t->total.events, rate, pc,
-		isnan(rt) ? "-" : tlb_health_name(tlb_health_of(rt / r->cpus)),
-		(unsigned long long)t->total.pages, by, (unsigned long long)t->total.full_flushes,
-		(unsigned long long)t->total.remote_sends,
-		tot->all.remote_sends ? 100.0 * (double)t->total.remote_sends / (double)tot->all.remote_sends : 0.0,
-		fan, (unsigned long long)t->total.max_fanout, vh);
+		out_cell(t, "n/a");
+	out_row_end(t);
 }
 
-static void print_task_header(struct report *r, const char *id)
+/* requests the kernel made for a kernel address range: no task to charge */
+static void print_kernel_range_row(struct out_table *t, struct report *r)
 {
-	fprintf(r->out, "%8s %-17s %10s %9s %9s %-6s %9s %10s %6s %8s %6s %9s %8s\n", id, "COMM",
-		"INVALS", "RATE/s", "PERCORE/s", "HEALTH", "PAGES", "BYTES", "FULL", "RIPIS", "SHARE",
-		"FANOUT", "VICTIM");
+	const struct agg_counts *kr = &agg_totals(r->agg)->kernel_range;
+
+	if (!kr->ipis)
+		return;
+	out_cell(t, "-");
+	out_cell(t, "[kernel range]");
+	for (int i = 0; i < 7; i++)	/* INVALS .. FULL */
+		out_cell(t, "-");
+	out_cell_u64(t, kr->ipis);
+	out_cell(t, "-");
+	out_cellf(t, "%5.1f/%-3llu", mean_fanout(kr), (unsigned long long)kr->max_fanout);
+	out_row_end(t);
 }
 
-static void print_stdio(struct report *r)
+static void stdio_header(struct report *r)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
-	struct agg_task **v;
-	struct agg_cpu **cpus;
-	const struct agg_interval *iv;
-	struct agg_burst_stats st;
 	char buf[64], b2[64];
-	int n, page = tep_get_page_size(session_tep(r->s));
 
 	fprintf(r->out, "# tlbstat report: %s\n", r->o.input);
 	fprintf(r->out, "# duration %.3f s, samples %llu (tlb_flush %llu", r->duration,
@@ -774,7 +904,7 @@ static void print_stdio(struct report *r)
 		fprintf(r->out, " (inferred from the file: %s; %s)", transport_name(r->inferred.transport),
 			r->inferred.evidence);
 	fprintf(r->out, "\n");
-	human_bytes(t->all.pages * (uint64_t)page, buf, sizeof(buf));
+	human_bytes(t->all.pages * (uint64_t)tep_get_page_size(session_tep(r->s)), buf, sizeof(buf));
 	fmt_num(r->rate, b2, sizeof(b2));
 	fprintf(r->out, "# invalidations %llu (%s/s, %.1f/s per core: %s), pages %llu (%s), "
 		"full flushes %llu, remote IPIs %llu\n\n",
@@ -782,135 +912,272 @@ static void print_stdio(struct report *r)
 		isnan(r->per_core) ? "-" : tlb_health_name(tlb_health_of(r->per_core)),
 		(unsigned long long)t->all.pages, buf, (unsigned long long)t->all.full_flushes,
 		(unsigned long long)t->all.remote_sends);
+}
 
-	if (r->o.sort) {
-		struct agg_hist_row *h;
+/* --sort's histogram: only the keys asked for, each with its label */
+static void stdio_histogram(struct report *r)
+{
+	struct agg_hist_row *h;
+	char buf[64];
+	bool comm_key;
+	int n;
 
-		n = agg_hist(r->agg, &h);
-		fprintf(r->out, "Invalidations by %s\n", r->o.sort);
-		for (int i = 0; i < limit(r, n); i++) {
-			fprintf(r->out, "  %10llu", (unsigned long long)h[i].events);
-			if (h[i].pid >= 0)
-				fprintf(r->out, "  pid %-8d", h[i].pid);
-			if (h[i].comm[0] || (unsigned)agg_parse_keys(r->o.sort, buf, sizeof(buf)) & AGG_KEY_COMM)
-				fprintf(r->out, "  %-16s", h[i].comm[0] ? h[i].comm : "?");
-			if (h[i].reason >= 0)
-				fprintf(r->out, "  %-20s", tlb_reason_label(h[i].reason));
-			if (h[i].cpu >= 0)
-				fprintf(r->out, "  cpu %-4d", h[i].cpu);
-			fprintf(r->out, "  pages %llu, full %llu\n", (unsigned long long)h[i].pages,
-				(unsigned long long)h[i].full_flushes);
-		}
-		fprintf(r->out, "\n");
-		free(h);
+	if (!r->o.sort)
+		return;
+	comm_key = (unsigned)agg_parse_keys(r->o.sort, buf, sizeof(buf)) & AGG_KEY_COMM;
+	n = agg_hist(r->agg, &h);
+	fprintf(r->out, "Invalidations by %s\n", r->o.sort);
+	for (int i = 0; i < limit(r, n); i++) {
+		fprintf(r->out, "  %10llu", (unsigned long long)h[i].events);
+		if (h[i].pid >= 0)
+			fprintf(r->out, "  pid %-8d", h[i].pid);
+		if (h[i].comm[0] || comm_key)
+			fprintf(r->out, "  %-16s", h[i].comm[0] ? h[i].comm : "?");
+		if (h[i].reason >= 0)
+			fprintf(r->out, "  %-20s", tlb_reason_label(h[i].reason));
+		if (h[i].cpu >= 0)
+			fprintf(r->out, "  cpu %-4d", h[i].cpu);
+		fprintf(r->out, "  pages %llu, full %llu\n", (unsigned long long)h[i].pages,
+			(unsigned long long)h[i].full_flushes);
 	}
+	fprintf(r->out, "\n");
+	free(h);
+}
 
-	n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
+static void stdio_processes(struct report *r)
+{
+	struct out_col cols[13];
+	struct out_table t;
+	struct agg_task **v;
+	char buf[32];
+	bool any = false;
+	int n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
+
 	fprintf(r->out, "Per process (%d of %d; * kernel thread; RIPIS: remote IPI sends, reason 4; "
 		"FANOUT: mean/max targets per observed request)\n", limit(r, n), n);
-	print_task_header(r, "PID");
+	task_table_init(&t, r, "PID", cols);
+	out_table_header(&t);
 	for (int i = 0; i < limit(r, n); i++)
-		print_task_row(r, v[i]);
-	if (t->kernel_range.ipis)
-		fprintf(r->out, "%8s %-17s %10s %9s %9s %-6s %9s %10s %6s %8llu %6s %5.1f/%-3llu\n", "-",
-			"[kernel range]", "-", "-", "-", "-", "-", "-", "-",
-			(unsigned long long)t->kernel_range.ipis, "-", mean_fanout(&t->kernel_range),
-			(unsigned long long)t->kernel_range.max_fanout);
+		print_task_row(&t, r, v[i]);
+	print_kernel_range_row(&t, r);
 	fprintf(r->out, "\n");
-	{
-		bool any = false;
-
-		for (int i = 0; i < n; i++)
-			if (v[i]->kernel_thread && (v[i]->total.remote_sends || v[i]->total.ipis)) {
-				if (!any)
-					fprintf(r->out, "Kernel-thread initiators\n");
-				any = true;
-				fprintf(r->out, "%8d %-16s remote IPI sends %llu, requests %llu\n", v[i]->pid,
-					agg_task_comm(v[i], buf, sizeof(buf)),
-					(unsigned long long)v[i]->total.remote_sends,
-					(unsigned long long)v[i]->total.ipis);
-			}
-		if (any)
-			fprintf(r->out, "\n");
+	for (int i = 0; i < n; i++) {
+		if (!kthread_initiator(v[i]))
+			continue;
+		if (!any)
+			fprintf(r->out, "Kernel-thread initiators\n");
+		any = true;
+		fprintf(r->out, "%8d %-16s remote IPI sends %llu, requests %llu\n", v[i]->pid,
+			agg_task_comm(v[i], buf, sizeof(buf)),
+			(unsigned long long)v[i]->total.remote_sends,
+			(unsigned long long)v[i]->total.ipis);
 	}
-	free(v);
-
-	if (r->o.threads) {
-		n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
-		fprintf(r->out, "Per thread (%d of %d)\n", limit(r, n), n);
-		print_task_header(r, "TID");
-		for (int i = 0; i < limit(r, n); i++)
-			print_task_row(r, v[i]);
+	if (any)
 		fprintf(r->out, "\n");
-		free(v);
-	}
+	free(v);
+}
+
+static void stdio_threads(struct report *r)
+{
+	struct out_col cols[13];
+	struct out_table t;
+	struct agg_task **v;
+	int n;
+
+	if (!r->o.threads)
+		return;
+	n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
+	fprintf(r->out, "Per thread (%d of %d)\n", limit(r, n), n);
+	task_table_init(&t, r, "TID", cols);
+	out_table_header(&t);
+	for (int i = 0; i < limit(r, n); i++)
+		print_task_row(&t, r, v[i]);
+	fprintf(r->out, "\n");
+	free(v);
+}
+
+static void stdio_reasons(struct report *r)
+{
+	static const struct out_col cols[] = { { "REASON", 22, OUT_LEFT }, { "INVALS", 10 } };
+	const struct agg_totals *tot = agg_totals(r->agg);
+	struct out_table t;
 
 	fprintf(r->out, "Per reason\n");
-	for (int i = 0; i < TLB_NR_REASONS; i++)
-		fprintf(r->out, "  %-22s %10llu\n", tlb_reason_label(i),
-			(unsigned long long)t->all.reasons[i]);
-	fprintf(r->out, "\nPer CPU\n  %4s %10s %9s", "CPU", "INVALS", "RATE/s");
-	for (int i = 0; i < TLB_NR_REASONS; i++)
-		fprintf(r->out, " %8s", i == 0 ? "SWITCH" : i == 1 ? "REMOTE" : i == 2 ? "LOCAL" :
-					 i == 3 ? "LOCALMM" : i == 4 ? "SENDIPI" : "WRONG");
-	fprintf(r->out, "\n");
-	n = agg_cpus(r->agg, &cpus);
+	out_table_init(&t, r->out, OUT_TABLE, "  ", cols, ARRAY_SIZE(cols));
+	for (int i = 0; i < TLB_NR_REASONS; i++) {
+		out_cell(&t, tlb_reason_label(i));
+		out_cell_u64(&t, tot->all.reasons[i]);
+		out_row_end(&t);
+	}
+}
+
+static void stdio_cpus(struct report *r)
+{
+	static const struct out_col cols[3 + TLB_NR_REASONS] = {
+		{ "CPU", 4 }, { "INVALS", 10 }, { "RATE/s", 9 }, { "SWITCH", 8 }, { "REMOTE", 8 },
+		{ "LOCAL", 8 }, { "LOCALMM", 8 }, { "SENDIPI", 8 }, { "WRONG", 8 },
+	};
+	struct out_table t;
+	struct agg_cpu **cpus;
+	int n = agg_cpus(r->agg, &cpus);
+
+	fprintf(r->out, "\nPer CPU\n");
+	out_table_init(&t, r->out, OUT_TABLE, "  ", cols, ARRAY_SIZE(cols));
+	out_table_header(&t);
 	for (int i = 0; i < n; i++) {
-		fmt_num(per_s(r, cpus[i]->total.events), buf, sizeof(buf));
-		fprintf(r->out, "  %4d %10llu %9s", cpus[i]->cpu,
-			(unsigned long long)cpus[i]->total.events, buf);
+		out_cell_int(&t, cpus[i]->cpu);
+		out_cell_u64(&t, cpus[i]->total.events);
+		out_cell_double(&t, per_s(r, cpus[i]->total.events), 1);
 		for (int k = 0; k < TLB_NR_REASONS; k++)
-			fprintf(r->out, " %8llu", (unsigned long long)cpus[i]->total.reasons[k]);
-		fprintf(r->out, "\n");
+			out_cell_u64(&t, cpus[i]->total.reasons[k]);
+		out_row_end(&t);
 	}
 	free(cpus);
+}
+
+/* initiator -> victim at process level (ids are pids), then thread level (tids) */
+static void stdio_pairs(struct report *r)
+{
+	static const struct out_col cols[] = {
+		{ "INITIATOR", 8 }, { "COMM", 16, OUT_LEFT }, { "->" }, { "VICTIM", 8 },
+		{ "COMM", 16, OUT_LEFT }, { "SHOOTDOWNS", 10 },
+	};
+	const struct agg_totals *tot = agg_totals(r->agg);
+	struct out_table t;
+	struct agg_pair *p;
+	char b1[32], b2[32];
+
+	fprintf(r->out, "\nInitiator -> victim (paired %llu: %llu by target cpu, %llu by "
+		"nearest send; unpaired %llu)\n", (unsigned long long)tot->paired,
+		(unsigned long long)tot->paired_by_target, (unsigned long long)tot->paired_by_send,
+		(unsigned long long)tot->unpaired);
+	out_table_init(&t, r->out, OUT_TABLE, "  ", cols, ARRAY_SIZE(cols));
+	for (int lvl = 0; lvl < 2; lvl++) {
+		int n = agg_pairs(r->agg, lvl == 0, &p);
+
+		fprintf(r->out, "  %s level\n", lvl == 0 ? "process" : "thread");
+		for (int i = 0; i < limit(r, n); i++) {
+			out_cell_int(&t, lvl ? p[i].init_tid : p[i].init_pid);
+			out_cell(&t, comm_of(r, p[i].init_pid, p[i].init_tid, b1, sizeof(b1)));
+			out_cell(&t, "->");
+			out_cell_int(&t, lvl ? p[i].victim_tid : p[i].victim_pid);
+			out_cell(&t, comm_of(r, p[i].victim_pid, p[i].victim_tid, b2, sizeof(b2)));
+			out_cell_u64(&t, p[i].count);
+			out_row_end(&t);
+		}
+		free(p);
+	}
+}
+
+static void stdio_victims(struct report *r)
+{
+	static const struct out_col cols[] = {
+		{ "PID", 8 }, { "COMM", 16, OUT_LEFT }, { "SHOOTDOWNS", 10 },
+	};
+	struct out_table t;
+	struct agg_task **v;
+	char buf[32];
+	int n;
 
 	fprintf(r->out, "\nVictims (remote shootdowns received, in the interrupted task)\n");
 	if (!r->victims_ok) {
 		fprintf(r->out, "  %s\n", transport_victims_note(r->effective));
-	} else {
-		struct agg_pair *p;
-
-		n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
-		for (int i = 0; i < limit(r, n) && v[i]->total.victim_hits; i++)
-			fprintf(r->out, "%8d %-16s %10llu\n", v[i]->pid, agg_task_comm(v[i], buf, sizeof(buf)),
-				(unsigned long long)v[i]->total.victim_hits);
-		free(v);
-		fprintf(r->out, "\nInitiator -> victim (paired %llu: %llu by target cpu, %llu by "
-			"nearest send; unpaired %llu)\n", (unsigned long long)t->paired,
-			(unsigned long long)t->paired_by_target, (unsigned long long)t->paired_by_send,
-			(unsigned long long)t->unpaired);
-		for (int lvl = 0; lvl < 2; lvl++) {
-			n = agg_pairs(r->agg, lvl == 0, &p);
-			fprintf(r->out, "  %s level\n", lvl == 0 ? "process" : "thread");
-			for (int i = 0; i < limit(r, n); i++) {
-				fprintf(r->out, "  %8d %-16s -> %8d %-16s %10llu\n",
-					lvl ? p[i].init_tid : p[i].init_pid,
-					comm_of(r, p[i].init_pid, p[i].init_tid, buf, sizeof(buf)),
-					lvl ? p[i].victim_tid : p[i].victim_pid,
-					comm_of(r, p[i].victim_pid, p[i].victim_tid, b2, sizeof(b2)),
-					(unsigned long long)p[i].count);
-			}
-			free(p);
-		}
+		return;
 	}
+	n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
+	out_table_init(&t, r->out, OUT_TABLE, NULL, cols, ARRAY_SIZE(cols));
+	for (int i = 0; i < limit(r, n) && v[i]->total.victim_hits; i++) {
+		out_cell_int(&t, v[i]->pid);
+		out_cell(&t, agg_task_comm(v[i], buf, sizeof(buf)));
+		out_cell_u64(&t, v[i]->total.victim_hits);
+		out_row_end(&t);
+	}
+	free(v);
+	stdio_pairs(r);
+}
 
-	print_handler(r);
+static void stdio_bursts(struct report *r)
+{
+	const struct agg_interval *iv;
+	struct agg_burst_stats st;
+	int n = agg_intervals(r->agg, &iv);
+	char buf[32];
 
-	n = agg_intervals(r->agg, &iv);
 	agg_bursts(r->agg, &st);
 	fprintf(r->out, "\nBursts (interval %.3f s: rate > median %.1f + %.1f x MAD %.1f = %.1f/s): %d of "
 		"%d intervals\n", r->interval_s, st.median, st.k, st.mad, st.threshold, st.nr_bursts, n);
 	for (int i = 0; i < n; i++) {
 		if (!iv[i].burst)
 			continue;
-		fprintf(r->out, "  t=%.3f s %.1f/s:", (double)(iv[i].start_ns - iv[0].start_ns) / 1e9,
+		fprintf(r->out, "  t=%.3f s %.1f/s:", interval_t(iv, i),
 			(double)iv[i].events / r->interval_s);
 		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++)
 			fprintf(r->out, " %s(%d) %llu", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)),
 				iv[i].top[k].pid, (unsigned long long)iv[i].top[k].n);
 		fprintf(r->out, "\n");
 	}
+}
+
+static void print_stdio(struct report *r)
+{
+	static void (*const sections[])(struct report *r) = {
+		stdio_header, stdio_histogram, stdio_processes, stdio_threads, stdio_reasons,
+		stdio_cpus, stdio_victims, print_handler, stdio_bursts,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		sections[i](r);
+}
+
+/*
+ * Closes a file named by -o or --series-csv and says whether everything reached it; standard
+ * output is the dispatcher's to check (tlbstat.c).
+ */
+static int close_output(FILE *f, const char *path)
+{
+	bool failed = ferror(f);
+
+	if (fclose(f) || failed) {
+		tlb_err("report: write error on %s%s%s", path, failed ? "" : ": ",
+			failed ? "" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The chosen format on stdout (or -o's file), then --series-csv's file. */
+static int report_write(struct report *r)
+{
+	int rc = EXIT_OK;
+
+	r->out = stdout;
+	if (r->o.output) {
+		r->out = fopen(r->o.output, "w");
+		if (!r->out) {
+			tlb_err("report: cannot write %s: %m", r->o.output);
+			return EXIT_FAIL;
+		}
+	}
+	if (r->o.json)
+		print_json(r);
+	else if (r->o.csv)
+		print_series_csv(r, r->out);
+	else
+		print_stdio(r);
+	if (r->out != stdout && close_output(r->out, r->o.output) < 0)
+		rc = EXIT_FAIL;
+	if (r->o.series_csv) {
+		FILE *f = fopen(r->o.series_csv, "w");
+
+		if (!f) {
+			tlb_err("report: cannot write %s: %m", r->o.series_csv);
+			return EXIT_FAIL;
+		}
+		print_series_csv(r, f);
+		if (close_output(f, r->o.series_csv) < 0)
+			rc = EXIT_FAIL;
+	}
+	return rc;
 }
 
 int cmd_report(int argc, char **argv)
@@ -1019,33 +1286,8 @@ int cmd_report(int argc, char **argv)
 			r.handler_recorded = true;
 	}
 
-	r.out = stdout;
-	if (r.o.output) {
-		r.out = fopen(r.o.output, "w");
-		if (!r.out) {
-			tlb_err("report: cannot write %s: %m", r.o.output);
-			return EXIT_FAIL;
-		}
-	}
-	if (r.o.json)
-		print_json(&r);
-	else if (r.o.csv)
-		print_series_csv(&r, r.out);
-	else
-		print_stdio(&r);
-	if (r.o.series_csv) {
-		FILE *f = fopen(r.o.series_csv, "w");
-
-		if (!f) {
-			tlb_err("report: cannot write %s: %m", r.o.series_csv);
-			return EXIT_FAIL;
-		}
-		print_series_csv(&r, f);
-		fclose(f);
-	}
-	if (r.out != stdout)
-		fclose(r.out);
+	rc = report_write(&r);
 	agg_free(r.agg);
 	session_close(r.s);
-	return EXIT_OK;
+	return rc;
 }

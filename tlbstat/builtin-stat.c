@@ -176,34 +176,62 @@ static void print_json(struct stat_ctx *c, const struct period *p, double t_end,
 	json_finish(&w);
 }
 
-static void print_csv_header(struct stat_ctx *c, bool interval)
+/* CSV columns: [time_s,] cpu, one per reason, total, rate_per_s, interrupts_tlb, health */
+#define STAT_CSV_COLS (2 + TLB_NR_REASONS + 4)
+
+static void csv_table(struct stat_ctx *c, bool interval, struct out_table *t,
+		      struct out_col cols[STAT_CSV_COLS])
 {
-	fprintf(c->out, "%scpu", interval ? "time_s," : "");
+	static const char *const tail[] = { "total", "rate_per_s", "interrupts_tlb", "health" };
+	int n = 0;
+
+	memset(cols, 0, STAT_CSV_COLS * sizeof(*cols));
+	if (interval)
+		cols[n++].title = "time_s";
+	cols[n++].title = "cpu";
 	for (int r = 0; r < TLB_NR_REASONS; r++)
-		fprintf(c->out, ",%s", tlb_reason_key(r));
-	fprintf(c->out, ",total,rate_per_s,interrupts_tlb,health\n");
+		cols[n++].title = tlb_reason_key(r);
+	for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
+		cols[n++].title = tail[i];
+	out_table_init(t, c->out, OUT_CSV, NULL, cols, n);
 }
 
+static void print_csv_header(struct stat_ctx *c, bool interval)
+{
+	struct out_col cols[STAT_CSV_COLS];
+	struct out_table t;
+
+	csv_table(c, interval, &t, cols);
+	out_table_header(&t);
+}
+
+/* one row for all CPUs ("all"), then one per CPU */
 static void print_csv(struct stat_ctx *c, const struct period *p, double t_end, bool interval)
 {
+	struct out_col cols[STAT_CSV_COLS];
+	struct out_table t;
+
+	csv_table(c, interval, &t, cols);
 	for (int ci = -1; ci < p->ncpus; ci++) {
 		uint64_t tot = ci < 0 ? p->total : cpu_total(p, ci);
+		double rate = p->secs > 0 ? (double)tot / p->secs : 0;
+
 		if (interval)
-			fprintf(c->out, "%.3f,", t_end);
+			out_cell_double(&t, t_end, 3);
 		if (ci < 0)
-			fprintf(c->out, "all");
+			out_cell(&t, "all");
 		else
-			fprintf(c->out, "%d", c->el.cpus[ci]);
+			out_cell_int(&t, c->el.cpus[ci]);
 		for (int r = 0; r < TLB_NR_REASONS; r++)
-			fprintf(c->out, ",%llu", (unsigned long long)(ci < 0 ? p->reasons[r] :
-						p->per_cpu[ci * TLB_NR_REASONS + r]));
-		fprintf(c->out, ",%llu,%.2f,", (unsigned long long)tot,
-			p->secs > 0 ? (double)tot / p->secs : 0);
+			out_cell_u64(&t, ci < 0 ? p->reasons[r] : p->per_cpu[ci * TLB_NR_REASONS + r]);
+		out_cell_u64(&t, tot);
+		out_cell_double(&t, rate, 2);
 		if (p->tlb_present)
-			fprintf(c->out, "%llu", (unsigned long long)(ci < 0 ? p->tlb_total :
-								    tlb_irq_of(c, p, ci)));
-		fprintf(c->out, ",%s\n", ci < 0 ? tlb_health_name(p->health) :
-			tlb_health_name(tlb_health_of(p->secs > 0 ? (double)tot / p->secs : 0)));
+			out_cell_u64(&t, ci < 0 ? p->tlb_total : tlb_irq_of(c, p, ci));
+		else
+			out_cell(&t, NULL);
+		out_cell(&t, tlb_health_name(ci < 0 ? p->health : tlb_health_of(rate)));
+		out_row_end(&t);
 	}
 }
 
@@ -216,6 +244,31 @@ static void print_interval_line(struct stat_ctx *c, const struct period *p, doub
 	if (p->tlb_present)
 		fprintf(c->out, " TLB:irq=%llu", (unsigned long long)p->tlb_total);
 	fputc('\n', c->out);
+}
+
+/* per CPU: one column per reason, the total and the CPU's TLB: interrupts */
+static void print_cpu_table(struct stat_ctx *c, const struct period *p)
+{
+	static const struct out_col cols[] = {
+		{ "CPU", 5 }, { "switch", 11 }, { "remote", 11 }, { "local", 11 },
+		{ "local-mm", 11 }, { "send-ipi", 11 }, { "wrong-cpu", 11 }, { "total", 11 },
+		{ "TLB:irq", 8 },
+	};
+	struct out_table t;
+
+	out_table_init(&t, c->out, OUT_TABLE, " ", cols, ARRAY_SIZE(cols));
+	out_table_header(&t);
+	for (int ci = 0; ci < p->ncpus; ci++) {
+		out_cell_int(&t, c->el.cpus[ci]);
+		for (int r = 0; r < TLB_NR_REASONS; r++)
+			out_cell_u64(&t, p->per_cpu[ci * TLB_NR_REASONS + r]);
+		out_cell_u64(&t, cpu_total(p, ci));
+		if (p->tlb_present)
+			out_cell_u64(&t, tlb_irq_of(c, p, ci));
+		else
+			out_cell(&t, "n/a");
+		out_row_end(&t);
+	}
 }
 
 static void print_table(struct stat_ctx *c, const struct period *p)
@@ -242,24 +295,8 @@ static void print_table(struct stat_ctx *c, const struct period *p)
 	else
 		fprintf(f, " %14s      %-22s\n", "n/a", "TLB: interrupts (no TLB: row here)");
 
-	static const char *const short_names[TLB_NR_REASONS] = {
-		"switch", "remote", "local", "local-mm", "send-ipi", "wrong-cpu",
-	};
-	fprintf(f, "\n %5s", "CPU");
-	for (int r = 0; r < TLB_NR_REASONS; r++)
-		fprintf(f, " %11s", short_names[r]);
-	fprintf(f, " %11s %8s\n", "total", "TLB:irq");
-	for (int ci = 0; ci < p->ncpus; ci++) {
-		fprintf(f, " %5d", c->el.cpus[ci]);
-		for (int r = 0; r < TLB_NR_REASONS; r++)
-			fprintf(f, " %11llu",
-				(unsigned long long)p->per_cpu[ci * TLB_NR_REASONS + r]);
-		fprintf(f, " %11llu", (unsigned long long)cpu_total(p, ci));
-		if (p->tlb_present)
-			fprintf(f, " %8llu\n", (unsigned long long)tlb_irq_of(c, p, ci));
-		else
-			fprintf(f, " %8s\n", "n/a");
-	}
+	fputc('\n', f);
+	print_cpu_table(c, p);
 	fprintf(f, "\n transport: %s (%s)\n", transport_name(c->transport.transport),
 		c->transport.evidence);
 	fprintf(f, "\n %14.6f seconds time elapsed\n\n", p->secs);

@@ -171,6 +171,52 @@ out:
 	return rc;
 }
 
+/* One JSON object; "probe" only when --probe ran. */
+static void print_json(const struct transport_info *ti, struct probe *p)
+{
+	struct json_writer w;
+
+	json_init(&w, stdout, false);
+	json_object_begin(&w, NULL);
+	json_string(&w, "transport", transport_name(ti->transport));
+	json_string(&w, "transport_evidence", ti->evidence);
+	json_bool(&w, "victims_observable", transport_victims_observable(ti->transport));
+	json_string(&w, "victims_note", transport_victims_note(ti->transport));
+	if (p) {
+		json_object_begin(&w, "probe");
+		json_double(&w, "duration_s", p->secs);
+		json_uint(&w, "munmaps", atomic_load(&p->munmaps));
+		json_uint(&w, "remote_ipi_send", p->sends);
+		json_uint(&w, "remote_shootdown", p->shootdowns);
+		if (p->tlb_present)
+			json_uint(&w, "interrupts_tlb", p->tlb_irqs);
+		else
+			json_null(&w, "interrupts_tlb");
+		json_object_end(&w);
+	}
+	json_object_end(&w);
+	json_finish(&w);
+}
+
+static void print_text(const struct transport_info *ti, struct probe *p)
+{
+	if (p) {
+		unsigned long n = atomic_load(&p->munmaps);
+
+		printf(" probe: %lu munmaps in %.2f s (%s), %llu remote sends (reason 4), "
+		       "%llu remote shootdowns (reason 1), ",
+		       n, p->secs, p->pinned ? "churn and spinner on two CPUs" : "one CPU",
+		       (unsigned long long)p->sends, (unsigned long long)p->shootdowns);
+		if (p->tlb_present)
+			printf("%llu TLB: interrupts (all CPUs)\n", (unsigned long long)p->tlb_irqs);
+		else
+			printf("no TLB: row in /proc/interrupts\n");
+	}
+	printf(" transport: %s\n", transport_name(ti->transport));
+	printf(" evidence:  %s\n", ti->evidence);
+	printf(" victims:   %s\n", transport_victims_note(ti->transport));
+}
+
 int cmd_transport(int argc, char **argv)
 {
 	bool json = false, probe = false;
@@ -202,44 +248,9 @@ int cmd_transport(int argc, char **argv)
 	}
 	transport_detect(probe ? &obs : NULL, &ti);
 
-	if (json) {
-		struct json_writer w;
-		json_init(&w, stdout, false);
-		json_object_begin(&w, NULL);
-		json_string(&w, "transport", transport_name(ti.transport));
-		json_string(&w, "transport_evidence", ti.evidence);
-		json_bool(&w, "victims_observable", transport_victims_observable(ti.transport));
-		json_string(&w, "victims_note", transport_victims_note(ti.transport));
-		if (probe) {
-			json_object_begin(&w, "probe");
-			json_double(&w, "duration_s", p.secs);
-			json_uint(&w, "munmaps", atomic_load(&p.munmaps));
-			json_uint(&w, "remote_ipi_send", p.sends);
-			json_uint(&w, "remote_shootdown", p.shootdowns);
-			if (p.tlb_present)
-				json_uint(&w, "interrupts_tlb", p.tlb_irqs);
-			else
-				json_null(&w, "interrupts_tlb");
-			json_object_end(&w);
-		}
-		json_object_end(&w);
-		json_finish(&w);
-	} else {
-		if (probe) {
-			unsigned long n = atomic_load(&p.munmaps);
-			printf(" probe: %lu munmaps in %.2f s (%s), %llu remote sends (reason 4), "
-			       "%llu remote shootdowns (reason 1), ",
-			       n, p.secs, p.pinned ? "churn and spinner on two CPUs" : "one CPU",
-			       (unsigned long long)p.sends, (unsigned long long)p.shootdowns);
-			if (p.tlb_present)
-				printf("%llu TLB: interrupts (all CPUs)\n",
-				       (unsigned long long)p.tlb_irqs);
-			else
-				printf("no TLB: row in /proc/interrupts\n");
-		}
-		printf(" transport: %s\n", transport_name(ti.transport));
-		printf(" evidence:  %s\n", ti.evidence);
-		printf(" victims:   %s\n", transport_victims_note(ti.transport));
-	}
+	if (json)
+		print_json(&ti, probe ? &p : NULL);
+	else
+		print_text(&ti, probe ? &p : NULL);
 	return EXIT_OK;
 }

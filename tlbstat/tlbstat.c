@@ -5,6 +5,8 @@
 #include "builtin.h"
 #include "util.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,41 @@ static const struct cmd *find(const char *name)
 	return NULL;
 }
 
+/*
+ * Output write errors are checked once, here, as git's run_builtin does: a command prints with
+ * plain stdio and never checks each fprintf, so a full disk or a closed descriptor would
+ * otherwise pass silently with exit 0. A reader that went away (EPIPE) is not an error worth a
+ * line: `tlbstat top -b | head` ends that way by design.
+ */
+static int check_stdout(int rc)
+{
+	int err = 0;
+	bool failed = false;
+
+	if (fflush(stdout)) {
+		err = errno;
+		failed = true;
+	} else if (ferror(stdout)) {
+		failed = true;	/* an earlier flush (a streaming command's) failed; errno is gone */
+	}
+	if (fclose(stdout) && !failed) {
+		err = errno;
+		failed = true;
+	}
+	if (!failed || err == EPIPE || err == EBADF)
+		return rc;
+	if (err)
+		tlb_err("write error on standard output: %s", strerror(err));
+	else
+		tlb_err("write error on standard output");
+	return rc ? rc : EXIT_FAIL;
+}
+
+static int run_builtin(const struct cmd *c, int argc, char **argv)
+{
+	return check_stdout(c->fn(argc, argv));
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
@@ -57,12 +94,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("tlbstat version %s\n", TLBSTAT_VERSION);
-		return EXIT_OK;
+		return check_stdout(EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    (!strcmp(argv[1], "help") && argc == 2)) {
 		usage(stdout);
-		return EXIT_OK;
+		return check_stdout(EXIT_OK);
 	}
 	if (!strcmp(argv[1], "help")) {
 		char *args[] = { argv[2], (char *)"--help", NULL };
@@ -71,12 +108,12 @@ int main(int argc, char **argv)
 			tlb_err("'%s' is not a tlbstat command; see 'tlbstat --help'", argv[2]);
 			return EXIT_USAGE;
 		}
-		return c->fn(2, args);
+		return run_builtin(c, 2, args);
 	}
 	c = find(argv[1]);
 	if (!c) {
 		tlb_err("'%s' is not a tlbstat command; see 'tlbstat --help'", argv[1]);
 		return EXIT_USAGE;
 	}
-	return c->fn(argc - 1, argv + 1);
+	return run_builtin(c, argc - 1, argv + 1);
 }

@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 void json_init(struct json_writer *w, FILE *f, bool pretty)
@@ -126,7 +127,6 @@ void json_null(struct json_writer *w, const char *key)
 void json_finish(struct json_writer *w)
 {
 	fputc('\n', w->f);
-	fflush(w->f);
 }
 
 void csv_field(FILE *f, const char *s)
@@ -144,4 +144,93 @@ void csv_field(FILE *f, const char *s)
 	} else {
 		fputs(s, f);
 	}
+}
+
+void out_table_init(struct out_table *t, FILE *f, enum out_format fmt, const char *indent,
+		    const struct out_col *cols, int nr_cols)
+{
+	t->f = f;
+	t->fmt = fmt;
+	t->cols = cols;
+	t->nr_cols = nr_cols;
+	t->indent = indent ? indent : "";
+	t->col = 0;
+}
+
+/* A column past the described ones is printed as it comes, right-aligned, no unit. */
+static const struct out_col *col_of(const struct out_table *t, int i)
+{
+	static const struct out_col bare = { NULL, 0, OUT_RIGHT, NULL };
+
+	return i < t->nr_cols ? &t->cols[i] : &bare;
+}
+
+/* The separator or the indent before a cell, then the cell. */
+static void put_cell(struct out_table *t, const char *s)
+{
+	const struct out_col *c = col_of(t, t->col);
+
+	if (!s)
+		s = "";
+	if (t->fmt == OUT_CSV) {
+		if (t->col)
+			fputc(',', t->f);
+		csv_field(t->f, s);
+	} else {
+		fputs(t->col ? " " : t->indent, t->f);
+		fprintf(t->f, c->align == OUT_LEFT ? "%-*s" : "%*s", c->width, s);
+	}
+	t->col++;
+}
+
+void out_table_header(struct out_table *t)
+{
+	t->col = 0;
+	for (int i = 0; i < t->nr_cols; i++)
+		put_cell(t, t->cols[i].title);
+	out_row_end(t);
+}
+
+void out_cell(struct out_table *t, const char *s)
+{
+	put_cell(t, s);
+}
+
+void out_cellf(struct out_table *t, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	put_cell(t, buf);
+}
+
+void out_cell_u64(struct out_table *t, uint64_t v)
+{
+	out_cellf(t, "%llu", (unsigned long long)v);
+}
+
+void out_cell_int(struct out_table *t, long long v)
+{
+	out_cellf(t, "%lld", v);
+}
+
+void out_cell_double(struct out_table *t, double v, int prec)
+{
+	const char *unit = col_of(t, t->col)->unit;
+
+	if (isnan(v))
+		put_cell(t, t->fmt == OUT_CSV ? "" : "-");
+	else if (t->fmt == OUT_CSV || !unit)
+		out_cellf(t, "%.*f", prec, v);
+	else
+		out_cellf(t, "%.*f%s", prec, v, unit);
+}
+
+void out_row_end(struct out_table *t)
+{
+	fputc('\n', t->f);
+	t->col = 0;
 }
