@@ -54,7 +54,7 @@ LIBTLB     := $(O)/libtlbstat.a
 all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS)
 
 # files that include libperf's internal headers (they need tools/include on the path)
-$(OBJ)/tlbstat/lib/evlist.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
+$(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)

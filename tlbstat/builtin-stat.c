@@ -305,8 +305,8 @@ int cmd_stat(int argc, char **argv)
 	struct snapshot start = { 0 }, prev = { 0 }, cur = { 0 };
 	struct period whole = { 0 }, iv = { 0 };
 	struct transport_observation obs = { 0 };
-	pid_t child = -1;
-	int child_status = 0, rc = EXIT_OK;
+	struct workload wl;
+	int rc = EXIT_OK;
 	int argi = parse_options(argc, argv, opts, stat_usage, true);
 	char desc[512];
 	uint64_t deadline = 0, next_iv = 0;
@@ -339,11 +339,13 @@ int cmd_stat(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGCHLD, on_signal);
+	workload_init(&wl);
 	if (argi < argc) {
-		child = workload_prepare(argv + argi);
-		if (child < 0)
+		if (workload_prepare(&wl, argv + argi, desc, sizeof(desc)) < 0) {
+			tlb_err("%s", desc);
 			return EXIT_FAIL;
-		target.workload = child;
+		}
+		target.workload = wl.pid;
 	}
 	if (tlb_evlist_set_target(&c.el, &target) < 0) {
 		rc = EXIT_USAGE;
@@ -354,7 +356,7 @@ int cmd_stat(int argc, char **argv)
 		goto kill_child;
 	}
 
-	if (child > 0) {
+	if (wl.pid > 0) {
 		const char *t = target.system_wide ? "system wide, during" : "command";
 		size_t n = (size_t)snprintf(desc, sizeof(desc), "%s '", t);
 		for (int i = argi; i < argc && n < sizeof(desc) - 2; i++)
@@ -378,10 +380,10 @@ int cmd_stat(int argc, char **argv)
 		fprintf(c.out, "#     time        total       rate        per-core health reasons\n");
 
 	/* per-task counters of a workload are enabled by the kernel at its exec (enable_on_exec) */
-	if (child <= 0 || target.system_wide)
+	if (wl.pid <= 0 || target.system_wide)
 		tlb_evlist_enable(&c.el);
-	if (child > 0)
-		workload_start();
+	if (wl.pid > 0)
+		workload_start(&wl);
 	else if (target.pid > 0 || target.tid > 0)
 		watched = &c.el;
 	take(&c, &start);
@@ -396,9 +398,8 @@ int cmd_stat(int argc, char **argv)
 	for (;;) {
 		uint64_t until = next_iv && (!deadline || next_iv < deadline) ? next_iv : deadline;
 		wait_until(until);
-		if (child > 0 && child_exited) {
-			pid_t w = waitpid(child, &child_status, WNOHANG);
-			if (w == child)
+		if (child_exited) {
+			if (workload_poll(&wl))
 				break;
 			child_exited = 0;
 		}
@@ -442,8 +443,9 @@ int cmd_stat(int argc, char **argv)
 	else if (!c.o.csv)
 		print_table(&c, &whole);
 
-	if (child > 0)
-		rc = workload_exit_code(child_status, done);
+	if (workload_status(&wl) != -1)
+		rc = workload_exit_code(workload_status(&wl), done);
+	workload_close(&wl);	/* one that outlived --duration keeps running, as before */
 	tlb_evlist_close(&c.el);
 	free(start.counts);
 	free(prev.counts);
@@ -455,6 +457,6 @@ int cmd_stat(int argc, char **argv)
 	return rc;
 
 kill_child:
-	workload_kill(child, SIGKILL);
+	workload_kill(&wl, SIGKILL);
 	return rc;
 }
