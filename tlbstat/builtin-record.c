@@ -21,7 +21,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +66,39 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = true;
+}
+
+/* --duration is up: stop as ^C does (what is still in the buffers gets written). */
+static int on_duration(void *ctx, int fd, short revents)
+{
+	uint64_t expirations;
+
+	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return 0;
+	stop = true;
+	return 0;
+}
+
+/*
+ * A timerfd polled with the ring buffers (exact, where alarm() rounded up to whole seconds);
+ * alarm() where there is none. Returns the descriptor to close, or -1.
+ */
+static int arm_duration(struct session *s, double secs)
+{
+	struct itimerspec its = { .it_value = { (time_t)secs,
+						(long)((secs - (double)(time_t)secs) * 1e9) } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;	/* zero would disarm it */
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) == 0 &&
+	    session_add_fd(s, fd, POLLIN, on_duration, NULL) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	signal(SIGALRM, on_signal);
+	alarm((unsigned)(secs + 0.999));
+	return -1;
 }
 
 /* A failed write stops the session (session_run returns 1); cmd_record says why. */
@@ -373,7 +408,7 @@ int cmd_record(int argc, char **argv)
 	struct transport_observation obs = { 0 };
 	struct transport_info ti;
 	struct workload wl;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, timer_fd = -1;
 	char err[512], note[768];
 	struct stat st;
 
@@ -506,10 +541,8 @@ int cmd_record(int argc, char **argv)
 	}
 	if (wl.pid <= 0 || target.system_wide)
 		tlb_evlist_enable(&el);
-	if (o.duration > 0) {
-		signal(SIGALRM, on_signal);
-		alarm((unsigned)(o.duration + 0.999));
-	}
+	if (o.duration > 0)
+		timer_fd = arm_duration(s, o.duration);
 	workload_start(&wl);
 	if (session_run(s, &ops, &rec, &stop, &wl, err, sizeof(err)) < 0 && !rec.write_error) {
 		tlb_err("%s", err);
@@ -547,6 +580,8 @@ int cmd_record(int argc, char **argv)
 				 (unsigned long long)rec.lost, (unsigned long long)rec.lost_records);
 	}
 	session_close(s);
+	if (timer_fd >= 0)
+		close(timer_fd);
 	tlb_evlist_close(&el);
 	if (wl.pid > 0 && workload_status(&wl) != -1 && rc == EXIT_OK)
 		rc = workload_exit_code(workload_status(&wl), false);

@@ -135,6 +135,10 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 			 "machine's tracepoint formats", path);
 	}
 	s->dec = tlb_decoder_new(s->tep);
+	if (!s->dec) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (pd_nr_cpus(s->rd, &on, &av))
 		s->nr_cpus = (int)on;
 	if ((str = pd_feature_string(s->rd, HEADER_OSRELEASE)))
@@ -208,11 +212,11 @@ struct session *session_open_live(struct tlb_evlist *el, char *err, size_t errle
 		goto fail;
 	}
 	s->dec = tlb_decoder_new(s->tep);
-	tlb_decoder_load_symbols(s->dec);	/* now, not in the middle of the first drain */
-	if (live_attrs(s, el) < 0) {
+	if (!s->dec || live_attrs(s, el) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	tlb_decoder_load_symbols(s->dec);	/* now, not in the middle of the first drain */
 	s->nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	uname(&u);
 	snprintf(s->osrelease, sizeof(s->osrelease), "%s", u.release);
