@@ -7,6 +7,7 @@
 #include "session.h"
 #include "event.h"
 #include "perfdata.h"
+#include "sample.h"
 #include "workload.h"
 #include "util.h"
 #include "tap.h"
@@ -14,6 +15,7 @@
 #include <perf/event.h>   /* PERF_RECORD_FINISHED_ROUND */
 
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,63 @@ static void test_whole_file(struct seen *all)
 		is_int(session_errors_message(s, msg, sizeof(msg)), 0, "a clean file: nothing to warn");
 		session_close(s);
 	}
+}
+
+/*
+ * A copy of the file whose first sample's RAW size points past the record: that sample cannot be
+ * parsed, the rest is delivered, and session_errors_message has something to say.
+ */
+static void test_bad_sample(const struct seen *all)
+{
+	const char *copy = "test-session-bad.data";
+	char err[256], cmd[512], msg[256];
+	struct pd_reader *rd = pd_open(FILE_IPI, err, sizeof(err));
+	const struct perf_event_header *hdr;
+	uint64_t data_off = 0, off = 0, raw_at = 0;
+	struct session_ops ops = { .event = on_event };
+	struct seen c = { 0 };
+	struct session *s;
+	FILE *f = fopen(FILE_IPI, "rb");
+
+	if (!rd || !f || fseek(f, 40, SEEK_SET) || fread(&data_off, 8, 1, f) != 1) {
+		ok(0, "read %s", FILE_IPI);
+		return;
+	}
+	fclose(f);
+	off = data_off;
+	while (pd_next(rd, &hdr, err, sizeof(err)) > 0) {
+		const struct pd_attr *a = pd_attr_of(rd, hdr);
+		struct tlb_sample smp;
+
+		if (hdr->type == PERF_RECORD_SAMPLE && a &&
+		    sample_parse(hdr, a->attr.sample_type, &smp) == 0 && smp.raw) {
+			raw_at = off + (uint64_t)((const uint8_t *)smp.raw - 4 - (const uint8_t *)hdr);
+			break;
+		}
+		off += hdr->size;
+	}
+	pd_close(rd);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", FILE_IPI, copy);
+	if (!raw_at || system(cmd) != 0 || !(f = fopen(copy, "r+b"))) {
+		ok(0, "a corrupt copy");
+		return;
+	}
+	fseek(f, (long)raw_at, SEEK_SET);
+	fwrite("\xff\xff\xff\x7f", 4, 1, f);
+	fclose(f);
+	s = session_open_file(copy, err, sizeof(err));
+	ok(s != NULL, "the corrupt copy opens");
+	if (s) {
+		is_int(session_run(s, &ops, &c, NULL, NULL, err, sizeof(err)), 0, "and runs");
+		is_int(session_bad_samples(s), 1, "one bad sample counted");
+		ok(c.events + 1 >= all->events && c.events < all->events + 1,
+		   "the others delivered (%llu of %llu)", (unsigned long long)c.events,
+		   (unsigned long long)all->events);
+		is_int(session_errors_message(s, msg, sizeof(msg)), 1, "something to warn about");
+		ok(strstr(msg, "1 samples could not be decoded") != NULL, "the message: %s", msg);
+		session_close(s);
+	}
+	unlink(copy);
 }
 
 static void test_stop_by_callback(const struct seen *all)
@@ -217,6 +276,7 @@ int main(void)
 		return 0;
 	}
 	test_whole_file(&all);
+	test_bad_sample(&all);
 	test_stop_by_callback(&all);
 	test_add_fd(&all);
 	test_workload();

@@ -29,7 +29,7 @@
 struct session_fd {
 	int fd;
 	short events;
-	session_fd_cb cb;
+	int (*cb)(void *ctx, int fd, short revents);
 	void *ctx;
 	int pos;			/* live: its entry in the evlist's pollfd array, or -1 */
 	bool gone;			/* hung up or failed: no longer polled */
@@ -246,7 +246,8 @@ void session_close(struct session *s)
 	free(s);
 }
 
-int session_add_fd(struct session *s, int fd, short events, session_fd_cb cb, void *ctx)
+int session_add_fd(struct session *s, int fd, short events,
+		   int (*cb)(void *ctx, int fd, short revents), void *ctx)
 {
 	struct session_fd *grown = realloc(s->fds, sizeof(*s->fds) * (size_t)(s->nr_fds + 1));
 	int pos = -1;

@@ -64,8 +64,8 @@ void session_close(struct session *s);
  * stream like a session_ops callback. A file source checks the descriptors without waiting at
  * each round and every few thousand records. Returns 0, or -1 (out of memory).
  */
-typedef int (*session_fd_cb)(void *ctx, int fd, short revents);
-int session_add_fd(struct session *s, int fd, short events, session_fd_cb cb, void *ctx);
+int session_add_fd(struct session *s, int fd, short events,
+		   int (*cb)(void *ctx, int fd, short revents), void *ctx);
 
 /*
  * Run until the file ends or (live) until *stop becomes true, every -p/-t target exited or the
