@@ -93,7 +93,7 @@ LIBTLB     := $(O)/libtlbstat.a
 all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS)
 
 # files that include libperf's internal headers (they need tools/include on the path)
-$(OBJ)/tlbstat/lib/evlist.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
+$(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 

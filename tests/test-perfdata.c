@@ -184,27 +184,30 @@ struct counts {
 	char comm[17];
 };
 
-static void on_event(void *ctx, const struct tlb_event *ev)
+static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
 	struct counts *c = ctx;
 	if (ev->kind != EV_TLB_FLUSH)
-		return;
+		return 0;
 	c->flushes++;
 	if (ev->reason >= 0 && ev->reason < 8)
 		c->reasons[ev->reason]++;
 	c->pages += (uint64_t)ev->pages;
+	return 0;
 }
 
-static void on_lost(void *ctx, uint64_t nr)
+static int on_lost(void *ctx, uint64_t nr)
 {
 	((struct counts *)ctx)->lost += nr;
+	return 0;
 }
 
-static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
 {
 	struct counts *c = ctx;
 	c->comms++;
 	snprintf(c->comm, sizeof(c->comm), "%s", comm);
+	return 0;
 }
 
 static void test_round_trip(void)
@@ -362,7 +365,7 @@ static void test_round_trip(void)
 		struct counts cnt = { 0 };
 		ok(ss != NULL, "session_open_file (%s)", ss ? "ok" : err);
 		if (ss) {
-			is_int(session_run(ss, &ops, &cnt, NULL, 0, err, sizeof(err)), 0, "session_run");
+			is_int(session_run(ss, &ops, &cnt, NULL, NULL, err, sizeof(err)), 0, "session_run");
 			/* id 202 maps to the exec attr but carries a tlb payload: decoded by common_type */
 			ok(cnt.flushes >= 4 && cnt.reasons[4] == 2, "decoded flushes %llu, reason 4 x%llu",
 			   (unsigned long long)cnt.flushes, (unsigned long long)cnt.reasons[4]);
@@ -630,7 +633,7 @@ static void test_killed(void)
 		struct counts cnt = { 0 };
 		ok(ss != NULL, "session_open_file on a killed file (%s)", ss ? "ok" : err);
 		if (ss) {
-			is_int(session_run(ss, &ops, &cnt, NULL, 0, err, sizeof(err)), 0, "session_run");
+			is_int(session_run(ss, &ops, &cnt, NULL, NULL, err, sizeof(err)), 0, "session_run");
 			is_int(cnt.flushes, N, "killed file: every flush decoded");
 			session_close(ss);
 		}

@@ -215,7 +215,18 @@ static void test_callchain(void)
 	is_int(sample_parse((void *)r.b, st, &s), 0, "CALLCHAIN: parses");
 	ok((const uint8_t *)s.raw == r.b + 8 + 5 * 8 + 8 + 5 * 8 + 4, "CALLCHAIN: raw after 5 ips");
 	is_int(s.raw_size, 12, "CALLCHAIN: raw size");
+	is_int(s.nr_callchain, 5, "CALLCHAIN: 5 ips kept");
+	ok((const uint8_t *)s.callchain == r.b + 8 + 5 * 8 + 8, "CALLCHAIN: points into the record");
+	ok(s.callchain && s.callchain[0] == 0xffffffff81000000ULL &&
+	   s.callchain[4] == 0xffffffff81000004ULL, "CALLCHAIN: first and last ip");
 	every_cut_fails(&r, st, "CALLCHAIN");
+	f.nr_callchain = 0;
+	build_sample(&r, st, &f);
+	is_int(sample_parse((void *)r.b, st, &s), 0, "CALLCHAIN nr 0: parses");
+	ok(!s.callchain && s.nr_callchain == 0, "CALLCHAIN nr 0: NULL/0");
+	build_sample(&r, ST_PERF, &f);
+	is_int(sample_parse((void *)r.b, ST_PERF, &s), 0, "no CALLCHAIN: parses");
+	ok(!s.callchain && s.nr_callchain == 0, "no CALLCHAIN: NULL/0");
 
 	/* a callchain count larger than the record */
 	f.nr_callchain = 0;

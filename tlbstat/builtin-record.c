@@ -21,7 +21,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,16 +68,47 @@ static void on_signal(int sig)
 	stop = true;
 }
 
-static void on_raw(void *ctx, const struct perf_event_header *hdr)
+/* --duration is up: stop as ^C does (what is still in the buffers gets written). */
+static int on_duration(void *ctx, int fd, short revents)
+{
+	uint64_t expirations;
+
+	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return 0;
+	stop = true;
+	return 0;
+}
+
+/*
+ * A timerfd polled with the ring buffers (exact, where alarm() rounded up to whole seconds);
+ * alarm() where there is none. Returns the descriptor to close, or -1.
+ */
+static int arm_duration(struct session *s, double secs)
+{
+	struct itimerspec its = { .it_value = { (time_t)secs,
+						(long)((secs - (double)(time_t)secs) * 1e9) } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;	/* zero would disarm it */
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) == 0 &&
+	    session_add_fd(s, fd, POLLIN, on_duration, NULL) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	signal(SIGALRM, on_signal);
+	alarm((unsigned)(secs + 0.999));
+	return -1;
+}
+
+/* A failed write stops the session (session_run returns 1); cmd_record says why. */
+static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct pd_attr *attr)
 {
 	struct record *r = ctx;
-	if (r->write_error)
-		return;
 	if (pd_write(r->w, hdr, hdr->size) < 0) {
 		r->write_error = true;
 		r->write_errno = errno;
-		stop = true;
-		return;
+		return 1;
 	}
 	r->records++;
 	if (hdr->type == PERF_RECORD_SAMPLE)
@@ -93,32 +126,36 @@ static void on_raw(void *ctx, const struct perf_event_header *hdr)
 		else
 			r->lost_by_id[i - 1].lost += l[1];	/* more than 64 ids: counted on the last */
 	}
+	return 0;
 }
 
-static void on_event(void *ctx, const struct tlb_event *ev)
+static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
 	struct record *r = ctx;
 	if (ev->kind == EV_TLB_FLUSH && ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
 		r->reasons[ev->reason]++;
+	return 0;
 }
 
-static void on_lost(void *ctx, uint64_t nr)
+static int on_lost(void *ctx, uint64_t nr)
 {
 	((struct record *)ctx)->lost += nr;
+	return 0;
 }
 
-static void on_round(void *ctx)
+static int on_round(void *ctx)
 {
 	struct record *r = ctx;
 	/* a FINISHED_ROUND only after new records: an idle drain writes nothing to the file */
 	bool fresh = r->records != r->records_at_round;
 
 	r->records_at_round = r->records;
-	if (!r->write_error && (fresh ? pd_finish_round(r->w) : pd_tick(r->w)) < 0) {
+	if ((fresh ? pd_finish_round(r->w) : pd_tick(r->w)) < 0) {
 		r->write_error = true;
 		r->write_errno = errno;
-		stop = true;
+		return 1;
 	}
+	return 0;
 }
 
 /*
@@ -370,8 +407,8 @@ int cmd_record(int argc, char **argv)
 	struct pd_writer_attr *wattrs;
 	struct transport_observation obs = { 0 };
 	struct transport_info ti;
-	pid_t child = -1;
-	int rc = EXIT_OK, status;
+	struct workload wl;
+	int rc = EXIT_OK, timer_fd = -1;
 	char err[512], note[768];
 	struct stat st;
 
@@ -434,11 +471,13 @@ int cmd_record(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	workload_init(&wl);
 	if (argi < argc) {
-		child = workload_prepare(argv + argi);
-		if (child < 0)
+		if (workload_prepare(&wl, argv + argi, err, sizeof(err)) < 0) {
+			tlb_err("%s", err);
 			return EXIT_FAIL;
-		target.workload = child;
+		}
+		target.workload = wl.pid;
 	}
 	if (tlb_evlist_set_target(&el, &target) < 0) {
 		rc = EXIT_USAGE;
@@ -494,21 +533,21 @@ int cmd_record(int argc, char **argv)
 		free(ids);
 	}
 
-	s = session_open_live(&el);
+	s = session_open_live(&el, err, sizeof(err));
 	if (!s) {
+		tlb_err("%s", err);
 		rc = EXIT_FAIL;
 		goto out_child;
 	}
-	if (child <= 0 || target.system_wide)
+	if (wl.pid <= 0 || target.system_wide)
 		tlb_evlist_enable(&el);
-	if (o.duration > 0) {
-		signal(SIGALRM, on_signal);
-		alarm((unsigned)(o.duration + 0.999));
+	if (o.duration > 0)
+		timer_fd = arm_duration(s, o.duration);
+	workload_start(&wl);
+	if (session_run(s, &ops, &rec, &stop, &wl, err, sizeof(err)) < 0 && !rec.write_error) {
+		tlb_err("%s", err);
+		rc = EXIT_FAIL;
 	}
-	if (child > 0)
-		workload_start();
-	session_run(s, &ops, &rec, &stop, child, err, sizeof(err));
-	status = session_workload_status(s);
 
 	obs.valid = true;
 	obs.remote_sends = rec.reasons[TLB_REASON_REMOTE_SEND_IPI];
@@ -541,14 +580,15 @@ int cmd_record(int argc, char **argv)
 				 (unsigned long long)rec.lost, (unsigned long long)rec.lost_records);
 	}
 	session_close(s);
+	if (timer_fd >= 0)
+		close(timer_fd);
 	tlb_evlist_close(&el);
-	if (child > 0 && status == -1)
-		workload_kill(child, SIGTERM);	/* stopped by a signal or --duration first */
-	else if (child > 0 && rc == EXIT_OK)
-		rc = workload_exit_code(status, false);
+	if (wl.pid > 0 && workload_status(&wl) != -1 && rc == EXIT_OK)
+		rc = workload_exit_code(workload_status(&wl), false);
+	workload_kill(&wl, SIGTERM);	/* if stopped by a signal or --duration first */
 	return rc;
 
 out_child:
-	workload_kill(child, SIGKILL);
+	workload_kill(&wl, SIGKILL);
 	return rc;
 }

@@ -65,62 +65,63 @@ struct report {
 
 /* ---------------- session callbacks ---------------- */
 
-static void on_event(void *ctx, const struct tlb_event *ev)
+static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
 	struct report *r = ctx;
 
 	agg_event(r->agg, ev);
+	return 0;
 }
 
-static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
 {
 	struct report *r = ctx;
 
 	agg_comm(r->agg, pid, tid, comm, time);
+	return 0;
 }
 
-static void on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
+static int on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
 {
 	struct report *r = ctx;
 
 	agg_fork(r->agg, pid, ppid, tid, time);
+	return 0;
 }
 
-static void on_exit_rec(void *ctx, pid_t pid, pid_t tid, uint64_t time)
+static int on_exit_rec(void *ctx, pid_t pid, pid_t tid, uint64_t time)
 {
 	struct report *r = ctx;
 
 	agg_exit(r->agg, pid, tid, time);
+	return 0;
 }
 
-static void on_lost(void *ctx, uint64_t nr)
+static int on_lost(void *ctx, uint64_t nr)
 {
 	struct report *r = ctx;
 
 	agg_lost(r->agg, nr);
+	return 0;
 }
 
-static void on_round(void *ctx)
+static int on_round(void *ctx)
 {
 	struct report *r = ctx;
 
 	agg_round(r->agg);
+	return 0;
 }
 
-static void on_raw(void *ctx, const struct perf_event_header *hdr)
+/* Samples per event, for the "events" table. */
+static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct pd_attr *a)
 {
 	struct report *r = ctx;
-	const struct pd_attr *a;
 	int i;
 
-	if (hdr->type == PERF_RECORD_FINISHED_ROUND) {
-		agg_round(r->agg);
-		return;
-	}
-	if (hdr->type != PERF_RECORD_SAMPLE || !r->rd)
-		return;
+	if (hdr->type != PERF_RECORD_SAMPLE)
+		return 0;
 	r->samples++;
-	a = session_record_attr(r->s);
 	/* the previous record's event first: samples come in runs */
 	for (i = 0; i < r->nr_names; i++)
 		if (r->names[i].attr == a)
@@ -128,7 +129,7 @@ static void on_raw(void *ctx, const struct perf_event_header *hdr)
 	if (i == r->nr_names) {
 		if (r->nr_names == MAX_NAMES) {
 			r->other_samples++;
-			return;
+			return 0;
 		}
 		r->names[r->nr_names].attr = a;
 		r->names[r->nr_names++].n = 0;
@@ -140,6 +141,7 @@ static void on_raw(void *ctx, const struct perf_event_header *hdr)
 		r->names[i] = r->names[0];
 		r->names[0] = tmp;
 	}
+	return 0;
 }
 
 /* ---------------- helpers ---------------- */
@@ -1266,13 +1268,15 @@ int cmd_report(int argc, char **argv)
 	cfg.hist_keys = keys > 0 ? (unsigned)keys : 0;
 	r.agg = agg_new(&cfg);
 
-	rc = session_run(r.s, &ops, &r, NULL, 0, err, sizeof(err));
+	rc = session_run(r.s, &ops, &r, NULL, NULL, err, sizeof(err));
 	if (rc < 0) {
 		tlb_err("report: %s: %s", r.o.input, err);
 		agg_free(r.agg);
 		session_close(r.s);
 		return EXIT_FAIL;
 	}
+	if (session_errors_message(r.s, err, sizeof(err)))
+		tlb_warn("report: %s: %s", r.o.input, err);
 	agg_finish(r.agg);
 	compute_facts(&r);
 	if (agg_totals(r.agg)->series_dropped)

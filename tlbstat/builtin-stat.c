@@ -4,6 +4,7 @@
  * the health score and the remote-flush transport. Documentation/tlbstat-stat.txt.
  */
 #include "builtin.h"
+#include "counter.h"
 #include "evlist.h"
 #include "interrupts.h"
 #include "output.h"
@@ -33,17 +34,10 @@ struct stat_opts {
 	double duration;
 };
 
-/* counts[cpu index][reason] plus the TLB: interrupt row per cpu */
-struct snapshot {
-	uint64_t *counts;        /* nr_cpus * TLB_NR_REASONS */
-	struct intr_row tlb;
-	uint64_t t_ns;
-};
-
 struct stat_ctx {
 	struct stat_opts o;
 	struct tlb_evlist el;
-	int idx[TLB_NR_REASONS];
+	struct counter ctr;
 	FILE *out;
 	const char *target_desc;
 	struct transport_info transport;
@@ -62,76 +56,28 @@ static void on_signal(int sig)
 		done = 1;
 }
 
-static void take(struct stat_ctx *c, struct snapshot *s)
+static void take(struct stat_ctx *c, struct counter_snapshot *s)
 {
-	if (!s->counts)
-		s->counts = xcalloc((size_t)c->el.nr_cpus * TLB_NR_REASONS, sizeof(uint64_t));
-	/* one read per cpu (and thread): the six reason counters are one group */
-	for (int ci = 0; ci < c->el.nr_cpus; ci++) {
-		uint64_t v[TLB_NR_REASONS];
-		if (tlb_evlist_read_group(&c->el, ci, v) < 0)
-			tlb_die(EXIT_FAIL, "cannot read the counters: %s", strerror(errno));
-		for (int r = 0; r < TLB_NR_REASONS; r++)
-			s->counts[ci * TLB_NR_REASONS + r] = v[c->idx[r]];
-	}
-	interrupts_read_row(NULL, "TLB", &s->tlb);
-	s->t_ns = now_ns();
+	char err[256];
+
+	if (counter_take(&c->ctr, s, err, sizeof(err)) < 0)
+		tlb_die(EXIT_FAIL, "%s", err);
 }
 
-/* The figures of one period (an interval or the whole run): deltas between two snapshots. */
-struct period {
-	double secs;
-	int ncpus;
-	uint64_t reasons[TLB_NR_REASONS];
-	uint64_t total;
-	uint64_t *per_cpu;          /* nr_cpus * TLB_NR_REASONS */
-	bool tlb_present;
-	uint64_t tlb_total;
-	uint64_t tlb_cpu[INTR_MAX_CPUS];
-	double rate, per_core;
-	enum tlb_health health;
-};
-
-static void diff(struct stat_ctx *c, const struct snapshot *a, const struct snapshot *b,
-		 struct period *p)
+static void diff(struct stat_ctx *c, const struct counter_snapshot *a,
+		 const struct counter_snapshot *b, struct counter_period *p)
 {
-	int n = c->el.nr_cpus;
-	memset(p->reasons, 0, sizeof(p->reasons));
-	p->total = 0;
-	if (!p->per_cpu)
-		p->per_cpu = xcalloc((size_t)n * TLB_NR_REASONS, sizeof(uint64_t));
-	for (int i = 0; i < n * TLB_NR_REASONS; i++) {
-		uint64_t d = b->counts[i] - a->counts[i];
-		p->per_cpu[i] = d;
-		p->reasons[i % TLB_NR_REASONS] += d;
-		p->total += d;
-	}
-	p->secs = (double)(b->t_ns - a->t_ns) / 1e9;
-	p->ncpus = n;
-	p->tlb_present = a->tlb.present && b->tlb.present;
-	p->tlb_total = p->tlb_present ? b->tlb.total - a->tlb.total : 0;
-	for (int i = 0; i < b->tlb.ncpus && i < INTR_MAX_CPUS; i++)
-		p->tlb_cpu[i] = b->tlb.per_cpu[i] - (i < a->tlb.ncpus ? a->tlb.per_cpu[i] : 0);
-	p->rate = p->secs > 0 ? (double)p->total / p->secs : 0;
-	p->per_core = n ? p->rate / n : 0;
-	p->health = tlb_health_of(p->per_core);
+	if (counter_diff(&c->ctr, a, b, p) < 0)
+		tlb_die(EXIT_FAIL, "out of memory");
 }
 
-static uint64_t cpu_total(const struct period *p, int ci)
-{
-	uint64_t t = 0;
-	for (int r = 0; r < TLB_NR_REASONS; r++)
-		t += p->per_cpu[ci * TLB_NR_REASONS + r];
-	return t;
-}
-
-static uint64_t tlb_irq_of(struct stat_ctx *c, const struct period *p, int ci)
+static uint64_t tlb_irq_of(struct stat_ctx *c, const struct counter_period *p, int ci)
 {
 	int cpu = c->el.cpus[ci];
 	return cpu >= 0 && cpu < INTR_MAX_CPUS ? p->tlb_cpu[cpu] : 0;
 }
 
-static void print_json(struct stat_ctx *c, const struct period *p, double t_end, bool interval)
+static void print_json(struct stat_ctx *c, const struct counter_period *p, double t_end, bool interval)
 {
 	struct json_writer w;
 	json_init(&w, c->out, false);
@@ -163,8 +109,8 @@ static void print_json(struct stat_ctx *c, const struct period *p, double t_end,
 	for (int ci = 0; ci < p->ncpus; ci++) {
 		json_object_begin(&w, NULL);
 		json_int(&w, "cpu", c->el.cpus[ci]);
-		json_uint(&w, "total", cpu_total(p, ci));
-		json_double(&w, "rate_per_s", p->secs > 0 ? (double)cpu_total(p, ci) / p->secs : 0);
+		json_uint(&w, "total", counter_cpu_total(p, ci));
+		json_double(&w, "rate_per_s", p->secs > 0 ? (double)counter_cpu_total(p, ci) / p->secs : 0);
 		for (int r = 0; r < TLB_NR_REASONS; r++)
 			json_uint(&w, tlb_reason_key(r), p->per_cpu[ci * TLB_NR_REASONS + r]);
 		if (p->tlb_present)
@@ -206,14 +152,14 @@ static void print_csv_header(struct stat_ctx *c, bool interval)
 }
 
 /* one row for all CPUs ("all"), then one per CPU */
-static void print_csv(struct stat_ctx *c, const struct period *p, double t_end, bool interval)
+static void print_csv(struct stat_ctx *c, const struct counter_period *p, double t_end, bool interval)
 {
 	struct out_col cols[STAT_CSV_COLS];
 	struct out_table t;
 
 	csv_table(c, interval, &t, cols);
 	for (int ci = -1; ci < p->ncpus; ci++) {
-		uint64_t tot = ci < 0 ? p->total : cpu_total(p, ci);
+		uint64_t tot = ci < 0 ? p->total : counter_cpu_total(p, ci);
 		double rate = p->secs > 0 ? (double)tot / p->secs : 0;
 
 		if (interval)
@@ -235,7 +181,7 @@ static void print_csv(struct stat_ctx *c, const struct period *p, double t_end, 
 	}
 }
 
-static void print_interval_line(struct stat_ctx *c, const struct period *p, double t_end)
+static void print_interval_line(struct stat_ctx *c, const struct counter_period *p, double t_end)
 {
 	fprintf(c->out, "%10.3f %12llu %10.1f/s %9.1f/s/core %-6s", t_end,
 		(unsigned long long)p->total, p->rate, p->per_core, tlb_health_name(p->health));
@@ -247,7 +193,7 @@ static void print_interval_line(struct stat_ctx *c, const struct period *p, doub
 }
 
 /* per CPU: one column per reason, the total and the CPU's TLB: interrupts */
-static void print_cpu_table(struct stat_ctx *c, const struct period *p)
+static void print_cpu_table(struct stat_ctx *c, const struct counter_period *p)
 {
 	static const struct out_col cols[] = {
 		{ "CPU", 5 }, { "switch", 11 }, { "remote", 11 }, { "local", 11 },
@@ -262,7 +208,7 @@ static void print_cpu_table(struct stat_ctx *c, const struct period *p)
 		out_cell_int(&t, c->el.cpus[ci]);
 		for (int r = 0; r < TLB_NR_REASONS; r++)
 			out_cell_u64(&t, p->per_cpu[ci * TLB_NR_REASONS + r]);
-		out_cell_u64(&t, cpu_total(p, ci));
+		out_cell_u64(&t, counter_cpu_total(p, ci));
 		if (p->tlb_present)
 			out_cell_u64(&t, tlb_irq_of(c, p, ci));
 		else
@@ -271,7 +217,7 @@ static void print_cpu_table(struct stat_ctx *c, const struct period *p)
 	}
 }
 
-static void print_table(struct stat_ctx *c, const struct period *p)
+static void print_table(struct stat_ctx *c, const struct counter_period *p)
 {
 	FILE *f = c->out;
 	bool victims = transport_victims_observable(c->transport.transport);
@@ -319,6 +265,104 @@ static void wait_until(uint64_t deadline_ns)
 	}
 }
 
+/* The header line's target: "command 'x y'", "process id '12'", "CPU(s) 0-3", ... */
+static void describe_target(struct stat_ctx *c, const struct tlb_target *t, const struct workload *wl,
+			    char **cmd, int nr_cmd, char *desc, size_t len)
+{
+	if (wl->pid > 0) {
+		size_t n = (size_t)snprintf(desc, len, "%s '", t->system_wide ? "system wide, during" :
+					    "command");
+		for (int i = 0; i < nr_cmd && n < len - 2; i++)
+			n += (size_t)snprintf(desc + n, len - n, "%s%s", i ? " " : "", cmd[i]);
+		snprintf(desc + (n < len - 2 ? n : len - 2), 2, "'");
+	} else if (t->pid > 0) {
+		snprintf(desc, len, "process id '%d'", (int)t->pid);
+	} else if (t->tid > 0) {
+		snprintf(desc, len, "thread id '%d'", (int)t->tid);
+	} else if (c->o.cpu_list) {
+		snprintf(desc, len, "CPU(s) %s", c->o.cpu_list);
+	} else {
+		snprintf(desc, len, "'system wide'");
+	}
+	c->target_desc = desc;
+}
+
+/* One -I line (or JSON/CSV record): the counts since prev; then prev = cur. */
+static void print_interval(struct stat_ctx *c, const struct counter_snapshot *start,
+			   struct counter_snapshot *prev, struct counter_snapshot *cur,
+			   struct counter_period *iv)
+{
+	double t_end;
+
+	take(c, cur);
+	diff(c, prev, cur, iv);
+	t_end = (double)(cur->t_ns - start->t_ns) / 1e9;
+	if (c->o.json)
+		print_json(c, iv, t_end, true);
+	else if (c->o.csv)
+		print_csv(c, iv, t_end, true);
+	else
+		print_interval_line(c, iv, t_end);
+	fflush(c->out);
+	if (counter_copy(&c->ctr, prev, cur) < 0)
+		tlb_die(EXIT_FAIL, "out of memory");
+}
+
+/* Count until the deadline, a signal, or the exit of the workload or of every -p/-t target. */
+static void count_loop(struct stat_ctx *c, struct workload *wl, const struct counter_snapshot *start)
+{
+	struct counter_snapshot prev = { 0 }, cur = { 0 };
+	struct counter_period iv = { 0 };
+	uint64_t deadline = 0, next_iv = 0;
+
+	if (counter_copy(&c->ctr, &prev, start) < 0)
+		tlb_die(EXIT_FAIL, "out of memory");
+	if (c->o.duration > 0)
+		deadline = start->t_ns + (uint64_t)(c->o.duration * 1e9);
+	if (c->o.interval_ms)
+		next_iv = start->t_ns + (uint64_t)c->o.interval_ms * 1000000ull;
+	for (;;) {
+		wait_until(next_iv && (!deadline || next_iv < deadline) ? next_iv : deadline);
+		if (child_exited) {
+			if (workload_poll(wl))
+				break;
+			child_exited = 0;
+		}
+		if (done || targets_gone)
+			break;
+		if (next_iv && now_ns() >= next_iv) {
+			print_interval(c, start, &prev, &cur, &iv);
+			next_iv += (uint64_t)c->o.interval_ms * 1000000ull;
+		}
+		if (deadline && now_ns() >= deadline)
+			break;
+	}
+	counter_snapshot_free(&prev);
+	counter_snapshot_free(&cur);
+	counter_period_free(&iv);
+}
+
+/* The whole run: its figures, the transport they point to, the summary. */
+static void print_summary(struct stat_ctx *c, const struct counter_snapshot *start)
+{
+	struct counter_snapshot end = { 0 };
+	struct counter_period whole = { 0 };
+	struct transport_observation obs;
+
+	take(c, &end);
+	diff(c, start, &end, &whole);
+	counter_observe(&whole, &obs);
+	transport_detect(&obs, &c->transport);
+	if (c->o.json)
+		print_json(c, &whole, whole.secs, false);
+	else if (c->o.csv && !c->o.interval_ms)
+		print_csv(c, &whole, whole.secs, false);
+	else if (!c->o.csv)
+		print_table(c, &whole);
+	counter_snapshot_free(&end);
+	counter_period_free(&whole);
+}
+
 int cmd_stat(int argc, char **argv)
 {
 	struct stat_ctx c = { 0 };
@@ -339,14 +383,11 @@ int cmd_stat(int argc, char **argv)
 		OPT_STR('o', "output", &c.o.output, "file", "write the output to a file"),
 		OPT_FINISH(),
 	};
-	struct snapshot start = { 0 }, prev = { 0 }, cur = { 0 };
-	struct period whole = { 0 }, iv = { 0 };
-	struct transport_observation obs = { 0 };
-	pid_t child = -1;
-	int child_status = 0, rc = EXIT_OK;
+	struct counter_snapshot start = { 0 };
+	struct workload wl;
+	int rc = EXIT_OK;
 	int argi = parse_options(argc, argv, opts, stat_usage, true);
 	char desc[512];
-	uint64_t deadline = 0, next_iv = 0;
 
 	c.out = stdout;
 	if (c.o.json && c.o.csv)
@@ -364,23 +405,18 @@ int cmd_stat(int argc, char **argv)
 	}
 
 	tlb_evlist_init(&c.el);
-	for (int r = 0; r < TLB_NR_REASONS; r++) {
-		char filter[32];
-		snprintf(filter, sizeof(filter), "reason == %d", r);
-		c.idx[r] = tlb_evlist_add(&c.el, "tlb:tlb_flush", filter, NULL);
-		if (c.idx[r] < 0)
-			return EXIT_ENV;
-	}
-
-	tlb_evlist_group(&c.el);
+	if (counter_add_reasons(&c.ctr, &c.el, desc, sizeof(desc)) < 0)
+		return EXIT_ENV;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGCHLD, on_signal);
+	workload_init(&wl);
 	if (argi < argc) {
-		child = workload_prepare(argv + argi);
-		if (child < 0)
+		if (workload_prepare(&wl, argv + argi, desc, sizeof(desc)) < 0) {
+			tlb_err("%s", desc);
 			return EXIT_FAIL;
-		target.workload = child;
+		}
+		target.workload = wl.pid;
 	}
 	if (tlb_evlist_set_target(&c.el, &target) < 0) {
 		rc = EXIT_USAGE;
@@ -390,24 +426,7 @@ int cmd_stat(int argc, char **argv)
 		rc = EXIT_ENV;
 		goto kill_child;
 	}
-
-	if (child > 0) {
-		const char *t = target.system_wide ? "system wide, during" : "command";
-		size_t n = (size_t)snprintf(desc, sizeof(desc), "%s '", t);
-		for (int i = argi; i < argc && n < sizeof(desc) - 2; i++)
-			n += (size_t)snprintf(desc + n, sizeof(desc) - n, "%s%s", i > argi ? " " : "",
-					      argv[i]);
-		snprintf(desc + (n < sizeof(desc) - 2 ? n : sizeof(desc) - 2), 2, "'");
-	} else if (target.pid > 0) {
-		snprintf(desc, sizeof(desc), "process id '%d'", (int)target.pid);
-	} else if (target.tid > 0) {
-		snprintf(desc, sizeof(desc), "thread id '%d'", (int)target.tid);
-	} else if (c.o.cpu_list) {
-		snprintf(desc, sizeof(desc), "CPU(s) %s", c.o.cpu_list);
-	} else {
-		snprintf(desc, sizeof(desc), "'system wide'");
-	}
-	c.target_desc = desc;
+	describe_target(&c, &target, &wl, argv + argi, argc - argi, desc, sizeof(desc));
 
 	if (c.o.csv)
 		print_csv_header(&c, c.o.interval_ms > 0);
@@ -415,83 +434,27 @@ int cmd_stat(int argc, char **argv)
 		fprintf(c.out, "#     time        total       rate        per-core health reasons\n");
 
 	/* per-task counters of a workload are enabled by the kernel at its exec (enable_on_exec) */
-	if (child <= 0 || target.system_wide)
+	if (wl.pid <= 0 || target.system_wide)
 		tlb_evlist_enable(&c.el);
-	if (child > 0)
-		workload_start();
+	if (wl.pid > 0)
+		workload_start(&wl);
 	else if (target.pid > 0 || target.tid > 0)
 		watched = &c.el;
 	take(&c, &start);
-	prev = start;
-	prev.counts = xcalloc((size_t)c.el.nr_cpus * TLB_NR_REASONS, sizeof(uint64_t));
-	memcpy(prev.counts, start.counts, (size_t)c.el.nr_cpus * TLB_NR_REASONS * sizeof(uint64_t));
-	if (c.o.duration > 0)
-		deadline = start.t_ns + (uint64_t)(c.o.duration * 1e9);
-	if (c.o.interval_ms)
-		next_iv = start.t_ns + (uint64_t)c.o.interval_ms * 1000000ull;
-
-	for (;;) {
-		uint64_t until = next_iv && (!deadline || next_iv < deadline) ? next_iv : deadline;
-		wait_until(until);
-		if (child > 0 && child_exited) {
-			pid_t w = waitpid(child, &child_status, WNOHANG);
-			if (w == child)
-				break;
-			child_exited = 0;
-		}
-		if (done || targets_gone)
-			break;
-		if (next_iv && now_ns() >= next_iv) {
-			take(&c, &cur);
-			diff(&c, &prev, &cur, &iv);
-			double t_end = (double)(cur.t_ns - start.t_ns) / 1e9;
-			if (c.o.json)
-				print_json(&c, &iv, t_end, true);
-			else if (c.o.csv)
-				print_csv(&c, &iv, t_end, true);
-			else
-				print_interval_line(&c, &iv, t_end);
-			fflush(c.out);
-			memcpy(prev.counts, cur.counts,
-			       (size_t)c.el.nr_cpus * TLB_NR_REASONS * sizeof(uint64_t));
-			prev.tlb = cur.tlb;
-			prev.t_ns = cur.t_ns;
-			next_iv += (uint64_t)c.o.interval_ms * 1000000ull;
-		}
-		if (deadline && now_ns() >= deadline)
-			break;
-	}
+	count_loop(&c, &wl, &start);
 	tlb_evlist_disable(&c.el);
-	take(&c, &cur);
-	diff(&c, &start, &cur, &whole);
+	print_summary(&c, &start);
 
-	obs.valid = true;
-	obs.remote_sends = whole.reasons[TLB_REASON_REMOTE_SEND_IPI];
-	obs.remote_shootdowns = whole.reasons[TLB_REASON_REMOTE_SHOOTDOWN];
-	obs.tlb_interrupts = whole.tlb_total;
-	obs.tlb_interrupts_valid = whole.tlb_present;
-	transport_detect(&obs, &c.transport);
-
-	if (c.o.json)
-		print_json(&c, &whole, whole.secs, false);
-	else if (c.o.csv && !c.o.interval_ms)
-		print_csv(&c, &whole, whole.secs, false);
-	else if (!c.o.csv)
-		print_table(&c, &whole);
-
-	if (child > 0)
-		rc = workload_exit_code(child_status, done);
+	if (workload_status(&wl) != -1)
+		rc = workload_exit_code(workload_status(&wl), done);
+	workload_close(&wl);	/* one that outlived --duration keeps running, as before */
 	tlb_evlist_close(&c.el);
-	free(start.counts);
-	free(prev.counts);
-	free(cur.counts);
-	free(whole.per_cpu);
-	free(iv.per_cpu);
+	counter_snapshot_free(&start);
 	if (c.out != stdout)
 		fclose(c.out);
 	return rc;
 
 kill_child:
-	workload_kill(child, SIGKILL);
+	workload_kill(&wl, SIGKILL);
 	return rc;
 }

@@ -92,19 +92,22 @@ static void restore_terminal(void)
 
 /* ---------------- session callbacks ---------------- */
 
-static void on_event(void *ctx, const struct tlb_event *ev)
+static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
 	top_model_event(((struct top *)ctx)->m, ev);
+	return 0;
 }
 
-static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
 {
 	top_model_comm(((struct top *)ctx)->m, pid, tid, comm);
+	return 0;
 }
 
-static void on_lost(void *ctx, uint64_t nr)
+static int on_lost(void *ctx, uint64_t nr)
 {
 	top_model_lost(((struct top *)ctx)->m, nr);
+	return 0;
 }
 
 static bool is_generic_id(const struct top *t, uint64_t id)
@@ -125,27 +128,28 @@ static bool is_generic_id(const struct top *t, uint64_t id)
 }
 
 /* Generic tracepoints are not decoded: count their samples per task from the raw record. */
-static void on_raw(void *ctx, const struct perf_event_header *hdr)
+static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct pd_attr *attr)
 {
 	struct top *t = ctx;
 	struct tlb_sample s;
 	uint64_t id;
 
 	if (hdr->type != PERF_RECORD_SAMPLE || hdr->size < sizeof(*hdr) + 8)
-		return;
+		return 0;
 	memcpy(&id, hdr + 1, 8);     /* PERF_SAMPLE_IDENTIFIER comes first */
 	if (!is_generic_id(t, id))
-		return;
+		return 0;
 	if (hdr->size == sizeof(*hdr) + 32) {
 		/* IDENTIFIER, TID (pid, tid), TIME, CPU (cpu, res): what add_events asked for */
 		uint32_t w[8];
 
 		memcpy(w, hdr + 1, sizeof(w));
 		top_model_generic(t->m, (pid_t)w[2], (pid_t)w[3], (int)w[6]);
-		return;
+		return 0;
 	}
 	if (sample_parse(hdr, t->gen_sample_type, &s) == 0)
 		top_model_generic(t->m, (pid_t)s.pid, (pid_t)s.tid, (int)s.cpu);
+	return 0;
 }
 
 /* ---------------- screen ---------------- */
@@ -433,7 +437,8 @@ static void update_transport(struct top *t)
 	t->r.victims_note = transport_victims_note(t->tinfo.transport);
 }
 
-static void on_tick(void *ctx, uint64_t sample_now)
+/* Stopping (q, -n) goes through t->stop like a signal: the buffers are drained first. */
+static int on_tick(void *ctx, uint64_t sample_now)
 {
 	struct top *t = ctx;
 	uint64_t now;
@@ -441,10 +446,10 @@ static void on_tick(void *ctx, uint64_t sample_now)
 	if (t->curses)
 		handle_keys(t);
 	if (t->stop)
-		return;
+		return 0;
 	now = now_ns();
 	if (now < t->next_close_ns)
-		return;
+		return 0;
 	top_model_close(t->m, (double)(now - t->last_close_ns) / 1e9);
 	t->last_close_ns = now;
 	t->next_close_ns += (uint64_t)(t->delay_s * 1e9);
@@ -466,6 +471,7 @@ static void on_tick(void *ctx, uint64_t sample_now)
 	t->done_iterations++;
 	if (t->o.iterations > 0 && t->done_iterations >= t->o.iterations)
 		t->stop = true;
+	return 0;
 }
 
 /* ---------------- set-up ---------------- */
@@ -681,8 +687,9 @@ int cmd_top(int argc, char **argv)
 	t.r.victims_observable = transport_victims_observable(t.tinfo.transport);
 	t.r.victims_note = transport_victims_note(t.tinfo.transport);
 
-	t.s = session_open_live(&t.el);
+	t.s = session_open_live(&t.el, err, sizeof(err));
 	if (!t.s) {
+		tlb_err("top: %s", err);
 		tlb_evlist_close(&t.el);
 		return EXIT_FAIL;
 	}
@@ -713,11 +720,13 @@ int cmd_top(int argc, char **argv)
 	t.next_close_ns = t.start_ns + (uint64_t)(t.delay_s * 1e9);
 	tlb_evlist_enable(&t.el);
 	err[0] = 0;
-	rc = session_run(t.s, &ops, &t, &t.stop, 0, err, sizeof(err));
+	rc = session_run(t.s, &ops, &t, &t.stop, NULL, err, sizeof(err));
 	tlb_evlist_disable(&t.el);
 	screen_end(&t);
 	if (rc < 0)
 		tlb_err("top: %s", err[0] ? err : "the live session failed");
+	if (session_errors_message(t.s, err, sizeof(err)))
+		tlb_warn("top: %s", err);
 
 	session_close(t.s);
 	tlb_evlist_close(&t.el);

@@ -54,6 +54,10 @@ struct tlb_event {
 	/* EV_CSD_FUNC_ENTRY/EXIT: the call_single_data pointer; 0 when the function ran directly
 	 * on the initiator (its own local flush), non-zero when it came from the queue (a victim). */
 	uint64_t csd;
+	/* the sample's call chain (PERF_SAMPLE_CALLCHAIN), pointing into the record; NULL/0 if none.
+	 * Valid only during the callback that receives the event. */
+	const uint64_t *callchain;
+	uint32_t nr_callchain;
 };
 
 /*

@@ -53,8 +53,11 @@ int sample_parse(const struct perf_event_header *hdr, uint64_t st, struct tlb_sa
 		return -1;	/* not produced by tracepoint recordings; layout needs read_format */
 	if (st & PERF_SAMPLE_CALLCHAIN) {
 		uint64_t nr;
-		if (take_u64(&c, &nr) || nr > (uint64_t)(c.end - c.p) / 8)
+		if (take_u64(&c, &nr) || nr > (uint64_t)(c.end - c.p) / 8 || nr > UINT32_MAX)
 			return -1;
+		/* records are 8-byte aligned, so the ips can be read in place */
+		s->callchain = nr ? (const uint64_t *)c.p : NULL;
+		s->nr_callchain = (uint32_t)nr;
 		c.p += nr * 8;
 	}
 	if (st & PERF_SAMPLE_RAW) {

@@ -12,6 +12,9 @@ struct tlb_sample {
 	uint64_t time;
 	uint32_t cpu;
 	uint64_t period;
+	/* PERF_SAMPLE_CALLCHAIN: the ips inside the record (not copied; context markers included) */
+	const uint64_t *callchain;
+	uint32_t nr_callchain;
 	const void *raw;          /* tracepoint payload (common_type first), NULL if none */
 	uint32_t raw_size;
 };

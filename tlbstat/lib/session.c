@@ -8,8 +8,10 @@
 #include "perfdata.h"
 #include "sample.h"
 #include "util.h"
+#include "workload.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -19,7 +21,19 @@
 #include <perf/evlist.h>
 #include <perf/event.h>
 #include <perf/mmap.h>
+#include <internal/evlist.h>
+#include <api/fd/array.h>
 #include <traceevent/event-parse.h>
+
+/* A consumer's descriptor (session_add_fd); live, also an entry of the evlist's pollfd array. */
+struct session_fd {
+	int fd;
+	short events;
+	int (*cb)(void *ctx, int fd, short revents);
+	void *ctx;
+	int pos;			/* live: its entry in the evlist's pollfd array, or -1 */
+	bool gone;			/* hung up or failed: no longer polled */
+};
 
 struct session {
 	struct pd_reader *rd;
@@ -30,11 +44,12 @@ struct session {
 	int nr_cpus;
 	char *transport;
 	char osrelease[256];
-	int workload_status;
-	/* live: sample id -> evsel, sorted by id (evsels may differ in sample layout) */
+	/* live: one descriptor per evsel, and sample id -> evsel sorted by id */
+	struct pd_attr *live_attrs;
 	struct id_evsel { uint64_t id; int idx; } *ids;
 	int nr_ids;
-	bool workload_exited;
+	struct session_fd *fds;
+	int nr_fds;
 	bool targets_gone;		/* live, -p/-t: every target thread exited */
 	uint64_t unknown_samples, bad_samples;
 	/* lost events: sums of LOST and of LOST_SAMPLES records, and what was passed on */
@@ -45,9 +60,7 @@ struct session {
 
 static struct session *session_new(void)
 {
-	struct session *s = xcalloc(1, sizeof(*s));
-	s->workload_status = -1;
-	return s;
+	return calloc(1, sizeof(struct session));
 }
 
 /* "transport=..." out of the HEADER_TLBSTAT note */
@@ -59,7 +72,9 @@ static char *note_value(const char *note, size_t len, const char *key)
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t ll = eol ? (size_t)(eol - p) : strnlen(p, (size_t)(end - p));
 		if (ll > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-			char *v = xmalloc(ll - kl);
+			char *v = malloc(ll - kl);
+			if (!v)
+				return NULL;
 			memcpy(v, p + kl + 1, ll - kl - 1);
 			v[ll - kl - 1] = '\0';
 			return v;
@@ -79,6 +94,10 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 	uint32_t on, av;
 	const char *str;
 
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	s->rd = pd_open(path, err, errlen);
 	if (!s->rd)
 		goto fail;
@@ -116,6 +135,10 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 			 "machine's tracepoint formats", path);
 	}
 	s->dec = tlb_decoder_new(s->tep);
+	if (!s->dec) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (pd_nr_cpus(s->rd, &on, &av))
 		s->nr_cpus = (int)on;
 	if ((str = pd_feature_string(s->rd, HEADER_OSRELEASE)))
@@ -137,7 +160,35 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-struct session *session_open_live(struct tlb_evlist *el)
+/* One descriptor per evsel (what the callbacks get as attr), and the id -> evsel table. */
+static int live_attrs(struct session *s, struct tlb_evlist *el)
+{
+	s->live_attrs = calloc((size_t)el->nr_evsels, sizeof(*s->live_attrs));
+	if (!s->live_attrs)
+		return -1;
+	for (int i = 0; i < el->nr_evsels; i++) {
+		struct pd_attr *a = &s->live_attrs[i];
+		struct id_evsel *grown;
+		char full[130];
+
+		snprintf(full, sizeof(full), "%s:%s", el->evsels[i].sys, el->evsels[i].name);
+		a->attr = el->evsels[i].attr;
+		a->name = strdup(full);
+		a->nr_ids = tlb_evlist_ids(el, i, &a->ids);
+		if (!a->name || a->nr_ids < 0)
+			return -1;
+		grown = realloc(s->ids, sizeof(*s->ids) * (size_t)(s->nr_ids + a->nr_ids + 1));
+		if (!grown)
+			return -1;
+		s->ids = grown;
+		for (int j = 0; j < a->nr_ids; j++)
+			s->ids[s->nr_ids++] = (struct id_evsel){ a->ids[j], i };
+	}
+	qsort(s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
+	return 0;
+}
+
+struct session *session_open_live(struct tlb_evlist *el, char *err, size_t errlen)
 {
 	struct session *s = session_new();
 	const char *names[64];
@@ -145,6 +196,10 @@ struct session *session_open_live(struct tlb_evlist *el)
 	struct utsname u;
 	int n = 0;
 
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	for (int i = 0; i < el->nr_evsels && n < 64; i++) {
 		snprintf(full[n], sizeof(full[n]), "%s:%s", el->evsels[i].sys, el->evsels[i].name);
 		names[n] = full[n];
@@ -153,25 +208,22 @@ struct session *session_open_live(struct tlb_evlist *el)
 	s->el = el;
 	s->tep = event_tep_from_tracefs(names, n);
 	if (!s->tep) {
-		tlb_err("cannot parse the tracepoint formats from tracefs");
-		free(s);
-		return NULL;
+		snprintf(err, errlen, "cannot parse the tracepoint formats from tracefs");
+		goto fail;
 	}
 	s->dec = tlb_decoder_new(s->tep);
-	tlb_decoder_load_symbols(s->dec);	/* now, not in the middle of the first drain */
-	for (int i = 0; i < el->nr_evsels; i++) {
-		uint64_t *ids;
-		int k = tlb_evlist_ids(el, i, &ids);
-		s->ids = xrealloc(s->ids, sizeof(*s->ids) * (size_t)(s->nr_ids + k));
-		for (int j = 0; j < k; j++)
-			s->ids[s->nr_ids++] = (struct id_evsel){ ids[j], i };
-		free(ids);
+	if (!s->dec || live_attrs(s, el) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
-	qsort(s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
+	tlb_decoder_load_symbols(s->dec);	/* now, not in the middle of the first drain */
 	s->nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	uname(&u);
 	snprintf(s->osrelease, sizeof(s->osrelease), "%s", u.release);
 	return s;
+fail:
+	session_close(s);
+	return NULL;
 }
 
 void session_close(struct session *s)
@@ -183,38 +235,88 @@ void session_close(struct session *s)
 	if (s->tep)
 		tep_free(s->tep);
 	pd_close(s->rd);
+	for (int i = 0; s->live_attrs && i < s->el->nr_evsels; i++) {
+		free(s->live_attrs[i].ids);
+		free(s->live_attrs[i].name);
+	}
+	free(s->live_attrs);
 	free(s->ids);
+	free(s->fds);
 	free(s->transport);
 	free(s);
 }
 
-/* The sample_type of the attr a record belongs to. */
-static bool record_sample_type(struct session *s, const struct perf_event_header *hdr,
-			       uint64_t *st, bool *id_all)
+int session_add_fd(struct session *s, int fd, short events,
+		   int (*cb)(void *ctx, int fd, short revents), void *ctx)
+{
+	struct session_fd *grown = realloc(s->fds, sizeof(*s->fds) * (size_t)(s->nr_fds + 1));
+	int pos = -1;
+
+	if (!grown)
+		return -1;
+	s->fds = grown;
+	if (s->el) {
+		/* not filterable: the evlist's hang-up filter (-p/-t targets) must not count it */
+		pos = perf_evlist__add_pollfd(s->el->evlist, fd, NULL, events,
+					      fdarray_flag__nonfilterable);
+		if (pos < 0)
+			return -1;
+	}
+	s->fds[s->nr_fds++] = (struct session_fd){ fd, events, cb, ctx, pos, false };
+	return 0;
+}
+
+/* Run the callbacks of the descriptors that are ready; the first non-zero return. */
+static int dispatch_fds(struct session *s, bool ask_poll)
+{
+	for (int i = 0; i < s->nr_fds; i++) {
+		struct session_fd *f = &s->fds[i];
+		short rev = 0;
+		int r;
+
+		if (f->gone)
+			continue;
+		if (ask_poll) {
+			struct pollfd p = { f->fd, f->events, 0 };
+			if (poll(&p, 1, 0) > 0)
+				rev = p.revents;
+		} else {
+			struct pollfd *e = &s->el->evlist->pollfd.entries[f->pos];
+			rev = e->revents;
+			e->revents = 0;
+		}
+		if (!rev)
+			continue;
+		if (rev & (POLLERR | POLLHUP | POLLNVAL)) {
+			f->gone = true;		/* poll reports these whatever it is asked: drop it */
+			if (!ask_poll)
+				s->el->evlist->pollfd.entries[f->pos].fd = -1;
+		}
+		r = f->cb(f->ctx, f->fd, rev);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* The event (attr) a record belongs to, or NULL. */
+static const struct pd_attr *record_attr(struct session *s, const struct perf_event_header *hdr)
 {
 	if (s->rd) {
 		/* asked twice per record (its time when queued, then its delivery): remember one */
 		const struct pd_attr *a = hdr == s->cached_hdr ? s->cached_attr : pd_attr_of(s->rd, hdr);
 		s->cached_hdr = hdr;
 		s->cached_attr = a;
-		if (!a)
-			return false;
-		*st = a->attr.sample_type;
-		*id_all = a->attr.sample_id_all;
-		return true;
+		return a;
 	}
 	/* live: the identifier sits first (samples) or last (others) in every layout */
 	{
 		const struct perf_event_attr *a0 = &s->el->evsels[0].attr;
 		struct id_evsel key, *hit;
 		if (!sample_record_id(hdr, a0->sample_type, a0->sample_id_all, &key.id))
-			return false;
+			return NULL;
 		hit = bsearch(&key, s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
-		if (!hit)
-			return false;
-		*st = s->el->evsels[hit->idx].attr.sample_type;
-		*id_all = s->el->evsels[hit->idx].attr.sample_id_all;
-		return true;
+		return hit ? &s->live_attrs[hit->idx] : NULL;
 	}
 }
 
@@ -228,88 +330,100 @@ static void seen_time(struct session *s, uint64_t t)
 		s->last = t;
 }
 
-static void process(struct session *s, const struct perf_event_header *hdr,
-		    const struct session_ops *ops, void *ctx)
+/* A sample: parsed, decoded, handed on when it is a TLB-related event. */
+static int process_sample(struct session *s, const struct perf_event_header *hdr,
+			  const struct pd_attr *attr, const struct session_ops *ops, void *ctx)
 {
-	uint64_t st = 0;
-	bool id_all = false;
 	struct tlb_sample smp;
+	struct tlb_event ev;
 
-	bool known = hdr->type < PERF_RECORD_MAX && record_sample_type(s, hdr, &st, &id_all);
+	if (!attr) {
+		s->unknown_samples++;
+		return 0;
+	}
+	if (sample_parse(hdr, attr->attr.sample_type, &smp) < 0 || !smp.raw) {
+		s->bad_samples++;
+		return 0;
+	}
+	seen_time(s, smp.time);
+	if (tlb_decode(s->dec, &smp, &ev) == EV_OTHER || !ops->event)
+		return 0;
+	ev.callchain = smp.callchain;
+	ev.nr_callchain = smp.nr_callchain;
+	return ops->event(ctx, &ev, attr);
+}
 
-	if (ops->raw)
-		ops->raw(ctx, hdr);
+static int process_comm(const struct perf_event_header *hdr, const struct pd_attr *attr,
+			const struct session_ops *ops, void *ctx)
+{
+	const struct { uint32_t pid, tid; char comm[]; } *c = (const void *)(hdr + 1);
+	struct tlb_sample smp = { 0 };
+	char comm[17];
+	size_t room = hdr->size - sizeof(*hdr) - 8;
+
+	if (hdr->size < sizeof(*hdr) + 8 || !ops->comm)
+		return 0;
+	snprintf(comm, sizeof(comm), "%.*s", (int)strnlen(c->comm, room < 16 ? room : 16), c->comm);
+	if (attr && attr->attr.sample_id_all)
+		sample_id_trailer(hdr, attr->attr.sample_type, &smp);
+	return ops->comm(ctx, (pid_t)c->pid, (pid_t)c->tid, comm, smp.time);
+}
+
+/*
+ * The same drops, counted twice: the kernel's LOST records in the ring buffers, and the
+ * LOST_SAMPLES records perf record (and tlbstat record) write at the end from the same count.
+ * Pass on what raises max(sum of LOST, sum of LOST_SAMPLES).
+ */
+static int process_lost(struct session *s, const struct perf_event_header *hdr,
+			const struct session_ops *ops, void *ctx)
+{
+	const uint64_t *l = (const void *)(hdr + 1);
+	bool is_lost = hdr->type == PERF_RECORD_LOST;
+	uint64_t total, given = s->lost_given;
+
+	if (hdr->size < sizeof(*hdr) + (is_lost ? 16 : 8))
+		return 0;
+	if (is_lost)
+		s->lost_records += l[1];
+	else
+		s->lost_samples += l[0];
+	total = s->lost_records > s->lost_samples ? s->lost_records : s->lost_samples;
+	if (total <= given)
+		return 0;
+	s->lost_given = total;
+	return ops->lost ? ops->lost(ctx, total - given) : 0;
+}
+
+/* One record (not FINISHED_ROUND) to the callbacks; their first non-zero return. */
+static int process(struct session *s, const struct perf_event_header *hdr,
+		   const struct session_ops *ops, void *ctx)
+{
+	const struct pd_attr *attr = hdr->type < PERF_RECORD_MAX ? record_attr(s, hdr) : NULL;
+	int r;
+
+	if (ops->raw && (r = ops->raw(ctx, hdr, attr)))
+		return r;
 	switch (hdr->type) {
-	case PERF_RECORD_SAMPLE: {
-		struct tlb_event ev;
-		if (!known) {
-			s->unknown_samples++;
-			return;
-		}
-		if (sample_parse(hdr, st, &smp) < 0 || !smp.raw) {
-			s->bad_samples++;
-			return;
-		}
-		seen_time(s, smp.time);
-		if (tlb_decode(s->dec, &smp, &ev) != EV_OTHER && ops->event)
-			ops->event(ctx, &ev);
-		break;
-	}
-	case PERF_RECORD_COMM: {
-		const struct { uint32_t pid, tid; char comm[]; } *c = (const void *)(hdr + 1);
-		char comm[17];
-		size_t room = hdr->size - sizeof(*hdr) - 8;
-		if (hdr->size < sizeof(*hdr) + 8)
-			return;
-		snprintf(comm, sizeof(comm), "%.*s", (int)strnlen(c->comm, room < 16 ? room : 16),
-			 c->comm);
-		smp.time = 0;
-		if (known && id_all)
-			sample_id_trailer(hdr, st, &smp);
-		if (ops->comm)
-			ops->comm(ctx, (pid_t)c->pid, (pid_t)c->tid, comm, smp.time);
-		break;
-	}
+	case PERF_RECORD_SAMPLE:
+		return process_sample(s, hdr, attr, ops, ctx);
+	case PERF_RECORD_COMM:
+		return process_comm(hdr, attr, ops, ctx);
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT: {
 		const struct { uint32_t pid, ppid, tid, ptid; uint64_t time; } *f = (const void *)(hdr + 1);
 		if (hdr->size < sizeof(*hdr) + sizeof(*f))
-			return;
+			return 0;
 		if (hdr->type == PERF_RECORD_FORK && ops->fork)
-			ops->fork(ctx, (pid_t)f->pid, (pid_t)f->ppid, (pid_t)f->tid, f->time);
+			return ops->fork(ctx, (pid_t)f->pid, (pid_t)f->ppid, (pid_t)f->tid, f->time);
 		if (hdr->type == PERF_RECORD_EXIT && ops->exit)
-			ops->exit(ctx, (pid_t)f->pid, (pid_t)f->tid, f->time);
-		break;
+			return ops->exit(ctx, (pid_t)f->pid, (pid_t)f->tid, f->time);
+		return 0;
 	}
 	case PERF_RECORD_LOST:
-	case PERF_RECORD_LOST_SAMPLES: {
-		/*
-		 * The same drops, counted twice: the kernel's LOST records in the ring buffers, and
-		 * the LOST_SAMPLES records perf record (and tlbstat record) write at the end from the
-		 * same count. Pass on what raises max(sum of LOST, sum of LOST_SAMPLES).
-		 */
-		const uint64_t *l = (const void *)(hdr + 1);
-		bool is_lost = hdr->type == PERF_RECORD_LOST;
-		uint64_t total;
-		if (hdr->size < sizeof(*hdr) + (is_lost ? 16 : 8))
-			return;
-		if (is_lost)
-			s->lost_records += l[1];
-		else
-			s->lost_samples += l[0];
-		total = s->lost_records > s->lost_samples ? s->lost_records : s->lost_samples;
-		if (total > s->lost_given && ops->lost)
-			ops->lost(ctx, total - s->lost_given);
-		if (total > s->lost_given)
-			s->lost_given = total;
-		break;
-	}
-	case PERF_RECORD_FINISHED_ROUND:
-		if (ops->round)
-			ops->round(ctx);
-		break;
+	case PERF_RECORD_LOST_SAMPLES:
+		return process_lost(s, hdr, ops, ctx);
 	default:
-		break;
+		return 0;
 	}
 }
 
@@ -345,12 +459,14 @@ static int cmp_oq(const void *a, const void *b)
 /* The time a record carries (0 when none: such records go first). */
 static uint64_t record_time(struct session *s, const struct perf_event_header *hdr)
 {
+	const struct pd_attr *a;
 	uint64_t st;
-	bool id_all;
 	struct tlb_sample smp;
 
-	if (hdr->type == PERF_RECORD_FINISHED_ROUND || !record_sample_type(s, hdr, &st, &id_all))
+	if (hdr->type == PERF_RECORD_FINISHED_ROUND || hdr->type >= PERF_RECORD_MAX ||
+	    !(a = record_attr(s, hdr)))
 		return 0;
+	st = a->attr.sample_type;
 	if (hdr->type == PERF_RECORD_SAMPLE)
 		return sample_parse(hdr, st & ~(uint64_t)(PERF_SAMPLE_READ | PERF_SAMPLE_CALLCHAIN |
 							 PERF_SAMPLE_RAW), &smp) ? 0 : smp.time;
@@ -361,17 +477,21 @@ static uint64_t record_time(struct session *s, const struct perf_event_header *h
 		memcpy(&t, (const char *)(hdr + 1) + 16, 8);
 		return t;
 	}
-	if (id_all && hdr->type < PERF_RECORD_MAX && sample_id_trailer(hdr, st, &smp) == 0)
+	if (a->attr.sample_id_all && sample_id_trailer(hdr, st, &smp) == 0)
 		return smp.time;
 	return 0;
 }
 
-static void oq_push(struct session *s, struct ordered_queue *q, const struct perf_event_header *hdr,
-		    uint64_t t)
+static int oq_push(struct session *s, struct ordered_queue *q, const struct perf_event_header *hdr,
+		   uint64_t t)
 {
 	if (q->n == q->cap) {
-		q->cap = q->cap ? q->cap * 2 : 4096;
-		q->items = xrealloc(q->items, q->cap * sizeof(*q->items));
+		size_t cap = q->cap ? q->cap * 2 : 4096;
+		struct oq_item *grown = realloc(q->items, cap * sizeof(*q->items));
+		if (!grown)
+			return -1;
+		q->items = grown;
+		q->cap = cap;
 	}
 	if (q->n == 0)
 		pd_pin(s->rd, hdr);	/* the reader keeps the mapping from here on resident */
@@ -382,20 +502,23 @@ static void oq_push(struct session *s, struct ordered_queue *q, const struct per
 					     hdr == s->cached_hdr ? s->cached_attr : NULL };
 	if (t > q->max_time)
 		q->max_time = t;
+	return 0;
 }
 
 /*
  * Sort the queue by (time, seq). A round is one sorted run per CPU buffer, so merge the runs
  * (natural merge sort: linear for few runs) rather than sorting from scratch.
  */
-static void oq_sort(struct ordered_queue *q)
+static int oq_sort(struct ordered_queue *q)
 {
 	struct oq_item *a = q->items, *tmp;
 	size_t n = q->n;
 
 	if (n < 2)
-		return;
-	tmp = xmalloc(n * sizeof(*tmp));
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return -1;
 	for (;;) {
 		size_t runs = 0, i = 0, out = 0;
 		while (i < n) {
@@ -428,33 +551,62 @@ static void oq_sort(struct ordered_queue *q)
 		tmp = a;
 	}
 	free(tmp);
+	return 0;
 }
 
-/* Deliver queued records with time <= limit (all with everything), in time order. */
-static void oq_flush(struct session *s, struct ordered_queue *q, bool everything,
-		     const struct session_ops *ops, void *ctx)
+/*
+ * Deliver queued records with time <= limit (all with everything), in time order. Returns the
+ * first non-zero callback return (the rest stays queued), or 0; *oom when sorting failed.
+ */
+static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
+		    const struct session_ops *ops, void *ctx, bool *oom)
 {
+	const struct perf_event_header *oldest = NULL;
 	size_t k = 0;
+	int r = 0;
 
-	if (q->unsorted)
-		oq_sort(q);
-	while (k < q->n && (everything || q->items[k].time <= q->limit)) {
+	if (q->unsorted && oq_sort(q) < 0) {
+		*oom = true;
+		return 0;
+	}
+	while (!r && k < q->n && (everything || q->items[k].time <= q->limit)) {
 		s->cached_hdr = q->items[k].attr ? q->items[k].hdr : NULL;
 		s->cached_attr = q->items[k].attr;
-		process(s, q->items[k++].hdr, ops, ctx);
+		r = process(s, q->items[k++].hdr, ops, ctx);
 	}
 	memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
 	q->n -= k;
 	/* the rest is sorted; the oldest file position still queued stays pinned */
 	q->unsorted = false;
 	q->last_time = q->n ? q->items[q->n - 1].time : 0;
-	{
-		const struct perf_event_header *oldest = NULL;
-		for (size_t i = 0; i < q->n; i++)
-			if (!oldest || (const char *)q->items[i].hdr < (const char *)oldest)
-				oldest = q->items[i].hdr;
-		pd_pin(s->rd, oldest);
+	for (size_t i = 0; i < q->n; i++)
+		if (!oldest || (const char *)q->items[i].hdr < (const char *)oldest)
+			oldest = q->items[i].hdr;
+	pd_pin(s->rd, oldest);
+	return r;
+}
+
+/* A file's descriptors are looked at without waiting, this often (records) and at each round. */
+#define FILE_FD_CHECK 4096
+
+/* One record of a file: queued, or (FINISHED_ROUND) the round delivered. */
+static int file_record(struct session *s, struct ordered_queue *q, const struct perf_event_header *hdr,
+		       const struct session_ops *ops, void *ctx, bool *oom)
+{
+	int r;
+
+	if (hdr->type != PERF_RECORD_FINISHED_ROUND) {
+		if (oq_push(s, q, hdr, record_time(s, hdr)) < 0)
+			*oom = true;
+		return 0;
 	}
+	r = oq_flush(s, q, false, ops, ctx, oom);
+	q->limit = q->max_time;
+	if (!r && ops->round)
+		r = ops->round(ctx);
+	if (!r)
+		r = dispatch_fds(s, true);
+	return r;
 }
 
 static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
@@ -462,41 +614,42 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 {
 	const struct perf_event_header *hdr;
 	struct ordered_queue q = { 0 };
-	uint64_t next_tick = 0;
-	int r;
+	uint64_t next_tick = 0, nr = 0;
+	bool oom = false;
+	int r, cb = 0;
 
-	while ((r = pd_next(s->rd, &hdr, err, errlen)) > 0) {
-		if (hdr->type == PERF_RECORD_FINISHED_ROUND) {
-			oq_flush(s, &q, false, ops, ctx);
-			q.limit = q.max_time;
-			if (ops->raw)
-				ops->raw(ctx, hdr);
-			if (ops->round)
-				ops->round(ctx);
-		} else {
-			oq_push(s, &q, hdr, record_time(s, hdr));
-		}
-		if (ops->tick && ops->tick_ns && s->last >= next_tick) {
+	while (!cb && !oom && (r = pd_next(s->rd, &hdr, err, errlen)) > 0) {
+		cb = file_record(s, &q, hdr, ops, ctx, &oom);
+		if (!cb && ops->tick && ops->tick_ns && s->last >= next_tick) {
 			if (next_tick)
-				ops->tick(ctx, s->last);
+				cb = ops->tick(ctx, s->last);
 			next_tick = s->last + ops->tick_ns;
 		}
+		if (!cb && ++nr % FILE_FD_CHECK == 0)
+			cb = dispatch_fds(s, true);
 		if (stop && *stop)
 			break;
 	}
 	/* what is left, also after a corrupt record: everything before it is delivered */
-	oq_flush(s, &q, true, ops, ctx);
+	if (!cb && !oom)
+		cb = oq_flush(s, &q, true, ops, ctx, &oom);
 	free(q.items);
-	if (ops->round)
-		ops->round(ctx);
+	if (!cb && !oom && ops->round)
+		cb = ops->round(ctx);
+	if (oom) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (cb)
+		return cb;
 	return r < 0 ? -1 : 0;
 }
 
-/* Read every ring buffer once; returns the number of records. */
-static uint64_t drain(struct session *s, const struct session_ops *ops, void *ctx)
+/* Read every ring buffer once, then the end of the round; the first non-zero callback return. */
+static int drain(struct session *s, const struct session_ops *ops, void *ctx)
 {
 	struct perf_mmap *map;
-	uint64_t n = 0;
+	int r = 0;
 
 	perf_evlist__for_each_mmap(s->el->evlist, map, false) {
 		union perf_event *ev;
@@ -510,58 +663,66 @@ static uint64_t drain(struct session *s, const struct session_ops *ops, void *ct
 		 * nothing). read_event re-reads the head each time, so this also takes in what
 		 * arrives meanwhile.
 		 */
-		while ((ev = perf_mmap__read_event(map)) != NULL) {
-			process(s, &ev->header, ops, ctx);
+		while (!r && (ev = perf_mmap__read_event(map)) != NULL) {
+			r = process(s, &ev->header, ops, ctx);
 			perf_mmap__consume(map);
-			n++;
 		}
 		perf_mmap__read_done(map);
+		if (r)
+			return r;
 	}
-	if (ops->round)
-		ops->round(ctx);
-	return n;
+	return ops->round ? ops->round(ctx) : 0;
+}
+
+/* How long to sleep in poll: until the next tick, at most 100 ms. */
+static int poll_timeout(uint64_t next_tick)
+{
+	uint64_t now;
+
+	if (!next_tick)
+		return 100;
+	now = now_ns();
+	if (now >= next_tick)
+		return 0;
+	return next_tick - now >= 100000000 ? 100 : (int)((next_tick - now) / 1000000) + 1;
+}
+
+/* Wake poll at the workload's exit (its pidfd), not up to 100 ms later. */
+static int workload_fd_cb(void *ctx, int fd, short revents)
+{
+	workload_poll(ctx);
+	return 0;
 }
 
 static int run_live(struct session *s, const struct session_ops *ops, void *ctx,
-		    volatile bool *stop, pid_t workload)
+		    volatile bool *stop, struct workload *wl, char *err, size_t errlen)
 {
-	uint64_t next_tick = ops->tick_ns ? now_ns() + ops->tick_ns : 0;
+	uint64_t next_tick = ops->tick_ns ? now_ns() + ops->tick_ns : 0, now;
+	int r = 0;
 
+	if (wl && workload_fd(wl) >= 0 && session_add_fd(s, workload_fd(wl), POLLIN,
+							 workload_fd_cb, wl) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (;;) {
-		int timeout = 100;
-		uint64_t now;
-		if (stop && *stop)
+		int timeout = poll_timeout(next_tick);
+		if ((stop && *stop) || (wl && workload_poll(wl)))
 			break;
-		if (workload > 0 && !s->workload_exited) {
-			int status;
-			if (waitpid(workload, &status, WNOHANG) == workload) {
-				s->workload_exited = true;
-				s->workload_status = status;
-			}
-		}
-		if (s->workload_exited)
-			break;
-		if (next_tick) {
-			now = now_ns();
-			timeout = now >= next_tick ? 0 : (int)((next_tick - now) / 1000000) + 1;
-			if (timeout > 100)
-				timeout = 100;
-		}
-		drain(s, ops, ctx);
+		if ((r = drain(s, ops, ctx)))
+			return r;
 		if (!tlb_evlist_poll(s->el, timeout)) {
 			/* every target thread exited (-p/-t), or the per-task workload did */
 			s->targets_gone = true;
-			if (workload > 0 && !s->workload_exited) {
-				int status;
-				if (waitpid(workload, &status, 0) == workload) {
-					s->workload_exited = true;
-					s->workload_status = status;
-				}
-			}
+			if (wl)
+				workload_wait(wl);
 			break;
 		}
+		if ((r = dispatch_fds(s, false)))
+			return r;
 		if (next_tick && (now = now_ns()) >= next_tick) {
-			ops->tick(ctx, now);
+			if ((r = ops->tick(ctx, now)))
+				return r;
 			next_tick += ops->tick_ns;
 			if (next_tick < now)
 				next_tick = now + ops->tick_ns;
@@ -569,16 +730,15 @@ static int run_live(struct session *s, const struct session_ops *ops, void *ctx,
 	}
 	/* what is still in the buffers belongs to the run */
 	tlb_evlist_disable(s->el);
-	drain(s, ops, ctx);
-	return 0;
+	return drain(s, ops, ctx);
 }
 
 int session_run(struct session *s, const struct session_ops *ops, void *ctx,
-		volatile bool *stop, pid_t workload_pid, char *err, size_t errlen)
+		volatile bool *stop, struct workload *wl, char *err, size_t errlen)
 {
 	if (s->rd)
 		return run_file(s, ops, ctx, stop, err, errlen);
-	return run_live(s, ops, ctx, stop, workload_pid);
+	return run_live(s, ops, ctx, stop, wl, err, errlen);
 }
 
 uint64_t session_first_time(const struct session *s) { return s->first; }
@@ -587,7 +747,15 @@ int session_nr_cpus(const struct session *s) { return s->nr_cpus; }
 const char *session_osrelease(const struct session *s) { return s->osrelease[0] ? s->osrelease : NULL; }
 const char *session_transport(const struct session *s) { return s->transport; }
 struct pd_reader *session_reader(struct session *s) { return s->rd; }
-const struct pd_attr *session_record_attr(const struct session *s) { return s->cached_attr; }
 struct tep_handle *session_tep(struct session *s) { return s->tep; }
-int session_workload_status(const struct session *s) { return s->workload_status; }
 uint64_t session_bad_samples(const struct session *s) { return s->bad_samples + s->unknown_samples; }
+
+int session_errors_message(const struct session *s, char *buf, size_t len)
+{
+	if (!s->bad_samples && !s->unknown_samples)
+		return 0;
+	snprintf(buf, len, "%llu samples could not be decoded (%llu malformed, %llu of no known "
+		 "event): counts leave them out", (unsigned long long)(s->bad_samples + s->unknown_samples),
+		 (unsigned long long)s->bad_samples, (unsigned long long)s->unknown_samples);
+	return 1;
+}

@@ -2,6 +2,7 @@
  * One stream, many consumers: a session reads records from live ring buffers (drained in a poll
  * loop) or from a perf.data file, parses samples, decodes them into tlb_events and hands them to
  * the consumer's callbacks. record additionally gets every raw record to write to its file.
+ * A consumer stops the stream by returning non-zero from any callback.
  */
 #ifndef TLBSTAT_SESSION_H
 #define TLBSTAT_SESSION_H
@@ -15,24 +16,36 @@ struct tlb_evlist;
 struct pd_reader;
 struct pd_attr;
 
+struct workload;
+
+/*
+ * What a consumer implements. Every callback may be NULL. A callback that returns non-zero stops
+ * the stream: session_run returns that value (nothing more is delivered, not even the last
+ * round's end). `attr` is the event the record belongs to (its perf_event_attr, sample ids and
+ * "sys:name"), NULL when the record names no known event.
+ */
 struct session_ops {
 	/* A decoded TLB-related event (samples of events tlbstat does not know are not passed). */
-	void (*event)(void *ctx, const struct tlb_event *ev);
+	int (*event)(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr);
 	/* Process naming: PERF_RECORD_COMM (and exec/rename tracepoints). */
-	void (*comm)(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time);
-	void (*fork)(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
-	void (*exit)(void *ctx, pid_t pid, pid_t tid, uint64_t time);
+	int (*comm)(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time);
+	int (*fork)(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
+	int (*exit)(void *ctx, pid_t pid, pid_t tid, uint64_t time);
 	/*
 	 * Lost events: PERF_RECORD_LOST counts and LOST_SAMPLES counts describe the same drops
 	 * (perf record writes both): the sum of nr passed is max(sum of LOST, sum of LOST_SAMPLES).
 	 */
-	void (*lost)(void *ctx, uint64_t nr);
-	/* Every raw record as read, before decoding (record writes these). */
-	void (*raw)(void *ctx, const struct perf_event_header *hdr);
-	/* After each full drain of all ring buffers (live) — record writes FINISHED_ROUND here. */
-	void (*round)(void *ctx);
+	int (*lost)(void *ctx, uint64_t nr);
+	/* Every raw record as read, before decoding (record writes these); not FINISHED_ROUND. */
+	int (*raw)(void *ctx, const struct perf_event_header *hdr, const struct pd_attr *attr);
+	/*
+	 * The end of a round, once: live, after each full drain of all ring buffers (record writes
+	 * FINISHED_ROUND here); file, after the records of each FINISHED_ROUND were delivered, and
+	 * once more at the end of the file.
+	 */
+	int (*round)(void *ctx);
 	/* Called at least every tick_ns of sample time (live: wall time too) for interval output. */
-	void (*tick)(void *ctx, uint64_t now_ns);
+	int (*tick)(void *ctx, uint64_t now_ns);
 	uint64_t tick_ns;
 };
 
@@ -40,17 +53,28 @@ struct session;
 
 /* A file source; NULL with err. */
 struct session *session_open_file(const char *path, char *err, size_t errlen);
-/* A live source over an opened and mmapped evlist. */
-struct session *session_open_live(struct tlb_evlist *el);
+/* A live source over an opened and mmapped evlist; NULL with err. */
+struct session *session_open_live(struct tlb_evlist *el, char *err, size_t errlen);
 void session_close(struct session *s);
 
 /*
- * Run until the file ends, or (live) until *stop becomes true or the workload exits
- * (workload_pid > 0). Returns 0, or -1 with err (corrupt file: events before the error were
- * delivered).
+ * A descriptor of the consumer's own (listener, timerfd, signalfd, pidfd) polled in the same loop
+ * as the ring buffers, like perf's control fd: cb runs when poll reports any of `events` (or an
+ * error or hang-up, after which the descriptor is no longer polled). A non-zero return stops the
+ * stream like a session_ops callback. A file source checks the descriptors without waiting at
+ * each round and every few thousand records. Returns 0, or -1 (out of memory).
+ */
+int session_add_fd(struct session *s, int fd, short events,
+		   int (*cb)(void *ctx, int fd, short revents), void *ctx);
+
+/*
+ * Run until the file ends or (live) until *stop becomes true, every -p/-t target exited or the
+ * workload `wl` (may be NULL) exited; wl is reaped then (workload_status). Returns 0; -1 with err
+ * (corrupt file: events before the error were delivered); or the non-zero value a callback
+ * returned.
  */
 int session_run(struct session *s, const struct session_ops *ops, void *ctx,
-		volatile bool *stop, pid_t workload_pid, char *err, size_t errlen);
+		volatile bool *stop, struct workload *wl, char *err, size_t errlen);
 
 /* Facts about the source, for report headers. */
 uint64_t session_first_time(const struct session *s);
@@ -60,11 +84,13 @@ const char *session_osrelease(const struct session *s);
 /* Transport recorded in the file ("tlbstat.transport" note), or NULL. */
 const char *session_transport(const struct session *s);
 struct pd_reader *session_reader(struct session *s);   /* NULL when live */
-/* File: the event (attr) of the record being delivered, inside the callbacks; NULL if unknown. */
-const struct pd_attr *session_record_attr(const struct session *s);
 struct tep_handle *session_tep(struct session *s);
-/* Live with a workload: its wait status once it exited (session_run returned), else -1. */
-int session_workload_status(const struct session *s);
 /* Samples that could not be parsed or belong to no known event. */
 uint64_t session_bad_samples(const struct session *s);
+/*
+ * What perf's warn_about_errors says: when samples could not be decoded, a one-line message for
+ * the command to print once at the end ("N samples could not be decoded ..."). Returns 0 (nothing
+ * to say) or 1.
+ */
+int session_errors_message(const struct session *s, char *buf, size_t len);
 #endif

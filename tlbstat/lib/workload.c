@@ -4,55 +4,107 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int go_fd = -1;
-
-pid_t workload_prepare(char **argv)
+void workload_init(struct workload *w)
 {
-	int go[2];
-	pid_t pid;
-
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		tlb_err("cannot create a pipe: %s", strerror(errno));
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		tlb_err("cannot fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		char c;
-		close(go[1]);
-		/* default signal dispositions in the workload, like a shell would give it */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);   /* the parent gave up before starting us */
-		execvp(argv[0], argv);
-		fprintf(stderr, "tlbstat: cannot run '%s': %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(go[0]);
-	go_fd = go[1];
-	return pid;
+	*w = (struct workload){ .pid = -1, .go_fd = -1, .pidfd = -1, .status = -1 };
 }
 
-int workload_start(void)
+/* The child: default signals, wait for the go byte, exec. Never returns. */
+static void child_run(int go_fd, char **argv)
+{
+	char c;
+
+	/* default signal dispositions in the workload, like a shell would give it */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (read(go_fd, &c, 1) != 1)
+		_exit(127);   /* the parent gave up before starting us */
+	execvp(argv[0], argv);
+	fprintf(stderr, "tlbstat: cannot run '%s': %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+int workload_prepare(struct workload *w, char **argv, char *err, size_t errlen)
+{
+	int go[2];
+
+	workload_init(w);
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	w->pid = fork();
+	if (w->pid < 0) {
+		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+		close(go[0]);
+		close(go[1]);
+		return -1;
+	}
+	if (w->pid == 0) {
+		close(go[1]);
+		child_run(go[0], argv);
+	}
+	close(go[0]);
+	w->go_fd = go[1];
+#ifdef SYS_pidfd_open
+	/* Linux 5.3+; without it the loop notices the exit at its next timeout */
+	w->pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	if (w->pidfd >= 0)
+		fcntl(w->pidfd, F_SETFD, FD_CLOEXEC);
+	else
+		w->pidfd = -1;
+#endif
+	return 0;
+}
+
+int workload_start(struct workload *w)
 {
 	int r = -1;
-	if (go_fd >= 0) {
-		r = write(go_fd, "g", 1) == 1 ? 0 : -1;
-		close(go_fd);
-		go_fd = -1;
+
+	if (w->go_fd >= 0) {
+		r = write(w->go_fd, "g", 1) == 1 ? 0 : -1;
+		close(w->go_fd);
+		w->go_fd = -1;
 	}
 	return r;
 }
+
+bool workload_poll(struct workload *w)
+{
+	int status;
+
+	if (w->pid <= 0 || w->exited)
+		return w->exited;
+	if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
+		w->exited = true;
+		w->status = status;
+	}
+	return w->exited;
+}
+
+void workload_wait(struct workload *w)
+{
+	int status;
+
+	if (w->pid <= 0 || w->exited)
+		return;
+	while (waitpid(w->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return;
+	w->exited = true;
+	w->status = status;
+}
+
+int workload_fd(const struct workload *w) { return w->exited ? -1 : w->pidfd; }
+int workload_status(const struct workload *w) { return w->exited ? w->status : -1; }
 
 int workload_exit_code(int status, bool interrupted)
 {
@@ -63,10 +115,21 @@ int workload_exit_code(int status, bool interrupted)
 	return EXIT_OK;
 }
 
-void workload_kill(pid_t pid, int sig)
+void workload_close(struct workload *w)
 {
-	if (pid <= 0)
-		return;
-	kill(pid, sig);
-	waitpid(pid, NULL, 0);
+	if (w->go_fd >= 0)
+		close(w->go_fd);	/* the child, still waiting, reads EOF and exits 127 */
+	w->go_fd = -1;
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	w->pidfd = -1;
+}
+
+void workload_kill(struct workload *w, int sig)
+{
+	if (w->pid > 0 && !w->exited) {
+		kill(w->pid, sig);
+		workload_wait(w);
+	}
+	workload_close(w);
 }

@@ -1,0 +1,127 @@
+/* stat's arithmetic: reason counters, snapshots, and the deltas of a period. */
+#include "counter.h"
+#include "evlist.h"
+#include "transport.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int counter_add_reasons(struct counter *c, struct tlb_evlist *el, char *err, size_t errlen)
+{
+	c->el = el;
+	for (int r = 0; r < TLB_NR_REASONS; r++) {
+		char filter[32];
+
+		snprintf(filter, sizeof(filter), "reason == %d", r);
+		c->idx[r] = tlb_evlist_add(el, "tlb:tlb_flush", filter, NULL);
+		if (c->idx[r] < 0) {
+			snprintf(err, errlen, "cannot add the tlb:tlb_flush counters");
+			return -1;
+		}
+	}
+	tlb_evlist_group(el);
+	return 0;
+}
+
+static size_t nr_counts(const struct counter *c)
+{
+	return (size_t)c->el->nr_cpus * TLB_NR_REASONS;
+}
+
+int counter_take(const struct counter *c, struct counter_snapshot *s, char *err, size_t errlen)
+{
+	uint64_t v[64];
+
+	if (c->el->nr_evsels > (int)(sizeof(v) / sizeof(v[0]))) {
+		snprintf(err, errlen, "too many counters in one group (%d)", c->el->nr_evsels);
+		return -1;
+	}
+	if (!s->counts && !(s->counts = calloc(nr_counts(c), sizeof(uint64_t)))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* one read per cpu (and thread): the six reason counters are one group */
+	for (int ci = 0; ci < c->el->nr_cpus; ci++) {
+		if (tlb_evlist_read_group(c->el, ci, v) < 0) {
+			snprintf(err, errlen, "cannot read the counters: %s", strerror(errno));
+			return -1;
+		}
+		for (int r = 0; r < TLB_NR_REASONS; r++)
+			s->counts[ci * TLB_NR_REASONS + r] = v[c->idx[r]];
+	}
+	interrupts_read_row(NULL, "TLB", &s->tlb);
+	s->t_ns = now_ns();
+	return 0;
+}
+
+int counter_copy(const struct counter *c, struct counter_snapshot *dst,
+		 const struct counter_snapshot *src)
+{
+	if (!dst->counts && !(dst->counts = calloc(nr_counts(c), sizeof(uint64_t))))
+		return -1;
+	memcpy(dst->counts, src->counts, nr_counts(c) * sizeof(uint64_t));
+	dst->tlb = src->tlb;
+	dst->t_ns = src->t_ns;
+	return 0;
+}
+
+int counter_diff(const struct counter *c, const struct counter_snapshot *a,
+		 const struct counter_snapshot *b, struct counter_period *p)
+{
+	int n = c->el->nr_cpus;
+
+	if (!p->per_cpu && !(p->per_cpu = calloc(nr_counts(c), sizeof(uint64_t))))
+		return -1;
+	memset(p->reasons, 0, sizeof(p->reasons));
+	p->total = 0;
+	for (int i = 0; i < n * TLB_NR_REASONS; i++) {
+		uint64_t d = b->counts[i] - a->counts[i];
+		p->per_cpu[i] = d;
+		p->reasons[i % TLB_NR_REASONS] += d;
+		p->total += d;
+	}
+	p->secs = (double)(b->t_ns - a->t_ns) / 1e9;
+	p->ncpus = n;
+	p->tlb_present = a->tlb.present && b->tlb.present;
+	p->tlb_total = p->tlb_present ? b->tlb.total - a->tlb.total : 0;
+	for (int i = 0; i < b->tlb.ncpus && i < INTR_MAX_CPUS; i++)
+		p->tlb_cpu[i] = b->tlb.per_cpu[i] - (i < a->tlb.ncpus ? a->tlb.per_cpu[i] : 0);
+	p->rate = p->secs > 0 ? (double)p->total / p->secs : 0;
+	p->per_core = n ? p->rate / n : 0;
+	p->health = tlb_health_of(p->per_core);
+	return 0;
+}
+
+uint64_t counter_cpu_total(const struct counter_period *p, int ci)
+{
+	uint64_t t = 0;
+
+	for (int r = 0; r < TLB_NR_REASONS; r++)
+		t += p->per_cpu[ci * TLB_NR_REASONS + r];
+	return t;
+}
+
+void counter_observe(const struct counter_period *p, struct transport_observation *obs)
+{
+	memset(obs, 0, sizeof(*obs));
+	obs->valid = true;
+	obs->remote_sends = p->reasons[TLB_REASON_REMOTE_SEND_IPI];
+	obs->remote_shootdowns = p->reasons[TLB_REASON_REMOTE_SHOOTDOWN];
+	obs->tlb_interrupts = p->tlb_total;
+	obs->tlb_interrupts_valid = p->tlb_present;
+}
+
+void counter_snapshot_free(struct counter_snapshot *s)
+{
+	free(s->counts);
+	s->counts = NULL;
+}
+
+void counter_period_free(struct counter_period *p)
+{
+	free(p->per_cpu);
+	p->per_cpu = NULL;
+}
