@@ -28,7 +28,7 @@ struct feed {
 	struct top_model *top;
 };
 
-static struct both from_agg(const struct agg_counts *c)
+static struct both from_agg(const struct count_counts *c)
 {
 	return (struct both){ c->events, c->remote_sends, c->victim_hits, c->pages, c->full_flushes,
 			      c->ipis, c->ipi_targets };

@@ -168,7 +168,7 @@ static double per_s(struct report *r, uint64_t n)
 	return r->duration > 0 ? (double)n / r->duration : NAN;
 }
 
-static double mean_fanout(const struct agg_counts *c)
+static double mean_fanout(const struct count_counts *c)
 {
 	return c->ipis ? (double)c->ipi_targets / (double)c->ipis : NAN;
 }
@@ -249,7 +249,7 @@ static void compute_facts(struct report *r)
 
 /* ---------------- JSON ---------------- */
 
-static void json_counts_common(struct json_writer *w, struct report *r, const struct agg_counts *c)
+static void json_counts_common(struct json_writer *w, struct report *r, const struct count_counts *c)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
 	double rate = per_s(r, c->events);

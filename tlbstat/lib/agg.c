@@ -3,6 +3,7 @@
  * Definitions and the pairing heuristic are in agg.h.
  */
 #include "agg.h"
+#include "count.h"
 #include "util.h"
 
 #include <math.h>
@@ -99,15 +100,6 @@ struct sendq {
 	size_t masked;		/* how many of the n carry a target mask */
 };
 
-struct group {                   /* an open csd_queue_cpu group on an initiator cpu */
-	bool open;
-	enum tlb_func_class cls;
-	uint64_t func, start, last;
-	pid_t pid, tid;
-	int nr;
-	uint64_t mask[TLB_EVENT_MASK_WORDS];
-};
-
 struct hentry {                  /* an open csd_function_entry of a TLB function */
 	uint64_t time, func, csd;
 	pid_t tid;
@@ -140,7 +132,7 @@ struct agg {
 	struct imap procs, threads, names;
 	struct agg_cpu **cpus;       /* by cpu number */
 	struct sendq *sendq;         /* by cpu number */
-	struct group *groups;        /* by cpu number */
+	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
 	struct hstack *hstack;       /* by cpu number: flush handler entries */
 	int nr_cpu_slots;
 	/* pairing */
@@ -180,8 +172,10 @@ bool agg_is_kthread_comm(const char *comm)
 
 struct agg *agg_new(const struct agg_config *cfg)
 {
-	struct agg *a = xcalloc(1, sizeof(*a));
+	struct agg *a = calloc(1, sizeof(*a));
 
+	if (!a)
+		return NULL;
 	if (cfg)
 		a->cfg = *cfg;
 	if (a->cfg.page_size <= 0)
@@ -193,6 +187,11 @@ struct agg *agg_new(const struct agg_config *cfg)
 	if (!a->cfg.group_window_ns)
 		a->cfg.group_window_ns = 100 * 1000ULL;
 	a->tot.max_cpu = -1;
+	a->grp = count_group_new(a->cfg.group_window_ns);
+	if (!a->grp) {
+		free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -217,7 +216,7 @@ void agg_free(struct agg *a)
 	}
 	free(a->cpus);
 	free(a->sendq);
-	free(a->groups);
+	count_group_free(a->grp);
 	free(a->hstack);
 	free(a->pending);
 	free(a->pairs);
@@ -382,13 +381,11 @@ static void ensure_cpu(struct agg *a, int cpu)
 	n = cpu + 1 > a->nr_cpu_slots * 2 ? cpu + 1 : a->nr_cpu_slots * 2;
 	a->cpus = xrealloc(a->cpus, sizeof(*a->cpus) * (size_t)n);
 	a->sendq = xrealloc(a->sendq, sizeof(*a->sendq) * (size_t)n);
-	a->groups = xrealloc(a->groups, sizeof(*a->groups) * (size_t)n);
 	a->hstack = xrealloc(a->hstack, sizeof(*a->hstack) * (size_t)n);
 	for (int i = a->nr_cpu_slots; i < n; i++) {
 		a->cpus[i] = NULL;
 		memset(&a->hstack[i], 0, sizeof(a->hstack[i]));
 		memset(&a->sendq[i], 0, sizeof(a->sendq[i]));
-		memset(&a->groups[i], 0, sizeof(a->groups[i]));
 	}
 	a->nr_cpu_slots = n;
 }
@@ -726,7 +723,17 @@ static void resolve_until(struct agg *a, uint64_t upto)
 			sendq_prune(&a->sendq[c], a->horizon - a->cfg.pair_window_ns);
 }
 
-static void close_group(struct agg *a, int cpu);
+static void commit_request(struct agg *a, const struct count_request *r);
+
+/* Commit the csd requests whose window ended before `before` (UINT64_MAX: all). */
+static void expire_requests(struct agg *a, uint64_t before)
+{
+	struct count_request r;
+	int cursor = 0;
+
+	while (count_group_expire(a->grp, before, &cursor, &r))
+		commit_request(a, &r);
+}
 
 void agg_round(struct agg *a)
 {
@@ -734,127 +741,71 @@ void agg_round(struct agg *a)
 	 * Events up to the previous round's last time are all here, so a csd group whose next
 	 * target would have come before that time is complete.
 	 */
-	for (int c = 0; c < a->nr_cpu_slots; c++)
-		if (a->groups[c].open && a->groups[c].last + a->cfg.group_window_ns < a->round_max)
-			close_group(a, c);
+	expire_requests(a, a->round_max);
 	resolve_until(a, a->round_max);
 	a->round_max = a->tot.last_time;
 }
 
 /* ---------------- requests (fan-out) ---------------- */
 
-static void counts_request(struct agg_counts *c, int nr)
+static void commit_request(struct agg *a, const struct count_request *r)
 {
-	c->ipis++;
-	c->ipi_targets += (uint64_t)nr;
-	if ((uint64_t)nr > c->max_fanout)
-		c->max_fanout = (uint64_t)nr;
-}
+	struct sendrec q;
+	struct agg_task *t;
+	struct agg_interval *iv;
+	int64_t idx;
 
-static void commit_request(struct agg *a, int cpu, uint64_t time, pid_t pid, pid_t tid,
-			   enum tlb_func_class cls, int nr, const uint64_t *mask)
-{
-	struct sendrec r;
-
-	if (nr <= 0)
+	if (r->nr <= 0)
 		return;
-	if (cls == TLB_FUNC_KERNEL_RANGE) {
-		counts_request(&a->tot.kernel_range, nr);
-	} else {
-		struct agg_task *t = get_thread(a, pid, tid);
-		struct agg_cpu *pc = get_cpu(a, cpu);
-		int64_t idx;
-		struct agg_interval *iv = interval_at(a, time, &idx);
-
-		counts_request(&t->total, nr);
-		counts_request(&t->proc->total, nr);
-		counts_request(&pc->total, nr);
-		counts_request(&a->tot.all, nr);
-		if (iv) {
-			iv->ipis++;
-			iv->ipi_targets += (uint64_t)nr;
-		}
+	if (r->cls == TLB_FUNC_KERNEL_RANGE) {
+		/* no reason-1 events on the targets: counted apart, not paired */
+		count_request(&a->tot.kernel_range, r->nr);
+		return;
+	}
+	t = get_thread(a, r->pid, r->tid);
+	count_request(&t->total, r->nr);
+	count_request(&t->proc->total, r->nr);
+	count_request(&get_cpu(a, r->cpu)->total, r->nr);
+	count_request(&a->tot.all, r->nr);
+	iv = interval_at(a, r->start, &idx);
+	if (iv) {
+		iv->ipis++;
+		iv->ipi_targets += (uint64_t)r->nr;
 	}
 	/* only user-mm requests (flush_tlb_func) make reason-1 events on their targets */
-	if (cls == TLB_FUNC_KERNEL_RANGE)
-		return;
-	memset(&r, 0, sizeof(r));
-	r.time = time;
-	r.pid = pid;
-	r.tid = tid;
-	r.has_mask = true;
-	memcpy(r.mask, mask, sizeof(r.mask));
-	ensure_cpu(a, cpu);
-	sendq_push(&a->sendq[cpu], &r);
+	memset(&q, 0, sizeof(q));
+	q.time = r->start;
+	q.pid = r->pid;
+	q.tid = r->tid;
+	q.has_mask = true;
+	memcpy(q.mask, r->mask, sizeof(q.mask));
+	ensure_cpu(a, r->cpu);
+	sendq_push(&a->sendq[r->cpu], &q);
 }
 
-static void close_group(struct agg *a, int cpu)
+/* Feed the grouper; a request it closed is committed. */
+static void group_event(struct agg *a, const struct tlb_event *ev)
 {
-	struct group *g;
+	struct count_request done;
+	const struct count_request *open;
 
-	if (cpu >= a->nr_cpu_slots)
-		return;
-	g = &a->groups[cpu];
-	if (g->open)
-		commit_request(a, cpu, g->start, g->pid, g->tid, g->cls, g->nr, g->mask);
-	g->open = false;
-}
-
-static void csd_queue(struct agg *a, const struct tlb_event *ev)
-{
-	struct group *g;
-
-	ensure_cpu(a, ev->cpu);
-	g = &a->groups[ev->cpu];
-	if (g->open && (g->func != ev->func || ev->time - g->last > a->cfg.group_window_ns ||
-			(ev->target_cpu >= 0 && mask_has(g->mask, ev->target_cpu))))
-		close_group(a, ev->cpu);
-	if (!g->open) {
-		memset(g, 0, sizeof(*g));
-		g->open = true;
-		g->cls = ev->func_class;
-		g->func = ev->func;
-		g->start = ev->time;
-		g->pid = ev->pid;
-		g->tid = ev->tid;
-	}
-	g->last = ev->time;
-	g->nr++;
-	for (int w = 0; w < TLB_EVENT_MASK_WORDS; w++)
-		g->mask[w] |= ev->target_mask[w];
+	if (count_group_feed(a->grp, ev, &done, &open) & COUNT_GROUP_CLOSED)
+		commit_request(a, &done);
 }
 
 /* ---------------- events ---------------- */
-
-static void counts_flush(struct agg_counts *c, const struct tlb_event *ev, bool ranged)
-{
-	c->events++;
-	if (ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
-		c->reasons[ev->reason]++;
-	if (ranged) {
-		if (ev->pages < 0)
-			c->full_flushes++;
-		else
-			c->pages += (uint64_t)ev->pages;
-	}
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
-		c->remote_sends++;
-	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
-		c->victim_hits++;
-}
 
 static void flush_event(struct agg *a, const struct tlb_event *ev)
 {
 	struct agg_task *t = get_thread(a, ev->pid, ev->tid);
 	struct agg_cpu *c = get_cpu(a, ev->cpu);
-	bool ranged = ev->reason != TLB_REASON_REMOTE_SEND_IPI;
-	bool full = ranged && ev->pages < 0;
-	uint64_t bytes = ranged && ev->pages > 0 ? (uint64_t)ev->pages * (uint64_t)a->cfg.page_size : 0;
+	bool full = count_flush_ranged(ev) && ev->pages < 0;
+	uint64_t bytes = count_flush_bytes(ev, a->cfg.page_size);
 
-	counts_flush(&t->total, ev, ranged);
-	counts_flush(&t->proc->total, ev, ranged);
-	counts_flush(&c->total, ev, ranged);
-	counts_flush(&a->tot.all, ev, ranged);
+	count_flush(&t->total, ev);
+	count_flush(&t->proc->total, ev);
+	count_flush(&c->total, ev);
+	count_flush(&a->tot.all, ev);
 	for (struct agg_task *x = t; x; x = x == t ? t->proc : NULL) {
 		if (!x->first_time || ev->time < x->first_time)
 			x->first_time = ev->time;
@@ -864,8 +815,8 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	series_flush(a, ev, t->proc, bytes, full);
 	hist_add(a, ev, t, full);
 
-	/* any flush on this cpu ends the csd group it had open */
-	close_group(a, ev->cpu);
+	/* any flush on this cpu ends the csd request it had open */
+	group_event(a, ev);
 	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI) {
 		struct sendrec r;
 
@@ -1004,19 +955,15 @@ void agg_event(struct agg *a, const struct tlb_event *ev)
 		break;
 	case EV_IPI_SEND_CPUMASK:
 	case EV_IPI_SEND_CPU:
-		if (ev->func_class != TLB_FUNC_NONE)
-			commit_request(a, ev->cpu, ev->time, ev->pid, ev->tid, ev->func_class,
-				       ev->nr_targets, ev->target_mask);
+	case EV_PATCHED_FLUSH: {
+		struct count_request r;
+
+		if (count_request_of(ev, &r))
+			commit_request(a, &r);
 		break;
-	case EV_PATCHED_FLUSH:
-		commit_request(a, ev->cpu, ev->time, ev->pid, ev->tid,
-			       ev->func_class == TLB_FUNC_KERNEL_RANGE ? TLB_FUNC_KERNEL_RANGE
-								       : TLB_FUNC_FLUSH,
-			       ev->nr_targets, ev->target_mask);
-		break;
+	}
 	case EV_CSD_QUEUE_CPU:
-		if (ev->func_class != TLB_FUNC_NONE)
-			csd_queue(a, ev);
+		group_event(a, ev);
 		break;
 	case EV_CSD_FUNC_ENTRY:
 	case EV_CSD_FUNC_EXIT:
@@ -1066,8 +1013,7 @@ void agg_finish(struct agg *a)
 {
 	double secs, *rates, floor_mad;
 
-	for (int c = 0; c < a->nr_cpu_slots; c++)
-		close_group(a, c);
+	expire_requests(a, UINT64_MAX);
 	resolve_until(a, UINT64_MAX);
 	if (a->nr_iv)
 		finalize_intervals(a, a->iv_lo + (int64_t)a->nr_iv);
@@ -1110,7 +1056,7 @@ static enum agg_sort sort_by;
 static int cmp_task(const void *x, const void *y)
 {
 	const struct agg_task *a = *(struct agg_task *const *)x, *b = *(struct agg_task *const *)y;
-	const struct agg_counts *ca = &a->total, *cb = &b->total;
+	const struct count_counts *ca = &a->total, *cb = &b->total;
 	uint64_t va = 0, vb = 0;
 	int r;
 
