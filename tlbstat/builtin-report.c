@@ -215,6 +215,7 @@ static void compute_facts(struct report *r)
 	const struct agg_totals *t = agg_totals(r->agg);
 	uint64_t first = session_first_time(r->s), last = session_last_time(r->s);
 	struct transport_observation obs = { 0 };
+	struct count_rate cr;
 
 	if (!first || !last || last < first) {
 		first = t->first_time;
@@ -226,8 +227,9 @@ static void compute_facts(struct report *r)
 		r->cpus = t->max_cpu + 1;
 	if (r->cpus <= 0)
 		r->cpus = 1;
-	r->rate = per_s(r, t->all.events);
-	r->per_core = r->rate / r->cpus;
+	cr = count_rate_of(t->all.events, r->duration, r->cpus);
+	r->rate = cr.rate;
+	r->per_core = cr.per_core;
 	r->kernel = session_osrelease(r->s);
 	r->transport = session_transport(r->s);
 	if (r->transport && transport_parse(r->transport) != TRANSPORT_UNKNOWN) {
@@ -252,12 +254,12 @@ static void compute_facts(struct report *r)
 static void json_counts_common(struct json_writer *w, struct report *r, const struct count_counts *c)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
-	double rate = per_s(r, c->events);
+	struct count_rate cr = count_rate_of(c->events, r->duration, r->cpus);
 
 	json_uint(w, "invalidations", c->events);
-	json_double(w, "rate_per_s", rate);
-	json_double(w, "per_core_rate", rate / r->cpus);
-	json_string(w, "health", isnan(rate) ? NULL : tlb_health_name(tlb_health_of(rate / r->cpus)));
+	json_double(w, "rate_per_s", cr.rate);
+	json_double(w, "per_core_rate", cr.per_core);
+	json_string(w, "health", cr.known ? tlb_health_name(cr.health) : NULL);
 	json_uint(w, "pages", c->pages);
 	json_uint(w, "bytes", c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)));
 	json_uint(w, "full_flushes", c->full_flushes);
@@ -716,12 +718,12 @@ static void print_series_csv(struct report *r, FILE *f)
 static void print_task_row(struct report *r, const struct agg_task *t)
 {
 	char comm[32], rate[32], pc[32], fan[32], by[32], vh[32];
-	double rt = per_s(r, t->total.events);
+	struct count_rate cr = count_rate_of(t->total.events, r->duration, r->cpus);
 	const struct agg_totals *tot = agg_totals(r->agg);
 	int page = tep_get_page_size(session_tep(r->s));
 
-	fmt_num(rt, rate, sizeof(rate));
-	fmt_num(rt / r->cpus, pc, sizeof(pc));
+	fmt_num(cr.rate, rate, sizeof(rate));
+	fmt_num(cr.per_core, pc, sizeof(pc));
 	fmt_num(mean_fanout(&t->total), fan, sizeof(fan));
 	human_bytes(t->total.pages * (uint64_t)page, by, sizeof(by));
 	if (r->victims_ok)
@@ -731,7 +733,7 @@ static void print_task_row(struct report *r, const struct agg_task *t)
 	fprintf(r->out, "%8d %-16s%s %10llu %9s %9s %-6s %9llu %10s %6llu %8llu %5.1f%% %5s/%-3llu %8s\n",
 		t->tid ? t->tid : t->pid, agg_task_comm(t, comm, sizeof(comm)),
 		t->kernel_thread ? "*" : " ", (unsigned long long)t->total.events, rate, pc,
-		isnan(rt) ? "-" : tlb_health_name(tlb_health_of(rt / r->cpus)),
+		cr.known ? tlb_health_name(cr.health) : "-",
 		(unsigned long long)t->total.pages, by, (unsigned long long)t->total.full_flushes,
 		(unsigned long long)t->total.remote_sends,
 		tot->all.remote_sends ? 100.0 * (double)t->total.remote_sends / (double)tot->all.remote_sends : 0.0,
@@ -779,7 +781,8 @@ static void print_stdio(struct report *r)
 	fprintf(r->out, "# invalidations %llu (%s/s, %.1f/s per core: %s), pages %llu (%s), "
 		"full flushes %llu, remote IPIs %llu\n\n",
 		(unsigned long long)t->all.events, b2, isnan(r->per_core) ? 0 : r->per_core,
-		isnan(r->per_core) ? "-" : tlb_health_name(tlb_health_of(r->per_core)),
+		isnan(r->per_core) ? "-" :
+		tlb_health_name(count_rate_of(t->all.events, r->duration, r->cpus).health),
 		(unsigned long long)t->all.pages, buf, (unsigned long long)t->all.full_flushes,
 		(unsigned long long)t->all.remote_sends);
 

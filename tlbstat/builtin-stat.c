@@ -4,6 +4,7 @@
  * the health score and the remote-flush transport. Documentation/tlbstat-stat.txt.
  */
 #include "builtin.h"
+#include "count.h"
 #include "evlist.h"
 #include "interrupts.h"
 #include "output.h"
@@ -96,6 +97,8 @@ static void diff(struct stat_ctx *c, const struct snapshot *a, const struct snap
 		 struct period *p)
 {
 	int n = c->el.nr_cpus;
+	struct count_rate cr;
+
 	memset(p->reasons, 0, sizeof(p->reasons));
 	p->total = 0;
 	if (!p->per_cpu)
@@ -112,9 +115,10 @@ static void diff(struct stat_ctx *c, const struct snapshot *a, const struct snap
 	p->tlb_total = p->tlb_present ? b->tlb.total - a->tlb.total : 0;
 	for (int i = 0; i < b->tlb.ncpus && i < INTR_MAX_CPUS; i++)
 		p->tlb_cpu[i] = b->tlb.per_cpu[i] - (i < a->tlb.ncpus ? a->tlb.per_cpu[i] : 0);
-	p->rate = p->secs > 0 ? (double)p->total / p->secs : 0;
-	p->per_core = n ? p->rate / n : 0;
-	p->health = tlb_health_of(p->per_core);
+	cr = count_rate_of(p->total, p->secs, n);
+	p->rate = cr.known ? cr.rate : 0;
+	p->per_core = cr.known ? cr.per_core : 0;
+	p->health = cr.health;
 }
 
 static uint64_t cpu_total(const struct period *p, int ci)
@@ -203,7 +207,7 @@ static void print_csv(struct stat_ctx *c, const struct period *p, double t_end, 
 			fprintf(c->out, "%llu", (unsigned long long)(ci < 0 ? p->tlb_total :
 								    tlb_irq_of(c, p, ci)));
 		fprintf(c->out, ",%s\n", ci < 0 ? tlb_health_name(p->health) :
-			tlb_health_name(tlb_health_of(p->secs > 0 ? (double)tot / p->secs : 0)));
+			tlb_health_name(count_rate_of(tot, p->secs, 1).health));
 	}
 }
 
