@@ -1001,6 +1001,11 @@ int cmd_report(int argc, char **argv)
 	cfg.burst_k = r.o.burst_k;
 	cfg.hist_keys = keys > 0 ? (unsigned)keys : 0;
 	r.agg = agg_new(&cfg);
+	if (!r.agg) {
+		tlb_err("report: out of memory");
+		session_close(r.s);
+		return EXIT_FAIL;
+	}
 
 	rc = session_run(r.s, &ops, &r, NULL, 0, err, sizeof(err));
 	if (rc < 0) {
@@ -1009,7 +1014,12 @@ int cmd_report(int argc, char **argv)
 		session_close(r.s);
 		return EXIT_FAIL;
 	}
-	agg_finish(r.agg);
+	if (agg_finish(r.agg) < 0) {
+		tlb_err("report: %s: out of memory: the counts would be incomplete", r.o.input);
+		agg_free(r.agg);
+		session_close(r.s);
+		return EXIT_FAIL;
+	}
 	compute_facts(&r);
 	if (agg_totals(r.agg)->series_dropped)
 		tlb_warn("%llu events lie more than %d intervals (%.0f s) from the rest: counted, but "

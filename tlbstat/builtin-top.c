@@ -672,6 +672,11 @@ int cmd_top(int argc, char **argv)
 	cfg.age_intervals = t.o.age;
 	cfg.read_proc_comm = true;
 	t.m = top_model_new(&cfg);
+	if (!t.m) {
+		tlb_err("top: out of memory");
+		tlb_evlist_close(&t.el);
+		return EXIT_FAIL;
+	}
 
 	t.tlb_start = xcalloc(1, sizeof(*t.tlb_start));
 	t.tlb_now = xcalloc(1, sizeof(*t.tlb_now));

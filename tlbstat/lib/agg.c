@@ -27,23 +27,34 @@ static size_t ihash(int64_t k, size_t cap)
 	return (size_t)(x >> 17) & (cap - 1);
 }
 
-static void imap_put(struct imap *m, int64_t k, void *v);
+static int imap_put(struct imap *m, int64_t k, void *v);
 
-static void imap_grow(struct imap *m)
+/* Room for n keys (at most half full), doubling as needed; -1 when out of memory. */
+static int imap_reserve(struct imap *m, size_t n)
 {
-	struct imap old = *m;
+	struct imap old = *m, nw = { 0 };
 
-	m->cap = old.cap ? old.cap * 2 : 64;
-	m->keys = xmalloc(m->cap * sizeof(*m->keys));
-	m->vals = xcalloc(m->cap, sizeof(*m->vals));
-	for (size_t i = 0; i < m->cap; i++)
-		m->keys[i] = EMPTY_KEY;
-	m->n = 0;
+	if (n * 2 <= m->cap)
+		return 0;
+	nw.cap = old.cap ? old.cap * 2 : 64;
+	while (n * 2 > nw.cap)
+		nw.cap *= 2;
+	nw.keys = malloc(nw.cap * sizeof(*nw.keys));
+	nw.vals = calloc(nw.cap, sizeof(*nw.vals));
+	if (!nw.keys || !nw.vals) {
+		free(nw.keys);
+		free(nw.vals);
+		return -1;
+	}
+	for (size_t i = 0; i < nw.cap; i++)
+		nw.keys[i] = EMPTY_KEY;
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.keys[i] != EMPTY_KEY)
-			imap_put(m, old.keys[i], old.vals[i]);
+			imap_put(&nw, old.keys[i], old.vals[i]);   /* fits: no growth */
 	free(old.keys);
 	free(old.vals);
+	*m = nw;
+	return 0;
 }
 
 static void *imap_get(const struct imap *m, int64_t k)
@@ -58,12 +69,12 @@ static void *imap_get(const struct imap *m, int64_t k)
 	}
 }
 
-static void imap_put(struct imap *m, int64_t k, void *v)
+static int imap_put(struct imap *m, int64_t k, void *v)
 {
 	size_t i;
 
-	if ((m->n + 1) * 2 > m->cap)
-		imap_grow(m);
+	if (imap_reserve(m, m->n + 1) < 0)
+		return -1;
 	for (i = ihash(k, m->cap); m->keys[i] != EMPTY_KEY && m->keys[i] != k;
 	     i = (i + 1) & (m->cap - 1))
 		;
@@ -71,6 +82,7 @@ static void imap_put(struct imap *m, int64_t k, void *v)
 		m->n++;
 	m->keys[i] = k;
 	m->vals[i] = v;
+	return 0;
 }
 
 static void imap_free(struct imap *m)
@@ -128,6 +140,7 @@ struct hkey {
 
 struct agg {
 	struct agg_config cfg;
+	bool nomem;                  /* an allocation failed: counts are incomplete */
 	struct agg_totals tot;
 	struct imap procs, threads, names;
 	struct agg_cpu **cpus;       /* by cpu number */
@@ -242,6 +255,13 @@ const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len)
 
 /* ---------------- tasks ---------------- */
 
+/* An allocation failed: remember it (agg_finish reports it) and return -1. */
+static int agg_nomem(struct agg *a)
+{
+	a->nomem = true;
+	return -1;
+}
+
 static struct name *name_of(struct agg *a, pid_t tid)
 {
 	return imap_get(&a->names, tid);
@@ -265,7 +285,11 @@ static struct agg_task *get_proc(struct agg *a, pid_t pid)
 
 	if (p)
 		return p;
-	p = xcalloc(1, sizeof(*p));
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		agg_nomem(a);
+		return NULL;
+	}
 	p->pid = pid;
 	n = name_of(a, pid);
 	if (n)
@@ -273,7 +297,11 @@ static struct agg_task *get_proc(struct agg *a, pid_t pid)
 	else if (pid == 0)
 		strcpy(p->comm, "swapper");
 	p->kernel_thread = name_is_kthread(a, pid, p->comm);
-	imap_put(&a->procs, pid, p);
+	if (imap_put(&a->procs, pid, p) < 0) {
+		free(p);
+		agg_nomem(a);
+		return NULL;
+	}
 	return p;
 }
 
@@ -289,10 +317,19 @@ static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 
 	if (t)
 		return t;
-	t = xcalloc(1, sizeof(*t));
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		agg_nomem(a);
+		return NULL;
+	}
 	t->pid = pid;
 	t->tid = tid;
 	t->proc = get_proc(a, pid);
+	if (!t->proc || imap_put(&a->threads, key, t) < 0) {
+		free(t);
+		agg_nomem(a);
+		return NULL;
+	}
 	t->proc->nr_threads++;
 	n = name_of(a, tid);
 	if (n)
@@ -302,7 +339,6 @@ static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 	t->kernel_thread = t->proc->kernel_thread;
 	if (!t->proc->comm[0] && t->comm[0])
 		memcpy(t->proc->comm, t->comm, sizeof(t->comm));
-	imap_put(&a->threads, key, t);
 	return t;
 }
 
@@ -311,19 +347,24 @@ static struct name *get_name(struct agg *a, pid_t tid)
 	struct name *n = name_of(a, tid);
 
 	if (!n) {
-		n = xcalloc(1, sizeof(*n));
+		n = calloc(1, sizeof(*n));
+		if (!n || imap_put(&a->names, tid, n) < 0) {
+			free(n);
+			return NULL;
+		}
 		n->pid = tid;
 		n->ppid = -1;
-		imap_put(&a->names, tid, n);
 	}
 	return n;
 }
 
-void agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+int agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time)
 {
 	struct name *n = get_name(a, tid);
 	struct agg_task *t, *p;
 
+	if (!n)
+		return agg_nomem(a);
 	n->pid = pid;
 	snprintf(n->comm, sizeof(n->comm), "%s", comm);
 	t = imap_get(&a->threads, tid);
@@ -334,18 +375,22 @@ void agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t ti
 		memcpy(p->comm, n->comm, sizeof(p->comm));
 	if (p && !p->kernel_thread)
 		p->kernel_thread = name_is_kthread(a, pid, p->comm);
+	return 0;
 }
 
-void agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
+int agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
 {
 	struct name *n = get_name(a, tid);
 	struct name *parent = name_of(a, ppid);
 
+	if (!n)
+		return agg_nomem(a);
 	n->pid = pid;
 	n->ppid = ppid;
 	/* a new thread or a fork inherits the name until its COMM record */
 	if (!n->comm[0] && parent)
 		memcpy(n->comm, parent->comm, sizeof(n->comm));
+	return 0;
 }
 
 void agg_exit(struct agg *a, pid_t pid, pid_t tid, uint64_t time)
@@ -372,29 +417,47 @@ void agg_lost(struct agg *a, uint64_t nr)
 
 /* ---------------- cpus ---------------- */
 
-static void ensure_cpu(struct agg *a, int cpu)
+/* Grow *p (of size elements) to n elements; -1 when out of memory (*p unchanged). */
+static int grow_array(void *p, size_t size, size_t n)
+{
+	void *v = realloc(*(void **)p, size * n);
+
+	if (!v)
+		return -1;
+	*(void **)p = v;
+	return 0;
+}
+
+static int ensure_cpu(struct agg *a, int cpu)
 {
 	int n;
 
 	if (cpu < a->nr_cpu_slots)
-		return;
+		return 0;
 	n = cpu + 1 > a->nr_cpu_slots * 2 ? cpu + 1 : a->nr_cpu_slots * 2;
-	a->cpus = xrealloc(a->cpus, sizeof(*a->cpus) * (size_t)n);
-	a->sendq = xrealloc(a->sendq, sizeof(*a->sendq) * (size_t)n);
-	a->hstack = xrealloc(a->hstack, sizeof(*a->hstack) * (size_t)n);
+	if (grow_array(&a->cpus, sizeof(*a->cpus), (size_t)n) < 0 ||
+	    grow_array(&a->sendq, sizeof(*a->sendq), (size_t)n) < 0 ||
+	    grow_array(&a->hstack, sizeof(*a->hstack), (size_t)n) < 0)
+		return agg_nomem(a);
 	for (int i = a->nr_cpu_slots; i < n; i++) {
 		a->cpus[i] = NULL;
 		memset(&a->hstack[i], 0, sizeof(a->hstack[i]));
 		memset(&a->sendq[i], 0, sizeof(a->sendq[i]));
 	}
 	a->nr_cpu_slots = n;
+	return 0;
 }
 
 static struct agg_cpu *get_cpu(struct agg *a, int cpu)
 {
-	ensure_cpu(a, cpu);
+	if (ensure_cpu(a, cpu) < 0)
+		return NULL;
 	if (!a->cpus[cpu]) {
-		a->cpus[cpu] = xcalloc(1, sizeof(struct agg_cpu));
+		a->cpus[cpu] = calloc(1, sizeof(struct agg_cpu));
+		if (!a->cpus[cpu]) {
+			agg_nomem(a);
+			return NULL;
+		}
 		a->cpus[cpu]->cpu = cpu;
 	}
 	return a->cpus[cpu];
@@ -402,6 +465,8 @@ static struct agg_cpu *get_cpu(struct agg *a, int cpu)
 
 /* ---------------- series ---------------- */
 
+/* The interval of time t, grown as needed; NULL without a series, outside its span (dropped) or
+ * out of memory (a->nomem). */
 static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_idx)
 {
 	int64_t idx;
@@ -416,7 +481,11 @@ static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_
 		return NULL;
 	}
 	if (!a->nr_iv) {
-		a->iv = xcalloc(1, sizeof(*a->iv));
+		a->iv = calloc(1, sizeof(*a->iv));
+		if (!a->iv) {
+			agg_nomem(a);
+			return NULL;
+		}
 		a->iv_lo = idx;
 		a->iv_final = idx;
 		a->nr_iv = 1;
@@ -424,7 +493,10 @@ static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_
 	} else if (idx < a->iv_lo) {
 		size_t add = (size_t)(a->iv_lo - idx);
 
-		a->iv = xrealloc(a->iv, sizeof(*a->iv) * (a->nr_iv + add));
+		if (grow_array(&a->iv, sizeof(*a->iv), a->nr_iv + add) < 0) {
+			agg_nomem(a);
+			return NULL;
+		}
 		memmove(a->iv + add, a->iv, sizeof(*a->iv) * a->nr_iv);
 		memset(a->iv, 0, sizeof(*a->iv) * add);
 		for (size_t i = 0; i < add; i++)
@@ -434,7 +506,10 @@ static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_
 	} else if ((size_t)(idx - a->iv_lo) >= a->nr_iv) {
 		size_t n = (size_t)(idx - a->iv_lo) + 1;
 
-		a->iv = xrealloc(a->iv, sizeof(*a->iv) * n);
+		if (grow_array(&a->iv, sizeof(*a->iv), n) < 0) {
+			agg_nomem(a);
+			return NULL;
+		}
 		memset(a->iv + a->nr_iv, 0, sizeof(*a->iv) * (n - a->nr_iv));
 		for (size_t i = a->nr_iv; i < n; i++)
 			a->iv[i].start_ns = (uint64_t)(a->iv_lo + (int64_t)i) * a->cfg.interval_ns;
@@ -521,7 +596,7 @@ static uint64_t hkey_hash(const struct hkey *k)
 	return h & INT64_MAX;
 }
 
-static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *thr, bool full)
+static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *thr, bool full)
 {
 	struct hkey k;
 	struct agg_hist_row *r = NULL;
@@ -529,7 +604,7 @@ static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task 
 	unsigned keys = a->cfg.hist_keys;
 
 	if (!keys)
-		return;
+		return 0;
 	memset(&k, 0, sizeof(k));
 	k.pid = keys & AGG_KEY_PID ? thr->pid : -1;
 	/* strncpy pads with NULs: bytes left after the name by an earlier, longer one must not
@@ -553,8 +628,11 @@ static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task 
 	}
 	if (!r) {
 		if (a->nr_hist == a->cap_hist) {
-			a->cap_hist = a->cap_hist ? a->cap_hist * 2 : 64;
-			a->hist = xrealloc(a->hist, sizeof(*a->hist) * a->cap_hist);
+			size_t cap = a->cap_hist ? a->cap_hist * 2 : 64;
+
+			if (grow_array(&a->hist, sizeof(*a->hist), cap) < 0)
+				return agg_nomem(a);
+			a->cap_hist = cap;
 		}
 		r = &a->hist[a->nr_hist++];
 		memset(r, 0, sizeof(*r));
@@ -562,7 +640,10 @@ static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task 
 		memcpy(r->comm, k.comm, sizeof(r->comm));
 		r->reason = k.reason;
 		r->cpu = k.cpu;
-		imap_put(&a->hist_idx, h, (void *)(uintptr_t)a->nr_hist);
+		if (imap_put(&a->hist_idx, h, (void *)(uintptr_t)a->nr_hist) < 0) {
+			a->nr_hist--;
+			return agg_nomem(a);
+		}
 	}
 	r->events++;
 	if (ev->reason != TLB_REASON_REMOTE_SEND_IPI) {
@@ -571,19 +652,23 @@ static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task 
 		else
 			r->pages += (uint64_t)ev->pages;
 	}
+	return 0;
 }
 
 /* ---------------- pairing ---------------- */
 
-static void sendq_push(struct sendq *q, const struct sendrec *r)
+static int sendq_push(struct sendq *q, const struct sendrec *r)
 {
 	if (q->head + q->n == q->cap) {
 		if (q->head > q->cap / 2) {
 			memmove(q->v, q->v + q->head, sizeof(*q->v) * q->n);
 			q->head = 0;
 		} else {
-			q->cap = q->cap ? q->cap * 2 : 64;
-			q->v = xrealloc(q->v, sizeof(*q->v) * q->cap);
+			size_t cap = q->cap ? q->cap * 2 : 64;
+
+			if (grow_array(&q->v, sizeof(*q->v), cap) < 0)
+				return -1;
+			q->cap = cap;
 		}
 	}
 	/*
@@ -600,6 +685,7 @@ static void sendq_push(struct sendq *q, const struct sendrec *r)
 		q->n++;
 		q->masked += r->has_mask;
 	}
+	return 0;
 }
 
 static void sendq_prune(struct sendq *q, uint64_t before)
@@ -613,7 +699,7 @@ static void sendq_prune(struct sendq *q, uint64_t before)
 		q->head = 0;
 }
 
-static void add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
+static int add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
 {
 	int64_t h = ((int64_t)it * 1000003 + vt) & INT64_MAX;
 	struct agg_pair *p = NULL;
@@ -630,8 +716,11 @@ static void add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
 	}
 	if (!p) {
 		if (a->nr_pairs == a->cap_pairs) {
-			a->cap_pairs = a->cap_pairs ? a->cap_pairs * 2 : 64;
-			a->pairs = xrealloc(a->pairs, sizeof(*a->pairs) * a->cap_pairs);
+			size_t cap = a->cap_pairs ? a->cap_pairs * 2 : 64;
+
+			if (grow_array(&a->pairs, sizeof(*a->pairs), cap) < 0)
+				return agg_nomem(a);
+			a->cap_pairs = cap;
 		}
 		p = &a->pairs[a->nr_pairs++];
 		p->init_pid = ip;
@@ -639,9 +728,13 @@ static void add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
 		p->victim_pid = vp;
 		p->victim_tid = vt;
 		p->count = 0;
-		imap_put(&a->pair_idx, h, (void *)(uintptr_t)a->nr_pairs);
+		if (imap_put(&a->pair_idx, h, (void *)(uintptr_t)a->nr_pairs) < 0) {
+			a->nr_pairs--;
+			return agg_nomem(a);
+		}
 	}
 	p->count++;
+	return 0;
 }
 
 static bool mask_has(const uint64_t *mask, int cpu)
@@ -735,7 +828,7 @@ static void expire_requests(struct agg *a, uint64_t before)
 		commit_request(a, &r);
 }
 
-void agg_round(struct agg *a)
+int agg_round(struct agg *a)
 {
 	/*
 	 * Events up to the previous round's last time are all here, so a csd group whose next
@@ -744,6 +837,7 @@ void agg_round(struct agg *a)
 	expire_requests(a, a->round_max);
 	resolve_until(a, a->round_max);
 	a->round_max = a->tot.last_time;
+	return a->nomem ? -1 : 0;
 }
 
 /* ---------------- requests (fan-out) ---------------- */
@@ -752,6 +846,7 @@ static void commit_request(struct agg *a, const struct count_request *r)
 {
 	struct sendrec q;
 	struct agg_task *t;
+	struct agg_cpu *pc;
 	struct agg_interval *iv;
 	int64_t idx;
 
@@ -763,9 +858,12 @@ static void commit_request(struct agg *a, const struct count_request *r)
 		return;
 	}
 	t = get_thread(a, r->pid, r->tid);
+	pc = get_cpu(a, r->cpu);
+	if (!t || !pc)
+		return;
 	count_request(&t->total, r->nr);
 	count_request(&t->proc->total, r->nr);
-	count_request(&get_cpu(a, r->cpu)->total, r->nr);
+	count_request(&pc->total, r->nr);
 	count_request(&a->tot.all, r->nr);
 	iv = interval_at(a, r->start, &idx);
 	if (iv) {
@@ -779,8 +877,8 @@ static void commit_request(struct agg *a, const struct count_request *r)
 	q.tid = r->tid;
 	q.has_mask = true;
 	memcpy(q.mask, r->mask, sizeof(q.mask));
-	ensure_cpu(a, r->cpu);
-	sendq_push(&a->sendq[r->cpu], &q);
+	if (sendq_push(&a->sendq[r->cpu], &q) < 0)      /* get_cpu made the slot */
+		agg_nomem(a);
 }
 
 /* Feed the grouper; a request it closed is committed. */
@@ -789,7 +887,11 @@ static void group_event(struct agg *a, const struct tlb_event *ev)
 	struct count_request done;
 	const struct count_request *open;
 
-	if (count_group_feed(a->grp, ev, &done, &open) & COUNT_GROUP_CLOSED)
+	int f = count_group_feed(a->grp, ev, &done, &open);
+
+	if (f < 0)
+		agg_nomem(a);
+	else if (f & COUNT_GROUP_CLOSED)
 		commit_request(a, &done);
 }
 
@@ -802,6 +904,8 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	bool full = count_flush_ranged(ev) && ev->pages < 0;
 	uint64_t bytes = count_flush_bytes(ev, a->cfg.page_size);
 
+	if (!t || !c)
+		return;
 	count_flush(&t->total, ev);
 	count_flush(&t->proc->total, ev);
 	count_flush(&c->total, ev);
@@ -824,11 +928,17 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 		r.time = ev->time;
 		r.pid = ev->pid;
 		r.tid = ev->tid;
-		sendq_push(&a->sendq[ev->cpu], &r);
+		if (sendq_push(&a->sendq[ev->cpu], &r) < 0)
+			agg_nomem(a);
 	} else if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN) {
 		if (a->nr_pending == a->cap_pending) {
-			a->cap_pending = a->cap_pending ? a->cap_pending * 2 : 256;
-			a->pending = xrealloc(a->pending, sizeof(*a->pending) * a->cap_pending);
+			size_t cap = a->cap_pending ? a->cap_pending * 2 : 256;
+
+			if (grow_array(&a->pending, sizeof(*a->pending), cap) < 0) {
+				agg_nomem(a);
+				return;
+			}
+			a->cap_pending = cap;
 		}
 		a->pending[a->nr_pending++] = (struct victim){ ev->time, ev->cpu, ev->pid, ev->tid };
 	}
@@ -853,6 +963,8 @@ static void handler_charge(struct agg *a, const struct hentry *e, pid_t pid, uin
 	struct agg_handler *h = &a->tot.handler[k];
 	struct agg_task *t = get_thread(a, pid, e->tid);
 
+	if (!t)
+		return;
 	if (!h->calls || ns < h->min_ns)
 		h->min_ns = ns;
 	if (ns > h->max_ns)
@@ -871,7 +983,8 @@ static void handler_event(struct agg *a, const struct tlb_event *ev)
 	struct hstack *st;
 	int i;
 
-	ensure_cpu(a, ev->cpu);
+	if (ensure_cpu(a, ev->cpu) < 0)
+		return;
 	st = &a->hstack[ev->cpu];
 	/* entries left open too long lost their exits: drop them (they are the outermost) */
 	while (st->depth && ev->time > st->e[0].time &&
@@ -935,13 +1048,13 @@ double agg_handler_quantile(const struct agg_handler *h, double q)
 	return (double)h->max_ns;
 }
 
-void agg_event(struct agg *a, const struct tlb_event *ev)
+int agg_event(struct agg *a, const struct tlb_event *ev)
 {
 	if (ev->kind < 0 || ev->kind > EV_PATCHED_FLUSH || ev->cpu < 0 || ev->cpu > 65535)
-		return;
+		return 0;
 	a->tot.by_kind[ev->kind]++;
 	if (ev->kind == EV_OTHER)
-		return;
+		return 0;
 	if (!a->tot.first_time || ev->time < a->tot.first_time)
 		a->tot.first_time = ev->time;
 	if (ev->time > a->tot.last_time)
@@ -981,6 +1094,7 @@ void agg_event(struct agg *a, const struct tlb_event *ev)
 	default:
 		break;
 	}
+	return a->nomem ? -1 : 0;
 }
 
 /* ---------------- finish, bursts ---------------- */
@@ -1009,7 +1123,7 @@ void agg_median_mad(double *v, int n, double *median, double *mad)
 	*mad = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-void agg_finish(struct agg *a)
+int agg_finish(struct agg *a)
 {
 	double secs, *rates, floor_mad;
 
@@ -1021,9 +1135,11 @@ void agg_finish(struct agg *a)
 	memset(&a->bursts, 0, sizeof(a->bursts));
 	a->bursts.k = a->cfg.burst_k;
 	if (!a->nr_iv)
-		return;
+		return a->nomem ? -1 : 0;
 	secs = (double)a->cfg.interval_ns / 1e9;
-	rates = xmalloc(sizeof(*rates) * a->nr_iv);
+	rates = malloc(sizeof(*rates) * a->nr_iv);
+	if (!rates)
+		return agg_nomem(a);
 	for (size_t i = 0; i < a->nr_iv; i++)
 		rates[i] = (double)a->iv[i].events / secs;
 	agg_median_mad(rates, (int)a->nr_iv, &a->bursts.median, &a->bursts.mad);
@@ -1036,6 +1152,7 @@ void agg_finish(struct agg *a)
 		a->iv[i].burst = (double)a->iv[i].events / secs > a->bursts.threshold;
 		a->bursts.nr_bursts += a->iv[i].burst;
 	}
+	return a->nomem ? -1 : 0;
 }
 
 void agg_bursts(const struct agg *a, struct agg_burst_stats *st)
@@ -1051,11 +1168,11 @@ int agg_intervals(struct agg *a, const struct agg_interval **out)
 
 /* ---------------- queries ---------------- */
 
-static enum agg_sort sort_by;
-
-static int cmp_task(const void *x, const void *y)
+/* qsort_r comparator; ctx points at the enum agg_sort. */
+static int cmp_task(const void *x, const void *y, void *ctx)
 {
 	const struct agg_task *a = *(struct agg_task *const *)x, *b = *(struct agg_task *const *)y;
+	enum agg_sort sort_by = *(const enum agg_sort *)ctx;
 	const struct count_counts *ca = &a->total, *cb = &b->total;
 	uint64_t va = 0, vb = 0;
 	int r;
@@ -1100,14 +1217,16 @@ static int cmp_task(const void *x, const void *y)
 
 static int list_tasks(struct imap *m, enum agg_sort by, struct agg_task ***out)
 {
-	struct agg_task **v = xmalloc(sizeof(*v) * (m->n + 1));
+	struct agg_task **v = malloc(sizeof(*v) * (m->n + 1));
 	int n = 0;
 
+	*out = v;
+	if (!v)
+		return -1;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->keys[i] != EMPTY_KEY)
 			v[n++] = m->vals[i];
-	sort_by = by;
-	qsort(v, (size_t)n, sizeof(*v), cmp_task);
+	qsort_r(v, (size_t)n, sizeof(*v), cmp_task, &by);
 	*out = v;
 	return n;
 }
@@ -1134,9 +1253,12 @@ struct agg_task *agg_find_thread(struct agg *a, pid_t tid)
 
 int agg_cpus(struct agg *a, struct agg_cpu ***out)
 {
-	struct agg_cpu **v = xmalloc(sizeof(*v) * (size_t)(a->nr_cpu_slots + 1));
+	struct agg_cpu **v = malloc(sizeof(*v) * (size_t)(a->nr_cpu_slots + 1));
 	int n = 0;
 
+	*out = v;
+	if (!v)
+		return -1;
 	for (int i = 0; i < a->nr_cpu_slots; i++)
 		if (a->cpus[i])
 			v[n++] = a->cpus[i];
@@ -1161,9 +1283,12 @@ static int cmp_pair(const void *x, const void *y)
 
 int agg_pairs(struct agg *a, bool process_level, struct agg_pair **out)
 {
-	struct agg_pair *v = xmalloc(sizeof(*v) * (a->nr_pairs + 1));
+	struct agg_pair *v = malloc(sizeof(*v) * (a->nr_pairs + 1));
 	size_t n = 0;
 
+	*out = v;
+	if (!v)
+		return -1;
 	for (size_t i = 0; i < a->nr_pairs; i++) {
 		struct agg_pair p = a->pairs[i];
 		size_t j;
@@ -1204,8 +1329,11 @@ static int cmp_hist(const void *x, const void *y)
 
 int agg_hist(struct agg *a, struct agg_hist_row **out)
 {
-	struct agg_hist_row *v = xmalloc(sizeof(*v) * (a->nr_hist + 1));
+	struct agg_hist_row *v = malloc(sizeof(*v) * (a->nr_hist + 1));
 
+	*out = v;
+	if (!v)
+		return -1;
 	memcpy(v, a->hist, sizeof(*v) * a->nr_hist);
 	qsort(v, a->nr_hist, sizeof(*v), cmp_hist);
 	*out = v;
@@ -1250,9 +1378,16 @@ static bool expired(const struct agg_task *t, uint64_t now, uint64_t age)
 
 int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns)
 {
-	struct imap keep = { 0 };
+	struct imap keep = { 0 }, keep_procs = { 0 };
 	int dropped = 0;
 
+	/* both new maps sized first: after that nothing can fail half way */
+	if (imap_reserve(&keep, a->threads.n + 1) < 0 ||
+	    imap_reserve(&keep_procs, a->procs.n + 1) < 0) {
+		imap_free(&keep);
+		imap_free(&keep_procs);
+		return agg_nomem(a);
+	}
 	/* threads first (they point at their process) */
 	for (size_t i = 0; i < a->threads.cap; i++) {
 		struct agg_task *t = a->threads.vals[i];
@@ -1270,7 +1405,6 @@ int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns)
 	}
 	imap_free(&a->threads);
 	a->threads = keep;
-	memset(&keep, 0, sizeof(keep));
 	for (size_t i = 0; i < a->procs.cap; i++) {
 		struct agg_task *p = a->procs.vals[i];
 
@@ -1280,10 +1414,10 @@ int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns)
 			free(p);
 			dropped++;
 		} else {
-			imap_put(&keep, a->procs.keys[i], p);
+			imap_put(&keep_procs, a->procs.keys[i], p);
 		}
 	}
 	imap_free(&a->procs);
-	a->procs = keep;
+	a->procs = keep_procs;
 	return dropped;
 }

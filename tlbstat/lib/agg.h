@@ -155,18 +155,23 @@ struct agg_totals {
 
 struct agg;
 
+/* NULL when out of memory. */
 struct agg *agg_new(const struct agg_config *cfg);
 void agg_free(struct agg *a);
 
-void agg_event(struct agg *a, const struct tlb_event *ev);
-void agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time);
-void agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
+/*
+ * Out of memory: the functions below that return int return -1 once any allocation has failed
+ * (the counts are then incomplete; the failure sticks, so checking agg_finish() is enough).
+ */
+int agg_event(struct agg *a, const struct tlb_event *ev);
+int agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time);
+int agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
 void agg_exit(struct agg *a, pid_t pid, pid_t tid, uint64_t time);
 void agg_lost(struct agg *a, uint64_t nr);
 /* An ordering point: events before the previous round's last time are complete. */
-void agg_round(struct agg *a);
+int agg_round(struct agg *a);
 /* End of input: pair the rest, close the intervals, find the bursts. */
-void agg_finish(struct agg *a);
+int agg_finish(struct agg *a);
 
 const struct agg_totals *agg_totals(const struct agg *a);
 /* A printable name: the comm, or ":<tid>" when unknown. */
@@ -175,7 +180,8 @@ const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len);
 enum agg_sort { AGG_SORT_EVENTS, AGG_SORT_PID, AGG_SORT_COMM, AGG_SORT_REMOTE, AGG_SORT_VICTIM,
 		AGG_SORT_HANDLER_LOCAL, AGG_SORT_HANDLER_VICTIM };
 /* Every process / thread, sorted (descending counts; pid and comm ascending). Array malloc'd;
- * the tasks belong to agg (valid until agg_expire/agg_free). */
+ * the tasks belong to agg (valid until agg_expire/agg_free). The list functions below return -1
+ * (and *out NULL) when out of memory. */
 int agg_processes(struct agg *a, enum agg_sort by, struct agg_task ***out);
 int agg_threads(struct agg *a, enum agg_sort by, struct agg_task ***out);
 struct agg_task *agg_find_process(struct agg *a, pid_t pid);
@@ -190,7 +196,8 @@ void agg_bursts(const struct agg *a, struct agg_burst_stats *st);
 /* Histogram rows by events descending; malloc'd copy. */
 int agg_hist(struct agg *a, struct agg_hist_row **out);
 
-/* Drop exited tasks idle for max_age_ns (a long-running consumer's memory bound). */
+/* Drop exited tasks idle for max_age_ns (a long-running consumer's memory bound); how many,
+ * or -1 when out of memory (nothing dropped). */
 int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns);
 
 /* Approximate quantile q (0..1) of a kind's handler time in ns, from its histogram: linear
