@@ -1,5 +1,6 @@
 /*
- * One counting model: report's aggregator (agg.h) and top's model (topview.h) fed with the same
+ * count.c's rules (flush counts, requests, the csd grouper, rate and health) on hand-made events,
+ * and one counting model: report's aggregator (agg.h) and top's model (topview.h) fed with the same
  * recorded stream must agree on every total they both keep (per process and for the node), and
  * top's batch output of one recording must stay byte-identical to a golden file written before
  * the counting rules moved into one module (tests/data/README.md says how).
@@ -12,6 +13,7 @@
 #include "topview.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <traceevent/event-parse.h>
 
@@ -224,10 +226,193 @@ static void check_top_golden(struct feed *f)
 	free(out);
 }
 
+/* ---------------- count.c on hand-made events ---------------- */
+
+#define FLUSH_FUNC 0xffffffff81000000ULL
+#define RANGE_FUNC 0xffffffff81000100ULL
+
+static struct tlb_event mk_flush(pid_t pid, int cpu, int reason, int64_t pages, uint64_t t)
+{
+	struct tlb_event ev = { .kind = EV_TLB_FLUSH, .pid = pid, .tid = pid, .cpu = cpu,
+				.reason = reason, .pages = pages, .time = t, .target_cpu = -1 };
+
+	return ev;
+}
+
+static struct tlb_event mk_csd(pid_t pid, int cpu, int target, uint64_t func, uint64_t t)
+{
+	struct tlb_event ev = { .kind = EV_CSD_QUEUE_CPU, .pid = pid, .tid = pid, .cpu = cpu,
+				.target_cpu = target, .nr_targets = 1, .func = func, .time = t };
+
+	ev.func_class = func == FLUSH_FUNC ? TLB_FUNC_FLUSH :
+			func == RANGE_FUNC ? TLB_FUNC_KERNEL_RANGE : TLB_FUNC_NONE;
+	ev.target_mask[target / 64] = 1ULL << (target % 64);
+	return ev;
+}
+
+static void test_counts(void)
+{
+	struct count_counts c = { 0 }, whole = { 0 }, grown = { 0 };
+	struct tlb_event ev;
+
+	ev = mk_flush(1, 0, TLB_REASON_REMOTE_SEND_IPI, 8, 1);
+	count_flush(&c, &ev);
+	ok(!count_flush_ranged(&ev) && count_flush_bytes(&ev, 4096) == 0, "reason 4: no range");
+	ev = mk_flush(1, 0, TLB_REASON_LOCAL_MM_SHOOTDOWN, 3, 2);
+	count_flush(&c, &ev);
+	is_int(count_flush_bytes(&ev, 4096), 3 * 4096, "bytes = pages x page size");
+	ev = mk_flush(1, 0, TLB_REASON_REMOTE_SHOOTDOWN, -1, 3);
+	count_flush(&c, &ev);
+	is_int(count_flush_bytes(&ev, 4096), 0, "a full flush has no bytes");
+	is_int(c.events, 3, "every reason is an invalidation");
+	is_int(c.pages, 3, "pages exclude reason 4 and full flushes");
+	is_int(c.full_flushes, 1, "full flush");
+	is_int(c.remote_sends, 1, "remote send");
+	is_int(c.victim_hits, 1, "victim hit");
+	is_int(c.reasons[TLB_REASON_REMOTE_SEND_IPI] + c.reasons[TLB_REASON_LOCAL_MM_SHOOTDOWN] +
+	       c.reasons[TLB_REASON_REMOTE_SHOOTDOWN], 3, "per reason");
+	count_request(&whole, 3);
+	count_request(&whole, 1);
+	count_request_grow(&grown, true, 1, 1);
+	count_request_grow(&grown, false, 1, 2);
+	count_request_grow(&grown, false, 1, 3);
+	count_request_grow(&grown, true, 1, 1);
+	ok(!memcmp(&whole, &grown, sizeof(whole)), "a request counted whole or as it grows: same");
+	is_int(whole.max_fanout, 3, "max fan-out");
+}
+
+static void test_request_of(void)
+{
+	struct tlb_event ev = { .kind = EV_IPI_SEND_CPUMASK, .cpu = 1, .pid = 5, .tid = 6,
+				.nr_targets = 3, .func = FLUSH_FUNC, .time = 7 };
+	struct count_request r;
+
+	ok(!count_request_of(&ev, &r), "ipi of an unknown function: no request");
+	ev.func_class = TLB_FUNC_FLUSH;
+	ev.target_mask[0] = 0xe;
+	ok(count_request_of(&ev, &r) && r.nr == 3 && r.mask[0] == 0xe && r.pid == 5 && r.tid == 6 &&
+	   r.start == 7 && r.cpu == 1 && r.cls == TLB_FUNC_FLUSH, "ipi of flush_tlb_func: a request");
+	ev.nr_targets = 0;
+	ok(!count_request_of(&ev, &r), "no targets: no request");
+	ev.kind = EV_PATCHED_FLUSH;
+	ev.func_class = TLB_FUNC_NONE;
+	ev.nr_targets = 2;
+	ok(count_request_of(&ev, &r) && r.cls == TLB_FUNC_FLUSH, "patched event: a user-mm request");
+	ev = mk_csd(5, 0, 1, FLUSH_FUNC, 1);
+	ok(!count_request_of(&ev, &r), "a csd event alone is no request (the grouper's)");
+}
+
+static void test_group(void)
+{
+	struct count_group *g = count_group_new(100);
+	const struct count_request *open = NULL;
+	struct count_request done;
+	struct tlb_event ev;
+	int f, cur;
+
+	ev = mk_csd(10, 0, 1, FLUSH_FUNC, 1000);
+	f = count_group_feed(g, &ev, &done, &open);
+	is_int(f, COUNT_GROUP_JOINED | COUNT_GROUP_STARTED, "first target starts a request");
+	ev = mk_csd(11, 0, 2, FLUSH_FUNC, 1050);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f == COUNT_GROUP_JOINED && open->nr == 2 && open->pid == 10,
+	   "second target joins; the request stays its first task's");
+	ev = mk_csd(10, 0, 3, FLUSH_FUNC, 1100);
+	count_group_feed(g, &ev, &done, &open);
+	ev = mk_flush(10, 0, TLB_REASON_REMOTE_SEND_IPI, 1, 1200);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f == COUNT_GROUP_CLOSED && done.nr == 3 && done.mask[0] == 0xe && done.start == 1000 &&
+	   done.last == 1100, "a flush on the cpu closes it: 3 targets");
+	is_int(count_group_feed(g, &ev, &done, &open), 0, "a second flush closes nothing");
+
+	ev = mk_csd(10, 0, 1, FLUSH_FUNC, 2000);
+	count_group_feed(g, &ev, &done, &open);
+	ev = mk_csd(10, 0, 1, FLUSH_FUNC, 2010);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f == (COUNT_GROUP_CLOSED | COUNT_GROUP_JOINED | COUNT_GROUP_STARTED) && done.nr == 1,
+	   "a target already in the request starts the next");
+	ev = mk_csd(10, 0, 2, FLUSH_FUNC, 2200);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f & COUNT_GROUP_STARTED && f & COUNT_GROUP_CLOSED, "beyond the window: the next request");
+	ev = mk_csd(10, 0, 3, RANGE_FUNC, 2210);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f & COUNT_GROUP_STARTED && open->cls == TLB_FUNC_KERNEL_RANGE && done.cls == TLB_FUNC_FLUSH,
+	   "another function: the next request, of its class");
+	ev = mk_csd(10, 0, 1, 0x1234, 2220);
+	is_int(count_group_feed(g, &ev, &done, &open), 0, "a non-TLB function is ignored");
+	ev = mk_csd(20, 1, 0, FLUSH_FUNC, 2230);
+	count_group_feed(g, &ev, &done, &open);
+
+	cur = 0;
+	ok(!count_group_expire(g, 2300, &cur, &done), "nothing expires inside its window");
+	cur = 0;
+	ok(count_group_expire(g, 2311, &cur, &done) && done.cpu == 0 && done.start == 2210,
+	   "cpu 0's request expires past its window");
+	ok(!count_group_expire(g, 2311, &cur, &done), "cpu 1's not yet");
+	cur = 0;
+	ok(count_group_expire(g, UINT64_MAX, &cur, &done) && done.cpu == 1 && done.pid == 20,
+	   "the end closes every one");
+	ok(!count_group_expire(g, UINT64_MAX, &cur, &done), "then none is open");
+	count_group_free(g);
+}
+
+static void test_rate(void)
+{
+	struct count_rate r = count_rate_of(100, 0, 4);
+
+	ok(!r.known && isnan(r.rate) && isnan(r.per_core) && r.health == HEALTH_GREEN,
+	   "no duration: rate unknown");
+	r = count_rate_of(100, 2.0, 4);
+	ok(r.known && r.rate == 50 && r.per_core == 12.5 && r.health == HEALTH_YELLOW,
+	   "100 over 2 s on 4 cpus: 12.5/s per core, yellow");
+	r = count_rate_of(100, 2.0, 0);
+	ok(r.per_core == 50 && r.health == HEALTH_RED, "no cpu count: one");
+	is_int(count_rate_of(9, 1.0, 2).health, HEALTH_GREEN, "4.5/s per core green");
+}
+
+/* Edge cases of csd grouping fed to both models: they still agree. */
+static void test_models_agree(void)
+{
+	struct feed f = { agg_new(NULL), top_model_new(&(struct top_config){ .nr_cpus = 2 }) };
+	struct tlb_event v[] = {
+		mk_csd(100, 0, 1, FLUSH_FUNC, 1000),
+		mk_csd(200, 0, 2, FLUSH_FUNC, 1010),      /* another task joins 100's request */
+		mk_csd(100, 0, 3, RANGE_FUNC, 1020),      /* a kernel-range request cuts it */
+		mk_csd(100, 0, 1, FLUSH_FUNC, 1030),
+		mk_csd(300, 1, 0, FLUSH_FUNC, 1040),
+		mk_flush(100, 0, TLB_REASON_LOCAL_MM_SHOOTDOWN, 2, 1050),
+		mk_csd(300, 1, 2, FLUSH_FUNC, 1060),
+		mk_flush(300, 1, TLB_REASON_REMOTE_SEND_IPI, 1, 1070),
+	};
+	struct both a, t;
+	struct top_node n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		on_event(&f, &v[i]);
+	agg_finish(f.agg);
+	top_model_close(f.top, 1.0);
+	top_model_node(f.top, &n);
+	a = from_counts(&agg_totals(f.agg)->all);
+	t = from_counts(&n.c.cnt);
+	is_int(diff_both("node", 0, &a, &t), 0, "hand-made csd edge cases: node totals equal");
+	is_int(agg_totals(f.agg)->all.ipis, 3, "three user-mm requests");
+	is_int(agg_totals(f.agg)->kernel_range.ipis, 1, "one kernel-range request, apart");
+	is_int(top_model_find_process(f.top, 200) ? 1 : 0, 0, "a joining task gets no request");
+	is_int(agg_find_process(f.agg, 200) ? 1 : 0, 0, "in either model");
+	check_processes("hand-made", &f);
+	agg_free(f.agg);
+	top_model_free(f.top);
+}
+
 int main(void)
 {
 	static const char *const files[] = { "perf-tlb-pvm.data", "tlbstat-ipi.data", "perf-ipi.data" };
 
+	test_counts();
+	test_request_of();
+	test_group();
+	test_rate();
+	test_models_agree();
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char path[256];
 		struct feed f = { 0 };
