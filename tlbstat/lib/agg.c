@@ -555,8 +555,9 @@ static void finalize_intervals(struct agg *a, int64_t upto)
 	a->iv_final = upto;
 }
 
+/* A flush (d: what it counts, count_flush) into its interval and its process's top slot. */
 static void series_flush(struct agg *a, const struct tlb_event *ev, struct agg_task *proc,
-			 uint64_t bytes, bool full)
+			 const struct count_counts *d, uint64_t bytes)
 {
 	int64_t idx;
 	struct agg_interval *iv = interval_at(a, ev->time, &idx);
@@ -564,13 +565,11 @@ static void series_flush(struct agg *a, const struct tlb_event *ev, struct agg_t
 
 	if (!iv)
 		return;
-	iv->events++;
+	iv->events += d->events;
 	iv->bytes += bytes;
-	iv->full_flushes += full;
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
-		iv->remote_sends++;
-	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
-		iv->victim_hits++;
+	iv->full_flushes += d->full_flushes;
+	iv->remote_sends += d->remote_sends;
+	iv->victim_hits += d->victim_hits;
 	/* at most SLOTS - 1 intervals stay open, so slots never alias */
 	if (idx - a->iv_final >= SLOTS - 1)
 		finalize_intervals(a, idx - (SLOTS - 2));
@@ -596,7 +595,8 @@ static uint64_t hkey_hash(const struct hkey *k)
 	return h & INT64_MAX;
 }
 
-static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *thr, bool full)
+static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *thr,
+		    const struct count_counts *d)
 {
 	struct hkey k;
 	struct agg_hist_row *r = NULL;
@@ -645,13 +645,9 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 			return agg_nomem(a);
 		}
 	}
-	r->events++;
-	if (ev->reason != TLB_REASON_REMOTE_SEND_IPI) {
-		if (full)
-			r->full_flushes++;
-		else
-			r->pages += (uint64_t)ev->pages;
-	}
+	r->events += d->events;
+	r->full_flushes += d->full_flushes;
+	r->pages += d->pages;
 	return 0;
 }
 
@@ -901,11 +897,11 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 {
 	struct agg_task *t = get_thread(a, ev->pid, ev->tid);
 	struct agg_cpu *c = get_cpu(a, ev->cpu);
-	bool full = count_flush_ranged(ev) && ev->pages < 0;
-	uint64_t bytes = count_flush_bytes(ev, a->cfg.page_size);
+	struct count_counts d = { 0 };       /* what this one flush counts */
 
 	if (!t || !c)
 		return;
+	count_flush(&d, ev);
 	count_flush(&t->total, ev);
 	count_flush(&t->proc->total, ev);
 	count_flush(&c->total, ev);
@@ -916,12 +912,12 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 		if (ev->time > x->last_time)
 			x->last_time = ev->time;
 	}
-	series_flush(a, ev, t->proc, bytes, full);
-	hist_add(a, ev, t, full);
+	series_flush(a, ev, t->proc, &d, count_flush_bytes(ev, a->cfg.page_size));
+	hist_add(a, ev, t, &d);
 
 	/* any flush on this cpu ends the csd request it had open */
 	group_event(a, ev);
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI) {
+	if (d.remote_sends) {                /* a send: a candidate initiator */
 		struct sendrec r;
 
 		memset(&r, 0, sizeof(r));
@@ -930,7 +926,7 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 		r.tid = ev->tid;
 		if (sendq_push(&a->sendq[ev->cpu], &r) < 0)
 			agg_nomem(a);
-	} else if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN) {
+	} else if (d.victim_hits) {          /* a victim: paired at the next round */
 		if (a->nr_pending == a->cap_pending) {
 			size_t cap = a->cap_pending ? a->cap_pending * 2 : 256;
 

@@ -379,16 +379,16 @@ static void request_grow(struct top_model *m, const struct count_request *r, boo
 static void flush_event(struct top_model *m, const struct tlb_event *ev)
 {
 	struct top_task *p, *t;
+	struct count_counts d = { 0 };       /* what this one flush counts */
 
 	task_pair(m, ev->pid, ev->tid, &p, &t);
+	count_flush(&d, ev);
 	count_flush(&p->cur.cnt, ev);
 	count_flush(&t->cur.cnt, ev);
 	count_flush(&m->node.cnt, ev);
-	m->cpu_inv[ev->cpu]++;
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
-		m->remote_total++;
-	else if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
-		m->victim_total++;
+	m->cpu_inv[ev->cpu] += d.events;
+	m->remote_total += d.remote_sends;
+	m->victim_total += d.victim_hits;
 }
 
 /* Requests count as their targets come: a csd request grows with each target. */
