@@ -197,8 +197,6 @@ struct agg *agg_new(const struct agg_config *cfg)
 		a->cfg.burst_k = 3.0;
 	if (!a->cfg.pair_window_ns)
 		a->cfg.pair_window_ns = 10 * 1000 * 1000ULL;
-	if (!a->cfg.group_window_ns)
-		a->cfg.group_window_ns = 100 * 1000ULL;
 	a->tot.max_cpu = -1;
 	a->grp = count_group_new(a->cfg.group_window_ns);
 	if (!a->grp) {

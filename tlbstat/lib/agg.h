@@ -71,7 +71,7 @@ struct agg_config {
 	double burst_k;              /* bursts: rate > median + k * MAD; 0 = 3 */
 	unsigned hist_keys;          /* AGG_KEY_* mask; 0 = no histogram */
 	uint64_t pair_window_ns;     /* 0 = 10 ms */
-	uint64_t group_window_ns;    /* 0 = 100 us */
+	uint64_t group_window_ns;    /* csd grouping window (count_group_new); 0 = 100 us */
 };
 
 /* Flush handler time (see above). */

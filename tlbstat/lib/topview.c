@@ -307,8 +307,6 @@ struct top_model *top_model_new(const struct top_config *cfg)
 		m->cfg.max_threads = 16384;
 	if (m->cfg.age_intervals <= 0)
 		m->cfg.age_intervals = 10;
-	if (!m->cfg.group_window_ns)
-		m->cfg.group_window_ns = 100 * 1000ULL;
 	m->iv = 1;
 	m->grp = count_group_new(m->cfg.group_window_ns);
 	if (!m->grp || table_init(&m->procs, m->cfg.max_procs) < 0 ||

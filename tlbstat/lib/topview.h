@@ -58,7 +58,7 @@ struct top_config {
 	int nr_cpus;                     /* for per-core rates; 0 = 1 */
 	int max_procs, max_threads;      /* 0 = 4096, 16384 */
 	int age_intervals;               /* drop tasks without events for this many; 0 = 10 */
-	uint64_t group_window_ns;        /* csd targets of one request; 0 = 100 us */
+	uint64_t group_window_ns;        /* csd grouping window (count_group_new); 0 = 100 us */
 	bool read_proc_comm;             /* name tasks from /proc on first sight (tests: false) */
 };
 
