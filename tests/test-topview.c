@@ -78,13 +78,14 @@ int main(void)
 	top_model_close(m, 2.0);
 
 	top_model_node(m, &n);
-	is_int(n.c.inv, 17, "node invalidations");
-	is_int(n.c.remote, 5, "node remote sends");
-	is_int(n.c.victim, 1, "node victims");
-	is_int(n.c.pages, 41, "pages exclude reason 4 and full flushes");
-	is_int(n.c.full, 1, "full flushes counted apart");
-	is_int(n.c.req, 5, "csd groups: one request per send");
-	is_int(n.c.targets, 15, "csd targets");
+	is_int(n.c.cnt.events, 17, "node invalidations");
+	is_int(n.c.cnt.remote_sends, 5, "node remote sends");
+	is_int(n.c.cnt.victim_hits, 1, "node victims");
+	is_int(n.c.cnt.pages, 41, "pages exclude reason 4 and full flushes");
+	is_int(n.c.cnt.full_flushes, 1, "full flushes counted apart");
+	is_int(n.c.cnt.ipis, 5, "csd groups: one request per send");
+	is_int(n.c.cnt.ipi_targets, 15, "csd targets");
+	is_int(n.c.cnt.max_fanout, 3, "csd max fan-out");
 	is_int(n.c.gen, 2, "generic hits");
 	is_int(n.lost, 7, "lost");
 	is_int(n.cpu_inv[0], 15, "cpu 0 invalidations");

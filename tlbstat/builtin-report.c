@@ -69,24 +69,21 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 {
 	struct report *r = ctx;
 
-	agg_event(r->agg, ev);
-	return 0;
+	return agg_event(r->agg, ev);
 }
 
 static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
 {
 	struct report *r = ctx;
 
-	agg_comm(r->agg, pid, tid, comm, time);
-	return 0;
+	return agg_comm(r->agg, pid, tid, comm, time);
 }
 
 static int on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
 {
 	struct report *r = ctx;
 
-	agg_fork(r->agg, pid, ppid, tid, time);
-	return 0;
+	return agg_fork(r->agg, pid, ppid, tid, time);
 }
 
 static int on_exit_rec(void *ctx, pid_t pid, pid_t tid, uint64_t time)
@@ -109,8 +106,7 @@ static int on_round(void *ctx)
 {
 	struct report *r = ctx;
 
-	agg_round(r->agg);
-	return 0;
+	return agg_round(r->agg);
 }
 
 /* Samples per event, for the "events" table. */
@@ -171,7 +167,7 @@ static double per_s(struct report *r, uint64_t n)
 	return r->duration > 0 ? (double)n / r->duration : NAN;
 }
 
-static double mean_fanout(const struct agg_counts *c)
+static double mean_fanout(const struct count_counts *c)
 {
 	return c->ipis ? (double)c->ipi_targets / (double)c->ipis : NAN;
 }
@@ -218,6 +214,7 @@ static void compute_facts(struct report *r)
 	const struct agg_totals *t = agg_totals(r->agg);
 	uint64_t first = session_first_time(r->s), last = session_last_time(r->s);
 	struct transport_observation obs = { 0 };
+	struct count_rate cr;
 
 	if (!first || !last || last < first) {
 		first = t->first_time;
@@ -229,8 +226,9 @@ static void compute_facts(struct report *r)
 		r->cpus = t->max_cpu + 1;
 	if (r->cpus <= 0)
 		r->cpus = 1;
-	r->rate = per_s(r, t->all.events);
-	r->per_core = r->rate / r->cpus;
+	cr = count_rate_of(t->all.events, r->duration, r->cpus);
+	r->rate = cr.rate;
+	r->per_core = cr.per_core;
 	r->kernel = session_osrelease(r->s);
 	r->transport = session_transport(r->s);
 	if (r->transport && transport_parse(r->transport) != TRANSPORT_UNKNOWN) {
@@ -252,15 +250,15 @@ static void compute_facts(struct report *r)
 
 /* ---------------- JSON ---------------- */
 
-static void json_counts_common(struct json_writer *w, struct report *r, const struct agg_counts *c)
+static void json_counts_common(struct json_writer *w, struct report *r, const struct count_counts *c)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
-	double rate = per_s(r, c->events);
+	struct count_rate cr = count_rate_of(c->events, r->duration, r->cpus);
 
 	json_uint(w, "invalidations", c->events);
-	json_double(w, "rate_per_s", rate);
-	json_double(w, "per_core_rate", rate / r->cpus);
-	json_string(w, "health", isnan(rate) ? NULL : tlb_health_name(tlb_health_of(rate / r->cpus)));
+	json_double(w, "rate_per_s", cr.rate);
+	json_double(w, "per_core_rate", cr.per_core);
+	json_string(w, "health", cr.known ? tlb_health_name(cr.health) : NULL);
 	json_uint(w, "pages", c->pages);
 	json_uint(w, "bytes", c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)));
 	json_uint(w, "full_flushes", c->full_flushes);
@@ -401,7 +399,7 @@ static void json_tasks(struct json_writer *w, struct report *r)
 
 static void json_cpus(struct json_writer *w, struct report *r)
 {
-	const struct agg_counts *kr = &agg_totals(r->agg)->kernel_range;
+	const struct count_counts *kr = &agg_totals(r->agg)->kernel_range;
 	struct agg_cpu **cpus;
 	int n;
 
@@ -838,17 +836,17 @@ static void task_table_init(struct out_table *t, struct report *r, const char *i
 
 static void print_task_row(struct out_table *t, struct report *r, const struct agg_task *k)
 {
-	const struct agg_counts *c = &k->total;
+	const struct count_counts *c = &k->total;
+	struct count_rate cr = count_rate_of(c->events, r->duration, r->cpus);
 	const struct agg_totals *tot = agg_totals(r->agg);
-	double rt = per_s(r, c->events);
 	char buf[32];
 
 	out_cell_int(t, k->tid ? k->tid : k->pid);
 	out_cellf(t, "%-16s%s", agg_task_comm(k, buf, sizeof(buf)), k->kernel_thread ? "*" : " ");
 	out_cell_u64(t, c->events);
-	out_cell_double(t, rt, 1);
-	out_cell_double(t, rt / r->cpus, 1);
-	out_cell(t, isnan(rt) ? "-" : tlb_health_name(tlb_health_of(rt / r->cpus)));
+	out_cell_double(t, cr.rate, 1);
+	out_cell_double(t, cr.per_core, 1);
+	out_cell(t, cr.known ? tlb_health_name(cr.health) : "-");
 	out_cell_u64(t, c->pages);
 	human_bytes(c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)), buf, sizeof(buf));
 	out_cell(t, buf);
@@ -868,7 +866,7 @@ static void print_task_row(struct out_table *t, struct report *r, const struct a
 /* requests the kernel made for a kernel address range: no task to charge */
 static void print_kernel_range_row(struct out_table *t, struct report *r)
 {
-	const struct agg_counts *kr = &agg_totals(r->agg)->kernel_range;
+	const struct count_counts *kr = &agg_totals(r->agg)->kernel_range;
 
 	if (!kr->ipis)
 		return;
@@ -911,7 +909,8 @@ static void stdio_header(struct report *r)
 	fprintf(r->out, "# invalidations %llu (%s/s, %.1f/s per core: %s), pages %llu (%s), "
 		"full flushes %llu, remote IPIs %llu\n\n",
 		(unsigned long long)t->all.events, b2, isnan(r->per_core) ? 0 : r->per_core,
-		isnan(r->per_core) ? "-" : tlb_health_name(tlb_health_of(r->per_core)),
+		isnan(r->per_core) ? "-" :
+		tlb_health_name(count_rate_of(t->all.events, r->duration, r->cpus).health),
 		(unsigned long long)t->all.pages, buf, (unsigned long long)t->all.full_flushes,
 		(unsigned long long)t->all.remote_sends);
 }
@@ -1267,17 +1266,28 @@ int cmd_report(int argc, char **argv)
 	cfg.burst_k = r.o.burst_k;
 	cfg.hist_keys = keys > 0 ? (unsigned)keys : 0;
 	r.agg = agg_new(&cfg);
+	if (!r.agg) {
+		tlb_err("report: out of memory");
+		session_close(r.s);
+		return EXIT_FAIL;
+	}
 
+	err[0] = 0;
 	rc = session_run(r.s, &ops, &r, NULL, NULL, err, sizeof(err));
-	if (rc < 0) {
-		tlb_err("report: %s: %s", r.o.input, err);
+	if (rc) {   /* a source error, or a callback's: the model ran out of memory */
+		tlb_err("report: %s: %s", r.o.input, err[0] ? err : "out of memory");
 		agg_free(r.agg);
 		session_close(r.s);
 		return EXIT_FAIL;
 	}
 	if (session_errors_message(r.s, err, sizeof(err)))
 		tlb_warn("report: %s: %s", r.o.input, err);
-	agg_finish(r.agg);
+	if (agg_finish(r.agg) < 0) {
+		tlb_err("report: %s: out of memory: the counts would be incomplete", r.o.input);
+		agg_free(r.agg);
+		session_close(r.s);
+		return EXIT_FAIL;
+	}
 	compute_facts(&r);
 	if (agg_totals(r.agg)->series_dropped)
 		tlb_warn("%llu events lie more than %d intervals (%.0f s) from the rest: counted, but "

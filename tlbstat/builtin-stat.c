@@ -4,6 +4,7 @@
  * the health score and the remote-flush transport. Documentation/tlbstat-stat.txt.
  */
 #include "builtin.h"
+#include "count.h"
 #include "counter.h"
 #include "evlist.h"
 #include "interrupts.h"
@@ -176,7 +177,7 @@ static void print_csv(struct stat_ctx *c, const struct counter_period *p, double
 			out_cell_u64(&t, ci < 0 ? p->tlb_total : tlb_irq_of(c, p, ci));
 		else
 			out_cell(&t, NULL);
-		out_cell(&t, tlb_health_name(ci < 0 ? p->health : tlb_health_of(rate)));
+		out_cell(&t, tlb_health_name(ci < 0 ? p->health : count_rate_of(tot, p->secs, 1).health));
 		out_row_end(&t);
 	}
 }

@@ -94,8 +94,7 @@ static void restore_terminal(void)
 
 static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
-	top_model_event(((struct top *)ctx)->m, ev);
-	return 0;
+	return top_model_event(((struct top *)ctx)->m, ev);
 }
 
 static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
@@ -144,11 +143,10 @@ static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct p
 		uint32_t w[8];
 
 		memcpy(w, hdr + 1, sizeof(w));
-		top_model_generic(t->m, (pid_t)w[2], (pid_t)w[3], (int)w[6]);
-		return 0;
+		return top_model_generic(t->m, (pid_t)w[2], (pid_t)w[3], (int)w[6]);
 	}
 	if (sample_parse(hdr, t->gen_sample_type, &s) == 0)
-		top_model_generic(t->m, (pid_t)s.pid, (pid_t)s.tid, (int)s.cpu);
+		return top_model_generic(t->m, (pid_t)s.pid, (pid_t)s.tid, (int)s.cpu);
 	return 0;
 }
 
@@ -678,6 +676,11 @@ int cmd_top(int argc, char **argv)
 	cfg.age_intervals = t.o.age;
 	cfg.read_proc_comm = true;
 	t.m = top_model_new(&cfg);
+	if (!t.m) {
+		tlb_err("top: out of memory");
+		tlb_evlist_close(&t.el);
+		return EXIT_FAIL;
+	}
 
 	t.tlb_start = xcalloc(1, sizeof(*t.tlb_start));
 	t.tlb_now = xcalloc(1, sizeof(*t.tlb_now));
@@ -723,8 +726,8 @@ int cmd_top(int argc, char **argv)
 	rc = session_run(t.s, &ops, &t, &t.stop, NULL, err, sizeof(err));
 	tlb_evlist_disable(&t.el);
 	screen_end(&t);
-	if (rc < 0)
-		tlb_err("top: %s", err[0] ? err : "the live session failed");
+	if (rc)   /* a source error, or a callback's: the model ran out of memory */
+		tlb_err("top: %s", err[0] ? err : "out of memory");
 	if (session_errors_message(t.s, err, sizeof(err)))
 		tlb_warn("top: %s", err);
 
@@ -736,5 +739,5 @@ int cmd_top(int argc, char **argv)
 	free(t.gen_ids);
 	free(t.pids);
 	the_top = NULL;
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc ? EXIT_FAIL : EXIT_OK;
 }

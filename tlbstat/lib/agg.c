@@ -3,6 +3,7 @@
  * Definitions and the pairing heuristic are in agg.h.
  */
 #include "agg.h"
+#include "count.h"
 #include "util.h"
 
 #include <math.h>
@@ -26,23 +27,34 @@ static size_t ihash(int64_t k, size_t cap)
 	return (size_t)(x >> 17) & (cap - 1);
 }
 
-static void imap_put(struct imap *m, int64_t k, void *v);
+static int imap_put(struct imap *m, int64_t k, void *v);
 
-static void imap_grow(struct imap *m)
+/* Room for n keys (at most half full), doubling as needed; -1 when out of memory. */
+static int imap_reserve(struct imap *m, size_t n)
 {
-	struct imap old = *m;
+	struct imap old = *m, nw = { 0 };
 
-	m->cap = old.cap ? old.cap * 2 : 64;
-	m->keys = xmalloc(m->cap * sizeof(*m->keys));
-	m->vals = xcalloc(m->cap, sizeof(*m->vals));
-	for (size_t i = 0; i < m->cap; i++)
-		m->keys[i] = EMPTY_KEY;
-	m->n = 0;
+	if (n * 2 <= m->cap)
+		return 0;
+	nw.cap = old.cap ? old.cap * 2 : 64;
+	while (n * 2 > nw.cap)
+		nw.cap *= 2;
+	nw.keys = malloc(nw.cap * sizeof(*nw.keys));
+	nw.vals = calloc(nw.cap, sizeof(*nw.vals));
+	if (!nw.keys || !nw.vals) {
+		free(nw.keys);
+		free(nw.vals);
+		return -1;
+	}
+	for (size_t i = 0; i < nw.cap; i++)
+		nw.keys[i] = EMPTY_KEY;
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.keys[i] != EMPTY_KEY)
-			imap_put(m, old.keys[i], old.vals[i]);
+			imap_put(&nw, old.keys[i], old.vals[i]);   /* fits: no growth */
 	free(old.keys);
 	free(old.vals);
+	*m = nw;
+	return 0;
 }
 
 static void *imap_get(const struct imap *m, int64_t k)
@@ -57,12 +69,12 @@ static void *imap_get(const struct imap *m, int64_t k)
 	}
 }
 
-static void imap_put(struct imap *m, int64_t k, void *v)
+static int imap_put(struct imap *m, int64_t k, void *v)
 {
 	size_t i;
 
-	if ((m->n + 1) * 2 > m->cap)
-		imap_grow(m);
+	if (imap_reserve(m, m->n + 1) < 0)
+		return -1;
 	for (i = ihash(k, m->cap); m->keys[i] != EMPTY_KEY && m->keys[i] != k;
 	     i = (i + 1) & (m->cap - 1))
 		;
@@ -70,6 +82,7 @@ static void imap_put(struct imap *m, int64_t k, void *v)
 		m->n++;
 	m->keys[i] = k;
 	m->vals[i] = v;
+	return 0;
 }
 
 static void imap_free(struct imap *m)
@@ -97,15 +110,6 @@ struct sendq {
 	struct sendrec *v;
 	size_t head, n, cap;
 	size_t masked;		/* how many of the n carry a target mask */
-};
-
-struct group {                   /* an open csd_queue_cpu group on an initiator cpu */
-	bool open;
-	enum tlb_func_class cls;
-	uint64_t func, start, last;
-	pid_t pid, tid;
-	int nr;
-	uint64_t mask[TLB_EVENT_MASK_WORDS];
 };
 
 struct hentry {                  /* an open csd_function_entry of a TLB function */
@@ -136,11 +140,12 @@ struct hkey {
 
 struct agg {
 	struct agg_config cfg;
+	bool nomem;                  /* an allocation failed: counts are incomplete */
 	struct agg_totals tot;
 	struct imap procs, threads, names;
 	struct agg_cpu **cpus;       /* by cpu number */
 	struct sendq *sendq;         /* by cpu number */
-	struct group *groups;        /* by cpu number */
+	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
 	struct hstack *hstack;       /* by cpu number: flush handler entries */
 	int nr_cpu_slots;
 	/* pairing */
@@ -180,8 +185,10 @@ bool agg_is_kthread_comm(const char *comm)
 
 struct agg *agg_new(const struct agg_config *cfg)
 {
-	struct agg *a = xcalloc(1, sizeof(*a));
+	struct agg *a = calloc(1, sizeof(*a));
 
+	if (!a)
+		return NULL;
 	if (cfg)
 		a->cfg = *cfg;
 	if (a->cfg.page_size <= 0)
@@ -190,9 +197,12 @@ struct agg *agg_new(const struct agg_config *cfg)
 		a->cfg.burst_k = 3.0;
 	if (!a->cfg.pair_window_ns)
 		a->cfg.pair_window_ns = 10 * 1000 * 1000ULL;
-	if (!a->cfg.group_window_ns)
-		a->cfg.group_window_ns = 100 * 1000ULL;
 	a->tot.max_cpu = -1;
+	a->grp = count_group_new(a->cfg.group_window_ns);
+	if (!a->grp) {
+		free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -217,7 +227,7 @@ void agg_free(struct agg *a)
 	}
 	free(a->cpus);
 	free(a->sendq);
-	free(a->groups);
+	count_group_free(a->grp);
 	free(a->hstack);
 	free(a->pending);
 	free(a->pairs);
@@ -243,6 +253,13 @@ const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len)
 
 /* ---------------- tasks ---------------- */
 
+/* An allocation failed: remember it (agg_finish reports it) and return -1. */
+static int agg_nomem(struct agg *a)
+{
+	a->nomem = true;
+	return -1;
+}
+
 static struct name *name_of(struct agg *a, pid_t tid)
 {
 	return imap_get(&a->names, tid);
@@ -266,7 +283,11 @@ static struct agg_task *get_proc(struct agg *a, pid_t pid)
 
 	if (p)
 		return p;
-	p = xcalloc(1, sizeof(*p));
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		agg_nomem(a);
+		return NULL;
+	}
 	p->pid = pid;
 	n = name_of(a, pid);
 	if (n)
@@ -274,7 +295,11 @@ static struct agg_task *get_proc(struct agg *a, pid_t pid)
 	else if (pid == 0)
 		strcpy(p->comm, "swapper");
 	p->kernel_thread = name_is_kthread(a, pid, p->comm);
-	imap_put(&a->procs, pid, p);
+	if (imap_put(&a->procs, pid, p) < 0) {
+		free(p);
+		agg_nomem(a);
+		return NULL;
+	}
 	return p;
 }
 
@@ -290,10 +315,19 @@ static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 
 	if (t)
 		return t;
-	t = xcalloc(1, sizeof(*t));
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		agg_nomem(a);
+		return NULL;
+	}
 	t->pid = pid;
 	t->tid = tid;
 	t->proc = get_proc(a, pid);
+	if (!t->proc || imap_put(&a->threads, key, t) < 0) {
+		free(t);
+		agg_nomem(a);
+		return NULL;
+	}
 	t->proc->nr_threads++;
 	n = name_of(a, tid);
 	if (n)
@@ -303,7 +337,6 @@ static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 	t->kernel_thread = t->proc->kernel_thread;
 	if (!t->proc->comm[0] && t->comm[0])
 		memcpy(t->proc->comm, t->comm, sizeof(t->comm));
-	imap_put(&a->threads, key, t);
 	return t;
 }
 
@@ -312,19 +345,24 @@ static struct name *get_name(struct agg *a, pid_t tid)
 	struct name *n = name_of(a, tid);
 
 	if (!n) {
-		n = xcalloc(1, sizeof(*n));
+		n = calloc(1, sizeof(*n));
+		if (!n || imap_put(&a->names, tid, n) < 0) {
+			free(n);
+			return NULL;
+		}
 		n->pid = tid;
 		n->ppid = -1;
-		imap_put(&a->names, tid, n);
 	}
 	return n;
 }
 
-void agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+int agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time)
 {
 	struct name *n = get_name(a, tid);
 	struct agg_task *t, *p;
 
+	if (!n)
+		return agg_nomem(a);
 	n->pid = pid;
 	snprintf(n->comm, sizeof(n->comm), "%s", comm);
 	t = imap_get(&a->threads, tid);
@@ -335,18 +373,22 @@ void agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t ti
 		memcpy(p->comm, n->comm, sizeof(p->comm));
 	if (p && !p->kernel_thread)
 		p->kernel_thread = name_is_kthread(a, pid, p->comm);
+	return 0;
 }
 
-void agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
+int agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
 {
 	struct name *n = get_name(a, tid);
 	struct name *parent = name_of(a, ppid);
 
+	if (!n)
+		return agg_nomem(a);
 	n->pid = pid;
 	n->ppid = ppid;
 	/* a new thread or a fork inherits the name until its COMM record */
 	if (!n->comm[0] && parent)
 		memcpy(n->comm, parent->comm, sizeof(n->comm));
+	return 0;
 }
 
 void agg_exit(struct agg *a, pid_t pid, pid_t tid, uint64_t time)
@@ -373,31 +415,47 @@ void agg_lost(struct agg *a, uint64_t nr)
 
 /* ---------------- cpus ---------------- */
 
-static void ensure_cpu(struct agg *a, int cpu)
+/* Grow *p (of size elements) to n elements; -1 when out of memory (*p unchanged). */
+static int grow_array(void *p, size_t size, size_t n)
+{
+	void *v = realloc(*(void **)p, size * n);
+
+	if (!v)
+		return -1;
+	*(void **)p = v;
+	return 0;
+}
+
+static int ensure_cpu(struct agg *a, int cpu)
 {
 	int n;
 
 	if (cpu < a->nr_cpu_slots)
-		return;
+		return 0;
 	n = cpu + 1 > a->nr_cpu_slots * 2 ? cpu + 1 : a->nr_cpu_slots * 2;
-	a->cpus = xrealloc(a->cpus, sizeof(*a->cpus) * (size_t)n);
-	a->sendq = xrealloc(a->sendq, sizeof(*a->sendq) * (size_t)n);
-	a->groups = xrealloc(a->groups, sizeof(*a->groups) * (size_t)n);
-	a->hstack = xrealloc(a->hstack, sizeof(*a->hstack) * (size_t)n);
+	if (grow_array(&a->cpus, sizeof(*a->cpus), (size_t)n) < 0 ||
+	    grow_array(&a->sendq, sizeof(*a->sendq), (size_t)n) < 0 ||
+	    grow_array(&a->hstack, sizeof(*a->hstack), (size_t)n) < 0)
+		return agg_nomem(a);
 	for (int i = a->nr_cpu_slots; i < n; i++) {
 		a->cpus[i] = NULL;
 		memset(&a->hstack[i], 0, sizeof(a->hstack[i]));
 		memset(&a->sendq[i], 0, sizeof(a->sendq[i]));
-		memset(&a->groups[i], 0, sizeof(a->groups[i]));
 	}
 	a->nr_cpu_slots = n;
+	return 0;
 }
 
 static struct agg_cpu *get_cpu(struct agg *a, int cpu)
 {
-	ensure_cpu(a, cpu);
+	if (ensure_cpu(a, cpu) < 0)
+		return NULL;
 	if (!a->cpus[cpu]) {
-		a->cpus[cpu] = xcalloc(1, sizeof(struct agg_cpu));
+		a->cpus[cpu] = calloc(1, sizeof(struct agg_cpu));
+		if (!a->cpus[cpu]) {
+			agg_nomem(a);
+			return NULL;
+		}
 		a->cpus[cpu]->cpu = cpu;
 	}
 	return a->cpus[cpu];
@@ -405,6 +463,8 @@ static struct agg_cpu *get_cpu(struct agg *a, int cpu)
 
 /* ---------------- series ---------------- */
 
+/* The interval of time t, grown as needed; NULL without a series, outside its span (dropped) or
+ * out of memory (a->nomem). */
 static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_idx)
 {
 	int64_t idx;
@@ -419,7 +479,11 @@ static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_
 		return NULL;
 	}
 	if (!a->nr_iv) {
-		a->iv = xcalloc(1, sizeof(*a->iv));
+		a->iv = calloc(1, sizeof(*a->iv));
+		if (!a->iv) {
+			agg_nomem(a);
+			return NULL;
+		}
 		a->iv_lo = idx;
 		a->iv_final = idx;
 		a->nr_iv = 1;
@@ -427,7 +491,10 @@ static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_
 	} else if (idx < a->iv_lo) {
 		size_t add = (size_t)(a->iv_lo - idx);
 
-		a->iv = xrealloc(a->iv, sizeof(*a->iv) * (a->nr_iv + add));
+		if (grow_array(&a->iv, sizeof(*a->iv), a->nr_iv + add) < 0) {
+			agg_nomem(a);
+			return NULL;
+		}
 		memmove(a->iv + add, a->iv, sizeof(*a->iv) * a->nr_iv);
 		memset(a->iv, 0, sizeof(*a->iv) * add);
 		for (size_t i = 0; i < add; i++)
@@ -437,7 +504,10 @@ static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_
 	} else if ((size_t)(idx - a->iv_lo) >= a->nr_iv) {
 		size_t n = (size_t)(idx - a->iv_lo) + 1;
 
-		a->iv = xrealloc(a->iv, sizeof(*a->iv) * n);
+		if (grow_array(&a->iv, sizeof(*a->iv), n) < 0) {
+			agg_nomem(a);
+			return NULL;
+		}
 		memset(a->iv + a->nr_iv, 0, sizeof(*a->iv) * (n - a->nr_iv));
 		for (size_t i = a->nr_iv; i < n; i++)
 			a->iv[i].start_ns = (uint64_t)(a->iv_lo + (int64_t)i) * a->cfg.interval_ns;
@@ -483,8 +553,9 @@ static void finalize_intervals(struct agg *a, int64_t upto)
 	a->iv_final = upto;
 }
 
+/* A flush (d: what it counts, count_flush) into its interval and its process's top slot. */
 static void series_flush(struct agg *a, const struct tlb_event *ev, struct agg_task *proc,
-			 uint64_t bytes, bool full)
+			 const struct count_counts *d, uint64_t bytes)
 {
 	int64_t idx;
 	struct agg_interval *iv = interval_at(a, ev->time, &idx);
@@ -492,13 +563,11 @@ static void series_flush(struct agg *a, const struct tlb_event *ev, struct agg_t
 
 	if (!iv)
 		return;
-	iv->events++;
+	iv->events += d->events;
 	iv->bytes += bytes;
-	iv->full_flushes += full;
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
-		iv->remote_sends++;
-	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
-		iv->victim_hits++;
+	iv->full_flushes += d->full_flushes;
+	iv->remote_sends += d->remote_sends;
+	iv->victim_hits += d->victim_hits;
 	/* at most SLOTS - 1 intervals stay open, so slots never alias */
 	if (idx - a->iv_final >= SLOTS - 1)
 		finalize_intervals(a, idx - (SLOTS - 2));
@@ -524,7 +593,8 @@ static uint64_t hkey_hash(const struct hkey *k)
 	return h & INT64_MAX;
 }
 
-static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *thr, bool full)
+static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *thr,
+		    const struct count_counts *d)
 {
 	struct hkey k;
 	struct agg_hist_row *r = NULL;
@@ -532,7 +602,7 @@ static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task 
 	unsigned keys = a->cfg.hist_keys;
 
 	if (!keys)
-		return;
+		return 0;
 	memset(&k, 0, sizeof(k));
 	k.pid = keys & AGG_KEY_PID ? thr->pid : -1;
 	/* strncpy pads with NULs: bytes left after the name by an earlier, longer one must not
@@ -556,8 +626,11 @@ static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task 
 	}
 	if (!r) {
 		if (a->nr_hist == a->cap_hist) {
-			a->cap_hist = a->cap_hist ? a->cap_hist * 2 : 64;
-			a->hist = xrealloc(a->hist, sizeof(*a->hist) * a->cap_hist);
+			size_t cap = a->cap_hist ? a->cap_hist * 2 : 64;
+
+			if (grow_array(&a->hist, sizeof(*a->hist), cap) < 0)
+				return agg_nomem(a);
+			a->cap_hist = cap;
 		}
 		r = &a->hist[a->nr_hist++];
 		memset(r, 0, sizeof(*r));
@@ -565,28 +638,31 @@ static void hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task 
 		memcpy(r->comm, k.comm, sizeof(r->comm));
 		r->reason = k.reason;
 		r->cpu = k.cpu;
-		imap_put(&a->hist_idx, h, (void *)(uintptr_t)a->nr_hist);
+		if (imap_put(&a->hist_idx, h, (void *)(uintptr_t)a->nr_hist) < 0) {
+			a->nr_hist--;
+			return agg_nomem(a);
+		}
 	}
-	r->events++;
-	if (ev->reason != TLB_REASON_REMOTE_SEND_IPI) {
-		if (full)
-			r->full_flushes++;
-		else
-			r->pages += (uint64_t)ev->pages;
-	}
+	r->events += d->events;
+	r->full_flushes += d->full_flushes;
+	r->pages += d->pages;
+	return 0;
 }
 
 /* ---------------- pairing ---------------- */
 
-static void sendq_push(struct sendq *q, const struct sendrec *r)
+static int sendq_push(struct sendq *q, const struct sendrec *r)
 {
 	if (q->head + q->n == q->cap) {
 		if (q->head > q->cap / 2) {
 			memmove(q->v, q->v + q->head, sizeof(*q->v) * q->n);
 			q->head = 0;
 		} else {
-			q->cap = q->cap ? q->cap * 2 : 64;
-			q->v = xrealloc(q->v, sizeof(*q->v) * q->cap);
+			size_t cap = q->cap ? q->cap * 2 : 64;
+
+			if (grow_array(&q->v, sizeof(*q->v), cap) < 0)
+				return -1;
+			q->cap = cap;
 		}
 	}
 	/*
@@ -603,6 +679,7 @@ static void sendq_push(struct sendq *q, const struct sendrec *r)
 		q->n++;
 		q->masked += r->has_mask;
 	}
+	return 0;
 }
 
 static void sendq_prune(struct sendq *q, uint64_t before)
@@ -616,7 +693,7 @@ static void sendq_prune(struct sendq *q, uint64_t before)
 		q->head = 0;
 }
 
-static void add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
+static int add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
 {
 	int64_t h = ((int64_t)it * 1000003 + vt) & INT64_MAX;
 	struct agg_pair *p = NULL;
@@ -633,8 +710,11 @@ static void add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
 	}
 	if (!p) {
 		if (a->nr_pairs == a->cap_pairs) {
-			a->cap_pairs = a->cap_pairs ? a->cap_pairs * 2 : 64;
-			a->pairs = xrealloc(a->pairs, sizeof(*a->pairs) * a->cap_pairs);
+			size_t cap = a->cap_pairs ? a->cap_pairs * 2 : 64;
+
+			if (grow_array(&a->pairs, sizeof(*a->pairs), cap) < 0)
+				return agg_nomem(a);
+			a->cap_pairs = cap;
 		}
 		p = &a->pairs[a->nr_pairs++];
 		p->init_pid = ip;
@@ -642,9 +722,13 @@ static void add_pair(struct agg *a, pid_t ip, pid_t it, pid_t vp, pid_t vt)
 		p->victim_pid = vp;
 		p->victim_tid = vt;
 		p->count = 0;
-		imap_put(&a->pair_idx, h, (void *)(uintptr_t)a->nr_pairs);
+		if (imap_put(&a->pair_idx, h, (void *)(uintptr_t)a->nr_pairs) < 0) {
+			a->nr_pairs--;
+			return agg_nomem(a);
+		}
 	}
 	p->count++;
+	return 0;
 }
 
 static bool mask_has(const uint64_t *mask, int cpu)
@@ -726,158 +810,129 @@ static void resolve_until(struct agg *a, uint64_t upto)
 			sendq_prune(&a->sendq[c], a->horizon - a->cfg.pair_window_ns);
 }
 
-static void close_group(struct agg *a, int cpu);
+static void commit_request(struct agg *a, const struct count_request *r);
 
-void agg_round(struct agg *a)
+/* Commit the csd requests whose window ended before `before` (UINT64_MAX: all). */
+static void expire_requests(struct agg *a, uint64_t before)
+{
+	struct count_request r;
+	int cursor = 0;
+
+	while (count_group_expire(a->grp, before, &cursor, &r))
+		commit_request(a, &r);
+}
+
+int agg_round(struct agg *a)
 {
 	/*
 	 * Events up to the previous round's last time are all here, so a csd group whose next
 	 * target would have come before that time is complete.
 	 */
-	for (int c = 0; c < a->nr_cpu_slots; c++)
-		if (a->groups[c].open && a->groups[c].last + a->cfg.group_window_ns < a->round_max)
-			close_group(a, c);
+	expire_requests(a, a->round_max);
 	resolve_until(a, a->round_max);
 	a->round_max = a->tot.last_time;
+	return a->nomem ? -1 : 0;
 }
 
 /* ---------------- requests (fan-out) ---------------- */
 
-static void counts_request(struct agg_counts *c, int nr)
+static void commit_request(struct agg *a, const struct count_request *r)
 {
-	c->ipis++;
-	c->ipi_targets += (uint64_t)nr;
-	if ((uint64_t)nr > c->max_fanout)
-		c->max_fanout = (uint64_t)nr;
-}
+	struct sendrec q;
+	struct agg_task *t;
+	struct agg_cpu *pc;
+	struct agg_interval *iv;
+	int64_t idx;
 
-static void commit_request(struct agg *a, int cpu, uint64_t time, pid_t pid, pid_t tid,
-			   enum tlb_func_class cls, int nr, const uint64_t *mask)
-{
-	struct sendrec r;
-
-	if (nr <= 0)
+	if (r->nr <= 0)
 		return;
-	if (cls == TLB_FUNC_KERNEL_RANGE) {
-		counts_request(&a->tot.kernel_range, nr);
-	} else {
-		struct agg_task *t = get_thread(a, pid, tid);
-		struct agg_cpu *pc = get_cpu(a, cpu);
-		int64_t idx;
-		struct agg_interval *iv = interval_at(a, time, &idx);
-
-		counts_request(&t->total, nr);
-		counts_request(&t->proc->total, nr);
-		counts_request(&pc->total, nr);
-		counts_request(&a->tot.all, nr);
-		if (iv) {
-			iv->ipis++;
-			iv->ipi_targets += (uint64_t)nr;
-		}
+	if (r->cls == TLB_FUNC_KERNEL_RANGE) {
+		/* no reason-1 events on the targets: counted apart, not paired */
+		count_request(&a->tot.kernel_range, r->nr);
+		return;
+	}
+	t = get_thread(a, r->pid, r->tid);
+	pc = get_cpu(a, r->cpu);
+	if (!t || !pc)
+		return;
+	count_request(&t->total, r->nr);
+	count_request(&t->proc->total, r->nr);
+	count_request(&pc->total, r->nr);
+	count_request(&a->tot.all, r->nr);
+	iv = interval_at(a, r->start, &idx);
+	if (iv) {
+		iv->ipis++;
+		iv->ipi_targets += (uint64_t)r->nr;
 	}
 	/* only user-mm requests (flush_tlb_func) make reason-1 events on their targets */
-	if (cls == TLB_FUNC_KERNEL_RANGE)
-		return;
-	memset(&r, 0, sizeof(r));
-	r.time = time;
-	r.pid = pid;
-	r.tid = tid;
-	r.has_mask = true;
-	memcpy(r.mask, mask, sizeof(r.mask));
-	ensure_cpu(a, cpu);
-	sendq_push(&a->sendq[cpu], &r);
+	memset(&q, 0, sizeof(q));
+	q.time = r->start;
+	q.pid = r->pid;
+	q.tid = r->tid;
+	q.has_mask = true;
+	memcpy(q.mask, r->mask, sizeof(q.mask));
+	if (sendq_push(&a->sendq[r->cpu], &q) < 0)      /* get_cpu made the slot */
+		agg_nomem(a);
 }
 
-static void close_group(struct agg *a, int cpu)
+/* Feed the grouper; a request it closed is committed. */
+static void group_event(struct agg *a, const struct tlb_event *ev)
 {
-	struct group *g;
+	struct count_request done;
+	const struct count_request *open;
 
-	if (cpu >= a->nr_cpu_slots)
-		return;
-	g = &a->groups[cpu];
-	if (g->open)
-		commit_request(a, cpu, g->start, g->pid, g->tid, g->cls, g->nr, g->mask);
-	g->open = false;
-}
+	int f = count_group_feed(a->grp, ev, &done, &open);
 
-static void csd_queue(struct agg *a, const struct tlb_event *ev)
-{
-	struct group *g;
-
-	ensure_cpu(a, ev->cpu);
-	g = &a->groups[ev->cpu];
-	if (g->open && (g->func != ev->func || ev->time - g->last > a->cfg.group_window_ns ||
-			(ev->target_cpu >= 0 && mask_has(g->mask, ev->target_cpu))))
-		close_group(a, ev->cpu);
-	if (!g->open) {
-		memset(g, 0, sizeof(*g));
-		g->open = true;
-		g->cls = ev->func_class;
-		g->func = ev->func;
-		g->start = ev->time;
-		g->pid = ev->pid;
-		g->tid = ev->tid;
-	}
-	g->last = ev->time;
-	g->nr++;
-	for (int w = 0; w < TLB_EVENT_MASK_WORDS; w++)
-		g->mask[w] |= ev->target_mask[w];
+	if (f < 0)
+		agg_nomem(a);
+	else if (f & COUNT_GROUP_CLOSED)
+		commit_request(a, &done);
 }
 
 /* ---------------- events ---------------- */
-
-static void counts_flush(struct agg_counts *c, const struct tlb_event *ev, bool ranged)
-{
-	c->events++;
-	if (ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
-		c->reasons[ev->reason]++;
-	if (ranged) {
-		if (ev->pages < 0)
-			c->full_flushes++;
-		else
-			c->pages += (uint64_t)ev->pages;
-	}
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
-		c->remote_sends++;
-	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
-		c->victim_hits++;
-}
 
 static void flush_event(struct agg *a, const struct tlb_event *ev)
 {
 	struct agg_task *t = get_thread(a, ev->pid, ev->tid);
 	struct agg_cpu *c = get_cpu(a, ev->cpu);
-	bool ranged = ev->reason != TLB_REASON_REMOTE_SEND_IPI;
-	bool full = ranged && ev->pages < 0;
-	uint64_t bytes = ranged && ev->pages > 0 ? (uint64_t)ev->pages * (uint64_t)a->cfg.page_size : 0;
+	struct count_counts d = { 0 };       /* what this one flush counts */
 
-	counts_flush(&t->total, ev, ranged);
-	counts_flush(&t->proc->total, ev, ranged);
-	counts_flush(&c->total, ev, ranged);
-	counts_flush(&a->tot.all, ev, ranged);
+	if (!t || !c)
+		return;
+	count_flush(&d, ev);
+	count_flush(&t->total, ev);
+	count_flush(&t->proc->total, ev);
+	count_flush(&c->total, ev);
+	count_flush(&a->tot.all, ev);
 	for (struct agg_task *x = t; x; x = x == t ? t->proc : NULL) {
 		if (!x->first_time || ev->time < x->first_time)
 			x->first_time = ev->time;
 		if (ev->time > x->last_time)
 			x->last_time = ev->time;
 	}
-	series_flush(a, ev, t->proc, bytes, full);
-	hist_add(a, ev, t, full);
+	series_flush(a, ev, t->proc, &d, count_flush_bytes(ev, a->cfg.page_size));
+	hist_add(a, ev, t, &d);
 
-	/* any flush on this cpu ends the csd group it had open */
-	close_group(a, ev->cpu);
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI) {
+	/* any flush on this cpu ends the csd request it had open */
+	group_event(a, ev);
+	if (d.remote_sends) {                /* a send: a candidate initiator */
 		struct sendrec r;
 
 		memset(&r, 0, sizeof(r));
 		r.time = ev->time;
 		r.pid = ev->pid;
 		r.tid = ev->tid;
-		sendq_push(&a->sendq[ev->cpu], &r);
-	} else if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN) {
+		if (sendq_push(&a->sendq[ev->cpu], &r) < 0)
+			agg_nomem(a);
+	} else if (d.victim_hits) {          /* a victim: paired at the next round */
 		if (a->nr_pending == a->cap_pending) {
-			a->cap_pending = a->cap_pending ? a->cap_pending * 2 : 256;
-			a->pending = xrealloc(a->pending, sizeof(*a->pending) * a->cap_pending);
+			size_t cap = a->cap_pending ? a->cap_pending * 2 : 256;
+
+			if (grow_array(&a->pending, sizeof(*a->pending), cap) < 0) {
+				agg_nomem(a);
+				return;
+			}
+			a->cap_pending = cap;
 		}
 		a->pending[a->nr_pending++] = (struct victim){ ev->time, ev->cpu, ev->pid, ev->tid };
 	}
@@ -902,6 +957,8 @@ static void handler_charge(struct agg *a, const struct hentry *e, pid_t pid, uin
 	struct agg_handler *h = &a->tot.handler[k];
 	struct agg_task *t = get_thread(a, pid, e->tid);
 
+	if (!t)
+		return;
 	if (!h->calls || ns < h->min_ns)
 		h->min_ns = ns;
 	if (ns > h->max_ns)
@@ -920,7 +977,8 @@ static void handler_event(struct agg *a, const struct tlb_event *ev)
 	struct hstack *st;
 	int i;
 
-	ensure_cpu(a, ev->cpu);
+	if (ensure_cpu(a, ev->cpu) < 0)
+		return;
 	st = &a->hstack[ev->cpu];
 	/* entries left open too long lost their exits: drop them (they are the outermost) */
 	while (st->depth && ev->time > st->e[0].time &&
@@ -984,13 +1042,13 @@ double agg_handler_quantile(const struct agg_handler *h, double q)
 	return (double)h->max_ns;
 }
 
-void agg_event(struct agg *a, const struct tlb_event *ev)
+int agg_event(struct agg *a, const struct tlb_event *ev)
 {
 	if (ev->kind < 0 || ev->kind > EV_PATCHED_FLUSH || ev->cpu < 0 || ev->cpu > 65535)
-		return;
+		return 0;
 	a->tot.by_kind[ev->kind]++;
 	if (ev->kind == EV_OTHER)
-		return;
+		return 0;
 	if (!a->tot.first_time || ev->time < a->tot.first_time)
 		a->tot.first_time = ev->time;
 	if (ev->time > a->tot.last_time)
@@ -1004,19 +1062,15 @@ void agg_event(struct agg *a, const struct tlb_event *ev)
 		break;
 	case EV_IPI_SEND_CPUMASK:
 	case EV_IPI_SEND_CPU:
-		if (ev->func_class != TLB_FUNC_NONE)
-			commit_request(a, ev->cpu, ev->time, ev->pid, ev->tid, ev->func_class,
-				       ev->nr_targets, ev->target_mask);
+	case EV_PATCHED_FLUSH: {
+		struct count_request r;
+
+		if (count_request_of(ev, &r))
+			commit_request(a, &r);
 		break;
-	case EV_PATCHED_FLUSH:
-		commit_request(a, ev->cpu, ev->time, ev->pid, ev->tid,
-			       ev->func_class == TLB_FUNC_KERNEL_RANGE ? TLB_FUNC_KERNEL_RANGE
-								       : TLB_FUNC_FLUSH,
-			       ev->nr_targets, ev->target_mask);
-		break;
+	}
 	case EV_CSD_QUEUE_CPU:
-		if (ev->func_class != TLB_FUNC_NONE)
-			csd_queue(a, ev);
+		group_event(a, ev);
 		break;
 	case EV_CSD_FUNC_ENTRY:
 	case EV_CSD_FUNC_EXIT:
@@ -1034,6 +1088,7 @@ void agg_event(struct agg *a, const struct tlb_event *ev)
 	default:
 		break;
 	}
+	return a->nomem ? -1 : 0;
 }
 
 /* ---------------- finish, bursts ---------------- */
@@ -1062,12 +1117,11 @@ void agg_median_mad(double *v, int n, double *median, double *mad)
 	*mad = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-void agg_finish(struct agg *a)
+int agg_finish(struct agg *a)
 {
 	double secs, *rates, floor_mad;
 
-	for (int c = 0; c < a->nr_cpu_slots; c++)
-		close_group(a, c);
+	expire_requests(a, UINT64_MAX);
 	resolve_until(a, UINT64_MAX);
 	if (a->nr_iv)
 		finalize_intervals(a, a->iv_lo + (int64_t)a->nr_iv);
@@ -1075,9 +1129,11 @@ void agg_finish(struct agg *a)
 	memset(&a->bursts, 0, sizeof(a->bursts));
 	a->bursts.k = a->cfg.burst_k;
 	if (!a->nr_iv)
-		return;
+		return a->nomem ? -1 : 0;
 	secs = (double)a->cfg.interval_ns / 1e9;
-	rates = xmalloc(sizeof(*rates) * a->nr_iv);
+	rates = malloc(sizeof(*rates) * a->nr_iv);
+	if (!rates)
+		return agg_nomem(a);
 	for (size_t i = 0; i < a->nr_iv; i++)
 		rates[i] = (double)a->iv[i].events / secs;
 	agg_median_mad(rates, (int)a->nr_iv, &a->bursts.median, &a->bursts.mad);
@@ -1090,6 +1146,7 @@ void agg_finish(struct agg *a)
 		a->iv[i].burst = (double)a->iv[i].events / secs > a->bursts.threshold;
 		a->bursts.nr_bursts += a->iv[i].burst;
 	}
+	return a->nomem ? -1 : 0;
 }
 
 void agg_bursts(const struct agg *a, struct agg_burst_stats *st)
@@ -1105,12 +1162,12 @@ int agg_intervals(struct agg *a, const struct agg_interval **out)
 
 /* ---------------- queries ---------------- */
 
-static enum agg_sort sort_by;
-
-static int cmp_task(const void *x, const void *y)
+/* qsort_r comparator; ctx points at the enum agg_sort. */
+static int cmp_task(const void *x, const void *y, void *ctx)
 {
 	const struct agg_task *a = *(struct agg_task *const *)x, *b = *(struct agg_task *const *)y;
-	const struct agg_counts *ca = &a->total, *cb = &b->total;
+	enum agg_sort sort_by = *(const enum agg_sort *)ctx;
+	const struct count_counts *ca = &a->total, *cb = &b->total;
 	uint64_t va = 0, vb = 0;
 	int r;
 
@@ -1154,14 +1211,16 @@ static int cmp_task(const void *x, const void *y)
 
 static int list_tasks(struct imap *m, enum agg_sort by, struct agg_task ***out)
 {
-	struct agg_task **v = xmalloc(sizeof(*v) * (m->n + 1));
+	struct agg_task **v = malloc(sizeof(*v) * (m->n + 1));
 	int n = 0;
 
+	*out = v;
+	if (!v)
+		return -1;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->keys[i] != EMPTY_KEY)
 			v[n++] = m->vals[i];
-	sort_by = by;
-	qsort(v, (size_t)n, sizeof(*v), cmp_task);
+	qsort_r(v, (size_t)n, sizeof(*v), cmp_task, &by);
 	*out = v;
 	return n;
 }
@@ -1188,9 +1247,12 @@ struct agg_task *agg_find_thread(struct agg *a, pid_t tid)
 
 int agg_cpus(struct agg *a, struct agg_cpu ***out)
 {
-	struct agg_cpu **v = xmalloc(sizeof(*v) * (size_t)(a->nr_cpu_slots + 1));
+	struct agg_cpu **v = malloc(sizeof(*v) * (size_t)(a->nr_cpu_slots + 1));
 	int n = 0;
 
+	*out = v;
+	if (!v)
+		return -1;
 	for (int i = 0; i < a->nr_cpu_slots; i++)
 		if (a->cpus[i])
 			v[n++] = a->cpus[i];
@@ -1215,9 +1277,12 @@ static int cmp_pair(const void *x, const void *y)
 
 int agg_pairs(struct agg *a, bool process_level, struct agg_pair **out)
 {
-	struct agg_pair *v = xmalloc(sizeof(*v) * (a->nr_pairs + 1));
+	struct agg_pair *v = malloc(sizeof(*v) * (a->nr_pairs + 1));
 	size_t n = 0;
 
+	*out = v;
+	if (!v)
+		return -1;
 	for (size_t i = 0; i < a->nr_pairs; i++) {
 		struct agg_pair p = a->pairs[i];
 		size_t j;
@@ -1258,8 +1323,11 @@ static int cmp_hist(const void *x, const void *y)
 
 int agg_hist(struct agg *a, struct agg_hist_row **out)
 {
-	struct agg_hist_row *v = xmalloc(sizeof(*v) * (a->nr_hist + 1));
+	struct agg_hist_row *v = malloc(sizeof(*v) * (a->nr_hist + 1));
 
+	*out = v;
+	if (!v)
+		return -1;
 	memcpy(v, a->hist, sizeof(*v) * a->nr_hist);
 	qsort(v, a->nr_hist, sizeof(*v), cmp_hist);
 	*out = v;
@@ -1304,9 +1372,16 @@ static bool expired(const struct agg_task *t, uint64_t now, uint64_t age)
 
 int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns)
 {
-	struct imap keep = { 0 };
+	struct imap keep = { 0 }, keep_procs = { 0 };
 	int dropped = 0;
 
+	/* both new maps sized first: after that nothing can fail half way */
+	if (imap_reserve(&keep, a->threads.n + 1) < 0 ||
+	    imap_reserve(&keep_procs, a->procs.n + 1) < 0) {
+		imap_free(&keep);
+		imap_free(&keep_procs);
+		return agg_nomem(a);
+	}
 	/* threads first (they point at their process) */
 	for (size_t i = 0; i < a->threads.cap; i++) {
 		struct agg_task *t = a->threads.vals[i];
@@ -1324,7 +1399,6 @@ int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns)
 	}
 	imap_free(&a->threads);
 	a->threads = keep;
-	memset(&keep, 0, sizeof(keep));
 	for (size_t i = 0; i < a->procs.cap; i++) {
 		struct agg_task *p = a->procs.vals[i];
 
@@ -1334,10 +1408,10 @@ int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns)
 			free(p);
 			dropped++;
 		} else {
-			imap_put(&keep, a->procs.keys[i], p);
+			imap_put(&keep_procs, a->procs.keys[i], p);
 		}
 	}
 	imap_free(&a->procs);
-	a->procs = keep;
+	a->procs = keep_procs;
 	return dropped;
 }

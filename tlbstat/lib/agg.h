@@ -12,20 +12,12 @@
  * or agg_round() each refresh (top). Events need not arrive in time order across CPUs (perf
  * files hold them per CPU within a round); the per-CPU order must hold.
  *
- * Definitions (Documentation/tlbstat-report.txt says the same for users):
- *  - invalidations: tlb:tlb_flush events of every reason (what `tlbstat stat` counts).
- *  - pages, bytes (= pages x page size), full_flushes (pages == -1, TLB_FLUSH_ALL): over every
- *    reason except 4 (remote IPI send), whose range is the one the targets invalidate.
- *  - remote_sends: reason-4 events (a flush that needs other CPUs), seen on every transport.
- *  - ipis / ipi_targets / max_fanout: observed remote flush requests and their target CPUs.
- *    A request is either an ipi:ipi_send_cpumask / ipi_send_cpu whose callback is a TLB function
- *    (fan-out = cpumask weight), or a group of csd:csd_queue_cpu events whose func is a TLB
- *    function, queued by one CPU: a group starts at the first such event after a tlb_flush on that
- *    CPU (or after group_window_ns without one, or a change of func) and every further target
- *    joins it. On kernels >= 6.5 the ipi callback is the generic IPI handler, so csd_queue_cpu is
- *    what shows the fan-out; on a hypervisor transport neither shows TLB targets (fan-out unknown).
- *  - victim_hits: reason-1 events (remote shootdown received), in the context of the interrupted
- *    task, which pays for it.
+ * Definitions (Documentation/tlbstat-report.txt says the same for users): what an event counts
+ * (invalidations, per reason, pages, bytes, full flushes, remote sends, victim hits, requests,
+ * targets and fan-out, csd grouping) is count.h's, shared with top and the exporter. Here:
+ *  - group_window_ns is count.h's csd grouping window; agg commits a csd request when it closes
+ *    (a flush on its cpu, a target that cannot join, or agg_round()/agg_finish() once its window
+ *    passed), at the time and to the task of its first event.
  *  - initiator -> victim: each reason-1 event on CPU X at time t is paired with the most recent
  *    observed request (csd target cpu or ipi cpumask) that targeted X at or before t; without one,
  *    with the most recent reason-4 send on another CPU at or before t; both within
@@ -53,6 +45,7 @@
  */
 #ifndef TLBSTAT_AGG_H
 #define TLBSTAT_AGG_H
+#include "count.h"
 #include "event.h"
 #include "reason.h"
 
@@ -78,7 +71,7 @@ struct agg_config {
 	double burst_k;              /* bursts: rate > median + k * MAD; 0 = 3 */
 	unsigned hist_keys;          /* AGG_KEY_* mask; 0 = no histogram */
 	uint64_t pair_window_ns;     /* 0 = 10 ms */
-	uint64_t group_window_ns;    /* 0 = 100 us */
+	uint64_t group_window_ns;    /* csd grouping window (count_group_new); 0 = 100 us */
 };
 
 /* Flush handler time (see above). */
@@ -92,16 +85,6 @@ struct agg_handler {                         /* one kind, over every task */
 	uint64_t hist[AGG_HANDLER_BUCKETS];
 };
 
-struct agg_counts {
-	uint64_t events;                     /* tlb_flush events */
-	uint64_t reasons[TLB_NR_REASONS];
-	uint64_t pages;                      /* ranged flushes, reason 4 excluded */
-	uint64_t full_flushes;               /* pages == -1, reason 4 excluded */
-	uint64_t remote_sends;               /* reason 4 */
-	uint64_t ipis, ipi_targets, max_fanout;
-	uint64_t victim_hits;                /* reason 1 received */
-};
-
 /* A process (tid == 0) or a thread. */
 struct agg_task {
 	pid_t pid, tid;
@@ -109,7 +92,7 @@ struct agg_task {
 	bool kernel_thread;
 	bool exited;
 	uint64_t first_time, last_time, exit_time;   /* of its events / exit record */
-	struct agg_counts total;             /* since the start */
+	struct count_counts total;             /* since the start */
 	int nr_threads;                      /* processes: threads seen */
 	uint64_t handler_calls[AGG_HANDLER_KINDS], handler_ns[AGG_HANDLER_KINDS];  /* since the start */
 	/* internal */
@@ -119,7 +102,7 @@ struct agg_task {
 
 struct agg_cpu {
 	int cpu;
-	struct agg_counts total;
+	struct count_counts total;
 };
 
 struct agg_pair {
@@ -153,8 +136,8 @@ struct agg_totals {
 	uint64_t lost;
 	uint64_t first_time, last_time;           /* of events; 0 if none */
 	int max_cpu;                              /* highest cpu seen, -1 if none */
-	struct agg_counts all;
-	struct agg_counts kernel_range;           /* kernel-range requests (ipis/targets/fan-out) */
+	struct count_counts all;
+	struct count_counts kernel_range;           /* kernel-range requests (ipis/targets/fan-out) */
 	uint64_t paired, unpaired;                /* victim hits with and without an initiator */
 	uint64_t paired_by_target, paired_by_send;/* which rule paired them */
 	struct agg_handler handler[AGG_HANDLER_KINDS];  /* flush handler time, by AGG_HANDLER_* */
@@ -172,18 +155,23 @@ struct agg_totals {
 
 struct agg;
 
+/* NULL when out of memory. */
 struct agg *agg_new(const struct agg_config *cfg);
 void agg_free(struct agg *a);
 
-void agg_event(struct agg *a, const struct tlb_event *ev);
-void agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time);
-void agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
+/*
+ * Out of memory: the functions below that return int return -1 once any allocation has failed
+ * (the counts are then incomplete; the failure sticks, so checking agg_finish() is enough).
+ */
+int agg_event(struct agg *a, const struct tlb_event *ev);
+int agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t time);
+int agg_fork(struct agg *a, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
 void agg_exit(struct agg *a, pid_t pid, pid_t tid, uint64_t time);
 void agg_lost(struct agg *a, uint64_t nr);
 /* An ordering point: events before the previous round's last time are complete. */
-void agg_round(struct agg *a);
+int agg_round(struct agg *a);
 /* End of input: pair the rest, close the intervals, find the bursts. */
-void agg_finish(struct agg *a);
+int agg_finish(struct agg *a);
 
 const struct agg_totals *agg_totals(const struct agg *a);
 /* A printable name: the comm, or ":<tid>" when unknown. */
@@ -192,7 +180,8 @@ const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len);
 enum agg_sort { AGG_SORT_EVENTS, AGG_SORT_PID, AGG_SORT_COMM, AGG_SORT_REMOTE, AGG_SORT_VICTIM,
 		AGG_SORT_HANDLER_LOCAL, AGG_SORT_HANDLER_VICTIM };
 /* Every process / thread, sorted (descending counts; pid and comm ascending). Array malloc'd;
- * the tasks belong to agg (valid until agg_expire/agg_free). */
+ * the tasks belong to agg (valid until agg_expire/agg_free). The list functions below return -1
+ * (and *out NULL) when out of memory. */
 int agg_processes(struct agg *a, enum agg_sort by, struct agg_task ***out);
 int agg_threads(struct agg *a, enum agg_sort by, struct agg_task ***out);
 struct agg_task *agg_find_process(struct agg *a, pid_t pid);
@@ -207,7 +196,8 @@ void agg_bursts(const struct agg *a, struct agg_burst_stats *st);
 /* Histogram rows by events descending; malloc'd copy. */
 int agg_hist(struct agg *a, struct agg_hist_row **out);
 
-/* Drop exited tasks idle for max_age_ns (a long-running consumer's memory bound). */
+/* Drop exited tasks idle for max_age_ns (a long-running consumer's memory bound); how many,
+ * or -1 when out of memory (nothing dropped). */
 int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns);
 
 /* Approximate quantile q (0..1) of a kind's handler time in ns, from its histogram: linear

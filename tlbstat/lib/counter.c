@@ -1,5 +1,6 @@
 /* stat's arithmetic: reason counters, snapshots, and the deltas of a period. */
 #include "counter.h"
+#include "count.h"
 #include "evlist.h"
 #include "transport.h"
 #include "util.h"
@@ -72,6 +73,7 @@ int counter_diff(const struct counter *c, const struct counter_snapshot *a,
 		 const struct counter_snapshot *b, struct counter_period *p)
 {
 	int n = c->el->nr_cpus;
+	struct count_rate cr;
 
 	if (!p->per_cpu && !(p->per_cpu = calloc(nr_counts(c), sizeof(uint64_t))))
 		return -1;
@@ -89,9 +91,10 @@ int counter_diff(const struct counter *c, const struct counter_snapshot *a,
 	p->tlb_total = p->tlb_present ? b->tlb.total - a->tlb.total : 0;
 	for (int i = 0; i < b->tlb.ncpus && i < INTR_MAX_CPUS; i++)
 		p->tlb_cpu[i] = b->tlb.per_cpu[i] - (i < a->tlb.ncpus ? a->tlb.per_cpu[i] : 0);
-	p->rate = p->secs > 0 ? (double)p->total / p->secs : 0;
-	p->per_core = n ? p->rate / n : 0;
-	p->health = tlb_health_of(p->per_core);
+	cr = count_rate_of(p->total, p->secs, n);
+	p->rate = cr.known ? cr.rate : 0;
+	p->per_core = cr.known ? cr.per_core : 0;
+	p->health = cr.health;
 	return 0;
 }
 

@@ -23,6 +23,8 @@ enum tlb_health { HEALTH_GREEN, HEALTH_YELLOW, HEALTH_RED };
 #define HEALTH_YELLOW_AT 5.0   /* invalidations per second per core */
 #define HEALTH_RED_AT    20.0
 
+/* The thresholds alone; callers go through count_rate_of() (count.h), which computes the
+ * per-core rate they apply to. */
 enum tlb_health tlb_health_of(double per_core_rate);
 const char *tlb_health_name(enum tlb_health h);   /* "green", "yellow", "red" */
 #endif

@@ -3,6 +3,7 @@
  * eviction, per-interval counters, trends.
  */
 #include "topview.h"
+#include "count.h"
 #include "event.h"
 #include "reason.h"
 #include "util.h"
@@ -37,19 +38,13 @@ struct table {
 	uint64_t evicted;
 };
 
-struct group {                   /* csd_queue_cpu targets queued by one cpu for one request */
-	bool open;
-	uint64_t func, last;
-	uint64_t mask[TLB_EVENT_MASK_WORDS];
-};
-
 struct top_model {
 	struct top_config cfg;
 	struct table procs, threads;
 	uint64_t iv;                 /* number of the open interval */
 	int cpu_slots;
 	uint64_t *cpu_inv, *cpu_gen, *cpu_inv_last, *cpu_gen_last;
-	struct group *groups;
+	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
 	struct top_counts node, node_last;
 	uint64_t lost, lost_last, lost_total;
 	uint64_t remote_total, victim_total;
@@ -59,7 +54,7 @@ struct top_model {
 	struct top_task *c_proc, *c_thr;
 };
 
-static void table_init(struct table *t, int cap)
+static int table_init(struct table *t, int cap)
 {
 	unsigned nb = 16;
 
@@ -67,8 +62,10 @@ static void table_init(struct table *t, int cap)
 		nb <<= 1;
 	t->cap = cap;
 	t->n = 0;
-	t->v = xcalloc((size_t)cap, sizeof(*t->v));
-	t->buckets = xmalloc(sizeof(*t->buckets) * nb);
+	t->v = calloc((size_t)cap, sizeof(*t->v));
+	t->buckets = malloc(sizeof(*t->buckets) * nb);
+	if (!t->v || !t->buckets)
+		return -1;
 	for (unsigned i = 0; i < nb; i++)
 		t->buckets[i] = -1;
 	t->mask = nb - 1;
@@ -77,6 +74,7 @@ static void table_init(struct table *t, int cap)
 	t->free_list = 0;
 	t->head = t->tail = -1;
 	t->evicted = 0;
+	return 0;
 }
 
 static void table_free(struct table *t)
@@ -289,12 +287,14 @@ static void task_pair(struct top_model *m, pid_t pid, pid_t tid, struct top_task
 
 /* ---------------- model ---------------- */
 
-static bool ensure_cpu(struct top_model *m, int cpu);
+static int ensure_cpu(struct top_model *m, int cpu);
 
 struct top_model *top_model_new(const struct top_config *cfg)
 {
-	struct top_model *m = xcalloc(1, sizeof(*m));
+	struct top_model *m = calloc(1, sizeof(*m));
 
+	if (!m)
+		return NULL;
 	if (cfg)
 		m->cfg = *cfg;
 	if (m->cfg.page_size <= 0)
@@ -307,12 +307,13 @@ struct top_model *top_model_new(const struct top_config *cfg)
 		m->cfg.max_threads = 16384;
 	if (m->cfg.age_intervals <= 0)
 		m->cfg.age_intervals = 10;
-	if (!m->cfg.group_window_ns)
-		m->cfg.group_window_ns = 100 * 1000ULL;
-	table_init(&m->procs, m->cfg.max_procs);
-	table_init(&m->threads, m->cfg.max_threads);
 	m->iv = 1;
-	ensure_cpu(m, m->cfg.nr_cpus - 1);
+	m->grp = count_group_new(m->cfg.group_window_ns);
+	if (!m->grp || table_init(&m->procs, m->cfg.max_procs) < 0 ||
+	    table_init(&m->threads, m->cfg.max_threads) < 0 || ensure_cpu(m, m->cfg.nr_cpus - 1) < 0) {
+		top_model_free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -326,134 +327,125 @@ void top_model_free(struct top_model *m)
 	free(m->cpu_gen);
 	free(m->cpu_inv_last);
 	free(m->cpu_gen_last);
-	free(m->groups);
+	count_group_free(m->grp);
 	free(m);
 }
 
-static bool ensure_cpu(struct top_model *m, int cpu)
+static int grow(uint64_t **p, int old, int n)
+{
+	uint64_t *v = realloc(*p, sizeof(*v) * (size_t)n);
+
+	if (!v)
+		return -1;
+	memset(v + old, 0, sizeof(*v) * (size_t)(n - old));
+	*p = v;
+	return 0;
+}
+
+/* 1: cpu has slots; 0: not a cpu number (the event is ignored); -1: out of memory. */
+static int ensure_cpu(struct top_model *m, int cpu)
 {
 	int n;
 
 	if (cpu < 0 || cpu > 65535)
-		return false;
+		return 0;
 	if (cpu < m->cpu_slots)
-		return true;
+		return 1;
 	n = cpu + 1 > m->cpu_slots * 2 ? cpu + 1 : m->cpu_slots * 2;
-#define GROW(p) do { p = xrealloc(p, sizeof(*p) * (size_t)n); \
-		     memset(p + m->cpu_slots, 0, sizeof(*p) * (size_t)(n - m->cpu_slots)); } while (0)
-	GROW(m->cpu_inv);
-	GROW(m->cpu_gen);
-	GROW(m->cpu_inv_last);
-	GROW(m->cpu_gen_last);
-	GROW(m->groups);
-#undef GROW
+	if (grow(&m->cpu_inv, m->cpu_slots, n) < 0 || grow(&m->cpu_gen, m->cpu_slots, n) < 0 ||
+	    grow(&m->cpu_inv_last, m->cpu_slots, n) < 0 ||
+	    grow(&m->cpu_gen_last, m->cpu_slots, n) < 0)
+		return -1;
 	m->cpu_slots = n;
-	return true;
+	return 1;
 }
 
-static void count_flush(struct top_counts *c, const struct tlb_event *ev)
-{
-	c->inv++;
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI) {
-		c->remote++;
-		return;
-	}
-	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
-		c->victim++;
-	if (ev->pages < 0)
-		c->full++;
-	else
-		c->pages += (uint64_t)ev->pages;
-}
-
-static void count_request(struct top_model *m, const struct tlb_event *ev, int nr, bool new_req)
+/* Added targets of a user-mm request (count_request_grow) to its initiator and the node. */
+static void request_grow(struct top_model *m, const struct count_request *r, bool starts,
+			 int added)
 {
 	struct top_task *p, *t;
+
+	if (r->cls != TLB_FUNC_FLUSH)
+		return;          /* kernel-range requests belong to no task; top does not show them */
+	task_pair(m, r->pid, r->tid, &p, &t);
+	count_request_grow(&p->cur.cnt, starts, added, r->nr);
+	count_request_grow(&t->cur.cnt, starts, added, r->nr);
+	count_request_grow(&m->node.cnt, starts, added, r->nr);
+}
+
+static void flush_event(struct top_model *m, const struct tlb_event *ev)
+{
+	struct top_task *p, *t;
+	struct count_counts d = { 0 };       /* what this one flush counts */
 
 	task_pair(m, ev->pid, ev->tid, &p, &t);
-	if (new_req) {
-		p->cur.req++;
-		t->cur.req++;
-		m->node.req++;
-	}
-	p->cur.targets += (uint64_t)nr;
-	t->cur.targets += (uint64_t)nr;
-	m->node.targets += (uint64_t)nr;
+	count_flush(&d, ev);
+	count_flush(&p->cur.cnt, ev);
+	count_flush(&t->cur.cnt, ev);
+	count_flush(&m->node.cnt, ev);
+	m->cpu_inv[ev->cpu] += d.events;
+	m->remote_total += d.remote_sends;
+	m->victim_total += d.victim_hits;
 }
 
-static void csd_queue(struct top_model *m, const struct tlb_event *ev)
+/* Requests count as their targets come: a csd request grows with each target. */
+static int request_event(struct top_model *m, const struct tlb_event *ev)
 {
-	struct group *g = &m->groups[ev->cpu];
-	int tc = ev->target_cpu;
-	bool in_mask = tc >= 0 && tc < 64 * TLB_EVENT_MASK_WORDS &&
-		       (g->mask[tc / 64] >> (tc % 64)) & 1;
-	bool new_req = !g->open || g->func != ev->func || ev->time - g->last > m->cfg.group_window_ns ||
-		       in_mask;
+	struct count_request r;
+	const struct count_request *open;
+	int f;
 
-	if (new_req) {
-		memset(g, 0, sizeof(*g));
-		g->open = true;
-		g->func = ev->func;
+	if (count_request_of(ev, &r)) {
+		request_grow(m, &r, true, r.nr);
+		return 0;
 	}
-	g->last = ev->time;
-	if (tc >= 0 && tc < 64 * TLB_EVENT_MASK_WORDS)
-		g->mask[tc / 64] |= 1ULL << (tc % 64);
-	count_request(m, ev, 1, new_req);
+	f = count_group_feed(m->grp, ev, &r, &open);
+	if (f < 0)
+		return -1;
+	if (f & COUNT_GROUP_JOINED)
+		request_grow(m, open, f & COUNT_GROUP_STARTED, 1);
+	return 0;
 }
 
-void top_model_event(struct top_model *m, const struct tlb_event *ev)
+int top_model_event(struct top_model *m, const struct tlb_event *ev)
 {
-	struct top_task *p, *t;
+	int rc = ensure_cpu(m, ev->cpu);
 
-	if (!ensure_cpu(m, ev->cpu))
-		return;
+	if (rc <= 0)
+		return rc;
 	switch (ev->kind) {
 	case EV_TLB_FLUSH:
-		task_pair(m, ev->pid, ev->tid, &p, &t);
-		count_flush(&p->cur, ev);
-		count_flush(&t->cur, ev);
-		count_flush(&m->node, ev);
-		m->cpu_inv[ev->cpu]++;
-		m->groups[ev->cpu].open = false;    /* a flush on this cpu ends its csd group */
-		if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
-			m->remote_total++;
-		else if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
-			m->victim_total++;
-		break;
+		flush_event(m, ev);
+		return request_event(m, ev);     /* a flush on this cpu ends its csd request */
 	case EV_CSD_QUEUE_CPU:
-		if (ev->func_class == TLB_FUNC_FLUSH)
-			csd_queue(m, ev);
-		break;
 	case EV_IPI_SEND_CPUMASK:
 	case EV_IPI_SEND_CPU:
-		if (ev->func_class == TLB_FUNC_FLUSH && ev->nr_targets > 0)
-			count_request(m, ev, ev->nr_targets, true);
-		break;
 	case EV_PATCHED_FLUSH:
-		if (ev->func_class != TLB_FUNC_KERNEL_RANGE && ev->nr_targets > 0)
-			count_request(m, ev, ev->nr_targets, true);
-		break;
+		return request_event(m, ev);
 	case EV_EXEC:
 	case EV_RENAME:
 		if (ev->comm[0])
 			top_model_comm(m, ev->pid, ev->kind == EV_EXEC ? ev->pid : ev->tid, ev->comm);
-		break;
+		return 0;
 	default:
-		break;
+		return 0;
 	}
 }
 
-void top_model_generic(struct top_model *m, pid_t pid, pid_t tid, int cpu)
+int top_model_generic(struct top_model *m, pid_t pid, pid_t tid, int cpu)
 {
 	struct top_task *p, *t;
+	int rc = ensure_cpu(m, cpu);
 
-	if (!ensure_cpu(m, cpu))
-		return;
+	if (rc <= 0)
+		return rc;
 	task_pair(m, pid, tid, &p, &t);
 	p->cur.gen++;
 	t->cur.gen++;
 	m->node.gen++;
 	m->cpu_gen[cpu]++;
+	return 0;
 }
 
 void top_model_comm(struct top_model *m, pid_t pid, pid_t tid, const char *comm)
@@ -494,7 +486,7 @@ static void close_table(struct top_model *m, struct table *t, double secs)
 		e->last = e->cur;
 		memset(&e->cur, 0, sizeof(e->cur));
 		memmove(e->hist, e->hist + 1, sizeof(e->hist[0]) * (TOP_HIST - 1));
-		e->hist[TOP_HIST - 1] = secs > 0 ? (float)((double)e->last.inv / secs) : 0;
+		e->hist[TOP_HIST - 1] = secs > 0 ? (float)((double)e->last.cnt.events / secs) : 0;
 	}
 	/* age out: the LRU tail holds the tasks seen longest ago */
 	while (t->tail >= 0 && m->iv - t->v[t->tail].seen_iv > (uint64_t)m->cfg.age_intervals)
@@ -539,32 +531,36 @@ void top_model_node(const struct top_model *m, struct top_node *n)
 	n->cpu_gen = m->cpu_gen_last;
 }
 
-static enum top_sort cmp_by;
-
-static double fanout_of(const struct top_counts *c)
+static double fanout_of(const struct count_counts *c)
 {
-	return c->req ? (double)c->targets / (double)c->req : -1;
+	return c->ipis ? (double)c->ipi_targets / (double)c->ipis : -1;
 }
 
-static int cmp_rows(const void *x, const void *y)
+/* The sort key of a task's last interval. */
+static double sort_key(const struct top_task *e, enum top_sort by)
+{
+	const struct count_counts *c = &e->last.cnt;
+
+	switch (by) {
+	case TOP_SORT_REMOTE: return (double)c->remote_sends;
+	case TOP_SORT_BYTES: return (double)c->pages + 1e-9 * (double)c->full_flushes;
+	case TOP_SORT_FANOUT: return fanout_of(c);
+	case TOP_SORT_EVENTS: return (double)e->last.gen;
+	default: return (double)c->events;
+	}
+}
+
+/* qsort_r comparator; ctx points at the enum top_sort. */
+static int cmp_rows(const void *x, const void *y, void *ctx)
 {
 	const struct top_task *a = *(struct top_task *const *)x, *b = *(struct top_task *const *)y;
-	double va, vb;
+	enum top_sort by = *(const enum top_sort *)ctx;
+	double va = sort_key(a, by), vb = sort_key(b, by);
 
-	switch (cmp_by) {
-	case TOP_SORT_REMOTE: va = (double)a->last.remote; vb = (double)b->last.remote; break;
-	case TOP_SORT_BYTES:
-		va = (double)a->last.pages + 1e-9 * (double)a->last.full;
-		vb = (double)b->last.pages + 1e-9 * (double)b->last.full;
-		break;
-	case TOP_SORT_FANOUT: va = fanout_of(&a->last); vb = fanout_of(&b->last); break;
-	case TOP_SORT_EVENTS: va = (double)a->last.gen; vb = (double)b->last.gen; break;
-	default: va = (double)a->last.inv; vb = (double)b->last.inv; break;
-	}
 	if (va != vb)
 		return va > vb ? -1 : 1;
-	if (a->last.inv != b->last.inv)
-		return a->last.inv > b->last.inv ? -1 : 1;
+	if (a->last.cnt.events != b->last.cnt.events)
+		return a->last.cnt.events > b->last.cnt.events ? -1 : 1;
 	if (a->last.gen != b->last.gen)
 		return a->last.gen > b->last.gen ? -1 : 1;
 	if (a->pid != b->pid)
@@ -576,9 +572,12 @@ int top_model_rows(struct top_model *m, enum top_sort by, pid_t threads_of,
 		   const pid_t *pid_filter, int nr_filter, int max, struct top_task ***out)
 {
 	struct table *t = threads_of > 0 ? &m->threads : &m->procs;
-	struct top_task **v = xmalloc(sizeof(*v) * (size_t)(t->n + 1));
+	struct top_task **v = malloc(sizeof(*v) * (size_t)(t->n + 1));
 	int n = 0;
 
+	*out = NULL;
+	if (!v)
+		return -1;
 	for (int i = 0; i < t->cap; i++) {
 		struct top_task *e = &t->v[i];
 
@@ -596,8 +595,7 @@ int top_model_rows(struct top_model *m, enum top_sort by, pid_t threads_of,
 		}
 		v[n++] = e;
 	}
-	cmp_by = by;
-	qsort(v, (size_t)n, sizeof(*v), cmp_rows);
+	qsort_r(v, (size_t)n, sizeof(*v), cmp_rows, &by);
 	if (max > 0 && n > max)
 		n = max;
 	*out = v;
@@ -672,32 +670,30 @@ static double per_s(uint64_t n, double secs)
 
 const char *top_task_health(const struct top_task *t, const struct top_node *n)
 {
-	double rate = per_s(t->last.inv, n->secs);
-
-	return tlb_health_name(tlb_health_of(rate / (n->nr_cpus > 0 ? n->nr_cpus : 1)));
+	return tlb_health_name(count_rate_of(t->last.cnt.events, n->secs, n->nr_cpus).health);
 }
 
 int top_fmt_header(char lines[][256], int max, const struct top_node *n, const struct top_render *r)
 {
 	char a[16], b[16], c[16], d[16], e[16];
-	double rate = per_s(n->c.inv, n->secs);
-	double core = rate / (n->nr_cpus > 0 ? n->nr_cpus : 1);
+	const struct count_counts *k = &n->c.cnt;
+	struct count_rate cr = count_rate_of(k->events, n->secs, n->nr_cpus);
 	int nl = 0, width = r->width > 20 ? r->width : 100;
 
 	if (max < 4)
 		return 0;
-	top_fmt_rate(a, sizeof(a), rate);
-	top_fmt_rate(b, sizeof(b), core);
-	top_fmt_rate(c, sizeof(c), per_s(n->c.remote, n->secs));
-	top_fmt_bytes(d, sizeof(d), (double)n->c.pages * n->page_size / (n->secs > 0 ? n->secs : 1));
-	top_fmt_rate(e, sizeof(e), per_s(n->c.full, n->secs));
+	top_fmt_rate(a, sizeof(a), cr.known ? cr.rate : 0);
+	top_fmt_rate(b, sizeof(b), cr.known ? cr.per_core : 0);
+	top_fmt_rate(c, sizeof(c), per_s(k->remote_sends, n->secs));
+	top_fmt_bytes(d, sizeof(d), (double)k->pages * n->page_size / (n->secs > 0 ? n->secs : 1));
+	top_fmt_rate(e, sizeof(e), per_s(k->full_flushes, n->secs));
 	snprintf(lines[nl++], 256,
 		 "Invalidations: %s/s, %s/s per core, health %s | remote sends: %s/s | bytes: %s/s, "
 		 "full flushes: %s/s | lost: %llu (total %llu)", a, b,
-		 tlb_health_name(tlb_health_of(core)), c, d, e, (unsigned long long)n->lost,
+		 tlb_health_name(cr.health), c, d, e, (unsigned long long)n->lost,
 		 (unsigned long long)n->lost_total);
 	if (r->victims_observable) {
-		top_fmt_rate(a, sizeof(a), per_s(n->c.victim, n->secs));
+		top_fmt_rate(a, sizeof(a), per_s(k->victim_hits, n->secs));
 		snprintf(lines[nl++], 256, "Transport: %s | victims (remote shootdowns): %s/s",
 			 r->transport ? r->transport : "unknown", a);
 	} else {
@@ -776,16 +772,18 @@ void top_fmt_row(char *buf, size_t len, const struct top_task *t, const struct t
 	const char *h = top_task_health(t, n);
 	int o;
 
-	top_fmt_rate(inv, sizeof(inv), per_s(t->last.inv, n->secs));
-	top_fmt_rate(rem, sizeof(rem), per_s(t->last.remote, n->secs));
+	const struct count_counts *k = &t->last.cnt;
+
+	top_fmt_rate(inv, sizeof(inv), per_s(k->events, n->secs));
+	top_fmt_rate(rem, sizeof(rem), per_s(k->remote_sends, n->secs));
 	if (r->victims_observable)
-		top_fmt_rate(vic, sizeof(vic), per_s(t->last.victim, n->secs));
+		top_fmt_rate(vic, sizeof(vic), per_s(k->victim_hits, n->secs));
 	else
 		snprintf(vic, sizeof(vic), "n/a");
-	top_fmt_bytes(byt, sizeof(byt), per_s(t->last.pages, n->secs) * n->page_size);
-	top_fmt_rate(full, sizeof(full), per_s(t->last.full, n->secs));
-	if (t->last.req)
-		snprintf(fan, sizeof(fan), "%.1f", fanout_of(&t->last));
+	top_fmt_bytes(byt, sizeof(byt), per_s(k->pages, n->secs) * n->page_size);
+	top_fmt_rate(full, sizeof(full), per_s(k->full_flushes, n->secs));
+	if (k->ipis)
+		snprintf(fan, sizeof(fan), "%.1f", fanout_of(k));
 	else
 		snprintf(fan, sizeof(fan), "-");
 	top_fmt_rate(gen, sizeof(gen), per_s(t->last.gen, n->secs));

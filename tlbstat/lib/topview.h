@@ -7,14 +7,18 @@
  * LRU eviction and idle age-out of tasks that never sent an exit record; agg keeps every name it
  * was told and drops only exited tasks), per-process counts of generic tracepoints (--events;
  * agg counts only TLB kinds per task) and a per-task history of the last intervals for the trend
- * column. The definitions are agg.h's (invalidations, bytes excluding reason 4, full flushes,
- * remote sends, victims, requests and fan-out) so that top and report agree.
+ * column. What an event counts is count.h's (invalidations, bytes excluding reason 4, full
+ * flushes, remote sends, victims, requests, targets and fan-out, csd grouping, health), as for
+ * report, so that top and report agree; a csd request counts here as its targets come (in the
+ * interval where they come), to the task of its first event.
  *
  * Memory: two fixed pools (max_procs, max_threads entries) allocated once, plus per-CPU arrays.
  * Per event: one or two hash look-ups and a few increments.
  */
 #ifndef TLBSTAT_TOPVIEW_H
 #define TLBSTAT_TOPVIEW_H
+#include "count.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,14 +37,8 @@ int top_sort_parse(const char *s);
 
 /* Counts of one interval. */
 struct top_counts {
-	uint64_t inv;        /* tlb:tlb_flush events, every reason */
-	uint64_t remote;     /* reason 4: remote flush sends (IPI or hypercall) */
-	uint64_t victim;     /* reason 1: remote shootdowns received */
-	uint64_t pages;      /* ranged flushes, reason 4 excluded */
-	uint64_t full;       /* pages == -1 (full flush), reason 4 excluded */
-	uint64_t req;        /* observed remote flush requests with targets (csd group, ipi mask) */
-	uint64_t targets;    /* their target CPUs */
-	uint64_t gen;        /* generic tracepoint hits (--events) */
+	struct count_counts cnt;     /* count.h: invalidations, reasons, bytes, requests, ... */
+	uint64_t gen;                /* generic tracepoint hits (--events) */
 };
 
 struct top_task {
@@ -60,19 +58,20 @@ struct top_config {
 	int nr_cpus;                     /* for per-core rates; 0 = 1 */
 	int max_procs, max_threads;      /* 0 = 4096, 16384 */
 	int age_intervals;               /* drop tasks without events for this many; 0 = 10 */
-	uint64_t group_window_ns;        /* csd targets of one request; 0 = 100 us */
+	uint64_t group_window_ns;        /* csd grouping window (count_group_new); 0 = 100 us */
 	bool read_proc_comm;             /* name tasks from /proc on first sight (tests: false) */
 };
 
 struct top_model;
 
+/* NULL when out of memory. */
 struct top_model *top_model_new(const struct top_config *cfg);
 void top_model_free(struct top_model *m);
 
-/* A decoded event (TLB kinds, exec, rename; others are ignored). */
-void top_model_event(struct top_model *m, const struct tlb_event *ev);
-/* A hit of a generic tracepoint (--events). */
-void top_model_generic(struct top_model *m, pid_t pid, pid_t tid, int cpu);
+/* A decoded event (TLB kinds, exec, rename; others are ignored). -1 when out of memory. */
+int top_model_event(struct top_model *m, const struct tlb_event *ev);
+/* A hit of a generic tracepoint (--events). -1 when out of memory. */
+int top_model_generic(struct top_model *m, pid_t pid, pid_t tid, int cpu);
 void top_model_comm(struct top_model *m, pid_t pid, pid_t tid, const char *comm);
 void top_model_lost(struct top_model *m, uint64_t nr);
 /* Keep a process listed (as seen now) even without events: top -p shows idle processes too. */
@@ -100,7 +99,7 @@ void top_model_node(const struct top_model *m, struct top_node *n);
 /*
  * Processes (pid_filter NULL or nr 0: all) or the threads of one process (threads_of > 0),
  * sorted by key on the last interval; at most max rows (0: all). Array malloc'd; the tasks
- * belong to the model until the next close.
+ * belong to the model until the next close. -1 when out of memory.
  */
 int top_model_rows(struct top_model *m, enum top_sort by, pid_t threads_of,
 		   const pid_t *pid_filter, int nr_filter, int max, struct top_task ***out);
@@ -125,7 +124,7 @@ void top_fmt_rate(char *buf, size_t len, double v);
 void top_fmt_bytes(char *buf, size_t len, double v);
 /* The trend of a task: TOP_HIST cells scaled to the task's own maximum. */
 void top_fmt_trend(char *buf, size_t len, const struct top_task *t, bool utf8);
-/* Health of a task: its rate spread over the node's CPUs (reason.h thresholds per core). */
+/* Health of a task: its rate spread over the node's CPUs (count_rate_of). */
 const char *top_task_health(const struct top_task *t, const struct top_node *n);
 
 /* Header lines (without newline): returns how many were written into lines[max][len]. */

@@ -1,0 +1,426 @@
+/*
+ * count.c's rules (flush counts, requests, the csd grouper, rate and health) on hand-made events,
+ * and one counting model: report's aggregator (agg.h) and top's model (topview.h) fed with the same
+ * recorded stream must agree on every total they both keep (per process and for the node), and
+ * top's batch output of one recording must stay byte-identical to a golden file written before
+ * the counting rules moved into one module (tests/data/README.md says how).
+ */
+#include "agg.h"
+#include "event.h"
+#include "perfdata.h"
+#include "session.h"
+#include "tap.h"
+#include "topview.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <traceevent/event-parse.h>
+
+#define DATA "tests/data/"
+#define TOP_GOLDEN DATA "golden/top-tlbstat-ipi.batch"
+
+/* Both models count into count.h's struct: compare all of it (reasons and max fan-out too). */
+struct both {
+	uint64_t v[sizeof(struct count_counts) / sizeof(uint64_t)];
+};
+
+struct feed {
+	struct agg *agg;
+	struct top_model *top;
+};
+
+static struct both from_counts(const struct count_counts *c)
+{
+	struct both b;
+
+	memcpy(&b, c, sizeof(b));
+	return b;
+}
+
+static bool both_zero(const struct both *b)
+{
+	static const struct both zero;
+
+	return !memcmp(b, &zero, sizeof(zero));
+}
+
+/* ---------------- the session adapter (the one place that knows session_ops) ---------------- */
+
+static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
+{
+	struct feed *f = ctx;
+
+	return agg_event(f->agg, ev) < 0 || top_model_event(f->top, ev) < 0 ? -1 : 0;
+}
+
+static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+{
+	struct feed *f = ctx;
+
+	top_model_comm(f->top, pid, tid, comm);
+	return agg_comm(f->agg, pid, tid, comm, time);
+}
+
+static int on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
+{
+	return agg_fork(((struct feed *)ctx)->agg, pid, ppid, tid, time);
+}
+
+static int on_exit_rec(void *ctx, pid_t pid, pid_t tid, uint64_t time)
+{
+	agg_exit(((struct feed *)ctx)->agg, pid, tid, time);
+	return 0;
+}
+
+static int on_lost(void *ctx, uint64_t nr)
+{
+	struct feed *f = ctx;
+
+	agg_lost(f->agg, nr);
+	top_model_lost(f->top, nr);
+	return 0;
+}
+
+static int on_round(void *ctx)
+{
+	return agg_round(((struct feed *)ctx)->agg);
+}
+
+/* Read a recording into both models; top's one interval spans the whole file. */
+static int feed_file(const char *path, struct feed *f, double *secs)
+{
+	struct session_ops ops = {
+		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
+		.lost = on_lost, .round = on_round,
+	};
+	struct agg_config acfg = { .interval_ns = 1000000000ULL };
+	struct top_config tcfg = { 0 };
+	char err[512];
+	struct session *s = session_open_file(path, err, sizeof(err));
+	int rc;
+
+	if (!s) {
+		printf("# %s: %s\n", path, err);
+		return -1;
+	}
+	acfg.page_size = tcfg.page_size = tep_get_page_size(session_tep(s));
+	tcfg.nr_cpus = session_nr_cpus(s);
+	f->agg = agg_new(&acfg);
+	f->top = top_model_new(&tcfg);
+	rc = session_run(s, &ops, f, NULL, NULL, err, sizeof(err));
+	if (rc < 0)
+		printf("# %s: %s\n", path, err);
+	agg_finish(f->agg);
+	*secs = (double)(session_last_time(s) - session_first_time(s)) / 1e9;
+	top_model_close(f->top, *secs);
+	session_close(s);
+	return rc;
+}
+
+/* ---------------- equal totals ---------------- */
+
+static int diff_both(const char *what, long id, const struct both *a, const struct both *t)
+{
+	static const char *const names[] = { "events", "task_switch", "remote_shootdown",
+		"local_shootdown", "local_mm_shootdown", "remote_ipi_send", "remote_wrong_cpu", "pages",
+		"full_flushes", "remote_sends", "ipis", "ipi_targets", "max_fanout", "victim_hits" };
+
+	_Static_assert(ARRAY_SIZE(names) == ARRAY_SIZE(a->v), "one name per count");
+	if (!memcmp(a, t, sizeof(*a)))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(a->v); i++)
+		if (a->v[i] != t->v[i])
+			printf("#   %s %ld: %s agg %llu, top %llu\n", what, id, names[i],
+			       (unsigned long long)a->v[i], (unsigned long long)t->v[i]);
+	return 1;
+}
+
+/* Every process with counts in one model has the same counts in the other. */
+static void check_processes(const char *name, struct feed *f)
+{
+	struct agg_task **pv;
+	struct top_task **tv;
+	int np = agg_processes(f->agg, AGG_SORT_PID, &pv), nt, bad = 0, active = 0;
+
+	for (int i = 0; i < np; i++) {
+		struct both a = from_counts(&pv[i]->total), t = { 0 };
+		struct top_task *tp = top_model_find_process(f->top, pv[i]->pid);
+
+		if (tp)
+			t = from_counts(&tp->last.cnt);
+		active += !both_zero(&a);
+		bad += diff_both("pid", (long)pv[i]->pid, &a, &t);
+	}
+	nt = top_model_rows(f->top, TOP_SORT_RATE, 0, NULL, 0, 0, &tv);
+	for (int i = 0; i < nt; i++) {
+		struct both t = from_counts(&tv[i]->last.cnt);
+
+		if (!both_zero(&t) && !agg_find_process(f->agg, tv[i]->pid))
+			bad += diff_both("pid (top only)", (long)tv[i]->pid, &(struct both){ 0 }, &t);
+	}
+	ok(active > 1, "%s: several processes with counts (%d)", name, active);
+	is_int(bad, 0, "%s: every process's totals equal in report's and top's model", name);
+	free(pv);
+	free(tv);
+}
+
+static void check_node(const char *name, struct feed *f)
+{
+	const struct agg_totals *tot = agg_totals(f->agg);
+	struct top_node n;
+	struct both a = from_counts(&tot->all), t;
+
+	top_model_node(f->top, &n);
+	t = from_counts(&n.c.cnt);
+	is_int(diff_both("node", 0, &a, &t), 0, "%s: node totals equal (%llu invalidations, %llu "
+	       "requests, %llu targets)", name, (unsigned long long)tot->all.events,
+	       (unsigned long long)tot->all.ipis, (unsigned long long)tot->all.ipi_targets);
+	is_int(n.lost_total, tot->lost, "%s: lost equal", name);
+}
+
+/* ---------------- top's batch output ---------------- */
+
+/* The thread rows of the busiest process, as top's thread view shows them. */
+static void print_threads(FILE *mf, struct top_model *m, const struct top_render *r)
+{
+	struct top_task **pv, **tv;
+	struct top_node n;
+	char buf[512];
+	int np = top_model_rows(m, r->sort, 0, NULL, 0, 1, &pv), nt;
+
+	top_model_node(m, &n);
+	top_fmt_columns(buf, sizeof(buf), r, true);
+	fprintf(mf, "%s\n", buf);
+	nt = np ? top_model_rows(m, r->sort, pv[0]->pid, NULL, 0, 0, &tv) : 0;
+	for (int i = 0; i < nt; i++) {
+		top_fmt_row(buf, sizeof(buf), tv[i], &n, r, NULL, NULL);
+		fprintf(mf, "%s\n", buf);
+	}
+	if (np)
+		free(tv);
+	free(pv);
+}
+
+static void check_top_golden(struct feed *f)
+{
+	struct top_render r = { .sort = TOP_SORT_RATE, .victims_observable = true,
+				.transport = "IPI", .width = 100 };
+	char *out = NULL, *want;
+	size_t len = 0;
+	FILE *mf = open_memstream(&out, &len);
+
+	top_print_batch(mf, "golden", f->top, &r, NULL, 0, 0);
+	print_threads(mf, f->top, &r);
+	fclose(mf);
+	want = read_file(TOP_GOLDEN, NULL);
+	ok(want && !strcmp(out, want), "top batch output of tlbstat-ipi.data as %s", TOP_GOLDEN);
+	if (want && strcmp(out, want))
+		printf("# got:\n%s", out);
+	free(want);
+	free(out);
+}
+
+/* ---------------- count.c on hand-made events ---------------- */
+
+#define FLUSH_FUNC 0xffffffff81000000ULL
+#define RANGE_FUNC 0xffffffff81000100ULL
+
+static struct tlb_event mk_flush(pid_t pid, int cpu, int reason, int64_t pages, uint64_t t)
+{
+	struct tlb_event ev = { .kind = EV_TLB_FLUSH, .pid = pid, .tid = pid, .cpu = cpu,
+				.reason = reason, .pages = pages, .time = t, .target_cpu = -1 };
+
+	return ev;
+}
+
+static struct tlb_event mk_csd(pid_t pid, int cpu, int target, uint64_t func, uint64_t t)
+{
+	struct tlb_event ev = { .kind = EV_CSD_QUEUE_CPU, .pid = pid, .tid = pid, .cpu = cpu,
+				.target_cpu = target, .nr_targets = 1, .func = func, .time = t };
+
+	ev.func_class = func == FLUSH_FUNC ? TLB_FUNC_FLUSH :
+			func == RANGE_FUNC ? TLB_FUNC_KERNEL_RANGE : TLB_FUNC_NONE;
+	ev.target_mask[target / 64] = 1ULL << (target % 64);
+	return ev;
+}
+
+static void test_counts(void)
+{
+	struct count_counts c = { 0 }, whole = { 0 }, grown = { 0 };
+	struct tlb_event ev;
+
+	ev = mk_flush(1, 0, TLB_REASON_REMOTE_SEND_IPI, 8, 1);
+	count_flush(&c, &ev);
+	ok(!count_flush_ranged(&ev) && count_flush_bytes(&ev, 4096) == 0, "reason 4: no range");
+	ev = mk_flush(1, 0, TLB_REASON_LOCAL_MM_SHOOTDOWN, 3, 2);
+	count_flush(&c, &ev);
+	is_int(count_flush_bytes(&ev, 4096), 3 * 4096, "bytes = pages x page size");
+	ev = mk_flush(1, 0, TLB_REASON_REMOTE_SHOOTDOWN, -1, 3);
+	count_flush(&c, &ev);
+	is_int(count_flush_bytes(&ev, 4096), 0, "a full flush has no bytes");
+	is_int(c.events, 3, "every reason is an invalidation");
+	is_int(c.pages, 3, "pages exclude reason 4 and full flushes");
+	is_int(c.full_flushes, 1, "full flush");
+	is_int(c.remote_sends, 1, "remote send");
+	is_int(c.victim_hits, 1, "victim hit");
+	is_int(c.reasons[TLB_REASON_REMOTE_SEND_IPI] + c.reasons[TLB_REASON_LOCAL_MM_SHOOTDOWN] +
+	       c.reasons[TLB_REASON_REMOTE_SHOOTDOWN], 3, "per reason");
+	count_request(&whole, 3);
+	count_request(&whole, 1);
+	count_request_grow(&grown, true, 1, 1);
+	count_request_grow(&grown, false, 1, 2);
+	count_request_grow(&grown, false, 1, 3);
+	count_request_grow(&grown, true, 1, 1);
+	ok(!memcmp(&whole, &grown, sizeof(whole)), "a request counted whole or as it grows: same");
+	is_int(whole.max_fanout, 3, "max fan-out");
+}
+
+static void test_request_of(void)
+{
+	struct tlb_event ev = { .kind = EV_IPI_SEND_CPUMASK, .cpu = 1, .pid = 5, .tid = 6,
+				.nr_targets = 3, .func = FLUSH_FUNC, .time = 7 };
+	struct count_request r;
+
+	ok(!count_request_of(&ev, &r), "ipi of an unknown function: no request");
+	ev.func_class = TLB_FUNC_FLUSH;
+	ev.target_mask[0] = 0xe;
+	ok(count_request_of(&ev, &r) && r.nr == 3 && r.mask[0] == 0xe && r.pid == 5 && r.tid == 6 &&
+	   r.start == 7 && r.cpu == 1 && r.cls == TLB_FUNC_FLUSH, "ipi of flush_tlb_func: a request");
+	ev.nr_targets = 0;
+	ok(!count_request_of(&ev, &r), "no targets: no request");
+	ev.kind = EV_PATCHED_FLUSH;
+	ev.func_class = TLB_FUNC_NONE;
+	ev.nr_targets = 2;
+	ok(count_request_of(&ev, &r) && r.cls == TLB_FUNC_FLUSH, "patched event: a user-mm request");
+	ev = mk_csd(5, 0, 1, FLUSH_FUNC, 1);
+	ok(!count_request_of(&ev, &r), "a csd event alone is no request (the grouper's)");
+}
+
+static void test_group(void)
+{
+	struct count_group *g = count_group_new(100);
+	const struct count_request *open = NULL;
+	struct count_request done;
+	struct tlb_event ev;
+	int f, cur;
+
+	ev = mk_csd(10, 0, 1, FLUSH_FUNC, 1000);
+	f = count_group_feed(g, &ev, &done, &open);
+	is_int(f, COUNT_GROUP_JOINED | COUNT_GROUP_STARTED, "first target starts a request");
+	ev = mk_csd(11, 0, 2, FLUSH_FUNC, 1050);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f == COUNT_GROUP_JOINED && open->nr == 2 && open->pid == 10,
+	   "second target joins; the request stays its first task's");
+	ev = mk_csd(10, 0, 3, FLUSH_FUNC, 1100);
+	count_group_feed(g, &ev, &done, &open);
+	ev = mk_flush(10, 0, TLB_REASON_REMOTE_SEND_IPI, 1, 1200);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f == COUNT_GROUP_CLOSED && done.nr == 3 && done.mask[0] == 0xe && done.start == 1000 &&
+	   done.last == 1100, "a flush on the cpu closes it: 3 targets");
+	is_int(count_group_feed(g, &ev, &done, &open), 0, "a second flush closes nothing");
+
+	ev = mk_csd(10, 0, 1, FLUSH_FUNC, 2000);
+	count_group_feed(g, &ev, &done, &open);
+	ev = mk_csd(10, 0, 1, FLUSH_FUNC, 2010);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f == (COUNT_GROUP_CLOSED | COUNT_GROUP_JOINED | COUNT_GROUP_STARTED) && done.nr == 1,
+	   "a target already in the request starts the next");
+	ev = mk_csd(10, 0, 2, FLUSH_FUNC, 2200);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f & COUNT_GROUP_STARTED && f & COUNT_GROUP_CLOSED, "beyond the window: the next request");
+	ev = mk_csd(10, 0, 3, RANGE_FUNC, 2210);
+	f = count_group_feed(g, &ev, &done, &open);
+	ok(f & COUNT_GROUP_STARTED && open->cls == TLB_FUNC_KERNEL_RANGE && done.cls == TLB_FUNC_FLUSH,
+	   "another function: the next request, of its class");
+	ev = mk_csd(10, 0, 1, 0x1234, 2220);
+	is_int(count_group_feed(g, &ev, &done, &open), 0, "a non-TLB function is ignored");
+	ev = mk_csd(20, 1, 0, FLUSH_FUNC, 2230);
+	count_group_feed(g, &ev, &done, &open);
+
+	cur = 0;
+	ok(!count_group_expire(g, 2300, &cur, &done), "nothing expires inside its window");
+	cur = 0;
+	ok(count_group_expire(g, 2311, &cur, &done) && done.cpu == 0 && done.start == 2210,
+	   "cpu 0's request expires past its window");
+	ok(!count_group_expire(g, 2311, &cur, &done), "cpu 1's not yet");
+	cur = 0;
+	ok(count_group_expire(g, UINT64_MAX, &cur, &done) && done.cpu == 1 && done.pid == 20,
+	   "the end closes every one");
+	ok(!count_group_expire(g, UINT64_MAX, &cur, &done), "then none is open");
+	count_group_free(g);
+}
+
+static void test_rate(void)
+{
+	struct count_rate r = count_rate_of(100, 0, 4);
+
+	ok(!r.known && isnan(r.rate) && isnan(r.per_core) && r.health == HEALTH_GREEN,
+	   "no duration: rate unknown");
+	r = count_rate_of(100, 2.0, 4);
+	ok(r.known && r.rate == 50 && r.per_core == 12.5 && r.health == HEALTH_YELLOW,
+	   "100 over 2 s on 4 cpus: 12.5/s per core, yellow");
+	r = count_rate_of(100, 2.0, 0);
+	ok(r.per_core == 50 && r.health == HEALTH_RED, "no cpu count: one");
+	is_int(count_rate_of(9, 1.0, 2).health, HEALTH_GREEN, "4.5/s per core green");
+}
+
+/* Edge cases of csd grouping fed to both models: they still agree. */
+static void test_models_agree(void)
+{
+	struct feed f = { agg_new(NULL), top_model_new(&(struct top_config){ .nr_cpus = 2 }) };
+	struct tlb_event v[] = {
+		mk_csd(100, 0, 1, FLUSH_FUNC, 1000),
+		mk_csd(200, 0, 2, FLUSH_FUNC, 1010),      /* another task joins 100's request */
+		mk_csd(100, 0, 3, RANGE_FUNC, 1020),      /* a kernel-range request cuts it */
+		mk_csd(100, 0, 1, FLUSH_FUNC, 1030),
+		mk_csd(300, 1, 0, FLUSH_FUNC, 1040),
+		mk_flush(100, 0, TLB_REASON_LOCAL_MM_SHOOTDOWN, 2, 1050),
+		mk_csd(300, 1, 2, FLUSH_FUNC, 1060),
+		mk_flush(300, 1, TLB_REASON_REMOTE_SEND_IPI, 1, 1070),
+	};
+	struct both a, t;
+	struct top_node n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		on_event(&f, &v[i], NULL);
+	agg_finish(f.agg);
+	top_model_close(f.top, 1.0);
+	top_model_node(f.top, &n);
+	a = from_counts(&agg_totals(f.agg)->all);
+	t = from_counts(&n.c.cnt);
+	is_int(diff_both("node", 0, &a, &t), 0, "hand-made csd edge cases: node totals equal");
+	is_int(agg_totals(f.agg)->all.ipis, 3, "three user-mm requests");
+	is_int(agg_totals(f.agg)->kernel_range.ipis, 1, "one kernel-range request, apart");
+	is_int(top_model_find_process(f.top, 200) ? 1 : 0, 0, "a joining task gets no request");
+	is_int(agg_find_process(f.agg, 200) ? 1 : 0, 0, "in either model");
+	check_processes("hand-made", &f);
+	agg_free(f.agg);
+	top_model_free(f.top);
+}
+
+int main(void)
+{
+	static const char *const files[] = { "perf-tlb-pvm.data", "tlbstat-ipi.data", "perf-ipi.data" };
+
+	test_counts();
+	test_request_of();
+	test_group();
+	test_rate();
+	test_models_agree();
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char path[256];
+		struct feed f = { 0 };
+		double secs;
+
+		snprintf(path, sizeof(path), DATA "%s", files[i]);
+		is_int(feed_file(path, &f, &secs), 0, "%s read", files[i]);
+		check_node(files[i], &f);
+		check_processes(files[i], &f);
+		if (!strcmp(files[i], "tlbstat-ipi.data"))
+			check_top_golden(&f);
+		agg_free(f.agg);
+		top_model_free(f.top);
+	}
+	return done_testing();
+}

@@ -1,0 +1,118 @@
+/*
+ * The counting rules of tlbstat, once: what a decoded event (event.h) adds to a task's, a CPU's or
+ * the node's counts, which csd_queue_cpu events make one remote flush request, and the health of a
+ * rate. report's aggregator (agg.h), top's bounded model (topview.h) and the exporter all count
+ * through here and keep only what differs (where counts live, how long, which intervals).
+ * Documentation/tlbstat-report.txt says the same for users.
+ *
+ *  - invalidations (events): tlb:tlb_flush events of every reason (what `tlbstat stat` counts),
+ *    also counted per reason.
+ *  - pages, bytes (= pages x page size), full_flushes (pages == -1, TLB_FLUSH_ALL): over every
+ *    reason except 4 (remote IPI send), whose range is the one the targets invalidate.
+ *  - remote_sends: reason-4 events (a flush that needs other CPUs), seen on every transport.
+ *  - victim_hits: reason-1 events (remote shootdown received), in the context of the interrupted
+ *    task, which pays for it.
+ *  - ipis / ipi_targets / max_fanout: observed remote flush requests and their target CPUs.
+ *    A request is either an ipi:ipi_send_cpumask / ipi_send_cpu whose callback is a TLB function
+ *    (fan-out = cpumask weight), the patched tracepoint's targets, or a group of csd:csd_queue_cpu
+ *    events whose func is a TLB function, queued by one CPU: a group starts at the first such
+ *    event after a tlb_flush on that CPU (or after window_ns without one, or a change of func, or
+ *    a target already in the group) and every further target joins it. The request belongs to
+ *    the task (and time) of its first event. On kernels >= 6.5 the ipi callback is the generic
+ *    IPI handler, so csd_queue_cpu is what shows the fan-out; on a hypervisor transport neither
+ *    shows TLB targets (fan-out unknown). Requests of kernel-range functions
+ *    (TLB_FUNC_KERNEL_RANGE) are requests too; a consumer counts them apart from any task.
+ *  - health: a rate of invalidations per second spread over the CPUs (per-core rate) against
+ *    reason.h's thresholds.
+ *
+ * No state but what the caller holds: counts are plain structs, the grouper an object.
+ */
+#ifndef TLBSTAT_COUNT_H
+#define TLBSTAT_COUNT_H
+#include "event.h"
+#include "reason.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct count_counts {
+	uint64_t events;                     /* tlb_flush events */
+	uint64_t reasons[TLB_NR_REASONS];
+	uint64_t pages;                      /* ranged flushes, reason 4 excluded */
+	uint64_t full_flushes;               /* pages == -1, reason 4 excluded */
+	uint64_t remote_sends;               /* reason 4 */
+	uint64_t ipis, ipi_targets, max_fanout;   /* requests, their targets, the largest */
+	uint64_t victim_hits;                /* reason 1 received */
+};
+
+/* Does this flush's range count (pages, bytes, full flushes)? Not for reason 4. */
+bool count_flush_ranged(const struct tlb_event *ev);
+/* Bytes of a flush: pages x page_size when ranged and pages > 0, else 0. */
+uint64_t count_flush_bytes(const struct tlb_event *ev, int page_size);
+/* A tlb:tlb_flush event. */
+void count_flush(struct count_counts *c, const struct tlb_event *ev);
+/*
+ * A request grows: added targets joined it and it now has nr; starts: it begins with them.
+ * Counting a request at once (count_request) or as its targets come gives the same totals.
+ */
+void count_request_grow(struct count_counts *c, bool starts, int added, int nr);
+/* A whole request of nr targets. */
+void count_request(struct count_counts *c, int nr);
+
+/* ---------------- requests ---------------- */
+
+struct count_request {
+	int cpu;                             /* the initiator's */
+	uint64_t start, last;                /* times of its first and last event */
+	pid_t pid, tid;                      /* the initiator: task of its first event */
+	enum tlb_func_class cls;             /* TLB_FUNC_FLUSH or TLB_FUNC_KERNEL_RANGE */
+	uint64_t func;
+	int nr;                              /* targets so far */
+	uint64_t mask[TLB_EVENT_MASK_WORDS]; /* their cpus */
+};
+
+/*
+ * A whole request in one event (ipi_send_cpumask / ipi_send_cpu of a TLB function, the patched
+ * tracepoint with targets): true with r filled; false for anything else (csd_queue_cpu included).
+ */
+bool count_request_of(const struct tlb_event *ev, struct count_request *r);
+
+/* The per-CPU csd_queue_cpu grouper: one per consumer. */
+struct count_group;
+
+/* window_ns: 0 = 100 us. NULL when out of memory. */
+struct count_group *count_group_new(uint64_t window_ns);
+void count_group_free(struct count_group *g);
+
+enum {
+	COUNT_GROUP_CLOSED = 1 << 0,         /* *done: a request that ended before this event */
+	COUNT_GROUP_JOINED = 1 << 1,         /* *open: the request this event joined */
+	COUNT_GROUP_STARTED = 1 << 2,        /* ... and it starts there */
+};
+/*
+ * Feed every event (others than tlb_flush and csd_queue_cpu of a TLB function are ignored):
+ * returns COUNT_GROUP_* flags, or -1 when out of memory. *open stays valid until the next call.
+ */
+int count_group_feed(struct count_group *g, const struct tlb_event *ev, struct count_request *done,
+		     const struct count_request **open);
+/*
+ * Close the next open request whose window ended before `before` (an ordering point: no later
+ * event comes before it); UINT64_MAX closes every one (end of input). Call with *cursor = 0 and
+ * again while it returns true.
+ */
+bool count_group_expire(struct count_group *g, uint64_t before, int *cursor,
+			struct count_request *done);
+
+/* ---------------- rates and health ---------------- */
+
+struct count_rate {
+	bool known;                          /* secs > 0 */
+	double rate;                         /* n / secs; NAN when not known */
+	double per_core;                     /* rate / cpus (cpus < 1: 1); NAN when not known */
+	enum tlb_health health;              /* of per_core; green when not known */
+};
+
+/* n invalidations over secs seconds on cpus CPUs: rate, per-core rate, health. */
+struct count_rate count_rate_of(uint64_t n, double secs, int cpus);
+#endif
