@@ -1,4 +1,5 @@
 /* Unit tests of the core parsers: cpu lists, tracefs formats, /proc/interrupts, health, JSON. */
+#include "duration.h"
 #include "interrupts.h"
 #include "output.h"
 #include "reason.h"
@@ -54,15 +55,18 @@ static void test_cpu_lists(void)
 
 static void test_pid_duration(void)
 {
+	uint64_t ns = 0;
 	pid_t p;
 	ok(parse_pid("123", &p) && p == 123, "pid 123");
 	ok(!parse_pid("0", &p), "pid 0 rejected");
 	ok(!parse_pid("12x", &p), "pid 12x rejected");
 	ok(!parse_pid("-5", &p), "pid -5 rejected");
-	ok(parse_duration_s("1.5") == 1.5, "duration 1.5");
-	ok(parse_duration_s("250ms") == 0.25, "duration 250ms");
-	ok(parse_duration_s("2m") == 120, "duration 2m");
-	ok(parse_duration_s("x") < 0 && parse_duration_s("5parsecs") < 0, "bad durations rejected");
+	/* parse_duration_s became duration_parse (ns; tests/test-options.c has the rest) */
+	ok(duration_parse("1.5", DUR_S, &ns) == 0 && ns == 1500 * DUR_MS, "duration 1.5");
+	ok(duration_parse("250ms", DUR_S, &ns) == 0 && ns == 250 * DUR_MS, "duration 250ms");
+	ok(duration_parse("2m", DUR_S, &ns) == 0 && ns == 120 * DUR_S, "duration 2m");
+	ok(duration_parse("x", DUR_S, &ns) < 0 && duration_parse("5parsecs", DUR_S, &ns) < 0,
+	   "bad durations rejected");
 }
 
 static void test_formats(void)

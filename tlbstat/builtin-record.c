@@ -9,6 +9,7 @@
 #include "perfdata.h"
 #include "reason.h"
 #include "session.h"
+#include "strlist.h"
 #include "tracefs.h"
 #include "transport.h"
 #include "util.h"
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -336,7 +338,7 @@ int cmd_record(int argc, char **argv)
 		bool all_cpus, quiet, cost;
 		const char *cpu_list, *pid, *tid, *output, *events;
 		int mmap_pages;
-		double duration;
+		uint64_t duration_ns;
 	} o = { .output = "perf.data" };
 	const struct option_def opts[] = {
 		OPT_SECTION(" Target (default: all CPUs)"),
@@ -350,10 +352,11 @@ int cmd_record(int argc, char **argv)
 			"(default: tlb,ipi,csd,exec,rename where present)"),
 		OPT_BOOLEAN(0, "cost", &o.cost,
 			    "also csd:csd_function_entry/exit: time spent in the flush handler"),
-		OPT_INTEGER('m', "mmap-pages", &o.mmap_pages, "pages",
+		OPT_POW2('m', "mmap-pages", &o.mmap_pages, "pages",
 			    "ring buffer pages per CPU, a power of two (default: 16 MiB over "
 			    "the online CPUs, 128 to 512)"),
-		OPT_DBL('d', "duration", &o.duration, "secs", "stop after this many seconds"),
+		OPT_DURATION('d', "duration", &o.duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
+			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
 		OPT_SECTION(" Output"),
 		OPT_STR('o', "output", &o.output, "file", "output file (default perf.data)"),
 		OPT_BOOLEAN('q', "quiet", &o.quiet, "no summary line"),
@@ -375,11 +378,11 @@ int cmd_record(int argc, char **argv)
 	char err[512], note[768];
 	struct stat st;
 
-	tlb_target_from_options(&target, o.all_cpus, o.cpu_list, o.pid, o.tid, argi < argc);
-	if (o.duration < 0)
-		tlb_die(EXIT_USAGE, "--duration must not be negative");
-	if (o.mmap_pages < 0 || (o.mmap_pages & (o.mmap_pages - 1)))
-		tlb_die(EXIT_USAGE, "-m wants a power of two number of pages (got %d)", o.mmap_pages);
+	if (argi < 0)
+		return parse_options_exit(argi);
+	if (tlb_target_from_options(&target, o.all_cpus, o.cpu_list, o.pid, o.tid, argi < argc,
+				    err, sizeof(err)) < 0)
+		tlb_die(EXIT_USAGE, "%s", err);
 
 	if (argi < argc && !command_runnable(argv[argi]))
 		tlb_die(EXIT_FAIL, "cannot run '%s': %s", argv[argi], strerror(errno));
@@ -390,8 +393,13 @@ int cmd_record(int argc, char **argv)
 		struct perf_event_attr attr;
 		tlb_attr_sampling(&attr, 0);
 		if (o.events) {
-			char *list = xstrdup(o.events), *save = NULL;
-			for (char *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+			struct strlist list;
+			const char *it;
+			int i;
+
+			if (strlist_split(&list, o.events, err, sizeof(err)) < 0)
+				tlb_die(EXIT_USAGE, "--events: %s", err);
+			strlist_for_each(&list, i, it) {
 				const char *ev = resolve_event(it);
 				if (!ev)
 					tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: tlb, "
@@ -400,7 +408,7 @@ int cmd_record(int argc, char **argv)
 				if (tlb_evlist_add(&el, ev, NULL, &attr) < 0)
 					return EXIT_ENV;
 			}
-			free(list);
+			strlist_free(&list);
 		} else {
 			for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
 				char sys[64], name[64];
@@ -501,9 +509,13 @@ int cmd_record(int argc, char **argv)
 	}
 	if (child <= 0 || target.system_wide)
 		tlb_evlist_enable(&el);
-	if (o.duration > 0) {
+	if (o.duration_ns) {
+		/* setitimer, not alarm(): alarm counts whole seconds, and alarm(0) never fires */
+		uint64_t us = (o.duration_ns + 999) / 1000;
+		struct itimerval it = { .it_value = { .tv_sec = (time_t)(us / 1000000),
+						      .tv_usec = (suseconds_t)(us % 1000000) } };
 		signal(SIGALRM, on_signal);
-		alarm((unsigned)(o.duration + 0.999));
+		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	if (child > 0)
 		workload_start();

@@ -67,16 +67,14 @@ static int libperf_print(enum libperf_print_level level, const char *fmt, va_lis
 
 void tlb_evlist_init(struct tlb_evlist *el)
 {
-	static bool libperf_ready;
-	/* libperf_init() also sets the page size its mmap code uses: call it before any mmap */
-	if (!libperf_ready) {
-		libperf_init(libperf_print);
-		libperf_ready = true;
-	}
+	/*
+	 * libperf_init() also sets the page size its mmap code uses: call it before any mmap.
+	 * It only stores the print function and the page size, so calling it for every evlist
+	 * is harmless and spares us a "done already" flag.
+	 */
+	libperf_init(libperf_print);
 	memset(el, 0, sizeof(*el));
-	el->evlist = perf_evlist__new();
-	if (!el->evlist)
-		tlb_die(EXIT_FAIL, "out of memory");
+	el->evlist = perf_evlist__new();	/* NULL: tlb_evlist_add() says "out of memory" */
 }
 
 int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
@@ -84,8 +82,13 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 {
 	struct tlb_evsel *e;
 	char sys[64], name[64];
+	void *grown;
 	int id;
 
+	if (!el->evlist) {
+		tlb_err("out of memory");
+		return -1;
+	}
 	if (!tfs_split_event(event, sys, sizeof(sys), name, sizeof(name))) {
 		tlb_err("bad event '%s': expected system:name, e.g. tlb:tlb_flush", event);
 		return -1;
@@ -116,12 +119,21 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 		free(have);
 		return -1;
 	}
-	el->evsels = xrealloc(el->evsels, sizeof(*el->evsels) * (size_t)(el->nr_evsels + 1));
+	grown = realloc(el->evsels, sizeof(*el->evsels) * (size_t)(el->nr_evsels + 1));
+	if (!grown) {
+		tlb_err("out of memory");
+		return -1;
+	}
+	el->evsels = grown;
 	e = &el->evsels[el->nr_evsels];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->sys, sizeof(e->sys), "%s", sys);
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->filter = filter ? xstrdup(filter) : NULL;
+	e->filter = filter ? strdup(filter) : NULL;
+	if (filter && !e->filter) {
+		tlb_err("out of memory");
+		return -1;
+	}
 	e->tp_id = id;
 	if (attr) {
 		e->attr = *attr;
@@ -133,13 +145,16 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 		tlb_attr_counting(&e->attr, id);
 	}
 	e->evsel = perf_evsel__new(&e->attr);
-	if (!e->evsel)
-		tlb_die(EXIT_FAIL, "out of memory");
+	if (!e->evsel) {
+		free(e->filter);
+		tlb_err("out of memory");
+		return -1;
+	}
 	perf_evlist__add(el->evlist, e->evsel);
 	return el->nr_evsels++;
 }
 
-/* Every thread of a process, from /proc/<pid>/task. */
+/* Every thread of a process, from /proc/<pid>/task; -1 if unreadable or out of memory. */
 static int process_tids(pid_t pid, pid_t **tids)
 {
 	char path[64];
@@ -156,7 +171,14 @@ static int process_tids(pid_t pid, pid_t **tids)
 		pid_t t;
 		if (!parse_pid(de->d_name, &t))
 			continue;
-		*tids = xrealloc(*tids, sizeof(pid_t) * (size_t)(n + 1));
+		pid_t *grown = realloc(*tids, sizeof(pid_t) * (size_t)(n + 1));
+		if (!grown) {
+			free(*tids);
+			*tids = NULL;
+			closedir(d);
+			return -1;
+		}
+		*tids = grown;
 		(*tids)[n++] = t;
 	}
 	closedir(d);
@@ -171,8 +193,10 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 	bool per_task = t->pid > 0 || t->tid > 0 || (t->workload > 0 && !t->system_wide && !t->cpu_list);
 	char err[256];
 
-	if (nonline < 1)
-		tlb_die(EXIT_FAIL, "cannot read the online cpus");
+	if (nonline < 1) {
+		tlb_err("cannot read the online cpus");
+		return -1;
+	}
 	free(el->cpus);
 	free(el->tids);
 	el->cpus = NULL;
@@ -193,7 +217,9 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 				return -1;
 			}
 		} else {
-			el->tids = xmalloc(sizeof(pid_t));
+			el->tids = malloc(sizeof(pid_t));
+			if (!el->tids)
+				goto oom;
 			el->tids[0] = pid;
 			el->nr_tids = 1;
 		}
@@ -225,7 +251,9 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 			el->nr_cpus = nonline;
 			online = NULL;
 		}
-		el->tids = xmalloc(sizeof(pid_t));
+		el->tids = malloc(sizeof(pid_t));
+		if (!el->tids)
+			goto oom;
 		el->tids[0] = -1;
 		el->nr_tids = 1;
 	}
@@ -241,8 +269,12 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 	}
 	threads = el->tids[0] == -1 ? perf_thread_map__new_dummy()
 				    : perf_thread_map__new_array(el->nr_tids, el->tids);
-	if (!cpus || !threads)
-		tlb_die(EXIT_FAIL, "out of memory");
+	if (!cpus || !threads) {
+		perf_cpu_map__put(cpus);
+		perf_thread_map__put(threads);
+		tlb_err("out of memory");
+		return -1;
+	}
 	/*
 	 * A workload counted per task: its children too, and counting starts at its exec.
 	 * System wide with a workload the caller enables the events itself before starting it
@@ -261,6 +293,10 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 	perf_cpu_map__put(cpus);
 	perf_thread_map__put(threads);
 	return 0;
+oom:
+	free(online);
+	tlb_err("out of memory");
+	return -1;
 }
 
 static int paranoid(void)
@@ -271,44 +307,44 @@ static int paranoid(void)
 	return v;
 }
 
-const char *tlb_perf_open_advice(int err)
+const char *tlb_perf_open_advice(int err, char *buf, size_t len)
 {
-	static char buf[512];
 	switch (err) {
 	case EACCES:
 	case EPERM:
-		snprintf(buf, sizeof(buf),
+		snprintf(buf, len,
 			 "permission denied opening tracepoint events (kernel.perf_event_paranoid=%d): "
 			 "run as root, or grant CAP_PERFMON (plus read access to tracefs), or "
 			 "'sysctl kernel.perf_event_paranoid=-1'", paranoid());
 		break;
 	case EMFILE:
 	case ENFILE:
-		snprintf(buf, sizeof(buf),
+		snprintf(buf, len,
 			 "too many open files (one per event per cpu/thread): raise 'ulimit -n'");
 		break;
 	case ESRCH:
-		snprintf(buf, sizeof(buf), "the target process is gone");
+		snprintf(buf, len, "the target process is gone");
 		break;
 	case ENOENT:
 	case ENODEV:
-		snprintf(buf, sizeof(buf), "the tracepoint is not available to perf_event on this kernel");
+		snprintf(buf, len, "the tracepoint is not available to perf_event on this kernel");
 		break;
 	case ENOSYS:
-		snprintf(buf, sizeof(buf), "this kernel has no perf_event_open (CONFIG_PERF_EVENTS off)");
+		snprintf(buf, len, "this kernel has no perf_event_open (CONFIG_PERF_EVENTS off)");
 		break;
 	default:
-		snprintf(buf, sizeof(buf), "perf_event_open failed: %s", strerror(err));
+		snprintf(buf, len, "perf_event_open failed: %s", strerror(err));
 	}
 	return buf;
 }
 
 int tlb_evlist_open(struct tlb_evlist *el)
 {
+	char advice[512];
 	int r;
 
 	if (access("/proc/sys/kernel/perf_event_paranoid", F_OK) != 0) {
-		tlb_err("%s", tlb_perf_open_advice(ENOSYS));
+		tlb_err("%s", tlb_perf_open_advice(ENOSYS, advice, sizeof(advice)));
 		return -1;
 	}
 	r = perf_evlist__open(el->evlist);
@@ -326,7 +362,7 @@ int tlb_evlist_open(struct tlb_evlist *el)
 			e = -r > 0 ? -r : errno;
 		}
 		if (r < 0) {
-			tlb_err("%s", tlb_perf_open_advice(e));
+			tlb_err("%s", tlb_perf_open_advice(e, advice, sizeof(advice)));
 			return -1;
 		}
 	}
@@ -462,7 +498,9 @@ int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids)
 {
 	struct perf_evsel *ev = el->evsels[idx].evsel;
 	int n = 0;
-	*ids = xmalloc(sizeof(uint64_t) * (size_t)(el->nr_cpus * el->nr_tids));
+	*ids = malloc(sizeof(uint64_t) * (size_t)(el->nr_cpus * el->nr_tids + 1));
+	if (!*ids)
+		return -1;
 	for (int c = 0; c < el->nr_cpus; c++)
 		for (int t = 0; t < el->nr_tids; t++) {
 			int *fd = ev->fd ? xyarray__entry(ev->fd, (size_t)c, (size_t)t) : NULL;
@@ -493,8 +531,10 @@ int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals)
 	int per = 1 + !!(rf & PERF_FORMAT_ID);
 	int head = 1 + !!(rf & PERF_FORMAT_TOTAL_TIME_ENABLED) + !!(rf & PERF_FORMAT_TOTAL_TIME_RUNNING);
 	size_t words = (size_t)(head + per * el->nr_evsels);
-	uint64_t *buf = xmalloc(words * sizeof(uint64_t));
+	uint64_t *buf = malloc(words * sizeof(uint64_t));
 
+	if (!buf)
+		return -1;	/* errno ENOMEM */
 	memset(vals, 0, sizeof(uint64_t) * (size_t)el->nr_evsels);
 	for (int t = 0; t < el->nr_tids; t++) {
 		int *fd = leader->fd ? xyarray__entry(leader->fd, (size_t)ci, (size_t)t) : NULL;
@@ -515,20 +555,25 @@ int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals)
 	return 0;
 }
 
-void tlb_target_from_options(struct tlb_target *t, bool all_cpus, const char *cpu_list,
-			     const char *pid, const char *tid, bool has_command)
+int tlb_target_from_options(struct tlb_target *t, bool all_cpus, const char *cpu_list,
+			    const char *pid, const char *tid, bool has_command, char *err,
+			    size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
 	if (pid && tid)
-		tlb_die(EXIT_USAGE, "-p and -t cannot be used together");
-	if ((pid || tid) && (all_cpus || cpu_list))
-		tlb_die(EXIT_USAGE, "-p/-t observe a task, -a/-C observe CPUs: choose one");
-	if ((pid || tid) && has_command)
-		tlb_die(EXIT_USAGE, "-p/-t cannot be combined with a command to run");
-	if (pid && !parse_pid(pid, &t->pid))
-		tlb_die(EXIT_USAGE, "bad pid '%s'", pid);
-	if (tid && !parse_pid(tid, &t->tid))
-		tlb_die(EXIT_USAGE, "bad tid '%s'", tid);
-	t->cpu_list = cpu_list;
-	t->system_wide = all_cpus || cpu_list || (!pid && !tid && !has_command);
+		snprintf(err, errlen, "-p and -t cannot be used together");
+	else if ((pid || tid) && (all_cpus || cpu_list))
+		snprintf(err, errlen, "-p/-t observe a task, -a/-C observe CPUs: choose one");
+	else if ((pid || tid) && has_command)
+		snprintf(err, errlen, "-p/-t cannot be combined with a command to run");
+	else if (pid && !parse_pid(pid, &t->pid))
+		snprintf(err, errlen, "bad pid '%s'", pid);
+	else if (tid && !parse_pid(tid, &t->tid))
+		snprintf(err, errlen, "bad tid '%s'", tid);
+	else {
+		t->cpu_list = cpu_list;
+		t->system_wide = all_cpus || cpu_list || (!pid && !tid && !has_command);
+		return 0;
+	}
+	return -1;
 }
