@@ -386,8 +386,8 @@ int cmd_record(int argc, char **argv)
 
 	if (argi < argc && !command_runnable(argv[argi]))
 		tlb_die(EXIT_FAIL, "cannot run '%s': %s", argv[argi], strerror(errno));
-	if (!tfs_dir())
-		tlb_die(EXIT_ENV, "%s", tfs_error());
+	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)
+		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
 	{
 		struct perf_event_attr attr;

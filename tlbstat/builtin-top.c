@@ -64,6 +64,7 @@ struct top {
 	uint64_t gen_sample_type;
 	/* transport */
 	struct transport_info tinfo;
+	struct transport_sources tsrc;	/* read once, at the first decision */
 	struct intr_row *tlb_start, *tlb_now;
 	/* timing */
 	uint64_t start_ns, last_close_ns, next_close_ns;
@@ -428,7 +429,7 @@ static void update_transport(struct top *t)
 		obs.tlb_interrupts = t->tlb_now->total - t->tlb_start->total;
 		obs.tlb_interrupts_valid = true;
 	}
-	transport_detect(&obs, &t->tinfo);
+	transport_detect_with(&t->tsrc, &obs, &t->tinfo);
 	t->r.transport = transport_name(t->tinfo.transport);
 	t->r.victims_observable = transport_victims_observable(t->tinfo.transport);
 	t->r.victims_note = transport_victims_note(t->tinfo.transport);
@@ -696,7 +697,7 @@ int cmd_top(int argc, char **argv)
 	t.tlb_start = xcalloc(1, sizeof(*t.tlb_start));
 	t.tlb_now = xcalloc(1, sizeof(*t.tlb_now));
 	interrupts_read_row(NULL, "TLB", t.tlb_start);
-	transport_detect(NULL, &t.tinfo);
+	transport_detect_with(&t.tsrc, NULL, &t.tinfo);
 	t.r.transport = transport_name(t.tinfo.transport);
 	t.r.victims_observable = transport_victims_observable(t.tinfo.transport);
 	t.r.victims_note = transport_victims_note(t.tinfo.transport);

@@ -3,6 +3,7 @@
  * libperf's internal headers (to reach an evsel's fds for filters and sample ids).
  */
 #include "evlist.h"
+#include "parse-options.h"
 #include "tracefs.h"
 #include "util.h"
 
@@ -82,6 +83,7 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 {
 	struct tlb_evsel *e;
 	char sys[64], name[64];
+	char why[512];
 	void *grown;
 	int id;
 
@@ -93,23 +95,30 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 		tlb_err("bad event '%s': expected system:name, e.g. tlb:tlb_flush", event);
 		return -1;
 	}
-	if (!tfs_dir()) {
-		tlb_err("%s", tfs_error());
+	if (tfs_locate(NULL, 0, why, sizeof(why)) < 0) {
+		tlb_err("%s", why);
 		return -1;
 	}
 	id = tfs_event_id(sys, name);
 	if (id < 0) {
+		int why_errno = errno;	/* tfs_event_id's: permission, or absent */
 		char *have = tfs_list_events(sys);
-		if (errno == EACCES || errno == EPERM)
+
+		if (!have) {
+			tlb_err("out of memory");
+			return -1;
+		}
+		if (why_errno == EACCES || why_errno == EPERM)
 			tlb_err("cannot read tracefs event '%s': permission denied (run as root)", event);
 		else if (*have)
 			tlb_err("tracepoint %s does not exist on this kernel; %s has: %s", event, sys, have);
 		else if (!strcmp(sys, "tlb")) {
 			/* arm64 and others: say what TLB-related events this kernel does have */
 			char *ipi = tfs_list_events("ipi"), *csd = tfs_list_events("csd");
+			const char *i = ipi ? ipi : "", *c = csd ? csd : "";
 			tlb_err("tracepoint %s does not exist on this kernel (x86 only; see probes/ and "
 				"patches/ for other architectures); related events here: %s%s%s",
-				event, *ipi || *csd ? ipi : "none", *ipi && *csd ? " " : "", csd);
+				event, *i || *c ? i : "none", *i && *c ? " " : "", c);
 			free(ipi);
 			free(csd);
 		}
@@ -432,7 +441,7 @@ int tlb_evlist_mmap(struct tlb_evlist *el, int pages)
 	bool fallback = pages <= 0;
 	if (pages <= 0)
 		pages = tlb_default_mmap_pages();
-	if (pages & (pages - 1)) {
+	if (!is_power_of_2((unsigned long)pages)) {
 		tlb_err("ring buffer size must be a power of two pages (got %d)", pages);
 		return -1;
 	}
