@@ -212,7 +212,7 @@ int parse_options(int argc, char **argv, const struct option_def *opts,
 	const struct option_def *excl = NULL;
 
 	build_getopt(opts, lopts, sopts, sizeof(sopts));
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc then forgets a previous parse's half-read "-abc" */
 	opterr = 0;
 	for (;;) {
 		const struct option_def *o;
