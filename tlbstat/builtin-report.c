@@ -913,6 +913,63 @@ static void print_stdio(struct report *r)
 	}
 }
 
+/*
+ * The options into r->o, *interval_ns and *keys (--sort's histogram keys), checked: 0, or a
+ * parse_options() code (help, or a usage error already printed).
+ */
+static int report_options(int argc, char **argv, struct report *r, uint64_t *interval_ns,
+			  int *keys)
+{
+	const struct option_def opts[] = {
+		OPT_SECTION(" Input"),
+		OPT_STR('i', "input", &r->o.input, "file", "perf.data file to read (default perf.data)"),
+		OPT_SECTION(" Tables"),
+		OPT_STR('s', "sort", &r->o.sort, "keys",
+			"also count by these keys: pid,comm,reason,cpu (any combination)"),
+		OPT_INTEGER(0, "top", &r->o.top, "N", "rows per table (default 20; 0 = all)"),
+		OPT_BOOLEAN('T', "threads", &r->o.threads, "per-thread table too"),
+		OPT_DURATION(0, "interval", interval_ns, DUR_S, DUR_MS, DUR_D,
+			     "time-series interval (default 1s; 500ms, 2m; 1ms to 1d)"),
+		OPT_DBL(0, "burst-k", &r->o.burst_k, "k", "burst: rate > median + k x MAD (default 3)"),
+		OPT_SECTION(" Output"),
+		OPT_BOOLEAN_FLAG(0, "stdio", &r->o.stdio, "tables on stdout (the default)",
+				 PARSE_OPT_EXCLUSIVE),
+		OPT_BOOLEAN_FLAG(0, "csv", &r->o.csv, "the time series as CSV on stdout",
+				 PARSE_OPT_EXCLUSIVE),
+		OPT_BOOLEAN_FLAG(0, "json", &r->o.json, "one JSON object (Documentation/tlbstat-report.txt)",
+				 PARSE_OPT_EXCLUSIVE),
+		OPT_STR(0, "series-csv", &r->o.series_csv, "file", "also write the time series CSV here"),
+		OPT_STR('o', "output", &r->o.output, "file", "write the output to a file"),
+		OPT_FINISH(),
+	};
+	char err[512];
+	int argi;
+
+	r->o.top = 20;
+	r->o.input = "perf.data";
+	argi = parse_options(argc, argv, opts, report_usage, false);
+	if (argi < 0)
+		return argi;
+	if (r->o.sort) {
+		*keys = agg_parse_keys(r->o.sort, err, sizeof(err));
+		if (*keys < 0) {
+			tlb_err("report: --sort: %s", err);
+			return PARSE_OPT_USAGE;
+		}
+	}
+	if (r->o.top < 0) {
+		tlb_err("report: --top must be >= 0");
+		return PARSE_OPT_USAGE;
+	}
+	if (r->o.burst_k < 0) {
+		tlb_err("report: --burst-k must be >= 0");
+		return PARSE_OPT_USAGE;
+	}
+	if (r->o.json && r->o.top == 20 && !r->o.sort)
+		r->o.top = 0;   /* JSON carries every process unless --top says otherwise */
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report r;
@@ -924,53 +981,11 @@ int cmd_report(int argc, char **argv)
 		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
 		.lost = on_lost, .raw = on_raw, .round = on_round,
 	};
-	const struct option_def opts[] = {
-		OPT_SECTION(" Input"),
-		OPT_STR('i', "input", &r.o.input, "file", "perf.data file to read (default perf.data)"),
-		OPT_SECTION(" Tables"),
-		OPT_STR('s', "sort", &r.o.sort, "keys",
-			"also count by these keys: pid,comm,reason,cpu (any combination)"),
-		OPT_INTEGER(0, "top", &r.o.top, "N", "rows per table (default 20; 0 = all)"),
-		OPT_BOOLEAN('T', "threads", &r.o.threads, "per-thread table too"),
-		OPT_DURATION(0, "interval", &interval_ns, DUR_S, DUR_MS, DUR_D,
-			     "time-series interval (default 1s; 500ms, 2m; 1ms to 1d)"),
-		OPT_DBL(0, "burst-k", &r.o.burst_k, "k", "burst: rate > median + k x MAD (default 3)"),
-		OPT_SECTION(" Output"),
-		OPT_BOOLEAN_FLAG(0, "stdio", &r.o.stdio, "tables on stdout (the default)",
-				 PARSE_OPT_EXCLUSIVE),
-		OPT_BOOLEAN_FLAG(0, "csv", &r.o.csv, "the time series as CSV on stdout",
-				 PARSE_OPT_EXCLUSIVE),
-		OPT_BOOLEAN_FLAG(0, "json", &r.o.json, "one JSON object (Documentation/tlbstat-report.txt)",
-				 PARSE_OPT_EXCLUSIVE),
-		OPT_STR(0, "series-csv", &r.o.series_csv, "file", "also write the time series CSV here"),
-		OPT_STR('o', "output", &r.o.output, "file", "write the output to a file"),
-		OPT_FINISH(),
-	};
-	int argi;
 
 	memset(&r, 0, sizeof(r));
-	r.o.top = 20;
-	r.o.input = "perf.data";
-	argi = parse_options(argc, argv, opts, report_usage, false);
-	if (argi < 0)
-		return parse_options_exit(argi);
-	if (r.o.sort) {
-		keys = agg_parse_keys(r.o.sort, err, sizeof(err));
-		if (keys < 0) {
-			tlb_err("report: --sort: %s", err);
-			return EXIT_USAGE;
-		}
-	}
-	if (r.o.top < 0) {
-		tlb_err("report: --top must be >= 0");
-		return EXIT_USAGE;
-	}
-	if (r.o.burst_k < 0) {
-		tlb_err("report: --burst-k must be >= 0");
-		return EXIT_USAGE;
-	}
-	if (r.o.json && r.o.top == 20 && !r.o.sort)
-		r.o.top = 0;   /* JSON carries every process unless --top says otherwise */
+	rc = report_options(argc, argv, &r, &interval_ns, &keys);
+	if (rc < 0)
+		return parse_options_exit(rc);
 	r.interval_s = (double)interval_ns / 1e9;
 
 	r.s = session_open_file(r.o.input, err, sizeof(err));

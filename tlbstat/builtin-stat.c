@@ -282,17 +282,19 @@ static void wait_until(uint64_t deadline_ns)
 	}
 }
 
-int cmd_stat(int argc, char **argv)
+/*
+ * The options into o and the target: the index of the command's first word, or a
+ * parse_options() code (help, usage error: already printed). A bad target combination dies.
+ */
+static int stat_options(int argc, char **argv, struct stat_opts *o, struct tlb_target *target)
 {
-	struct stat_ctx c = { 0 };
-	struct tlb_target target = { 0 };
 	uint64_t duration_ns = 0, interval_ns = 0;
 	const struct option_def opts[] = {
 		OPT_SECTION(" Target (default: all CPUs)"),
-		OPT_BOOLEAN('a', "all-cpus", &c.o.all_cpus, "system-wide counting from all CPUs"),
-		OPT_STR('C', "cpu", &c.o.cpu_list, "cpus", "count only on these CPUs (e.g. 0-3,6)"),
-		OPT_STR('p', "pid", &c.o.pid, "pid", "count the threads of an existing process (ends when all have exited)"),
-		OPT_STR('t', "tid", &c.o.tid, "tid", "count one existing thread"),
+		OPT_BOOLEAN('a', "all-cpus", &o->all_cpus, "system-wide counting from all CPUs"),
+		OPT_STR('C', "cpu", &o->cpu_list, "cpus", "count only on these CPUs (e.g. 0-3,6)"),
+		OPT_STR('p', "pid", &o->pid, "pid", "count the threads of an existing process (ends when all have exited)"),
+		OPT_STR('t', "tid", &o->tid, "tid", "count one existing thread"),
 		OPT_SECTION(" Duration"),
 		OPT_DURATION('d', "duration", &duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
 			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
@@ -300,30 +302,42 @@ int cmd_stat(int argc, char **argv)
 				  "print counts every <ms> milliseconds (or 2s, 1m; 10ms to 1d)",
 				  PARSE_OPT_ZERO_OK),
 		OPT_SECTION(" Output"),
-		OPT_BOOLEAN_FLAG(0, "json", &c.o.json, "one JSON object (with -I: one per line, summary "
+		OPT_BOOLEAN_FLAG(0, "json", &o->json, "one JSON object (with -I: one per line, summary "
 				 "last)", PARSE_OPT_EXCLUSIVE),
-		OPT_BOOLEAN_FLAG(0, "csv", &c.o.csv, "CSV rows per CPU and 'all'", PARSE_OPT_EXCLUSIVE),
-		OPT_STR('o', "output", &c.o.output, "file", "write the output to a file"),
+		OPT_BOOLEAN_FLAG(0, "csv", &o->csv, "CSV rows per CPU and 'all'", PARSE_OPT_EXCLUSIVE),
+		OPT_STR('o', "output", &o->output, "file", "write the output to a file"),
 		OPT_FINISH(),
 	};
+	int argi = parse_options(argc, argv, opts, stat_usage, true);
+	char err[256];
+
+	if (argi < 0)
+		return argi;
+	/* the counting loop keeps its units: whole milliseconds for -I, seconds for -d */
+	o->duration = (double)duration_ns / 1e9;
+	o->interval_ms = (int)(interval_ns / DUR_MS);
+	if (tlb_target_from_options(target, o->all_cpus, o->cpu_list, o->pid, o->tid, argi < argc,
+				    err, sizeof(err)) < 0)
+		tlb_die(EXIT_USAGE, "%s", err);
+	return argi;
+}
+
+int cmd_stat(int argc, char **argv)
+{
+	struct stat_ctx c = { 0 };
+	struct tlb_target target = { 0 };
 	struct snapshot start = { 0 }, prev = { 0 }, cur = { 0 };
 	struct period whole = { 0 }, iv = { 0 };
 	struct transport_observation obs = { 0 };
 	pid_t child = -1;
 	int child_status = 0, rc = EXIT_OK;
-	int argi = parse_options(argc, argv, opts, stat_usage, true);
+	int argi = stat_options(argc, argv, &c.o, &target);
 	char desc[512];
 	uint64_t deadline = 0, next_iv = 0;
 
 	if (argi < 0)
 		return parse_options_exit(argi);
 	c.out = stdout;
-	/* the counting loop keeps its units: whole milliseconds for -I, seconds for -d */
-	c.o.duration = (double)duration_ns / 1e9;
-	c.o.interval_ms = (int)(interval_ns / DUR_MS);
-	if (tlb_target_from_options(&target, c.o.all_cpus, c.o.cpu_list, c.o.pid, c.o.tid,
-				    argi < argc, desc, sizeof(desc)) < 0)
-		tlb_die(EXIT_USAGE, "%s", desc);
 
 	if (c.o.output) {
 		c.out = fopen(c.o.output, "w");

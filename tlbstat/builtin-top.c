@@ -607,6 +607,56 @@ static void collect_generic_ids(struct top *t)
 	qsort(t->gen_ids, (size_t)t->nr_gen_ids, sizeof(*t->gen_ids), cmp_u64);
 }
 
+/* The options into t, checked: 0, or a parse_options() code (help or usage error, printed). */
+static int top_options(int argc, char **argv, struct top *t)
+{
+	uint64_t delay_ns = DUR_S;
+	const struct option_def opts[] = {
+		OPT_SECTION(" Display"),
+		OPT_DURATION('d', "delay", &delay_ns, DUR_S, 100 * DUR_MS, DUR_H,
+			     "refresh every <secs> seconds (default 1; 500ms, 2s; 100ms to 1h)"),
+		OPT_CALLBACK('p', "pid", t, "pids", "show only these processes (comma-separated)",
+			     parse_pids),
+		OPT_STR(0, "sort", &t->o.sort, "key", "rank by rate (default), remote, bytes, fanout, events"),
+		OPT_INTEGER(0, "rows", &t->o.rows, "N", "show at most N processes (batch default 20; 0 = all)"),
+		OPT_SECTION(" Batch mode"),
+		OPT_BOOLEAN('b', "batch", &t->o.batch, "plain text snapshots on stdout (also when stdout "
+			    "is not a terminal)"),
+		OPT_INTEGER('n', "iterations", &t->o.iterations, "N", "stop after N refreshes (0 = run until q or ^C)"),
+		OPT_SECTION(" Events and limits"),
+		OPT_STR(0, "events", &t->o.events, "sys:name", "also count these tracepoints per process "
+			"(comma-separated; EVENTS/s column)"),
+		OPT_POW2('m', "mmap-pages", &t->o.mmap_pages, "pages", "ring buffer pages per CPU (power "
+			    "of two; default 128, 512 with --events)"),
+		OPT_INTEGER(0, "max-procs", &t->o.max_procs, "N", "processes tracked at most (default 4096; "
+			    "threads 4x; least recently active dropped first)"),
+		OPT_INTEGER(0, "age", &t->o.age, "N", "drop tasks without events for N refreshes (default 10)"),
+		OPT_FINISH(),
+	};
+	int sort, argi = parse_options(argc, argv, opts, top_usage, false);
+
+	if (argi < 0)
+		return argi;
+	t->delay_s = (double)delay_ns / 1e9;
+	if (t->o.iterations < 0)
+		tlb_die(EXIT_USAGE, "top: -n must not be negative");
+	if (t->o.max_procs < 0 || t->o.age < 0)
+		tlb_die(EXIT_USAGE, "top: --max-procs and --age must not be negative");
+	t->r.sort = TOP_SORT_RATE;
+	if (t->o.sort) {
+		sort = top_sort_parse(t->o.sort);
+		if (sort < 0 || (sort == TOP_SORT_EVENTS && !t->o.events))
+			tlb_die(EXIT_USAGE, "top: unknown sort key '%s' (rate, remote, bytes, fanout%s)",
+				t->o.sort, t->o.events ? ", events" : "");
+		t->r.sort = (enum top_sort)sort;
+	}
+	if (!t->o.batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		t->o.batch = true;
+	if (t->o.rows < 0)
+		t->o.rows = t->o.batch ? 20 : 0;
+	return 0;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static struct top t;
@@ -614,30 +664,7 @@ int cmd_top(int argc, char **argv)
 	struct top_config cfg = { 0 };
 	struct session_ops ops = { 0 };
 	char err[512];
-	int rc, pages, argi, sort;
-	uint64_t delay_ns = DUR_S;
-	const struct option_def opts[] = {
-		OPT_SECTION(" Display"),
-		OPT_DURATION('d', "delay", &delay_ns, DUR_S, 100 * DUR_MS, DUR_H,
-			     "refresh every <secs> seconds (default 1; 500ms, 2s; 100ms to 1h)"),
-		OPT_CALLBACK('p', "pid", &t, "pids", "show only these processes (comma-separated)",
-			     parse_pids),
-		OPT_STR(0, "sort", &t.o.sort, "key", "rank by rate (default), remote, bytes, fanout, events"),
-		OPT_INTEGER(0, "rows", &t.o.rows, "N", "show at most N processes (batch default 20; 0 = all)"),
-		OPT_SECTION(" Batch mode"),
-		OPT_BOOLEAN('b', "batch", &t.o.batch, "plain text snapshots on stdout (also when stdout "
-			    "is not a terminal)"),
-		OPT_INTEGER('n', "iterations", &t.o.iterations, "N", "stop after N refreshes (0 = run until q or ^C)"),
-		OPT_SECTION(" Events and limits"),
-		OPT_STR(0, "events", &t.o.events, "sys:name", "also count these tracepoints per process "
-			"(comma-separated; EVENTS/s column)"),
-		OPT_POW2('m', "mmap-pages", &t.o.mmap_pages, "pages", "ring buffer pages per CPU (power "
-			    "of two; default 128, 512 with --events)"),
-		OPT_INTEGER(0, "max-procs", &t.o.max_procs, "N", "processes tracked at most (default 4096; "
-			    "threads 4x; least recently active dropped first)"),
-		OPT_INTEGER(0, "age", &t.o.age, "N", "drop tasks without events for N refreshes (default 10)"),
-		OPT_FINISH(),
-	};
+	int rc, pages, argi;
 
 	memset(&t, 0, sizeof(t));
 	t.o.rows = -1;
@@ -646,26 +673,9 @@ int cmd_top(int argc, char **argv)
 	 * selection of -1 stuck to that row (then 't' showed "Threads of -1").
 	 */
 	t.sel_pid = t.sel_tid = TOP_NO_SEL;
-	argi = parse_options(argc, argv, opts, top_usage, false);
+	argi = top_options(argc, argv, &t);
 	if (argi < 0)
 		return parse_options_exit(argi);
-	t.delay_s = (double)delay_ns / 1e9;
-	if (t.o.iterations < 0)
-		tlb_die(EXIT_USAGE, "top: -n must not be negative");
-	if (t.o.max_procs < 0 || t.o.age < 0)
-		tlb_die(EXIT_USAGE, "top: --max-procs and --age must not be negative");
-	t.r.sort = TOP_SORT_RATE;
-	if (t.o.sort) {
-		sort = top_sort_parse(t.o.sort);
-		if (sort < 0 || (sort == TOP_SORT_EVENTS && !t.o.events))
-			tlb_die(EXIT_USAGE, "top: unknown sort key '%s' (rate, remote, bytes, fanout%s)",
-				t.o.sort, t.o.events ? ", events" : "");
-		t.r.sort = (enum top_sort)sort;
-	}
-	if (!t.o.batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
-		t.o.batch = true;
-	if (t.o.rows < 0)
-		t.o.rows = t.o.batch ? 20 : 0;
 	pages = t.o.mmap_pages ? t.o.mmap_pages : t.o.events ? 512 : 128;
 	if (!session_open_live || !session_run) {
 		tlb_err("top: this build has no live session (tlbstat/lib/session.c)");
