@@ -115,6 +115,33 @@ static void test_typed(void)
 	is_int(run(&v, false, "-f", NULL), 2, "a second parse in the same process starts afresh");
 }
 
+/* the argv walk keeps getopt_long's rules (it replaced getopt, whose state is global) */
+static void test_walk(void)
+{
+	struct vals v = { 0 };
+
+	is_int(run(&v, false, "-fn5", NULL), 2, "cluster: flag then attached value");
+	ok(v.flag && v.n == 5, "-fn5 is -f -n 5");
+	is_int(run(&v, false, "-fn", "6", NULL), 3, "cluster: value in the next word");
+	is_int(v.n, 6, "-fn 6");
+	is_int(run(&v, false, "--number=7", NULL), 2, "--name=value");
+	is_int(v.n, 7, "stored");
+	is_int(run(&v, false, "--number", "-8", NULL), 3, "a value may start with '-'");
+	is_int(v.n, -8, "stored");
+	is_int(run(&v, false, "--num", "9", NULL), 3, "a unique abbreviation");
+	is_int(v.n, 9, "--num is --number");
+	is_int(run(&v, false, "--c", "x", NULL), PARSE_OPT_USAGE, "an ambiguous one (--cb, --csv)");
+	is_int(run(&v, false, "--he", NULL), PARSE_OPT_HELP, "--he abbreviates --help");
+	is_int(run(&v, false, "--flag=1", NULL), PARSE_OPT_USAGE, "a flag takes no value");
+	is_int(run(&v, false, "--=1", NULL), PARSE_OPT_USAGE, "--=1");
+	is_int(run(&v, true, "-", "-f", NULL), 1, "'-' alone is not an option");
+	is_int(run(&v, true, "-f", "--", NULL), 3, "'--' last");
+	is_int(run(&v, false, "-s", "", NULL), 3, "an empty string value");
+	is_str(v.s, "", "stored");
+	is_int(run(&v, false, "-fZ", NULL), PARSE_OPT_USAGE, "unknown letter in a cluster");
+	is_int(run(&v, false, "--number", NULL), PARSE_OPT_USAGE, "long option without its value");
+}
+
 static void test_callbacks_exclusive(void)
 {
 	struct vals v = { 0 };
@@ -281,6 +308,7 @@ static void test_cpu_lists(void)
 int main(void)
 {
 	test_typed();
+	test_walk();
 	test_callbacks_exclusive();
 	test_duration_forms();
 	test_duration_ranges();

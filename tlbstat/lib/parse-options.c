@@ -2,7 +2,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -149,103 +148,155 @@ static int set_value(const struct option_def *o, const char *arg, char *err, siz
 	}
 }
 
-/* getopt_long's tables from ours; long options carry 1000 + their index in opts. */
-static void build_getopt(const struct option_def *opts, struct option *lopts, char *sopts,
-			 size_t slen)
+/*
+ * Our own argv walk, not getopt_long: getopt keeps its place in globals (optind, optarg and a
+ * hidden cursor), and the library holds no process-wide state. Same rules as getopt_long with
+ * "+": options stop at the first non-option or after "--"; short flags cluster ("-aq"), a short
+ * value is attached or the next word ("-d1", "-d 1"); a long value after '=' or as the next
+ * word; a long name may be shortened while it stays unique ("--dur" for --duration).
+ */
+struct po_walk {
+	int argc;
+	char **argv;
+	const struct option_def *opts;
+	const char *const *usage;
+	const struct option_def *excl;	/* the PARSE_OPT_EXCLUSIVE option given, if any */
+};
+
+static void opt_name(const struct option_def *o, char *name, size_t len)
 {
-	size_t ns = 0;
-	int nl = 0;
-
-	sopts[ns++] = '+';	/* options before the command: "stat -a -- cmd -x" or "stat cmd -x" */
-	sopts[ns++] = ':';
-	sopts[ns++] = 'h';
-	for (const struct option_def *o = opts; o->type != OPT_END && nl < 126; o++) {
-		if (o->type == OPT_GROUP)
-			continue;
-		if (o->long_name)
-			lopts[nl++] = (struct option){ o->long_name,
-				o->type == OPT_BOOL ? no_argument : required_argument, NULL,
-				1000 + (int)(o - opts) };
-		if (o->short_name && ns < slen - 3) {
-			sopts[ns++] = (char)o->short_name;
-			if (o->type != OPT_BOOL)
-				sopts[ns++] = ':';
-		}
-	}
-	lopts[nl++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lopts[nl] = (struct option){ 0 };
-	sopts[ns] = '\0';
-}
-
-/* The table entry of getopt's answer c; the END entry when there is none. */
-static const struct option_def *find_opt(const struct option_def *opts, int c, char *name,
-					 size_t len)
-{
-	const struct option_def *o;
-
-	if (c >= 1000) {
-		o = &opts[c - 1000];
+	if (o->long_name)
 		snprintf(name, len, "--%s", o->long_name);
-		return o;
-	}
-	for (o = opts; o->type != OPT_END; o++)
-		if (o->type != OPT_GROUP && o->short_name == c)
-			break;
-	snprintf(name, len, "-%c", c);
-	return o;
+	else
+		snprintf(name, len, "-%c", o->short_name);
 }
 
-/* The name of the option getopt complained about (optopt for short ones, else argv). */
-static void getopt_culprit(char **argv, char *name, size_t len)
+/* Store o's value (arg NULL for flags); 0 or PARSE_OPT_USAGE (printed). */
+static int apply(struct po_walk *w, const struct option_def *o, const char *name, const char *arg)
 {
-	if (optopt && optopt < 1000)
-		snprintf(name, len, "-%c", optopt);
-	else
-		snprintf(name, len, "%s", argv[optind - 1]);
+	char err[512], other[80];
+
+	if (o->flags & PARSE_OPT_EXCLUSIVE) {
+		if (w->excl && w->excl != o) {
+			opt_name(w->excl, other, sizeof(other));
+			return bad(w->usage, w->opts, false, "%s and %s cannot be used together",
+				   other, name);
+		}
+		w->excl = o;
+	}
+	if (set_value(o, arg, err, sizeof(err), name) < 0)
+		return bad(w->usage, w->opts, false, "%s", err);
+	return 0;
+}
+
+/* The long option named by [s, s + len): exact, else the only one it abbreviates; or NULL. */
+static const struct option_def *find_long(const struct option_def *opts, const char *s,
+					  size_t len, bool *help)
+{
+	const struct option_def *found = NULL;
+	int prefixes = 0;
+
+	*help = len && len <= 4 && !strncmp("help", s, len);
+	if (!len)
+		return NULL;	/* "--=x" */
+	for (const struct option_def *o = opts; o->type != OPT_END; o++) {
+		if (o->type == OPT_GROUP || !o->long_name || strncmp(o->long_name, s, len))
+			continue;
+		if (!o->long_name[len]) {
+			*help = false;
+			return o;
+		}
+		found = o;
+		prefixes++;
+	}
+	if (*help && len == 4)
+		return NULL;	/* "--help" itself */
+	if (prefixes + *help != 1) {
+		*help = false;
+		return NULL;	/* unknown or ambiguous */
+	}
+	return found;
+}
+
+/* argv[*i] is "--name[=value]": 0, PARSE_OPT_HELP or PARSE_OPT_USAGE. */
+static int walk_long(struct po_walk *w, int *i)
+{
+	const char *word = w->argv[*i], *s = word + 2, *eq = strchr(s, '=');
+	size_t len = eq ? (size_t)(eq - s) : strlen(s);
+	bool help;
+	const struct option_def *o = find_long(w->opts, s, len, &help);
+	char name[80];
+
+	if (help && !eq) {
+		usage_with_options(stdout, w->usage, w->opts);
+		return PARSE_OPT_HELP;
+	}
+	if (!o || (o->type == OPT_BOOL && eq))
+		return bad(w->usage, w->opts, true, "unknown option '%s'", word);
+	snprintf(name, sizeof(name), "--%s", o->long_name);
+	if (o->type == OPT_BOOL)
+		return apply(w, o, name, NULL);
+	if (eq)
+		return apply(w, o, name, eq + 1);
+	if (*i + 1 >= w->argc)
+		return bad(w->usage, w->opts, true, "option '%s' requires a value", word);
+	return apply(w, o, name, w->argv[++*i]);
+}
+
+/* argv[*i] is "-abc" or "-dVALUE": 0, PARSE_OPT_HELP or PARSE_OPT_USAGE. */
+static int walk_short(struct po_walk *w, int *i)
+{
+	for (const char *p = w->argv[*i] + 1; *p; p++) {
+		const struct option_def *o;
+		char name[8];
+		int r;
+
+		snprintf(name, sizeof(name), "-%c", *p);
+		if (*p == 'h') {
+			usage_with_options(stdout, w->usage, w->opts);
+			return PARSE_OPT_HELP;
+		}
+		for (o = w->opts; o->type != OPT_END; o++)
+			if (o->type != OPT_GROUP && o->short_name == *p)
+				break;
+		if (o->type == OPT_END)
+			return bad(w->usage, w->opts, true, "unknown option '%s'", name);
+		if (o->type == OPT_BOOL) {
+			r = apply(w, o, name, NULL);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (p[1])
+			return apply(w, o, name, p + 1);
+		if (*i + 1 >= w->argc)
+			return bad(w->usage, w->opts, true, "option '%s' requires a value", name);
+		return apply(w, o, name, w->argv[++*i]);
+	}
+	return 0;
 }
 
 int parse_options(int argc, char **argv, const struct option_def *opts,
 		  const char *const usage[], bool stop_at_non_option)
 {
-	struct option lopts[128];
-	char sopts[256], err[512];
-	const struct option_def *excl = NULL;
+	struct po_walk w = { argc, argv, opts, usage, NULL };
+	int i;
 
-	build_getopt(opts, lopts, sopts, sizeof(sopts));
-	optind = 0;	/* 0, not 1: glibc then forgets a previous parse's half-read "-abc" */
-	opterr = 0;
-	for (;;) {
-		const struct option_def *o;
-		char name[80], excl_name[80];
-		int c = getopt_long(argc, argv, sopts, lopts, NULL);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int r;
 
-		if (c == -1)
+		if (a[0] != '-' || !a[1])
+			break;	/* the first non-option ("-" alone is one too) */
+		if (!strcmp(a, "--")) {
+			i++;
 			break;
-		if (c == 'h') {
-			usage_with_options(stdout, usage, opts);
-			return PARSE_OPT_HELP;
 		}
-		if (c == '?' || c == ':') {
-			getopt_culprit(argv, name, sizeof(name));
-			return bad(usage, opts, true, c == '?' ? "unknown option '%s'" :
-				   "option '%s' requires a value", name);
-		}
-		o = find_opt(opts, c, name, sizeof(name));
-		if (o->type == OPT_END)
-			return bad(usage, opts, true, "unknown option '%s'", name);
-		if (o->flags & PARSE_OPT_EXCLUSIVE) {
-			if (excl && excl != o) {
-				find_opt(opts, excl->long_name ? 1000 + (int)(excl - opts) :
-					 excl->short_name, excl_name, sizeof(excl_name));
-				return bad(usage, opts, false, "%s and %s cannot be used together",
-					   excl_name, name);
-			}
-			excl = o;
-		}
-		if (set_value(o, optarg, err, sizeof(err), name) < 0)
-			return bad(usage, opts, false, "%s", err);
+		r = a[1] == '-' ? walk_long(&w, &i) : walk_short(&w, &i);
+		if (r < 0)
+			return r;
 	}
-	if (!stop_at_non_option && optind < argc)
-		return bad(usage, opts, true, "unexpected argument '%s'", argv[optind]);
-	return optind;
+	if (!stop_at_non_option && i < argc)
+		return bad(usage, opts, true, "unexpected argument '%s'", argv[i]);
+	return i;
 }
