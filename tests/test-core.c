@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static const char tlb_format[] =
 	"name: tlb_flush\n"
@@ -177,12 +178,36 @@ static void test_json(void)
 	free(buf);
 }
 
+/* tfs_locate computes per call: TLBSTAT_TRACEFS switches it at once, no stale cache */
+static void test_tfs_locate(void)
+{
+	char dir[256] = "", err[512] = "";
+	const char *old = getenv("TLBSTAT_TRACEFS");
+	char *saved = old ? strdup(old) : NULL;
+
+	setenv("TLBSTAT_TRACEFS", "tests/data", 1);
+	is_int(tfs_locate(dir, sizeof(dir), err, sizeof(err)), 0, "TLBSTAT_TRACEFS readable");
+	is_str(dir, "tests/data", "the directory given");
+	ok(!err[0], "no error text on success");
+	setenv("TLBSTAT_TRACEFS", "/nonexistent/tracefs", 1);
+	is_int(tfs_locate(dir, sizeof(dir), err, sizeof(err)), -1, "unreadable one refused");
+	ok(strstr(err, "TLBSTAT_TRACEFS=/nonexistent/tracefs") != NULL, "error names it: %s", err);
+	is_int(tfs_locate(NULL, 0, NULL, 0), -1, "buffers may be left out");
+	ok(tfs_event_id("tlb", "tlb_flush") == -1, "no tracefs: no event id");
+	if (saved)
+		setenv("TLBSTAT_TRACEFS", saved, 1);
+	else
+		unsetenv("TLBSTAT_TRACEFS");
+	free(saved);
+}
+
 int main(void)
 {
 	test_cpu_lists();
 	test_pid_duration();
 	test_formats();
 	test_interrupts();
+	test_tfs_locate();
 	test_health_reasons();
 	test_json();
 	return done_testing();
