@@ -8,7 +8,7 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# usage CODE-2 PATTERN description -- command: exit 2, stderr matches PATTERN, one line only
+# usage_err PATTERN description -- command...: exit 2, one stderr line, matching PATTERN
 usage_err() {
 	local pat=$1 d=$2 rc lines
 	shift 3
