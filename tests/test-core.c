@@ -1,4 +1,5 @@
 /* Unit tests of the core parsers: cpu lists, tracefs formats, /proc/interrupts, health, JSON. */
+#include "duration.h"
 #include "interrupts.h"
 #include "output.h"
 #include "reason.h"
@@ -7,6 +8,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static const char tlb_format[] =
 	"name: tlb_flush\n"
@@ -54,15 +56,18 @@ static void test_cpu_lists(void)
 
 static void test_pid_duration(void)
 {
+	uint64_t ns = 0;
 	pid_t p;
 	ok(parse_pid("123", &p) && p == 123, "pid 123");
 	ok(!parse_pid("0", &p), "pid 0 rejected");
 	ok(!parse_pid("12x", &p), "pid 12x rejected");
 	ok(!parse_pid("-5", &p), "pid -5 rejected");
-	ok(parse_duration_s("1.5") == 1.5, "duration 1.5");
-	ok(parse_duration_s("250ms") == 0.25, "duration 250ms");
-	ok(parse_duration_s("2m") == 120, "duration 2m");
-	ok(parse_duration_s("x") < 0 && parse_duration_s("5parsecs") < 0, "bad durations rejected");
+	/* parse_duration_s became duration_parse (ns; tests/test-options.c has the rest) */
+	ok(duration_parse("1.5", DUR_S, &ns) == 0 && ns == 1500 * DUR_MS, "duration 1.5");
+	ok(duration_parse("250ms", DUR_S, &ns) == 0 && ns == 250 * DUR_MS, "duration 250ms");
+	ok(duration_parse("2m", DUR_S, &ns) == 0 && ns == 120 * DUR_S, "duration 2m");
+	ok(duration_parse("x", DUR_S, &ns) < 0 && duration_parse("5parsecs", DUR_S, &ns) < 0,
+	   "bad durations rejected");
 }
 
 static void test_formats(void)
@@ -173,12 +178,36 @@ static void test_json(void)
 	free(buf);
 }
 
+/* tfs_locate computes per call: TLBSTAT_TRACEFS switches it at once, no stale cache */
+static void test_tfs_locate(void)
+{
+	char dir[256] = "", err[512] = "";
+	const char *old = getenv("TLBSTAT_TRACEFS");
+	char *saved = old ? strdup(old) : NULL;
+
+	setenv("TLBSTAT_TRACEFS", "tests/data", 1);
+	is_int(tfs_locate(dir, sizeof(dir), err, sizeof(err)), 0, "TLBSTAT_TRACEFS readable");
+	is_str(dir, "tests/data", "the directory given");
+	ok(!err[0], "no error text on success");
+	setenv("TLBSTAT_TRACEFS", "/nonexistent/tracefs", 1);
+	is_int(tfs_locate(dir, sizeof(dir), err, sizeof(err)), -1, "unreadable one refused");
+	ok(strstr(err, "TLBSTAT_TRACEFS=/nonexistent/tracefs") != NULL, "error names it: %s", err);
+	is_int(tfs_locate(NULL, 0, NULL, 0), -1, "buffers may be left out");
+	ok(tfs_event_id("tlb", "tlb_flush") == -1, "no tracefs: no event id");
+	if (saved)
+		setenv("TLBSTAT_TRACEFS", saved, 1);
+	else
+		unsetenv("TLBSTAT_TRACEFS");
+	free(saved);
+}
+
 int main(void)
 {
 	test_cpu_lists();
 	test_pid_duration();
 	test_formats();
 	test_interrupts();
+	test_tfs_locate();
 	test_health_reasons();
 	test_json();
 	return done_testing();

@@ -656,7 +656,8 @@ static void test_create_errors(void)
 
 int main(void)
 {
-	char *fmt;
+	char *fmt, why[512] = "no event";
+	bool have_tfs;
 	size_t len;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* TAP lines whole beside stderr warnings */
@@ -664,12 +665,13 @@ int main(void)
 		printf("Bail out! mkdtemp\n");
 		return 1;
 	}
-	tlb_id = tfs_dir() ? tfs_event_id("tlb", "tlb_flush") : -1;
-	exec_id = tfs_dir() ? tfs_event_id("sched", "sched_process_exec") : -1;
+	have_tfs = tfs_locate(NULL, 0, why, sizeof(why)) == 0;
+	tlb_id = have_tfs ? tfs_event_id("tlb", "tlb_flush") : -1;
+	exec_id = have_tfs ? tfs_event_id("sched", "sched_process_exec") : -1;
 	fmt = tlb_id >= 0 ? tfs_event_format("tlb", "tlb_flush", &len) : NULL;
 	if (tlb_id < 0 || exec_id < 0 || !fmt) {
 		printf("ok 1 - # SKIP tracefs unreadable or tlb:tlb_flush missing (%s): pd_create needs "
-		       "the formats (run as root)\n", tfs_dir() ? "no event" : tfs_error());
+		       "the formats (run as root)\n", why);
 		printf("1..1\n");
 		rmdir(dir);
 		return 0;

@@ -323,6 +323,30 @@ static void test_nothing(void)
 	ok(has(ti, "inconclusive"), "idle run called inconclusive");
 }
 
+/* A caller's sources object: filled once, decided from many times, never re-read. */
+static void test_sources(void)
+{
+	struct transport_sources src = { 0 };
+	struct transport_info ti;
+
+	printf("# transport_sources: what detection reads, held by the caller\n");
+	src.klog = fixture("klog-hyperv.txt");
+	src.flags = NULL;
+	snprintf(src.release, sizeof(src.release), "6.8.0");
+	src.read = true;	/* filled by hand: transport_detect_with must not read the machine */
+	transport_detect_with(&src, NULL, &ti);
+	is_int(ti.transport, TRANSPORT_HYPERVISOR, "decided from the caller's klog");
+	transport_detect_with(&src, NULL, &ti);
+	is_int(ti.transport, TRANSPORT_HYPERVISOR, "again, same object");
+	transport_sources_free(&src);
+	ok(!src.klog && !src.flags && !src.read, "freed and emptied");
+	/* a { 0 } object is read on first use; the live answer varies, only that it is one */
+	transport_detect_with(&src, NULL, &ti);
+	ok(src.read && ti.evidence[0], "a { 0 } object is read on first use: %s",
+	   transport_name(ti.transport));
+	transport_sources_free(&src);
+}
+
 int main(void)
 {
 	test_names();
@@ -333,5 +357,6 @@ int main(void)
 	test_invlpgb();
 	test_disagreements();
 	test_nothing();
+	test_sources();
 	return done_testing();
 }

@@ -9,6 +9,7 @@
 #include "perfdata.h"
 #include "reason.h"
 #include "session.h"
+#include "strlist.h"
 #include "tracefs.h"
 #include "transport.h"
 #include "util.h"
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,21 +85,23 @@ static int on_duration(void *ctx, int fd, short revents)
  * A timerfd polled with the ring buffers (exact, where alarm() rounded up to whole seconds);
  * alarm() where there is none. Returns the descriptor to close, or -1.
  */
-static int arm_duration(struct session *s, double secs)
+static int arm_duration(struct session *s, uint64_t ns)
 {
-	struct itimerspec its = { .it_value = { (time_t)secs,
-						(long)((secs - (double)(time_t)secs) * 1e9) } };
+	struct itimerspec its = { .it_value = { (time_t)(ns / 1000000000),
+						(long)(ns % 1000000000) } };
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerval it;
 
-	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-		its.it_value.tv_nsec = 1;	/* zero would disarm it */
 	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) == 0 &&
 	    session_add_fd(s, fd, POLLIN, on_duration, NULL) == 0)
 		return fd;
 	if (fd >= 0)
 		close(fd);
+	/* no timerfd: a signal then (setitimer, not alarm(), which counts whole seconds) */
+	it = (struct itimerval){ .it_value = { .tv_sec = (time_t)(ns / 1000000000),
+					       .tv_usec = (suseconds_t)((ns % 1000000000 + 999) / 1000) } };
 	signal(SIGALRM, on_signal);
-	alarm((unsigned)(secs + 0.999));
+	setitimer(ITIMER_REAL, &it, NULL);
 	return -1;
 }
 
@@ -367,36 +371,102 @@ static const char *resolve_event(const char *item)
 	return strchr(item, ':') ? item : NULL;
 }
 
-int cmd_record(int argc, char **argv)
+struct record_opts {
+	bool all_cpus, quiet, cost;
+	const char *cpu_list, *pid, *tid, *output, *events;
+	int mmap_pages;
+	uint64_t duration_ns;
+};
+
+/* The options into o: the index of the command's first word, or a parse_options() code. */
+static int record_options(int argc, char **argv, struct record_opts *o)
 {
-	struct {
-		bool all_cpus, quiet, cost;
-		const char *cpu_list, *pid, *tid, *output, *events;
-		int mmap_pages;
-		double duration;
-	} o = { .output = "perf.data" };
 	const struct option_def opts[] = {
 		OPT_SECTION(" Target (default: all CPUs)"),
-		OPT_BOOLEAN('a', "all-cpus", &o.all_cpus, "system-wide collection from all CPUs"),
-		OPT_STR('C', "cpu", &o.cpu_list, "cpus", "only these CPUs (e.g. 0-3,6)"),
-		OPT_STR('p', "pid", &o.pid, "pid", "the threads of an existing process (ends when all have exited)"),
-		OPT_STR('t', "tid", &o.tid, "tid", "one existing thread"),
+		OPT_BOOLEAN('a', "all-cpus", &o->all_cpus, "system-wide collection from all CPUs"),
+		OPT_STR('C', "cpu", &o->cpu_list, "cpus", "only these CPUs (e.g. 0-3,6)"),
+		OPT_STR('p', "pid", &o->pid, "pid", "the threads of an existing process (ends when all have exited)"),
+		OPT_STR('t', "tid", &o->tid, "tid", "one existing thread"),
 		OPT_SECTION(" Events and buffers"),
-		OPT_STR('e', "events", &o.events, "list",
+		OPT_STR('e', "events", &o->events, "list",
 			"comma list: tlb,ipi,csd,exec,rename,csd-entry,csd-exit,ipi-cpu or sys:name "
 			"(default: tlb,ipi,csd,exec,rename where present)"),
-		OPT_BOOLEAN(0, "cost", &o.cost,
+		OPT_BOOLEAN(0, "cost", &o->cost,
 			    "also csd:csd_function_entry/exit: time spent in the flush handler"),
-		OPT_INTEGER('m', "mmap-pages", &o.mmap_pages, "pages",
+		OPT_POW2('m', "mmap-pages", &o->mmap_pages, "pages",
 			    "ring buffer pages per CPU, a power of two (default: 16 MiB over "
 			    "the online CPUs, 128 to 512)"),
-		OPT_DBL('d', "duration", &o.duration, "secs", "stop after this many seconds"),
+		OPT_DURATION('d', "duration", &o->duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
+			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
 		OPT_SECTION(" Output"),
-		OPT_STR('o', "output", &o.output, "file", "output file (default perf.data)"),
-		OPT_BOOLEAN('q', "quiet", &o.quiet, "no summary line"),
+		OPT_STR('o', "output", &o->output, "file", "output file (default perf.data)"),
+		OPT_BOOLEAN('q', "quiet", &o->quiet, "no summary line"),
 		OPT_FINISH(),
 	};
-	int argi = parse_options(argc, argv, opts, record_usage, true);
+
+	return parse_options(argc, argv, opts, record_usage, true);
+}
+
+/* The sampled events: -e's list or the defaults, --cost's pair; EXIT_OK or EXIT_ENV (said). */
+static int record_add_events(struct tlb_evlist *el, const struct record_opts *o)
+{
+	struct perf_event_attr attr;
+	char err[256];
+
+	tlb_attr_sampling(&attr, 0);
+	if (o->events) {
+		struct strlist list;
+		const char *it;
+		int i;
+
+		if (strlist_split(&list, o->events, err, sizeof(err)) < 0)
+			tlb_die(EXIT_USAGE, "--events: %s", err);
+		strlist_for_each(&list, i, it) {
+			const char *ev = resolve_event(it);
+			if (!ev)
+				tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: tlb, "
+					"ipi, csd, exec, rename, csd-entry, csd-exit, ipi-cpu; or sys:name)",
+					it);
+			if (tlb_evlist_add(el, ev, NULL, &attr) < 0)
+				return EXIT_ENV;
+		}
+		strlist_free(&list);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+			char sys[64], name[64];
+			if (!known[i].dflt)
+				continue;
+			tfs_split_event(known[i].event, sys, sizeof(sys), name, sizeof(name));
+			if (i > 0 && !tfs_event_exists(sys, name))
+				continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
+			if (tlb_evlist_add(el, known[i].event, NULL, &attr) < 0)
+				return EXIT_ENV;
+		}
+	}
+	if (o->cost) {
+		if (!tfs_event_exists("csd", "csd_function_entry") ||
+		    !tfs_event_exists("csd", "csd_function_exit"))
+			tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
+				"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
+		if (tlb_evlist_add(el, "csd:csd_function_entry", NULL, &attr) < 0 ||
+		    tlb_evlist_add(el, "csd:csd_function_exit", NULL, &attr) < 0)
+			return EXIT_ENV;
+	}
+	/* the first event also brings the kernel's COMM/FORK/EXIT records */
+	{
+		struct perf_event_attr *a0 = perf_evsel__attr(el->evsels[0].evsel);
+		a0->comm = 1;
+		a0->comm_exec = 1;
+		a0->task = 1;
+		el->evsels[0].attr = *a0;
+	}
+	return EXIT_OK;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { .output = "perf.data" };
+	int argi = record_options(argc, argv, &o);
 	struct tlb_target target = { 0 };
 	struct tlb_evlist el;
 	struct record rec = { 0 };
@@ -412,62 +482,20 @@ int cmd_record(int argc, char **argv)
 	char err[512], note[768];
 	struct stat st;
 
-	tlb_target_from_options(&target, o.all_cpus, o.cpu_list, o.pid, o.tid, argi < argc);
-	if (o.duration < 0)
-		tlb_die(EXIT_USAGE, "--duration must not be negative");
-	if (o.mmap_pages < 0 || (o.mmap_pages & (o.mmap_pages - 1)))
-		tlb_die(EXIT_USAGE, "-m wants a power of two number of pages (got %d)", o.mmap_pages);
+	if (argi < 0)
+		return parse_options_exit(argi);
+	if (tlb_target_from_options(&target, o.all_cpus, o.cpu_list, o.pid, o.tid, argi < argc,
+				    err, sizeof(err)) < 0)
+		tlb_die(EXIT_USAGE, "%s", err);
 
 	if (argi < argc && !command_runnable(argv[argi]))
 		tlb_die(EXIT_FAIL, "cannot run '%s': %s", argv[argi], strerror(errno));
-	if (!tfs_dir())
-		tlb_die(EXIT_ENV, "%s", tfs_error());
+	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)
+		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
-	{
-		struct perf_event_attr attr;
-		tlb_attr_sampling(&attr, 0);
-		if (o.events) {
-			char *list = xstrdup(o.events), *save = NULL;
-			for (char *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-				const char *ev = resolve_event(it);
-				if (!ev)
-					tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: tlb, "
-						"ipi, csd, exec, rename, csd-entry, csd-exit, ipi-cpu; or sys:name)",
-						it);
-				if (tlb_evlist_add(&el, ev, NULL, &attr) < 0)
-					return EXIT_ENV;
-			}
-			free(list);
-		} else {
-			for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
-				char sys[64], name[64];
-				if (!known[i].dflt)
-					continue;
-				tfs_split_event(known[i].event, sys, sizeof(sys), name, sizeof(name));
-				if (i > 0 && !tfs_event_exists(sys, name))
-					continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
-				if (tlb_evlist_add(&el, known[i].event, NULL, &attr) < 0)
-					return EXIT_ENV;
-			}
-		}
-		if (o.cost) {
-			if (!tfs_event_exists("csd", "csd_function_entry") ||
-			    !tfs_event_exists("csd", "csd_function_exit"))
-				tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
-					"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
-			if (tlb_evlist_add(&el, "csd:csd_function_entry", NULL, &attr) < 0 ||
-			    tlb_evlist_add(&el, "csd:csd_function_exit", NULL, &attr) < 0)
-				return EXIT_ENV;
-		}
-		/* the first event also brings the kernel's COMM/FORK/EXIT records */
-		{
-			struct perf_event_attr *a0 = perf_evsel__attr(el.evsels[0].evsel);
-			a0->comm = 1;
-			a0->comm_exec = 1;
-			a0->task = 1;
-			el.evsels[0].attr = *a0;
-		}
-	}
+	rc = record_add_events(&el, &o);
+	if (rc != EXIT_OK)
+		return rc;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -541,8 +569,8 @@ int cmd_record(int argc, char **argv)
 	}
 	if (wl.pid <= 0 || target.system_wide)
 		tlb_evlist_enable(&el);
-	if (o.duration > 0)
-		timer_fd = arm_duration(s, o.duration);
+	if (o.duration_ns)
+		timer_fd = arm_duration(s, o.duration_ns);
 	workload_start(&wl);
 	if (session_run(s, &ops, &rec, &stop, &wl, err, sizeof(err)) < 0 && !rec.write_error) {
 		tlb_err("%s", err);

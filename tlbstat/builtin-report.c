@@ -32,7 +32,7 @@ static const char *const report_usage[] = {
 };
 
 struct report_opts {
-	const char *input, *sort, *interval, *series_csv, *output;
+	const char *input, *sort, *series_csv, *output;
 	bool stdio, csv, json, threads;
 	int top;
 	double burst_k;
@@ -1181,73 +1181,80 @@ static int report_write(struct report *r)
 	return rc;
 }
 
+/*
+ * The options into r->o, *interval_ns and *keys (--sort's histogram keys), checked: 0, or a
+ * parse_options() code (help, or a usage error already printed).
+ */
+static int report_options(int argc, char **argv, struct report *r, uint64_t *interval_ns,
+			  int *keys)
+{
+	const struct option_def opts[] = {
+		OPT_SECTION(" Input"),
+		OPT_STR('i', "input", &r->o.input, "file", "perf.data file to read (default perf.data)"),
+		OPT_SECTION(" Tables"),
+		OPT_STR('s', "sort", &r->o.sort, "keys",
+			"also count by these keys: pid,comm,reason,cpu (any combination)"),
+		OPT_INTEGER(0, "top", &r->o.top, "N", "rows per table (default 20; 0 = all)"),
+		OPT_BOOLEAN('T', "threads", &r->o.threads, "per-thread table too"),
+		OPT_DURATION(0, "interval", interval_ns, DUR_S, DUR_MS, DUR_D,
+			     "time-series interval (default 1s; 500ms, 2m; 1ms to 1d)"),
+		OPT_DBL(0, "burst-k", &r->o.burst_k, "k", "burst: rate > median + k x MAD (default 3)"),
+		OPT_SECTION(" Output"),
+		OPT_BOOLEAN_FLAG(0, "stdio", &r->o.stdio, "tables on stdout (the default)",
+				 PARSE_OPT_EXCLUSIVE),
+		OPT_BOOLEAN_FLAG(0, "csv", &r->o.csv, "the time series as CSV on stdout",
+				 PARSE_OPT_EXCLUSIVE),
+		OPT_BOOLEAN_FLAG(0, "json", &r->o.json, "one JSON object (Documentation/tlbstat-report.txt)",
+				 PARSE_OPT_EXCLUSIVE),
+		OPT_STR(0, "series-csv", &r->o.series_csv, "file", "also write the time series CSV here"),
+		OPT_STR('o', "output", &r->o.output, "file", "write the output to a file"),
+		OPT_FINISH(),
+	};
+	char err[512];
+	int argi;
+
+	r->o.top = 20;
+	r->o.input = "perf.data";
+	argi = parse_options(argc, argv, opts, report_usage, false);
+	if (argi < 0)
+		return argi;
+	if (r->o.sort) {
+		*keys = agg_parse_keys(r->o.sort, err, sizeof(err));
+		if (*keys < 0) {
+			tlb_err("report: --sort: %s", err);
+			return PARSE_OPT_USAGE;
+		}
+	}
+	if (r->o.top < 0) {
+		tlb_err("report: --top must be >= 0");
+		return PARSE_OPT_USAGE;
+	}
+	if (r->o.burst_k < 0) {
+		tlb_err("report: --burst-k must be >= 0");
+		return PARSE_OPT_USAGE;
+	}
+	if (r->o.json && r->o.top == 20 && !r->o.sort)
+		r->o.top = 0;   /* JSON carries every process unless --top says otherwise */
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report r;
 	char err[512];
 	int keys = 0, rc;
-	double iv;
+	uint64_t interval_ns = DUR_S;
 	struct agg_config cfg = { 0 };
 	struct session_ops ops = {
 		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
 		.lost = on_lost, .raw = on_raw, .round = on_round,
 	};
-	const struct option_def opts[] = {
-		OPT_SECTION(" Input"),
-		OPT_STR('i', "input", &r.o.input, "file", "perf.data file to read (default perf.data)"),
-		OPT_SECTION(" Tables"),
-		OPT_STR('s', "sort", &r.o.sort, "keys",
-			"also count by these keys: pid,comm,reason,cpu (any combination)"),
-		OPT_INTEGER(0, "top", &r.o.top, "N", "rows per table (default 20; 0 = all)"),
-		OPT_BOOLEAN('T', "threads", &r.o.threads, "per-thread table too"),
-		OPT_STR(0, "interval", &r.o.interval, "dur", "time-series interval (default 1s)"),
-		OPT_DBL(0, "burst-k", &r.o.burst_k, "k", "burst: rate > median + k x MAD (default 3)"),
-		OPT_SECTION(" Output"),
-		OPT_BOOLEAN(0, "stdio", &r.o.stdio, "tables on stdout (the default)"),
-		OPT_BOOLEAN(0, "csv", &r.o.csv, "the time series as CSV on stdout"),
-		OPT_BOOLEAN(0, "json", &r.o.json, "one JSON object (Documentation/tlbstat-report.txt)"),
-		OPT_STR(0, "series-csv", &r.o.series_csv, "file", "also write the time series CSV here"),
-		OPT_STR('o', "output", &r.o.output, "file", "write the output to a file"),
-		OPT_FINISH(),
-	};
-	int argi;
 
 	memset(&r, 0, sizeof(r));
-	r.o.top = 20;
-	r.o.input = "perf.data";
-	argi = parse_options(argc, argv, opts, report_usage, false);
-	if (argi < argc) {
-		tlb_err("report: unexpected argument '%s'", argv[argi]);
-		usage_with_options(stderr, report_usage, opts);
-		return EXIT_USAGE;
-	}
-	if ((int)r.o.stdio + (int)r.o.csv + (int)r.o.json > 1) {
-		tlb_err("report: --stdio, --csv and --json exclude each other");
-		return EXIT_USAGE;
-	}
-	if (r.o.sort) {
-		keys = agg_parse_keys(r.o.sort, err, sizeof(err));
-		if (keys < 0) {
-			tlb_err("report: --sort: %s", err);
-			return EXIT_USAGE;
-		}
-	}
-	iv = r.o.interval ? parse_duration_s(r.o.interval) : 1.0;
-	if (!(iv > 0)) {
-		tlb_err("report: --interval '%s': want a positive duration like 1s or 500ms", r.o.interval);
-		return EXIT_USAGE;
-	}
-	if (r.o.top < 0) {
-		tlb_err("report: --top must be >= 0");
-		return EXIT_USAGE;
-	}
-	if (r.o.burst_k < 0) {
-		tlb_err("report: --burst-k must be >= 0");
-		return EXIT_USAGE;
-	}
-	if (r.o.json && r.o.top == 20 && !r.o.sort)
-		r.o.top = 0;   /* JSON carries every process unless --top says otherwise */
-	r.interval_s = iv;
+	rc = report_options(argc, argv, &r, &interval_ns, &keys);
+	if (rc < 0)
+		return parse_options_exit(rc);
+	r.interval_s = (double)interval_ns / 1e9;
 
 	r.s = session_open_file(r.o.input, err, sizeof(err));
 	if (!r.s) {
@@ -1259,7 +1266,7 @@ int cmd_report(int argc, char **argv)
 	for (int i = 0; r.rd && i < pd_nr_attrs(r.rd) && r.nr_names < MAX_NAMES; i++)
 		if (pd_attr(r.rd, i)->attr.type == PERF_TYPE_TRACEPOINT)
 			r.names[r.nr_names++].attr = pd_attr(r.rd, i);
-	cfg.interval_ns = (uint64_t)(iv * 1e9);
+	cfg.interval_ns = interval_ns;
 	cfg.page_size = session_tep(r.s) ? tep_get_page_size(session_tep(r.s)) : 4096;
 	if (cfg.page_size <= 0)
 		cfg.page_size = 4096;

@@ -364,40 +364,59 @@ static void print_summary(struct stat_ctx *c, const struct counter_snapshot *sta
 	counter_period_free(&whole);
 }
 
+/*
+ * The options into o and the target: the index of the command's first word, or a
+ * parse_options() code (help, usage error: already printed). A bad target combination dies.
+ */
+static int stat_options(int argc, char **argv, struct stat_opts *o, struct tlb_target *target)
+{
+	uint64_t duration_ns = 0, interval_ns = 0;
+	const struct option_def opts[] = {
+		OPT_SECTION(" Target (default: all CPUs)"),
+		OPT_BOOLEAN('a', "all-cpus", &o->all_cpus, "system-wide counting from all CPUs"),
+		OPT_STR('C', "cpu", &o->cpu_list, "cpus", "count only on these CPUs (e.g. 0-3,6)"),
+		OPT_STR('p', "pid", &o->pid, "pid", "count the threads of an existing process (ends when all have exited)"),
+		OPT_STR('t', "tid", &o->tid, "tid", "count one existing thread"),
+		OPT_SECTION(" Duration"),
+		OPT_DURATION('d', "duration", &duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
+			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
+		OPT_DURATION_FLAG('I', "interval-print", &interval_ns, DUR_MS, 10 * DUR_MS, DUR_D,
+				  "print counts every <ms> milliseconds (or 2s, 1m; 10ms to 1d)",
+				  PARSE_OPT_ZERO_OK),
+		OPT_SECTION(" Output"),
+		OPT_BOOLEAN_FLAG(0, "json", &o->json, "one JSON object (with -I: one per line, summary "
+				 "last)", PARSE_OPT_EXCLUSIVE),
+		OPT_BOOLEAN_FLAG(0, "csv", &o->csv, "CSV rows per CPU and 'all'", PARSE_OPT_EXCLUSIVE),
+		OPT_STR('o', "output", &o->output, "file", "write the output to a file"),
+		OPT_FINISH(),
+	};
+	int argi = parse_options(argc, argv, opts, stat_usage, true);
+	char err[256];
+
+	if (argi < 0)
+		return argi;
+	/* the counting loop keeps its units: whole milliseconds for -I, seconds for -d */
+	o->duration = (double)duration_ns / 1e9;
+	o->interval_ms = (int)(interval_ns / DUR_MS);
+	if (tlb_target_from_options(target, o->all_cpus, o->cpu_list, o->pid, o->tid, argi < argc,
+				    err, sizeof(err)) < 0)
+		tlb_die(EXIT_USAGE, "%s", err);
+	return argi;
+}
+
 int cmd_stat(int argc, char **argv)
 {
 	struct stat_ctx c = { 0 };
 	struct tlb_target target = { 0 };
-	const struct option_def opts[] = {
-		OPT_SECTION(" Target (default: all CPUs)"),
-		OPT_BOOLEAN('a', "all-cpus", &c.o.all_cpus, "system-wide counting from all CPUs"),
-		OPT_STR('C', "cpu", &c.o.cpu_list, "cpus", "count only on these CPUs (e.g. 0-3,6)"),
-		OPT_STR('p', "pid", &c.o.pid, "pid", "count the threads of an existing process (ends when all have exited)"),
-		OPT_STR('t', "tid", &c.o.tid, "tid", "count one existing thread"),
-		OPT_SECTION(" Duration"),
-		OPT_DBL('d', "duration", &c.o.duration, "secs", "stop after this many seconds"),
-		OPT_INTEGER('I', "interval-print", &c.o.interval_ms, "ms",
-			    "print counts every <ms> milliseconds (>= 10)"),
-		OPT_SECTION(" Output"),
-		OPT_BOOLEAN(0, "json", &c.o.json, "one JSON object (with -I: one per line, summary last)"),
-		OPT_BOOLEAN(0, "csv", &c.o.csv, "CSV rows per CPU and 'all'"),
-		OPT_STR('o', "output", &c.o.output, "file", "write the output to a file"),
-		OPT_FINISH(),
-	};
 	struct counter_snapshot start = { 0 };
 	struct workload wl;
 	int rc = EXIT_OK;
-	int argi = parse_options(argc, argv, opts, stat_usage, true);
+	int argi = stat_options(argc, argv, &c.o, &target);
 	char desc[512];
 
+	if (argi < 0)
+		return parse_options_exit(argi);
 	c.out = stdout;
-	if (c.o.json && c.o.csv)
-		tlb_die(EXIT_USAGE, "--json and --csv cannot be used together");
-	if (c.o.interval_ms && c.o.interval_ms < 10)
-		tlb_die(EXIT_USAGE, "-I needs at least 10 ms (got %d)", c.o.interval_ms);
-	if (c.o.duration < 0)
-		tlb_die(EXIT_USAGE, "--duration must not be negative");
-	tlb_target_from_options(&target, c.o.all_cpus, c.o.cpu_list, c.o.pid, c.o.tid, argi < argc);
 
 	if (c.o.output) {
 		c.out = fopen(c.o.output, "w");

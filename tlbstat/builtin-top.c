@@ -13,6 +13,7 @@
 #include "reason.h"
 #include "sample.h"
 #include "session.h"
+#include "strlist.h"
 #include "topview.h"
 #include "tracefs.h"
 #include "transport.h"
@@ -42,7 +43,7 @@ static const char *const top_usage[] = {
 #define MAX_GENERIC 8
 
 struct top_opts {
-	const char *delay, *pids, *sort, *events;
+	const char *sort, *events;
 	int iterations, rows, mmap_pages, max_procs, age;
 	bool batch;
 };
@@ -63,6 +64,7 @@ struct top {
 	uint64_t gen_sample_type;
 	/* transport */
 	struct transport_info tinfo;
+	struct transport_sources tsrc;	/* read once, at the first decision */
 	struct intr_row *tlb_start, *tlb_now;
 	/* timing */
 	uint64_t start_ns, last_close_ns, next_close_ns;
@@ -429,7 +431,7 @@ static void update_transport(struct top *t)
 		obs.tlb_interrupts = t->tlb_now->total - t->tlb_start->total;
 		obs.tlb_interrupts_valid = true;
 	}
-	transport_detect(&obs, &t->tinfo);
+	transport_detect_with(&t->tsrc, &obs, &t->tinfo);
 	t->r.transport = transport_name(t->tinfo.transport);
 	t->r.victims_observable = transport_victims_observable(t->tinfo.transport);
 	t->r.victims_note = transport_victims_note(t->tinfo.transport);
@@ -474,20 +476,38 @@ static int on_tick(void *ctx, uint64_t sample_now)
 
 /* ---------------- set-up ---------------- */
 
-static int parse_pids(struct top *t, const char *s)
+/* -p's callback: opt->value is the struct top; pids accumulate over repeated -p. */
+static int parse_pids(const struct option_def *opt, const char *s, char *err, size_t errlen)
 {
-	char *copy = xstrdup(s), *save = NULL, *tok;
+	struct top *t = opt->value;
+	struct strlist l;
+	const char *tok;
+	int i, rc = 0;
 
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		pid_t p;
+	if (strlist_split(&l, s, err, errlen) < 0) {
+		snprintf(err, errlen, "top: -p needs a comma-separated list of pids (got '%s')", s);
+		return -1;
+	}
+	strlist_for_each(&l, i, tok) {
+		pid_t p, *grown;
 
-		if (!parse_pid(tok, &p))
-			tlb_die(EXIT_USAGE, "top: bad pid '%s' in -p (a comma-separated list of pids)", tok);
-		t->pids = xrealloc(t->pids, sizeof(*t->pids) * (size_t)(t->nr_pids + 1));
+		if (!parse_pid(tok, &p)) {
+			snprintf(err, errlen, "top: bad pid '%s' in -p (a comma-separated list of "
+				 "pids)", tok);
+			rc = -1;
+			break;
+		}
+		grown = realloc(t->pids, sizeof(*t->pids) * (size_t)(t->nr_pids + 1));
+		if (!grown) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		t->pids = grown;
 		t->pids[t->nr_pids++] = p;
 	}
-	free(copy);
-	return t->nr_pids ? 0 : -1;
+	strlist_free(&l);
+	return rc;
 }
 
 static void sampling_attr(struct perf_event_attr *attr, int pages)
@@ -532,31 +552,39 @@ static int add_events(struct top *t, int pages)
 		tlb_evlist_add(&t->el, "task:task_rename", NULL, &attr);
 
 	if (t->o.events) {
-		char *copy = xstrdup(t->o.events), *save = NULL, *tok;
+		struct strlist l;
 		struct perf_event_attr gattr;
+		const char *tok;
+		char err[256];
+		int i;
+
+		if (strlist_split(&l, t->o.events, err, sizeof(err)) < 0) {
+			tlb_err("top: --events: %s", err);
+			return EXIT_USAGE;
+		}
 
 		/* only who and where: no payload to copy or decode */
 		sampling_attr(&gattr, pages);
 		gattr.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 				    PERF_SAMPLE_CPU;
 		t->gen_sample_type = gattr.sample_type;
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		strlist_for_each(&l, i, tok) {
 			char sys[64], name[64];
 
 			if (nr_gen == MAX_GENERIC || !tfs_split_event(tok, sys, sizeof(sys), name,
 									 sizeof(name))) {
 				tlb_err("top: bad --events entry '%s' (sys:name, at most %d)", tok,
 					MAX_GENERIC);
-				free(copy);
+				strlist_free(&l);
 				return EXIT_USAGE;
 			}
 			if (tlb_evlist_add(&t->el, tok, NULL, &gattr) < 0) {
-				free(copy);
+				strlist_free(&l);
 				return EXIT_ENV;
 			}
 			nr_gen++;
 		}
-		free(copy);
+		strlist_free(&l);
 		t->r.generic = nr_gen > 0;
 		snprintf(t->generic_names, sizeof(t->generic_names), "%s", t->o.events);
 		t->r.generic_name = t->generic_names;
@@ -583,6 +611,56 @@ static void collect_generic_ids(struct top *t)
 	qsort(t->gen_ids, (size_t)t->nr_gen_ids, sizeof(*t->gen_ids), cmp_u64);
 }
 
+/* The options into t, checked: 0, or a parse_options() code (help or usage error, printed). */
+static int top_options(int argc, char **argv, struct top *t)
+{
+	uint64_t delay_ns = DUR_S;
+	const struct option_def opts[] = {
+		OPT_SECTION(" Display"),
+		OPT_DURATION('d', "delay", &delay_ns, DUR_S, 100 * DUR_MS, DUR_H,
+			     "refresh every <secs> seconds (default 1; 500ms, 2s; 100ms to 1h)"),
+		OPT_CALLBACK('p', "pid", t, "pids", "show only these processes (comma-separated)",
+			     parse_pids),
+		OPT_STR(0, "sort", &t->o.sort, "key", "rank by rate (default), remote, bytes, fanout, events"),
+		OPT_INTEGER(0, "rows", &t->o.rows, "N", "show at most N processes (batch default 20; 0 = all)"),
+		OPT_SECTION(" Batch mode"),
+		OPT_BOOLEAN('b', "batch", &t->o.batch, "plain text snapshots on stdout (also when stdout "
+			    "is not a terminal)"),
+		OPT_INTEGER('n', "iterations", &t->o.iterations, "N", "stop after N refreshes (0 = run until q or ^C)"),
+		OPT_SECTION(" Events and limits"),
+		OPT_STR(0, "events", &t->o.events, "sys:name", "also count these tracepoints per process "
+			"(comma-separated; EVENTS/s column)"),
+		OPT_POW2('m', "mmap-pages", &t->o.mmap_pages, "pages", "ring buffer pages per CPU (power "
+			    "of two; default 128, 512 with --events)"),
+		OPT_INTEGER(0, "max-procs", &t->o.max_procs, "N", "processes tracked at most (default 4096; "
+			    "threads 4x; least recently active dropped first)"),
+		OPT_INTEGER(0, "age", &t->o.age, "N", "drop tasks without events for N refreshes (default 10)"),
+		OPT_FINISH(),
+	};
+	int sort, argi = parse_options(argc, argv, opts, top_usage, false);
+
+	if (argi < 0)
+		return argi;
+	t->delay_s = (double)delay_ns / 1e9;
+	if (t->o.iterations < 0)
+		tlb_die(EXIT_USAGE, "top: -n must not be negative");
+	if (t->o.max_procs < 0 || t->o.age < 0)
+		tlb_die(EXIT_USAGE, "top: --max-procs and --age must not be negative");
+	t->r.sort = TOP_SORT_RATE;
+	if (t->o.sort) {
+		sort = top_sort_parse(t->o.sort);
+		if (sort < 0 || (sort == TOP_SORT_EVENTS && !t->o.events))
+			tlb_die(EXIT_USAGE, "top: unknown sort key '%s' (rate, remote, bytes, fanout%s)",
+				t->o.sort, t->o.events ? ", events" : "");
+		t->r.sort = (enum top_sort)sort;
+	}
+	if (!t->o.batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		t->o.batch = true;
+	if (t->o.rows < 0)
+		t->o.rows = t->o.batch ? 20 : 0;
+	return 0;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static struct top t;
@@ -590,27 +668,7 @@ int cmd_top(int argc, char **argv)
 	struct top_config cfg = { 0 };
 	struct session_ops ops = { 0 };
 	char err[512];
-	int rc, pages, argi, sort;
-	const struct option_def opts[] = {
-		OPT_SECTION(" Display"),
-		OPT_STR('d', "delay", &t.o.delay, "secs", "refresh every <secs> seconds (default 1; 500ms, 2s)"),
-		OPT_STR('p', "pid", &t.o.pids, "pids", "show only these processes (comma-separated)"),
-		OPT_STR(0, "sort", &t.o.sort, "key", "rank by rate (default), remote, bytes, fanout, events"),
-		OPT_INTEGER(0, "rows", &t.o.rows, "N", "show at most N processes (batch default 20; 0 = all)"),
-		OPT_SECTION(" Batch mode"),
-		OPT_BOOLEAN('b', "batch", &t.o.batch, "plain text snapshots on stdout (also when stdout "
-			    "is not a terminal)"),
-		OPT_INTEGER('n', "iterations", &t.o.iterations, "N", "stop after N refreshes (0 = run until q or ^C)"),
-		OPT_SECTION(" Events and limits"),
-		OPT_STR(0, "events", &t.o.events, "sys:name", "also count these tracepoints per process "
-			"(comma-separated; EVENTS/s column)"),
-		OPT_INTEGER('m', "mmap-pages", &t.o.mmap_pages, "pages", "ring buffer pages per CPU (power "
-			    "of two; default 128, 512 with --events)"),
-		OPT_INTEGER(0, "max-procs", &t.o.max_procs, "N", "processes tracked at most (default 4096; "
-			    "threads 4x; least recently active dropped first)"),
-		OPT_INTEGER(0, "age", &t.o.age, "N", "drop tasks without events for N refreshes (default 10)"),
-		OPT_FINISH(),
-	};
+	int rc, pages, argi;
 
 	memset(&t, 0, sizeof(t));
 	t.o.rows = -1;
@@ -619,36 +677,9 @@ int cmd_top(int argc, char **argv)
 	 * selection of -1 stuck to that row (then 't' showed "Threads of -1").
 	 */
 	t.sel_pid = t.sel_tid = TOP_NO_SEL;
-	argi = parse_options(argc, argv, opts, top_usage, false);
-	if (argi < argc) {
-		tlb_err("top: unexpected argument '%s'", argv[argi]);
-		usage_with_options(stderr, top_usage, opts);
-		return EXIT_USAGE;
-	}
-	t.delay_s = t.o.delay ? parse_duration_s(t.o.delay) : 1.0;
-	if (t.delay_s < 0.1)
-		tlb_die(EXIT_USAGE, "top: -d needs a duration of at least 0.1 s (got '%s')",
-			t.o.delay ? t.o.delay : "");
-	if (t.o.iterations < 0)
-		tlb_die(EXIT_USAGE, "top: -n must not be negative");
-	if (t.o.max_procs < 0 || t.o.age < 0)
-		tlb_die(EXIT_USAGE, "top: --max-procs and --age must not be negative");
-	if (t.o.mmap_pages < 0 || (t.o.mmap_pages & (t.o.mmap_pages - 1)))
-		tlb_die(EXIT_USAGE, "top: -m needs a power of two (got %d)", t.o.mmap_pages);
-	if (t.o.pids && parse_pids(&t, t.o.pids) < 0)
-		tlb_die(EXIT_USAGE, "top: -p needs a comma-separated list of pids");
-	t.r.sort = TOP_SORT_RATE;
-	if (t.o.sort) {
-		sort = top_sort_parse(t.o.sort);
-		if (sort < 0 || (sort == TOP_SORT_EVENTS && !t.o.events))
-			tlb_die(EXIT_USAGE, "top: unknown sort key '%s' (rate, remote, bytes, fanout%s)",
-				t.o.sort, t.o.events ? ", events" : "");
-		t.r.sort = (enum top_sort)sort;
-	}
-	if (!t.o.batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
-		t.o.batch = true;
-	if (t.o.rows < 0)
-		t.o.rows = t.o.batch ? 20 : 0;
+	argi = top_options(argc, argv, &t);
+	if (argi < 0)
+		return parse_options_exit(argi);
 	pages = t.o.mmap_pages ? t.o.mmap_pages : t.o.events ? 512 : 128;
 	if (!session_open_live || !session_run) {
 		tlb_err("top: this build has no live session (tlbstat/lib/session.c)");
@@ -685,7 +716,7 @@ int cmd_top(int argc, char **argv)
 	t.tlb_start = xcalloc(1, sizeof(*t.tlb_start));
 	t.tlb_now = xcalloc(1, sizeof(*t.tlb_now));
 	interrupts_read_row(NULL, "TLB", t.tlb_start);
-	transport_detect(NULL, &t.tinfo);
+	transport_detect_with(&t.tsrc, NULL, &t.tinfo);
 	t.r.transport = transport_name(t.tinfo.transport);
 	t.r.victims_observable = transport_victims_observable(t.tinfo.transport);
 	t.r.victims_note = transport_victims_note(t.tinfo.transport);

@@ -220,25 +220,27 @@ static void print_text(const struct transport_info *ti, struct probe *p)
 int cmd_transport(int argc, char **argv)
 {
 	bool json = false, probe = false;
-	double duration = 1.0;
+	uint64_t duration_ns = DUR_S;
 	const struct option_def opts[] = {
 		OPT_BOOLEAN(0, "json", &json, "one JSON object"),
 		OPT_BOOLEAN(0, "probe", &probe,
 			    "run a two-thread munmap churn and decide from what it shows (root or "
 			    "CAP_PERFMON)"),
-		OPT_DBL('d', "duration", &duration, "secs", "length of the probe (default 1)"),
+		OPT_DURATION('d', "duration", &duration_ns, DUR_S, DUR_MS, DUR_MIN,
+			     "length of the probe (default 1s; 500ms, 2s; 1ms to 1m)"),
 		OPT_FINISH(),
 	};
 	struct probe p = { .phase = 0 };
 	struct transport_observation obs = { 0 };
 	struct transport_info ti;
 
-	parse_options(argc, argv, opts, transport_usage, false);
-	if (duration <= 0 || duration > 60)
-		tlb_die(EXIT_USAGE, "--duration must be above 0 and at most 60 seconds");
+	int argi = parse_options(argc, argv, opts, transport_usage, false);
+
+	if (argi < 0)
+		return parse_options_exit(argi);
 
 	if (probe) {
-		if (run_probe(&p, duration) < 0)
+		if (run_probe(&p, (double)duration_ns / 1e9) < 0)
 			return EXIT_ENV;
 		obs.valid = true;
 		obs.remote_sends = p.sends;

@@ -6,4 +6,10 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_transport(int argc, char **argv);
+
+/*
+ * tlb_err then exit(code): for the commands only (builtin-util.c, not in libtlbstat.a, so the
+ * library cannot call it; the library returns errors and the command decides the exit code).
+ */
+void tlb_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 #endif

@@ -3,6 +3,7 @@
  * libperf's internal headers (to reach an evsel's fds for filters and sample ids).
  */
 #include "evlist.h"
+#include "parse-options.h"
 #include "tracefs.h"
 #include "util.h"
 
@@ -67,16 +68,14 @@ static int libperf_print(enum libperf_print_level level, const char *fmt, va_lis
 
 void tlb_evlist_init(struct tlb_evlist *el)
 {
-	static bool libperf_ready;
-	/* libperf_init() also sets the page size its mmap code uses: call it before any mmap */
-	if (!libperf_ready) {
-		libperf_init(libperf_print);
-		libperf_ready = true;
-	}
+	/*
+	 * libperf_init() also sets the page size its mmap code uses: call it before any mmap.
+	 * It only stores the print function and the page size, so calling it for every evlist
+	 * is harmless and spares us a "done already" flag.
+	 */
+	libperf_init(libperf_print);
 	memset(el, 0, sizeof(*el));
-	el->evlist = perf_evlist__new();
-	if (!el->evlist)
-		tlb_die(EXIT_FAIL, "out of memory");
+	el->evlist = perf_evlist__new();	/* NULL: tlb_evlist_add() says "out of memory" */
 }
 
 int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
@@ -84,29 +83,42 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 {
 	struct tlb_evsel *e;
 	char sys[64], name[64];
+	char why[512];
+	void *grown;
 	int id;
 
+	if (!el->evlist) {
+		tlb_err("out of memory");
+		return -1;
+	}
 	if (!tfs_split_event(event, sys, sizeof(sys), name, sizeof(name))) {
 		tlb_err("bad event '%s': expected system:name, e.g. tlb:tlb_flush", event);
 		return -1;
 	}
-	if (!tfs_dir()) {
-		tlb_err("%s", tfs_error());
+	if (tfs_locate(NULL, 0, why, sizeof(why)) < 0) {
+		tlb_err("%s", why);
 		return -1;
 	}
 	id = tfs_event_id(sys, name);
 	if (id < 0) {
+		int why_errno = errno;	/* tfs_event_id's: permission, or absent */
 		char *have = tfs_list_events(sys);
-		if (errno == EACCES || errno == EPERM)
+
+		if (!have) {
+			tlb_err("out of memory");
+			return -1;
+		}
+		if (why_errno == EACCES || why_errno == EPERM)
 			tlb_err("cannot read tracefs event '%s': permission denied (run as root)", event);
 		else if (*have)
 			tlb_err("tracepoint %s does not exist on this kernel; %s has: %s", event, sys, have);
 		else if (!strcmp(sys, "tlb")) {
 			/* arm64 and others: say what TLB-related events this kernel does have */
 			char *ipi = tfs_list_events("ipi"), *csd = tfs_list_events("csd");
+			const char *i = ipi ? ipi : "", *c = csd ? csd : "";
 			tlb_err("tracepoint %s does not exist on this kernel (x86 only; see probes/ and "
 				"patches/ for other architectures); related events here: %s%s%s",
-				event, *ipi || *csd ? ipi : "none", *ipi && *csd ? " " : "", csd);
+				event, *i || *c ? i : "none", *i && *c ? " " : "", c);
 			free(ipi);
 			free(csd);
 		}
@@ -116,12 +128,21 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 		free(have);
 		return -1;
 	}
-	el->evsels = xrealloc(el->evsels, sizeof(*el->evsels) * (size_t)(el->nr_evsels + 1));
+	grown = realloc(el->evsels, sizeof(*el->evsels) * (size_t)(el->nr_evsels + 1));
+	if (!grown) {
+		tlb_err("out of memory");
+		return -1;
+	}
+	el->evsels = grown;
 	e = &el->evsels[el->nr_evsels];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->sys, sizeof(e->sys), "%s", sys);
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->filter = filter ? xstrdup(filter) : NULL;
+	e->filter = filter ? strdup(filter) : NULL;
+	if (filter && !e->filter) {
+		tlb_err("out of memory");
+		return -1;
+	}
 	e->tp_id = id;
 	if (attr) {
 		e->attr = *attr;
@@ -133,13 +154,16 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 		tlb_attr_counting(&e->attr, id);
 	}
 	e->evsel = perf_evsel__new(&e->attr);
-	if (!e->evsel)
-		tlb_die(EXIT_FAIL, "out of memory");
+	if (!e->evsel) {
+		free(e->filter);
+		tlb_err("out of memory");
+		return -1;
+	}
 	perf_evlist__add(el->evlist, e->evsel);
 	return el->nr_evsels++;
 }
 
-/* Every thread of a process, from /proc/<pid>/task. */
+/* Every thread of a process, from /proc/<pid>/task; -1 if unreadable or out of memory. */
 static int process_tids(pid_t pid, pid_t **tids)
 {
 	char path[64];
@@ -156,7 +180,14 @@ static int process_tids(pid_t pid, pid_t **tids)
 		pid_t t;
 		if (!parse_pid(de->d_name, &t))
 			continue;
-		*tids = xrealloc(*tids, sizeof(pid_t) * (size_t)(n + 1));
+		pid_t *grown = realloc(*tids, sizeof(pid_t) * (size_t)(n + 1));
+		if (!grown) {
+			free(*tids);
+			*tids = NULL;
+			closedir(d);
+			return -1;
+		}
+		*tids = grown;
 		(*tids)[n++] = t;
 	}
 	closedir(d);
@@ -171,8 +202,10 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 	bool per_task = t->pid > 0 || t->tid > 0 || (t->workload > 0 && !t->system_wide && !t->cpu_list);
 	char err[256];
 
-	if (nonline < 1)
-		tlb_die(EXIT_FAIL, "cannot read the online cpus");
+	if (nonline < 1) {
+		tlb_err("cannot read the online cpus");
+		return -1;
+	}
 	free(el->cpus);
 	free(el->tids);
 	el->cpus = NULL;
@@ -193,7 +226,9 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 				return -1;
 			}
 		} else {
-			el->tids = xmalloc(sizeof(pid_t));
+			el->tids = malloc(sizeof(pid_t));
+			if (!el->tids)
+				goto oom;
 			el->tids[0] = pid;
 			el->nr_tids = 1;
 		}
@@ -225,7 +260,9 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 			el->nr_cpus = nonline;
 			online = NULL;
 		}
-		el->tids = xmalloc(sizeof(pid_t));
+		el->tids = malloc(sizeof(pid_t));
+		if (!el->tids)
+			goto oom;
 		el->tids[0] = -1;
 		el->nr_tids = 1;
 	}
@@ -241,8 +278,12 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 	}
 	threads = el->tids[0] == -1 ? perf_thread_map__new_dummy()
 				    : perf_thread_map__new_array(el->nr_tids, el->tids);
-	if (!cpus || !threads)
-		tlb_die(EXIT_FAIL, "out of memory");
+	if (!cpus || !threads) {
+		perf_cpu_map__put(cpus);
+		perf_thread_map__put(threads);
+		tlb_err("out of memory");
+		return -1;
+	}
 	/*
 	 * A workload counted per task: its children too, and counting starts at its exec.
 	 * System wide with a workload the caller enables the events itself before starting it
@@ -261,6 +302,10 @@ int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t)
 	perf_cpu_map__put(cpus);
 	perf_thread_map__put(threads);
 	return 0;
+oom:
+	free(online);
+	tlb_err("out of memory");
+	return -1;
 }
 
 static int paranoid(void)
@@ -271,44 +316,44 @@ static int paranoid(void)
 	return v;
 }
 
-const char *tlb_perf_open_advice(int err)
+const char *tlb_perf_open_advice(int err, char *buf, size_t len)
 {
-	static char buf[512];
 	switch (err) {
 	case EACCES:
 	case EPERM:
-		snprintf(buf, sizeof(buf),
+		snprintf(buf, len,
 			 "permission denied opening tracepoint events (kernel.perf_event_paranoid=%d): "
 			 "run as root, or grant CAP_PERFMON (plus read access to tracefs), or "
 			 "'sysctl kernel.perf_event_paranoid=-1'", paranoid());
 		break;
 	case EMFILE:
 	case ENFILE:
-		snprintf(buf, sizeof(buf),
+		snprintf(buf, len,
 			 "too many open files (one per event per cpu/thread): raise 'ulimit -n'");
 		break;
 	case ESRCH:
-		snprintf(buf, sizeof(buf), "the target process is gone");
+		snprintf(buf, len, "the target process is gone");
 		break;
 	case ENOENT:
 	case ENODEV:
-		snprintf(buf, sizeof(buf), "the tracepoint is not available to perf_event on this kernel");
+		snprintf(buf, len, "the tracepoint is not available to perf_event on this kernel");
 		break;
 	case ENOSYS:
-		snprintf(buf, sizeof(buf), "this kernel has no perf_event_open (CONFIG_PERF_EVENTS off)");
+		snprintf(buf, len, "this kernel has no perf_event_open (CONFIG_PERF_EVENTS off)");
 		break;
 	default:
-		snprintf(buf, sizeof(buf), "perf_event_open failed: %s", strerror(err));
+		snprintf(buf, len, "perf_event_open failed: %s", strerror(err));
 	}
 	return buf;
 }
 
 int tlb_evlist_open(struct tlb_evlist *el)
 {
+	char advice[512];
 	int r;
 
 	if (access("/proc/sys/kernel/perf_event_paranoid", F_OK) != 0) {
-		tlb_err("%s", tlb_perf_open_advice(ENOSYS));
+		tlb_err("%s", tlb_perf_open_advice(ENOSYS, advice, sizeof(advice)));
 		return -1;
 	}
 	r = perf_evlist__open(el->evlist);
@@ -326,7 +371,7 @@ int tlb_evlist_open(struct tlb_evlist *el)
 			e = -r > 0 ? -r : errno;
 		}
 		if (r < 0) {
-			tlb_err("%s", tlb_perf_open_advice(e));
+			tlb_err("%s", tlb_perf_open_advice(e, advice, sizeof(advice)));
 			return -1;
 		}
 	}
@@ -396,7 +441,7 @@ int tlb_evlist_mmap(struct tlb_evlist *el, int pages)
 	bool fallback = pages <= 0;
 	if (pages <= 0)
 		pages = tlb_default_mmap_pages();
-	if (pages & (pages - 1)) {
+	if (!is_power_of_2((unsigned long)pages)) {
 		tlb_err("ring buffer size must be a power of two pages (got %d)", pages);
 		return -1;
 	}
@@ -462,7 +507,9 @@ int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids)
 {
 	struct perf_evsel *ev = el->evsels[idx].evsel;
 	int n = 0;
-	*ids = xmalloc(sizeof(uint64_t) * (size_t)(el->nr_cpus * el->nr_tids));
+	*ids = malloc(sizeof(uint64_t) * (size_t)(el->nr_cpus * el->nr_tids + 1));
+	if (!*ids)
+		return -1;
 	for (int c = 0; c < el->nr_cpus; c++)
 		for (int t = 0; t < el->nr_tids; t++) {
 			int *fd = ev->fd ? xyarray__entry(ev->fd, (size_t)c, (size_t)t) : NULL;
@@ -493,8 +540,10 @@ int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals)
 	int per = 1 + !!(rf & PERF_FORMAT_ID);
 	int head = 1 + !!(rf & PERF_FORMAT_TOTAL_TIME_ENABLED) + !!(rf & PERF_FORMAT_TOTAL_TIME_RUNNING);
 	size_t words = (size_t)(head + per * el->nr_evsels);
-	uint64_t *buf = xmalloc(words * sizeof(uint64_t));
+	uint64_t *buf = malloc(words * sizeof(uint64_t));
 
+	if (!buf)
+		return -1;	/* errno ENOMEM */
 	memset(vals, 0, sizeof(uint64_t) * (size_t)el->nr_evsels);
 	for (int t = 0; t < el->nr_tids; t++) {
 		int *fd = leader->fd ? xyarray__entry(leader->fd, (size_t)ci, (size_t)t) : NULL;
@@ -515,20 +564,25 @@ int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals)
 	return 0;
 }
 
-void tlb_target_from_options(struct tlb_target *t, bool all_cpus, const char *cpu_list,
-			     const char *pid, const char *tid, bool has_command)
+int tlb_target_from_options(struct tlb_target *t, bool all_cpus, const char *cpu_list,
+			    const char *pid, const char *tid, bool has_command, char *err,
+			    size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
 	if (pid && tid)
-		tlb_die(EXIT_USAGE, "-p and -t cannot be used together");
-	if ((pid || tid) && (all_cpus || cpu_list))
-		tlb_die(EXIT_USAGE, "-p/-t observe a task, -a/-C observe CPUs: choose one");
-	if ((pid || tid) && has_command)
-		tlb_die(EXIT_USAGE, "-p/-t cannot be combined with a command to run");
-	if (pid && !parse_pid(pid, &t->pid))
-		tlb_die(EXIT_USAGE, "bad pid '%s'", pid);
-	if (tid && !parse_pid(tid, &t->tid))
-		tlb_die(EXIT_USAGE, "bad tid '%s'", tid);
-	t->cpu_list = cpu_list;
-	t->system_wide = all_cpus || cpu_list || (!pid && !tid && !has_command);
+		snprintf(err, errlen, "-p and -t cannot be used together");
+	else if ((pid || tid) && (all_cpus || cpu_list))
+		snprintf(err, errlen, "-p/-t observe a task, -a/-C observe CPUs: choose one");
+	else if ((pid || tid) && has_command)
+		snprintf(err, errlen, "-p/-t cannot be combined with a command to run");
+	else if (pid && !parse_pid(pid, &t->pid))
+		snprintf(err, errlen, "bad pid '%s'", pid);
+	else if (tid && !parse_pid(tid, &t->tid))
+		snprintf(err, errlen, "bad tid '%s'", tid);
+	else {
+		t->cpu_list = cpu_list;
+		t->system_wide = all_cpus || cpu_list || (!pid && !tid && !has_command);
+		return 0;
+	}
+	return -1;
 }

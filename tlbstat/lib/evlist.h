@@ -23,11 +23,12 @@ struct tlb_target {
 };
 
 /*
- * The target from the usual options (-a, -C cpus, -p pid, -t tid, a command or not); exits with
- * a one-line usage error (EXIT_USAGE) on a bad or contradictory combination.
+ * The target from the usual options (-a, -C cpus, -p pid, -t tid, a command or not). 0, or -1
+ * with a one-line message in err on a bad or contradictory combination (a usage error).
  */
-void tlb_target_from_options(struct tlb_target *t, bool all_cpus, const char *cpu_list,
-			     const char *pid, const char *tid, bool has_command);
+int tlb_target_from_options(struct tlb_target *t, bool all_cpus, const char *cpu_list,
+			    const char *pid, const char *tid, bool has_command, char *err,
+			    size_t errlen);
 
 struct tlb_evsel {
 	char sys[64], name[64];
@@ -106,9 +107,12 @@ uint64_t tlb_evlist_count(struct tlb_evlist *el, int idx, int ci);
  */
 void tlb_evlist_group(struct tlb_evlist *el);
 int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals);
-/* Sample ids (PERF_EVENT_IOC_ID) of evsel idx, one per fd; returns count, *ids malloc'd. */
+/*
+ * Sample ids (PERF_EVENT_IOC_ID) of evsel idx, one per fd; returns count, *ids malloc'd
+ * (free it even when the count is 0), or -1 and *ids NULL when out of memory.
+ */
 int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids);
 
-/* The errno of a failed perf_event_open turned into advice (paranoid, CAP_PERFMON, ...). */
-const char *tlb_perf_open_advice(int err);
+/* The errno of a failed perf_event_open turned into advice (paranoid, CAP_PERFMON, ...) in buf. */
+const char *tlb_perf_open_advice(int err, char *buf, size_t len);
 #endif

@@ -607,7 +607,9 @@ static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
 		snprintf(rel, sizeof(rel), "events/%s", name);
 		s = tfs_read(rel, &len);
 		if (!s) {
-			snprintf(err, errlen, "cannot read %s from tracefs: %s", rel, tfs_error());
+			char why[256] = "tracefs not found";
+			tfs_locate(NULL, 0, why, sizeof(why));
+			snprintf(err, errlen, "cannot read %s from tracefs: %s", rel, why);
 			free(m.p);
 			return -1;
 		}

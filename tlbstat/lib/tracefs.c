@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -13,9 +15,6 @@
 #ifndef TRACEFS_MAGIC
 #define TRACEFS_MAGIC 0x74726163
 #endif
-
-static char tdir[256];
-static char terr[512];
 
 /* 1: a readable tracefs; 0: none there; -1: mounted but not readable by this user. */
 static int is_tracefs(const char *path)
@@ -32,65 +31,79 @@ static int is_tracefs(const char *path)
 	return 0;
 }
 
-const char *tfs_dir(void)
+/* snprintf into a buffer the caller may have left out (NULL, 0) */
+static void __attribute__((format(printf, 3, 4))) say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!buf || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Not mounted: mount it ourselves (root only); 0, or -1 with why in err. */
+static int mount_tracefs(char *dir, size_t dirlen, char *err, size_t errlen)
+{
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
+	    is_tracefs("/sys/kernel/tracing") > 0) {
+		say(dir, dirlen, "/sys/kernel/tracing");
+		return 0;
+	}
+	if (errno == EPERM || errno == EACCES)
+		say(err, errlen,
+		    "tracefs is not mounted and mounting it needs root: "
+		    "run as root, or 'mount -t tracefs nodev /sys/kernel/tracing'");
+	else if (errno == ENODEV)
+		say(err, errlen,
+		    "this kernel has no tracefs (CONFIG_TRACING off): tracepoints cannot be read");
+	else
+		say(err, errlen,
+		    "tracefs is not mounted and could not be mounted at /sys/kernel/tracing (%s): "
+		    "'mount -t tracefs nodev /sys/kernel/tracing'", strerror(errno));
+	return -1;
+}
+
+/*
+ * Looked up on every call, not cached: a few access() calls, and no process-wide state (the
+ * library has none). The first call mounts tracefs when needed; later ones then find it.
+ */
+int tfs_locate(char *dir, size_t dirlen, char *err, size_t errlen)
 {
 	static const char *const cands[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 	const char *env = getenv("TLBSTAT_TRACEFS");
 
-	if (tdir[0])
-		return tdir;
 	if (env && *env) {
 		if (access(env, R_OK) == 0) {
-			snprintf(tdir, sizeof(tdir), "%s", env);
-			return tdir;
+			say(dir, dirlen, "%s", env);
+			return 0;
 		}
-		snprintf(terr, sizeof(terr), "TLBSTAT_TRACEFS=%s is not readable", env);
-		return NULL;
+		say(err, errlen, "TLBSTAT_TRACEFS=%s is not readable", env);
+		return -1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cands); i++) {
 		int t = is_tracefs(cands[i]);
 		if (t > 0) {
-			snprintf(tdir, sizeof(tdir), "%s", cands[i]);
-			return tdir;
+			say(dir, dirlen, "%s", cands[i]);
+			return 0;
 		}
 		if (t < 0) {
-			snprintf(terr, sizeof(terr),
-				 "tracefs at %s is not readable by this user: run as root (or give "
-				 "CAP_PERFMON and make tracefs readable, e.g. mount it with "
-				 "'-o mode=755')", cands[i]);
-			return NULL;
+			say(err, errlen,
+			    "tracefs at %s is not readable by this user: run as root (or give "
+			    "CAP_PERFMON and make tracefs readable, e.g. mount it with "
+			    "'-o mode=755')", cands[i]);
+			return -1;
 		}
 	}
-	/* Not mounted: try to mount it ourselves (root only). */
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-	    is_tracefs("/sys/kernel/tracing") > 0) {
-		snprintf(tdir, sizeof(tdir), "/sys/kernel/tracing");
-		return tdir;
-	}
-	if (errno == EPERM || errno == EACCES)
-		snprintf(terr, sizeof(terr),
-			 "tracefs is not mounted and mounting it needs root: "
-			 "run as root, or 'mount -t tracefs nodev /sys/kernel/tracing'");
-	else if (errno == ENODEV)
-		snprintf(terr, sizeof(terr),
-			 "this kernel has no tracefs (CONFIG_TRACING off): tracepoints cannot be read");
-	else
-		snprintf(terr, sizeof(terr),
-			 "tracefs is not mounted and could not be mounted at /sys/kernel/tracing (%s): "
-			 "'mount -t tracefs nodev /sys/kernel/tracing'", strerror(errno));
-	return NULL;
-}
-
-const char *tfs_error(void)
-{
-	return terr[0] ? terr : "tracefs not found";
+	return mount_tracefs(dir, dirlen, err, errlen);
 }
 
 char *tfs_read(const char *relpath, size_t *len)
 {
-	const char *d = tfs_dir();
-	char path[512];
-	if (!d)
+	char d[256], path[512];
+
+	if (tfs_locate(d, sizeof(d), NULL, 0) < 0)
 		return NULL;
 	snprintf(path, sizeof(path), "%s/%s", d, relpath);
 	return read_file(path, len);
@@ -134,40 +147,63 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char *tfs_list_events(const char *sys)
+/* The event names of <tracefs>/events/<sys>, sorted; count, or -1 when out of memory. */
+static int event_names(const char *sys, char ***names, size_t *len)
 {
-	const char *d = tfs_dir();
-	char path[512];
+	char d[256], path[512];
 	DIR *dir;
 	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, len = 1;
-	char *out;
+	size_t n = 0;
 
-	if (!d)
-		return xstrdup("");
+	*names = NULL;
+	if (tfs_locate(d, sizeof(d), NULL, 0) < 0)
+		return 0;
 	snprintf(path, sizeof(path), "%s/events/%s", d, sys);
 	dir = opendir(path);
 	if (!dir)
-		return xstrdup("");
+		return 0;
 	while ((de = readdir(dir))) {
+		char **grown;
+
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "enable") ||
 		    !strcmp(de->d_name, "filter"))
 			continue;
-		names = xrealloc(names, sizeof(*names) * (n + 1));
-		names[n++] = xstrdup(de->d_name);
-		len += strlen(sys) + strlen(de->d_name) + 2;
+		grown = realloc(*names, sizeof(**names) * (n + 1));
+		if (!grown || !(grown[n] = strdup(de->d_name))) {
+			*names = grown ? grown : *names;
+			while (n)
+				free((*names)[--n]);
+			free(*names);
+			*names = NULL;
+			closedir(dir);
+			return -1;
+		}
+		*names = grown;
+		*len += strlen(sys) + strlen(de->d_name) + 2;
+		n++;
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), cmp_str);
-	out = xmalloc(len);
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(out, " ");
-		strcat(out, sys);
-		strcat(out, ":");
-		strcat(out, names[i]);
+	qsort(*names, n, sizeof(**names), cmp_str);
+	return (int)n;
+}
+
+char *tfs_list_events(const char *sys)
+{
+	char **names, *out;
+	size_t len = 1;
+	int n = event_names(sys, &names, &len);
+
+	out = n >= 0 ? malloc(len) : NULL;
+	if (out)
+		out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (out) {
+			if (i)
+				strcat(out, " ");
+			strcat(out, sys);
+			strcat(out, ":");
+			strcat(out, names[i]);
+		}
 		free(names[i]);
 	}
 	free(names);

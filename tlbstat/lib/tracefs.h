@@ -5,11 +5,11 @@
 #include <stddef.h>
 
 /*
- * The tracefs mount point (/sys/kernel/tracing, or debugfs's tracing/). When none is mounted it
- * tries to mount one (root only). NULL when it cannot; tfs_error() says why and what to do.
+ * The tracefs mount point (/sys/kernel/tracing, or debugfs's tracing/; $TLBSTAT_TRACEFS first)
+ * into dir. When none is mounted it tries to mount one (root only). 0, or -1 with why and what
+ * to do in err. dir and err may be NULL (0 length). Not cached: looked up on each call.
  */
-const char *tfs_dir(void);
-const char *tfs_error(void);
+int tfs_locate(char *dir, size_t dirlen, char *err, size_t errlen);
 
 /* Event id from <tracefs>/events/<sys>/<name>/id; -1 if absent. */
 int tfs_event_id(const char *sys, const char *name);
@@ -18,7 +18,7 @@ bool tfs_event_exists(const char *sys, const char *name);
 char *tfs_read(const char *relpath, size_t *len);
 /* The format file of an event; NULL if absent. */
 char *tfs_event_format(const char *sys, const char *name, size_t *len);
-/* Space-separated list of the events of a system ("" if none), malloc'd. */
+/* Space-separated list of the events of a system ("" if none), malloc'd; NULL if out of memory. */
 char *tfs_list_events(const char *sys);
 
 /*

@@ -358,7 +358,9 @@ static char *read_klogctl(void)
 		size = 1 << 20;
 	if ((unsigned)size > KLOG_CAP)
 		size = KLOG_CAP;
-	buf = xmalloc((size_t)size + 1);
+	buf = malloc((size_t)size + 1);
+	if (!buf)
+		return NULL;	/* out of memory: as if unreadable, the evidence says so */
 	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
 	if (n <= 0) {
 		free(buf);
@@ -376,7 +378,11 @@ static char *read_kmsg(void)
 
 	if (fd < 0)
 		return NULL;
-	buf = xmalloc(cap);
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return NULL;
+	}
 	for (;;) {
 		char rec[8192];
 		ssize_t n = read(fd, rec, sizeof(rec));
@@ -389,12 +395,16 @@ static char *read_kmsg(void)
 		if (len + (size_t)n + 1 > KLOG_CAP)
 			break;
 		while (len + (size_t)n + 1 > cap) {
+			char *grown = realloc(buf, cap * 2);
+			if (!grown)
+				goto done;	/* keep what we have: the newest lines are lost */
+			buf = grown;
 			cap *= 2;
-			buf = xrealloc(buf, cap);
 		}
 		memcpy(buf + len, rec, (size_t)n);
 		len += (size_t)n;
 	}
+done:
 	close(fd);
 	if (!len) {
 		free(buf);
@@ -419,7 +429,9 @@ static char *read_tail(const char *path)
 	want = (size_t)st.st_size > KLOG_CAP ? KLOG_CAP : (size_t)st.st_size;
 	if (lseek(fd, st.st_size - (off_t)want, SEEK_SET) < 0)
 		goto out;
-	buf = xmalloc(want + 1);
+	buf = malloc(want + 1);
+	if (!buf)
+		goto out;
 	while (got < want) {
 		ssize_t n = read(fd, buf + got, want - got);
 		if (n < 0 && errno == EINTR)
@@ -444,7 +456,7 @@ static char *read_cpu_flags(void)
 		return NULL;
 	while (getline(&line, &cap, f) > 0) {
 		if (!strncmp(line, "flags", 5) && strchr(line, ':')) {
-			res = xstrdup(line);
+			res = strdup(line);	/* NULL when out of memory: flags unknown */
 			break;
 		}
 	}
@@ -453,23 +465,42 @@ static char *read_cpu_flags(void)
 	return res;
 }
 
-static bool cached;
-static char *c_klog, *c_flags, c_release[65];
+void transport_sources_read(struct transport_sources *src)
+{
+	struct utsname u;
+
+	memset(src, 0, sizeof(*src));
+	src->klog = read_klogctl();
+	if (!src->klog)
+		src->klog = read_kmsg();
+	if (!src->klog)
+		src->klog = read_tail("/var/log/kern.log");
+	src->flags = read_cpu_flags();
+	if (uname(&u) == 0)
+		snprintf(src->release, sizeof(src->release), "%s", u.release);
+	src->read = true;
+}
+
+void transport_sources_free(struct transport_sources *src)
+{
+	free(src->klog);
+	free(src->flags);
+	memset(src, 0, sizeof(*src));
+}
+
+void transport_detect_with(struct transport_sources *src, const struct transport_observation *obs,
+			   struct transport_info *out)
+{
+	if (!src->read)
+		transport_sources_read(src);
+	transport_decide(src->klog, src->flags, src->release[0] ? src->release : NULL, obs, out);
+}
 
 void transport_detect(const struct transport_observation *obs, struct transport_info *out)
 {
-	if (!cached) {
-		struct utsname u;
+	struct transport_sources src;
 
-		c_klog = read_klogctl();
-		if (!c_klog)
-			c_klog = read_kmsg();
-		if (!c_klog)
-			c_klog = read_tail("/var/log/kern.log");
-		c_flags = read_cpu_flags();
-		if (uname(&u) == 0)
-			snprintf(c_release, sizeof(c_release), "%s", u.release);
-		cached = true;
-	}
-	transport_decide(c_klog, c_flags, c_release[0] ? c_release : NULL, obs, out);
+	transport_sources_read(&src);
+	transport_detect_with(&src, obs, out);
+	transport_sources_free(&src);
 }

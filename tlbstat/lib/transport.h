@@ -50,10 +50,21 @@ struct transport_info {
 void transport_decide(const char *klog, const char *cpu_flags, const char *osrelease,
 		      const struct transport_observation *obs, struct transport_info *out);
 /*
- * Read the kernel log (klogctl READ_ALL, else /dev/kmsg non-blocking, else the tail of
- * /var/log/kern.log; at most 8 MiB), the cpuinfo flags and uname, then transport_decide().
- * The three are read once per process and cached (not thread safe).
+ * What detection reads from the machine: the kernel log (klogctl READ_ALL, else /dev/kmsg
+ * non-blocking, else the tail of /var/log/kern.log; at most 8 MiB), the cpuinfo flags and
+ * uname. A caller that decides repeatedly (top, every refresh) keeps one and reads it once.
  */
+struct transport_sources {
+	bool read;                   /* filled (a { 0 } one is read on first use) */
+	char *klog, *flags;          /* NULL: not readable (or out of memory) */
+	char release[65];
+};
+void transport_sources_read(struct transport_sources *src);
+void transport_sources_free(struct transport_sources *src);
+/* transport_decide() from src, read first if it is not yet. */
+void transport_detect_with(struct transport_sources *src, const struct transport_observation *obs,
+			   struct transport_info *out);
+/* One-shot: read the sources, decide, free them. */
 void transport_detect(const struct transport_observation *obs, struct transport_info *out);
 
 const char *transport_name(enum tlb_transport t);            /* "ipi", "hypervisor", ... */

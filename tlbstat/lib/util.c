@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -32,44 +31,6 @@ void tlb_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("warning: ", fmt, ap);
 	va_end(ap);
-}
-
-void tlb_die(int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg("", fmt, ap);
-	va_end(ap);
-	exit(code);
-}
-
-static void *oom(void)
-{
-	tlb_die(EXIT_FAIL, "out of memory");
-}
-
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	return p ? p : oom();
-}
-
-void *xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz ? sz : 1);
-	return p ? p : oom();
-}
-
-void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	return p ? p : oom();
-}
-
-char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-	return p ? p : oom();
 }
 
 const char *proc_kallsyms(size_t *len)
@@ -108,22 +69,23 @@ char *read_file(const char *path, size_t *len)
 
 	if (fd < 0)
 		return NULL;
-	buf = xmalloc(cap);
+	buf = malloc(cap);
+	if (!buf)
+		goto fail;
 	for (;;) {
 		ssize_t r;
 		if (n + 1 >= cap) {
+			char *grown = realloc(buf, cap * 2);
+			if (!grown)
+				goto fail;
+			buf = grown;
 			cap *= 2;
-			buf = xrealloc(buf, cap);
 		}
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			int e = errno;
-			free(buf);
-			close(fd);
-			errno = e;
-			return NULL;
+			goto fail;
 		}
 		if (r == 0)
 			break;
@@ -134,6 +96,13 @@ char *read_file(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+fail: {
+	int e = errno;	/* ENOMEM from malloc, or read's */
+	free(buf);
+	close(fd);
+	errno = e;
+	return NULL;
+}
 }
 
 int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
@@ -184,6 +153,17 @@ static bool parse_uint(const char **p, long *out)
 	return true;
 }
 
+static int grow_ints(int **v, int *cap)
+{
+	int *grown = realloc(*v, sizeof(**v) * (size_t)*cap * 2);
+
+	if (!grown)
+		return -1;
+	*v = grown;
+	*cap *= 2;
+	return 0;
+}
+
 int parse_cpu_list(const char *s, int max_cpu, int **cpus, char *err, size_t errlen)
 {
 	int n = 0, cap = 16, *v;
@@ -194,7 +174,11 @@ int parse_cpu_list(const char *s, int max_cpu, int **cpus, char *err, size_t err
 		snprintf(err, errlen, "empty cpu list");
 		return -1;
 	}
-	v = xmalloc(sizeof(*v) * (size_t)cap);
+	v = malloc(sizeof(*v) * (size_t)cap);
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	while (*p) {
 		long a, b;
 		if (!parse_uint(&p, &a))
@@ -212,9 +196,10 @@ int parse_cpu_list(const char *s, int max_cpu, int **cpus, char *err, size_t err
 			return -1;
 		}
 		for (long c = a; c <= b; c++) {
-			if (n == cap) {
-				cap *= 2;
-				v = xrealloc(v, sizeof(*v) * (size_t)cap);
+			if (n == cap && grow_ints(&v, &cap) < 0) {
+				snprintf(err, errlen, "out of memory");
+				free(v);
+				return -1;
 			}
 			v[n++] = (int)c;
 		}
@@ -252,7 +237,9 @@ int online_cpus(int **cpus)
 		long c = sysconf(_SC_NPROCESSORS_ONLN);
 		if (c < 1)
 			return -1;
-		*cpus = xmalloc(sizeof(int) * (size_t)c);
+		*cpus = malloc(sizeof(int) * (size_t)c);
+		if (!*cpus)
+			return -1;
 		for (long i = 0; i < c; i++)
 			(*cpus)[i] = (int)i;
 		return (int)c;
@@ -296,25 +283,3 @@ bool read_comm(pid_t pid, char *buf, size_t len)
 	return true;
 }
 
-double parse_duration_s(const char *s)
-{
-	char *end;
-	double v;
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || !isfinite(v))
-		return -1;
-	if (!*end || !strcmp(end, "s"))
-		return v;
-	if (!strcmp(end, "ms"))
-		return v / 1e3;
-	if (!strcmp(end, "us"))
-		return v / 1e6;
-	if (!strcmp(end, "m"))
-		return v * 60;
-	if (!strcmp(end, "h"))
-		return v * 3600;
-	return -1;
-}
