@@ -4,6 +4,7 @@
  */
 #include "builtin.h"
 #include "event.h"
+#include "events.h"
 #include "evlist.h"
 #include "parse-options.h"
 #include "perfdata.h"
@@ -28,21 +29,6 @@
 static const char *const record_usage[] = {
 	"tlbstat record [<options>] [-- <command> [<args>]]",
 	NULL,
-};
-
-/* Short names for --events; "default" events are added when they exist on this kernel. */
-static const struct {
-	const char *name, *event;
-	bool dflt;
-} known[] = {
-	{ "tlb", "tlb:tlb_flush", true },
-	{ "ipi", "ipi:ipi_send_cpumask", true },
-	{ "csd", "csd:csd_queue_cpu", true },
-	{ "exec", "sched:sched_process_exec", true },
-	{ "rename", "task:task_rename", true },
-	{ "csd-entry", "csd:csd_function_entry", false },
-	{ "csd-exit", "csd:csd_function_exit", false },
-	{ "ipi-cpu", "ipi:ipi_send_cpu", false },
 };
 
 struct record {
@@ -321,15 +307,6 @@ static bool command_runnable(const char *cmd)
 	return false;
 }
 
-/* Resolve one --events item into "sys:name"; NULL if unknown. */
-static const char *resolve_event(const char *item)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
-		if (!strcmp(item, known[i].name) || !strcmp(item, known[i].event))
-			return known[i].event;
-	return strchr(item, ':') ? item : NULL;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	struct {
@@ -392,24 +369,30 @@ int cmd_record(int argc, char **argv)
 		if (o.events) {
 			char *list = xstrdup(o.events), *save = NULL;
 			for (char *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-				const char *ev = resolve_event(it);
-				if (!ev)
-					tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: tlb, "
-						"ipi, csd, exec, rename, csd-entry, csd-exit, ipi-cpu; or sys:name)",
-						it);
+				const char *ev = tlb_events_resolve(it);
+				if (!ev) {
+					char names[256];
+
+					tlb_events_short_names(TLB_EVU_RECORD | TLB_EVU_RECORD_OPT, ", ",
+							       names, sizeof(names));
+					tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: "
+						"%s; or sys:name)", it, names);
+				}
 				if (tlb_evlist_add(&el, ev, NULL, &attr) < 0)
 					return EXIT_ENV;
 			}
 			free(list);
 		} else {
-			for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
-				char sys[64], name[64];
-				if (!known[i].dflt)
+			size_t nr;
+			const struct tlb_event_def *defs = tlb_events_table(&nr);
+
+			for (size_t i = 0; i < nr; i++) {
+				if (!(defs[i].uses & TLB_EVU_RECORD))
 					continue;
-				tfs_split_event(known[i].event, sys, sizeof(sys), name, sizeof(name));
-				if (i > 0 && !tfs_event_exists(sys, name))
+				if (!(defs[i].uses & TLB_EVU_REQUIRED) &&
+				    !tfs_event_exists(defs[i].sys, defs[i].name))
 					continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
-				if (tlb_evlist_add(&el, known[i].event, NULL, &attr) < 0)
+				if (tlb_evlist_add(&el, defs[i].tracepoint, NULL, &attr) < 0)
 					return EXIT_ENV;
 			}
 		}

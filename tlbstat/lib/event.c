@@ -438,32 +438,10 @@ fail:
 
 /* ---------------- decoder ---------------- */
 
-enum { F_REASON, F_PAGES, F_MASK, F_CPU, F_FUNC, F_FILENAME, F_NEWCOMM, F_NR_TARGETS, F_CSD, F_MAX };
-
-struct known_event {
-	const char *sys, *name;
-	enum tlb_event_kind kind;
-	const char *fields[F_MAX];   /* field names by slot; NULL if unused */
-};
-
-/* The events tlbstat decodes and the fields it reads from each (by name). */
-static const struct known_event known[] = {
-	{ "tlb", "tlb_flush", EV_TLB_FLUSH, { [F_REASON] = "reason", [F_PAGES] = "pages" } },
-	{ "ipi", "ipi_send_cpumask", EV_IPI_SEND_CPUMASK,
-	  { [F_MASK] = "cpumask", [F_FUNC] = "callback" } },
-	{ "ipi", "ipi_send_cpu", EV_IPI_SEND_CPU, { [F_CPU] = "cpu", [F_FUNC] = "callback" } },
-	{ "csd", "csd_queue_cpu", EV_CSD_QUEUE_CPU, { [F_CPU] = "cpu", [F_FUNC] = "func" } },
-	{ "csd", "csd_function_entry", EV_CSD_FUNC_ENTRY, { [F_FUNC] = "func", [F_CSD] = "csd" } },
-	{ "csd", "csd_function_exit", EV_CSD_FUNC_EXIT, { [F_FUNC] = "func", [F_CSD] = "csd" } },
-	{ "sched", "sched_process_exec", EV_EXEC, { [F_FILENAME] = "filename" } },
-	{ "task", "task_rename", EV_RENAME, { [F_NEWCOMM] = "newcomm" } },
-	{ "sched", "sched_process_exit", EV_PROCESS_EXIT, { 0 } },
-};
-
 struct dec_event {
 	int id;
 	enum tlb_event_kind kind;
-	struct tep_format_field *f[F_MAX];
+	struct tep_format_field *f[TLB_F_MAX];
 };
 
 #define FUNC_CACHE 64
@@ -474,7 +452,7 @@ struct tlb_decoder {
 	/* id -> index+1 into evs (0 = not ours); ids above max_id are not ours */
 	unsigned short *by_id;
 	int max_id;
-	struct dec_event evs[ARRAY_SIZE(known) + 8];
+	struct dec_event evs[32];
 	int nr_evs;
 	int long_size;
 	bool file_be;
@@ -493,11 +471,11 @@ static void add_event(struct tlb_decoder *d, struct tep_event *e, enum tlb_event
 	memset(de, 0, sizeof(*de));
 	de->id = e->id;
 	de->kind = kind;
-	for (int i = 0; i < F_MAX; i++)
+	for (int i = 0; i < TLB_F_MAX; i++)
 		if (fields[i])
 			de->f[i] = tep_find_field(e, fields[i]);
 	/* a tlb_flush without its fields cannot be decoded: leave it as "other" */
-	if (kind == EV_TLB_FLUSH && (!de->f[F_REASON] || !de->f[F_PAGES]))
+	if (kind == EV_TLB_FLUSH && (!de->f[TLB_F_REASON] || !de->f[TLB_F_PAGES]))
 		return;
 	if (e->id > d->max_id) {
 		d->by_id = xrealloc(d->by_id, sizeof(*d->by_id) * (size_t)(e->id + 1));
@@ -508,11 +486,42 @@ static void add_event(struct tlb_decoder *d, struct tep_event *e, enum tlb_event
 	d->nr_evs++;
 }
 
+/*
+ * Add the events of tep that registry row def describes: the one of its name, or for the
+ * patched-tracepoint row every event of its system that carries the flush's targets. *ct gets
+ * the common_type field of the first event seen.
+ */
+static void add_def_events(struct tlb_decoder *d, const struct tlb_event_def *def,
+			   struct tep_format_field **ct)
+{
+	struct tep_event **all;
+
+	if (strcmp(def->name, "*")) {
+		struct tep_event *e = tep_find_event_by_name(d->tep, def->sys, def->name);
+
+		if (e && !*ct)
+			*ct = tep_find_common_field(e, "common_type");
+		add_event(d, e, def->kind, def->fields);
+		return;
+	}
+	all = tep_list_events(d->tep, TEP_EVENT_SORT_ID);
+	for (int i = 0; all && all[i]; i++) {
+		struct tep_event *e = all[i];
+		bool targets = tep_find_field(e, "cpumask") || tep_find_field(e, "nr_targets");
+
+		if (!*ct)
+			*ct = tep_find_common_field(e, "common_type");
+		if (tlb_events_match(def, e->system, e->name, targets))
+			add_event(d, e, def->kind, def->fields);
+	}
+}
+
 struct tlb_decoder *tlb_decoder_new(struct tep_handle *tep)
 {
 	struct tlb_decoder *d;
-	struct tep_event **all;
+	const struct tlb_event_def *defs;
 	struct tep_format_field *ct = NULL;
+	size_t nr_defs;
 
 	if (!tep)
 		return NULL;
@@ -526,30 +535,9 @@ struct tlb_decoder *tlb_decoder_new(struct tep_handle *tep)
 	d->type_off = 0;
 	d->type_size = 2;
 
-	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
-		struct tep_event *e = tep_find_event_by_name(tep, known[i].sys, known[i].name);
-
-		if (e && !ct)
-			ct = tep_find_common_field(e, "common_type");
-		add_event(d, e, known[i].kind, known[i].fields);
-	}
-	/*
-	 * The project's patched tracepoint (patches/): any other event of the "tlb" system that
-	 * carries the flush's targets as "cpumask" or "nr_targets".
-	 */
-	all = tep_list_events(tep, TEP_EVENT_SORT_ID);
-	for (int i = 0; all && all[i]; i++) {
-		struct tep_event *e = all[i];
-		static const char *const pf[F_MAX] = { [F_REASON] = "reason", [F_PAGES] = "pages",
-			[F_MASK] = "cpumask", [F_FUNC] = "func", [F_NR_TARGETS] = "nr_targets" };
-
-		if (!ct)
-			ct = tep_find_common_field(e, "common_type");
-		if (!e->system || strcmp(e->system, "tlb") || !strcmp(e->name, "tlb_flush"))
-			continue;
-		if (tep_find_field(e, "cpumask") || tep_find_field(e, "nr_targets"))
-			add_event(d, e, EV_PATCHED_FLUSH, pf);
-	}
+	defs = tlb_events_table(&nr_defs);
+	for (size_t i = 0; i < nr_defs; i++)
+		add_def_events(d, &defs[i], &ct);
 	if (ct) {
 		d->type_off = ct->offset;
 		d->type_size = ct->size;
@@ -727,56 +715,56 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 
 	switch (de->kind) {
 	case EV_TLB_FLUSH:
-		if (!read_field(d, de->f[F_REASON], s, &v))
+		if (!read_field(d, de->f[TLB_F_REASON], s, &v))
 			return EV_OTHER;
 		ev->reason = (int)(int32_t)v;
-		if (!read_field(d, de->f[F_PAGES], s, &v))
+		if (!read_field(d, de->f[TLB_F_PAGES], s, &v))
 			return EV_OTHER;
 		/* TLB_FLUSH_ALL is -1UL: a full flush, whatever the long size */
-		if ((de->f[F_PAGES]->size == 8 && v == ~0ULL) ||
-		    (de->f[F_PAGES]->size == 4 && v == 0xffffffffULL))
+		if ((de->f[TLB_F_PAGES]->size == 8 && v == ~0ULL) ||
+		    (de->f[TLB_F_PAGES]->size == 4 && v == 0xffffffffULL))
 			ev->pages = -1;
 		else
 			ev->pages = (int64_t)v;
 		break;
 	case EV_IPI_SEND_CPUMASK:
-		if (!dyn_field(d, de->f[F_MASK], s, &p, &len))
+		if (!dyn_field(d, de->f[TLB_F_MASK], s, &p, &len))
 			return EV_OTHER;
 		mask_from_bitmap(d, p, len, ev);
-		if (read_field(d, de->f[F_FUNC], s, &v))
+		if (read_field(d, de->f[TLB_F_FUNC], s, &v))
 			ev->func = v;
 		break;
 	case EV_IPI_SEND_CPU:
 	case EV_CSD_QUEUE_CPU:
-		if (!read_field(d, de->f[F_CPU], s, &v))
+		if (!read_field(d, de->f[TLB_F_CPU], s, &v))
 			return EV_OTHER;
 		set_target(ev, v);
-		if (read_field(d, de->f[F_FUNC], s, &v))
+		if (read_field(d, de->f[TLB_F_FUNC], s, &v))
 			ev->func = v;
 		break;
 	case EV_CSD_FUNC_ENTRY:
 	case EV_CSD_FUNC_EXIT:
-		if (read_field(d, de->f[F_FUNC], s, &v))
+		if (read_field(d, de->f[TLB_F_FUNC], s, &v))
 			ev->func = v;
-		if (read_field(d, de->f[F_CSD], s, &v))
+		if (read_field(d, de->f[TLB_F_CSD], s, &v))
 			ev->csd = v;
 		break;
 	case EV_EXEC:
-		comm_from(d, de->f[F_FILENAME], s, ev->comm, true);
+		comm_from(d, de->f[TLB_F_FILENAME], s, ev->comm, true);
 		break;
 	case EV_RENAME:
-		comm_from(d, de->f[F_NEWCOMM], s, ev->comm, false);
+		comm_from(d, de->f[TLB_F_NEWCOMM], s, ev->comm, false);
 		break;
 	case EV_PATCHED_FLUSH:
-		if (read_field(d, de->f[F_REASON], s, &v))
+		if (read_field(d, de->f[TLB_F_REASON], s, &v))
 			ev->reason = (int)(int32_t)v;
-		if (read_field(d, de->f[F_PAGES], s, &v))
+		if (read_field(d, de->f[TLB_F_PAGES], s, &v))
 			ev->pages = (int64_t)v;
-		if (dyn_field(d, de->f[F_MASK], s, &p, &len))
+		if (dyn_field(d, de->f[TLB_F_MASK], s, &p, &len))
 			mask_from_bitmap(d, p, len, ev);
-		else if (read_field(d, de->f[F_NR_TARGETS], s, &v))
+		else if (read_field(d, de->f[TLB_F_NR_TARGETS], s, &v))
 			ev->nr_targets = (int)v;
-		if (read_field(d, de->f[F_FUNC], s, &v))
+		if (read_field(d, de->f[TLB_F_FUNC], s, &v))
 			ev->func = v;
 		break;
 	default:

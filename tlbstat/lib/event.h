@@ -10,22 +10,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "events.h"
+
 struct tep_handle;
 struct tlb_sample;
 
-enum tlb_event_kind {
-	EV_OTHER = 0,
-	EV_TLB_FLUSH,            /* tlb:tlb_flush: reason, pages */
-	EV_IPI_SEND_CPUMASK,     /* ipi:ipi_send_cpumask: nr_targets, func */
-	EV_IPI_SEND_CPU,         /* ipi:ipi_send_cpu: nr_targets = 1, target_cpu, func */
-	EV_CSD_QUEUE_CPU,        /* csd:csd_queue_cpu: target_cpu, func */
-	EV_CSD_FUNC_ENTRY,       /* csd:csd_function_entry: func */
-	EV_CSD_FUNC_EXIT,        /* csd:csd_function_exit: func */
-	EV_EXEC,                 /* sched:sched_process_exec: comm from filename */
-	EV_RENAME,               /* task:task_rename: newcomm */
-	EV_PROCESS_EXIT,         /* sched:sched_process_exit */
-	EV_PATCHED_FLUSH,        /* the project's own patched tracepoint (patches/) */
-};
 
 /* What a callback / csd function address is (needs kernel symbols; NONE when unknown). */
 enum tlb_func_class {

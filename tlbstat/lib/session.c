@@ -101,10 +101,13 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 			if (pd_attr(s->rd, i)->name)
 				names[n++] = pd_attr(s->rd, i)->name;
 		if (n == 0) {
-			static const char *const dflt[] = { "tlb:tlb_flush", "ipi:ipi_send_cpumask",
-				"csd:csd_queue_cpu", "sched:sched_process_exec", "task:task_rename" };
-			for (size_t i = 0; i < ARRAY_SIZE(dflt); i++)
-				names[n++] = dflt[i];
+			/* no names either: record's default set */
+			size_t nr;
+			const struct tlb_event_def *defs = tlb_events_table(&nr);
+
+			for (size_t i = 0; i < nr && n < 64; i++)
+				if (defs[i].uses & TLB_EVU_RECORD)
+					names[n++] = defs[i].tracepoint;
 		}
 		s->tep = event_tep_from_tracefs(names, n);
 		if (!s->tep) {
