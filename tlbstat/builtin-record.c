@@ -10,6 +10,8 @@
 #include "perfdata.h"
 #include "reason.h"
 #include "session.h"
+#include "symbols.h"
+#include "synthesize.h"
 #include "tracefs.h"
 #include "transport.h"
 #include "util.h"
@@ -108,32 +110,6 @@ static void on_round(void *ctx)
 }
 
 /*
- * The sample_id_all trailer of a synthesised record (pid/tid, time 0, cpu 0, the id of the
- * first event), so that perf maps it to an event. Returns the number of u64s written.
- */
-static size_t id_trailer(const struct perf_event_attr *attr, uint64_t id, pid_t pid, pid_t tid,
-			 uint64_t out[8])
-{
-	uint64_t st = attr->sample_type;
-	size_t n = 0;
-	if (!attr->sample_id_all)
-		return 0;
-	if (st & PERF_SAMPLE_TID)
-		out[n++] = (uint32_t)pid | ((uint64_t)(uint32_t)tid << 32);
-	if (st & PERF_SAMPLE_TIME)
-		out[n++] = 0;
-	if (st & PERF_SAMPLE_ID)
-		out[n++] = id;
-	if (st & PERF_SAMPLE_STREAM_ID)
-		out[n++] = id;
-	if (st & PERF_SAMPLE_CPU)
-		out[n++] = 0;
-	if (st & PERF_SAMPLE_IDENTIFIER)
-		out[n++] = id;
-	return n;
-}
-
-/*
  * One PERF_RECORD_LOST_SAMPLES per sample id that lost events, as perf record writes them at the
  * end (from the same drops as the kernel's LOST records): perf report's "Total Lost Samples"
  * counts these, not LOST records.
@@ -150,7 +126,7 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
 		memset(&rec, 0, sizeof(rec));
 		rec.h.type = PERF_RECORD_LOST_SAMPLES;
 		rec.lost = r->lost_by_id[i].lost;
-		n = id_trailer(attr, r->lost_by_id[i].id, 0, 0, rec.trailer);
+		n = synth_id_trailer(attr, r->lost_by_id[i].id, 0, 0, rec.trailer);
 		rec.h.size = (uint16_t)(offsetof(typeof(rec), trailer) + n * 8);
 		if (pd_write(r->w, &rec, rec.h.size) < 0)
 			return -1;
@@ -158,122 +134,28 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
 	return r->nr_lost_ids ? pd_finish_round(r->w) : 0;
 }
 
-static bool ends_with(const char *s, size_t len, const char *suffix)
+/* synth_emit_fn: into the file */
+static int emit(void *ctx, const void *rec, size_t len)
 {
-	size_t n = strlen(suffix);
-	return len >= n && !memcmp(s + len - n, suffix, n);
+	return pd_write(ctx, rec, len);
 }
 
 /*
- * The kernel's text mapping, as perf synthesises it ([kernel.kallsyms]_text from _text to
- * _etext): without it perf script/report warn that kernel address maps were restricted.
+ * The records perf synthesises at the start: the kernel's text mapping (without it perf
+ * script/report warn that kernel address maps were restricted), a COMM per running thread.
  */
-static int synthesize_kernel_mmap(struct record *r, const struct perf_event_attr *attr, uint64_t id)
+static int synthesize(struct record *r, const struct syms *syms, struct tlb_evlist *el)
 {
-	size_t ks_len, l;
-	const char *ks = proc_kallsyms(&ks_len), *p = ks, *line;
-	uint64_t text = 0, etext = 0;
-	struct {
-		struct perf_event_header h;
-		uint32_t pid, tid;
-		uint64_t start, len, pgoff;
-		char filename[24];
-		uint64_t trailer[8];
-	} rec;
-	size_t n;
+	uint64_t *ids;
+	int n = tlb_evlist_ids(el, 0, &ids), rc;
+	uint64_t id0 = n > 0 ? ids[0] : 0;
+	const struct perf_event_attr *attr = &el->evsels[0].attr;
 
-	if (!ks)
-		return 0;
-	while (!(text && etext) && next_line(&p, ks + ks_len, &line, &l)) {
-		unsigned long long a;
-		char type, name[64], buf[128];
-		/* the two names end their lines: no sscanf for the other 120,000 */
-		if (l >= sizeof(buf) || (!ends_with(line, l, " _text") && !ends_with(line, l, " _etext")))
-			continue;
-		memcpy(buf, line, l);
-		buf[l] = '\0';
-		if (sscanf(buf, "%llx %c %63s", &a, &type, name) != 3)
-			continue;
-		if (!strcmp(name, "_text"))
-			text = a;
-		else if (!strcmp(name, "_etext"))
-			etext = a;
-	}
-	if (!text || etext <= text)
-		return 0;	/* addresses hidden (kptr_restrict): nothing honest to write */
-	memset(&rec, 0, sizeof(rec));
-	rec.h.type = PERF_RECORD_MMAP;
-	rec.h.misc = PERF_RECORD_MISC_KERNEL;
-	rec.pid = (uint32_t)-1;
-	rec.start = text;
-	rec.len = etext - text;
-	rec.pgoff = text;
-	snprintf(rec.filename, sizeof(rec.filename), "[kernel.kallsyms]_text");
-	n = id_trailer(attr, id, -1, 0, rec.trailer);
-	rec.h.size = (uint16_t)(offsetof(typeof(rec), trailer) + n * 8);
-	return pd_write(r->w, &rec, rec.h.size);
-}
-
-/* PERF_RECORD_COMM for every thread running now, as perf synthesises them. */
-static int synthesize_comms(struct record *r, const struct perf_event_attr *attr, uint64_t id)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *pd;
-	if (!proc)
-		return -1;
-	while ((pd = readdir(proc))) {
-		pid_t pid;
-		char path[64];
-		DIR *task;
-		struct dirent *td;
-		if (!parse_pid(pd->d_name, &pid))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-		task = opendir(path);
-		if (!task)
-			continue;
-		while ((td = readdir(task))) {
-			pid_t tid;
-			char comm[32] = "";
-			struct {
-				struct perf_event_header h;
-				uint32_t pid, tid;
-				char comm[16];
-				uint64_t trailer[8];
-			} rec;
-			size_t n = 0, len;
-			if (!parse_pid(td->d_name, &tid))
-				continue;
-			snprintf(path, sizeof(path), "%d/task/%d", (int)pid, (int)tid);
-			{
-				char p2[96];
-				char *s;
-				snprintf(p2, sizeof(p2), "/proc/%s/comm", path);
-				s = read_file(p2, NULL);
-				if (!s)
-					continue;
-				s[strcspn(s, "\n")] = '\0';
-				snprintf(comm, sizeof(comm), "%s", s);
-				free(s);
-			}
-			memset(&rec, 0, sizeof(rec));
-			rec.pid = (uint32_t)pid;
-			rec.tid = (uint32_t)tid;
-			memcpy(rec.comm, comm, strnlen(comm, 15));
-			n = id_trailer(attr, id, pid, tid, rec.trailer);
-			len = offsetof(typeof(rec), trailer) + n * 8;
-			rec.h.type = PERF_RECORD_COMM;
-			rec.h.size = (uint16_t)len;
-			if (pd_write(r->w, &rec, len) < 0) {
-				closedir(task);
-				closedir(proc);
-				return -1;
-			}
-		}
-		closedir(task);
-	}
-	closedir(proc);
-	return pd_finish_round(r->w);
+	free(ids);
+	rc = synth_kernel_mmap(syms, attr, id0, emit, r->w);
+	if (!rc)
+		rc = synth_comms(attr, id0, emit, r->w);
+	return rc < 0 ? rc : pd_finish_round(r->w);
 }
 
 /*
@@ -351,6 +233,7 @@ int cmd_record(int argc, char **argv)
 	int rc = EXIT_OK, status;
 	char err[512], note[768];
 	struct stat st;
+	struct syms *syms = NULL;
 
 	tlb_target_from_options(&target, o.all_cpus, o.cpu_list, o.pid, o.tid, argi < argc);
 	if (o.duration < 0)
@@ -436,6 +319,18 @@ int cmd_record(int argc, char **argv)
 		goto out_child;
 	}
 
+	/*
+	 * One /proc/kallsyms scan, before the events are enabled, for the file's kallsyms part,
+	 * the kernel map and the decoder. Unreadable (not root): the file has none, like perf's.
+	 */
+	syms = syms_new(0);
+	if (!syms) {
+		tlb_err("out of memory");
+		rc = EXIT_FAIL;
+		goto out_child;
+	}
+	syms_load_proc(syms, err, sizeof(err));
+
 	/* perf's habit: keep the previous file as .old */
 	if (stat(o.output, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		char old[4096];
@@ -452,7 +347,8 @@ int cmd_record(int argc, char **argv)
 			wattrs[i] = (struct pd_writer_attr){ &el.evsels[i].attr, ids, n, names[i] };
 		}
 		/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
-		rec.w = pd_create(o.output, wattrs, el.nr_evsels, argc + 1, argv - 1, err, sizeof(err));
+		rec.w = pd_create(o.output, wattrs, el.nr_evsels, argc + 1, argv - 1, syms, err,
+				  sizeof(err));
 		for (int i = 0; i < el.nr_evsels; i++)
 			free((void *)wattrs[i].ids);
 		free(names);
@@ -463,21 +359,13 @@ int cmd_record(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out_child;
 	}
-	{
-		uint64_t *ids;
-		int n = tlb_evlist_ids(&el, 0, &ids);
-		uint64_t id0 = n > 0 ? ids[0] : 0;
-		if (synthesize_kernel_mmap(&rec, &el.evsels[0].attr, id0) < 0 ||
-		    synthesize_comms(&rec, &el.evsels[0].attr, id0) < 0) {
-			tlb_err("cannot write %s: %s", o.output, strerror(errno));
-			free(ids);
-			rc = EXIT_FAIL;
-			goto out_child;
-		}
-		free(ids);
+	if (synthesize(&rec, syms, &el) < 0) {
+		tlb_err("cannot write %s: %s", o.output, strerror(errno));
+		rc = EXIT_FAIL;
+		goto out_child;
 	}
 
-	s = session_open_live(&el);
+	s = session_open_live_syms(&el, syms);
 	if (!s) {
 		rc = EXIT_FAIL;
 		goto out_child;
@@ -524,6 +412,7 @@ int cmd_record(int argc, char **argv)
 				 (unsigned long long)rec.lost, (unsigned long long)rec.lost_records);
 	}
 	session_close(s);
+	syms_free(syms);
 	tlb_evlist_close(&el);
 	if (child > 0 && status == -1)
 		workload_kill(child, SIGTERM);	/* stopped by a signal or --duration first */
@@ -532,6 +421,7 @@ int cmd_record(int argc, char **argv)
 	return rc;
 
 out_child:
+	syms_free(syms);
 	workload_kill(child, SIGKILL);
 	return rc;
 }

@@ -11,17 +11,10 @@
 #include <sys/types.h>
 
 #include "events.h"
+#include "symbols.h"
 
 struct tep_handle;
 struct tlb_sample;
-
-
-/* What a callback / csd function address is (needs kernel symbols; NONE when unknown). */
-enum tlb_func_class {
-	TLB_FUNC_NONE = 0,        /* not a TLB flush function, or no symbols to tell */
-	TLB_FUNC_FLUSH,           /* flush_tlb_func (flush_tlb_func_remote): a user mm flush */
-	TLB_FUNC_KERNEL_RANGE,    /* do_kernel_range_flush, do_flush_tlb_all: kernel-range flush */
-};
 
 #define TLB_EVENT_MASK_WORDS 4   /* target_mask covers cpus 0..255 */
 
@@ -45,24 +38,13 @@ struct tlb_event {
 	uint64_t csd;
 };
 
-/*
- * Build a tep handle from tracefs's formats of the given events ("sys:name") and header_page.
- * The TLB flush functions' addresses come from /proc/kallsyms (root, kptr_restrict permitting)
- * and are registered in the handle's function map (only those, not all of kallsyms).
- * NULL when none of the events could be read.
- */
-struct tep_handle *event_tep_from_tracefs(const char *const *events, int nr);
-/*
- * Build a tep handle from a perf.data TRACING_DATA blob (the layout perf's
- * util/trace-event-read.c reads). NULL with a one-line err ("... at offset N") on a bad blob.
- * TLB function addresses come from the blob's kallsyms part; perf >= 5.x writes an empty one, and
- * then the running kernel's /proc/kallsyms is used (right when the file was recorded on this
- * boot, as `perf script` assumes too; otherwise func_class stays NONE or may be wrong).
- */
-struct tep_handle *event_tep_from_tracing_data(const void *data, size_t len, char *err, size_t errlen);
-
 struct tlb_decoder;
-struct tlb_decoder *tlb_decoder_new(struct tep_handle *tep);
+/*
+ * A decoder of tep's events (those of the registry, events.h). Function addresses are classified
+ * by syms (the caller's, kept for the decoder's life; NULL: every class is NONE). NULL when out
+ * of memory.
+ */
+struct tlb_decoder *tlb_decoder_new(struct tep_handle *tep, struct syms *syms);
 void tlb_decoder_free(struct tlb_decoder *d);
 /* Decode a sample (raw payload + pid/tid/cpu/time). Returns the kind (EV_OTHER if not ours). */
 enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s, struct tlb_event *ev);
@@ -70,9 +52,10 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 bool tlb_decoder_is_tlb_func(struct tlb_decoder *d, uint64_t func);
 enum tlb_func_class tlb_decoder_func_class(struct tlb_decoder *d, uint64_t func);
 /*
- * Resolve the TLB functions from /proc/kallsyms now rather than at the first classification.
- * A live session does it before its events are enabled: the ~0.1 s read in the middle of the
- * first drain let the ring buffers overflow at ~100k events/s (measured on an IPI machine).
+ * Read the symbol table's wanted /proc/kallsyms (syms_want_proc) now rather than at the first
+ * classification. A live session does it before its events are enabled: the ~0.1 s read in the
+ * middle of the first drain let the ring buffers overflow at ~100k events/s (measured on an IPI
+ * machine).
  */
 void tlb_decoder_load_symbols(struct tlb_decoder *d);
 /* Name of a known TLB function address ("flush_tlb_func"), or NULL. */

@@ -12,6 +12,7 @@
  * the cursor are dropped from memory as it advances, so resident memory stays small.
  */
 #include "perfdata.h"
+#include "tracing-data.h"
 #include "sample.h"
 #include "tracefs.h"
 #include "util.h"
@@ -533,149 +534,23 @@ static void mb_string(struct membuf *m, const char *s)
 	mb_put(m, zeros, len - olen);
 }
 
-/* The lines of /proc/kallsyms for the functions tlbstat resolves (flush callbacks). */
-static char *kallsyms_subset(size_t *len)
+/* TRACING_DATA of the tracepoint attrs (tracing-data.c), with syms's kallsyms lines. */
+static int build_tracing_data(struct pd_writer *w, const struct syms *syms, char *err,
+			      size_t errlen)
 {
-	static const char *const want[] = {
-		"flush_tlb_func", "do_kernel_range_flush", "do_flush_tlb_all",
-		"generic_smp_call_function_single_interrupt", "__flush_tlb_all", "tlb_remove_table_smp_sync",
-	};
-	size_t all_len, l;
-	const char *all = proc_kallsyms(&all_len), *p = all, *line;
-	struct membuf m = { 0 };
-	if (!all) {
-		*len = 0;
-		return NULL;
-	}
-	while (next_line(&p, all + all_len, &line, &l)) {
-		const char *name = memrchr(line, ' ', l);
-		size_t nl;
-		if (!name || (l >= 16 && !strncmp(line, "0000000000000000", 16)))
-			continue;
-		name++;
-		nl = (size_t)(line + l - name);
-		for (size_t i = 0; i < ARRAY_SIZE(want); i++)
-			if (strlen(want[i]) == nl && !memcmp(name, want[i], nl)) {
-				mb_put(&m, line, l);
-				mb_put(&m, "\n", 1);
-			}
-	}
-	*len = m.len;
-	return m.p;
-}
+	const char **events = calloc((size_t)w->nr_attrs + 1, sizeof(*events));
+	int n = 0, rc;
 
-/*
- * The one change made to a format copied from tracefs: in its print fmt, `__get_cpumask(x)`
- * (Linux >= 6.0; ipi:ipi_send_cpumask) becomes `__get_bitmask(x)`, same length, in place.
- * perf 6.1's libtraceevent does not know __get_cpumask and prints "function __get_cpumask not
- * defined" on stderr for every perf script/report run; __get_bitmask reads the same
- * __data_loc bitmap and prints it as a hex mask. Field definitions are untouched, so decoding
- * (tlbstat's and perf's) is unchanged; only perf's text rendering of the mask differs.
- */
-static void compat_print_fmt(char *s, size_t len)
-{
-	static const char from[] = "__get_cpumask(", to[] = "__get_bitmask(";
-	char *p = memmem(s, len, "\nprint fmt:", 11);
-
-	while (p && (p = memmem(p, len - (size_t)(p - s), from, sizeof(from) - 1))) {
-		memcpy(p, to, sizeof(to) - 1);
-		p += sizeof(to) - 1;
+	if (!events) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-}
-
-/* TRACING_DATA as perf 6.1's trace-event-info.c writes it (version 0.6). */
-static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
-{
-	struct membuf m = { 0 };
-	static const char magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
-	const char *sys_done[64];
-	int nsys = 0;
-	uint8_t b;
-	char *s;
-	size_t len;
-
-	mb_put(&m, magic, sizeof(magic));
-	mb_put(&m, "0.6", 4);
-	b = 0;                 /* little endian */
-	mb_put(&m, &b, 1);
-	b = sizeof(long);
-	mb_put(&m, &b, 1);
-	mb_u32(&m, (uint32_t)sysconf(_SC_PAGESIZE));
-	for (int i = 0; i < 2; i++) {
-		const char *name = i ? "header_event" : "header_page";
-		char rel[64];
-		snprintf(rel, sizeof(rel), "events/%s", name);
-		s = tfs_read(rel, &len);
-		if (!s) {
-			snprintf(err, errlen, "cannot read %s from tracefs: %s", rel, tfs_error());
-			free(m.p);
-			return -1;
-		}
-		mb_put(&m, name, strlen(name) + 1);
-		mb_u64(&m, len);
-		mb_put(&m, s, len);
-		free(s);
-	}
-	mb_u32(&m, 0);         /* ftrace formats: none */
-
-	/* event formats, grouped by system in first-seen order */
-	for (int i = 0; i < w->nr_attrs; i++) {
-		char sys[64], name[64];
-		bool seen = false;
-		if (w->attrs[i].attr->type != PERF_TYPE_TRACEPOINT || !w->attrs[i].name ||
-		    !tfs_split_event(w->attrs[i].name, sys, sizeof(sys), name, sizeof(name)))
-			continue;
-		for (int k = 0; k < nsys; k++)
-			seen |= !strcmp(sys_done[k], sys);
-		if (!seen && nsys < 64)
-			sys_done[nsys++] = w->attrs[i].name;
-	}
-	mb_u32(&m, (uint32_t)nsys);
-	for (int k = 0; k < nsys; k++) {
-		char sys[64], name[64];
-		uint32_t count = 0;
-		tfs_split_event(sys_done[k], sys, sizeof(sys), name, sizeof(name));
-		mb_put(&m, sys, strlen(sys) + 1);
-		for (int i = 0; i < w->nr_attrs; i++) {
-			char s2[64], n2[64];
-			if (w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name &&
-			    tfs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
-			    !strcmp(s2, sys))
-				count++;
-		}
-		mb_u32(&m, count);
-		for (int i = 0; i < w->nr_attrs; i++) {
-			char s2[64], n2[64];
-			if (!(w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name &&
-			      tfs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
-			      !strcmp(s2, sys)))
-				continue;
-			s = tfs_event_format(s2, n2, &len);
-			if (!s) {
-				snprintf(err, errlen, "cannot read the format of %s", w->attrs[i].name);
-				free(m.p);
-				return -1;
-			}
-			compat_print_fmt(s, len);
-			mb_u64(&m, len);
-			mb_put(&m, s, len);
-			free(s);
-		}
-	}
-	s = kallsyms_subset(&len);
-	mb_u32(&m, (uint32_t)len);
-	if (len)
-		mb_put(&m, s, len);
-	free(s);
-	s = tfs_read("printk_formats", &len);
-	mb_u32(&m, s ? (uint32_t)len : 0);
-	if (s && len)
-		mb_put(&m, s, len);
-	free(s);
-	mb_u64(&m, 0);         /* saved cmdlines: names come from COMM records */
-	w->tracing = m.p;
-	w->tracing_len = m.len;
-	return 0;
+	for (int i = 0; i < w->nr_attrs; i++)
+		if (w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name)
+			events[n++] = w->attrs[i].name;
+	rc = tdata_build(events, n, syms, &w->tracing, &w->tracing_len, err, errlen);
+	free(events);
+	return rc;
 }
 
 static int flush_buf(struct pd_writer *w)
@@ -697,7 +572,7 @@ static void build_features(struct pd_writer *w, uint64_t *bits, uint64_t off, st
 			   struct membuf *body);
 
 struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs, int nr_attrs,
-			    int argc, char **argv, char *err, size_t errlen)
+			    int argc, char **argv, const struct syms *syms, char *err, size_t errlen)
 {
 	struct pd_writer *w = xcalloc(1, sizeof(*w));
 	struct membuf m = { 0 };
@@ -716,7 +591,7 @@ struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs
 	w->nr_attrs = nr_attrs;
 	w->argc = argc;
 	w->argv = argv;
-	if (build_tracing_data(w, err, errlen) < 0)
+	if (build_tracing_data(w, syms, err, errlen) < 0)
 		goto fail;
 
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

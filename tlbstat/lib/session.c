@@ -6,6 +6,8 @@
 #include "event.h"
 #include "evlist.h"
 #include "perfdata.h"
+#include "symbols.h"
+#include "tracing-data.h"
 #include "sample.h"
 #include "util.h"
 
@@ -26,6 +28,8 @@ struct session {
 	struct tlb_evlist *el;
 	struct tep_handle *tep;
 	struct tlb_decoder *dec;
+	struct syms *syms;		/* kernel symbols for the decoder */
+	bool own_syms;			/* syms is the session's (not the caller's) */
 	uint64_t first, last;
 	int nr_cpus;
 	char *transport;
@@ -82,10 +86,16 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 	s->rd = pd_open(path, err, errlen);
 	if (!s->rd)
 		goto fail;
+	s->syms = syms_new(0);
+	s->own_syms = true;
+	if (!s->syms) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	td = pd_tracing_data(s->rd, &len);
 	if (td) {
 		char terr[256];
-		s->tep = event_tep_from_tracing_data(td, len, terr, sizeof(terr));
+		s->tep = tdata_read(td, len, s->syms, terr, sizeof(terr));
 		if (!s->tep) {
 			snprintf(err, errlen, "%s: bad tracing data section: %s", path, terr);
 			goto fail;
@@ -109,7 +119,9 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 				if (defs[i].uses & TLB_EVU_RECORD)
 					names[n++] = defs[i].tracepoint;
 		}
-		s->tep = event_tep_from_tracefs(names, n);
+		s->tep = tdata_tep_from_tracefs(names, n);
+		/* the function addresses are this boot's, if any: /proc/kallsyms when first needed */
+		syms_want_proc(s->syms);
 		if (!s->tep) {
 			snprintf(err, errlen, "%s has no tracing data and this machine's tracefs "
 				 "cannot stand in for it", path);
@@ -118,7 +130,11 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 		tlb_warn("%s has no tracing data (recording cut short?): decoding with this "
 			 "machine's tracepoint formats", path);
 	}
-	s->dec = tlb_decoder_new(s->tep);
+	s->dec = tlb_decoder_new(s->tep, s->syms);
+	if (!s->dec) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (pd_nr_cpus(s->rd, &on, &av))
 		s->nr_cpus = (int)on;
 	if ((str = pd_feature_string(s->rd, HEADER_OSRELEASE)))
@@ -142,6 +158,11 @@ static int cmp_id(const void *a, const void *b)
 
 struct session *session_open_live(struct tlb_evlist *el)
 {
+	return session_open_live_syms(el, NULL);
+}
+
+struct session *session_open_live_syms(struct tlb_evlist *el, struct syms *syms)
+{
 	struct session *s = session_new();
 	const char *names[64];
 	char full[64][130];
@@ -154,13 +175,24 @@ struct session *session_open_live(struct tlb_evlist *el)
 		n++;
 	}
 	s->el = el;
-	s->tep = event_tep_from_tracefs(names, n);
+	s->tep = tdata_tep_from_tracefs(names, n);
 	if (!s->tep) {
 		tlb_err("cannot parse the tracepoint formats from tracefs");
 		free(s);
 		return NULL;
 	}
-	s->dec = tlb_decoder_new(s->tep);
+	s->syms = syms;
+	if (!syms) {
+		s->syms = syms_new(0);
+		s->own_syms = true;
+		syms_want_proc(s->syms);
+	}
+	s->dec = tlb_decoder_new(s->tep, s->syms);
+	if (!s->dec) {
+		tlb_err("out of memory");
+		session_close(s);
+		return NULL;
+	}
 	tlb_decoder_load_symbols(s->dec);	/* now, not in the middle of the first drain */
 	for (int i = 0; i < el->nr_evsels; i++) {
 		uint64_t *ids;
@@ -185,6 +217,8 @@ void session_close(struct session *s)
 		tlb_decoder_free(s->dec);
 	if (s->tep)
 		tep_free(s->tep);
+	if (s->own_syms)
+		syms_free(s->syms);
 	pd_close(s->rd);
 	free(s->ids);
 	free(s->transport);

@@ -40,8 +40,12 @@ struct session;
 
 /* A file source; NULL with err. */
 struct session *session_open_file(const char *path, char *err, size_t errlen);
-/* A live source over an opened and mmapped evlist. */
+/* A live source over an opened and mmapped evlist (kernel symbols: its own, read now). */
 struct session *session_open_live(struct tlb_evlist *el);
+struct syms;
+/* The same with the caller's symbol table (kept for the session's life; record's, already
+ * read for its file): one kallsyms scan per process. */
+struct session *session_open_live_syms(struct tlb_evlist *el, struct syms *syms);
 void session_close(struct session *s);
 
 /*

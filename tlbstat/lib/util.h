@@ -30,12 +30,6 @@ char *xstrdup(const char *s);
 
 /* Read a whole file (NUL-terminated); NULL and errno on failure. *len may be NULL. */
 char *read_file(const char *path, size_t *len);
-/*
- * /proc/kallsyms, read once per process and kept (about 10 MB, 0.06-0.1 s to read): record
- * needs it three times at start (the decoder's TLB functions, the file's kallsyms subset, the
- * kernel map). NULL if unreadable. Do not free or modify.
- */
-const char *proc_kallsyms(size_t *len);
 /* The next line of [*p, end) without its newline (not NUL-terminated); false at the end. */
 bool next_line(const char **p, const char *end, const char **line, size_t *len);
 /* Write all of buf at offset off; 0 or -1 with errno. */
