@@ -189,6 +189,110 @@ static bool command_runnable(const char *cmd)
 	return false;
 }
 
+/* -e's comma list: registry short names or sys:name. -1 when one cannot be added. */
+static int add_listed(struct tlb_evlist *el, const char *events,
+		      const struct perf_event_attr *attr)
+{
+	char *list = xstrdup(events), *save = NULL;
+	int rc = 0;
+
+	for (char *it = strtok_r(list, ",", &save); it && !rc; it = strtok_r(NULL, ",", &save)) {
+		const char *ev = tlb_events_resolve(it);
+
+		if (!ev) {
+			char names[256];
+
+			tlb_events_short_names(TLB_EVU_RECORD | TLB_EVU_RECORD_OPT, ", ", names,
+					       sizeof(names));
+			tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: %s; or "
+				"sys:name)", it, names);
+		}
+		if (tlb_evlist_add(el, ev, NULL, attr) < 0)
+			rc = -1;
+	}
+	free(list);
+	return rc;
+}
+
+/* The registry's record defaults that this kernel has (tlb:tlb_flush always: its error says
+ * what is missing). */
+static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *attr)
+{
+	size_t nr;
+	const struct tlb_event_def *defs = tlb_events_table(&nr);
+
+	for (size_t i = 0; i < nr; i++) {
+		if (!(defs[i].uses & TLB_EVU_RECORD))
+			continue;
+		if (!(defs[i].uses & TLB_EVU_REQUIRED) && !tfs_event_exists(defs[i].sys, defs[i].name))
+			continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
+		if (tlb_evlist_add(el, defs[i].tracepoint, NULL, attr) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The events to record: -e's list (short names from the registry, or sys:name), else the
+ * registry's record defaults present on this kernel; --cost adds the csd function entry/exit.
+ * EXIT_OK or EXIT_ENV (an event that cannot be added); dies on a bad name.
+ */
+static int add_events(struct tlb_evlist *el, const char *events, bool cost)
+{
+	struct perf_event_attr attr;
+	const struct tlb_event_def *entry = tlb_events_by_kind(EV_CSD_FUNC_ENTRY);
+	const struct tlb_event_def *exit_ = tlb_events_by_kind(EV_CSD_FUNC_EXIT);
+
+	tlb_attr_sampling(&attr, 0);
+	if (events) {
+		if (add_listed(el, events, &attr) < 0)
+			return EXIT_ENV;
+	} else if (add_defaults(el, &attr) < 0) {
+		return EXIT_ENV;
+	}
+	if (cost) {
+		if (!tfs_event_exists(entry->sys, entry->name) ||
+		    !tfs_event_exists(exit_->sys, exit_->name))
+			tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
+				"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
+		if (tlb_evlist_add(el, entry->tracepoint, NULL, &attr) < 0 ||
+		    tlb_evlist_add(el, exit_->tracepoint, NULL, &attr) < 0)
+			return EXIT_ENV;
+	}
+	/* the first event also brings the kernel's COMM/FORK/EXIT records */
+	{
+		struct perf_event_attr *a0 = perf_evsel__attr(el->evsels[0].evsel);
+		a0->comm = 1;
+		a0->comm_exec = 1;
+		a0->task = 1;
+		el->evsels[0].attr = *a0;
+	}
+	return EXIT_OK;
+}
+
+/* Create the file with the evlist's events (their names "sys:name" and sample ids). */
+static struct pd_writer *create_file(const char *path, struct tlb_evlist *el, int argc,
+				     char **argv, const struct syms *syms, char *err,
+				     size_t errlen)
+{
+	struct pd_writer_attr *wattrs = xcalloc((size_t)el->nr_evsels, sizeof(*wattrs));
+	char (*names)[130] = xcalloc((size_t)el->nr_evsels, sizeof(*names));
+	struct pd_writer *w;
+
+	for (int i = 0; i < el->nr_evsels; i++) {
+		uint64_t *ids;
+		int n = tlb_evlist_ids(el, i, &ids);
+		snprintf(names[i], sizeof(names[i]), "%s:%s", el->evsels[i].sys, el->evsels[i].name);
+		wattrs[i] = (struct pd_writer_attr){ &el->evsels[i].attr, ids, n, names[i] };
+	}
+	w = pd_create(path, wattrs, el->nr_evsels, argc, argv, syms, err, errlen);
+	for (int i = 0; i < el->nr_evsels; i++)
+		free((void *)wattrs[i].ids);
+	free(names);
+	free(wattrs);
+	return w;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct {
@@ -226,7 +330,6 @@ int cmd_record(int argc, char **argv)
 	struct session_ops ops = {
 		.raw = on_raw, .event = on_event, .lost = on_lost, .round = on_round,
 	};
-	struct pd_writer_attr *wattrs;
 	struct transport_observation obs = { 0 };
 	struct transport_info ti;
 	pid_t child = -1;
@@ -246,57 +349,9 @@ int cmd_record(int argc, char **argv)
 	if (!tfs_dir())
 		tlb_die(EXIT_ENV, "%s", tfs_error());
 	tlb_evlist_init(&el);
-	{
-		struct perf_event_attr attr;
-		tlb_attr_sampling(&attr, 0);
-		if (o.events) {
-			char *list = xstrdup(o.events), *save = NULL;
-			for (char *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-				const char *ev = tlb_events_resolve(it);
-				if (!ev) {
-					char names[256];
-
-					tlb_events_short_names(TLB_EVU_RECORD | TLB_EVU_RECORD_OPT, ", ",
-							       names, sizeof(names));
-					tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: "
-						"%s; or sys:name)", it, names);
-				}
-				if (tlb_evlist_add(&el, ev, NULL, &attr) < 0)
-					return EXIT_ENV;
-			}
-			free(list);
-		} else {
-			size_t nr;
-			const struct tlb_event_def *defs = tlb_events_table(&nr);
-
-			for (size_t i = 0; i < nr; i++) {
-				if (!(defs[i].uses & TLB_EVU_RECORD))
-					continue;
-				if (!(defs[i].uses & TLB_EVU_REQUIRED) &&
-				    !tfs_event_exists(defs[i].sys, defs[i].name))
-					continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
-				if (tlb_evlist_add(&el, defs[i].tracepoint, NULL, &attr) < 0)
-					return EXIT_ENV;
-			}
-		}
-		if (o.cost) {
-			if (!tfs_event_exists("csd", "csd_function_entry") ||
-			    !tfs_event_exists("csd", "csd_function_exit"))
-				tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
-					"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
-			if (tlb_evlist_add(&el, "csd:csd_function_entry", NULL, &attr) < 0 ||
-			    tlb_evlist_add(&el, "csd:csd_function_exit", NULL, &attr) < 0)
-				return EXIT_ENV;
-		}
-		/* the first event also brings the kernel's COMM/FORK/EXIT records */
-		{
-			struct perf_event_attr *a0 = perf_evsel__attr(el.evsels[0].evsel);
-			a0->comm = 1;
-			a0->comm_exec = 1;
-			a0->task = 1;
-			el.evsels[0].attr = *a0;
-		}
-	}
+	rc = add_events(&el, o.events, o.cost);
+	if (rc != EXIT_OK)
+		return rc;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -337,23 +392,8 @@ int cmd_record(int argc, char **argv)
 		snprintf(old, sizeof(old), "%s.old", o.output);
 		rename(o.output, old);
 	}
-	wattrs = xcalloc((size_t)el.nr_evsels, sizeof(*wattrs));
-	{
-		char (*names)[130] = xcalloc((size_t)el.nr_evsels, sizeof(*names));
-		for (int i = 0; i < el.nr_evsels; i++) {
-			uint64_t *ids;
-			int n = tlb_evlist_ids(&el, i, &ids);
-			snprintf(names[i], sizeof(names[i]), "%s:%s", el.evsels[i].sys, el.evsels[i].name);
-			wattrs[i] = (struct pd_writer_attr){ &el.evsels[i].attr, ids, n, names[i] };
-		}
-		/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
-		rec.w = pd_create(o.output, wattrs, el.nr_evsels, argc + 1, argv - 1, syms, err,
-				  sizeof(err));
-		for (int i = 0; i < el.nr_evsels; i++)
-			free((void *)wattrs[i].ids);
-		free(names);
-		free(wattrs);
-	}
+	/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
+	rec.w = create_file(o.output, &el, argc + 1, argv - 1, syms, err, sizeof(err));
 	if (!rec.w) {
 		tlb_err("%s", err);
 		rc = EXIT_FAIL;
