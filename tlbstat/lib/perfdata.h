@@ -107,8 +107,9 @@ int pd_write(struct pd_writer *w, const void *rec, size_t len);
 int pd_finish_round(struct pd_writer *w);
 /* The same periodic write-out and header refresh, without a round record (nothing new). */
 int pd_tick(struct pd_writer *w);
-/* Text for the HEADER_TLBSTAT feature ("transport=hypervisor\nevidence=..."); NULL: none. */
-void pd_set_note(struct pd_writer *w, const char *note);
+/* Text for the HEADER_TLBSTAT feature ("transport=hypervisor\nevidence=..."); NULL: none.
+ * 0, or -1 when out of memory (the file then has no note). */
+int pd_set_note(struct pd_writer *w, const char *note);
 /* Write the feature sections and rewrite the header; close. 0 or -1. */
 int pd_finish(struct pd_writer *w);
 uint64_t pd_bytes_written(const struct pd_writer *w);
