@@ -524,9 +524,9 @@ static int add_events(struct top *t, int pages)
 			continue;
 		}
 		/*
-		 * Fan-out: csd:csd_queue_cpu names the function each target runs (>= 6.6); there
+		 * Fan-out: csd:csd_queue_cpu names the function each target runs; where it exists
 		 * the ipi events' callback is the generic IPI handler, so ipi:ipi_send_cpumask is
-		 * only worth its volume on kernels without csd events.
+		 * only worth its volume on kernels without csd events (TLB_EVU_TOP_NO_CSD).
 		 */
 		if ((def->uses & TLB_EVU_TOP_NO_CSD) ? have_csd : !(def->uses & TLB_EVU_TOP))
 			continue;
