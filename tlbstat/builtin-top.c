@@ -508,8 +508,8 @@ static int cmp_u64(const void *a, const void *b)
 static int add_events(struct top *t, int pages)
 {
 	struct perf_event_attr attr;
-	const struct tlb_event_def *defs;
-	bool have_csd = tfs_event_exists("csd", "csd_queue_cpu");
+	const struct tlb_event_def *defs, *csd = tlb_events_by_kind(EV_CSD_QUEUE_CPU);
+	bool have_csd = tfs_event_exists(csd->sys, csd->name);
 	int nr_gen = 0;
 	size_t nr;
 
