@@ -5,6 +5,7 @@
 #include "event.h"
 #include "sample.h"
 #include "tap.h"
+#include "tracing-data.h"
 #include "util.h"
 
 #include <event-parse.h>
@@ -46,7 +47,7 @@ static void put(struct blob *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {
 		b->cap = (b->len + n) * 2 + 64;
-		b->b = xrealloc(b->b, b->cap);
+		b->b = realloc(b->b, b->cap);
 	}
 	memcpy(b->b + b->len, p, n);
 	b->len += n;
@@ -152,7 +153,8 @@ static void test_blob_and_decode(void)
 {
 	struct blob b = make_blob(all_systems, (int)ARRAY_SIZE(all_systems), kallsyms_text, NULL, NULL);
 	char err[256];
-	struct tep_handle *tep = event_tep_from_tracing_data(b.b, b.len, err, sizeof(err));
+	struct syms *sy = syms_new(0);
+	struct tep_handle *tep = tdata_read(b.b, b.len, sy, err, sizeof(err));
 	struct tlb_decoder *d;
 	struct tlb_sample s;
 	struct tlb_event ev;
@@ -166,7 +168,7 @@ static void test_blob_and_decode(void)
 	ok(tep_find_event_by_name(tep, "tlb", "tlb_flush") != NULL, "tlb:tlb_flush known");
 	ok(tep_find_event_by_name(tep, "ipi", "ipi_send_cpumask") != NULL, "ipi:ipi_send_cpumask known");
 	is_int(tep_get_page_size(tep), 4096, "page size from the blob");
-	d = tlb_decoder_new(tep);
+	d = tlb_decoder_new(tep, sy);
 
 	/* tlb_flush per the 6.18 format: reason int at 8, pages unsigned long at 16 */
 	memset(raw, 0, sizeof(raw));
@@ -280,6 +282,7 @@ static void test_blob_and_decode(void)
 	ok(tlb_decoder_event_name(d, raw, 64) == NULL, "unknown common_type has no name");
 
 	tlb_decoder_free(d);
+	syms_free(sy);
 	tep_free(tep);
 	free(b.b);
 }
@@ -299,7 +302,7 @@ static void test_moved_fields(void)
 	static const struct sysfmt sys[] = { { "tlb", { "formats/tlb_tlb_flush" } } };
 	struct blob b = make_blob(sys, 1, "", "formats/tlb_tlb_flush", moved);
 	char err[256];
-	struct tep_handle *tep = event_tep_from_tracing_data(b.b, b.len, err, sizeof(err));
+	struct tep_handle *tep = tdata_read(b.b, b.len, NULL, err, sizeof(err));
 	struct tlb_decoder *d;
 	struct tlb_sample s;
 	struct tlb_event ev;
@@ -310,7 +313,7 @@ static void test_moved_fields(void)
 
 	if (!ok(tep != NULL, "tracing data with a moved tlb_flush layout parses (%s)", err))
 		return;
-	d = tlb_decoder_new(tep);
+	d = tlb_decoder_new(tep, NULL);
 	memcpy(raw, &id, 2);
 	memcpy(raw + 8, &pages, 8);
 	memcpy(raw + 16, &reason, 4);
@@ -330,10 +333,10 @@ static void test_bad_blobs(void)
 	int bad = 0, no_offset = 0, flipped_ok = 0;
 	struct tep_handle *tep;
 
-	tep = event_tep_from_tracing_data("PERFILE2", 8, err, sizeof(err));
+	tep = tdata_read("PERFILE2", 8, NULL, err, sizeof(err));
 	ok(!tep && strstr(err, "magic"), "not tracing data: '%s'", err);
 	for (size_t n = 0; n < b.len; n++) {
-		tep = event_tep_from_tracing_data(b.b, n, err, sizeof(err));
+		tep = tdata_read(b.b, n, NULL, err, sizeof(err));
 		if (tep) {
 			bad++;
 			tep_free(tep);
@@ -343,7 +346,7 @@ static void test_bad_blobs(void)
 	}
 	is_int(bad, 0, "every truncation of a %zu-byte blob is refused", b.len);
 	is_int(no_offset, 0, "and every refusal names an offset");
-	tep = event_tep_from_tracing_data(b.b, 40, err, sizeof(err));
+	tep = tdata_read(b.b, 40, NULL, err, sizeof(err));
 	ok(!tep, "truncated in header_page: '%s'", err);
 
 	/* flip each byte of the fixed part and a sample of the rest: never a crash */
@@ -351,9 +354,9 @@ static void test_bad_blobs(void)
 		unsigned char saved = b.b[i];
 
 		b.b[i] ^= 0xff;
-		tep = event_tep_from_tracing_data(b.b, b.len, err, sizeof(err));
+		tep = tdata_read(b.b, b.len, NULL, err, sizeof(err));
 		if (tep) {
-			struct tlb_decoder *d = tlb_decoder_new(tep);
+			struct tlb_decoder *d = tlb_decoder_new(tep, NULL);
 
 			tlb_decoder_free(d);
 			tep_free(tep);
@@ -371,9 +374,9 @@ static void test_bad_blobs(void)
 
 		for (const char *c = subst; *c; c++) {
 			b.b[i] = (unsigned char)*c;
-			tep = event_tep_from_tracing_data(b.b, b.len, err, sizeof(err));
+			tep = tdata_read(b.b, b.len, NULL, err, sizeof(err));
 			if (tep) {
-				struct tlb_decoder *d = tlb_decoder_new(tep);
+				struct tlb_decoder *d = tlb_decoder_new(tep, NULL);
 
 				tlb_decoder_free(d);
 				tep_free(tep);
@@ -393,7 +396,7 @@ static void test_perf_blob(void)
 	size_t len;
 	char *blob = fixture("perf-6.1-tracing-data.bin", &len);
 	char err[256];
-	struct tep_handle *tep = event_tep_from_tracing_data(blob, len, err, sizeof(err));
+	struct tep_handle *tep = tdata_read(blob, len, NULL, err, sizeof(err));
 	struct tep_event *e;
 	struct tlb_decoder *d;
 
@@ -406,7 +409,7 @@ static void test_perf_blob(void)
 	e = tep_find_event_by_name(tep, "ipi", "ipi_send_cpumask");
 	ok(e && tep_find_field(e, "cpumask"), "ipi_send_cpumask with its cpumask");
 	ok(tep_find_event_by_name(tep, "csd", "csd_queue_cpu") != NULL, "csd_queue_cpu");
-	d = tlb_decoder_new(tep);
+	d = tlb_decoder_new(tep, NULL);
 	ok(d != NULL, "decoder over perf's formats");
 	tlb_decoder_free(d);
 	tep_free(tep);

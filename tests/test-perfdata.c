@@ -8,6 +8,7 @@
  */
 #include "event.h"
 #include "perfdata.h"
+#include "tracing-data.h"
 #include "sample.h"
 #include "session.h"
 #include "tap.h"
@@ -34,7 +35,7 @@ static const uint64_t ids_tlb[] = { 101, 102 }, ids_exec[] = { 201, 202 };
 /* dir/name, malloc'd (never freed: a test) */
 static char *path(const char *name)
 {
-	char *p = xmalloc(strlen(dir) + strlen(name) + 2);
+	char *p = malloc(strlen(dir) + strlen(name) + 2);
 	sprintf(p, "%s/%s", dir, name);
 	return p;
 }
@@ -149,7 +150,7 @@ static struct pd_writer *create(const char *p)
 		{ &attr_exec, ids_exec, 2, "sched:sched_process_exec" },
 	};
 	char err[512];
-	struct pd_writer *w = pd_create(p, wa, 2, 4, argv_rec, err, sizeof(err));
+	struct pd_writer *w = pd_create(p, wa, 2, 4, argv_rec, NULL, err, sizeof(err));
 	if (!w)
 		printf("# pd_create: %s\n", err);
 	return w;
@@ -309,7 +310,7 @@ static void test_round_trip(void)
 		ok(td && memmem(td, len, "name: tlb_flush", 15) &&
 		   memmem(td, len, "name: sched_process_exec", 24), "TRACING_DATA has both formats");
 		if (td) {
-			struct tep_handle *tep = event_tep_from_tracing_data(td, len, err, sizeof(err));
+			struct tep_handle *tep = tdata_read(td, len, NULL, err, sizeof(err));
 			ok(tep && tep_find_event_by_name(tep, "tlb", "tlb_flush") &&
 			   tep_find_event_by_name(tep, "sched", "sched_process_exec"),
 			   "TRACING_DATA parses back into both events (%s)", tep ? "ok" : err);
@@ -475,7 +476,7 @@ static void test_bad_files(void)
 			if (pid == 0) {
 				char err[512];
 				char *p = path("flip.data");
-				char *d = xmalloc(len);
+				char *d = malloc(len);
 				struct pd_reader *r;
 				const struct perf_event_header *h;
 				memcpy(d, orig, len);
@@ -648,7 +649,7 @@ static void test_create_errors(void)
 {
 	struct pd_writer_attr wa[1] = { { &attr_tlb, ids_tlb, 2, "tlb:tlb_flush" } };
 	char err[512] = "";
-	struct pd_writer *w = pd_create("/nonexistent-dir/x.data", wa, 1, 4, argv_rec, err, sizeof(err));
+	struct pd_writer *w = pd_create("/nonexistent-dir/x.data", wa, 1, 4, argv_rec, NULL, err, sizeof(err));
 	ok(!w && strstr(err, "cannot create /nonexistent-dir/x.data"), "unwritable path: %s", err);
 	if (w)
 		pd_finish(w);

@@ -4,12 +4,15 @@
  */
 #include "builtin.h"
 #include "event.h"
+#include "events.h"
 #include "evlist.h"
 #include "parse-options.h"
 #include "perfdata.h"
 #include "reason.h"
 #include "session.h"
 #include "strlist.h"
+#include "symbols.h"
+#include "synthesize.h"
 #include "tracefs.h"
 #include "transport.h"
 #include "util.h"
@@ -32,21 +35,6 @@
 static const char *const record_usage[] = {
 	"tlbstat record [<options>] [-- <command> [<args>]]",
 	NULL,
-};
-
-/* Short names for --events; "default" events are added when they exist on this kernel. */
-static const struct {
-	const char *name, *event;
-	bool dflt;
-} known[] = {
-	{ "tlb", "tlb:tlb_flush", true },
-	{ "ipi", "ipi:ipi_send_cpumask", true },
-	{ "csd", "csd:csd_queue_cpu", true },
-	{ "exec", "sched:sched_process_exec", true },
-	{ "rename", "task:task_rename", true },
-	{ "csd-entry", "csd:csd_function_entry", false },
-	{ "csd-exit", "csd:csd_function_exit", false },
-	{ "ipi-cpu", "ipi:ipi_send_cpu", false },
 };
 
 struct record {
@@ -163,32 +151,6 @@ static int on_round(void *ctx)
 }
 
 /*
- * The sample_id_all trailer of a synthesised record (pid/tid, time 0, cpu 0, the id of the
- * first event), so that perf maps it to an event. Returns the number of u64s written.
- */
-static size_t id_trailer(const struct perf_event_attr *attr, uint64_t id, pid_t pid, pid_t tid,
-			 uint64_t out[8])
-{
-	uint64_t st = attr->sample_type;
-	size_t n = 0;
-	if (!attr->sample_id_all)
-		return 0;
-	if (st & PERF_SAMPLE_TID)
-		out[n++] = (uint32_t)pid | ((uint64_t)(uint32_t)tid << 32);
-	if (st & PERF_SAMPLE_TIME)
-		out[n++] = 0;
-	if (st & PERF_SAMPLE_ID)
-		out[n++] = id;
-	if (st & PERF_SAMPLE_STREAM_ID)
-		out[n++] = id;
-	if (st & PERF_SAMPLE_CPU)
-		out[n++] = 0;
-	if (st & PERF_SAMPLE_IDENTIFIER)
-		out[n++] = id;
-	return n;
-}
-
-/*
  * One PERF_RECORD_LOST_SAMPLES per sample id that lost events, as perf record writes them at the
  * end (from the same drops as the kernel's LOST records): perf report's "Total Lost Samples"
  * counts these, not LOST records.
@@ -205,7 +167,7 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
 		memset(&rec, 0, sizeof(rec));
 		rec.h.type = PERF_RECORD_LOST_SAMPLES;
 		rec.lost = r->lost_by_id[i].lost;
-		n = id_trailer(attr, r->lost_by_id[i].id, 0, 0, rec.trailer);
+		n = synth_id_trailer(attr, r->lost_by_id[i].id, 0, 0, rec.trailer);
 		rec.h.size = (uint16_t)(offsetof(typeof(rec), trailer) + n * 8);
 		if (pd_write(r->w, &rec, rec.h.size) < 0)
 			return -1;
@@ -213,122 +175,28 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
 	return r->nr_lost_ids ? pd_finish_round(r->w) : 0;
 }
 
-static bool ends_with(const char *s, size_t len, const char *suffix)
+/* synth_emit_fn: into the file */
+static int emit(void *ctx, const void *rec, size_t len)
 {
-	size_t n = strlen(suffix);
-	return len >= n && !memcmp(s + len - n, suffix, n);
+	return pd_write(ctx, rec, len);
 }
 
 /*
- * The kernel's text mapping, as perf synthesises it ([kernel.kallsyms]_text from _text to
- * _etext): without it perf script/report warn that kernel address maps were restricted.
+ * The records perf synthesises at the start: the kernel's text mapping (without it perf
+ * script/report warn that kernel address maps were restricted), a COMM per running thread.
  */
-static int synthesize_kernel_mmap(struct record *r, const struct perf_event_attr *attr, uint64_t id)
+static int synthesize(struct record *r, const struct syms *syms, struct tlb_evlist *el)
 {
-	size_t ks_len, l;
-	const char *ks = proc_kallsyms(&ks_len), *p = ks, *line;
-	uint64_t text = 0, etext = 0;
-	struct {
-		struct perf_event_header h;
-		uint32_t pid, tid;
-		uint64_t start, len, pgoff;
-		char filename[24];
-		uint64_t trailer[8];
-	} rec;
-	size_t n;
+	uint64_t *ids;
+	int n = tlb_evlist_ids(el, 0, &ids), rc;
+	uint64_t id0 = n > 0 ? ids[0] : 0;
+	const struct perf_event_attr *attr = &el->evsels[0].attr;
 
-	if (!ks)
-		return 0;
-	while (!(text && etext) && next_line(&p, ks + ks_len, &line, &l)) {
-		unsigned long long a;
-		char type, name[64], buf[128];
-		/* the two names end their lines: no sscanf for the other 120,000 */
-		if (l >= sizeof(buf) || (!ends_with(line, l, " _text") && !ends_with(line, l, " _etext")))
-			continue;
-		memcpy(buf, line, l);
-		buf[l] = '\0';
-		if (sscanf(buf, "%llx %c %63s", &a, &type, name) != 3)
-			continue;
-		if (!strcmp(name, "_text"))
-			text = a;
-		else if (!strcmp(name, "_etext"))
-			etext = a;
-	}
-	if (!text || etext <= text)
-		return 0;	/* addresses hidden (kptr_restrict): nothing honest to write */
-	memset(&rec, 0, sizeof(rec));
-	rec.h.type = PERF_RECORD_MMAP;
-	rec.h.misc = PERF_RECORD_MISC_KERNEL;
-	rec.pid = (uint32_t)-1;
-	rec.start = text;
-	rec.len = etext - text;
-	rec.pgoff = text;
-	snprintf(rec.filename, sizeof(rec.filename), "[kernel.kallsyms]_text");
-	n = id_trailer(attr, id, -1, 0, rec.trailer);
-	rec.h.size = (uint16_t)(offsetof(typeof(rec), trailer) + n * 8);
-	return pd_write(r->w, &rec, rec.h.size);
-}
-
-/* PERF_RECORD_COMM for every thread running now, as perf synthesises them. */
-static int synthesize_comms(struct record *r, const struct perf_event_attr *attr, uint64_t id)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *pd;
-	if (!proc)
-		return -1;
-	while ((pd = readdir(proc))) {
-		pid_t pid;
-		char path[64];
-		DIR *task;
-		struct dirent *td;
-		if (!parse_pid(pd->d_name, &pid))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-		task = opendir(path);
-		if (!task)
-			continue;
-		while ((td = readdir(task))) {
-			pid_t tid;
-			char comm[32] = "";
-			struct {
-				struct perf_event_header h;
-				uint32_t pid, tid;
-				char comm[16];
-				uint64_t trailer[8];
-			} rec;
-			size_t n = 0, len;
-			if (!parse_pid(td->d_name, &tid))
-				continue;
-			snprintf(path, sizeof(path), "%d/task/%d", (int)pid, (int)tid);
-			{
-				char p2[96];
-				char *s;
-				snprintf(p2, sizeof(p2), "/proc/%s/comm", path);
-				s = read_file(p2, NULL);
-				if (!s)
-					continue;
-				s[strcspn(s, "\n")] = '\0';
-				snprintf(comm, sizeof(comm), "%s", s);
-				free(s);
-			}
-			memset(&rec, 0, sizeof(rec));
-			rec.pid = (uint32_t)pid;
-			rec.tid = (uint32_t)tid;
-			memcpy(rec.comm, comm, strnlen(comm, 15));
-			n = id_trailer(attr, id, pid, tid, rec.trailer);
-			len = offsetof(typeof(rec), trailer) + n * 8;
-			rec.h.type = PERF_RECORD_COMM;
-			rec.h.size = (uint16_t)len;
-			if (pd_write(r->w, &rec, len) < 0) {
-				closedir(task);
-				closedir(proc);
-				return -1;
-			}
-		}
-		closedir(task);
-	}
-	closedir(proc);
-	return pd_finish_round(r->w);
+	free(ids);
+	rc = synth_kernel_mmap(syms, attr, id0, emit, r->w);
+	if (!rc)
+		rc = synth_comms(attr, id0, emit, r->w);
+	return rc < 0 ? rc : pd_finish_round(r->w);
 }
 
 /*
@@ -362,13 +230,114 @@ static bool command_runnable(const char *cmd)
 	return false;
 }
 
-/* Resolve one --events item into "sys:name"; NULL if unknown. */
-static const char *resolve_event(const char *item)
+/* -e's comma list: registry short names or sys:name. -1 when one cannot be added. */
+static int add_listed(struct tlb_evlist *el, const char *events,
+		      const struct perf_event_attr *attr)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
-		if (!strcmp(item, known[i].name) || !strcmp(item, known[i].event))
-			return known[i].event;
-	return strchr(item, ':') ? item : NULL;
+	struct strlist list;
+	const char *it;
+	char err[256];
+	int i, rc = 0;
+
+	if (strlist_split(&list, events, err, sizeof(err)) < 0)
+		tlb_die(EXIT_USAGE, "--events: %s", err);
+	strlist_for_each(&list, i, it) {
+		const char *ev = tlb_events_resolve(it);
+
+		if (!ev) {
+			char names[256];
+
+			tlb_events_short_names(TLB_EVU_RECORD | TLB_EVU_RECORD_OPT, ", ", names,
+					       sizeof(names));
+			tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: %s; or "
+				"sys:name)", it, names);
+		}
+		if (tlb_evlist_add(el, ev, NULL, attr) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	strlist_free(&list);
+	return rc;
+}
+
+/* The registry's record defaults that this kernel has (tlb:tlb_flush always: its error says
+ * what is missing). */
+static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *attr)
+{
+	size_t nr;
+	const struct tlb_event_def *defs = tlb_events_table(&nr);
+
+	for (size_t i = 0; i < nr; i++) {
+		if (!(defs[i].uses & TLB_EVU_RECORD))
+			continue;
+		if (!(defs[i].uses & TLB_EVU_REQUIRED) && !tfs_event_exists(defs[i].sys, defs[i].name))
+			continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
+		if (tlb_evlist_add(el, defs[i].tracepoint, NULL, attr) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The events to record: -e's list (short names from the registry, or sys:name), else the
+ * registry's record defaults present on this kernel; --cost adds the csd function entry/exit.
+ * EXIT_OK or EXIT_ENV (an event that cannot be added); dies on a bad name.
+ */
+static int add_events(struct tlb_evlist *el, const char *events, bool cost)
+{
+	struct perf_event_attr attr;
+	const struct tlb_event_def *entry = tlb_events_by_kind(EV_CSD_FUNC_ENTRY);
+	const struct tlb_event_def *exit_ = tlb_events_by_kind(EV_CSD_FUNC_EXIT);
+
+	tlb_attr_sampling(&attr, 0);
+	if (events) {
+		if (add_listed(el, events, &attr) < 0)
+			return EXIT_ENV;
+	} else if (add_defaults(el, &attr) < 0) {
+		return EXIT_ENV;
+	}
+	if (cost) {
+		if (!tfs_event_exists(entry->sys, entry->name) ||
+		    !tfs_event_exists(exit_->sys, exit_->name))
+			tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
+				"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
+		if (tlb_evlist_add(el, entry->tracepoint, NULL, &attr) < 0 ||
+		    tlb_evlist_add(el, exit_->tracepoint, NULL, &attr) < 0)
+			return EXIT_ENV;
+	}
+	/* the first event also brings the kernel's COMM/FORK/EXIT records */
+	{
+		struct perf_event_attr *a0 = perf_evsel__attr(el->evsels[0].evsel);
+		a0->comm = 1;
+		a0->comm_exec = 1;
+		a0->task = 1;
+		el->evsels[0].attr = *a0;
+	}
+	return EXIT_OK;
+}
+
+/* Create the file with the evlist's events (their names "sys:name" and sample ids). */
+static struct pd_writer *create_file(const char *path, struct tlb_evlist *el, int argc,
+				     char **argv, const struct syms *syms, char *err,
+				     size_t errlen)
+{
+	struct pd_writer_attr *wattrs = xcalloc((size_t)el->nr_evsels, sizeof(*wattrs));
+	char (*names)[130] = xcalloc((size_t)el->nr_evsels, sizeof(*names));
+	struct pd_writer *w;
+
+	for (int i = 0; i < el->nr_evsels; i++) {
+		uint64_t *ids;
+		int n = tlb_evlist_ids(el, i, &ids);
+		snprintf(names[i], sizeof(names[i]), "%s:%s", el->evsels[i].sys, el->evsels[i].name);
+		wattrs[i] = (struct pd_writer_attr){ &el->evsels[i].attr, ids, n, names[i] };
+	}
+	w = pd_create(path, wattrs, el->nr_evsels, argc, argv, syms, err, errlen);
+	for (int i = 0; i < el->nr_evsels; i++)
+		free((void *)wattrs[i].ids);
+	free(names);
+	free(wattrs);
+	return w;
 }
 
 struct record_opts {
@@ -407,62 +376,6 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 	return parse_options(argc, argv, opts, record_usage, true);
 }
 
-/* The sampled events: -e's list or the defaults, --cost's pair; EXIT_OK or EXIT_ENV (said). */
-static int record_add_events(struct tlb_evlist *el, const struct record_opts *o)
-{
-	struct perf_event_attr attr;
-	char err[256];
-
-	tlb_attr_sampling(&attr, 0);
-	if (o->events) {
-		struct strlist list;
-		const char *it;
-		int i;
-
-		if (strlist_split(&list, o->events, err, sizeof(err)) < 0)
-			tlb_die(EXIT_USAGE, "--events: %s", err);
-		strlist_for_each(&list, i, it) {
-			const char *ev = resolve_event(it);
-			if (!ev)
-				tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: tlb, "
-					"ipi, csd, exec, rename, csd-entry, csd-exit, ipi-cpu; or sys:name)",
-					it);
-			if (tlb_evlist_add(el, ev, NULL, &attr) < 0)
-				return EXIT_ENV;
-		}
-		strlist_free(&list);
-	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
-			char sys[64], name[64];
-			if (!known[i].dflt)
-				continue;
-			tfs_split_event(known[i].event, sys, sizeof(sys), name, sizeof(name));
-			if (i > 0 && !tfs_event_exists(sys, name))
-				continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
-			if (tlb_evlist_add(el, known[i].event, NULL, &attr) < 0)
-				return EXIT_ENV;
-		}
-	}
-	if (o->cost) {
-		if (!tfs_event_exists("csd", "csd_function_entry") ||
-		    !tfs_event_exists("csd", "csd_function_exit"))
-			tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
-				"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
-		if (tlb_evlist_add(el, "csd:csd_function_entry", NULL, &attr) < 0 ||
-		    tlb_evlist_add(el, "csd:csd_function_exit", NULL, &attr) < 0)
-			return EXIT_ENV;
-	}
-	/* the first event also brings the kernel's COMM/FORK/EXIT records */
-	{
-		struct perf_event_attr *a0 = perf_evsel__attr(el->evsels[0].evsel);
-		a0->comm = 1;
-		a0->comm_exec = 1;
-		a0->task = 1;
-		el->evsels[0].attr = *a0;
-	}
-	return EXIT_OK;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { .output = "perf.data" };
@@ -474,13 +387,13 @@ int cmd_record(int argc, char **argv)
 	struct session_ops ops = {
 		.raw = on_raw, .event = on_event, .lost = on_lost, .round = on_round,
 	};
-	struct pd_writer_attr *wattrs;
 	struct transport_observation obs = { 0 };
 	struct transport_info ti;
 	struct workload wl;
 	int rc = EXIT_OK, timer_fd = -1;
 	char err[512], note[768];
 	struct stat st;
+	struct syms *syms = NULL;
 
 	if (argi < 0)
 		return parse_options_exit(argi);
@@ -493,7 +406,7 @@ int cmd_record(int argc, char **argv)
 	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
-	rc = record_add_events(&el, &o);
+	rc = add_events(&el, o.events, o.cost);
 	if (rc != EXIT_OK)
 		return rc;
 
@@ -520,48 +433,38 @@ int cmd_record(int argc, char **argv)
 		goto out_child;
 	}
 
+	/*
+	 * One /proc/kallsyms scan, before the events are enabled, for the file's kallsyms part,
+	 * the kernel map and the decoder. Unreadable (not root): the file has none, like perf's.
+	 */
+	syms = syms_new(0);
+	if (!syms) {
+		tlb_err("out of memory");
+		rc = EXIT_FAIL;
+		goto out_child;
+	}
+	syms_load_proc(syms, err, sizeof(err));
+
 	/* perf's habit: keep the previous file as .old */
 	if (stat(o.output, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		char old[4096];
 		snprintf(old, sizeof(old), "%s.old", o.output);
 		rename(o.output, old);
 	}
-	wattrs = xcalloc((size_t)el.nr_evsels, sizeof(*wattrs));
-	{
-		char (*names)[130] = xcalloc((size_t)el.nr_evsels, sizeof(*names));
-		for (int i = 0; i < el.nr_evsels; i++) {
-			uint64_t *ids;
-			int n = tlb_evlist_ids(&el, i, &ids);
-			snprintf(names[i], sizeof(names[i]), "%s:%s", el.evsels[i].sys, el.evsels[i].name);
-			wattrs[i] = (struct pd_writer_attr){ &el.evsels[i].attr, ids, n, names[i] };
-		}
-		/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
-		rec.w = pd_create(o.output, wattrs, el.nr_evsels, argc + 1, argv - 1, err, sizeof(err));
-		for (int i = 0; i < el.nr_evsels; i++)
-			free((void *)wattrs[i].ids);
-		free(names);
-		free(wattrs);
-	}
+	/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
+	rec.w = create_file(o.output, &el, argc + 1, argv - 1, syms, err, sizeof(err));
 	if (!rec.w) {
 		tlb_err("%s", err);
 		rc = EXIT_FAIL;
 		goto out_child;
 	}
-	{
-		uint64_t *ids;
-		int n = tlb_evlist_ids(&el, 0, &ids);
-		uint64_t id0 = n > 0 ? ids[0] : 0;
-		if (synthesize_kernel_mmap(&rec, &el.evsels[0].attr, id0) < 0 ||
-		    synthesize_comms(&rec, &el.evsels[0].attr, id0) < 0) {
-			tlb_err("cannot write %s: %s", o.output, strerror(errno));
-			free(ids);
-			rc = EXIT_FAIL;
-			goto out_child;
-		}
-		free(ids);
+	if (synthesize(&rec, syms, &el) < 0) {
+		tlb_err("cannot write %s: %s", o.output, strerror(errno));
+		rc = EXIT_FAIL;
+		goto out_child;
 	}
 
-	s = session_open_live(&el, err, sizeof(err));
+	s = session_open_live(&el, syms, err, sizeof(err));
 	if (!s) {
 		tlb_err("%s", err);
 		rc = EXIT_FAIL;
@@ -610,6 +513,7 @@ int cmd_record(int argc, char **argv)
 	session_close(s);
 	if (timer_fd >= 0)
 		close(timer_fd);
+	syms_free(syms);
 	tlb_evlist_close(&el);
 	if (wl.pid > 0 && workload_status(&wl) != -1 && rc == EXIT_OK)
 		rc = workload_exit_code(workload_status(&wl), false);
@@ -617,6 +521,7 @@ int cmd_record(int argc, char **argv)
 	return rc;
 
 out_child:
+	syms_free(syms);
 	workload_kill(&wl, SIGKILL);
 	return rc;
 }

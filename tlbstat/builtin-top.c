@@ -532,24 +532,31 @@ static int cmp_u64(const void *a, const void *b)
 static int add_events(struct top *t, int pages)
 {
 	struct perf_event_attr attr;
+	const struct tlb_event_def *defs, *csd = tlb_events_by_kind(EV_CSD_QUEUE_CPU);
+	bool have_csd = tfs_event_exists(csd->sys, csd->name);
 	int nr_gen = 0;
+	size_t nr;
 
 	sampling_attr(&attr, pages);
-	if (tlb_evlist_add(&t->el, "tlb:tlb_flush", NULL, &attr) < 0)
-		return EXIT_ENV;
-	/*
-	 * Fan-out: csd:csd_queue_cpu names the function each target runs (>= 6.5); there the ipi
-	 * events' callback is the generic IPI handler, so ipi:ipi_send_cpumask is only worth its
-	 * volume on kernels without csd events.
-	 */
-	if (tfs_event_exists("csd", "csd_queue_cpu"))
-		tlb_evlist_add(&t->el, "csd:csd_queue_cpu", NULL, &attr);
-	else if (tfs_event_exists("ipi", "ipi_send_cpumask"))
-		tlb_evlist_add(&t->el, "ipi:ipi_send_cpumask", NULL, &attr);
-	if (tfs_event_exists("sched", "sched_process_exec"))
-		tlb_evlist_add(&t->el, "sched:sched_process_exec", NULL, &attr);
-	if (tfs_event_exists("task", "task_rename"))
-		tlb_evlist_add(&t->el, "task:task_rename", NULL, &attr);
+	defs = tlb_events_table(&nr);
+	for (size_t i = 0; i < nr; i++) {
+		const struct tlb_event_def *def = &defs[i];
+
+		if ((def->uses & TLB_EVU_REQUIRED) && (def->uses & TLB_EVU_TOP)) {
+			if (tlb_evlist_add(&t->el, def->tracepoint, NULL, &attr) < 0)
+				return EXIT_ENV;
+			continue;
+		}
+		/*
+		 * Fan-out: csd:csd_queue_cpu names the function each target runs; where it exists
+		 * the ipi events' callback is the generic IPI handler, so ipi:ipi_send_cpumask is
+		 * only worth its volume on kernels without csd events (TLB_EVU_TOP_NO_CSD).
+		 */
+		if ((def->uses & TLB_EVU_TOP_NO_CSD) ? have_csd : !(def->uses & TLB_EVU_TOP))
+			continue;
+		if (tfs_event_exists(def->sys, def->name))
+			tlb_evlist_add(&t->el, def->tracepoint, NULL, &attr);
+	}
 
 	if (t->o.events) {
 		struct strlist l;
@@ -721,7 +728,7 @@ int cmd_top(int argc, char **argv)
 	t.r.victims_observable = transport_victims_observable(t.tinfo.transport);
 	t.r.victims_note = transport_victims_note(t.tinfo.transport);
 
-	t.s = session_open_live(&t.el, err, sizeof(err));
+	t.s = session_open_live(&t.el, NULL, err, sizeof(err));
 	if (!t.s) {
 		tlb_err("top: %s", err);
 		tlb_evlist_close(&t.el);

@@ -10,29 +10,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "events.h"
+#include "symbols.h"
+
 struct tep_handle;
 struct tlb_sample;
-
-enum tlb_event_kind {
-	EV_OTHER = 0,
-	EV_TLB_FLUSH,            /* tlb:tlb_flush: reason, pages */
-	EV_IPI_SEND_CPUMASK,     /* ipi:ipi_send_cpumask: nr_targets, func */
-	EV_IPI_SEND_CPU,         /* ipi:ipi_send_cpu: nr_targets = 1, target_cpu, func */
-	EV_CSD_QUEUE_CPU,        /* csd:csd_queue_cpu: target_cpu, func */
-	EV_CSD_FUNC_ENTRY,       /* csd:csd_function_entry: func */
-	EV_CSD_FUNC_EXIT,        /* csd:csd_function_exit: func */
-	EV_EXEC,                 /* sched:sched_process_exec: comm from filename */
-	EV_RENAME,               /* task:task_rename: newcomm */
-	EV_PROCESS_EXIT,         /* sched:sched_process_exit */
-	EV_PATCHED_FLUSH,        /* the project's own patched tracepoint (patches/) */
-};
-
-/* What a callback / csd function address is (needs kernel symbols; NONE when unknown). */
-enum tlb_func_class {
-	TLB_FUNC_NONE = 0,        /* not a TLB flush function, or no symbols to tell */
-	TLB_FUNC_FLUSH,           /* flush_tlb_func (flush_tlb_func_remote): a user mm flush */
-	TLB_FUNC_KERNEL_RANGE,    /* do_kernel_range_flush, do_flush_tlb_all: kernel-range flush */
-};
 
 #define TLB_EVENT_MASK_WORDS 4   /* target_mask covers cpus 0..255 */
 
@@ -60,24 +42,13 @@ struct tlb_event {
 	uint32_t nr_callchain;
 };
 
-/*
- * Build a tep handle from tracefs's formats of the given events ("sys:name") and header_page.
- * The TLB flush functions' addresses come from /proc/kallsyms (root, kptr_restrict permitting)
- * and are registered in the handle's function map (only those, not all of kallsyms).
- * NULL when none of the events could be read.
- */
-struct tep_handle *event_tep_from_tracefs(const char *const *events, int nr);
-/*
- * Build a tep handle from a perf.data TRACING_DATA blob (the layout perf's
- * util/trace-event-read.c reads). NULL with a one-line err ("... at offset N") on a bad blob.
- * TLB function addresses come from the blob's kallsyms part; perf >= 5.x writes an empty one, and
- * then the running kernel's /proc/kallsyms is used (right when the file was recorded on this
- * boot, as `perf script` assumes too; otherwise func_class stays NONE or may be wrong).
- */
-struct tep_handle *event_tep_from_tracing_data(const void *data, size_t len, char *err, size_t errlen);
-
 struct tlb_decoder;
-struct tlb_decoder *tlb_decoder_new(struct tep_handle *tep);
+/*
+ * A decoder of tep's events (those of the registry, events.h). Function addresses are classified
+ * by syms (the caller's, kept for the decoder's life; NULL: every class is NONE). NULL when out
+ * of memory.
+ */
+struct tlb_decoder *tlb_decoder_new(struct tep_handle *tep, struct syms *syms);
 void tlb_decoder_free(struct tlb_decoder *d);
 /* Decode a sample (raw payload + pid/tid/cpu/time). Returns the kind (EV_OTHER if not ours). */
 enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s, struct tlb_event *ev);
@@ -85,9 +56,10 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 bool tlb_decoder_is_tlb_func(struct tlb_decoder *d, uint64_t func);
 enum tlb_func_class tlb_decoder_func_class(struct tlb_decoder *d, uint64_t func);
 /*
- * Resolve the TLB functions from /proc/kallsyms now rather than at the first classification.
- * A live session does it before its events are enabled: the ~0.1 s read in the middle of the
- * first drain let the ring buffers overflow at ~100k events/s (measured on an IPI machine).
+ * Read the symbol table's wanted /proc/kallsyms (syms_want_proc) now rather than at the first
+ * classification. A live session does it before its events are enabled: the ~0.1 s read in the
+ * middle of the first drain let the ring buffers overflow at ~100k events/s (measured on an IPI
+ * machine).
  */
 void tlb_decoder_load_symbols(struct tlb_decoder *d);
 /* Name of a known TLB function address ("flush_tlb_func"), or NULL. */

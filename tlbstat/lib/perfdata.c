@@ -12,6 +12,7 @@
  * the cursor are dropped from memory as it advances, so resident memory stays small.
  */
 #include "perfdata.h"
+#include "tracing-data.h"
 #include "sample.h"
 #include "tracefs.h"
 #include "util.h"
@@ -75,6 +76,7 @@ struct pd_reader {
 	char *cmdline;
 	uint32_t nrcpus_online, nrcpus_avail;
 	bool have_nrcpus;
+	bool oom;			/* an allocation failed while parsing features */
 	/* id -> attr index, open addressing */
 	uint64_t *id_keys;
 	int *id_vals;
@@ -121,6 +123,41 @@ static bool section_ok(const struct pd_reader *r, const struct file_section *s)
 	return s->offset <= r->map_size && s->size <= r->map_size - s->offset;
 }
 
+/* strdup that remembers a failure in r->oom (checked once, by pd_open) */
+static char *r_strdup(struct pd_reader *r, const char *str)
+{
+	char *p = strdup(str);
+
+	r->oom |= !p;
+	return p;
+}
+
+/* CMDLINE's strings joined by spaces into r->cmdline. */
+static void parse_cmdline(struct pd_reader *r, const uint8_t *p, const uint8_t *end)
+{
+	uint32_t nr;
+	size_t len = 0;
+
+	memcpy(&nr, p, 4);
+	p += 4;
+	r->cmdline = calloc(1, 1);
+	for (uint32_t i = 0; r->cmdline && i < nr && i < 4096; i++) {
+		char buf[4096], *c;
+
+		if (!read_string(&p, end, buf, sizeof(buf)))
+			break;
+		c = realloc(r->cmdline, len + strlen(buf) + 2);
+		if (!c) {
+			free(r->cmdline);
+			r->cmdline = NULL;
+			break;
+		}
+		r->cmdline = c;
+		len += (size_t)sprintf(r->cmdline + len, "%s%s", i ? " " : "", buf);
+	}
+	r->oom |= !r->cmdline;
+}
+
 /*
  * Feature sections: a table of {offset, size}, one per set bit of feats, at table_off; every
  * section must lie inside [lo, hi). -1 when they do not (a truncated or corrupt copy).
@@ -150,29 +187,16 @@ static int parse_features(struct pd_reader *r, const uint64_t *feats, uint64_t t
 		if (b == HEADER_NRCPUS || b == HEADER_TOTAL_MEM || !r->feat[b].size)
 			continue;
 		if (read_string(&p, end, buf, sizeof(buf)))
-			r->strings[b] = xstrdup(buf);
+			r->strings[b] = r_strdup(r, buf);
 	}
 	if (r->feat[HEADER_NRCPUS].size >= 8) {
 		memcpy(&r->nrcpus_avail, r->map + r->feat[HEADER_NRCPUS].offset, 4);
 		memcpy(&r->nrcpus_online, r->map + r->feat[HEADER_NRCPUS].offset + 4, 4);
 		r->have_nrcpus = true;
 	}
-	if (r->feat[HEADER_CMDLINE].size >= 4) {
-		const uint8_t *p = r->map + r->feat[HEADER_CMDLINE].offset;
-		const uint8_t *end = p + r->feat[HEADER_CMDLINE].size;
-		uint32_t nr;
-		size_t len = 0;
-		memcpy(&nr, p, 4);
-		p += 4;
-		r->cmdline = xcalloc(1, 1);
-		for (uint32_t i = 0; i < nr && i < 4096; i++) {
-			char buf[4096];
-			if (!read_string(&p, end, buf, sizeof(buf)))
-				break;
-			r->cmdline = xrealloc(r->cmdline, len + strlen(buf) + 2);
-			len += (size_t)sprintf(r->cmdline + len, "%s%s", i ? " " : "", buf);
-		}
-	}
+	if (r->feat[HEADER_CMDLINE].size >= 4)
+		parse_cmdline(r, r->map + r->feat[HEADER_CMDLINE].offset,
+			      r->map + r->feat[HEADER_CMDLINE].offset + r->feat[HEADER_CMDLINE].size);
 	if (r->feat[HEADER_EVENT_DESC].size >= 8) {
 		const uint8_t *p = r->map + r->feat[HEADER_EVENT_DESC].offset;
 		const uint8_t *end = p + r->feat[HEADER_EVENT_DESC].size;
@@ -201,9 +225,9 @@ static int parse_features(struct pd_reader *r, const uint64_t *feats, uint64_t t
 				memcpy(&id, p, 8);
 				a = id_lookup(r, id);
 				if (a >= 0 && !r->attrs[a].name)
-					r->attrs[a].name = xstrdup(name);
+					r->attrs[a].name = r_strdup(r, name);
 			} else if ((int)i < r->nr_attrs && !r->attrs[i].name) {
-				r->attrs[i].name = xstrdup(name);
+				r->attrs[i].name = r_strdup(r, name);
 			}
 			p += nr_ids * 8;
 		}
@@ -246,11 +270,57 @@ static void early_features(struct pd_reader *r)
 	}
 }
 
+/* The attrs, their ids and the id -> attr table. -1 with err (corrupt, out of memory). */
+static int read_attrs(struct pd_reader *r, const char *path, char *err, size_t errlen)
+{
+	int nids = 0;
+
+	r->attrs = calloc((size_t)r->nr_attrs, sizeof(*r->attrs));
+	if (!r->attrs)
+		goto oom;
+	for (int i = 0; i < r->nr_attrs; i++) {
+		const uint8_t *e = r->map + r->h.attrs.offset + (uint64_t)i * r->h.attr_size;
+		size_t asz = (size_t)r->h.attr_size - 16;
+		struct file_section ids;
+		memcpy(&r->attrs[i].attr, e, asz < sizeof(struct perf_event_attr) ? asz :
+		       sizeof(struct perf_event_attr));
+		memcpy(&ids, e + asz, sizeof(ids));
+		if (!section_ok(r, &ids) || ids.size % 8 || ids.size / 8 > 1 << 20) {
+			snprintf(err, errlen, "%s: corrupt attr %d (ids out of the file)", path, i);
+			return -1;
+		}
+		r->attrs[i].nr_ids = (int)(ids.size / 8);
+		r->attrs[i].ids = malloc(ids.size ? ids.size : 8);
+		if (!r->attrs[i].ids)
+			goto oom;
+		memcpy(r->attrs[i].ids, r->map + ids.offset, ids.size);
+		nids += r->attrs[i].nr_ids;
+	}
+	for (r->id_cap = 16; r->id_cap < (size_t)nids * 2; r->id_cap *= 2)
+		;
+	r->id_keys = calloc(r->id_cap, sizeof(uint64_t));
+	r->id_vals = malloc(r->id_cap * sizeof(int));
+	if (!r->id_keys || !r->id_vals)
+		goto oom;
+	memset(r->id_vals, 0xff, r->id_cap * sizeof(int));
+	for (int i = 0; i < r->nr_attrs; i++)
+		for (int k = 0; k < r->attrs[i].nr_ids; k++)
+			id_insert(r, r->attrs[i].ids[k], i);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory reading %s", path);
+	return -1;
+}
+
 struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 {
-	struct pd_reader *r = xcalloc(1, sizeof(*r));
+	struct pd_reader *r = calloc(1, sizeof(*r));
 	struct stat st;
-	int nids = 0;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
@@ -300,31 +370,8 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: corrupt header (%d events)", path, r->nr_attrs);
 		goto fail;
 	}
-	r->attrs = xcalloc((size_t)r->nr_attrs, sizeof(*r->attrs));
-	for (int i = 0; i < r->nr_attrs; i++) {
-		const uint8_t *e = r->map + r->h.attrs.offset + (uint64_t)i * r->h.attr_size;
-		size_t asz = (size_t)r->h.attr_size - 16;
-		struct file_section ids;
-		memcpy(&r->attrs[i].attr, e, asz < sizeof(struct perf_event_attr) ? asz :
-		       sizeof(struct perf_event_attr));
-		memcpy(&ids, e + asz, sizeof(ids));
-		if (!section_ok(r, &ids) || ids.size % 8 || ids.size / 8 > 1 << 20) {
-			snprintf(err, errlen, "%s: corrupt attr %d (ids out of the file)", path, i);
-			goto fail;
-		}
-		r->attrs[i].nr_ids = (int)(ids.size / 8);
-		r->attrs[i].ids = xmalloc(ids.size ? ids.size : 8);
-		memcpy(r->attrs[i].ids, r->map + ids.offset, ids.size);
-		nids += r->attrs[i].nr_ids;
-	}
-	for (r->id_cap = 16; r->id_cap < (size_t)nids * 2; r->id_cap *= 2)
-		;
-	r->id_keys = xcalloc(r->id_cap, sizeof(uint64_t));
-	r->id_vals = xmalloc(r->id_cap * sizeof(int));
-	memset(r->id_vals, 0xff, r->id_cap * sizeof(int));
-	for (int i = 0; i < r->nr_attrs; i++)
-		for (int k = 0; k < r->attrs[i].nr_ids; k++)
-			id_insert(r, r->attrs[i].ids[k], i);
+	if (read_attrs(r, path, err, errlen) < 0)
+		goto fail;
 
 	r->data_start = r->h.data.offset;
 	if (!section_ok(r, &r->h.data)) {
@@ -351,9 +398,13 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 		r->truncated = true;
 		early_features(r);
 	}
+	if (r->oom)
+		goto oom;
 	r->pos = r->data_start;
 	r->pinned = UINT64_MAX;
 	return r;
+oom:
+	snprintf(err, errlen, "out of memory reading %s", path);
 fail:
 	pd_close(r);
 	return NULL;
@@ -367,7 +418,7 @@ void pd_close(struct pd_reader *r)
 		munmap((void *)r->map, r->map_size);
 	if (r->fd >= 0)
 		close(r->fd);
-	for (int i = 0; i < r->nr_attrs; i++) {
+	for (int i = 0; r->attrs && i < r->nr_attrs; i++) {
 		free(r->attrs[i].ids);
 		free(r->attrs[i].name);
 	}
@@ -503,17 +554,30 @@ struct pd_writer {
 #define FLUSH_NS 100000000ULL		/* buffered records reach the file this often */
 #define HEADER_REFRESH_NS 1000000000ULL	/* and the header's data size this often */
 
+/* A growing buffer that remembers running out of memory (checked once, when it is used). */
 struct membuf {
 	char *p;
 	size_t len, cap;
+	bool oom;
 };
 
 static void mb_put(struct membuf *m, const void *d, size_t n)
 {
+	if (m->oom)
+		return;
 	if (m->len + n > m->cap) {
-		while (m->len + n > m->cap)
-			m->cap = m->cap ? m->cap * 2 : 4096;
-		m->p = xrealloc(m->p, m->cap);
+		size_t cap = m->cap ? m->cap : 4096;
+		char *p;
+
+		while (m->len + n > cap)
+			cap *= 2;
+		p = realloc(m->p, cap);
+		if (!p) {
+			m->oom = true;
+			return;
+		}
+		m->p = p;
+		m->cap = cap;
 	}
 	memcpy(m->p + m->len, d, n);
 	m->len += n;
@@ -533,151 +597,23 @@ static void mb_string(struct membuf *m, const char *s)
 	mb_put(m, zeros, len - olen);
 }
 
-/* The lines of /proc/kallsyms for the functions tlbstat resolves (flush callbacks). */
-static char *kallsyms_subset(size_t *len)
+/* TRACING_DATA of the tracepoint attrs (tracing-data.c), with syms's kallsyms lines. */
+static int build_tracing_data(struct pd_writer *w, const struct syms *syms, char *err,
+			      size_t errlen)
 {
-	static const char *const want[] = {
-		"flush_tlb_func", "do_kernel_range_flush", "do_flush_tlb_all",
-		"generic_smp_call_function_single_interrupt", "__flush_tlb_all", "tlb_remove_table_smp_sync",
-	};
-	size_t all_len, l;
-	const char *all = proc_kallsyms(&all_len), *p = all, *line;
-	struct membuf m = { 0 };
-	if (!all) {
-		*len = 0;
-		return NULL;
-	}
-	while (next_line(&p, all + all_len, &line, &l)) {
-		const char *name = memrchr(line, ' ', l);
-		size_t nl;
-		if (!name || (l >= 16 && !strncmp(line, "0000000000000000", 16)))
-			continue;
-		name++;
-		nl = (size_t)(line + l - name);
-		for (size_t i = 0; i < ARRAY_SIZE(want); i++)
-			if (strlen(want[i]) == nl && !memcmp(name, want[i], nl)) {
-				mb_put(&m, line, l);
-				mb_put(&m, "\n", 1);
-			}
-	}
-	*len = m.len;
-	return m.p;
-}
+	const char **events = calloc((size_t)w->nr_attrs + 1, sizeof(*events));
+	int n = 0, rc;
 
-/*
- * The one change made to a format copied from tracefs: in its print fmt, `__get_cpumask(x)`
- * (Linux >= 6.0; ipi:ipi_send_cpumask) becomes `__get_bitmask(x)`, same length, in place.
- * perf 6.1's libtraceevent does not know __get_cpumask and prints "function __get_cpumask not
- * defined" on stderr for every perf script/report run; __get_bitmask reads the same
- * __data_loc bitmap and prints it as a hex mask. Field definitions are untouched, so decoding
- * (tlbstat's and perf's) is unchanged; only perf's text rendering of the mask differs.
- */
-static void compat_print_fmt(char *s, size_t len)
-{
-	static const char from[] = "__get_cpumask(", to[] = "__get_bitmask(";
-	char *p = memmem(s, len, "\nprint fmt:", 11);
-
-	while (p && (p = memmem(p, len - (size_t)(p - s), from, sizeof(from) - 1))) {
-		memcpy(p, to, sizeof(to) - 1);
-		p += sizeof(to) - 1;
+	if (!events) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-}
-
-/* TRACING_DATA as perf 6.1's trace-event-info.c writes it (version 0.6). */
-static int build_tracing_data(struct pd_writer *w, char *err, size_t errlen)
-{
-	struct membuf m = { 0 };
-	static const char magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
-	const char *sys_done[64];
-	int nsys = 0;
-	uint8_t b;
-	char *s;
-	size_t len;
-
-	mb_put(&m, magic, sizeof(magic));
-	mb_put(&m, "0.6", 4);
-	b = 0;                 /* little endian */
-	mb_put(&m, &b, 1);
-	b = sizeof(long);
-	mb_put(&m, &b, 1);
-	mb_u32(&m, (uint32_t)sysconf(_SC_PAGESIZE));
-	for (int i = 0; i < 2; i++) {
-		const char *name = i ? "header_event" : "header_page";
-		char rel[64];
-		snprintf(rel, sizeof(rel), "events/%s", name);
-		s = tfs_read(rel, &len);
-		if (!s) {
-			char why[256] = "tracefs not found";
-			tfs_locate(NULL, 0, why, sizeof(why));
-			snprintf(err, errlen, "cannot read %s from tracefs: %s", rel, why);
-			free(m.p);
-			return -1;
-		}
-		mb_put(&m, name, strlen(name) + 1);
-		mb_u64(&m, len);
-		mb_put(&m, s, len);
-		free(s);
-	}
-	mb_u32(&m, 0);         /* ftrace formats: none */
-
-	/* event formats, grouped by system in first-seen order */
-	for (int i = 0; i < w->nr_attrs; i++) {
-		char sys[64], name[64];
-		bool seen = false;
-		if (w->attrs[i].attr->type != PERF_TYPE_TRACEPOINT || !w->attrs[i].name ||
-		    !tfs_split_event(w->attrs[i].name, sys, sizeof(sys), name, sizeof(name)))
-			continue;
-		for (int k = 0; k < nsys; k++)
-			seen |= !strcmp(sys_done[k], sys);
-		if (!seen && nsys < 64)
-			sys_done[nsys++] = w->attrs[i].name;
-	}
-	mb_u32(&m, (uint32_t)nsys);
-	for (int k = 0; k < nsys; k++) {
-		char sys[64], name[64];
-		uint32_t count = 0;
-		tfs_split_event(sys_done[k], sys, sizeof(sys), name, sizeof(name));
-		mb_put(&m, sys, strlen(sys) + 1);
-		for (int i = 0; i < w->nr_attrs; i++) {
-			char s2[64], n2[64];
-			if (w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name &&
-			    tfs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
-			    !strcmp(s2, sys))
-				count++;
-		}
-		mb_u32(&m, count);
-		for (int i = 0; i < w->nr_attrs; i++) {
-			char s2[64], n2[64];
-			if (!(w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name &&
-			      tfs_split_event(w->attrs[i].name, s2, sizeof(s2), n2, sizeof(n2)) &&
-			      !strcmp(s2, sys)))
-				continue;
-			s = tfs_event_format(s2, n2, &len);
-			if (!s) {
-				snprintf(err, errlen, "cannot read the format of %s", w->attrs[i].name);
-				free(m.p);
-				return -1;
-			}
-			compat_print_fmt(s, len);
-			mb_u64(&m, len);
-			mb_put(&m, s, len);
-			free(s);
-		}
-	}
-	s = kallsyms_subset(&len);
-	mb_u32(&m, (uint32_t)len);
-	if (len)
-		mb_put(&m, s, len);
-	free(s);
-	s = tfs_read("printk_formats", &len);
-	mb_u32(&m, s ? (uint32_t)len : 0);
-	if (s && len)
-		mb_put(&m, s, len);
-	free(s);
-	mb_u64(&m, 0);         /* saved cmdlines: names come from COMM records */
-	w->tracing = m.p;
-	w->tracing_len = m.len;
-	return 0;
+	for (int i = 0; i < w->nr_attrs; i++)
+		if (w->attrs[i].attr->type == PERF_TYPE_TRACEPOINT && w->attrs[i].name)
+			events[n++] = w->attrs[i].name;
+	rc = tdata_build(events, n, syms, &w->tracing, &w->tracing_len, err, errlen);
+	free(events);
+	return rc;
 }
 
 static int flush_buf(struct pd_writer *w)
@@ -698,27 +634,46 @@ static int write_header(struct pd_writer *w)
 static void build_features(struct pd_writer *w, uint64_t *bits, uint64_t off, struct membuf *tab,
 			   struct membuf *body);
 
-struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs, int nr_attrs,
-			    int argc, char **argv, char *err, size_t errlen)
+/* The writer's own copies of the attrs, their ids and names. -1 when out of memory. */
+static int copy_attrs(struct pd_writer *w, const struct pd_writer_attr *attrs, int nr_attrs)
 {
-	struct pd_writer *w = xcalloc(1, sizeof(*w));
+	w->attrs = calloc((size_t)nr_attrs, sizeof(*w->attrs));
+	if (!w->attrs)
+		return -1;
+	w->nr_attrs = nr_attrs;
+	for (int i = 0; i < nr_attrs; i++) {
+		struct perf_event_attr *a = malloc(sizeof(*a));
+		uint64_t *ids = malloc(sizeof(uint64_t) * (size_t)(attrs[i].nr_ids + 1));
+		char *name = attrs[i].name ? strdup(attrs[i].name) : NULL;
+
+		w->attrs[i] = (struct pd_writer_attr){ a, ids, attrs[i].nr_ids, name };
+		if (!a || !ids || (attrs[i].name && !name))
+			return -1;
+		*a = *attrs[i].attr;
+		memcpy(ids, attrs[i].ids, sizeof(uint64_t) * (size_t)attrs[i].nr_ids);
+	}
+	return 0;
+}
+
+struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs, int nr_attrs,
+			    int argc, char **argv, const struct syms *syms, char *err, size_t errlen)
+{
+	struct pd_writer *w = calloc(1, sizeof(*w));
 	struct membuf m = { 0 };
 	uint64_t ids_off;
 
-	w->fd = -1;
-	w->attrs = xcalloc((size_t)nr_attrs, sizeof(*w->attrs));
-	for (int i = 0; i < nr_attrs; i++) {
-		struct perf_event_attr *a = xmalloc(sizeof(*a));
-		uint64_t *ids = xmalloc(sizeof(uint64_t) * (size_t)(attrs[i].nr_ids + 1));
-		*a = *attrs[i].attr;
-		memcpy(ids, attrs[i].ids, sizeof(uint64_t) * (size_t)attrs[i].nr_ids);
-		w->attrs[i] = (struct pd_writer_attr){ a, ids, attrs[i].nr_ids,
-						       attrs[i].name ? xstrdup(attrs[i].name) : NULL };
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
-	w->nr_attrs = nr_attrs;
+	w->fd = -1;
 	w->argc = argc;
 	w->argv = argv;
-	if (build_tracing_data(w, err, errlen) < 0)
+	if (copy_attrs(w, attrs, nr_attrs) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (build_tracing_data(w, syms, err, errlen) < 0)
 		goto fail;
 
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -756,23 +711,33 @@ struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs
 		mb_put(&m, bits, sizeof(bits));
 		mb_put(&m, tab.p, tab.len);
 		mb_put(&m, body.p, body.len);
+		m.oom |= tab.oom || body.oom;
 		free(tab.p);
 		free(body.p);
 		w->h.data.offset = (table + tab.len + body.len + 4095) & ~4095ULL;
+	}
+	if (m.oom) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
 	if (pwrite_all(w->fd, m.p, m.len, sizeof(w->h)) < 0 || write_header(w) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	free(m.p);
-	w->buf = xmalloc(WBUF);
+	m.p = NULL;
+	w->buf = malloc(WBUF);
+	if (!w->buf) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	w->last_header_ns = w->last_flush_ns = now_ns();
 	return w;
 fail:
 	free(m.p);
 	if (w->fd >= 0)
 		close(w->fd);
-	for (int i = 0; i < nr_attrs; i++) {
+	for (int i = 0; w->attrs && i < nr_attrs; i++) {
 		free((void *)w->attrs[i].attr);
 		free((void *)w->attrs[i].ids);
 		free((void *)w->attrs[i].name);
@@ -831,10 +796,11 @@ int pd_tick(struct pd_writer *w)
 	return 0;
 }
 
-void pd_set_note(struct pd_writer *w, const char *note)
+int pd_set_note(struct pd_writer *w, const char *note)
 {
 	free(w->private_note);
-	w->private_note = note ? xstrdup(note) : NULL;
+	w->private_note = note ? strdup(note) : NULL;
+	return note && !w->private_note ? -1 : 0;
 }
 
 static void feature_string(struct membuf *m, const char *s)
@@ -947,6 +913,10 @@ int pd_finish(struct pd_writer *w)
 		rc = -1;
 	feat_off = w->h.data.offset + w->data_size;
 	build_features(w, w->h.features, feat_off, &tab, &body);
+	if (tab.oom || body.oom) {
+		errno = ENOMEM;
+		rc = -1;
+	}
 	if (rc == 0 && (pwrite_all(w->fd, tab.p, tab.len, feat_off) < 0 ||
 			pwrite_all(w->fd, body.p, body.len, feat_off + tab.len) < 0 ||
 			write_header(w) < 0 ||

@@ -59,7 +59,7 @@ const char *pd_feature_string(const struct pd_reader *r, int feat);
 bool pd_nr_cpus(const struct pd_reader *r, uint32_t *online, uint32_t *avail);
 /* CMDLINE joined with spaces; NULL if absent. */
 const char *pd_cmdline(const struct pd_reader *r);
-/* The raw TRACING_DATA feature (for event_tep_from_tracing_data()); NULL if absent. */
+/* The raw TRACING_DATA feature (for tdata_read()); NULL if absent. */
 const void *pd_tracing_data(const struct pd_reader *r, size_t *len);
 /* The bytes of any feature section; NULL if absent. */
 const void *pd_feature_blob(const struct pd_reader *r, int feat, size_t *len);
@@ -89,13 +89,17 @@ struct pd_writer_attr {
 	const char *name;
 };
 
+struct syms;
+
 /*
  * Create path and write the header, attrs and ids at once so that a killed recording is still
  * readable. The formats of every tracepoint attr (by its name "sys:name") go into TRACING_DATA,
- * read from tracefs now. argv/argc: the command line for CMDLINE (kept by reference).
+ * read from tracefs now, with the kallsyms lines of syms (NULL: /proc/kallsyms is read here).
+ * argv/argc: the command line for CMDLINE (kept by reference).
  */
 struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs, int nr_attrs,
-			    int argc, char **argv, char *err, size_t errlen);
+			    int argc, char **argv, const struct syms *syms, char *err,
+			    size_t errlen);
 /* Append one record (already formatted, header.size bytes, 8-byte multiple). 0 or -1 (errno). */
 int pd_write(struct pd_writer *w, const void *rec, size_t len);
 /* Append a PERF_RECORD_FINISHED_ROUND (and write out the buffer every 100 ms, bring the
@@ -103,8 +107,9 @@ int pd_write(struct pd_writer *w, const void *rec, size_t len);
 int pd_finish_round(struct pd_writer *w);
 /* The same periodic write-out and header refresh, without a round record (nothing new). */
 int pd_tick(struct pd_writer *w);
-/* Text for the HEADER_TLBSTAT feature ("transport=hypervisor\nevidence=..."); NULL: none. */
-void pd_set_note(struct pd_writer *w, const char *note);
+/* Text for the HEADER_TLBSTAT feature ("transport=hypervisor\nevidence=..."); NULL: none.
+ * 0, or -1 when out of memory (the file then has no note). */
+int pd_set_note(struct pd_writer *w, const char *note);
 /* Write the feature sections and rewrite the header; close. 0 or -1. */
 int pd_finish(struct pd_writer *w);
 uint64_t pd_bytes_written(const struct pd_writer *w);

@@ -6,6 +6,8 @@
 #include "event.h"
 #include "evlist.h"
 #include "perfdata.h"
+#include "symbols.h"
+#include "tracing-data.h"
 #include "sample.h"
 #include "util.h"
 #include "workload.h"
@@ -40,6 +42,8 @@ struct session {
 	struct tlb_evlist *el;
 	struct tep_handle *tep;
 	struct tlb_decoder *dec;
+	struct syms *syms;		/* kernel symbols for the decoder */
+	bool own_syms;			/* syms is the session's (not the caller's) */
 	uint64_t first, last;
 	int nr_cpus;
 	char *transport;
@@ -101,10 +105,16 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 	s->rd = pd_open(path, err, errlen);
 	if (!s->rd)
 		goto fail;
+	s->syms = syms_new(0);
+	s->own_syms = true;
+	if (!s->syms) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	td = pd_tracing_data(s->rd, &len);
 	if (td) {
 		char terr[256];
-		s->tep = event_tep_from_tracing_data(td, len, terr, sizeof(terr));
+		s->tep = tdata_read(td, len, s->syms, terr, sizeof(terr));
 		if (!s->tep) {
 			snprintf(err, errlen, "%s: bad tracing data section: %s", path, terr);
 			goto fail;
@@ -120,12 +130,17 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 			if (pd_attr(s->rd, i)->name)
 				names[n++] = pd_attr(s->rd, i)->name;
 		if (n == 0) {
-			static const char *const dflt[] = { "tlb:tlb_flush", "ipi:ipi_send_cpumask",
-				"csd:csd_queue_cpu", "sched:sched_process_exec", "task:task_rename" };
-			for (size_t i = 0; i < ARRAY_SIZE(dflt); i++)
-				names[n++] = dflt[i];
+			/* no names either: record's default set */
+			size_t nr;
+			const struct tlb_event_def *defs = tlb_events_table(&nr);
+
+			for (size_t i = 0; i < nr && n < 64; i++)
+				if (defs[i].uses & TLB_EVU_RECORD)
+					names[n++] = defs[i].tracepoint;
 		}
-		s->tep = event_tep_from_tracefs(names, n);
+		s->tep = tdata_tep_from_tracefs(names, n);
+		/* the function addresses are this boot's, if any: /proc/kallsyms when first needed */
+		syms_want_proc(s->syms);
 		if (!s->tep) {
 			snprintf(err, errlen, "%s has no tracing data and this machine's tracefs "
 				 "cannot stand in for it", path);
@@ -134,7 +149,7 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 		tlb_warn("%s has no tracing data (recording cut short?): decoding with this "
 			 "machine's tracepoint formats", path);
 	}
-	s->dec = tlb_decoder_new(s->tep);
+	s->dec = tlb_decoder_new(s->tep, s->syms);
 	if (!s->dec) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -188,7 +203,8 @@ static int live_attrs(struct session *s, struct tlb_evlist *el)
 	return 0;
 }
 
-struct session *session_open_live(struct tlb_evlist *el, char *err, size_t errlen)
+struct session *session_open_live(struct tlb_evlist *el, struct syms *syms, char *err,
+				  size_t errlen)
 {
 	struct session *s = session_new();
 	const char *names[64];
@@ -206,12 +222,19 @@ struct session *session_open_live(struct tlb_evlist *el, char *err, size_t errle
 		n++;
 	}
 	s->el = el;
-	s->tep = event_tep_from_tracefs(names, n);
+	s->tep = tdata_tep_from_tracefs(names, n);
 	if (!s->tep) {
 		snprintf(err, errlen, "cannot parse the tracepoint formats from tracefs");
 		goto fail;
 	}
-	s->dec = tlb_decoder_new(s->tep);
+	s->syms = syms;
+	if (!syms) {
+		s->syms = syms_new(0);
+		s->own_syms = true;
+		if (s->syms)
+			syms_want_proc(s->syms);
+	}
+	s->dec = s->syms ? tlb_decoder_new(s->tep, s->syms) : NULL;
 	if (!s->dec || live_attrs(s, el) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -234,6 +257,8 @@ void session_close(struct session *s)
 		tlb_decoder_free(s->dec);
 	if (s->tep)
 		tep_free(s->tep);
+	if (s->own_syms)
+		syms_free(s->syms);
 	pd_close(s->rd);
 	for (int i = 0; s->live_attrs && i < s->el->nr_evsels; i++) {
 		free(s->live_attrs[i].ids);

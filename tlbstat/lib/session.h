@@ -53,8 +53,14 @@ struct session;
 
 /* A file source; NULL with err. */
 struct session *session_open_file(const char *path, char *err, size_t errlen);
-/* A live source over an opened and mmapped evlist; NULL with err. */
-struct session *session_open_live(struct tlb_evlist *el, char *err, size_t errlen);
+struct syms;
+/*
+ * A live source over an opened and mmapped evlist; NULL with err. Kernel symbols: syms (the
+ * caller's, kept for the session's life: record's, already read for its file, so kallsyms is
+ * scanned once per process), or NULL to read the session's own now.
+ */
+struct session *session_open_live(struct tlb_evlist *el, struct syms *syms, char *err,
+				  size_t errlen);
 void session_close(struct session *s);
 
 /*

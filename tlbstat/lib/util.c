@@ -33,21 +33,6 @@ void tlb_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *proc_kallsyms(size_t *len)
-{
-	static char *text;
-	static size_t text_len;
-	static bool tried;
-
-	if (!tried) {
-		tried = true;
-		text = read_file("/proc/kallsyms", &text_len);
-	}
-	if (len)
-		*len = text ? text_len : 0;
-	return text;
-}
-
 bool next_line(const char **p, const char *end, const char **line, size_t *len)
 {
 	const char *nl;

@@ -20,23 +20,8 @@ enum {
 /* "tlbstat: <msg>\n" on stderr. */
 void tlb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tlb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/*
- * Allocation that exits on failure (lib/xalloc.c): for the commands, and for the lib files not
- * yet converted to checked malloc; it leaves lib with its last user (issue 13).
- */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t sz);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-
 /* Read a whole file (NUL-terminated); NULL and errno on failure. *len may be NULL. */
 char *read_file(const char *path, size_t *len);
-/*
- * /proc/kallsyms, read once per process and kept (about 10 MB, 0.06-0.1 s to read): record
- * needs it three times at start (the decoder's TLB functions, the file's kallsyms subset, the
- * kernel map). NULL if unreadable. Do not free or modify.
- */
-const char *proc_kallsyms(size_t *len);
 /* The next line of [*p, end) without its newline (not NUL-terminated); false at the end. */
 bool next_line(const char **p, const char *end, const char **line, size_t *len);
 /* Write all of buf at offset off; 0 or -1 with errno. */

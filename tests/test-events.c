@@ -1,0 +1,93 @@
+/* Unit tests of events.c: the registry's lookups by short name, tracepoint, kind and use. */
+#include "events.h"
+#include "tap.h"
+
+#include <string.h>
+
+static void test_lookups(void)
+{
+	const struct tlb_event_def *d = tlb_events_by_short("tlb");
+
+	ok(d && d->kind == EV_TLB_FLUSH, "short name tlb is tlb:tlb_flush");
+	is_str(d ? d->tracepoint : NULL, "tlb:tlb_flush", "its tracepoint");
+	is_str(d ? d->fields[TLB_F_REASON] : NULL, "reason", "it carries reason");
+	is_str(d ? d->fields[TLB_F_PAGES] : NULL, "pages", "and pages");
+	d = tlb_events_by_tracepoint("csd:csd_function_entry");
+	is_str(d ? d->short_name : NULL, "csd-entry", "csd:csd_function_entry is csd-entry");
+	d = tlb_events_by_name("ipi", "ipi_send_cpu");
+	ok(d && d->kind == EV_IPI_SEND_CPU, "by sys and name");
+	is_str(tlb_events_by_kind(EV_RENAME)->tracepoint, "task:task_rename", "by kind");
+	ok(tlb_events_by_kind(EV_OTHER) == NULL, "EV_OTHER has no row");
+	ok(tlb_events_by_short("nope") == NULL, "unknown short name");
+	ok(tlb_events_by_tracepoint("tlb:nope") == NULL, "unknown tracepoint");
+}
+
+static void test_resolve(void)
+{
+	is_str(tlb_events_resolve("ipi"), "ipi:ipi_send_cpumask", "-e ipi");
+	is_str(tlb_events_resolve("ipi-cpu"), "ipi:ipi_send_cpu", "-e ipi-cpu");
+	is_str(tlb_events_resolve("sched:sched_switch"), "sched:sched_switch",
+	       "another sys:name passes as is");
+	ok(tlb_events_resolve("bogus") == NULL, "a word that is neither is refused");
+	ok(tlb_events_resolve("exit") == NULL, "process exit has no short name");
+	is_str(tlb_events_resolve("tlb:*"), "tlb:*", "the wildcard row is not resolved");
+}
+
+static void test_uses(void)
+{
+	char buf[256], small[8];
+	size_t n;
+
+	n = tlb_events_short_names(TLB_EVU_RECORD, ",", buf, sizeof(buf));
+	is_str(buf, "tlb,ipi,csd,exec,rename", "record's default set, in order");
+	is_int(n, strlen(buf), "its length");
+	tlb_events_short_names(TLB_EVU_RECORD | TLB_EVU_RECORD_OPT, ", ", buf, sizeof(buf));
+	is_str(buf, "tlb, ipi, csd, exec, rename, csd-entry, csd-exit, ipi-cpu",
+	       "record's -e short names");
+	n = tlb_events_short_names(TLB_EVU_RECORD, ",", small, sizeof(small));
+	is_int(n, strlen("tlb,ipi,csd,exec,rename"), "a short buffer still says the length");
+	is_str(small, "tlb,ipi", "and holds what fits");
+	ok(tlb_events_by_short("tlb")->uses & TLB_EVU_REQUIRED, "tlb is required");
+	ok(tlb_events_by_short("ipi")->uses & TLB_EVU_TOP_NO_CSD, "top takes ipi without csd");
+	ok(tlb_events_by_short("csd")->uses & TLB_EVU_TOP, "top takes csd");
+}
+
+static void test_match(void)
+{
+	const struct tlb_event_def *p = tlb_events_by_kind(EV_PATCHED_FLUSH);
+	const struct tlb_event_def *t = tlb_events_by_short("tlb");
+
+	ok(p != NULL, "the patched flush has a row");
+	ok(tlb_events_match(p, "tlb", "tlb_invalidation", true), "it matches a tlb event with targets");
+	ok(!tlb_events_match(p, "tlb", "tlb_invalidation", false), "not one without");
+	ok(!tlb_events_match(p, "tlb", "tlb_flush", true), "never tlb_flush");
+	ok(!tlb_events_match(p, "ipi", "x", true), "nor another system");
+	ok(tlb_events_match(t, "tlb", "tlb_flush", false), "an exact row matches its name");
+	ok(!tlb_events_match(t, NULL, "tlb_flush", false), "NULL system");
+}
+
+static void test_table(void)
+{
+	size_t nr;
+	const struct tlb_event_def *defs = tlb_events_table(&nr);
+	int bad = 0;
+
+	for (size_t i = 0; i < nr; i++) {
+		char tp[128];
+
+		snprintf(tp, sizeof(tp), "%s:%s", defs[i].sys, defs[i].name);
+		bad += strcmp(tp, defs[i].tracepoint) != 0 || !defs[i].kernels ||
+		       !(defs[i].uses & TLB_EVU_DECODE);
+	}
+	is_int(bad, 0, "every row: tracepoint is sys:name, kernels said, decoded");
+}
+
+int main(void)
+{
+	test_lookups();
+	test_resolve();
+	test_uses();
+	test_match();
+	test_table();
+	return done_testing();
+}

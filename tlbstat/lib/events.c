@@ -1,0 +1,136 @@
+/*
+ * The event registry (events.h).
+ *
+ * Kernel versions, from the upstream history as remembered, not checked against a tree here:
+ * tlb:tlb_flush is x86's own tracepoint (arch/x86/mm/tlb.c, since 3.17; no other architecture
+ * has it); ipi:ipi_send_cpu/ipi_send_cpumask came with the IPI tracing series merged for 6.4;
+ * the csd: system (csd_queue_cpu, csd_function_entry/exit) with the smp tracepoints merged for
+ * 6.6. The project's docs say 6.3, 6.4 or 6.5 for the csd events in places; all agree that 6.1
+ * has neither. sched and task events are generic (sched_process_exec since 3.4).
+ */
+#include "events.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TP(s, n) .tracepoint = s ":" n, .sys = s, .name = n
+
+static const struct tlb_event_def table[] = {
+	{ "tlb", TP("tlb", "tlb_flush"), EV_TLB_FLUSH,
+	  { [TLB_F_REASON] = "reason", [TLB_F_PAGES] = "pages" },
+	  TLB_EVU_RECORD | TLB_EVU_TOP | TLB_EVU_DECODE | TLB_EVU_REQUIRED,
+	  "x86 only (arch/x86/mm/tlb.c), Linux >= 3.17" },
+	{ "ipi", TP("ipi", "ipi_send_cpumask"), EV_IPI_SEND_CPUMASK,
+	  { [TLB_F_MASK] = "cpumask", [TLB_F_FUNC] = "callback" },
+	  TLB_EVU_RECORD | TLB_EVU_TOP_NO_CSD | TLB_EVU_DECODE,
+	  "Linux >= 6.4 (6.1 has none on x86)" },
+	{ "csd", TP("csd", "csd_queue_cpu"), EV_CSD_QUEUE_CPU,
+	  { [TLB_F_CPU] = "cpu", [TLB_F_FUNC] = "func" },
+	  TLB_EVU_RECORD | TLB_EVU_TOP | TLB_EVU_DECODE, "Linux >= 6.6" },
+	{ "exec", TP("sched", "sched_process_exec"), EV_EXEC,
+	  { [TLB_F_FILENAME] = "filename" },
+	  TLB_EVU_RECORD | TLB_EVU_TOP | TLB_EVU_DECODE, "all (Linux >= 3.4)" },
+	{ "rename", TP("task", "task_rename"), EV_RENAME,
+	  { [TLB_F_NEWCOMM] = "newcomm" },
+	  TLB_EVU_RECORD | TLB_EVU_TOP | TLB_EVU_DECODE, "all (generic)" },
+	{ "csd-entry", TP("csd", "csd_function_entry"), EV_CSD_FUNC_ENTRY,
+	  { [TLB_F_FUNC] = "func", [TLB_F_CSD] = "csd" },
+	  TLB_EVU_RECORD_OPT | TLB_EVU_DECODE, "Linux >= 6.6" },
+	{ "csd-exit", TP("csd", "csd_function_exit"), EV_CSD_FUNC_EXIT,
+	  { [TLB_F_FUNC] = "func", [TLB_F_CSD] = "csd" },
+	  TLB_EVU_RECORD_OPT | TLB_EVU_DECODE, "Linux >= 6.6" },
+	{ "ipi-cpu", TP("ipi", "ipi_send_cpu"), EV_IPI_SEND_CPU,
+	  { [TLB_F_CPU] = "cpu", [TLB_F_FUNC] = "callback" },
+	  TLB_EVU_RECORD_OPT | TLB_EVU_DECODE, "Linux >= 6.4" },
+	/* no short name: record -e accepts it as sched:sched_process_exit */
+	{ NULL, TP("sched", "sched_process_exit"), EV_PROCESS_EXIT, { 0 }, TLB_EVU_DECODE, "all" },
+	/*
+	 * The project's patched tracepoint (patches/): any other event of the "tlb" system that
+	 * carries the flush's targets as "cpumask" or "nr_targets". Once it has a settled name,
+	 * this row names it and gets a short name.
+	 */
+	{ NULL, TP("tlb", "*"), EV_PATCHED_FLUSH,
+	  { [TLB_F_REASON] = "reason", [TLB_F_PAGES] = "pages", [TLB_F_MASK] = "cpumask",
+	    [TLB_F_FUNC] = "func", [TLB_F_NR_TARGETS] = "nr_targets" },
+	  TLB_EVU_DECODE, "patched kernels only (patches/)" },
+};
+
+const struct tlb_event_def *tlb_events_table(size_t *nr)
+{
+	*nr = ARRAY_SIZE(table);
+	return table;
+}
+
+const struct tlb_event_def *tlb_events_by_short(const char *short_name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (table[i].short_name && !strcmp(table[i].short_name, short_name))
+			return &table[i];
+	return NULL;
+}
+
+const struct tlb_event_def *tlb_events_by_tracepoint(const char *tracepoint)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (!strcmp(table[i].tracepoint, tracepoint))
+			return &table[i];
+	return NULL;
+}
+
+const struct tlb_event_def *tlb_events_by_name(const char *sys, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (!strcmp(table[i].sys, sys) && !strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+const struct tlb_event_def *tlb_events_by_kind(enum tlb_event_kind kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (table[i].kind == kind)
+			return &table[i];
+	return NULL;
+}
+
+const char *tlb_events_resolve(const char *item)
+{
+	const struct tlb_event_def *def = tlb_events_by_short(item);
+
+	if (!def)
+		def = tlb_events_by_tracepoint(item);
+	if (def && strcmp(def->name, "*"))
+		return def->tracepoint;
+	return strchr(item, ':') ? item : NULL;
+}
+
+size_t tlb_events_short_names(unsigned uses, const char *sep, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		int k;
+
+		if (!table[i].short_name || !(table[i].uses & uses))
+			continue;
+		k = snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "%s%s",
+			     n ? sep : "", table[i].short_name);
+		if (k > 0)
+			n += (size_t)k;
+	}
+	return n;
+}
+
+bool tlb_events_match(const struct tlb_event_def *def, const char *sys, const char *name,
+		      bool has_targets)
+{
+	if (!sys || !name || strcmp(def->sys, sys))
+		return false;
+	if (strcmp(def->name, "*"))
+		return !strcmp(def->name, name);
+	/* the wildcard row: any other event of its system that names its targets */
+	return has_targets && !tlb_events_by_name(sys, name);
+}

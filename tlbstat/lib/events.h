@@ -1,0 +1,75 @@
+/*
+ * The event registry: one row per tracepoint tlbstat knows (short name, "sys:name", the kind it
+ * decodes to, the fields the decoder reads, which commands use it, which kernels have it).
+ * record's -e short names and defaults, top's event set, a file's stand-in formats and the
+ * decoder's field table all read this table; a new event is one row here (and, if it is a new
+ * kind, a case in the decoder).
+ */
+#ifndef TLBSTAT_EVENTS_H
+#define TLBSTAT_EVENTS_H
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tlb_event_kind {
+	EV_OTHER = 0,
+	EV_TLB_FLUSH,            /* tlb:tlb_flush: reason, pages */
+	EV_IPI_SEND_CPUMASK,     /* ipi:ipi_send_cpumask: nr_targets, func */
+	EV_IPI_SEND_CPU,         /* ipi:ipi_send_cpu: nr_targets = 1, target_cpu, func */
+	EV_CSD_QUEUE_CPU,        /* csd:csd_queue_cpu: target_cpu, func */
+	EV_CSD_FUNC_ENTRY,       /* csd:csd_function_entry: func */
+	EV_CSD_FUNC_EXIT,        /* csd:csd_function_exit: func */
+	EV_EXEC,                 /* sched:sched_process_exec: comm from filename */
+	EV_RENAME,               /* task:task_rename: newcomm */
+	EV_PROCESS_EXIT,         /* sched:sched_process_exit */
+	EV_PATCHED_FLUSH,        /* the project's own patched tracepoint (patches/) */
+};
+
+/* The decoder's field slots: which payload field fills which part of a tlb_event. */
+enum tlb_field_slot {
+	TLB_F_REASON, TLB_F_PAGES, TLB_F_MASK, TLB_F_CPU, TLB_F_FUNC, TLB_F_FILENAME,
+	TLB_F_NEWCOMM, TLB_F_NR_TARGETS, TLB_F_CSD, TLB_F_MAX
+};
+
+/* Who uses a row (tlb_event_def.uses). */
+enum {
+	TLB_EVU_RECORD = 1 << 0,       /* record's default set (when present on this kernel) */
+	TLB_EVU_RECORD_OPT = 1 << 1,   /* record: only by -e (or --cost) */
+	TLB_EVU_TOP = 1 << 2,          /* top (when present) */
+	TLB_EVU_TOP_NO_CSD = 1 << 3,   /* top, only on kernels without csd:csd_queue_cpu */
+	TLB_EVU_DECODE = 1 << 4,       /* decoded into a tlb_event (report, top, record's counts) */
+	TLB_EVU_REQUIRED = 1 << 5,     /* record/top open it even when tracefs lacks it (the error
+					* then says so) */
+};
+
+struct tlb_event_def {
+	const char *short_name;        /* record -e name ("tlb"); NULL: none */
+	const char *tracepoint;        /* "sys:name"; a name of "*" matches any (see match) */
+	const char *sys, *name;
+	enum tlb_event_kind kind;
+	const char *fields[TLB_F_MAX]; /* payload field name by slot; NULL if unused */
+	unsigned uses;                 /* TLB_EVU_* */
+	const char *kernels;           /* which kernels have it (for docs and error text) */
+};
+
+/* The whole table, in the order record and top add events. */
+const struct tlb_event_def *tlb_events_table(size_t *nr);
+/* A row by short name ("csd-entry"); NULL if none. */
+const struct tlb_event_def *tlb_events_by_short(const char *short_name);
+/* A row by exact tracepoint ("tlb:tlb_flush") or sys and name; NULL if none. */
+const struct tlb_event_def *tlb_events_by_tracepoint(const char *tracepoint);
+const struct tlb_event_def *tlb_events_by_name(const char *sys, const char *name);
+/* The row of a kind (its first); NULL for EV_OTHER. */
+const struct tlb_event_def *tlb_events_by_kind(enum tlb_event_kind kind);
+/* An -e item: a short name or a known "sys:name" -> its tracepoint; another "sys:name" as is;
+ * NULL for a word that is neither. */
+const char *tlb_events_resolve(const char *item);
+/* The short names of rows with any of the uses bits, joined by sep ("tlb, ipi, csd"); returns
+ * the length it needs (snprintf's habit). */
+size_t tlb_events_short_names(unsigned uses, const char *sep, char *buf, size_t len);
+/*
+ * The patched-tracepoint row matches any "tlb" event but tlb_flush that carries the flush's
+ * targets (has_targets: a cpumask or nr_targets field); other rows match by exact name.
+ */
+bool tlb_events_match(const struct tlb_event_def *def, const char *sys, const char *name,
+		      bool has_targets);
+#endif

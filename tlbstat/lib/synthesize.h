@@ -1,0 +1,33 @@
+/*
+ * Records that describe the machine as it was when recording began, synthesised the way perf
+ * record does: a COMM per running thread, the kernel's text MMAP. Each record goes to an emit
+ * callback (record: its perf.data writer; later the exporter), so nothing here knows a file.
+ */
+#ifndef TLBSTAT_SYNTHESIZE_H
+#define TLBSTAT_SYNTHESIZE_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct perf_event_attr;
+struct syms;
+
+/* Take one formatted record (header.size bytes); 0, or -1 with errno to stop. */
+typedef int (*synth_emit_fn)(void *ctx, const void *rec, size_t len);
+
+/*
+ * The sample_id_all trailer of a synthesised record (pid/tid, time 0, cpu 0, id), so that perf
+ * maps it to an event. Returns the number of u64s written to out.
+ */
+size_t synth_id_trailer(const struct perf_event_attr *attr, uint64_t id, pid_t pid, pid_t tid,
+			uint64_t out[8]);
+/*
+ * The kernel's text mapping, as perf synthesises it ([kernel.kallsyms]_text from _text to
+ * _etext, from syms). Nothing is emitted when the addresses are hidden (kptr_restrict).
+ * 0, or emit's -1.
+ */
+int synth_kernel_mmap(const struct syms *syms, const struct perf_event_attr *attr, uint64_t id,
+		      synth_emit_fn emit, void *ctx);
+/* PERF_RECORD_COMM for every thread running now. 0, or -1 (errno: /proc unreadable, or emit's). */
+int synth_comms(const struct perf_event_attr *attr, uint64_t id, synth_emit_fn emit, void *ctx);
+#endif
