@@ -12,7 +12,7 @@ if [ "$(nproc)" -lt 2 ]; then
 	skip "one CPU: no cross-CPU flush, flush_tlb_func runs without csd events"; finish; exit
 fi
 if ! [ -e /sys/kernel/tracing/events/csd/csd_function_entry ]; then
-	skip "kernel $(uname -r) has no csd:csd_function_entry (added in 6.4): nothing to measure"
+	skip "kernel $(uname -r) has no csd:csd_function_entry (added in 6.5): nothing to measure"
 	"$TLBSTAT" record --cost -o "$T/x.data" -- true >/dev/null 2>"$T/e"; rc=$?
 	check "--cost without csd events: exit 3 (got $rc)" test $rc -eq 3
 	check "--cost without csd events: says so" grep -q "csd_function_entry" "$T/e"

@@ -301,7 +301,7 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost)
 		if (!tfs_event_exists(entry->sys, entry->name) ||
 		    !tfs_event_exists(exit_->sys, exit_->name))
 			tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
-				"kernel does not have (added in Linux 6.4; 6.1 has none): record without --cost");
+				"kernel does not have (added in Linux 6.5; 6.1 has none): record without --cost");
 		if (tlb_evlist_add(el, entry->tracepoint, NULL, &attr) < 0 ||
 		    tlb_evlist_add(el, exit_->tracepoint, NULL, &attr) < 0)
 			return EXIT_ENV;
@@ -376,6 +376,78 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 	return parse_options(argc, argv, opts, record_usage, true);
 }
 
+/*
+ * The output file, with the previous one kept as .old (perf's habit), and the synthesised
+ * kernel map and COMM records. 0, or -1 (said).
+ */
+static int record_open_file(struct record *rec, const struct record_opts *o,
+			    struct tlb_evlist *el, const struct syms *syms, int argc, char **argv)
+{
+	char err[512];
+	struct stat st;
+
+	if (stat(o->output, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		char old[4096];
+		snprintf(old, sizeof(old), "%s.old", o->output);
+		rename(o->output, old);
+	}
+	/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
+	rec->w = create_file(o->output, el, argc + 1, argv - 1, syms, err, sizeof(err));
+	if (!rec->w) {
+		tlb_err("%s", err);
+		return -1;
+	}
+	if (synthesize(rec, syms, el) < 0) {
+		tlb_err("cannot write %s: %s", o->output, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After the run: the transport note, the LOST_SAMPLES records, the header; the summary line and
+ * the lost-events warning on stderr. 0, or -1 when the file is incomplete (said).
+ */
+static int record_finish(struct record *rec, const struct record_opts *o, struct tlb_evlist *el)
+{
+	struct transport_observation obs = { 0 };
+	struct transport_info ti;
+	uint64_t bytes;
+	char note[768];
+	int rc = 0;
+
+	obs.valid = true;
+	obs.remote_sends = rec->reasons[TLB_REASON_REMOTE_SEND_IPI];
+	obs.remote_shootdowns = rec->reasons[TLB_REASON_REMOTE_SHOOTDOWN];
+	transport_detect(&obs, &ti);
+	snprintf(note, sizeof(note), "transport=%s\nevidence=%s\n", transport_name(ti.transport),
+		 ti.evidence);
+	if (pd_set_note(rec->w, note) < 0)
+		tlb_warn("out of memory: %s says nothing of the transport", o->output);
+	if (!rec->write_error && write_lost_samples(rec, &el->evsels[0].attr) < 0) {
+		rec->write_error = true;
+		rec->write_errno = errno;
+	}
+	bytes = pd_bytes_written(rec->w);
+	if (rec->write_error) {
+		tlb_err("writing %s failed: %s (the file holds what was written before)",
+			o->output, strerror(rec->write_errno));
+		pd_finish(rec->w);
+		rc = -1;
+	} else if (pd_finish(rec->w) < 0) {
+		tlb_err("cannot finish %s: %s", o->output, strerror(errno));
+		rc = -1;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "[ tlbstat record: Wrote %.3f MB %s (%llu samples, %llu lost) ]\n",
+			(double)bytes / 1e6, o->output, (unsigned long long)rec->samples,
+			(unsigned long long)rec->lost);
+	if (rec->lost)
+		tlb_warn("the kernel dropped %llu events in %llu LOST records: raise -m",
+			 (unsigned long long)rec->lost, (unsigned long long)rec->lost_records);
+	return rc;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { .output = "perf.data" };
@@ -387,12 +459,9 @@ int cmd_record(int argc, char **argv)
 	struct session_ops ops = {
 		.raw = on_raw, .event = on_event, .lost = on_lost, .round = on_round,
 	};
-	struct transport_observation obs = { 0 };
-	struct transport_info ti;
 	struct workload wl;
 	int rc = EXIT_OK, timer_fd = -1;
-	char err[512], note[768];
-	struct stat st;
+	char err[512];
 	struct syms *syms = NULL;
 
 	if (argi < 0)
@@ -445,21 +514,7 @@ int cmd_record(int argc, char **argv)
 	}
 	syms_load_proc(syms, err, sizeof(err));
 
-	/* perf's habit: keep the previous file as .old */
-	if (stat(o.output, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		char old[4096];
-		snprintf(old, sizeof(old), "%s.old", o.output);
-		rename(o.output, old);
-	}
-	/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
-	rec.w = create_file(o.output, &el, argc + 1, argv - 1, syms, err, sizeof(err));
-	if (!rec.w) {
-		tlb_err("%s", err);
-		rc = EXIT_FAIL;
-		goto out_child;
-	}
-	if (synthesize(&rec, syms, &el) < 0) {
-		tlb_err("cannot write %s: %s", o.output, strerror(errno));
+	if (record_open_file(&rec, &o, &el, syms, argc, argv) < 0) {
 		rc = EXIT_FAIL;
 		goto out_child;
 	}
@@ -480,36 +535,8 @@ int cmd_record(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 
-	obs.valid = true;
-	obs.remote_sends = rec.reasons[TLB_REASON_REMOTE_SEND_IPI];
-	obs.remote_shootdowns = rec.reasons[TLB_REASON_REMOTE_SHOOTDOWN];
-	transport_detect(&obs, &ti);
-	snprintf(note, sizeof(note), "transport=%s\nevidence=%s\n", transport_name(ti.transport),
-		 ti.evidence);
-	pd_set_note(rec.w, note);
-	if (!rec.write_error && write_lost_samples(&rec, &el.evsels[0].attr) < 0) {
-		rec.write_error = true;
-		rec.write_errno = errno;
-	}
-	{
-		uint64_t bytes = pd_bytes_written(rec.w);
-		if (rec.write_error) {
-			tlb_err("writing %s failed: %s (the file holds what was written before)",
-				o.output, strerror(rec.write_errno));
-			pd_finish(rec.w);
-			rc = EXIT_FAIL;
-		} else if (pd_finish(rec.w) < 0) {
-			tlb_err("cannot finish %s: %s", o.output, strerror(errno));
-			rc = EXIT_FAIL;
-		}
-		if (!o.quiet)
-			fprintf(stderr, "[ tlbstat record: Wrote %.3f MB %s (%llu samples, %llu lost) ]\n",
-				(double)bytes / 1e6, o.output, (unsigned long long)rec.samples,
-				(unsigned long long)rec.lost);
-		if (rec.lost)
-			tlb_warn("the kernel dropped %llu events in %llu LOST records: raise -m",
-				 (unsigned long long)rec.lost, (unsigned long long)rec.lost_records);
-	}
+	if (record_finish(&rec, &o, &el) < 0)
+		rc = EXIT_FAIL;
 	session_close(s);
 	if (timer_fd >= 0)
 		close(timer_fd);
