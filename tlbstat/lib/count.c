@@ -12,45 +12,6 @@
 
 /* ---------------- counts ---------------- */
 
-bool count_flush_ranged(const struct tlb_event *ev)
-{
-	return ev->reason != TLB_REASON_REMOTE_SEND_IPI;
-}
-
-uint64_t count_flush_bytes(const struct tlb_event *ev, int page_size)
-{
-	if (!count_flush_ranged(ev) || ev->pages <= 0)
-		return 0;
-	return (uint64_t)ev->pages * (uint64_t)page_size;
-}
-
-void count_flush(struct count_counts *c, const struct tlb_event *ev)
-{
-	c->events++;
-	if (ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
-		c->reasons[ev->reason]++;
-	if (count_flush_ranged(ev)) {
-		if (ev->pages < 0)
-			c->full_flushes++;
-		else
-			c->pages += (uint64_t)ev->pages;
-	}
-	if (ev->reason == TLB_REASON_REMOTE_SEND_IPI)
-		c->remote_sends++;
-	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
-		c->victim_hits++;
-}
-
-void count_request_grow(struct count_counts *c, bool starts, int added, int nr)
-{
-	if (starts)
-		c->ipis++;
-	if (added > 0)
-		c->ipi_targets += (uint64_t)added;
-	if (nr > 0 && (uint64_t)nr > c->max_fanout)
-		c->max_fanout = (uint64_t)nr;
-}
-
 void count_request(struct count_counts *c, int nr)
 {
 	count_request_grow(c, true, nr, nr);

@@ -15,21 +15,24 @@
  * The symbols kept: TLB flush functions (with their class), the other functions whose lines a
  * recording carries (a reader of the file may want to name them), and the kernel text bounds.
  */
+#define W(n) .name = n, .len = sizeof(n) - 1
 static const struct wanted {
 	const char *name;
+	size_t len;
 	enum tlb_func_class cls;
 	bool subset;              /* written into a recording's kallsyms part */
 } wanted[] = {
-	{ "flush_tlb_func", TLB_FUNC_FLUSH, true },
-	{ "flush_tlb_func_remote", TLB_FUNC_FLUSH, true },        /* kernels < 5.13 */
-	{ "do_kernel_range_flush", TLB_FUNC_KERNEL_RANGE, true },
-	{ "do_flush_tlb_all", TLB_FUNC_KERNEL_RANGE, true },
-	{ "generic_smp_call_function_single_interrupt", TLB_FUNC_NONE, true },
-	{ "__flush_tlb_all", TLB_FUNC_NONE, true },
-	{ "tlb_remove_table_smp_sync", TLB_FUNC_NONE, true },
-	{ "_text", TLB_FUNC_NONE, false },
-	{ "_etext", TLB_FUNC_NONE, false },
+	{ W("flush_tlb_func"), TLB_FUNC_FLUSH, true },
+	{ W("flush_tlb_func_remote"), TLB_FUNC_FLUSH, true },        /* kernels < 5.13 */
+	{ W("do_kernel_range_flush"), TLB_FUNC_KERNEL_RANGE, true },
+	{ W("do_flush_tlb_all"), TLB_FUNC_KERNEL_RANGE, true },
+	{ W("generic_smp_call_function_single_interrupt"), TLB_FUNC_NONE, true },
+	{ W("__flush_tlb_all"), TLB_FUNC_NONE, true },
+	{ W("tlb_remove_table_smp_sync"), TLB_FUNC_NONE, true },
+	{ W("_text"), TLB_FUNC_NONE, false },
+	{ W("_etext"), TLB_FUNC_NONE, false },
 };
+#undef W
 
 struct kept {
 	uint64_t addr;
@@ -76,45 +79,54 @@ void syms_free(struct syms *s)
 	free(s);
 }
 
-/* One parsed kallsyms line: address, and the name (not NUL-terminated). */
+/* One parsed kallsyms line: address (line_addr()), and the name (not NUL-terminated). */
 struct ksym_line {
 	uint64_t addr;
-	const char *name;
-	size_t name_len;
+	const char *name, *hex;
+	size_t name_len, hex_len;
 };
 
-/* "addr type name" (module lines have "\t[mod]" after the name). False for other lines,
- * module symbols and zero addresses. */
+/*
+ * "addr type name" (module lines have "\t[mod]" after the name). False for other lines; the
+ * address is left to line_addr(), the module to the caller: a wanted name never has a tab, so
+ * only SYMS_TABLE looks for one (a memchr over 200k names otherwise).
+ */
 static bool parse_line(const char *ln, size_t l, struct ksym_line *k)
 {
-	const char *end = ln + l, *p = ln, *name;
-	uint64_t a = 0;
+	const char *end = ln + l, *sp = memchr(ln, ' ', l), *name;
 
-	for (; p < end && *p != ' '; p++) {
-		int c = *p, v = c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ?
-			(c | 0x20) - 'a' + 10 : -1;
-
-		if (v < 0)
-			return false;
-		a = a << 4 | (uint64_t)v;
-	}
 	/* " t " */
-	if (end - p < 4 || p[2] != ' ' || !a)
+	if (!sp || end - sp < 4 || sp[2] != ' ')
 		return false;
-	name = p + 3;
-	p = memchr(name, '\t', (size_t)(end - name));
-	if (p)
-		return false;	/* a module's symbol */
-	k->addr = a;
+	name = sp + 3;
 	k->name = name;
 	k->name_len = (size_t)(end - name);
+	k->addr = 0;
+	k->hex = ln;
+	k->hex_len = (size_t)(sp - ln);
 	return k->name_len > 0;
+}
+
+/* The line's address (parsed only for the symbols kept: ~200k lines, a few wanted); 0 if bad. */
+static uint64_t line_addr(const struct ksym_line *k)
+{
+	uint64_t a = 0;
+
+	for (size_t i = 0; i < k->hex_len; i++) {
+		int c = k->hex[i], v = c >= '0' && c <= '9' ? c - '0' :
+			(c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+
+		if (v < 0)
+			return 0;
+		a = a << 4 | (uint64_t)v;
+	}
+	return a;
 }
 
 static const struct wanted *find_wanted(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
-		if (strlen(wanted[i].name) == len && !memcmp(wanted[i].name, name, len))
+		if (wanted[i].len == len && !memcmp(wanted[i].name, name, len))
 			return &wanted[i];
 	return NULL;
 }
@@ -193,9 +205,15 @@ int syms_load_text(struct syms *s, const char *text, size_t len, char *err, size
 
 		if (!parse_line(ln, l, &k))
 			continue;
+		w = find_wanted(k.name, k.name_len);
+		if (!w && !(s->flags & SYMS_TABLE))
+			continue;
+		if (!w && memchr(k.name, '\t', k.name_len))
+			continue;	/* a module's symbol */
+		if (!(k.addr = line_addr(&k)))
+			continue;	/* junk, or kptr_restrict's zeros */
 		if ((s->flags & SYMS_TABLE) && add_table(s, &k) < 0)
 			goto oom;
-		w = find_wanted(k.name, k.name_len);
 		if (!w)
 			continue;
 		if (keep(s, &k, w, ln, l) < 0)
