@@ -1,4 +1,4 @@
-/* Small helpers shared by every tlbstat command: errors, allocation, files, time, cpu lists. */
+/* Small helpers shared by every tlbstat command: messages, files, lines, time, cpu lists. */
 #ifndef TLBSTAT_UTIL_H
 #define TLBSTAT_UTIL_H
 #include <stdbool.h>
