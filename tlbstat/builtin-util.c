@@ -11,11 +11,9 @@ void tlb_die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "tlbstat: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tlb_verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(code);
 }
 

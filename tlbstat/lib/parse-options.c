@@ -50,11 +50,9 @@ static int __attribute__((format(printf, 4, 5)))
 bad(const char *const usage[], const struct option_def *opts, bool with_usage, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "tlbstat: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tlb_verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (with_usage)
 		usage_with_options(stderr, usage, opts);
 	return PARSE_OPT_USAGE;

@@ -17,6 +17,11 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+void tlb_verr(const char *fmt, va_list ap)
+{
+	vmsg("", fmt, ap);
+}
+
 void tlb_err(const char *fmt, ...)
 {
 	va_list ap;

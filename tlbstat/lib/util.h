@@ -1,6 +1,7 @@
 /* Small helpers shared by every tlbstat command: messages, files, lines, time, cpu lists. */
 #ifndef TLBSTAT_UTIL_H
 #define TLBSTAT_UTIL_H
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@ enum {
 
 /* "tlbstat: <msg>\n" on stderr. */
 void tlb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tlb_verr(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void tlb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Read a whole file (NUL-terminated); NULL and errno on failure. *len may be NULL. */
 char *read_file(const char *path, size_t *len);
