@@ -99,6 +99,14 @@ $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPER
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 
+# -V and perf.data's header name the build: recompiled when `git describe` changes (git's
+# GIT-VERSION-FILE habit), not only when a source does, so an installed -V is never stale.
+$(O)/VERSION-FILE: FORCE
+	@mkdir -p $(O)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+$(OBJ)/tlbstat/tlbstat.o $(OBJ)/tlbstat/lib/perfdata.o: $(O)/VERSION-FILE
+FORCE:
+
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -169,5 +177,5 @@ deb: all man
 clean:
 	rm -rf $(O)
 
-.PHONY: all deps check man install install-core deb clean
+.PHONY: all deps check man install install-core deb clean FORCE
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
