@@ -97,6 +97,18 @@ got=$(complete_words tlbstat record -e tlb,cs)
 check "complete 'record -e tlb,cs' -> '$got'" grep -qE '(^| )tlb,csd( |$)' <<<"$got"
 got=$(complete_words tlbstat help rep)
 check "complete 'tlbstat help rep' -> '$got'" test "$got" = report
+# bash-completion's own loader finds it where make install put it ($PREFIX/share is on
+# XDG_DATA_DIRS: /usr/local/share is by default), for tlbstat and for perf-tlb
+bc=/usr/share/bash-completion/bash_completion
+if [ -f "$bc" ]; then
+	got=$(env -i HOME="$dest" PATH="$bin:/usr/bin:/bin" XDG_DATA_DIRS="$p/share:/usr/share" bash -c \
+		'. "$1"; __load_completion tlbstat && __load_completion perf-tlb &&
+		 complete -p tlbstat perf-tlb' _ "$bc" 2>&1 | paste -sd' ')
+	check "bash-completion loads it from \$PREFIX/share: $got" \
+		grep -q -- '-F _tlbstat tlbstat.*-F _tlbstat perf-tlb' <<<"$got"
+else
+	skip "bash-completion not installed"
+fi
 # one source of truth: every option the completion offers is one the command's --help shows
 bad=""
 for c in $("$bin/tlbstat" --list-cmds); do
