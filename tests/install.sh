@@ -59,6 +59,7 @@ fi
 # ---- man pages: each renders, with the sections a man page has
 npages=0
 for m in "$p"/share/man/man1/tlbstat*.1; do
+	[ -e "$m" ] || continue
 	npages=$((npages + 1))
 	name=$(basename "$m" .1)
 	out=$(MANWIDTH=80 MANPAGER=cat PAGER=cat man -l "$m" 2>&1)
