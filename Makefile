@@ -1,7 +1,9 @@
 # tlbstat top-level Makefile.
 #   make [O=dir]            build tlbstat, tlbbench and the unit tests into $(O) (default: build)
 #   make check              install missing deps, build, run unit + integration tests
-#   make install            PREFIX=/usr/local DESTDIR=
+#   make man                the manual pages, Documentation/tlbstat*.txt -> $(O)/man/*.1 (asciidoctor)
+#   make install            PREFIX=/usr/local DESTDIR=: binaries, perf-tlb, man pages, completion, docs
+#   make deb                $(O)/tlbstat_<version>_<arch>.deb (scripts/mkdeb.sh)
 #   make clean
 # Every tlbstat/lib/*.c, tlbstat/builtin-*.c, tests/test-*.c and benchmarks/*.c is picked up by
 # wildcard, so adding a file needs no Makefile edit.
@@ -21,7 +23,7 @@ TLBSTAT_DEPS ?= /opt/tlbstat-deps
 # and switch their module off. `make clean`, `make deps` and `make check` (which installs the
 # dependencies first, then runs make again) skip the checks.
 ifneq ($(MAKECMDGOALS),)
-ifeq ($(filter-out clean deps check,$(MAKECMDGOALS)),)
+ifeq ($(filter-out clean deps check man,$(MAKECMDGOALS)),)
 SKIP_FEATURES := 1
 endif
 endif
@@ -97,6 +99,14 @@ $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPER
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 
+# -V and perf.data's header name the build: recompiled when `git describe` changes (git's
+# GIT-VERSION-FILE habit), not only when a source does, so an installed -V is never stale.
+$(O)/VERSION-FILE: FORCE
+	@mkdir -p $(O)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+$(OBJ)/tlbstat/tlbstat.o $(OBJ)/tlbstat/lib/perfdata.o: $(O)/VERSION-FILE
+FORCE:
+
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -123,15 +133,49 @@ check: deps
 	$(MAKE) all
 	O=$(O) bash tests/run.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/tlbstat \
-		$(DESTDIR)$(PREFIX)/share/doc/tlbstat
-	install -m 0755 $(O)/tlbstat $(DESTDIR)$(PREFIX)/bin/tlbstat
-	$(if $(BENCH_BINS),install -m 0755 $(BENCH_BINS) $(DESTDIR)$(PREFIX)/libexec/tlbstat/)
-	install -m 0644 README.md Documentation/*.md Documentation/*.txt $(DESTDIR)$(PREFIX)/share/doc/tlbstat/ 2>/dev/null || true
+# ---- install, man pages, completion, .deb
+BINDIR  := $(PREFIX)/bin
+MANDIR  := $(PREFIX)/share/man/man1
+DOCDIR  := $(PREFIX)/share/doc/tlbstat
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+ASCIIDOCTOR ?= asciidoctor
+MAN_TXT   := $(sort $(wildcard Documentation/tlbstat*.txt))
+MAN_PAGES := $(MAN_TXT:Documentation/%.txt=$(O)/man/%.1)
+# Hook for files other parts install (the exporter's systemd unit: its issue adds a target here,
+# e.g. INSTALL_EXTRA += install-exporter). `make deb` packs whatever install puts in DESTDIR,
+# and copies maintainer scripts (postinst, prerm, ...) from packaging/deb/ when there are any.
+INSTALL_EXTRA ?=
+
+man: $(MAN_PAGES)
+
+# A warning (a broken list, an unknown section level) fails the build: the page would render
+# wrong. The .txt files are AsciiDoc man pages: NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT
+# STATUS, SEE ALSO; tables that must keep their columns are literal blocks (indented or ....).
+$(O)/man/%.1: Documentation/%.txt
+	@command -v $(ASCIIDOCTOR) >/dev/null || { echo "$(ASCIIDOCTOR) not found (man pages):" \
+		"apt-get install asciidoctor, or make deps" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(ASCIIDOCTOR) -b manpage -d manpage --failure-level WARN -a mansource=tlbstat \
+		-a manversion=$(VERSION) -a manmanual='tlbstat Manual' -o $@ $<
+
+# perf 6.1 runs `perf tlb ARGS` as perf-tlb ARGS from PATH: a link to tlbstat, beside it.
+install: install-core $(INSTALL_EXTRA)
+
+install-core: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR)
+	install -m 0755 $(O)/tlbstat $(BENCH_BINS) $(DESTDIR)$(BINDIR)/
+	ln -sf tlbstat $(DESTDIR)$(BINDIR)/perf-tlb
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/
+	ln -sf tlbstat.1 $(DESTDIR)$(MANDIR)/perf-tlb.1
+	install -m 0644 scripts/tlbstat-completion.bash $(DESTDIR)$(COMPDIR)/tlbstat
+	ln -sf tlbstat $(DESTDIR)$(COMPDIR)/perf-tlb
+	install -m 0644 README.md LICENSE Documentation/*.md Documentation/*.txt $(DESTDIR)$(DOCDIR)/
+
+deb: all man
+	O=$(O) MAKE=$(MAKE) bash scripts/mkdeb.sh
 
 clean:
 	rm -rf $(O)
 
-.PHONY: all deps check install clean
+.PHONY: all deps check man install install-core deb clean FORCE
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

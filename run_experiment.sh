@@ -33,6 +33,8 @@ fi
 echo "== dependencies and build" >&2
 bash scripts/install-deps.sh
 make -s
+# on PATH afterwards, with man pages, completion and perf tlb (README.md, Install)
+make -s install >/dev/null
 O=${O:-build}
 TLBSTAT=$O/tlbstat TLBBENCH=$O/tlbbench
 PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )

@@ -9,7 +9,13 @@
 set -euo pipefail
 
 PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev libncurses-dev
-      linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3)
+      linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3
+      asciidoctor man-db bash-completion)
+
+# One line per step with the seconds since the start: the libperf build takes about a minute
+# on a fresh 2-core machine, and a silent minute looks like a hang.
+t0=$(date +%s)
+step() { echo "install-deps: [$(( $(date +%s) - t0 )) s] $*" >&2; }
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
@@ -26,10 +32,11 @@ if [ -z "${TLBSTAT_NO_APT:-}" ]; then
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		need_root "${missing[@]}"
-		echo "install-deps: installing ${missing[*]}" >&2
+		step "installing ${missing[*]} (apt-get update, then install)"
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -qq
 		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		step "packages installed"
 	fi
 fi
 
@@ -48,15 +55,17 @@ if [ -z "$src" ]; then
 	echo "install-deps: /usr/src/linux-source-6.1.tar.xz not found (apt-get install linux-source-6.1)" >&2
 	exit 1
 fi
-echo "install-deps: building libperf from $src into $LP" >&2
+step "building libperf from $src into $LP (about a minute, once)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tar -C "$tmp" -xf "$src" --wildcards 'linux-source-6.1/tools/*' \
 	'linux-source-6.1/include/uapi/*' 'linux-source-6.1/arch/x86/include/uapi/*'
 k=$tmp/linux-source-6.1
+step "unpacked tools/ of linux-source-6.1; building libperf"
 make -s -C "$k/tools/lib/perf" prefix="$tmp/inst" libdir_relative=lib \
 	install_lib install_headers install_pkgconfig >/dev/null 2>&1 ||
 	{ echo "install-deps: libperf build failed" >&2; exit 1; }
+step "libperf built; building libapi"
 make -s -C "$k/tools/lib/api" >/dev/null 2>&1 ||
 	{ echo "install-deps: libapi build failed" >&2; exit 1; }
 rm -rf "$LP.new"
@@ -71,4 +80,4 @@ cp -a "$k/tools/lib/perf/include" "$LP.new/src/tools/lib/perf/include"
 cp "$k/tools/lib/api/fd/array.h" "$LP.new/src/tools/lib/api/fd/"
 rm -rf "$LP"
 mv "$LP.new" "$LP"
-echo "install-deps: libperf ready in $LP" >&2
+step "libperf ready in $LP"

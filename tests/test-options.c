@@ -305,6 +305,34 @@ static void test_cpu_lists(void)
 	is_int(parse_cpu_list("0-1048577", -1, &c, err, sizeof(err)), -1, "absurd cpu refused");
 }
 
+/* --list-opts prints the whole table, one name a line, values marked by '=' (completion) */
+static void test_list_opts(void)
+{
+	struct vals v = { 0 };
+	const struct option_def opts[] = TABLE(v);
+	char *argv[] = { "test", "--list-opts", NULL };
+	char path[] = "/tmp/test-options-XXXXXX", buf[1024] = "";
+	int fd = mkstemp(path), out = dup(1), r;
+	ssize_t n;
+
+	fflush(stdout);
+	dup2(fd, 1);
+	r = parse_options(2, argv, opts, usage, false);
+	fflush(stdout);
+	dup2(out, 1);
+	close(out);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+	is_int(r, PARSE_OPT_HELP, "--list-opts: exits 0 like --help");
+	ok(strstr(buf, "--flag\n-f\n") && strstr(buf, "--number=\n-n\n") &&
+	   strstr(buf, "--json\n--csv\n") && strstr(buf, "--interval=\n-I\n") &&
+	   strstr(buf, "--help\n-h\n"), "--list-opts: every long and short name, '=' on values");
+	ok(!strstr(buf, "Test"), "--list-opts: no section headings");
+	is_int(run(&v, false, "--list-opts=x", NULL), PARSE_OPT_USAGE, "--list-opts takes no value");
+}
+
 int main(void)
 {
 	test_typed();
@@ -315,5 +343,6 @@ int main(void)
 	test_pow2();
 	test_strlist();
 	test_cpu_lists();
+	test_list_opts();
 	return done_testing();
 }

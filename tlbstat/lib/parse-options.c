@@ -40,6 +40,25 @@ void usage_with_options(void *stream, const char *const usage[], const struct op
 	}
 }
 
+/*
+ * --list-opts: every option of the table, one per line, long then short ("--cpu", "-C"), for
+ * the completion script (scripts/tlbstat-completion.bash), perf's habit: the table is the one
+ * source of truth, completion never keeps its own copy. An option taking a value ends in '='
+ * so completion can tell the two kinds apart.
+ */
+static void list_options(FILE *f, const struct option_def *o)
+{
+	for (; o->type != OPT_END; o++) {
+		if (o->type == OPT_GROUP)
+			continue;
+		if (o->long_name)
+			fprintf(f, "--%s%s\n", o->long_name, o->type == OPT_BOOL ? "" : "=");
+		if (o->short_name)
+			fprintf(f, "-%c\n", o->short_name);
+	}
+	fprintf(f, "--help\n-h\n");
+}
+
 int parse_options_exit(int parse_result)
 {
 	return parse_result == PARSE_OPT_HELP ? EXIT_OK : EXIT_USAGE;
@@ -227,6 +246,10 @@ static int walk_long(struct po_walk *w, int *i)
 
 	if (help && !eq) {
 		usage_with_options(stdout, w->usage, w->opts);
+		return PARSE_OPT_HELP;
+	}
+	if (!o && !strcmp(s, "list-opts")) {
+		list_options(stdout, w->opts);
 		return PARSE_OPT_HELP;
 	}
 	if (!o || (o->type == OPT_BOOL && eq))

@@ -73,7 +73,8 @@ struct option_def {
 #define OPT_FINISH()                   { .type = OPT_END }
 
 enum {
-	PARSE_OPT_HELP = -1,	/* -h/--help: usage printed on stdout; the command exits 0 */
+	PARSE_OPT_HELP = -1,	/* -h/--help, or --list-opts (every option of the table, one per
+				 * line, for completion): printed on stdout; the command exits 0 */
 	PARSE_OPT_USAGE = -2,	/* bad option or value: message printed on stderr; exit 2 */
 };
 
