@@ -561,6 +561,8 @@ static void json_histogram(struct json_writer *w, struct report *r)
 	free(h);
 }
 
+#define REPORT_JSON_SCHEMA 1
+
 typedef void (*json_section_fn)(struct json_writer *w, struct report *r);
 
 static void print_json(struct report *r)
@@ -573,6 +575,8 @@ static void print_json(struct report *r)
 
 	json_init(&w, r->out, false);
 	json_object_begin(&w, NULL);
+	/* the layout's version: Documentation/json.md, schema/report.json */
+	json_int(&w, "schema_version", REPORT_JSON_SCHEMA);
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
 		sections[i](&w, r);
 	json_object_end(&w);
