@@ -255,7 +255,7 @@ static void x_print(struct stat_ctx *c, const struct counter_period *p, double t
 	FILE *f = c->out;
 
 	if (interval)
-		fprintf(f, "%.3f%s", t_end, s);
+		fprintf(f, "%.9f%s", t_end, s);
 	if (x->cpu >= 0)
 		fprintf(f, "CPU%d%s", x->cpu, s);
 	fprintf(f, "%s%s%s%s", x->value, s, s, x->event);
