@@ -151,6 +151,14 @@ PY
 check "-A -x,: every row starts with CPU<n>, one health row per cpu" \
 	test "$(grep -c '^CPU[0-9]*,' "$tmp/xa.txt")" -eq "$(grep -c . "$tmp/xa.txt")" -a \
 	"$(grep -c ',health,' "$tmp/xa.txt")" -eq "$(nproc)"
+"$TLBSTAT" stat -a -x, -I 100 -d 250ms -o "$tmp/xi.txt"
+check "-x, -I 100 for 250 ms: two intervals of rows led by the time, no summary" "$PY" - "$tmp/xi.txt" <<'PY'
+import sys
+rows = [l.rstrip("\n").split(",") for l in open(sys.argv[1]) if l.strip()]
+assert all(len(r) == 8 and float(r[0]) > 0 for r in rows), rows
+assert [r[1] for r in rows if r[3] == "health"] and len([r for r in rows if r[3] == "health"]) == 2
+assert len({r[0] for r in rows}) == 2
+PY
 "$TLBSTAT" stat -a -d 0.2 -o "$tmp/agg.txt"
 "$TLBSTAT" stat -a -d 0.2 --per-cpu -o "$tmp/noagg.txt"
 check "the table is aggregated; --per-cpu (-A) adds the per-CPU table" \

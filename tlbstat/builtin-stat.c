@@ -549,11 +549,11 @@ static void print_summary(struct stat_ctx *c, const struct counter_period *whole
 	print_header(c);
 	if (c->o.json)
 		print_json(c, whole, whole->secs, false);
-	else if (c->o.field_sep)
+	else if (c->o.field_sep && !c->o.interval_ms)	/* perf stat -x -I: intervals only */
 		print_x(c, whole, whole->secs, false);
 	else if (c->o.csv && !c->o.interval_ms)
 		print_csv(c, whole, whole->secs, false);
-	else if (!c->o.csv)
+	else if (!c->o.csv && !c->o.field_sep)
 		print_table(c, whole);
 }
 
