@@ -3,6 +3,7 @@
 # exit 1 and exactly one line "tlbstat: write error on standard output: No space left on device"
 # (the dispatcher checks stdout once, as git's run_builtin does), a command that failed keeps
 # its own exit code, and a reader that goes away early (| head) is not reported as an error.
+# stat prints to stderr (as perf stat does) or to its -o file: that file's errors are checked.
 # report and transport need no privileges; stat and top -b need root (tracepoints). About 3 s.
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)

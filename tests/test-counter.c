@@ -116,6 +116,10 @@ int main(void)
 	ok(p.secs == 2.0, "2 s between the snapshots");
 	ok(p.rate == (double)sum / 2 && p.per_core == p.rate / 2, "rate and per-core rate");
 	is_int(p.health, tlb_health_of(p.per_core), "health of the per-core rate");
+	ok(counter_cpu_rate(&p, 1).known && counter_cpu_rate(&p, 1).rate ==
+	   (double)counter_cpu_total(&p, 1) / 2, "cpu 1's own rate");
+	is_int(counter_cpu_rate(&p, 1).health, tlb_health_of(counter_cpu_rate(&p, 1).per_core),
+	       "cpu 1's health, of its rate on one core");
 	ok(p.tlb_present && p.tlb_total == 180, "TLB: row delta 180");
 	ok(p.tlb_cpu[0] == 60 && p.tlb_cpu[1] == 120, "TLB: row per cpu");
 	is_int(p.ncpus, 2, "ncpus");

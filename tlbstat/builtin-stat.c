@@ -229,7 +229,7 @@ static void print_csv(struct stat_ctx *c, const struct counter_period *p, double
 			out_cell_u64(&t, ci < 0 ? p->tlb_total : tlb_irq_of(c, p, ci));
 		else
 			out_cell(&t, NULL);
-		out_cell(&t, tlb_health_name(ci < 0 ? p->health : count_rate_of(tot, p->secs, 1).health));
+		out_cell(&t, tlb_health_name(ci < 0 ? p->health : counter_cpu_rate(p, ci).health));
 		out_row_end(&t);
 	}
 }
@@ -278,7 +278,6 @@ static void x_rows(struct stat_ctx *c, const struct counter_period *p, double t_
 		   int ci)
 {
 	uint64_t tot = ci < 0 ? p->total : counter_cpu_total(p, ci);
-	struct count_rate cr = count_rate_of(tot, p->secs, ci < 0 ? p->ncpus : 1);
 	struct x_row x = { .cpu = ci < 0 ? -1 : c->el.cpus[ci] };
 	char v[32];
 
@@ -311,7 +310,7 @@ static void x_rows(struct stat_ctx *c, const struct counter_period *p, double t_
 		x.metric_unit = "/s";
 		x_print(c, p, t_end, interval, &x);
 	}
-	x.value = tlb_health_name(ci < 0 ? p->health : cr.health);
+	x.value = tlb_health_name(ci < 0 ? p->health : counter_cpu_rate(p, ci).health);
 	x.event = "health";
 	x.noise = NULL;
 	x.metric = NAN;

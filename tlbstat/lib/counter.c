@@ -70,10 +70,23 @@ int counter_copy(const struct counter *c, struct counter_snapshot *dst,
 	return 0;
 }
 
-/* Rate, per-core rate and health of a period's total: one call, whatever the health counts. */
+/*
+ * The rate and health of reason counts over secs on cpus: the one place where stat's figures meet
+ * the health definition (count.h), for the whole period and for one CPU alike.
+ */
+static struct count_rate rate_of(const uint64_t reasons[TLB_NR_REASONS], double secs, int cpus)
+{
+	uint64_t n = 0;
+
+	for (int r = 0; r < TLB_NR_REASONS; r++)
+		n += reasons[r];
+	return count_rate_of(n, secs, cpus);
+}
+
+/* Rate, per-core rate and health of a period's total. */
 static void period_rates(struct counter_period *p)
 {
-	struct count_rate cr = count_rate_of(p->total, p->secs, p->ncpus);
+	struct count_rate cr = rate_of(p->reasons, p->secs, p->ncpus);
 
 	p->rate = cr.known ? cr.rate : 0;
 	p->per_core = cr.known ? cr.per_core : 0;
@@ -112,6 +125,11 @@ uint64_t counter_cpu_total(const struct counter_period *p, int ci)
 	for (int r = 0; r < TLB_NR_REASONS; r++)
 		t += p->per_cpu[ci * TLB_NR_REASONS + r];
 	return t;
+}
+
+struct count_rate counter_cpu_rate(const struct counter_period *p, int ci)
+{
+	return rate_of(p->per_cpu + ci * TLB_NR_REASONS, p->secs, 1);
 }
 
 void counter_observe(const struct counter_period *p, struct transport_observation *obs)

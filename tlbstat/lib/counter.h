@@ -6,6 +6,7 @@
  */
 #ifndef TLBSTAT_COUNTER_H
 #define TLBSTAT_COUNTER_H
+#include "count.h"
 #include "interrupts.h"
 #include "reason.h"
 
@@ -58,6 +59,8 @@ int counter_diff(const struct counter *c, const struct counter_snapshot *a,
 		 const struct counter_snapshot *b, struct counter_period *p);
 /* Invalidations on cpu index ci in the period. */
 uint64_t counter_cpu_total(const struct counter_period *p, int ci);
+/* The rate and health of cpu index ci alone (one core), computed as the period's are. */
+struct count_rate counter_cpu_rate(const struct counter_period *p, int ci);
 /* What the transport detection needs from a period. */
 void counter_observe(const struct counter_period *p, struct transport_observation *obs);
 void counter_snapshot_free(struct counter_snapshot *s);
