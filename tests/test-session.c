@@ -9,13 +9,12 @@
 #include "perfdata.h"
 #include "sample.h"
 #include "workload.h"
-
-#include <errno.h>
 #include "util.h"
 #include "tap.h"
 
 #include <perf/event.h>   /* PERF_RECORD_FINISHED_ROUND */
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
