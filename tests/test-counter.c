@@ -81,6 +81,9 @@ static void test_repeat(void)
 	ok(near(m.rate, 12.0 * 78 / 2) && near(m.per_core, m.rate / 2), "rate of the mean run");
 	is_int(m.health, tlb_health_of(m.per_core), "health of the mean run");
 	ok(near(counter_stats_rel_noise(&r.total), 100.0 * 2 / sqrt(3) / 12), "total's noise");
+	ok(near(r.cpu_total[0].mean, 12.0 * 21) && near(r.cpu_total[1].mean, 12.0 * 57),
+	   "each cpu's total: its mean");
+	ok(near(counter_stats_rel_noise(&r.cpu_total[1]), 100.0 * 2 / sqrt(3) / 12), "and its noise");
 	p.ncpus = 1;
 	is_int(counter_repeat_add(&r, &p, err, sizeof(err)), -1, "another cpu count: refused");
 	ok(strstr(err, "cpus") != NULL, "... saying so: %s", err);

@@ -296,7 +296,7 @@ static void x_rows(struct stat_ctx *c, const struct counter_period *p, double t_
 	}
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)tot);
 	x.event = "total";
-	x.noise = c->rep && ci < 0 ? &c->rep->total : NULL;
+	x.noise = !c->rep ? NULL : ci < 0 ? &c->rep->total : &c->rep->cpu_total[ci];
 	x.metric = ci < 0 ? p->per_core : per_sec(tot, p->secs);
 	x.metric_unit = ci < 0 ? "/s/core" : "/s";
 	x_print(c, p, t_end, interval, &x);
@@ -305,6 +305,7 @@ static void x_rows(struct stat_ctx *c, const struct counter_period *p, double t_
 
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)irq);
 		x.event = "interrupts_tlb";
+		/* -r: the TLB: row's noise all CPUs together only */
 		x.noise = c->rep && ci < 0 ? &c->rep->tlb_total : NULL;
 		x.metric = per_sec(irq, p->secs);
 		x.metric_unit = "/s";

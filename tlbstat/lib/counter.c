@@ -180,7 +180,9 @@ int counter_repeat_add(struct counter_repeat *r, const struct counter_period *p,
 {
 	if (!r->per_cpu) {
 		r->per_cpu = calloc((size_t)p->ncpus * TLB_NR_REASONS, sizeof(*r->per_cpu));
-		if (!r->per_cpu) {
+		r->cpu_total = calloc((size_t)p->ncpus, sizeof(*r->cpu_total));
+		if (!r->per_cpu || !r->cpu_total) {
+			counter_repeat_free(r);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -198,6 +200,8 @@ int counter_repeat_add(struct counter_repeat *r, const struct counter_period *p,
 		counter_stats_add(&r->reasons[i], (double)p->reasons[i]);
 	for (int i = 0; i < p->ncpus * TLB_NR_REASONS; i++)
 		counter_stats_add(&r->per_cpu[i], (double)p->per_cpu[i]);
+	for (int ci = 0; ci < p->ncpus; ci++)
+		counter_stats_add(&r->cpu_total[ci], (double)counter_cpu_total(p, ci));
 	r->tlb_present = r->tlb_present && p->tlb_present;
 	counter_stats_add(&r->tlb_total, (double)p->tlb_total);
 	for (int i = 0; i < INTR_MAX_CPUS; i++)
@@ -237,5 +241,7 @@ int counter_repeat_mean(const struct counter_repeat *r, struct counter_period *p
 void counter_repeat_free(struct counter_repeat *r)
 {
 	free(r->per_cpu);
+	free(r->cpu_total);
 	r->per_cpu = NULL;
+	r->cpu_total = NULL;
 }

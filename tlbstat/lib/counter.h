@@ -87,6 +87,7 @@ struct counter_repeat {
 	int runs, ncpus;
 	struct counter_stats secs, total, tlb_total, reasons[TLB_NR_REASONS];
 	struct counter_stats *per_cpu;	/* ncpus * TLB_NR_REASONS; allocated by the first add */
+	struct counter_stats *cpu_total;	/* ncpus: each CPU's total */
 	bool tlb_present;		/* in every run */
 	uint64_t tlb_cpu_sum[INTR_MAX_CPUS];
 };
