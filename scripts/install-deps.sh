@@ -10,7 +10,7 @@ set -euo pipefail
 
 PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev libncurses-dev
       linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3
-      asciidoctor man-db bash-completion)
+      asciidoctor man-db bash-completion python3-jsonschema)
 
 # One line per step with the seconds since the start: the libperf build takes about a minute
 # on a fresh 2-core machine, and a silent minute looks like a hang.

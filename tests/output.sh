@@ -3,6 +3,7 @@
 # exit 1 and exactly one line "tlbstat: write error on standard output: No space left on device"
 # (the dispatcher checks stdout once, as git's run_builtin does), a command that failed keeps
 # its own exit code, and a reader that goes away early (| head) is not reported as an error.
+# stat prints to stderr (as perf stat does) or to its -o file: that file's errors are checked.
 # report and transport need no privileges; stat and top -b need root (tracepoints). About 3 s.
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
@@ -57,9 +58,13 @@ check "report | head -c 1: no write-error line" test "$(grep -c 'write error' "$
 if [ "$(id -u)" != 0 ]; then
 	skip "stat and top need root (tracepoints)"; finish; exit
 fi
-full "stat -d 0.2" -- "$TLBSTAT" stat -d 0.2
-full "stat --json -d 0.2" -- "$TLBSTAT" stat --json -d 0.2
-full "stat --csv -d 0.2" -- "$TLBSTAT" stat --csv -d 0.2
+# stat prints to stderr like perf stat (nothing on stdout), or to its -o file, which it checks
+for fmt in "" --json --csv -x,; do
+	"$TLBSTAT" stat -d 0.2 $fmt -o /dev/full >/dev/null 2>"$tmp/err"; rc=$?
+	check "stat ${fmt:+$fmt }-o /dev/full: exit 1, one line naming the file (exit $rc)" \
+		test $rc -eq 1 -a "$(grep -c . "$tmp/err")" -eq 1 -a \
+		"$(grep -c 'write error on /dev/full: No space left' "$tmp/err")" -eq 1
+done
 # top -b flushes each snapshot (topview.c), so the final check sees the error flag, not errno
 MSG='^tlbstat: write error on standard output(: No space left on device)?$' \
 	full "top -b -n 1" -- "$TLBSTAT" top -b -n 1 -d 0.2

@@ -121,12 +121,86 @@ rc=$?
 check "SIGINT: exit 0 (got $rc)" test $rc -eq 0
 check "SIGINT: summary printed" grep -q "seconds time elapsed" "$tmp/int.txt"
 
+# --- perf stat's habits: counts on stderr (stdout stays the command's), -x, -e, -r, -A
+"$TLBSTAT" stat -j -- sh -c 'echo workload-out' >"$tmp/wo.out" 2>"$tmp/wo.err"
+check "-j: stdout is the command's own output, exactly" test "$(cat "$tmp/wo.out")" = workload-out
+check "-j: the JSON object is on stderr" "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['schema_version'] == 1" "$tmp/wo.err"
+"$TLBSTAT" stat -- sh -c 'echo workload-out' >"$tmp/wt.out" 2>"$tmp/wt.err"
+check "table: stdout clean, table on stderr" \
+	test "$(cat "$tmp/wt.out")" = workload-out -a "$(grep -c 'seconds time elapsed' "$tmp/wt.err")" -eq 1
+"$TLBSTAT" stat -- /nonexistent/cmd >"$tmp/ne.out" 2>"$tmp/ne.err"; rc=$?
+check "a command that cannot run: exit 1, only its error line (exit $rc)" \
+	test $rc -eq 1 -a "$(grep -c . "$tmp/ne.err")" -eq 1 -a ! -s "$tmp/ne.out"
+check "... the line says why" grep -q "cannot run '/nonexistent/cmd': No such file" "$tmp/ne.err"
+"$TLBSTAT" stat -a -x';' -o "$tmp/x.txt" -- "${churn[@]}" >/dev/null 2>&1
+check "-x ';': perf's columns, reasons add up to the total, health last" "$PY" - "$tmp/x.txt" <<'PY'
+import sys
+rows = [l.rstrip("\n").split(";") for l in open(sys.argv[1]) if l.strip()]
+assert all(len(r) == 7 for r in rows), rows
+ev = {r[2]: r for r in rows}
+keys = ["task_switch", "remote_shootdown", "local_shootdown", "local_mm_shootdown",
+        "remote_ipi_send", "remote_wrong_cpu"]
+assert [r[2] for r in rows[:6]] == keys, rows
+assert sum(int(ev[k][0]) for k in keys) == int(ev["total"][0])
+assert int(ev["remote_ipi_send"][0]) >= 0.95 * 3000
+assert all(r[1] == "" and r[4] == "100.00" and int(r[3]) > 0 for r in rows)
+assert rows[-1][2] == "health" and rows[-1][0] in ("green", "yellow", "red")
+assert ev["total"][6] == "/s/core"
+PY
+"$TLBSTAT" stat -a -A -x, -d 0.2 -o "$tmp/xa.txt"
+check "-A -x,: every row starts with CPU<n>, one health row per cpu" \
+	test "$(grep -c '^CPU[0-9]*,' "$tmp/xa.txt")" -eq "$(grep -c . "$tmp/xa.txt")" -a \
+	"$(grep -c ',health,' "$tmp/xa.txt")" -eq "$(nproc)"
+"$TLBSTAT" stat -a -x, -I 100 -d 250ms -o "$tmp/xi.txt"
+check "-x, -I 100 for 250 ms: two intervals of rows led by the time, no summary" "$PY" - "$tmp/xi.txt" <<'PY'
+import sys
+rows = [l.rstrip("\n").split(",") for l in open(sys.argv[1]) if l.strip()]
+assert all(len(r) == 8 and float(r[0]) > 0 for r in rows), rows
+assert [r[1] for r in rows if r[3] == "health"] and len([r for r in rows if r[3] == "health"]) == 2
+assert len({r[0] for r in rows}) == 2
+PY
+"$TLBSTAT" stat -a -d 0.2 -o "$tmp/agg.txt"
+"$TLBSTAT" stat -a -d 0.2 --per-cpu -o "$tmp/noagg.txt"
+check "the table is aggregated; --per-cpu (-A) adds the per-CPU table" \
+	test "$(grep -c 'TLB:irq' "$tmp/agg.txt")" -eq 0 -a "$(grep -c 'TLB:irq' "$tmp/noagg.txt")" -eq 1
+"$TLBSTAT" stat -e remote_ipi_send,3 -j -o "$tmp/e.json" -- "${churn[@]}" >/dev/null 2>&1
+check "-e remote_ipi_send,3: those reasons only; total and health still over every reason" "$PY" - "$tmp/e.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(d["reasons"]) == ["local_mm_shootdown", "remote_ipi_send"], d["reasons"]
+assert d["total"] == sum(c["total"] for c in d["per_cpu"])
+assert d["total"] >= sum(d["reasons"].values())
+PY
+"$TLBSTAT" stat -e send -d 0.1 >/dev/null 2>"$tmp/e.err"; rc=$?
+check "-e with an unknown reason: exit 2, names the valid ones (exit $rc)" \
+	test $rc -eq 2 -a "$(grep -c 'remote_ipi_send' "$tmp/e.err")" -eq 1
+sleep 1
+"$TLBSTAT" stat -r 3 -j -o "$tmp/r.json" -- "${churn[@]}" >"$tmp/r.out" 2>&1
+check "-r 3: runs the command 3 times (3 reports on its stdout)" test "$(grep -c '^ops:' "$tmp/r.out")" -eq 3
+check "-r 3: the mean of 3 runs with perf's noise per count" "$PY" - "$tmp/r.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["runs"] == 3
+n = d["noise_pct"]
+assert set(d["reasons"]) | {"total", "duration_s"} == set(n), n
+assert all(v >= 0 for v in n.values())
+assert 0.95 * 3000 <= d["reasons"]["remote_ipi_send"] <= 1.05 * 3000
+assert d["total"] == sum(d["reasons"].values())
+PY
+"$TLBSTAT" stat -r 2 -o "$tmp/r.txt" -- true
+check "-r 2 table: '2 runs' in the title, ( +- x% ) beside the counts" \
+	test "$(grep -c '2 runs' "$tmp/r.txt")" -eq 1 -a "$(grep -c '( +- ' "$tmp/r.txt")" -ge 8
+
 # --- bad input and environments: one clear line, documented exit codes
 expect 2 "no such process" "bad pid" -- "$TLBSTAT" stat -p 999999999
 expect 2 "bad pid" "non-numeric pid" -- "$TLBSTAT" stat -p abc
 expect 2 "bad cpu list" "bad cpu list" -- "$TLBSTAT" stat -C 0-x
 expect 2 "not online" "offline cpu" -- "$TLBSTAT" stat -C 4096
 expect 2 "unknown option" "unknown option" -- "$TLBSTAT" stat --frobnicate
+expect 2 "cannot be used together" "-x with --json" -- "$TLBSTAT" stat -x, --json -d 0.1
+expect 2 "repeats a command" "-r without a command" -- "$TLBSTAT" stat -r 3 -d 0.1
+expect 2 "1 to 100" "-r 0" -- "$TLBSTAT" stat -r 0 -- true
+expect 2 "r and -I cannot" "-r with -I" -- "$TLBSTAT" stat -r 2 -I 100 -- true
 expect 2 "is not a tlbstat command" "unknown command" -- "$TLBSTAT" frobnicate
 mkdir -p "$tmp/fakefs/events/ipi/ipi_send_cpu"
 echo 5 >"$tmp/fakefs/events/ipi/ipi_send_cpu/id"

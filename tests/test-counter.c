@@ -8,6 +8,7 @@
 #include "transport.h"
 #include "tap.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,74 @@ static void snap(struct counter_snapshot *s, uint64_t base, uint64_t t_ns, uint6
 	s->tlb.per_cpu[1] = 2 * irq;
 	s->tlb.total = 3 * irq;
 	s->t_ns = t_ns;
+}
+
+static bool near(double a, double b)
+{
+	return fabs(a - b) < 1e-9 * (fabs(b) > 1 ? fabs(b) : 1);
+}
+
+/* stat -r: mean, sample stddev, perf's noise (stddev of the mean, % of the mean); mean runs */
+static void test_repeat(void)
+{
+	struct counter_stats s = { 0 };
+	struct counter_repeat r = { 0 };
+	struct counter_period p = { 0 }, m = { 0 };
+	uint64_t cpu[2 * TLB_NR_REASONS] = { 0 };
+	char err[128];
+	double xs[] = { 10, 12, 14 };
+
+	ok(counter_stats_stddev(&s) == 0 && counter_stats_rel_noise(&s) == 0, "no value: 0, 0");
+	counter_stats_add(&s, 7);
+	ok(s.mean == 7 && counter_stats_rel_noise(&s) == 0, "one value: its mean, no noise");
+	s = (struct counter_stats){ 0 };
+	for (int i = 0; i < 3; i++)
+		counter_stats_add(&s, xs[i]);
+	ok(near(s.mean, 12), "mean of 10, 12, 14 is 12");
+	ok(near(counter_stats_stddev(&s), 2), "sample stddev of 10, 12, 14 is 2");
+	ok(near(counter_stats_rel_noise(&s), 100.0 * 2 / sqrt(3) / 12), "noise: 100*2/sqrt(3)/12 %%");
+	s = (struct counter_stats){ 0 };
+	counter_stats_add(&s, 0);
+	counter_stats_add(&s, 0);
+	ok(counter_stats_rel_noise(&s) == 0, "mean 0: noise 0, not NaN");
+
+	p.ncpus = 2;
+	p.per_cpu = cpu;
+	p.tlb_present = true;
+	for (int run = 0; run < 3; run++) {
+		p.secs = 1 + run;		/* 1, 2, 3 s */
+		p.total = 0;
+		for (int i = 0; i < 2 * TLB_NR_REASONS; i++)
+			cpu[i] = (uint64_t)(xs[run] * (i + 1));
+		for (int k = 0; k < TLB_NR_REASONS; k++) {
+			p.reasons[k] = cpu[k] + cpu[TLB_NR_REASONS + k];
+			p.total += p.reasons[k];
+		}
+		p.tlb_total = 100 * (run + 1);
+		p.tlb_cpu[1] = p.tlb_total;
+		is_int(counter_repeat_add(&r, &p, err, sizeof(err)), 0, "add run %d", run + 1);
+	}
+	is_int(r.runs, 3, "three runs");
+	is_int(counter_repeat_mean(&r, &m), 0, "the mean run");
+	ok(near(m.secs, 2), "mean duration 2 s");
+	is_int(m.per_cpu[0], 12, "cpu 0 reason 0: mean of 10, 12, 14");
+	is_int(m.reasons[4], 12 * 5 + 12 * 11, "reason 4: the mean over both cpus");
+	is_int(m.total, 12 * 78, "total: the sum of the reasons' means");
+	is_int(m.tlb_total, 200, "TLB: row mean");
+	is_int(m.tlb_cpu[1], 200, "TLB: row per cpu mean");
+	ok(near(m.rate, 12.0 * 78 / 2) && near(m.per_core, m.rate / 2), "rate of the mean run");
+	is_int(m.health, tlb_health_of(m.per_core), "health of the mean run");
+	ok(near(counter_stats_rel_noise(&r.total), 100.0 * 2 / sqrt(3) / 12), "total's noise");
+	ok(near(r.cpu_total[0].mean, 12.0 * 21) && near(r.cpu_total[1].mean, 12.0 * 57),
+	   "each cpu's total: its mean");
+	ok(near(counter_stats_rel_noise(&r.cpu_total[1]), 100.0 * 2 / sqrt(3) / 12), "and its noise");
+	p.ncpus = 1;
+	is_int(counter_repeat_add(&r, &p, err, sizeof(err)), -1, "another cpu count: refused");
+	ok(strstr(err, "cpus") != NULL, "... saying so: %s", err);
+	counter_repeat_free(&r);
+	counter_period_free(&m);
+	r = (struct counter_repeat){ 0 };
+	is_int(counter_repeat_mean(&r, &m), -1, "no run: no mean");
 }
 
 int main(void)
@@ -50,6 +119,10 @@ int main(void)
 	ok(p.secs == 2.0, "2 s between the snapshots");
 	ok(p.rate == (double)sum / 2 && p.per_core == p.rate / 2, "rate and per-core rate");
 	is_int(p.health, tlb_health_of(p.per_core), "health of the per-core rate");
+	ok(counter_cpu_rate(&p, 1).known && counter_cpu_rate(&p, 1).rate ==
+	   (double)counter_cpu_total(&p, 1) / 2, "cpu 1's own rate");
+	is_int(counter_cpu_rate(&p, 1).health, tlb_health_of(counter_cpu_rate(&p, 1).per_core),
+	       "cpu 1's health, of its rate on one core");
 	ok(p.tlb_present && p.tlb_total == 180, "TLB: row delta 180");
 	ok(p.tlb_cpu[0] == 60 && p.tlb_cpu[1] == 120, "TLB: row per cpu");
 	is_int(p.ncpus, 2, "ncpus");
@@ -74,5 +147,6 @@ int main(void)
 	counter_snapshot_free(&copy);
 	counter_period_free(&p);
 	ok(!a.counts && !p.per_cpu, "freed and cleared");
+	test_repeat();
 	return done_testing();
 }

@@ -14,6 +14,7 @@
 
 #include <perf/event.h>   /* PERF_RECORD_FINISHED_ROUND */
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
@@ -227,6 +228,7 @@ static void test_workload(void)
 	char err[256];
 	char *ok_argv[] = { "sh", "-c", "exit 3", NULL };
 	char *sleep_argv[] = { "sleep", "10", NULL };
+	char *x127_argv[] = { "sh", "-c", "exit 127", NULL };
 	char *bad_argv[] = { "/nonexistent/tlbstat-test", NULL };
 	struct pollfd pfd;
 
@@ -245,12 +247,20 @@ static void test_workload(void)
 	ok(workload_poll(&w), "reaped");
 	ok(WIFEXITED(workload_status(&w)) && WEXITSTATUS(workload_status(&w)) == 3, "status: exit 3");
 	is_int(workload_exit_code(workload_status(&w), false), 3, "exit code 3");
+	ok(!workload_exec_failed(&w), "it ran: not an exec failure");
+	workload_close(&w);
+
+	is_int(workload_prepare(&w, x127_argv, err, sizeof(err)), 0, "prepare sh -c 'exit 127'");
+	workload_start(&w);
+	workload_wait(&w);
+	ok(!workload_exec_failed(&w), "a command that exits 127 itself is not an exec failure");
 	workload_close(&w);
 
 	is_int(workload_prepare(&w, bad_argv, err, sizeof(err)), 0, "prepare a missing command");
 	workload_start(&w);
 	workload_wait(&w);
 	is_int(workload_exit_code(workload_status(&w), false), EXIT_FAIL, "exec failure: EXIT_FAIL");
+	ok(workload_exec_failed(&w) && w.exec_errno == ENOENT, "exec failure seen, ENOENT");
 	workload_close(&w);
 
 	is_int(workload_prepare(&w, sleep_argv, err, sizeof(err)), 0, "prepare sleep 10");

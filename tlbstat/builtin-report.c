@@ -281,17 +281,19 @@ static void json_counts_common(struct json_writer *w, struct report *r, const st
 	json_object_end(w);
 }
 
-static void json_task(struct json_writer *w, struct report *r, const struct agg_task *t)
+/* thread: a -T row, which has a tid (0 too: the idle task) and no thread count */
+static void json_task(struct json_writer *w, struct report *r, const struct agg_task *t,
+		      bool thread)
 {
 	char buf[32];
 
 	json_object_begin(w, NULL);
 	json_int(w, "pid", t->pid);
-	if (t->tid)
+	if (thread)
 		json_int(w, "tid", t->tid);
 	json_string(w, "comm", agg_task_comm(t, buf, sizeof(buf)));
 	json_bool(w, "kernel_thread", t->kernel_thread);
-	if (!t->tid)
+	if (!thread)
 		json_int(w, "threads", t->nr_threads);
 	json_counts_common(w, r, &t->total);
 	json_object_end(w);
@@ -371,7 +373,7 @@ static void json_tasks(struct json_writer *w, struct report *r)
 
 	json_array_begin(w, "processes");
 	for (int i = 0; i < limit(r, n); i++)
-		json_task(w, r, v[i]);
+		json_task(w, r, v[i], false);
 	json_array_end(w);
 	json_array_begin(w, "kernel_thread_initiators");
 	for (int i = 0; i < n; i++) {
@@ -392,7 +394,7 @@ static void json_tasks(struct json_writer *w, struct report *r)
 	n = agg_threads(r->agg, AGG_SORT_EVENTS, &v);
 	json_array_begin(w, "threads");
 	for (int i = 0; i < limit(r, n); i++)
-		json_task(w, r, v[i]);
+		json_task(w, r, v[i], true);
 	json_array_end(w);
 	free(v);
 }
@@ -561,6 +563,8 @@ static void json_histogram(struct json_writer *w, struct report *r)
 	free(h);
 }
 
+#define REPORT_JSON_SCHEMA 1
+
 typedef void (*json_section_fn)(struct json_writer *w, struct report *r);
 
 static void print_json(struct report *r)
@@ -573,6 +577,8 @@ static void print_json(struct report *r)
 
 	json_init(&w, r->out, false);
 	json_object_begin(&w, NULL);
+	/* the layout's version: Documentation/json.md, schema/report.json */
+	json_int(&w, "schema_version", REPORT_JSON_SCHEMA);
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
 		sections[i](&w, r);
 	json_object_end(&w);

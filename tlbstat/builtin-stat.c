@@ -1,7 +1,8 @@
 /*
  * tlbstat stat: counting mode (no samples) of tlb:tlb_flush, one counter per reason through a
  * tracepoint filter ("reason == N"), per CPU, with the /proc/interrupts TLB: row as a cross-check,
- * the health score and the remote-flush transport. Documentation/tlbstat-stat.txt.
+ * the health score and the remote-flush transport. Like perf stat, the counts go to stderr (or
+ * -o FILE), so that a command's own stdout stays its own. Documentation/tlbstat-stat.txt.
  */
 #include "builtin.h"
 #include "count.h"
@@ -11,11 +12,13 @@
 #include "output.h"
 #include "parse-options.h"
 #include "reason.h"
+#include "strlist.h"
 #include "transport.h"
 #include "util.h"
 #include "workload.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,15 +26,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The version of stat's JSON document (Documentation/json.md, schema/stat.json). */
+#define STAT_JSON_SCHEMA 1
+#define STAT_MAX_REPEAT 100
+
 static const char *const stat_usage[] = {
 	"tlbstat stat [<options>] [-- <command> [<args>]]",
 	NULL,
 };
 
 struct stat_opts {
-	bool all_cpus, json, csv;
-	const char *cpu_list, *pid, *tid, *output;
+	bool all_cpus, json, csv, no_aggr, events_given;
+	bool shown[TLB_NR_REASONS];	/* -e: the reasons printed (all without -e) */
+	const char *cpu_list, *pid, *tid, *output, *field_sep;
 	int interval_ms;
+	unsigned repeat;
 	double duration;
 };
 
@@ -42,6 +51,8 @@ struct stat_ctx {
 	FILE *out;
 	const char *target_desc;
 	struct transport_info transport;
+	const struct counter_repeat *rep;	/* -r N (N > 1): each count's noise; else NULL */
+	bool header_done;
 };
 
 static volatile sig_atomic_t done, child_exited;
@@ -78,11 +89,70 @@ static uint64_t tlb_irq_of(struct stat_ctx *c, const struct counter_period *p, i
 	return cpu >= 0 && cpu < INTR_MAX_CPUS ? p->tlb_cpu[cpu] : 0;
 }
 
+static double per_sec(uint64_t n, double secs)
+{
+	return secs > 0 ? (double)n / secs : 0;
+}
+
+/* -r: a count's noise in percent ("( +- x% )"); NULL stats (one run): NaN */
+static double noise_of(const struct counter_stats *s)
+{
+	return s ? counter_stats_rel_noise(s) : NAN;
+}
+
+static const struct counter_stats *reason_noise(struct stat_ctx *c, int ci, int r)
+{
+	if (!c->rep)
+		return NULL;
+	return ci < 0 ? &c->rep->reasons[r] : &c->rep->per_cpu[ci * TLB_NR_REASONS + r];
+}
+
+/* ---------------- JSON (Documentation/json.md) ---------------- */
+
+static void json_reasons(struct stat_ctx *c, struct json_writer *w, const uint64_t *counts)
+{
+	for (int r = 0; r < TLB_NR_REASONS; r++)
+		if (c->o.shown[r])
+			json_uint(w, tlb_reason_key(r), counts[r]);
+}
+
+static void json_noise(struct stat_ctx *c, struct json_writer *w)
+{
+	json_int(w, "runs", c->rep ? c->rep->runs : 1);
+	if (!c->rep)
+		return;
+	json_object_begin(w, "noise_pct");
+	for (int r = 0; r < TLB_NR_REASONS; r++)
+		if (c->o.shown[r])
+			json_double(w, tlb_reason_key(r), noise_of(&c->rep->reasons[r]));
+	json_double(w, "total", noise_of(&c->rep->total));
+	json_double(w, "duration_s", noise_of(&c->rep->secs));
+	json_object_end(w);
+}
+
+static void json_per_cpu(struct stat_ctx *c, struct json_writer *w, const struct counter_period *p)
+{
+	json_array_begin(w, "per_cpu");
+	for (int ci = 0; ci < p->ncpus; ci++) {
+		json_object_begin(w, NULL);
+		json_int(w, "cpu", c->el.cpus[ci]);
+		json_uint(w, "total", counter_cpu_total(p, ci));
+		json_double(w, "rate_per_s", per_sec(counter_cpu_total(p, ci), p->secs));
+		json_reasons(c, w, p->per_cpu + ci * TLB_NR_REASONS);
+		if (p->tlb_present)
+			json_uint(w, "interrupts_tlb", tlb_irq_of(c, p, ci));
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
 static void print_json(struct stat_ctx *c, const struct counter_period *p, double t_end, bool interval)
 {
 	struct json_writer w;
+
 	json_init(&w, c->out, false);
 	json_object_begin(&w, NULL);
+	json_int(&w, "schema_version", STAT_JSON_SCHEMA);
 	if (interval)
 		json_double(&w, "interval_end_s", t_end);
 	json_double(&w, "duration_s", p->secs);
@@ -101,29 +171,19 @@ static void print_json(struct stat_ctx *c, const struct counter_period *p, doubl
 		json_string(&w, "transport_evidence", c->transport.evidence);
 		json_bool(&w, "victims_observable",
 			  transport_victims_observable(c->transport.transport));
+		json_noise(c, &w);
 	}
 	json_object_begin(&w, "reasons");
-	for (int r = 0; r < TLB_NR_REASONS; r++)
-		json_uint(&w, tlb_reason_key(r), p->reasons[r]);
+	json_reasons(c, &w, p->reasons);
 	json_object_end(&w);
-	json_array_begin(&w, "per_cpu");
-	for (int ci = 0; ci < p->ncpus; ci++) {
-		json_object_begin(&w, NULL);
-		json_int(&w, "cpu", c->el.cpus[ci]);
-		json_uint(&w, "total", counter_cpu_total(p, ci));
-		json_double(&w, "rate_per_s", p->secs > 0 ? (double)counter_cpu_total(p, ci) / p->secs : 0);
-		for (int r = 0; r < TLB_NR_REASONS; r++)
-			json_uint(&w, tlb_reason_key(r), p->per_cpu[ci * TLB_NR_REASONS + r]);
-		if (p->tlb_present)
-			json_uint(&w, "interrupts_tlb", tlb_irq_of(c, p, ci));
-		json_object_end(&w);
-	}
-	json_array_end(&w);
+	json_per_cpu(c, &w, p);
 	json_object_end(&w);
 	json_finish(&w);
 }
 
-/* CSV columns: [time_s,] cpu, one per reason, total, rate_per_s, interrupts_tlb, health */
+/* ---------------- --csv: one wide row per CPU and an "all" row ---------------- */
+
+/* CSV columns: [time_s,] cpu, one per shown reason, total, rate_per_s, interrupts_tlb, health */
 #define STAT_CSV_COLS (2 + TLB_NR_REASONS + 4)
 
 static void csv_table(struct stat_ctx *c, bool interval, struct out_table *t,
@@ -137,19 +197,11 @@ static void csv_table(struct stat_ctx *c, bool interval, struct out_table *t,
 		cols[n++].title = "time_s";
 	cols[n++].title = "cpu";
 	for (int r = 0; r < TLB_NR_REASONS; r++)
-		cols[n++].title = tlb_reason_key(r);
+		if (c->o.shown[r])
+			cols[n++].title = tlb_reason_key(r);
 	for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
 		cols[n++].title = tail[i];
 	out_table_init(t, c->out, OUT_CSV, NULL, cols, n);
-}
-
-static void print_csv_header(struct stat_ctx *c, bool interval)
-{
-	struct out_col cols[STAT_CSV_COLS];
-	struct out_table t;
-
-	csv_table(c, interval, &t, cols);
-	out_table_header(&t);
 }
 
 /* one row for all CPUs ("all"), then one per CPU */
@@ -161,7 +213,6 @@ static void print_csv(struct stat_ctx *c, const struct counter_period *p, double
 	csv_table(c, interval, &t, cols);
 	for (int ci = -1; ci < p->ncpus; ci++) {
 		uint64_t tot = ci < 0 ? p->total : counter_cpu_total(p, ci);
-		double rate = p->secs > 0 ? (double)tot / p->secs : 0;
 
 		if (interval)
 			out_cell_double(&t, t_end, 3);
@@ -170,45 +221,150 @@ static void print_csv(struct stat_ctx *c, const struct counter_period *p, double
 		else
 			out_cell_int(&t, c->el.cpus[ci]);
 		for (int r = 0; r < TLB_NR_REASONS; r++)
-			out_cell_u64(&t, ci < 0 ? p->reasons[r] : p->per_cpu[ci * TLB_NR_REASONS + r]);
+			if (c->o.shown[r])
+				out_cell_u64(&t, ci < 0 ? p->reasons[r] : p->per_cpu[ci * TLB_NR_REASONS + r]);
 		out_cell_u64(&t, tot);
-		out_cell_double(&t, rate, 2);
+		out_cell_double(&t, per_sec(tot, p->secs), 2);
 		if (p->tlb_present)
 			out_cell_u64(&t, ci < 0 ? p->tlb_total : tlb_irq_of(c, p, ci));
 		else
 			out_cell(&t, NULL);
-		out_cell(&t, tlb_health_name(ci < 0 ? p->health : count_rate_of(tot, p->secs, 1).health));
+		out_cell(&t, tlb_health_name(ci < 0 ? p->health : counter_cpu_rate(p, ci).health));
 		out_row_end(&t);
 	}
 }
+
+/* ---------------- -x SEP: perf stat -x rows ---------------- */
+
+/*
+ * One count as perf stat -x prints it: [time SEP] [CPU<n> SEP] value SEP unit SEP event SEP
+ * [noise% SEP (with -r)] run-time-ns SEP percent-running SEP metric SEP metric-unit.
+ */
+struct x_row {
+	int cpu;			/* -1: aggregated */
+	const char *value, *event;
+	const struct counter_stats *noise;
+	double metric;			/* NaN: none */
+	const char *metric_unit;
+};
+
+static void x_print(struct stat_ctx *c, const struct counter_period *p, double t_end,
+		    bool interval, const struct x_row *x)
+{
+	const char *s = c->o.field_sep;
+	FILE *f = c->out;
+
+	if (interval)
+		fprintf(f, "%.9f%s", t_end, s);
+	if (x->cpu >= 0)
+		fprintf(f, "CPU%d%s", x->cpu, s);
+	fprintf(f, "%s%s%s%s", x->value, s, s, x->event);
+	if (c->rep) {
+		if (x->noise)
+			fprintf(f, "%s%.2f%%", s, noise_of(x->noise));
+		else
+			fputs(s, f);
+	}
+	fprintf(f, "%s%llu%s100.00%s", s, (unsigned long long)(p->secs * 1e9), s, s);
+	if (!isnan(x->metric))
+		fprintf(f, "%.2f%s%s", x->metric, s, x->metric_unit);
+	else
+		fputs(s, f);
+	fputc('\n', f);
+}
+
+/* The rows of one CPU index ci, or of all CPUs (ci -1). */
+static void x_rows(struct stat_ctx *c, const struct counter_period *p, double t_end, bool interval,
+		   int ci)
+{
+	uint64_t tot = ci < 0 ? p->total : counter_cpu_total(p, ci);
+	struct x_row x = { .cpu = ci < 0 ? -1 : c->el.cpus[ci] };
+	char v[32];
+
+	x.value = v;
+	for (int r = 0; r < TLB_NR_REASONS; r++) {
+		uint64_t n = ci < 0 ? p->reasons[r] : p->per_cpu[ci * TLB_NR_REASONS + r];
+
+		if (!c->o.shown[r])
+			continue;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)n);
+		x.event = tlb_reason_key(r);
+		x.noise = reason_noise(c, ci, r);
+		x.metric = per_sec(n, p->secs);
+		x.metric_unit = "/s";
+		x_print(c, p, t_end, interval, &x);
+	}
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)tot);
+	x.event = "total";
+	x.noise = !c->rep ? NULL : ci < 0 ? &c->rep->total : &c->rep->cpu_total[ci];
+	x.metric = ci < 0 ? p->per_core : per_sec(tot, p->secs);
+	x.metric_unit = ci < 0 ? "/s/core" : "/s";
+	x_print(c, p, t_end, interval, &x);
+	if (p->tlb_present) {
+		uint64_t irq = ci < 0 ? p->tlb_total : tlb_irq_of(c, p, ci);
+
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)irq);
+		x.event = "interrupts_tlb";
+		/* -r: the TLB: row's noise all CPUs together only */
+		x.noise = c->rep && ci < 0 ? &c->rep->tlb_total : NULL;
+		x.metric = per_sec(irq, p->secs);
+		x.metric_unit = "/s";
+		x_print(c, p, t_end, interval, &x);
+	}
+	x.value = tlb_health_name(ci < 0 ? p->health : counter_cpu_rate(p, ci).health);
+	x.event = "health";
+	x.noise = NULL;
+	x.metric = NAN;
+	x_print(c, p, t_end, interval, &x);
+}
+
+/* Aggregated rows, or with -A one set per CPU (as perf stat -A -x). */
+static void print_x(struct stat_ctx *c, const struct counter_period *p, double t_end, bool interval)
+{
+	if (!c->o.no_aggr) {
+		x_rows(c, p, t_end, interval, -1);
+		return;
+	}
+	for (int ci = 0; ci < p->ncpus; ci++)
+		x_rows(c, p, t_end, interval, ci);
+}
+
+/* ---------------- the table ---------------- */
 
 static void print_interval_line(struct stat_ctx *c, const struct counter_period *p, double t_end)
 {
 	fprintf(c->out, "%10.3f %12llu %10.1f/s %9.1f/s/core %-6s", t_end,
 		(unsigned long long)p->total, p->rate, p->per_core, tlb_health_name(p->health));
 	for (int r = 0; r < TLB_NR_REASONS; r++)
-		fprintf(c->out, " %s=%llu", tlb_reason_key(r), (unsigned long long)p->reasons[r]);
+		if (c->o.shown[r])
+			fprintf(c->out, " %s=%llu", tlb_reason_key(r), (unsigned long long)p->reasons[r]);
 	if (p->tlb_present)
 		fprintf(c->out, " TLB:irq=%llu", (unsigned long long)p->tlb_total);
 	fputc('\n', c->out);
 }
 
-/* per CPU: one column per reason, the total and the CPU's TLB: interrupts */
+/* -A: per CPU, one column per shown reason, the total and the CPU's TLB: interrupts */
 static void print_cpu_table(struct stat_ctx *c, const struct counter_period *p)
 {
-	static const struct out_col cols[] = {
-		{ "CPU", 5 }, { "switch", 11 }, { "remote", 11 }, { "local", 11 },
-		{ "local-mm", 11 }, { "send-ipi", 11 }, { "wrong-cpu", 11 }, { "total", 11 },
-		{ "TLB:irq", 8 },
+	static const char *const titles[TLB_NR_REASONS] = {
+		"switch", "remote", "local", "local-mm", "send-ipi", "wrong-cpu",
 	};
+	struct out_col cols[TLB_NR_REASONS + 3] = { { "CPU", 5 } };
 	struct out_table t;
+	int n = 1;
 
-	out_table_init(&t, c->out, OUT_TABLE, " ", cols, ARRAY_SIZE(cols));
+	for (int r = 0; r < TLB_NR_REASONS; r++)
+		if (c->o.shown[r])
+			cols[n++] = (struct out_col){ titles[r], 11 };
+	cols[n++] = (struct out_col){ "total", 11 };
+	cols[n++] = (struct out_col){ "TLB:irq", 8 };
+	out_table_init(&t, c->out, OUT_TABLE, " ", cols, n);
 	out_table_header(&t);
 	for (int ci = 0; ci < p->ncpus; ci++) {
 		out_cell_int(&t, c->el.cpus[ci]);
 		for (int r = 0; r < TLB_NR_REASONS; r++)
-			out_cell_u64(&t, p->per_cpu[ci * TLB_NR_REASONS + r]);
+			if (c->o.shown[r])
+				out_cell_u64(&t, p->per_cpu[ci * TLB_NR_REASONS + r]);
 		out_cell_u64(&t, counter_cpu_total(p, ci));
 		if (p->tlb_present)
 			out_cell_u64(&t, tlb_irq_of(c, p, ci));
@@ -218,36 +374,72 @@ static void print_cpu_table(struct stat_ctx *c, const struct counter_period *p)
 	}
 }
 
+/* -r: perf's noise column, "  ( +- 1.23% )" */
+static void print_noise(struct stat_ctx *c, const struct counter_stats *s)
+{
+	if (s)
+		fprintf(c->out, "  ( +- %5.2f%% )", noise_of(s));
+}
+
 static void print_table(struct stat_ctx *c, const struct counter_period *p)
 {
 	FILE *f = c->out;
 	bool victims = transport_victims_observable(c->transport.transport);
 
-	fprintf(f, "\n Performance counter stats for %s (tlb:tlb_flush, %d CPU%s):\n\n",
-		c->target_desc, p->ncpus, p->ncpus == 1 ? "" : "s");
+	fprintf(f, "\n Performance counter stats for %s (tlb:tlb_flush, %d CPU%s", c->target_desc,
+		p->ncpus, p->ncpus == 1 ? "" : "s");
+	if (c->rep)
+		fprintf(f, ", %d runs", c->rep->runs);
+	fprintf(f, "):\n\n");
 	for (int r = 0; r < TLB_NR_REASONS; r++) {
+		if (!c->o.shown[r])
+			continue;
 		fprintf(f, " %14llu      %-22s %12.1f/s", (unsigned long long)p->reasons[r],
-			tlb_reason_label(r), p->secs > 0 ? (double)p->reasons[r] / p->secs : 0);
+			tlb_reason_label(r), per_sec(p->reasons[r], p->secs));
+		print_noise(c, reason_noise(c, -1, r));
 		if (r == TLB_REASON_REMOTE_SHOOTDOWN && !victims && p->reasons[r] == 0)
 			fprintf(f, "   %s", transport_victims_note(c->transport.transport));
 		fputc('\n', f);
 	}
-	fprintf(f, " %14llu      %-22s %12.1f/s   %.1f/s/core  health: %s\n",
+	fprintf(f, " %14llu      %-22s %12.1f/s   %.1f/s/core  health: %s",
 		(unsigned long long)p->total, "total invalidations", p->rate, p->per_core,
 		tlb_health_name(p->health));
+	print_noise(c, c->rep ? &c->rep->total : NULL);
+	fputc('\n', f);
 	if (p->tlb_present)
 		fprintf(f, " %14llu      %-22s %12.1f/s   (/proc/interrupts, all CPUs)\n",
-			(unsigned long long)p->tlb_total, "TLB: interrupts",
-			p->secs > 0 ? (double)p->tlb_total / p->secs : 0);
+			(unsigned long long)p->tlb_total, "TLB: interrupts", per_sec(p->tlb_total, p->secs));
 	else
 		fprintf(f, " %14s      %-22s\n", "n/a", "TLB: interrupts (no TLB: row here)");
-
-	fputc('\n', f);
-	print_cpu_table(c, p);
+	if (c->o.no_aggr) {
+		fputc('\n', f);
+		print_cpu_table(c, p);
+	}
 	fprintf(f, "\n transport: %s (%s)\n", transport_name(c->transport.transport),
 		c->transport.evidence);
-	fprintf(f, "\n %14.6f seconds time elapsed\n\n", p->secs);
+	fprintf(f, "\n %14.6f seconds time elapsed", p->secs);
+	print_noise(c, c->rep ? &c->rep->secs : NULL);
+	fprintf(f, "\n\n");
 }
+
+/* The CSV header, or the -I table's: once, before the first line (none after a failed start). */
+static void print_header(struct stat_ctx *c)
+{
+	struct out_col cols[STAT_CSV_COLS];
+	struct out_table t;
+
+	if (c->header_done)
+		return;
+	c->header_done = true;
+	if (c->o.csv) {
+		csv_table(c, c->o.interval_ms > 0, &t, cols);
+		out_table_header(&t);
+	} else if (c->o.interval_ms && !c->o.json && !c->o.field_sep) {
+		fprintf(c->out, "#     time        total       rate        per-core health reasons\n");
+	}
+}
+
+/* ---------------- counting ---------------- */
 
 /* Sleep until the deadline, a signal, the workload's exit, or the exit of every -p/-t target. */
 static void wait_until(uint64_t deadline_ns)
@@ -288,7 +480,7 @@ static void describe_target(struct stat_ctx *c, const struct tlb_target *t, cons
 	c->target_desc = desc;
 }
 
-/* One -I line (or JSON/CSV record): the counts since prev; then prev = cur. */
+/* One -I line (or JSON/CSV/-x record): the counts since prev; then prev = cur. */
 static void print_interval(struct stat_ctx *c, const struct counter_snapshot *start,
 			   struct counter_snapshot *prev, struct counter_snapshot *cur,
 			   struct counter_period *iv)
@@ -298,10 +490,13 @@ static void print_interval(struct stat_ctx *c, const struct counter_snapshot *st
 	take(c, cur);
 	diff(c, prev, cur, iv);
 	t_end = (double)(cur->t_ns - start->t_ns) / 1e9;
+	print_header(c);
 	if (c->o.json)
 		print_json(c, iv, t_end, true);
 	else if (c->o.csv)
 		print_csv(c, iv, t_end, true);
+	else if (c->o.field_sep)
+		print_x(c, iv, t_end, true);
 	else
 		print_interval_line(c, iv, t_end);
 	fflush(c->out);
@@ -343,25 +538,147 @@ static void count_loop(struct stat_ctx *c, struct workload *wl, const struct cou
 	counter_period_free(&iv);
 }
 
-/* The whole run: its figures, the transport they point to, the summary. */
-static void print_summary(struct stat_ctx *c, const struct counter_snapshot *start)
+/* The summary of a period (one run, or the mean of -r runs): the transport it points to, then
+ * the figures in the chosen format. */
+static void print_summary(struct stat_ctx *c, const struct counter_period *whole)
 {
-	struct counter_snapshot end = { 0 };
-	struct counter_period whole = { 0 };
 	struct transport_observation obs;
 
-	take(c, &end);
-	diff(c, start, &end, &whole);
-	counter_observe(&whole, &obs);
+	counter_observe(whole, &obs);
 	transport_detect(&obs, &c->transport);
+	print_header(c);
 	if (c->o.json)
-		print_json(c, &whole, whole.secs, false);
+		print_json(c, whole, whole->secs, false);
+	else if (c->o.field_sep && !c->o.interval_ms)	/* perf stat -x -I: intervals only */
+		print_x(c, whole, whole->secs, false);
 	else if (c->o.csv && !c->o.interval_ms)
-		print_csv(c, &whole, whole.secs, false);
-	else if (!c->o.csv)
-		print_table(c, &whole);
+		print_csv(c, whole, whole->secs, false);
+	else if (!c->o.csv && !c->o.field_sep)
+		print_table(c, whole);
+}
+
+/* Open the counters on the target and fork the command (held until its exec): 0 or an exit code. */
+static int run_setup(struct stat_ctx *c, struct tlb_target *target, struct workload *wl,
+		     char **cmd, int nr_cmd, char *desc, size_t len)
+{
+	tlb_evlist_init(&c->el);
+	if (counter_add_reasons(&c->ctr, &c->el, desc, len) < 0)
+		return EXIT_ENV;
+	workload_init(wl);
+	if (nr_cmd > 0) {
+		if (workload_prepare(wl, cmd, desc, len) < 0) {
+			tlb_err("%s", desc);
+			return EXIT_FAIL;
+		}
+		target->workload = wl->pid;
+	}
+	if (tlb_evlist_set_target(&c->el, target) < 0) {
+		workload_kill(wl, SIGKILL);
+		return EXIT_USAGE;
+	}
+	if (tlb_evlist_open(&c->el) < 0) {
+		workload_kill(wl, SIGKILL);
+		return EXIT_ENV;
+	}
+	describe_target(c, target, wl, cmd, nr_cmd, desc, len);
+	return EXIT_OK;
+}
+
+/*
+ * One run: count the target (or the command, from its exec to its exit) into whole. Returns
+ * the exit code; *failed when nothing may be reported (setup failed, the command did not start).
+ * The evlist stays open for the printing (its cpu numbers): the caller closes it.
+ */
+static int stat_run(struct stat_ctx *c, struct tlb_target *target, char **cmd, int nr_cmd,
+		    struct counter_period *whole, bool *failed, char *desc, size_t len)
+{
+	struct counter_snapshot start = { 0 }, end = { 0 };
+	struct workload wl;
+	int rc = run_setup(c, target, &wl, cmd, nr_cmd, desc, len);
+
+	*failed = rc != EXIT_OK;
+	if (*failed)
+		return rc;
+	child_exited = 0;
+	/* per-task counters of a workload are enabled by the kernel at its exec (enable_on_exec) */
+	if (wl.pid <= 0 || target->system_wide)
+		tlb_evlist_enable(&c->el);
+	if (wl.pid > 0)
+		workload_start(&wl);
+	else if (target->pid > 0 || target->tid > 0)
+		watched = &c->el;
+	take(c, &start);
+	count_loop(c, &wl, &start);
+	tlb_evlist_disable(&c->el);
+	take(c, &end);
+	diff(c, &start, &end, whole);
+	if (workload_status(&wl) != -1)
+		rc = workload_exit_code(workload_status(&wl), done);
+	/* perf stat's habit: a command that could not start gets its error (printed by the child)
+	 * and no table of zeros */
+	*failed = workload_exec_failed(&wl);
+	workload_close(&wl);	/* one that outlived --duration keeps running, as before */
+	counter_snapshot_free(&start);
 	counter_snapshot_free(&end);
-	counter_period_free(&whole);
+	if (*failed)
+		tlb_evlist_close(&c->el);
+	return *failed ? EXIT_FAIL : rc;
+}
+
+/* ---------------- options ---------------- */
+
+/* -e: "tlb" (every reason, the default), reason keys or numbers, comma-separated, repeatable */
+static int parse_events(const struct option_def *opt, const char *arg, char *err, size_t errlen)
+{
+	struct stat_opts *o = opt->value;
+	struct strlist l;
+	const char *item;
+	int i, r;
+
+	if (strlist_split(&l, arg, err, errlen) < 0)
+		return -1;
+	o->events_given = true;
+	strlist_for_each(&l, i, item) {
+		if (!strcmp(item, "tlb") || !strcmp(item, "tlb:tlb_flush")) {
+			for (r = 0; r < TLB_NR_REASONS; r++)
+				o->shown[r] = true;
+			continue;
+		}
+		r = tlb_reason_parse(item);
+		if (r < 0) {
+			snprintf(err, errlen, "-e: unknown event '%s' (stat counts tlb:tlb_flush: 'tlb', "
+				 "or reasons by name or number 0-5: task_switch, remote_shootdown, "
+				 "local_shootdown, local_mm_shootdown, remote_ipi_send, remote_wrong_cpu)",
+				 item);
+			strlist_free(&l);
+			return -1;
+		}
+		o->shown[r] = true;
+	}
+	strlist_free(&l);
+	return 0;
+}
+
+/* What the option table cannot say: combinations. 0, or -1 with err. */
+static int check_options(struct stat_opts *o, bool has_cmd, char *err, size_t errlen)
+{
+	if (!o->events_given)
+		for (int r = 0; r < TLB_NR_REASONS; r++)
+			o->shown[r] = true;
+	if (o->field_sep && !*o->field_sep) {
+		snprintf(err, errlen, "-x: the separator must not be empty");
+		return -1;
+	}
+	if (o->repeat > STAT_MAX_REPEAT || (o->repeat > 1 && !has_cmd) || o->repeat == 0) {
+		snprintf(err, errlen, "-r: repeats a command (give one after --) 1 to %d times",
+			 STAT_MAX_REPEAT);
+		return -1;
+	}
+	if (o->repeat > 1 && o->interval_ms) {
+		snprintf(err, errlen, "-r and -I cannot be used together");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -377,104 +694,124 @@ static int stat_options(int argc, char **argv, struct stat_opts *o, struct tlb_t
 		OPT_STR('C', "cpu", &o->cpu_list, "cpus", "count only on these CPUs (e.g. 0-3,6)"),
 		OPT_STR('p', "pid", &o->pid, "pid", "count the threads of an existing process (ends when all have exited)"),
 		OPT_STR('t', "tid", &o->tid, "tid", "count one existing thread"),
-		OPT_SECTION(" Duration"),
+		OPT_SECTION(" What and how long"),
+		OPT_CALLBACK('e', "event", o, "reasons", "print these: tlb (all, the default) or reasons "
+			     "by name or number, comma-separated (health counts all)", parse_events),
 		OPT_DURATION('d', "duration", &duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
 			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
+		OPT_UINTEGER('r', "repeat", &o->repeat, "n", "run the command n times (1 to 100): mean "
+			     "and noise of each count"),
 		OPT_DURATION_FLAG('I', "interval-print", &interval_ns, DUR_MS, 10 * DUR_MS, DUR_D,
 				  "print counts every <ms> milliseconds (or 2s, 1m; 10ms to 1d)",
 				  PARSE_OPT_ZERO_OK),
-		OPT_SECTION(" Output"),
-		OPT_BOOLEAN_FLAG(0, "json", &o->json, "one JSON object (with -I: one per line, summary "
+		OPT_SECTION(" Output (stderr, like perf stat, or -o)"),
+		OPT_BOOLEAN('A', "no-aggr", &o->no_aggr, "also per CPU (table; -x: per CPU only)"),
+		OPT_BOOLEAN(0, "per-cpu", &o->no_aggr, "the same as -A"),
+		OPT_BOOLEAN_FLAG('j', "json", &o->json, "one JSON object (with -I: one per line, summary "
 				 "last)", PARSE_OPT_EXCLUSIVE),
-		OPT_BOOLEAN_FLAG(0, "csv", &o->csv, "CSV rows per CPU and 'all'", PARSE_OPT_EXCLUSIVE),
-		OPT_STR('o', "output", &o->output, "file", "write the output to a file"),
+		{ .type = OPT_STRING, .short_name = 'x', .long_name = "field-separator",
+		  .value = OPT_TYPED(&o->field_sep, const char **), .argh = "sep",
+		  .help = "perf stat -x rows: value, unit, event, run time, %, metric",
+		  .flags = PARSE_OPT_EXCLUSIVE },
+		OPT_BOOLEAN_FLAG(0, "csv", &o->csv, "CSV, one wide row per CPU and 'all'",
+				 PARSE_OPT_EXCLUSIVE),
+		OPT_STR('o', "output", &o->output, "file", "write the output to a file instead of stderr"),
 		OPT_FINISH(),
 	};
-	int argi = parse_options(argc, argv, opts, stat_usage, true);
-	char err[256];
+	int argi;
+	char err[512];
 
+	o->repeat = 1;
+	argi = parse_options(argc, argv, opts, stat_usage, true);
 	if (argi < 0)
 		return argi;
 	/* the counting loop keeps its units: whole milliseconds for -I, seconds for -d */
 	o->duration = (double)duration_ns / 1e9;
 	o->interval_ms = (int)(interval_ns / DUR_MS);
-	if (tlb_target_from_options(target, o->all_cpus, o->cpu_list, o->pid, o->tid, argi < argc,
+	if (check_options(o, argi < argc, err, sizeof(err)) < 0 ||
+	    tlb_target_from_options(target, o->all_cpus, o->cpu_list, o->pid, o->tid, argi < argc,
 				    err, sizeof(err)) < 0)
-		tlb_die(EXIT_USAGE, "%s", err);
+		tlb_die(EXIT_USAGE, "stat: %s", err);
 	return argi;
+}
+
+/* -o FILE, or stderr (line-buffered: an -I line is one write, not one per field). */
+static void open_output(struct stat_ctx *c)
+{
+	c->out = stderr;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (c->o.output) {
+		c->out = fopen(c->o.output, "w");
+		if (!c->out)
+			tlb_die(EXIT_FAIL, "cannot write %s: %s", c->o.output, strerror(errno));
+	}
+}
+
+/* -o FILE: its write errors are ours to report (stderr's are nobody's, as in perf). */
+static int close_output(struct stat_ctx *c, int rc)
+{
+	bool failed;
+
+	if (c->out == stderr)
+		return rc;
+	failed = ferror(c->out);
+	if (fclose(c->out) || failed) {
+		tlb_err("stat: write error on %s%s%s", c->o.output, failed ? "" : ": ",
+			failed ? "" : strerror(errno));
+		return rc == EXIT_OK ? EXIT_FAIL : rc;
+	}
+	return rc;
+}
+
+/* -r: add a run to the repeat statistics; the mean run into whole after the last one. */
+static void repeat_add(struct stat_ctx *c, struct counter_repeat *rep, struct counter_period *whole,
+		       bool last)
+{
+	char err[256];
+
+	if (counter_repeat_add(rep, whole, err, sizeof(err)) < 0)
+		tlb_die(EXIT_FAIL, "stat: %s", err);
+	if (last) {
+		if (counter_repeat_mean(rep, whole) < 0)
+			tlb_die(EXIT_FAIL, "out of memory");
+		c->rep = rep;
+	}
 }
 
 int cmd_stat(int argc, char **argv)
 {
 	struct stat_ctx c = { 0 };
 	struct tlb_target target = { 0 };
-	struct counter_snapshot start = { 0 };
-	struct workload wl;
-	int rc = EXIT_OK;
-	int argi = stat_options(argc, argv, &c.o, &target);
+	struct counter_period whole = { 0 };
+	struct counter_repeat rep = { 0 };
+	int rc = EXIT_OK, argi = stat_options(argc, argv, &c.o, &target);
+	bool failed = false;
 	char desc[512];
 
 	if (argi < 0)
 		return parse_options_exit(argi);
-	c.out = stdout;
-
-	if (c.o.output) {
-		c.out = fopen(c.o.output, "w");
-		if (!c.out)
-			tlb_die(EXIT_FAIL, "cannot write %s: %s", c.o.output, strerror(errno));
-	}
-
-	tlb_evlist_init(&c.el);
-	if (counter_add_reasons(&c.ctr, &c.el, desc, sizeof(desc)) < 0)
-		return EXIT_ENV;
+	open_output(&c);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGCHLD, on_signal);
-	workload_init(&wl);
-	if (argi < argc) {
-		if (workload_prepare(&wl, argv + argi, desc, sizeof(desc)) < 0) {
-			tlb_err("%s", desc);
-			return EXIT_FAIL;
+	for (unsigned run = 1; run <= c.o.repeat; run++) {
+		bool last;
+
+		rc = stat_run(&c, &target, argv + argi, argc - argi, &whole, &failed, desc,
+			      sizeof(desc));
+		if (failed)
+			break;
+		last = run == c.o.repeat || done;	/* ^C ends the repeats: the runs so far */
+		if (c.o.repeat > 1)
+			repeat_add(&c, &rep, &whole, last);
+		if (last) {
+			print_summary(&c, &whole);
+			tlb_evlist_close(&c.el);
+			break;
 		}
-		target.workload = wl.pid;
+		tlb_evlist_close(&c.el);
 	}
-	if (tlb_evlist_set_target(&c.el, &target) < 0) {
-		rc = EXIT_USAGE;
-		goto kill_child;
-	}
-	if (tlb_evlist_open(&c.el) < 0) {
-		rc = EXIT_ENV;
-		goto kill_child;
-	}
-	describe_target(&c, &target, &wl, argv + argi, argc - argi, desc, sizeof(desc));
-
-	if (c.o.csv)
-		print_csv_header(&c, c.o.interval_ms > 0);
-	if (c.o.interval_ms && !c.o.json && !c.o.csv)
-		fprintf(c.out, "#     time        total       rate        per-core health reasons\n");
-
-	/* per-task counters of a workload are enabled by the kernel at its exec (enable_on_exec) */
-	if (wl.pid <= 0 || target.system_wide)
-		tlb_evlist_enable(&c.el);
-	if (wl.pid > 0)
-		workload_start(&wl);
-	else if (target.pid > 0 || target.tid > 0)
-		watched = &c.el;
-	take(&c, &start);
-	count_loop(&c, &wl, &start);
-	tlb_evlist_disable(&c.el);
-	print_summary(&c, &start);
-
-	if (workload_status(&wl) != -1)
-		rc = workload_exit_code(workload_status(&wl), done);
-	workload_close(&wl);	/* one that outlived --duration keeps running, as before */
-	tlb_evlist_close(&c.el);
-	counter_snapshot_free(&start);
-	if (c.out != stdout)
-		fclose(c.out);
-	return rc;
-
-kill_child:
-	workload_kill(&wl, SIGKILL);
-	return rc;
+	counter_period_free(&whole);
+	counter_repeat_free(&rep);
+	return close_output(&c, rc);
 }

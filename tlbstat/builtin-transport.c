@@ -171,6 +171,9 @@ out:
 	return rc;
 }
 
+/* The layout's version: Documentation/json.md, schema/transport.json */
+#define TRANSPORT_JSON_SCHEMA 1
+
 /* One JSON object; "probe" only when --probe ran. */
 static void print_json(const struct transport_info *ti, struct probe *p)
 {
@@ -178,6 +181,7 @@ static void print_json(const struct transport_info *ti, struct probe *p)
 
 	json_init(&w, stdout, false);
 	json_object_begin(&w, NULL);
+	json_int(&w, "schema_version", TRANSPORT_JSON_SCHEMA);	/* Documentation/json.md */
 	json_string(&w, "transport", transport_name(ti->transport));
 	json_string(&w, "transport_evidence", ti->evidence);
 	json_bool(&w, "victims_observable", transport_victims_observable(ti->transport));

@@ -6,6 +6,7 @@
  */
 #ifndef TLBSTAT_COUNTER_H
 #define TLBSTAT_COUNTER_H
+#include "count.h"
 #include "interrupts.h"
 #include "reason.h"
 
@@ -58,8 +59,46 @@ int counter_diff(const struct counter *c, const struct counter_snapshot *a,
 		 const struct counter_snapshot *b, struct counter_period *p);
 /* Invalidations on cpu index ci in the period. */
 uint64_t counter_cpu_total(const struct counter_period *p, int ci);
+/* The rate and health of cpu index ci alone (one core), computed as the period's are. */
+struct count_rate counter_cpu_rate(const struct counter_period *p, int ci);
 /* What the transport detection needs from a period. */
 void counter_observe(const struct counter_period *p, struct transport_observation *obs);
 void counter_snapshot_free(struct counter_snapshot *s);
 void counter_period_free(struct counter_period *p);
+
+/*
+ * stat -r: the same count over repeated runs. One value's running mean and sum of squared
+ * deviations (Welford), and its noise as perf stat prints it ("( +- x% )"): the standard error
+ * of the mean, sqrt(variance / n) with the sample variance, as a percentage of the mean.
+ */
+struct counter_stats {
+	unsigned n;
+	double mean, m2;
+};
+
+void counter_stats_add(struct counter_stats *s, double x);
+/* The sample standard deviation (n - 1); 0 below two values. */
+double counter_stats_stddev(const struct counter_stats *s);
+/* perf's noise: 100 * stddev / sqrt(n) / mean; 0 below two values or with a mean of 0. */
+double counter_stats_rel_noise(const struct counter_stats *s);
+
+/* Every count of a period, over the runs. */
+struct counter_repeat {
+	int runs, ncpus;
+	struct counter_stats secs, total, tlb_total, reasons[TLB_NR_REASONS];
+	struct counter_stats *per_cpu;	/* ncpus * TLB_NR_REASONS; allocated by the first add */
+	struct counter_stats *cpu_total;	/* ncpus: each CPU's total */
+	bool tlb_present;		/* in every run */
+	uint64_t tlb_cpu_sum[INTR_MAX_CPUS];
+};
+
+/* Add one run's period. 0, or -1 with err (out of memory, another number of cpus). */
+int counter_repeat_add(struct counter_repeat *r, const struct counter_period *p, char *err,
+		       size_t errlen);
+/*
+ * The mean run as a period (counts rounded to the nearest integer; rate, per-core rate and
+ * health computed from them as counter_diff does). 0, or -1 (out of memory, no run).
+ */
+int counter_repeat_mean(const struct counter_repeat *r, struct counter_period *p);
+void counter_repeat_free(struct counter_repeat *r);
 #endif

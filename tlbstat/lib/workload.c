@@ -13,13 +13,14 @@
 
 void workload_init(struct workload *w)
 {
-	*w = (struct workload){ .pid = -1, .go_fd = -1, .pidfd = -1, .status = -1 };
+	*w = (struct workload){ .pid = -1, .go_fd = -1, .pidfd = -1, .status = -1, .err_fd = -1 };
 }
 
 /* The child: default signals, wait for the go byte, exec. Never returns. */
-static void child_run(int go_fd, char **argv)
+static void child_run(int go_fd, int err_fd, char **argv)
 {
 	char c;
+	int e;
 
 	/* default signal dispositions in the workload, like a shell would give it */
 	signal(SIGINT, SIG_DFL);
@@ -28,32 +29,51 @@ static void child_run(int go_fd, char **argv)
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127);   /* the parent gave up before starting us */
 	execvp(argv[0], argv);
+	e = errno;
+	/* err_fd closes on a successful exec: the parent reads EOF then, our errno otherwise */
+	if (write(err_fd, &e, sizeof(e)) != sizeof(e))
+		e = errno;
+	errno = e;
 	fprintf(stderr, "tlbstat: cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
+static void close_pair(int p[2])
+{
+	close(p[0]);
+	close(p[1]);
+}
+
 int workload_prepare(struct workload *w, char **argv, char *err, size_t errlen)
 {
-	int go[2];
+	int go[2], ef[2];
 
 	workload_init(w);
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
 		return -1;
 	}
+	if (pipe2(ef, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+		close_pair(go);
+		return -1;
+	}
 	w->pid = fork();
 	if (w->pid < 0) {
 		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
-		close(go[0]);
-		close(go[1]);
+		close_pair(go);
+		close_pair(ef);
 		return -1;
 	}
 	if (w->pid == 0) {
 		close(go[1]);
-		child_run(go[0], argv);
+		close(ef[0]);
+		child_run(go[0], ef[1], argv);
 	}
 	close(go[0]);
+	close(ef[1]);
 	w->go_fd = go[1];
+	w->err_fd = ef[0];
 #ifdef SYS_pidfd_open
 	/* Linux 5.3+; without it the loop notices the exit at its next timeout */
 	w->pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
@@ -77,16 +97,25 @@ int workload_start(struct workload *w)
 	return r;
 }
 
+/* Reaped: the child's errno if its exec failed (its write end is closed by now either way). */
+static void reaped(struct workload *w, int status)
+{
+	int e;
+
+	w->exited = true;
+	w->status = status;
+	if (w->err_fd >= 0 && read(w->err_fd, &e, sizeof(e)) == sizeof(e))
+		w->exec_errno = e ? e : ENOEXEC;
+}
+
 bool workload_poll(struct workload *w)
 {
 	int status;
 
 	if (w->pid <= 0 || w->exited)
 		return w->exited;
-	if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
-		w->exited = true;
-		w->status = status;
-	}
+	if (waitpid(w->pid, &status, WNOHANG) == w->pid)
+		reaped(w, status);
 	return w->exited;
 }
 
@@ -99,12 +128,12 @@ void workload_wait(struct workload *w)
 	while (waitpid(w->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return;
-	w->exited = true;
-	w->status = status;
+	reaped(w, status);
 }
 
 int workload_fd(const struct workload *w) { return w->exited ? -1 : w->pidfd; }
 int workload_status(const struct workload *w) { return w->exited ? w->status : -1; }
+bool workload_exec_failed(const struct workload *w) { return w->exited && w->exec_errno; }
 
 int workload_exit_code(int status, bool interrupted)
 {
@@ -123,6 +152,9 @@ void workload_close(struct workload *w)
 	if (w->pidfd >= 0)
 		close(w->pidfd);
 	w->pidfd = -1;
+	if (w->err_fd >= 0)
+		close(w->err_fd);
+	w->err_fd = -1;
 }
 
 void workload_kill(struct workload *w, int sig)

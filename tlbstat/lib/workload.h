@@ -15,6 +15,8 @@ struct workload {
 	int pidfd;		/* readable once it exited; -1 where pidfd_open is missing */
 	int status;		/* wait status once reaped */
 	bool exited;		/* reaped */
+	int err_fd;		/* read end: the child's errno if its exec failed (CLOEXEC) */
+	int exec_errno;		/* once reaped: why the exec failed, 0 if it did not */
 };
 
 /* No workload yet (pid -1): every other call is then a no-op. */
@@ -29,6 +31,12 @@ bool workload_poll(struct workload *w);
 void workload_wait(struct workload *w);
 /* A descriptor that becomes readable at its exit (for a poll loop), or -1. */
 int workload_fd(const struct workload *w);
+/*
+ * Once reaped: did the command fail to start (exec failed: a missing program, no permission)?
+ * Then the child printed why, and there is nothing to report about a run (perf stat's habit).
+ * A command that ran and exited 127 itself is not an exec failure.
+ */
+bool workload_exec_failed(const struct workload *w);
 /* Its wait status once reaped, else -1. */
 int workload_status(const struct workload *w);
 /*
