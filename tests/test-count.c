@@ -355,14 +355,38 @@ static void test_rate(void)
 {
 	struct count_rate r = count_rate_of(100, 0, 4);
 
-	ok(!r.known && isnan(r.rate) && isnan(r.per_core) && r.health == HEALTH_GREEN,
-	   "no duration: rate unknown");
+	ok(!r.known && isnan(r.rate) && isnan(r.per_core), "no duration: rate unknown");
 	r = count_rate_of(100, 2.0, 4);
-	ok(r.known && r.rate == 50 && r.per_core == 12.5 && r.health == HEALTH_YELLOW,
-	   "100 over 2 s on 4 cpus: 12.5/s per core, yellow");
+	ok(r.known && r.rate == 50 && r.per_core == 12.5, "100 over 2 s on 4 cpus: 12.5/s per core");
 	r = count_rate_of(100, 2.0, 0);
-	ok(r.per_core == 50 && r.health == HEALTH_RED, "no cpu count: one");
-	is_int(count_rate_of(9, 1.0, 2).health, HEALTH_GREEN, "4.5/s per core green");
+	ok(r.per_core == 50, "no cpu count: one");
+}
+
+static void test_health(void)
+{
+	/* task switch, remote shootdown, local, local mm, remote send, wrong cpu */
+	uint64_t pipe[TLB_NR_REASONS] = { 5000, 0, 0, 4, 0, 0 };
+	uint64_t churn[TLB_NR_REASONS] = { 10, 400, 20, 2000, 2000, 3 };
+	uint64_t hi[TLB_NR_REASONS] = { 10, 0, 0, 10, 0, 0 };
+	struct count_health h;
+
+	is_int(count_health_events(churn), 2020, "health events: reasons 2 + 3, one munmap once");
+	h = count_health_of(pipe, 2.0, 2);
+	ok(h.health == HEALTH_GREEN && h.events == 4 && h.task_switches == 5000 && h.per_core == 1,
+	   "pipe ping-pong: task switches beside, not in; green");
+	h = count_health_of(churn, 2.0, 2);
+	ok(h.health == HEALTH_RED && h.per_core == 505, "churn: red at 505/s per core");
+	is_int(count_health_of(churn, 2.0, 50).health, HEALTH_RED, "20.2/s per core: red");
+	is_int(count_health_of(churn, 2.0, 101).health, HEALTH_YELLOW, "10/s per core: yellow");
+	h = count_health_of(hi, 0.007, 2);
+	ok(h.health == HEALTH_INSUFFICIENT && h.per_core > 700,
+	   "stat -- echo hi: 7 ms is no evidence, whatever the rate");
+	is_int(count_health_of(hi, 0.6, 1).health, HEALTH_INSUFFICIENT,
+	       "10 events in 0.6 s on one cpu would read yellow: too few");
+	is_int(count_health_of(hi, 5.0, 1).health, HEALTH_GREEN, "10 in 5 s: quiet, green");
+	is_int(count_health_of(hi, 0, 1).health, HEALTH_INSUFFICIENT, "no duration");
+	ok(isnan(count_health_of(hi, 0, 1).per_core), "no duration: no rate");
+	is_str(tlb_health_name(HEALTH_INSUFFICIENT), "insufficient data", "its name");
 }
 
 /* Edge cases of csd grouping fed to both models: they still agree. */
@@ -407,6 +431,7 @@ int main(void)
 	test_request_of();
 	test_group();
 	test_rate();
+	test_health();
 	test_models_agree();
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char path[256];

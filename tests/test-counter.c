@@ -3,6 +3,7 @@
  * reason, totals, rate, per-core rate, health, the TLB: interrupt row), copies, and what the
  * transport detection is given. Snapshots are built by hand: counter_take needs real counters.
  */
+#include "count.h"
 #include "counter.h"
 #include "evlist.h"
 #include "transport.h"
@@ -49,7 +50,7 @@ int main(void)
 	is_int(counter_cpu_total(&p, 0), 20 * 21, "cpu 0 total");
 	ok(p.secs == 2.0, "2 s between the snapshots");
 	ok(p.rate == (double)sum / 2 && p.per_core == p.rate / 2, "rate and per-core rate");
-	is_int(p.health, tlb_health_of(p.per_core), "health of the per-core rate");
+	is_int(p.health, count_health_of(p.reasons, p.secs, 2).health, "health: count_health_of");
 	ok(p.tlb_present && p.tlb_total == 180, "TLB: row delta 180");
 	ok(p.tlb_cpu[0] == 60 && p.tlb_cpu[1] == 120, "TLB: row per cpu");
 	is_int(p.ncpus, 2, "ncpus");

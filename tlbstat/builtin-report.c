@@ -254,11 +254,15 @@ static void json_counts_common(struct json_writer *w, struct report *r, const st
 {
 	const struct agg_totals *t = agg_totals(r->agg);
 	struct count_rate cr = count_rate_of(c->events, r->duration, r->cpus);
+	struct count_health ch = count_health_of(c->reasons, r->duration, r->cpus);
 
 	json_uint(w, "invalidations", c->events);
 	json_double(w, "rate_per_s", cr.rate);
 	json_double(w, "per_core_rate", cr.per_core);
-	json_string(w, "health", cr.known ? tlb_health_name(cr.health) : NULL);
+	json_string(w, "health", tlb_health_name(ch.health));
+	json_uint(w, "health_events", ch.events);
+	json_double(w, "health_per_core_rate", ch.per_core);
+	json_uint(w, "task_switches", ch.task_switches);
 	json_uint(w, "pages", c->pages);
 	json_uint(w, "bytes", c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)));
 	json_uint(w, "full_flushes", c->full_flushes);
@@ -838,6 +842,7 @@ static void print_task_row(struct out_table *t, struct report *r, const struct a
 {
 	const struct count_counts *c = &k->total;
 	struct count_rate cr = count_rate_of(c->events, r->duration, r->cpus);
+	enum tlb_health h = count_health_of(c->reasons, r->duration, r->cpus).health;
 	const struct agg_totals *tot = agg_totals(r->agg);
 	char buf[32];
 
@@ -846,7 +851,7 @@ static void print_task_row(struct out_table *t, struct report *r, const struct a
 	out_cell_u64(t, c->events);
 	out_cell_double(t, cr.rate, 1);
 	out_cell_double(t, cr.per_core, 1);
-	out_cell(t, cr.known ? tlb_health_name(cr.health) : "-");
+	out_cell(t, h == HEALTH_INSUFFICIENT ? "-" : tlb_health_name(h));
 	out_cell_u64(t, c->pages);
 	human_bytes(c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)), buf, sizeof(buf));
 	out_cell(t, buf);
@@ -883,6 +888,7 @@ static void print_kernel_range_row(struct out_table *t, struct report *r)
 static void stdio_header(struct report *r)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
+	struct count_health ch;
 	char buf[64], b2[64];
 
 	fprintf(r->out, "# tlbstat report: %s\n", r->o.input);
@@ -906,13 +912,15 @@ static void stdio_header(struct report *r)
 	fprintf(r->out, "\n");
 	human_bytes(t->all.pages * (uint64_t)tep_get_page_size(session_tep(r->s)), buf, sizeof(buf));
 	fmt_num(r->rate, b2, sizeof(b2));
-	fprintf(r->out, "# invalidations %llu (%s/s, %.1f/s per core: %s), pages %llu (%s), "
-		"full flushes %llu, remote IPIs %llu\n\n",
+	ch = count_health_of(t->all.reasons, r->duration, r->cpus);
+	fprintf(r->out, "# invalidations %llu (%s/s, %.1f/s per core), pages %llu (%s), "
+		"full flushes %llu, remote IPIs %llu\n"
+		"# health %s (%llu address-space flushes, %.1f/s per core), task switches %llu\n\n",
 		(unsigned long long)t->all.events, b2, isnan(r->per_core) ? 0 : r->per_core,
-		isnan(r->per_core) ? "-" :
-		tlb_health_name(count_rate_of(t->all.events, r->duration, r->cpus).health),
 		(unsigned long long)t->all.pages, buf, (unsigned long long)t->all.full_flushes,
-		(unsigned long long)t->all.remote_sends);
+		(unsigned long long)t->all.remote_sends, tlb_health_name(ch.health),
+		(unsigned long long)ch.events, isnan(ch.per_core) ? 0 : ch.per_core,
+		(unsigned long long)ch.task_switches);
 }
 
 /* --sort's histogram: only the keys asked for, each with its label */
@@ -955,7 +963,7 @@ static void stdio_processes(struct report *r)
 	int n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
 
 	fprintf(r->out, "Per process (%d of %d; * kernel thread; RIPIS: remote IPI sends, reason 4; "
-		"FANOUT: mean/max targets per observed request)\n", limit(r, n), n);
+		"FANOUT: mean/max targets per observed request; HEALTH -: too little data)\n", limit(r, n), n);
 	task_table_init(&t, r, "PID", cols);
 	out_table_header(&t);
 	for (int i = 0; i < limit(r, n); i++)

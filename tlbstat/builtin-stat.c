@@ -177,7 +177,8 @@ static void print_csv(struct stat_ctx *c, const struct counter_period *p, double
 			out_cell_u64(&t, ci < 0 ? p->tlb_total : tlb_irq_of(c, p, ci));
 		else
 			out_cell(&t, NULL);
-		out_cell(&t, tlb_health_name(ci < 0 ? p->health : count_rate_of(tot, p->secs, 1).health));
+		out_cell(&t, tlb_health_name(ci < 0 ? p->health :
+			 count_health_of(&p->per_cpu[ci * TLB_NR_REASONS], p->secs, 1).health));
 		out_row_end(&t);
 	}
 }

@@ -94,7 +94,7 @@ int counter_diff(const struct counter *c, const struct counter_snapshot *a,
 	cr = count_rate_of(p->total, p->secs, n);
 	p->rate = cr.known ? cr.rate : 0;
 	p->per_core = cr.known ? cr.per_core : 0;
-	p->health = cr.health;
+	p->health = count_health_of(p->reasons, p->secs, n).health;
 	return 0;
 }
 
