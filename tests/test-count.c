@@ -372,26 +372,31 @@ static void test_rate(void)
 
 static void test_health(void)
 {
-	/* task switch, remote shootdown, local, local mm, remote send, wrong cpu */
-	uint64_t pipe[TLB_NR_REASONS] = { 5000, 0, 0, 4, 0, 0 };
-	uint64_t churn[TLB_NR_REASONS] = { 10, 400, 20, 2000, 2000, 3 };
-	uint64_t hi[TLB_NR_REASONS] = { 10, 0, 0, 10, 0, 0 };
+	/* task switch, remote shootdown, local, local mm, remote send, wrong cpu: measured here */
+	uint64_t pipe[TLB_NR_REASONS] = { 393182, 0, 0, 189, 2, 6 };     /* perf bench sched pipe */
+	uint64_t churn[TLB_NR_REASONS] = { 0, 51094, 0, 52435, 51936, 8 }; /* tlbbench mmap, 1 s */
+	uint64_t hi[TLB_NR_REASONS] = { 0, 0, 0, 13, 0, 0 };               /* stat -- echo hi */
+	uint64_t b[TLB_NR_REASONS] = { 0, 0, 100, 300, 0, 0 };
 	struct count_health h;
 
-	is_int(count_health_events(churn), 2020, "health events: reasons 2 + 3, one munmap once");
-	h = count_health_of(pipe, 2.0, 2);
-	ok(h.health == HEALTH_GREEN && h.events == 4 && h.task_switches == 5000 && h.per_core == 1,
+	is_int(count_health_events(churn), 52435, "health events: 2 + 3; 4 left out, one munmap once");
+	is_int(count_health_events(b), 400, "reason 2 (batched flush) counts");
+	h = count_health_of(pipe, 1.71, 2);
+	ok(h.health == HEALTH_GREEN && h.events == 189 && h.task_switches == 393182,
 	   "pipe ping-pong: task switches beside, not in; green");
-	h = count_health_of(churn, 2.0, 2);
-	ok(h.health == HEALTH_RED && h.per_core == 505, "churn: red at 505/s per core");
-	is_int(count_health_of(churn, 2.0, 50).health, HEALTH_RED, "20.2/s per core: red");
-	is_int(count_health_of(churn, 2.0, 101).health, HEALTH_YELLOW, "10/s per core: yellow");
+	h = count_health_of(churn, 1.0, 2);
+	ok(h.health == HEALTH_RED && h.per_core == 52435.0 / 2, "mmap churn: red");
+	is_int(count_health_of(b, 1.0, 2).health, HEALTH_YELLOW, "200/s per core: yellow from there");
+	is_int(count_health_of(b, 1.01, 2).health, HEALTH_GREEN, "198/s per core: green");
+	is_int(count_health_of(b, 0.5, 2).health, HEALTH_YELLOW, "400/s per core: yellow");
+	is_int(count_health_of(b, 0.5, 1).health, HEALTH_YELLOW, "800/s per core: yellow");
+	is_int(count_health_of(churn, 13.0, 2).health, HEALTH_RED, "2016/s per core: red");
+	is_int(count_health_of(churn, 14.0, 2).health, HEALTH_YELLOW, "1872/s per core: yellow");
 	h = count_health_of(hi, 0.007, 2);
-	ok(h.health == HEALTH_INSUFFICIENT && h.per_core > 700,
+	ok(h.health == HEALTH_INSUFFICIENT && h.per_core > 900,
 	   "stat -- echo hi: 7 ms is no evidence, whatever the rate");
-	is_int(count_health_of(hi, 0.6, 1).health, HEALTH_INSUFFICIENT,
-	       "10 events in 0.6 s on one cpu would read yellow: too few");
-	is_int(count_health_of(hi, 5.0, 1).health, HEALTH_GREEN, "10 in 5 s: quiet, green");
+	is_int(count_health_of(hi, 0.49, 1).health, HEALTH_INSUFFICIENT, "under 0.5 s: no verdict");
+	is_int(count_health_of(hi, 0.5, 1).health, HEALTH_GREEN, "0.5 s: a verdict");
 	is_int(count_health_of(hi, 0, 1).health, HEALTH_INSUFFICIENT, "no duration");
 	ok(isnan(count_health_of(hi, 0, 1).per_core), "no duration: no rate");
 	is_str(tlb_health_name(HEALTH_INSUFFICIENT), "insufficient data", "its name");

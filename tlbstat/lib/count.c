@@ -202,7 +202,5 @@ struct count_health count_health_of(const uint64_t reasons[TLB_NR_REASONS], doub
 	if (secs < COUNT_HEALTH_MIN_SECS)
 		return h;
 	h.health = tlb_health_of(h.per_core);
-	if (h.health != HEALTH_GREEN && h.events < COUNT_HEALTH_MIN_EVENTS)
-		h.health = HEALTH_INSUFFICIENT;
 	return h;
 }

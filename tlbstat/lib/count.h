@@ -174,7 +174,6 @@ struct count_rate count_rate_of(uint64_t n, double secs, int cpus);
  * the remote sends.
  */
 #define COUNT_HEALTH_MIN_SECS   0.5   /* shorter windows get no verdict */
-#define COUNT_HEALTH_MIN_EVENTS 20    /* fewer health events get no yellow or red verdict */
 
 /* The events health rates: reasons 2 + 3. */
 static inline uint64_t count_health_events(const uint64_t reasons[TLB_NR_REASONS])
@@ -191,9 +190,9 @@ struct count_health {
 
 /*
  * The health of per-reason counts over secs seconds on cpus CPUs: HEALTH_INSUFFICIENT when secs
- * < COUNT_HEALTH_MIN_SECS, or when fewer than COUNT_HEALTH_MIN_EVENTS events would read yellow or
- * red (a handful of flushes in a short window is no evidence of a storm; few over a long window
- * is evidence of quiet).
+ * < COUNT_HEALTH_MIN_SECS (a handful of flushes in a few ms is no evidence of a storm). Over a
+ * longer window, yellow takes at least HEALTH_YELLOW_AT x 0.5 x cpus events (100 per CPU), so no
+ * separate minimum count is needed; few events over a long window are evidence of quiet: green.
  */
 struct count_health count_health_of(const uint64_t reasons[TLB_NR_REASONS], double secs, int cpus);
 #endif
