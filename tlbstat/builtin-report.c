@@ -7,6 +7,7 @@
 #include "agg.h"
 #include "builtin.h"
 #include "event.h"
+#include "filter.h"
 #include "output.h"
 #include "parse-options.h"
 #include "perfdata.h"
@@ -20,6 +21,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 struct report;
 static void json_handler(struct json_writer *w, struct report *r);
@@ -28,12 +31,16 @@ static void print_handler(struct report *r);
 static const char *const report_usage[] = {
 	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
 	"[--interval 1s] [--top N]",
+	"tlbstat report [--pid <pids>] [--tid <tids>] [--comm <names>] [-C <cpus>] "
+	"[--time <start>,<end>] [-n] [--header|--header-only]",
 	NULL,
 };
 
 struct report_opts {
 	const char *input, *sort, *series_csv, *output;
+	const char *pids, *tids, *comms, *cpus, *time;   /* the sample filter */
 	bool stdio, csv, json, threads;
+	bool nr_samples, header, header_only;
 	int top;
 	double burst_k;
 };
@@ -45,6 +52,8 @@ struct report {
 	struct session *s;
 	struct pd_reader *rd;
 	struct agg *agg;
+	struct filter filter;
+	uint64_t kept, filtered;        /* events the filter kept and left out */
 	FILE *out;
 	/* samples per event (attr), for "events" */
 	struct { const struct pd_attr *attr; uint64_t n; } names[MAX_NAMES];
@@ -69,6 +78,16 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 {
 	struct report *r = ctx;
 
+	if (filter_active(&r->filter)) {
+		const char *comm = filter_wants_comm(&r->filter) ?
+				   agg_name_of(r->agg, ev->pid, ev->tid) : NULL;
+
+		if (!filter_match(&r->filter, ev, comm)) {
+			r->filtered++;
+			return 0;
+		}
+		r->kept++;
+	}
 	return agg_event(r->agg, ev);
 }
 
@@ -212,13 +231,17 @@ static int limit(struct report *r, int n)
 static void compute_facts(struct report *r)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
-	uint64_t first = session_first_time(r->s), last = session_last_time(r->s);
+	uint64_t first = session_first_time(r->s), last = session_last_time(r->s), ws, we;
 	struct transport_observation obs = { 0 };
 	struct count_rate cr;
 
 	if (!first || !last || last < first) {
 		first = t->first_time;
 		last = t->last_time;
+	}
+	if (filter_time_window(&r->filter, &ws, &we)) {   /* rates over the window asked for */
+		first = ws > first ? ws : first;
+		last = we < last ? we : last;
 	}
 	r->duration = last > first ? (double)(last - first) / 1e9 : 0;
 	r->cpus = session_nr_cpus(r->s);
@@ -297,6 +320,8 @@ static void json_task(struct json_writer *w, struct report *r, const struct agg_
 	json_bool(w, "kernel_thread", t->kernel_thread);
 	if (!t->tid)
 		json_int(w, "threads", t->nr_threads);
+	if (r->o.nr_samples)
+		json_uint(w, "samples", t->samples);
 	json_counts_common(w, r, &t->total);
 	json_object_end(w);
 }
@@ -348,6 +373,12 @@ static void json_header(struct json_writer *w, struct report *r)
 	json_object_end(w);
 	json_uint(w, "samples", r->samples);
 	json_uint(w, "lost", t->lost);
+	if (filter_active(&r->filter)) {
+		json_object_begin(w, "filter");
+		json_uint(w, "kept", r->kept);
+		json_uint(w, "left_out", r->filtered);
+		json_object_end(w);
+	}
 	json_double(w, "duration_s", r->duration);
 	json_int(w, "cpus", r->cpus);
 	json_string(w, "kernel", r->kernel);
@@ -824,7 +855,7 @@ static void print_series_csv(struct report *r, FILE *f)
 
 /* Per process / per thread; the title of the first column is "PID" or "TID". */
 static void task_table_init(struct out_table *t, struct report *r, const char *id,
-			    struct out_col cols[13])
+			    struct out_col cols[14])
 {
 	static const struct out_col task_cols[13] = {
 		{ NULL, 8 }, { "COMM", 17, OUT_LEFT }, { "INVALS", 10 }, { "RATE/s", 9 },
@@ -833,9 +864,15 @@ static void task_table_init(struct out_table *t, struct report *r, const char *i
 		{ "VICTIM", 8 },
 	};
 
-	memcpy(cols, task_cols, sizeof(task_cols));
+	int n = 0;
+
+	for (int i = 0; i < 13; i++) {
+		cols[n++] = task_cols[i];
+		if (i == 2 && r->o.nr_samples)   /* -n: after INVALS, as perf's Samples column */
+			cols[n++] = (struct out_col){ "SAMPLES", 10 };
+	}
 	cols[0].title = id;
-	out_table_init(t, r->out, OUT_TABLE, NULL, cols, 13);
+	out_table_init(t, r->out, OUT_TABLE, NULL, cols, n);
 }
 
 static void print_task_row(struct out_table *t, struct report *r, const struct agg_task *k)
@@ -849,6 +886,8 @@ static void print_task_row(struct out_table *t, struct report *r, const struct a
 	out_cell_int(t, k->tid ? k->tid : k->pid);
 	out_cellf(t, "%-16s%s", agg_task_comm(k, buf, sizeof(buf)), k->kernel_thread ? "*" : " ");
 	out_cell_u64(t, c->events);
+	if (r->o.nr_samples)
+		out_cell_u64(t, k->samples);
 	out_cell_double(t, cr.rate, 1);
 	out_cell_double(t, cr.per_core, 1);
 	out_cell(t, h == HEALTH_INSUFFICIENT ? "-" : tlb_health_name(h));
@@ -877,7 +916,7 @@ static void print_kernel_range_row(struct out_table *t, struct report *r)
 		return;
 	out_cell(t, "-");
 	out_cell(t, "[kernel range]");
-	for (int i = 0; i < 7; i++)	/* INVALS .. FULL */
+	for (int i = 0; i < (r->o.nr_samples ? 8 : 7); i++)	/* INVALS (SAMPLES) .. FULL */
 		out_cell(t, "-");
 	out_cell_u64(t, kr->ipis);
 	out_cell(t, "-");
@@ -904,6 +943,9 @@ static void stdio_header(struct report *r)
 	if (t->lost)
 		fprintf(r->out, "# LOST %llu events: counts below are lower bounds\n",
 			(unsigned long long)t->lost);
+	if (filter_active(&r->filter))
+		fprintf(r->out, "# filter: %llu of %llu events kept\n", (unsigned long long)r->kept,
+			(unsigned long long)(r->kept + r->filtered));
 	fprintf(r->out, "# kernel %s, cpus %d, transport %s", r->kernel ? r->kernel : "unknown",
 		r->cpus, r->transport);
 	if (r->inferred_valid)
@@ -921,6 +963,54 @@ static void stdio_header(struct report *r)
 		(unsigned long long)t->all.remote_sends, tlb_health_name(ch.health),
 		(unsigned long long)ch.events, isnan(ch.per_core) ? 0 : ch.per_core,
 		(unsigned long long)ch.task_switches);
+}
+
+/* ---------------- --header ---------------- */
+
+static void header_event(struct report *r, const struct pd_attr *a)
+{
+	const struct perf_event_attr *e = &a->attr;
+	char buf[64];
+
+	fprintf(r->out, "# event : name = %s, type = %u, config = %#llx, size = %u, %s = %llu, "
+		"sample_type = %#llx, ids = %d\n", a->name ? a->name : event_key(r, a, buf, sizeof(buf)),
+		e->type, (unsigned long long)e->config, e->size,
+		e->freq ? "sample_freq" : "sample_period", (unsigned long long)e->sample_period,
+		(unsigned long long)e->sample_type, a->nr_ids);
+}
+
+/* The file's header features, as perf report --header-only prints them (the ones tlbstat reads). */
+static void print_file_header(struct report *r)
+{
+	static const struct { int feat; const char *label; } strs[] = {
+		{ HEADER_HOSTNAME, "hostname" }, { HEADER_OSRELEASE, "os release" },
+		{ HEADER_VERSION, "perf version" }, { HEADER_ARCH, "arch" },
+		{ HEADER_CPUDESC, "cpudesc" }, { HEADER_CPUID, "cpuid" },
+	};
+	uint32_t online, avail;
+	struct stat st;
+	char when[64];
+
+	fprintf(r->out, "# ========\n");
+	if (!stat(r->o.input, &st) && strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y",
+						 localtime(&st.st_mtime)))
+		fprintf(r->out, "# captured on    : %s\n", when);
+	fprintf(r->out, "# data size      : %llu\n", (unsigned long long)pd_data_size(r->rd));
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
+		const char *v = pd_feature_string(r->rd, strs[i].feat);
+
+		if (v)
+			fprintf(r->out, "# %s : %s\n", strs[i].label, v);
+		if (strs[i].feat == HEADER_ARCH && pd_nr_cpus(r->rd, &online, &avail))
+			fprintf(r->out, "# nrcpus online : %u\n# nrcpus avail : %u\n", online, avail);
+	}
+	if (pd_cmdline(r->rd))
+		fprintf(r->out, "# cmdline : %s\n", pd_cmdline(r->rd));
+	for (int i = 0; i < pd_nr_attrs(r->rd); i++)
+		header_event(r, pd_attr(r->rd, i));
+	if (session_transport(r->s))
+		fprintf(r->out, "# tlbstat transport : %s\n", session_transport(r->s));
+	fprintf(r->out, "# ========\n#\n");
 }
 
 /* --sort's histogram: only the keys asked for, each with its label */
@@ -955,7 +1045,7 @@ static void stdio_histogram(struct report *r)
 
 static void stdio_processes(struct report *r)
 {
-	struct out_col cols[13];
+	struct out_col cols[14];
 	struct out_table t;
 	struct agg_task **v;
 	char buf[32];
@@ -988,7 +1078,7 @@ static void stdio_processes(struct report *r)
 
 static void stdio_threads(struct report *r)
 {
-	struct out_col cols[13];
+	struct out_col cols[14];
 	struct out_table t;
 	struct agg_task **v;
 	int n;
@@ -1167,7 +1257,11 @@ static int report_write(struct report *r)
 			return EXIT_FAIL;
 		}
 	}
-	if (r->o.json)
+	if (r->o.header || r->o.header_only)
+		print_file_header(r);
+	if (r->o.header_only)
+		;
+	else if (r->o.json)
 		print_json(r);
 	else if (r->o.csv)
 		print_series_csv(r, r->out);
@@ -1189,6 +1283,25 @@ static int report_write(struct report *r)
 	return rc;
 }
 
+/* The sample filter from --pid, --tid, --comm, -C and --time: 0 or PARSE_OPT_USAGE. */
+static int report_filter(struct report *r)
+{
+	static const char *const names[] = { "--pid", "--tid", "--comm", "-C", "--time" };
+	int (*const set[])(struct filter *, const char *, char *, size_t) = {
+		filter_set_pids, filter_set_tids, filter_set_comms, filter_set_cpus, filter_set_time,
+	};
+	const char *const vals[] = { r->o.pids, r->o.tids, r->o.comms, r->o.cpus, r->o.time };
+	char err[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (vals[i] && set[i](&r->filter, vals[i], err, sizeof(err)) < 0) {
+			tlb_err("report: %s: %s", names[i], err);
+			return PARSE_OPT_USAGE;
+		}
+	}
+	return 0;
+}
+
 /*
  * The options into r->o, *interval_ns and *keys (--sort's histogram keys), checked: 0, or a
  * parse_options() code (help, or a usage error already printed).
@@ -1207,7 +1320,19 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 		OPT_DURATION(0, "interval", interval_ns, DUR_S, DUR_MS, DUR_D,
 			     "time-series interval (default 1s; 500ms, 2m; 1ms to 1d)"),
 		OPT_DBL(0, "burst-k", &r->o.burst_k, "k", "burst: rate > median + k x MAD (default 3)"),
+		OPT_BOOLEAN('n', "show-nr-samples", &r->o.nr_samples,
+			    "a SAMPLES column: events of every kind in each task's context"),
+		OPT_SECTION(" Filters (perf report's)"),
+		OPT_STR(0, "pid", &r->o.pids, "pids", "only events of these processes"),
+		OPT_STR(0, "tid", &r->o.tids, "tids", "only events of these threads"),
+		OPT_STR(0, "comm", &r->o.comms, "names", "only events of tasks with these names"),
+		OPT_STR('C', "cpu", &r->o.cpus, "cpus", "only events on these CPUs (0-3,6)"),
+		OPT_STR(0, "time", &r->o.time, "start,end",
+			"only events in this window: seconds as perf script prints them, or +S after "
+			"the first event; either side may be empty"),
 		OPT_SECTION(" Output"),
+		OPT_BOOLEAN(0, "header", &r->o.header, "the file's header first (stdio only)"),
+		OPT_BOOLEAN(0, "header-only", &r->o.header_only, "only the file's header"),
 		OPT_BOOLEAN_FLAG(0, "stdio", &r->o.stdio, "tables on stdout (the default)",
 				 PARSE_OPT_EXCLUSIVE),
 		OPT_BOOLEAN_FLAG(0, "csv", &r->o.csv, "the time series as CSV on stdout",
@@ -1241,8 +1366,46 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 		tlb_err("report: --burst-k must be >= 0");
 		return PARSE_OPT_USAGE;
 	}
+	if (r->o.header && (r->o.json || r->o.csv)) {
+		tlb_err("report: --header goes with the tables (--stdio); --header-only prints it alone");
+		return PARSE_OPT_USAGE;
+	}
 	if (r->o.json && r->o.top == 20 && !r->o.sort)
 		r->o.top = 0;   /* JSON carries every process unless --top says otherwise */
+	return report_filter(r);
+}
+
+/* Every event of the file through the filter into the model, then the facts: 0 or EXIT_FAIL. */
+static int report_read(struct report *r)
+{
+	struct session_ops ops = {
+		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
+		.lost = on_lost, .raw = on_raw, .round = on_round,
+	};
+	char err[512] = "";
+
+	if (session_run(r->s, &ops, r, NULL, NULL, err, sizeof(err))) {
+		/* a source error, or a callback's: the model ran out of memory */
+		tlb_err("report: %s: %s", r->o.input, err[0] ? err : "out of memory");
+		return EXIT_FAIL;
+	}
+	if (session_errors_message(r->s, err, sizeof(err)))
+		tlb_warn("report: %s: %s", r->o.input, err);
+	if (agg_finish(r->agg) < 0) {
+		tlb_err("report: %s: out of memory: the counts would be incomplete", r->o.input);
+		return EXIT_FAIL;
+	}
+	compute_facts(r);
+	if (agg_totals(r->agg)->series_dropped)
+		tlb_warn("%llu events lie more than %d intervals (%.0f s) from the rest: counted, but "
+			 "left out of the time series (a corrupt timestamp, or use a longer --interval)",
+			 (unsigned long long)agg_totals(r->agg)->series_dropped, AGG_MAX_INTERVALS,
+			 AGG_MAX_INTERVALS * r->interval_s);
+	for (int i = 0; i < r->nr_names; i++) {
+		char buf[64];
+		if (!strcmp(event_key(r, r->names[i].attr, buf, sizeof(buf)), "csd_function_entry"))
+			r->handler_recorded = true;
+	}
 	return 0;
 }
 
@@ -1253,20 +1416,19 @@ int cmd_report(int argc, char **argv)
 	int keys = 0, rc;
 	uint64_t interval_ns = DUR_S;
 	struct agg_config cfg = { 0 };
-	struct session_ops ops = {
-		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
-		.lost = on_lost, .raw = on_raw, .round = on_round,
-	};
 
 	memset(&r, 0, sizeof(r));
 	rc = report_options(argc, argv, &r, &interval_ns, &keys);
-	if (rc < 0)
+	if (rc < 0) {
+		filter_free(&r.filter);
 		return parse_options_exit(rc);
+	}
 	r.interval_s = (double)interval_ns / 1e9;
 
 	r.s = session_open_file(r.o.input, err, sizeof(err));
 	if (!r.s) {
 		tlb_err("report: %s", err);	/* the message names the file */
+		filter_free(&r.filter);
 		return EXIT_FAIL;
 	}
 	r.rd = session_reader(r.s);
@@ -1280,43 +1442,15 @@ int cmd_report(int argc, char **argv)
 		cfg.page_size = 4096;
 	cfg.burst_k = r.o.burst_k;
 	cfg.hist_keys = keys > 0 ? (unsigned)keys : 0;
+	cfg.count_samples = r.o.nr_samples;
 	r.agg = agg_new(&cfg);
-	if (!r.agg) {
+	if (!r.agg)
 		tlb_err("report: out of memory");
-		session_close(r.s);
-		return EXIT_FAIL;
-	}
-
-	err[0] = 0;
-	rc = session_run(r.s, &ops, &r, NULL, NULL, err, sizeof(err));
-	if (rc) {   /* a source error, or a callback's: the model ran out of memory */
-		tlb_err("report: %s: %s", r.o.input, err[0] ? err : "out of memory");
-		agg_free(r.agg);
-		session_close(r.s);
-		return EXIT_FAIL;
-	}
-	if (session_errors_message(r.s, err, sizeof(err)))
-		tlb_warn("report: %s: %s", r.o.input, err);
-	if (agg_finish(r.agg) < 0) {
-		tlb_err("report: %s: out of memory: the counts would be incomplete", r.o.input);
-		agg_free(r.agg);
-		session_close(r.s);
-		return EXIT_FAIL;
-	}
-	compute_facts(&r);
-	if (agg_totals(r.agg)->series_dropped)
-		tlb_warn("%llu events lie more than %d intervals (%.0f s) from the rest: counted, but "
-			 "left out of the time series (a corrupt timestamp, or use a longer --interval)",
-			 (unsigned long long)agg_totals(r.agg)->series_dropped, AGG_MAX_INTERVALS,
-			 AGG_MAX_INTERVALS * r.interval_s);
-	for (int i = 0; i < r.nr_names; i++) {
-		char buf[64];
-		if (!strcmp(event_key(&r, r.names[i].attr, buf, sizeof(buf)), "csd_function_entry"))
-			r.handler_recorded = true;
-	}
-
-	rc = report_write(&r);
+	rc = !r.agg ? EXIT_FAIL : r.o.header_only ? 0 : report_read(&r);
+	if (!rc)
+		rc = report_write(&r);
 	agg_free(r.agg);
 	session_close(r.s);
+	filter_free(&r.filter);
 	return rc;
 }

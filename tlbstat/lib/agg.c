@@ -253,6 +253,19 @@ const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len)
 
 /* ---------------- tasks ---------------- */
 
+static struct name *name_of(struct agg *a, pid_t tid);
+
+const char *agg_name_of(struct agg *a, pid_t pid, pid_t tid)
+{
+	struct name *n = tid > 0 ? name_of(a, tid) : NULL;
+
+	if (!n || !n->comm[0])
+		n = name_of(a, pid);
+	if (n && n->comm[0])
+		return n->comm;
+	return pid == 0 ? "swapper" : NULL;
+}
+
 /* An allocation failed: remember it (agg_finish reports it) and return -1. */
 static int agg_nomem(struct agg *a)
 {
@@ -1055,6 +1068,14 @@ int agg_event(struct agg *a, const struct tlb_event *ev)
 		a->tot.last_time = ev->time;
 	if (ev->cpu > a->tot.max_cpu)
 		a->tot.max_cpu = ev->cpu;
+	if (a->cfg.count_samples) {
+		struct agg_task *t = get_thread(a, ev->pid, ev->tid);
+
+		if (t) {
+			t->samples++;
+			t->proc->samples++;
+		}
+	}
 
 	switch (ev->kind) {
 	case EV_TLB_FLUSH:
