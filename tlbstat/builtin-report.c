@@ -54,6 +54,7 @@ struct report {
 	struct agg *agg;
 	struct filter filter;
 	uint64_t kept, filtered;        /* events the filter kept and left out */
+	uint64_t sample_period;         /* > 1: recorded with -c, one sample per that many events */
 	FILE *out;
 	/* samples per event (attr), for "events" */
 	struct { const struct pd_attr *attr; uint64_t n; } names[MAX_NAMES];
@@ -373,6 +374,8 @@ static void json_header(struct json_writer *w, struct report *r)
 	json_object_end(w);
 	json_uint(w, "samples", r->samples);
 	json_uint(w, "lost", t->lost);
+	if (r->sample_period > 1)
+		json_uint(w, "sample_period", r->sample_period);
 	if (filter_active(&r->filter)) {
 		json_object_begin(w, "filter");
 		json_uint(w, "kept", r->kept);
@@ -943,6 +946,9 @@ static void stdio_header(struct report *r)
 	if (t->lost)
 		fprintf(r->out, "# LOST %llu events: counts below are lower bounds\n",
 			(unsigned long long)t->lost);
+	if (r->sample_period > 1)
+		fprintf(r->out, "# SAMPLED one event in %llu (record -c): counts are samples, not events\n",
+			(unsigned long long)r->sample_period);
 	if (filter_active(&r->filter))
 		fprintf(r->out, "# filter: %llu of %llu events kept\n", (unsigned long long)r->kept,
 			(unsigned long long)(r->kept + r->filtered));
@@ -1433,9 +1439,19 @@ int cmd_report(int argc, char **argv)
 	}
 	r.rd = session_reader(r.s);
 	/* every tracepoint of the file appears in "events", with 0 when it never fired */
-	for (int i = 0; r.rd && i < pd_nr_attrs(r.rd) && r.nr_names < MAX_NAMES; i++)
-		if (pd_attr(r.rd, i)->attr.type == PERF_TYPE_TRACEPOINT)
-			r.names[r.nr_names++].attr = pd_attr(r.rd, i);
+	for (int i = 0; r.rd && i < pd_nr_attrs(r.rd) && r.nr_names < MAX_NAMES; i++) {
+		const struct perf_event_attr *a = &pd_attr(r.rd, i)->attr;
+
+		if (a->type != PERF_TYPE_TRACEPOINT)
+			continue;
+		r.names[r.nr_names++].attr = pd_attr(r.rd, i);
+		if (!a->freq && a->sample_period > r.sample_period)
+			r.sample_period = a->sample_period;
+	}
+	if (r.sample_period > 1)
+		tlb_warn("report: %s was recorded with -c %llu: every count is of samples, one per %llu "
+			 "events; requests, pairing and health need every event", r.o.input,
+			 (unsigned long long)r.sample_period, (unsigned long long)r.sample_period);
 	cfg.interval_ns = interval_ns;
 	cfg.page_size = session_tep(r.s) ? tep_get_page_size(session_tep(r.s)) : 4096;
 	if (cfg.page_size <= 0)
