@@ -229,21 +229,32 @@ static int limit(struct report *r, int n)
 
 /* ---------------- facts ---------------- */
 
+/* The time the file covers: its first and last sample times, within a --time window. */
+static void report_span(struct report *r, uint64_t *first, uint64_t *last)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+	uint64_t ws, we;
+
+	*first = session_first_time(r->s);
+	*last = session_last_time(r->s);
+	if (!*first || !*last || *last < *first) {
+		*first = t->first_time;
+		*last = t->last_time;
+	}
+	if (filter_time_window(&r->filter, &ws, &we)) {   /* rates over the window asked for */
+		*first = ws > *first ? ws : *first;
+		*last = we < *last ? we : *last;
+	}
+}
+
 static void compute_facts(struct report *r)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
-	uint64_t first = session_first_time(r->s), last = session_last_time(r->s), ws, we;
+	uint64_t first, last;
 	struct transport_observation obs = { 0 };
 	struct count_rate cr;
 
-	if (!first || !last || last < first) {
-		first = t->first_time;
-		last = t->last_time;
-	}
-	if (filter_time_window(&r->filter, &ws, &we)) {   /* rates over the window asked for */
-		first = ws > first ? ws : first;
-		last = we < last ? we : last;
-	}
+	report_span(r, &first, &last);
 	r->duration = last > first ? (double)(last - first) / 1e9 : 0;
 	r->cpus = session_nr_cpus(r->s);
 	if (r->cpus <= 0)
@@ -495,6 +506,12 @@ static void json_victims(struct json_writer *w, struct report *r)
 }
 
 /* seconds since the first interval */
+/* n over the time interval iv covers (partial at the ends); NAN when it covers none */
+static double per_iv(uint64_t n, const struct agg_interval *iv)
+{
+	return iv->secs > 0 ? (double)n / iv->secs : NAN;
+}
+
 static double interval_t(const struct agg_interval *iv, int i)
 {
 	return (double)(iv[i].start_ns - iv[0].start_ns) / 1e9;
@@ -513,10 +530,11 @@ static void json_series(struct json_writer *w, struct report *r)
 	for (int i = 0; i < n; i++) {
 		json_object_begin(w, NULL);
 		json_double(w, "t_s", interval_t(iv, i));
+		json_double(w, "covered_s", iv[i].secs);
 		json_uint(w, "invalidations", iv[i].events);
-		json_double(w, "invalidations_per_s", (double)iv[i].events / r->interval_s);
-		json_double(w, "bytes_per_s", (double)iv[i].bytes / r->interval_s);
-		json_double(w, "ipis_per_s", (double)iv[i].remote_sends / r->interval_s);
+		json_double(w, "invalidations_per_s", per_iv(iv[i].events, &iv[i]));
+		json_double(w, "bytes_per_s", per_iv(iv[i].bytes, &iv[i]));
+		json_double(w, "ipis_per_s", per_iv(iv[i].remote_sends, &iv[i]));
 		json_double(w, "mean_fanout", iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN);
 		if (iv[i].top[0].n) {
 			json_int(w, "top_pid", iv[i].top[0].pid);
@@ -551,7 +569,7 @@ static void json_bursts(struct json_writer *w, struct report *r)
 			continue;
 		json_object_begin(w, NULL);
 		json_double(w, "t_s", interval_t(iv, i));
-		json_double(w, "rate_per_s", (double)iv[i].events / r->interval_s);
+		json_double(w, "rate_per_s", per_iv(iv[i].events, &iv[i]));
 		json_array_begin(w, "processes");
 		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++) {
 			json_object_begin(w, NULL);
@@ -836,11 +854,11 @@ static void print_series_csv(struct report *r, FILE *f)
 	out_table_header(&t);
 	for (int i = 0; i < n; i++) {
 		out_cell_double(&t, interval_t(iv, i), 3);
-		out_cell_double(&t, r->interval_s, 3);
+		out_cell_double(&t, iv[i].secs, 3);   /* the first and last are partial */
 		out_cell_u64(&t, iv[i].events);
-		out_cell_double(&t, (double)iv[i].events / r->interval_s, 2);
-		out_cell_double(&t, (double)iv[i].bytes / r->interval_s, 2);
-		out_cell_double(&t, (double)iv[i].remote_sends / r->interval_s, 2);
+		out_cell_double(&t, per_iv(iv[i].events, &iv[i]), 2);
+		out_cell_double(&t, per_iv(iv[i].bytes, &iv[i]), 2);
+		out_cell_double(&t, per_iv(iv[i].remote_sends, &iv[i]), 2);
 		out_cell_double(&t, iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN, 3);
 		if (iv[i].top[0].n) {
 			out_cell_int(&t, iv[i].top[0].pid);
@@ -1215,7 +1233,7 @@ static void stdio_bursts(struct report *r)
 		if (!iv[i].burst)
 			continue;
 		fprintf(r->out, "  t=%.3f s %.1f/s:", interval_t(iv, i),
-			(double)iv[i].events / r->interval_s);
+			per_iv(iv[i].events, &iv[i]));
 		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++)
 			fprintf(r->out, " %s(%d) %llu", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)),
 				iv[i].top[k].pid, (unsigned long long)iv[i].top[k].n);
@@ -1389,6 +1407,7 @@ static int report_read(struct report *r)
 		.lost = on_lost, .raw = on_raw, .round = on_round,
 	};
 	char err[512] = "";
+	uint64_t first, last;
 
 	if (session_run(r->s, &ops, r, NULL, NULL, err, sizeof(err))) {
 		/* a source error, or a callback's: the model ran out of memory */
@@ -1397,6 +1416,8 @@ static int report_read(struct report *r)
 	}
 	if (session_errors_message(r->s, err, sizeof(err)))
 		tlb_warn("report: %s: %s", r->o.input, err);
+	report_span(r, &first, &last);
+	agg_set_span(r->agg, first, last);
 	if (agg_finish(r->agg) < 0) {
 		tlb_err("report: %s: out of memory: the counts would be incomplete", r->o.input);
 		return EXIT_FAIL;

@@ -114,7 +114,9 @@ struct agg_pair {
 };
 
 struct agg_interval {
-	uint64_t start_ns;                   /* absolute sample time */
+	uint64_t start_ns;                   /* absolute sample time: a multiple of the interval */
+	double secs;                         /* the time of the span it covers (agg_finish): the
+					        first and last are partial; 0: none */
 	uint64_t events, bytes, full_flushes, remote_sends, ipis, ipi_targets, victim_hits;
 	struct { pid_t pid; uint64_t n; } top[AGG_SERIES_TOP];   /* processes by invalidations */
 	bool burst;
@@ -174,6 +176,12 @@ void agg_lost(struct agg *a, uint64_t nr);
 int agg_round(struct agg *a);
 /* End of input: pair the rest, close the intervals, find the bursts. */
 int agg_finish(struct agg *a);
+/*
+ * The time the input covers, [first, last] in sample time (a file's first and last timestamps,
+ * narrowed by a --time window): every interval's rate is over the part of it inside (its secs).
+ * Call before agg_finish; without it, the first and last events bound the span.
+ */
+void agg_set_span(struct agg *a, uint64_t first, uint64_t last);
 
 const struct agg_totals *agg_totals(const struct agg *a);
 /* A printable name: the comm, or ":<tid>" when unknown. */
