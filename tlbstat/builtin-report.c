@@ -31,7 +31,7 @@ static void print_handler(struct report *r);
 static const char *const report_usage[] = {
 	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
 	"[--interval 1s] [--top N]",
-	"tlbstat report [--pid <pids>] [--tid <tids>] [--comm <names>] [-C <cpus>] "
+	"tlbstat report [--pid <pids>] [--tid <tids>] [-c <names>] [-C <cpus>] "
 	"[--time <start>,<end>] [-n] [--header|--header-only]",
 	NULL,
 };
@@ -1310,7 +1310,7 @@ static int report_write(struct report *r)
 /* The sample filter from --pid, --tid, --comm, -C and --time: 0 or PARSE_OPT_USAGE. */
 static int report_filter(struct report *r)
 {
-	static const char *const names[] = { "--pid", "--tid", "--comm", "-C", "--time" };
+	static const char *const names[] = { "--pid", "--tid", "--comms", "-C", "--time" };
 	int (*const set[])(struct filter *, const char *, char *, size_t) = {
 		filter_set_pids, filter_set_tids, filter_set_comms, filter_set_cpus, filter_set_time,
 	};
@@ -1349,7 +1349,7 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 		OPT_SECTION(" Filters (perf report's)"),
 		OPT_STR(0, "pid", &r->o.pids, "pids", "only events of these processes"),
 		OPT_STR(0, "tid", &r->o.tids, "tids", "only events of these threads"),
-		OPT_STR(0, "comm", &r->o.comms, "names", "only events of tasks with these names"),
+		OPT_STR('c', "comms", &r->o.comms, "names", "only events of tasks with these names"),
 		OPT_STR('C', "cpu", &r->o.cpus, "cpus", "only events on these CPUs (0-3,6)"),
 		OPT_STR(0, "time", &r->o.time, "start,end",
 			"only events in this window: seconds as perf script prints them, or +S after "

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The sample filter of report and top: which events a consumer keeps, as perf report's --pid,
- * --tid, --comm, -C/--cpu and --time mean it. One object the consumer holds and asks once per
+ * The sample filter of report: which events a consumer keeps, as perf report's --pid, --tid,
+ * -c/--comms, -C/--cpu and --time mean it. One object the consumer holds and asks once per
  * event, in its session callback, before counting: the printers never filter.
  *
  * An event passes when every filter set passes it (pids OR'ed within --pid, and so on; --pid and
