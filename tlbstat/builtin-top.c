@@ -713,6 +713,10 @@ int cmd_top(int argc, char **argv)
 
 	cfg.page_size = getpagesize();
 	cfg.nr_cpus = t.el.nr_cpus;
+	if (t.o.cpus) {   /* the strip shows the watched CPUs only */
+		t.r.cpus = t.el.cpus;
+		t.r.nr_cpus = t.el.nr_cpus;
+	}
 	cfg.max_procs = t.o.max_procs;
 	cfg.max_threads = t.o.max_procs ? 4 * t.o.max_procs : 0;
 	cfg.age_intervals = t.o.age;

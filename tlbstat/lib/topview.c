@@ -676,6 +676,15 @@ const char *top_task_health(const struct top_task *t, const struct top_node *n)
 	return h == HEALTH_INSUFFICIENT ? "-" : tlb_health_name(h);
 }
 
+/* Is cpu one top watches? (-C opens only some: the strip shows no others) */
+static bool cpu_watched(const struct top_render *r, int cpu)
+{
+	for (int i = 0; r->cpus && i < r->nr_cpus; i++)
+		if (r->cpus[i] == cpu)
+			return true;
+	return !r->cpus;
+}
+
 int top_fmt_header(char lines[][256], int max, const struct top_node *n, const struct top_render *r)
 {
 	char a[16], b[16], c[16], d[16], e[16];
@@ -716,11 +725,14 @@ int top_fmt_header(char lines[][256], int max, const struct top_node *n, const s
 		size_t o;
 
 		for (int cpu = 0; cpu < n->cpu_slots; cpu++)
-			total++;
+			total += cpu_watched(r, cpu);
 		o = (size_t)snprintf(lines[nl], 256, "CPU inv/s:");
 		for (int cpu = 0; cpu < n->cpu_slots; cpu++) {
 			char item[48];
 			int l;
+
+			if (!cpu_watched(r, cpu))
+				continue;
 
 			top_fmt_rate(a, sizeof(a), per_s(n->cpu_inv[cpu], n->secs));
 			l = snprintf(item, sizeof(item), " %d:%s", cpu, a);
