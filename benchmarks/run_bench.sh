@@ -9,8 +9,9 @@
 # Defaults: workloads baseline,mmap,mprotect,madvise,mremap,fork-cow,thp,mixed; threads 1,2;
 # duration 2 s. Binaries: ${TLBSTAT:-build/tlbstat}, ${TLBBENCH:-build/tlbbench}.
 # --perf (or a tlbstat that cannot count here) counts with `perf stat -a` and six
-# `tlb:tlb_flush --filter 'reason == N'` events instead; health then uses tlbstat's thresholds
-# (green < 5, yellow < 20, red >= 20 invalidations/s per core) on all counted reasons.
+# `tlb:tlb_flush --filter 'reason == N'` events instead; health then follows tlbstat's definition
+# (Documentation/tlbstat-stat.txt: reasons 2 + 3 per second per core, green < 200, yellow < 2000,
+# red from 2000; no verdict under 0.5 s).
 # Counting is system wide (-a): other work on the machine during a cell is counted too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,8 +71,13 @@ import csv, json, os, sys
 out, use_perf, wls, ths = sys.argv[1], sys.argv[2] == "1", sys.argv[3].split(","), sys.argv[4].split(",")
 REASONS = ["task_switch", "remote_shootdown", "local_shootdown", "local_mm_shootdown",
            "remote_ipi_send", "remote_wrong_cpu"]
-def health(per_core):
-    return "green" if per_core < 5 else "yellow" if per_core < 20 else "red"
+def health(reasons, dur, cpus):
+    # tlbstat's one definition (lib/count.h count_health_of): the address-space flushes the
+    # initiating CPU asks for (local shootdown + local MM shootdown) per second per core
+    if dur < 0.5:
+        return "insufficient data"
+    per_core = (reasons["local_shootdown"] + reasons["local_mm_shootdown"]) / dur / cpus
+    return "green" if per_core < 200 else "yellow" if per_core < 2000 else "red"
 rows = []
 for w in wls:
     for t in ths:
@@ -92,7 +98,7 @@ for w in wls:
                  "reasons": dict(zip(REASONS, counts))}
             s["rate_per_s"] = s["total"] / dur
             s["per_core_rate"] = s["rate_per_s"] / cpus
-            s["health"] = health(s["per_core_rate"])
+            s["health"] = health(s["reasons"], dur, cpus)
             json.dump(s, open(base + ".stat.json", "w"))
         else:
             s = json.load(open(base + ".stat.json"))

@@ -38,7 +38,7 @@ assert d["total"] == sum(c["total"] for c in d["per_cpu"])
 assert all(isinstance(v, int) for v in d["reasons"].values())
 for k in ("duration_s", "cpus", "rate_per_s", "per_core_rate", "health", "interrupts_tlb", "per_cpu"):
     assert k in d, k
-assert d["health"] in ("green", "yellow", "red")
+assert d["health"] in ("green", "yellow", "red", "insufficient data")   # count_health_of: a run under 0.5 s gets no verdict
 assert abs(d["per_core_rate"] * d["cpus"] - d["rate_per_s"]) < 1e-6 * max(1, d["rate_per_s"])
 PY
 case "$transport" in

@@ -132,6 +132,8 @@ static struct agg *build(unsigned hist_keys)
 	e = flush(19 * S + 500 * MS, 3, 300, 300, 1, 4);
 	agg_event(a, &e);
 	agg_lost(a, 7);
+	/* a recording of 10 s to 20 s: every interval whole (test_series_partial: without it) */
+	agg_set_span(a, 10 * S, 20 * S);
 	agg_finish(a);
 	return a;
 }
@@ -256,6 +258,51 @@ static void test_series(void)
 	ok(fabs(st.threshold - 13.5) < 1e-9, "threshold median + 3 x max(MAD, 1/interval) = 13.5");
 	is_int(st.nr_bursts, 1, "one burst");
 	ok(iv[5].burst && !iv[3].burst, "interval 5 is the burst, interval 3 is not");
+	agg_free(a);
+}
+
+/*
+ * Without a span the first and last events bound it: the first and last intervals are partial
+ * and their rates are over the time they cover, on the same absolute grid.
+ */
+static void test_series_partial(void)
+{
+	struct agg_config cfg = { .interval_ns = S, .page_size = 4096 };
+	struct agg *a = agg_new(&cfg);
+	const struct agg_interval *iv;
+	struct agg_burst_stats st;
+	struct tlb_event e;
+	int n;
+
+	/* 10 events a second from 10.75 s to 13.25 s: intervals 10 (0.25 s), 11, 12, 13 (0.25 s) */
+	for (int i = 0; i <= 25; i++) {
+		e = flush(10 * S + 750 * MS + (uint64_t)i * 100 * MS, 0, 10, 10,
+			  TLB_REASON_LOCAL_MM_SHOOTDOWN, 1);
+		agg_event(a, &e);
+	}
+	agg_finish(a);
+	n = agg_intervals(a, &iv);
+	is_int(n, 4, "4 intervals");
+	if (n == 4) {
+		ok(iv[0].start_ns == 10 * S && iv[3].start_ns == 13 * S, "on the absolute grid");
+		ok(fabs(iv[0].secs - 0.25) < 1e-9 && fabs(iv[3].secs - 0.25) < 1e-9,
+		   "first and last cover 0.25 s");
+		ok(iv[1].secs == 1.0 && iv[2].secs == 1.0, "the middle ones a whole second");
+		is_int(iv[0].events, 3, "3 events in the first (10.75, 10.85, 10.95)");
+		is_int(iv[3].events, 3, "3 in the last (13.05, 13.15, 13.25)");
+	}
+	agg_bursts(a, &st);
+	ok(st.nr_bursts == 0, "no burst: 12/s at the ends is a rate like the others, not 3/s");
+	ok(fabs(st.median - 11) < 1e-9, "median of 12, 10, 10, 12 /s: 11 (got %g)", st.median);
+	agg_free(a);
+
+	/* one instant: no time covered, no rate */
+	a = agg_new(&cfg);
+	e = flush(5 * S, 0, 10, 10, TLB_REASON_LOCAL_MM_SHOOTDOWN, 1);
+	agg_event(a, &e);
+	agg_finish(a);
+	n = agg_intervals(a, &iv);
+	ok(n == 1 && iv[0].secs == 0, "a single instant covers no time");
 	agg_free(a);
 }
 
@@ -533,6 +580,7 @@ int main(void)
 	test_processes();
 	test_pairs();
 	test_series();
+	test_series_partial();
 	test_series_bound();
 	test_hist_and_keys();
 	test_median();

@@ -3,6 +3,7 @@
  * reason, totals, rate, per-core rate, health, the TLB: interrupt row), copies, and what the
  * transport detection is given. Snapshots are built by hand: counter_take needs real counters.
  */
+#include "count.h"
 #include "counter.h"
 #include "evlist.h"
 #include "transport.h"
@@ -79,7 +80,7 @@ static void test_repeat(void)
 	is_int(m.tlb_total, 200, "TLB: row mean");
 	is_int(m.tlb_cpu[1], 200, "TLB: row per cpu mean");
 	ok(near(m.rate, 12.0 * 78 / 2) && near(m.per_core, m.rate / 2), "rate of the mean run");
-	is_int(m.health, tlb_health_of(m.per_core), "health of the mean run");
+	is_int(m.health, count_health_of(m.reasons, m.secs, 2).health, "health of the mean run");
 	ok(near(counter_stats_rel_noise(&r.total), 100.0 * 2 / sqrt(3) / 12), "total's noise");
 	ok(near(r.cpu_total[0].mean, 12.0 * 21) && near(r.cpu_total[1].mean, 12.0 * 57),
 	   "each cpu's total: its mean");
@@ -118,11 +119,12 @@ int main(void)
 	is_int(counter_cpu_total(&p, 0), 20 * 21, "cpu 0 total");
 	ok(p.secs == 2.0, "2 s between the snapshots");
 	ok(p.rate == (double)sum / 2 && p.per_core == p.rate / 2, "rate and per-core rate");
-	is_int(p.health, tlb_health_of(p.per_core), "health of the per-core rate");
+	is_int(p.health, count_health_of(p.reasons, p.secs, 2).health, "health: count_health_of");
 	ok(counter_cpu_rate(&p, 1).known && counter_cpu_rate(&p, 1).rate ==
 	   (double)counter_cpu_total(&p, 1) / 2, "cpu 1's own rate");
-	is_int(counter_cpu_rate(&p, 1).health, tlb_health_of(counter_cpu_rate(&p, 1).per_core),
-	       "cpu 1's health, of its rate on one core");
+	is_int(counter_cpu_health(&p, 1),
+	       count_health_of(p.per_cpu + TLB_NR_REASONS, p.secs, 1).health,
+	       "cpu 1's health, of its own reasons on one core");
 	ok(p.tlb_present && p.tlb_total == 180, "TLB: row delta 180");
 	ok(p.tlb_cpu[0] == 60 && p.tlb_cpu[1] == 120, "TLB: row per cpu");
 	is_int(p.ncpus, 2, "ncpus");

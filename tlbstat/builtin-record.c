@@ -281,16 +281,25 @@ static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *att
 
 /*
  * The events to record: -e's list (short names from the registry, or sys:name), else the
- * registry's record defaults present on this kernel; --cost adds the csd function entry/exit.
+ * registry's record defaults present on this kernel; --cost adds the csd function entry/exit;
+ * period (-c) > 1 samples one event in period.
  * EXIT_OK or EXIT_ENV (an event that cannot be added); dies on a bad name.
  */
-static int add_events(struct tlb_evlist *el, const char *events, bool cost)
+static int add_events(struct tlb_evlist *el, const char *events, bool cost, int period)
 {
 	struct perf_event_attr attr;
 	const struct tlb_event_def *entry = tlb_events_by_kind(EV_CSD_FUNC_ENTRY);
 	const struct tlb_event_def *exit_ = tlb_events_by_kind(EV_CSD_FUNC_EXIT);
 
 	tlb_attr_sampling(&attr, 0);
+	if (period > 1) {   /* -c: one sample every period events, as perf record -c */
+		attr.sample_period = (uint64_t)period;
+		/*
+		 * With PERF_SAMPLE_PERIOD a tracepoint samples every event whatever the period
+		 * (perf_swevent_event(): "period = nr", kernel/events/core.c): leave it out.
+		 */
+		attr.sample_type &= ~(uint64_t)PERF_SAMPLE_PERIOD;
+	}
 	if (events) {
 		if (add_listed(el, events, &attr) < 0)
 			return EXIT_ENV;
@@ -342,8 +351,8 @@ static struct pd_writer *create_file(const char *path, struct tlb_evlist *el, in
 
 struct record_opts {
 	bool all_cpus, quiet, cost;
-	const char *cpu_list, *pid, *tid, *output, *events;
-	int mmap_pages;
+	const char *cpu_list, *pid, *tid, *output, *events, *freq;
+	int mmap_pages, period;
 	uint64_t duration_ns;
 };
 
@@ -362,6 +371,10 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 			"(default: tlb,ipi,csd,exec,rename where present)"),
 		OPT_BOOLEAN(0, "cost", &o->cost,
 			    "also csd:csd_function_entry/exit: time spent in the flush handler"),
+		OPT_INTEGER('c', "count", &o->period, "n",
+			    "one sample every n events (sample period; default 1: every event; report "
+			    "then counts samples)"),
+		OPT_STR('F', "freq", &o->freq, "hz", "not applicable to tracepoints: use -c"),
 		OPT_POW2('m', "mmap-pages", &o->mmap_pages, "pages",
 			    "ring buffer pages per CPU, a power of two (default: 16 MiB over "
 			    "the online CPUs, 128 to 512)"),
@@ -373,7 +386,21 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_FINISH(),
 	};
 
-	return parse_options(argc, argv, opts, record_usage, true);
+	int argi = parse_options(argc, argv, opts, record_usage, true);
+
+	if (argi < 0)
+		return argi;
+	if (o->freq) {
+		/* a frequency makes the kernel vary the period: every count would be an estimate */
+		tlb_err("record: -F does not apply: tracepoints are counted per event; -c N samples "
+			"one in N (Documentation/perf-options.md)");
+		return PARSE_OPT_USAGE;
+	}
+	if (o->period < 0) {
+		tlb_err("record: -c must be at least 1");
+		return PARSE_OPT_USAGE;
+	}
+	return argi;
 }
 
 /*
@@ -475,7 +502,7 @@ int cmd_record(int argc, char **argv)
 	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
-	rc = add_events(&el, o.events, o.cost);
+	rc = add_events(&el, o.events, o.cost, o.period);
 	if (rc != EXIT_OK)
 		return rc;
 

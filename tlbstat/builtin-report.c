@@ -7,6 +7,7 @@
 #include "agg.h"
 #include "builtin.h"
 #include "event.h"
+#include "filter.h"
 #include "output.h"
 #include "parse-options.h"
 #include "perfdata.h"
@@ -20,6 +21,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 struct report;
 static void json_handler(struct json_writer *w, struct report *r);
@@ -28,12 +31,16 @@ static void print_handler(struct report *r);
 static const char *const report_usage[] = {
 	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
 	"[--interval 1s] [--top N]",
+	"tlbstat report [--pid <pids>] [--tid <tids>] [-c <names>] [-C <cpus>] "
+	"[--time <start>,<end>] [-n] [--header|--header-only]",
 	NULL,
 };
 
 struct report_opts {
 	const char *input, *sort, *series_csv, *output;
+	const char *pids, *tids, *comms, *cpus, *time;   /* the sample filter */
 	bool stdio, csv, json, threads;
+	bool nr_samples, header, header_only;
 	int top;
 	double burst_k;
 };
@@ -45,6 +52,9 @@ struct report {
 	struct session *s;
 	struct pd_reader *rd;
 	struct agg *agg;
+	struct filter filter;
+	uint64_t kept, filtered;        /* events the filter kept and left out */
+	uint64_t sample_period;         /* > 1: recorded with -c, one sample per that many events */
 	FILE *out;
 	/* samples per event (attr), for "events" */
 	struct { const struct pd_attr *attr; uint64_t n; } names[MAX_NAMES];
@@ -69,6 +79,16 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 {
 	struct report *r = ctx;
 
+	if (filter_active(&r->filter)) {
+		const char *comm = filter_wants_comm(&r->filter) ?
+				   agg_name_of(r->agg, ev->pid, ev->tid) : NULL;
+
+		if (!filter_match(&r->filter, ev, comm)) {
+			r->filtered++;
+			return 0;
+		}
+		r->kept++;
+	}
 	return agg_event(r->agg, ev);
 }
 
@@ -209,17 +229,32 @@ static int limit(struct report *r, int n)
 
 /* ---------------- facts ---------------- */
 
+/* The time the file covers: its first and last sample times, within a --time window. */
+static void report_span(struct report *r, uint64_t *first, uint64_t *last)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+	uint64_t ws, we;
+
+	*first = session_first_time(r->s);
+	*last = session_last_time(r->s);
+	if (!*first || !*last || *last < *first) {
+		*first = t->first_time;
+		*last = t->last_time;
+	}
+	if (filter_time_window(&r->filter, &ws, &we)) {   /* rates over the window asked for */
+		*first = ws > *first ? ws : *first;
+		*last = we < *last ? we : *last;
+	}
+}
+
 static void compute_facts(struct report *r)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
-	uint64_t first = session_first_time(r->s), last = session_last_time(r->s);
+	uint64_t first, last;
 	struct transport_observation obs = { 0 };
 	struct count_rate cr;
 
-	if (!first || !last || last < first) {
-		first = t->first_time;
-		last = t->last_time;
-	}
+	report_span(r, &first, &last);
 	r->duration = last > first ? (double)(last - first) / 1e9 : 0;
 	r->cpus = session_nr_cpus(r->s);
 	if (r->cpus <= 0)
@@ -254,11 +289,15 @@ static void json_counts_common(struct json_writer *w, struct report *r, const st
 {
 	const struct agg_totals *t = agg_totals(r->agg);
 	struct count_rate cr = count_rate_of(c->events, r->duration, r->cpus);
+	struct count_health ch = count_health_of(c->reasons, r->duration, r->cpus);
 
 	json_uint(w, "invalidations", c->events);
 	json_double(w, "rate_per_s", cr.rate);
 	json_double(w, "per_core_rate", cr.per_core);
-	json_string(w, "health", cr.known ? tlb_health_name(cr.health) : NULL);
+	json_string(w, "health", tlb_health_name(ch.health));
+	json_uint(w, "health_events", ch.events);
+	json_double(w, "health_per_core_rate", ch.per_core);
+	json_uint(w, "task_switches", ch.task_switches);
 	json_uint(w, "pages", c->pages);
 	json_uint(w, "bytes", c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)));
 	json_uint(w, "full_flushes", c->full_flushes);
@@ -295,6 +334,8 @@ static void json_task(struct json_writer *w, struct report *r, const struct agg_
 	json_bool(w, "kernel_thread", t->kernel_thread);
 	if (!thread)
 		json_int(w, "threads", t->nr_threads);
+	if (r->o.nr_samples)
+		json_uint(w, "samples", t->samples);
 	json_counts_common(w, r, &t->total);
 	json_object_end(w);
 }
@@ -346,6 +387,14 @@ static void json_header(struct json_writer *w, struct report *r)
 	json_object_end(w);
 	json_uint(w, "samples", r->samples);
 	json_uint(w, "lost", t->lost);
+	if (r->sample_period > 1)
+		json_uint(w, "sample_period", r->sample_period);
+	if (filter_active(&r->filter)) {
+		json_object_begin(w, "filter");
+		json_uint(w, "kept", r->kept);
+		json_uint(w, "left_out", r->filtered);
+		json_object_end(w);
+	}
 	json_double(w, "duration_s", r->duration);
 	json_int(w, "cpus", r->cpus);
 	json_string(w, "kernel", r->kernel);
@@ -459,6 +508,12 @@ static void json_victims(struct json_writer *w, struct report *r)
 }
 
 /* seconds since the first interval */
+/* n over the time interval iv covers (partial at the ends); NAN when it covers none */
+static double per_iv(uint64_t n, const struct agg_interval *iv)
+{
+	return iv->secs > 0 ? (double)n / iv->secs : NAN;
+}
+
 static double interval_t(const struct agg_interval *iv, int i)
 {
 	return (double)(iv[i].start_ns - iv[0].start_ns) / 1e9;
@@ -477,10 +532,11 @@ static void json_series(struct json_writer *w, struct report *r)
 	for (int i = 0; i < n; i++) {
 		json_object_begin(w, NULL);
 		json_double(w, "t_s", interval_t(iv, i));
+		json_double(w, "covered_s", iv[i].secs);
 		json_uint(w, "invalidations", iv[i].events);
-		json_double(w, "invalidations_per_s", (double)iv[i].events / r->interval_s);
-		json_double(w, "bytes_per_s", (double)iv[i].bytes / r->interval_s);
-		json_double(w, "ipis_per_s", (double)iv[i].remote_sends / r->interval_s);
+		json_double(w, "invalidations_per_s", per_iv(iv[i].events, &iv[i]));
+		json_double(w, "bytes_per_s", per_iv(iv[i].bytes, &iv[i]));
+		json_double(w, "ipis_per_s", per_iv(iv[i].remote_sends, &iv[i]));
 		json_double(w, "mean_fanout", iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN);
 		if (iv[i].top[0].n) {
 			json_int(w, "top_pid", iv[i].top[0].pid);
@@ -515,7 +571,7 @@ static void json_bursts(struct json_writer *w, struct report *r)
 			continue;
 		json_object_begin(w, NULL);
 		json_double(w, "t_s", interval_t(iv, i));
-		json_double(w, "rate_per_s", (double)iv[i].events / r->interval_s);
+		json_double(w, "rate_per_s", per_iv(iv[i].events, &iv[i]));
 		json_array_begin(w, "processes");
 		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++) {
 			json_object_begin(w, NULL);
@@ -804,11 +860,11 @@ static void print_series_csv(struct report *r, FILE *f)
 	out_table_header(&t);
 	for (int i = 0; i < n; i++) {
 		out_cell_double(&t, interval_t(iv, i), 3);
-		out_cell_double(&t, r->interval_s, 3);
+		out_cell_double(&t, iv[i].secs, 3);   /* the first and last are partial */
 		out_cell_u64(&t, iv[i].events);
-		out_cell_double(&t, (double)iv[i].events / r->interval_s, 2);
-		out_cell_double(&t, (double)iv[i].bytes / r->interval_s, 2);
-		out_cell_double(&t, (double)iv[i].remote_sends / r->interval_s, 2);
+		out_cell_double(&t, per_iv(iv[i].events, &iv[i]), 2);
+		out_cell_double(&t, per_iv(iv[i].bytes, &iv[i]), 2);
+		out_cell_double(&t, per_iv(iv[i].remote_sends, &iv[i]), 2);
 		out_cell_double(&t, iv[i].ipis ? (double)iv[i].ipi_targets / iv[i].ipis : NAN, 3);
 		if (iv[i].top[0].n) {
 			out_cell_int(&t, iv[i].top[0].pid);
@@ -826,7 +882,7 @@ static void print_series_csv(struct report *r, FILE *f)
 
 /* Per process / per thread; the title of the first column is "PID" or "TID". */
 static void task_table_init(struct out_table *t, struct report *r, const char *id,
-			    struct out_col cols[13])
+			    struct out_col cols[14])
 {
 	static const struct out_col task_cols[13] = {
 		{ NULL, 8 }, { "COMM", 17, OUT_LEFT }, { "INVALS", 10 }, { "RATE/s", 9 },
@@ -835,24 +891,33 @@ static void task_table_init(struct out_table *t, struct report *r, const char *i
 		{ "VICTIM", 8 },
 	};
 
-	memcpy(cols, task_cols, sizeof(task_cols));
+	int n = 0;
+
+	for (int i = 0; i < 13; i++) {
+		cols[n++] = task_cols[i];
+		if (i == 2 && r->o.nr_samples)   /* -n: after INVALS, as perf's Samples column */
+			cols[n++] = (struct out_col){ "SAMPLES", 10 };
+	}
 	cols[0].title = id;
-	out_table_init(t, r->out, OUT_TABLE, NULL, cols, 13);
+	out_table_init(t, r->out, OUT_TABLE, NULL, cols, n);
 }
 
 static void print_task_row(struct out_table *t, struct report *r, const struct agg_task *k)
 {
 	const struct count_counts *c = &k->total;
 	struct count_rate cr = count_rate_of(c->events, r->duration, r->cpus);
+	enum tlb_health h = count_health_of(c->reasons, r->duration, r->cpus).health;
 	const struct agg_totals *tot = agg_totals(r->agg);
 	char buf[32];
 
 	out_cell_int(t, k->tid ? k->tid : k->pid);
 	out_cellf(t, "%-16s%s", agg_task_comm(k, buf, sizeof(buf)), k->kernel_thread ? "*" : " ");
 	out_cell_u64(t, c->events);
+	if (r->o.nr_samples)
+		out_cell_u64(t, k->samples);
 	out_cell_double(t, cr.rate, 1);
 	out_cell_double(t, cr.per_core, 1);
-	out_cell(t, cr.known ? tlb_health_name(cr.health) : "-");
+	out_cell(t, h == HEALTH_INSUFFICIENT ? "-" : tlb_health_name(h));
 	out_cell_u64(t, c->pages);
 	human_bytes(c->pages * (uint64_t)tep_get_page_size(session_tep(r->s)), buf, sizeof(buf));
 	out_cell(t, buf);
@@ -878,7 +943,7 @@ static void print_kernel_range_row(struct out_table *t, struct report *r)
 		return;
 	out_cell(t, "-");
 	out_cell(t, "[kernel range]");
-	for (int i = 0; i < 7; i++)	/* INVALS .. FULL */
+	for (int i = 0; i < (r->o.nr_samples ? 8 : 7); i++)	/* INVALS (SAMPLES) .. FULL */
 		out_cell(t, "-");
 	out_cell_u64(t, kr->ipis);
 	out_cell(t, "-");
@@ -889,6 +954,7 @@ static void print_kernel_range_row(struct out_table *t, struct report *r)
 static void stdio_header(struct report *r)
 {
 	const struct agg_totals *t = agg_totals(r->agg);
+	struct count_health ch;
 	char buf[64], b2[64];
 
 	fprintf(r->out, "# tlbstat report: %s\n", r->o.input);
@@ -904,6 +970,12 @@ static void stdio_header(struct report *r)
 	if (t->lost)
 		fprintf(r->out, "# LOST %llu events: counts below are lower bounds\n",
 			(unsigned long long)t->lost);
+	if (r->sample_period > 1)
+		fprintf(r->out, "# SAMPLED one event in %llu (record -c): counts are samples, not events\n",
+			(unsigned long long)r->sample_period);
+	if (filter_active(&r->filter))
+		fprintf(r->out, "# filter: %llu of %llu events kept\n", (unsigned long long)r->kept,
+			(unsigned long long)(r->kept + r->filtered));
 	fprintf(r->out, "# kernel %s, cpus %d, transport %s", r->kernel ? r->kernel : "unknown",
 		r->cpus, r->transport);
 	if (r->inferred_valid)
@@ -912,13 +984,63 @@ static void stdio_header(struct report *r)
 	fprintf(r->out, "\n");
 	human_bytes(t->all.pages * (uint64_t)tep_get_page_size(session_tep(r->s)), buf, sizeof(buf));
 	fmt_num(r->rate, b2, sizeof(b2));
-	fprintf(r->out, "# invalidations %llu (%s/s, %.1f/s per core: %s), pages %llu (%s), "
-		"full flushes %llu, remote IPIs %llu\n\n",
+	ch = count_health_of(t->all.reasons, r->duration, r->cpus);
+	fprintf(r->out, "# invalidations %llu (%s/s, %.1f/s per core), pages %llu (%s), "
+		"full flushes %llu, remote IPIs %llu\n"
+		"# health %s (%llu address-space flushes, %.1f/s per core), task switches %llu\n\n",
 		(unsigned long long)t->all.events, b2, isnan(r->per_core) ? 0 : r->per_core,
-		isnan(r->per_core) ? "-" :
-		tlb_health_name(count_rate_of(t->all.events, r->duration, r->cpus).health),
 		(unsigned long long)t->all.pages, buf, (unsigned long long)t->all.full_flushes,
-		(unsigned long long)t->all.remote_sends);
+		(unsigned long long)t->all.remote_sends, tlb_health_name(ch.health),
+		(unsigned long long)ch.events, isnan(ch.per_core) ? 0 : ch.per_core,
+		(unsigned long long)ch.task_switches);
+}
+
+/* ---------------- --header ---------------- */
+
+static void header_event(struct report *r, const struct pd_attr *a)
+{
+	const struct perf_event_attr *e = &a->attr;
+	char buf[64];
+
+	fprintf(r->out, "# event : name = %s, type = %u, config = %#llx, size = %u, %s = %llu, "
+		"sample_type = %#llx, ids = %d\n", a->name ? a->name : event_key(r, a, buf, sizeof(buf)),
+		e->type, (unsigned long long)e->config, e->size,
+		e->freq ? "sample_freq" : "sample_period", (unsigned long long)e->sample_period,
+		(unsigned long long)e->sample_type, a->nr_ids);
+}
+
+/* The file's header features, as perf report --header-only prints them (the ones tlbstat reads). */
+static void print_file_header(struct report *r)
+{
+	static const struct { int feat; const char *label; } strs[] = {
+		{ HEADER_HOSTNAME, "hostname" }, { HEADER_OSRELEASE, "os release" },
+		{ HEADER_VERSION, "perf version" }, { HEADER_ARCH, "arch" },
+		{ HEADER_CPUDESC, "cpudesc" }, { HEADER_CPUID, "cpuid" },
+	};
+	uint32_t online, avail;
+	struct stat st;
+	char when[64];
+
+	fprintf(r->out, "# ========\n");
+	if (!stat(r->o.input, &st) && strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y",
+						 localtime(&st.st_mtime)))
+		fprintf(r->out, "# captured on    : %s\n", when);
+	fprintf(r->out, "# data size      : %llu\n", (unsigned long long)pd_data_size(r->rd));
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
+		const char *v = pd_feature_string(r->rd, strs[i].feat);
+
+		if (v)
+			fprintf(r->out, "# %s : %s\n", strs[i].label, v);
+		if (strs[i].feat == HEADER_ARCH && pd_nr_cpus(r->rd, &online, &avail))
+			fprintf(r->out, "# nrcpus online : %u\n# nrcpus avail : %u\n", online, avail);
+	}
+	if (pd_cmdline(r->rd))
+		fprintf(r->out, "# cmdline : %s\n", pd_cmdline(r->rd));
+	for (int i = 0; i < pd_nr_attrs(r->rd); i++)
+		header_event(r, pd_attr(r->rd, i));
+	if (session_transport(r->s))
+		fprintf(r->out, "# tlbstat transport : %s\n", session_transport(r->s));
+	fprintf(r->out, "# ========\n#\n");
 }
 
 /* --sort's histogram: only the keys asked for, each with its label */
@@ -953,7 +1075,7 @@ static void stdio_histogram(struct report *r)
 
 static void stdio_processes(struct report *r)
 {
-	struct out_col cols[13];
+	struct out_col cols[14];
 	struct out_table t;
 	struct agg_task **v;
 	char buf[32];
@@ -961,7 +1083,7 @@ static void stdio_processes(struct report *r)
 	int n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
 
 	fprintf(r->out, "Per process (%d of %d; * kernel thread; RIPIS: remote IPI sends, reason 4; "
-		"FANOUT: mean/max targets per observed request)\n", limit(r, n), n);
+		"FANOUT: mean/max targets per observed request; HEALTH -: too little data)\n", limit(r, n), n);
 	task_table_init(&t, r, "PID", cols);
 	out_table_header(&t);
 	for (int i = 0; i < limit(r, n); i++)
@@ -986,7 +1108,7 @@ static void stdio_processes(struct report *r)
 
 static void stdio_threads(struct report *r)
 {
-	struct out_col cols[13];
+	struct out_col cols[14];
 	struct out_table t;
 	struct agg_task **v;
 	int n;
@@ -1117,7 +1239,7 @@ static void stdio_bursts(struct report *r)
 		if (!iv[i].burst)
 			continue;
 		fprintf(r->out, "  t=%.3f s %.1f/s:", interval_t(iv, i),
-			(double)iv[i].events / r->interval_s);
+			per_iv(iv[i].events, &iv[i]));
 		for (int k = 0; k < AGG_SERIES_TOP && iv[i].top[k].n; k++)
 			fprintf(r->out, " %s(%d) %llu", comm_of(r, iv[i].top[k].pid, 0, buf, sizeof(buf)),
 				iv[i].top[k].pid, (unsigned long long)iv[i].top[k].n);
@@ -1165,7 +1287,11 @@ static int report_write(struct report *r)
 			return EXIT_FAIL;
 		}
 	}
-	if (r->o.json)
+	if (r->o.header || r->o.header_only)
+		print_file_header(r);
+	if (r->o.header_only)
+		;
+	else if (r->o.json)
 		print_json(r);
 	else if (r->o.csv)
 		print_series_csv(r, r->out);
@@ -1187,6 +1313,25 @@ static int report_write(struct report *r)
 	return rc;
 }
 
+/* The sample filter from --pid, --tid, --comm, -C and --time: 0 or PARSE_OPT_USAGE. */
+static int report_filter(struct report *r)
+{
+	static const char *const names[] = { "--pid", "--tid", "--comms", "-C", "--time" };
+	int (*const set[])(struct filter *, const char *, char *, size_t) = {
+		filter_set_pids, filter_set_tids, filter_set_comms, filter_set_cpus, filter_set_time,
+	};
+	const char *const vals[] = { r->o.pids, r->o.tids, r->o.comms, r->o.cpus, r->o.time };
+	char err[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (vals[i] && set[i](&r->filter, vals[i], err, sizeof(err)) < 0) {
+			tlb_err("report: %s: %s", names[i], err);
+			return PARSE_OPT_USAGE;
+		}
+	}
+	return 0;
+}
+
 /*
  * The options into r->o, *interval_ns and *keys (--sort's histogram keys), checked: 0, or a
  * parse_options() code (help, or a usage error already printed).
@@ -1205,7 +1350,19 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 		OPT_DURATION(0, "interval", interval_ns, DUR_S, DUR_MS, DUR_D,
 			     "time-series interval (default 1s; 500ms, 2m; 1ms to 1d)"),
 		OPT_DBL(0, "burst-k", &r->o.burst_k, "k", "burst: rate > median + k x MAD (default 3)"),
+		OPT_BOOLEAN('n', "show-nr-samples", &r->o.nr_samples,
+			    "a SAMPLES column: events of every kind in each task's context"),
+		OPT_SECTION(" Filters (perf report's)"),
+		OPT_STR(0, "pid", &r->o.pids, "pids", "only events of these processes"),
+		OPT_STR(0, "tid", &r->o.tids, "tids", "only events of these threads"),
+		OPT_STR('c', "comms", &r->o.comms, "names", "only events of tasks with these names"),
+		OPT_STR('C', "cpu", &r->o.cpus, "cpus", "only events on these CPUs (0-3,6)"),
+		OPT_STR(0, "time", &r->o.time, "start,end",
+			"only events in this window: seconds as perf script prints them, or +S after "
+			"the first event; either side may be empty"),
 		OPT_SECTION(" Output"),
+		OPT_BOOLEAN(0, "header", &r->o.header, "the file's header first (stdio only)"),
+		OPT_BOOLEAN(0, "header-only", &r->o.header_only, "only the file's header"),
 		OPT_BOOLEAN_FLAG(0, "stdio", &r->o.stdio, "tables on stdout (the default)",
 				 PARSE_OPT_EXCLUSIVE),
 		OPT_BOOLEAN_FLAG(0, "csv", &r->o.csv, "the time series as CSV on stdout",
@@ -1239,8 +1396,49 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 		tlb_err("report: --burst-k must be >= 0");
 		return PARSE_OPT_USAGE;
 	}
+	if (r->o.header && (r->o.json || r->o.csv)) {
+		tlb_err("report: --header goes with the tables (--stdio); --header-only prints it alone");
+		return PARSE_OPT_USAGE;
+	}
 	if (r->o.json && r->o.top == 20 && !r->o.sort)
 		r->o.top = 0;   /* JSON carries every process unless --top says otherwise */
+	return report_filter(r);
+}
+
+/* Every event of the file through the filter into the model, then the facts: 0 or EXIT_FAIL. */
+static int report_read(struct report *r)
+{
+	struct session_ops ops = {
+		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
+		.lost = on_lost, .raw = on_raw, .round = on_round,
+	};
+	char err[512] = "";
+	uint64_t first, last;
+
+	if (session_run(r->s, &ops, r, NULL, NULL, err, sizeof(err))) {
+		/* a source error, or a callback's: the model ran out of memory */
+		tlb_err("report: %s: %s", r->o.input, err[0] ? err : "out of memory");
+		return EXIT_FAIL;
+	}
+	if (session_errors_message(r->s, err, sizeof(err)))
+		tlb_warn("report: %s: %s", r->o.input, err);
+	report_span(r, &first, &last);
+	agg_set_span(r->agg, first, last);
+	if (agg_finish(r->agg) < 0) {
+		tlb_err("report: %s: out of memory: the counts would be incomplete", r->o.input);
+		return EXIT_FAIL;
+	}
+	compute_facts(r);
+	if (agg_totals(r->agg)->series_dropped)
+		tlb_warn("%llu events lie more than %d intervals (%.0f s) from the rest: counted, but "
+			 "left out of the time series (a corrupt timestamp, or use a longer --interval)",
+			 (unsigned long long)agg_totals(r->agg)->series_dropped, AGG_MAX_INTERVALS,
+			 AGG_MAX_INTERVALS * r->interval_s);
+	for (int i = 0; i < r->nr_names; i++) {
+		char buf[64];
+		if (!strcmp(event_key(r, r->names[i].attr, buf, sizeof(buf)), "csd_function_entry"))
+			r->handler_recorded = true;
+	}
 	return 0;
 }
 
@@ -1251,70 +1449,51 @@ int cmd_report(int argc, char **argv)
 	int keys = 0, rc;
 	uint64_t interval_ns = DUR_S;
 	struct agg_config cfg = { 0 };
-	struct session_ops ops = {
-		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
-		.lost = on_lost, .raw = on_raw, .round = on_round,
-	};
 
 	memset(&r, 0, sizeof(r));
 	rc = report_options(argc, argv, &r, &interval_ns, &keys);
-	if (rc < 0)
+	if (rc < 0) {
+		filter_free(&r.filter);
 		return parse_options_exit(rc);
+	}
 	r.interval_s = (double)interval_ns / 1e9;
 
 	r.s = session_open_file(r.o.input, err, sizeof(err));
 	if (!r.s) {
 		tlb_err("report: %s", err);	/* the message names the file */
+		filter_free(&r.filter);
 		return EXIT_FAIL;
 	}
 	r.rd = session_reader(r.s);
 	/* every tracepoint of the file appears in "events", with 0 when it never fired */
-	for (int i = 0; r.rd && i < pd_nr_attrs(r.rd) && r.nr_names < MAX_NAMES; i++)
-		if (pd_attr(r.rd, i)->attr.type == PERF_TYPE_TRACEPOINT)
-			r.names[r.nr_names++].attr = pd_attr(r.rd, i);
+	for (int i = 0; r.rd && i < pd_nr_attrs(r.rd) && r.nr_names < MAX_NAMES; i++) {
+		const struct perf_event_attr *a = &pd_attr(r.rd, i)->attr;
+
+		if (a->type != PERF_TYPE_TRACEPOINT)
+			continue;
+		r.names[r.nr_names++].attr = pd_attr(r.rd, i);
+		if (!a->freq && a->sample_period > r.sample_period)
+			r.sample_period = a->sample_period;
+	}
+	if (r.sample_period > 1)
+		tlb_warn("report: %s was recorded with -c %llu: every count is of samples, one per %llu "
+			 "events; requests, pairing and health need every event", r.o.input,
+			 (unsigned long long)r.sample_period, (unsigned long long)r.sample_period);
 	cfg.interval_ns = interval_ns;
 	cfg.page_size = session_tep(r.s) ? tep_get_page_size(session_tep(r.s)) : 4096;
 	if (cfg.page_size <= 0)
 		cfg.page_size = 4096;
 	cfg.burst_k = r.o.burst_k;
 	cfg.hist_keys = keys > 0 ? (unsigned)keys : 0;
+	cfg.count_samples = r.o.nr_samples;
 	r.agg = agg_new(&cfg);
-	if (!r.agg) {
+	if (!r.agg)
 		tlb_err("report: out of memory");
-		session_close(r.s);
-		return EXIT_FAIL;
-	}
-
-	err[0] = 0;
-	rc = session_run(r.s, &ops, &r, NULL, NULL, err, sizeof(err));
-	if (rc) {   /* a source error, or a callback's: the model ran out of memory */
-		tlb_err("report: %s: %s", r.o.input, err[0] ? err : "out of memory");
-		agg_free(r.agg);
-		session_close(r.s);
-		return EXIT_FAIL;
-	}
-	if (session_errors_message(r.s, err, sizeof(err)))
-		tlb_warn("report: %s: %s", r.o.input, err);
-	if (agg_finish(r.agg) < 0) {
-		tlb_err("report: %s: out of memory: the counts would be incomplete", r.o.input);
-		agg_free(r.agg);
-		session_close(r.s);
-		return EXIT_FAIL;
-	}
-	compute_facts(&r);
-	if (agg_totals(r.agg)->series_dropped)
-		tlb_warn("%llu events lie more than %d intervals (%.0f s) from the rest: counted, but "
-			 "left out of the time series (a corrupt timestamp, or use a longer --interval)",
-			 (unsigned long long)agg_totals(r.agg)->series_dropped, AGG_MAX_INTERVALS,
-			 AGG_MAX_INTERVALS * r.interval_s);
-	for (int i = 0; i < r.nr_names; i++) {
-		char buf[64];
-		if (!strcmp(event_key(&r, r.names[i].attr, buf, sizeof(buf)), "csd_function_entry"))
-			r.handler_recorded = true;
-	}
-
-	rc = report_write(&r);
+	rc = !r.agg ? EXIT_FAIL : r.o.header_only ? 0 : report_read(&r);
+	if (!rc)
+		rc = report_write(&r);
 	agg_free(r.agg);
 	session_close(r.s);
+	filter_free(&r.filter);
 	return rc;
 }

@@ -229,7 +229,7 @@ static void print_csv(struct stat_ctx *c, const struct counter_period *p, double
 			out_cell_u64(&t, ci < 0 ? p->tlb_total : tlb_irq_of(c, p, ci));
 		else
 			out_cell(&t, NULL);
-		out_cell(&t, tlb_health_name(ci < 0 ? p->health : counter_cpu_rate(p, ci).health));
+		out_cell(&t, tlb_health_name(ci < 0 ? p->health : counter_cpu_health(p, ci)));
 		out_row_end(&t);
 	}
 }
@@ -311,7 +311,7 @@ static void x_rows(struct stat_ctx *c, const struct counter_period *p, double t_
 		x.metric_unit = "/s";
 		x_print(c, p, t_end, interval, &x);
 	}
-	x.value = tlb_health_name(ci < 0 ? p->health : counter_cpu_rate(p, ci).health);
+	x.value = tlb_health_name(ci < 0 ? p->health : counter_cpu_health(p, ci));
 	x.event = "health";
 	x.noise = NULL;
 	x.metric = NAN;

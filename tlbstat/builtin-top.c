@@ -35,7 +35,8 @@
 #pragma weak session_close
 
 static const char *const top_usage[] = {
-	"tlbstat top [-d secs] [-p pids] [--sort rate|remote|bytes|fanout] [-n N] [-b] [<options>]",
+	"tlbstat top [-d secs] [-p pids] [-C cpus] [-s rate|remote|bytes|fanout] [-e sys:name] "
+	"[-n N] [-b] [<options>]",
 	NULL,
 };
 
@@ -43,7 +44,7 @@ static const char *const top_usage[] = {
 #define MAX_GENERIC 8
 
 struct top_opts {
-	const char *sort, *events;
+	const char *sort, *events, *cpus;
 	int iterations, rows, mmap_pages, max_procs, age;
 	bool batch;
 };
@@ -628,14 +629,16 @@ static int top_options(int argc, char **argv, struct top *t)
 			     "refresh every <secs> seconds (default 1; 500ms, 2s; 100ms to 1h)"),
 		OPT_CALLBACK('p', "pid", t, "pids", "show only these processes (comma-separated)",
 			     parse_pids),
-		OPT_STR(0, "sort", &t->o.sort, "key", "rank by rate (default), remote, bytes, fanout, events"),
+		OPT_STR('C', "cpu", &t->o.cpus, "cpus", "watch only these CPUs (e.g. 0-3,6): the others "
+			"are not opened"),
+		OPT_STR('s', "sort", &t->o.sort, "key", "rank by rate (default), remote, bytes, fanout, events"),
 		OPT_INTEGER(0, "rows", &t->o.rows, "N", "show at most N processes (batch default 20; 0 = all)"),
 		OPT_SECTION(" Batch mode"),
 		OPT_BOOLEAN('b', "batch", &t->o.batch, "plain text snapshots on stdout (also when stdout "
 			    "is not a terminal)"),
 		OPT_INTEGER('n', "iterations", &t->o.iterations, "N", "stop after N refreshes (0 = run until q or ^C)"),
 		OPT_SECTION(" Events and limits"),
-		OPT_STR(0, "events", &t->o.events, "sys:name", "also count these tracepoints per process "
+		OPT_STR('e', "events", &t->o.events, "sys:name", "also count these tracepoints per process "
 			"(comma-separated; EVENTS/s column)"),
 		OPT_POW2('m', "mmap-pages", &t->o.mmap_pages, "pages", "ring buffer pages per CPU (power "
 			    "of two; default 128, 512 with --events)"),
@@ -671,7 +674,7 @@ static int top_options(int argc, char **argv, struct top *t)
 int cmd_top(int argc, char **argv)
 {
 	static struct top t;
-	struct tlb_target target = { .system_wide = true };
+	struct tlb_target target = { .system_wide = true };	/* -C: cpu_list below */
 	struct top_config cfg = { 0 };
 	struct session_ops ops = { 0 };
 	char err[512];
@@ -697,6 +700,7 @@ int cmd_top(int argc, char **argv)
 	rc = add_events(&t, pages);
 	if (rc != EXIT_OK)
 		return rc;
+	target.cpu_list = t.o.cpus;
 	if (tlb_evlist_set_target(&t.el, &target) < 0)
 		return EXIT_USAGE;
 	if (tlb_evlist_open(&t.el) < 0)
@@ -709,6 +713,10 @@ int cmd_top(int argc, char **argv)
 
 	cfg.page_size = getpagesize();
 	cfg.nr_cpus = t.el.nr_cpus;
+	if (t.o.cpus) {   /* the strip shows the watched CPUs only */
+		t.r.cpus = t.el.cpus;
+		t.r.nr_cpus = t.el.nr_cpus;
+	}
 	cfg.max_procs = t.o.max_procs;
 	cfg.max_threads = t.o.max_procs ? 4 * t.o.max_procs : 0;
 	cfg.age_intervals = t.o.age;

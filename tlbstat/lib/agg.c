@@ -158,6 +158,7 @@ struct agg {
 	/* series */
 	struct agg_interval *iv;
 	int64_t iv_lo;               /* absolute index of iv[0] */
+	uint64_t span_first, span_last;  /* agg_set_span; 0: the events' */
 	size_t nr_iv;
 	int64_t iv_final;            /* absolute indexes below are final (top computed) */
 	bool finished;
@@ -252,6 +253,19 @@ const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len)
 }
 
 /* ---------------- tasks ---------------- */
+
+static struct name *name_of(struct agg *a, pid_t tid);
+
+const char *agg_name_of(struct agg *a, pid_t pid, pid_t tid)
+{
+	struct name *n = tid > 0 ? name_of(a, tid) : NULL;
+
+	if (!n || !n->comm[0])
+		n = name_of(a, pid);
+	if (n && n->comm[0])
+		return n->comm;
+	return pid == 0 ? "swapper" : NULL;
+}
 
 /* An allocation failed: remember it (agg_finish reports it) and return -1. */
 static int agg_nomem(struct agg *a)
@@ -1055,6 +1069,14 @@ int agg_event(struct agg *a, const struct tlb_event *ev)
 		a->tot.last_time = ev->time;
 	if (ev->cpu > a->tot.max_cpu)
 		a->tot.max_cpu = ev->cpu;
+	if (a->cfg.count_samples) {
+		struct agg_task *t = get_thread(a, ev->pid, ev->tid);
+
+		if (t) {
+			t->samples++;
+			t->proc->samples++;
+		}
+	}
 
 	switch (ev->kind) {
 	case EV_TLB_FLUSH:
@@ -1117,9 +1139,31 @@ void agg_median_mad(double *v, int n, double *median, double *mad)
 	*mad = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+void agg_set_span(struct agg *a, uint64_t first, uint64_t last)
+{
+	a->span_first = first;
+	a->span_last = last;
+}
+
+/* Each interval's share of the span, in seconds. */
+static void interval_secs(struct agg *a)
+{
+	uint64_t first = a->span_first ? a->span_first : a->tot.first_time;
+	uint64_t last = a->span_last ? a->span_last : a->tot.last_time;
+
+	for (size_t i = 0; i < a->nr_iv; i++) {
+		uint64_t s = a->iv[i].start_ns, e = s + a->cfg.interval_ns;
+
+		s = s > first ? s : first;
+		e = e < last ? e : last;
+		a->iv[i].secs = e > s ? (double)(e - s) / 1e9 : 0;
+	}
+}
+
 int agg_finish(struct agg *a)
 {
 	double secs, *rates, floor_mad;
+	int nr = 0;
 
 	expire_requests(a, UINT64_MAX);
 	resolve_until(a, UINT64_MAX);
@@ -1130,20 +1174,23 @@ int agg_finish(struct agg *a)
 	a->bursts.k = a->cfg.burst_k;
 	if (!a->nr_iv)
 		return a->nomem ? -1 : 0;
+	interval_secs(a);
 	secs = (double)a->cfg.interval_ns / 1e9;
 	rates = malloc(sizeof(*rates) * a->nr_iv);
 	if (!rates)
 		return agg_nomem(a);
-	for (size_t i = 0; i < a->nr_iv; i++)
-		rates[i] = (double)a->iv[i].events / secs;
-	agg_median_mad(rates, (int)a->nr_iv, &a->bursts.median, &a->bursts.mad);
+	for (size_t i = 0; i < a->nr_iv; i++)   /* an interval that covers no time has no rate */
+		if (a->iv[i].secs > 0)
+			rates[nr++] = (double)a->iv[i].events / a->iv[i].secs;
+	agg_median_mad(rates, nr, &a->bursts.median, &a->bursts.mad);
 	free(rates);
 	/* a MAD below one event per interval is noise: floor it there */
 	floor_mad = 1.0 / secs;
 	a->bursts.threshold = a->bursts.median +
 			      a->bursts.k * (a->bursts.mad > floor_mad ? a->bursts.mad : floor_mad);
 	for (size_t i = 0; i < a->nr_iv; i++) {
-		a->iv[i].burst = (double)a->iv[i].events / secs > a->bursts.threshold;
+		a->iv[i].burst = a->iv[i].secs > 0 &&
+				 (double)a->iv[i].events / a->iv[i].secs > a->bursts.threshold;
 		a->bursts.nr_bursts += a->iv[i].burst;
 	}
 	return a->nomem ? -1 : 0;

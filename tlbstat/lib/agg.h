@@ -72,6 +72,7 @@ struct agg_config {
 	unsigned hist_keys;          /* AGG_KEY_* mask; 0 = no histogram */
 	uint64_t pair_window_ns;     /* 0 = 10 ms */
 	uint64_t group_window_ns;    /* csd grouping window (count_group_new); 0 = 100 us */
+	bool count_samples;          /* agg_task.samples (report -n); tasks then appear on any event */
 };
 
 /* Flush handler time (see above). */
@@ -94,6 +95,7 @@ struct agg_task {
 	uint64_t first_time, last_time, exit_time;   /* of its events / exit record */
 	struct count_counts total;             /* since the start */
 	int nr_threads;                      /* processes: threads seen */
+	uint64_t samples;                    /* events of every kind in its context (count_samples) */
 	uint64_t handler_calls[AGG_HANDLER_KINDS], handler_ns[AGG_HANDLER_KINDS];  /* since the start */
 	/* internal */
 	struct agg_task *proc;
@@ -112,7 +114,9 @@ struct agg_pair {
 };
 
 struct agg_interval {
-	uint64_t start_ns;                   /* absolute sample time */
+	uint64_t start_ns;                   /* absolute sample time: a multiple of the interval */
+	double secs;                         /* the time of the span it covers (agg_finish): the
+					        first and last are partial; 0: none */
 	uint64_t events, bytes, full_flushes, remote_sends, ipis, ipi_targets, victim_hits;
 	struct { pid_t pid; uint64_t n; } top[AGG_SERIES_TOP];   /* processes by invalidations */
 	bool burst;
@@ -172,10 +176,18 @@ void agg_lost(struct agg *a, uint64_t nr);
 int agg_round(struct agg *a);
 /* End of input: pair the rest, close the intervals, find the bursts. */
 int agg_finish(struct agg *a);
+/*
+ * The time the input covers, [first, last] in sample time (a file's first and last timestamps,
+ * narrowed by a --time window): every interval's rate is over the part of it inside (its secs).
+ * Call before agg_finish; without it, the first and last events bound the span.
+ */
+void agg_set_span(struct agg *a, uint64_t first, uint64_t last);
 
 const struct agg_totals *agg_totals(const struct agg *a);
 /* A printable name: the comm, or ":<tid>" when unknown. */
 const char *agg_task_comm(const struct agg_task *t, char *buf, size_t len);
+/* The name task records gave tid (else its process pid) so far; NULL if none (filters by name). */
+const char *agg_name_of(struct agg *a, pid_t pid, pid_t tid);
 
 enum agg_sort { AGG_SORT_EVENTS, AGG_SORT_PID, AGG_SORT_COMM, AGG_SORT_REMOTE, AGG_SORT_VICTIM,
 		AGG_SORT_HANDLER_LOCAL, AGG_SORT_HANDLER_VICTIM };

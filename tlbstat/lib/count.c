@@ -178,13 +178,29 @@ bool count_group_expire(struct count_group *g, uint64_t before, int *cursor,
 
 struct count_rate count_rate_of(uint64_t n, double secs, int cpus)
 {
-	struct count_rate r = { .known = secs > 0, .rate = NAN, .per_core = NAN,
-				.health = HEALTH_GREEN };
+	struct count_rate r = { .known = secs > 0, .rate = NAN, .per_core = NAN };
 
 	if (!r.known)
 		return r;
 	r.rate = (double)n / secs;
 	r.per_core = r.rate / (cpus > 0 ? cpus : 1);
-	r.health = tlb_health_of(r.per_core);
 	return r;
+}
+
+struct count_health count_health_of(const uint64_t reasons[TLB_NR_REASONS], double secs, int cpus)
+{
+	struct count_health h = {
+		.events = count_health_events(reasons),
+		.task_switches = reasons[TLB_REASON_TASK_SWITCH],
+		.per_core = NAN,
+		.health = HEALTH_INSUFFICIENT,
+	};
+
+	if (secs <= 0)
+		return h;
+	h.per_core = (double)h.events / secs / (cpus > 0 ? cpus : 1);
+	if (secs < COUNT_HEALTH_MIN_SECS)
+		return h;
+	h.health = tlb_health_of(h.per_core);
+	return h;
 }

@@ -22,8 +22,10 @@
  *    IPI handler, so csd_queue_cpu is what shows the fan-out; on a hypervisor transport neither
  *    shows TLB targets (fan-out unknown). Requests of kernel-range functions
  *    (TLB_FUNC_KERNEL_RANGE) are requests too; a consumer counts them apart from any task.
- *  - health: a rate of invalidations per second spread over the CPUs (per-core rate) against
- *    reason.h's thresholds.
+ *  - health: count_health_of(), the one definition: the initiator-side flushes an address-space
+ *    change requests (reasons 2 and 3, count_health_events()) per second per CPU against
+ *    reason.h's thresholds, with task switches (reason 0) beside it, and no verdict
+ *    (HEALTH_INSUFFICIENT) on too little evidence.
  *
  * No state but what the caller holds: counts are plain structs, the grouper an object.
  */
@@ -150,9 +152,47 @@ struct count_rate {
 	bool known;                          /* secs > 0 */
 	double rate;                         /* n / secs; NAN when not known */
 	double per_core;                     /* rate / cpus (cpus < 1: 1); NAN when not known */
-	enum tlb_health health;              /* of per_core; green when not known */
 };
 
-/* n invalidations over secs seconds on cpus CPUs: rate, per-core rate, health. */
+/* n invalidations over secs seconds on cpus CPUs: rate and per-core rate. */
 struct count_rate count_rate_of(uint64_t n, double secs, int cpus);
+
+/*
+ * Health rates what address-space changes cost, from per-reason counts alone (stat counts, it
+ * does not sample), as arch/x86/mm/tlb.c (6.x) fires each reason:
+ *  - 3 local MM shootdown: flush_tlb_func() on the CPU that asked, for an mm (munmap, mprotect,
+ *    madvise, page migration of a user range via flush_tlb_mm_range): counted;
+ *  - 2 local shootdown: the same with no mm, the batched flush of reclaim and migration
+ *    (arch_tlbbatch_flush): counted;
+ *  - 4 remote IPI send: native_flush_tlb_multi(), fired by the same request as the 3 or 2 above
+ *    when other CPUs hold the mm: not counted, or one munmap would count twice;
+ *  - 1 remote shootdown, 5 remote wrong CPU: the receivers of a request: not counted (one
+ *    request fans out to many; the request is counted once, on its initiator);
+ *  - 0 task switch: switch_mm_irqs_off(), on scheduling, also when no flush is needed (pages 0):
+ *    follows context switches, not address-space changes: not counted, shown beside.
+ * A request from a CPU that does not hold the mm fires 4 alone and is missed here; it shows in
+ * the remote sends.
+ */
+#define COUNT_HEALTH_MIN_SECS   0.5   /* shorter windows get no verdict */
+
+/* The events health rates: reasons 2 + 3. */
+static inline uint64_t count_health_events(const uint64_t reasons[TLB_NR_REASONS])
+{
+	return reasons[TLB_REASON_LOCAL_SHOOTDOWN] + reasons[TLB_REASON_LOCAL_MM_SHOOTDOWN];
+}
+
+struct count_health {
+	uint64_t events;                     /* count_health_events() */
+	uint64_t task_switches;              /* reason 0, shown beside */
+	double per_core;                     /* events / secs / cpus; NAN when secs <= 0 */
+	enum tlb_health health;              /* HEALTH_INSUFFICIENT below the minimum evidence */
+};
+
+/*
+ * The health of per-reason counts over secs seconds on cpus CPUs: HEALTH_INSUFFICIENT when secs
+ * < COUNT_HEALTH_MIN_SECS (a handful of flushes in a few ms is no evidence of a storm). Over a
+ * longer window, yellow takes at least HEALTH_YELLOW_AT x 0.5 x cpus events (100 per CPU), so no
+ * separate minimum count is needed; few events over a long window are evidence of quiet: green.
+ */
+struct count_health count_health_of(const uint64_t reasons[TLB_NR_REASONS], double secs, int cpus);
 #endif

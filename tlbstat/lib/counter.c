@@ -70,10 +70,7 @@ int counter_copy(const struct counter *c, struct counter_snapshot *dst,
 	return 0;
 }
 
-/*
- * The rate and health of reason counts over secs on cpus: the one place where stat's figures meet
- * the health definition (count.h), for the whole period and for one CPU alike.
- */
+/* The rate of every reason's counts together over secs on cpus. */
 static struct count_rate rate_of(const uint64_t reasons[TLB_NR_REASONS], double secs, int cpus)
 {
 	uint64_t n = 0;
@@ -83,14 +80,14 @@ static struct count_rate rate_of(const uint64_t reasons[TLB_NR_REASONS], double 
 	return count_rate_of(n, secs, cpus);
 }
 
-/* Rate, per-core rate and health of a period's total. */
+/* Rate and per-core rate of a period's total; its health by the one definition (count.h). */
 static void period_rates(struct counter_period *p)
 {
 	struct count_rate cr = rate_of(p->reasons, p->secs, p->ncpus);
 
 	p->rate = cr.known ? cr.rate : 0;
 	p->per_core = cr.known ? cr.per_core : 0;
-	p->health = cr.health;
+	p->health = count_health_of(p->reasons, p->secs, p->ncpus).health;
 }
 
 int counter_diff(const struct counter *c, const struct counter_snapshot *a,
@@ -130,6 +127,11 @@ uint64_t counter_cpu_total(const struct counter_period *p, int ci)
 struct count_rate counter_cpu_rate(const struct counter_period *p, int ci)
 {
 	return rate_of(p->per_cpu + ci * TLB_NR_REASONS, p->secs, 1);
+}
+
+enum tlb_health counter_cpu_health(const struct counter_period *p, int ci)
+{
+	return count_health_of(p->per_cpu + ci * TLB_NR_REASONS, p->secs, 1).health;
 }
 
 void counter_observe(const struct counter_period *p, struct transport_observation *obs)

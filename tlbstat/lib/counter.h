@@ -59,8 +59,10 @@ int counter_diff(const struct counter *c, const struct counter_snapshot *a,
 		 const struct counter_snapshot *b, struct counter_period *p);
 /* Invalidations on cpu index ci in the period. */
 uint64_t counter_cpu_total(const struct counter_period *p, int ci);
-/* The rate and health of cpu index ci alone (one core), computed as the period's are. */
+/* The rate of cpu index ci alone (one core), computed as the period's is. */
 struct count_rate counter_cpu_rate(const struct counter_period *p, int ci);
+/* The health of cpu index ci alone (one core), by the one definition (count.h). */
+enum tlb_health counter_cpu_health(const struct counter_period *p, int ci);
 /* What the transport detection needs from a period. */
 void counter_observe(const struct counter_period *p, struct transport_observation *obs);
 void counter_snapshot_free(struct counter_snapshot *s);

@@ -49,6 +49,7 @@ const char *tlb_health_name(enum tlb_health h)
 	switch (h) {
 	case HEALTH_GREEN: return "green";
 	case HEALTH_YELLOW: return "yellow";
-	default: return "red";
+	case HEALTH_RED: return "red";
+	default: return "insufficient data";
 	}
 }

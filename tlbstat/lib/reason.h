@@ -19,12 +19,19 @@ const char *tlb_reason_label(int reason);
 /* Parse a key or a number; -1 if unknown. */
 int tlb_reason_parse(const char *s);
 
-enum tlb_health { HEALTH_GREEN, HEALTH_YELLOW, HEALTH_RED };
-#define HEALTH_YELLOW_AT 5.0   /* invalidations per second per core */
-#define HEALTH_RED_AT    20.0
+/* HEALTH_INSUFFICIENT: too little evidence for a verdict (count_health_of, count.h) */
+enum tlb_health { HEALTH_GREEN, HEALTH_YELLOW, HEALTH_RED, HEALTH_INSUFFICIENT };
+/*
+ * Address-space flushes (count_health_events(), count.h) per second per CPU. A request costs its
+ * initiator up to about 5 us when it needs IPIs (a local-only flush far less): yellow where that
+ * reaches 0.1 % of a CPU, red at 1 %. An idle machine does a few per second, a process start
+ * about 200 once, tlbbench's mmap churn some 25,000 per second per CPU.
+ */
+#define HEALTH_YELLOW_AT 200.0
+#define HEALTH_RED_AT    2000.0
 
-/* The thresholds alone; callers go through count_rate_of() (count.h), which computes the
- * per-core rate they apply to. */
+/* The thresholds alone; callers go through count_health_of() (count.h), which computes the
+ * per-core rate they apply to and says when there is too little evidence. */
 enum tlb_health tlb_health_of(double per_core_rate);
-const char *tlb_health_name(enum tlb_health h);   /* "green", "yellow", "red" */
+const char *tlb_health_name(enum tlb_health h);   /* "green", "yellow", "red", "insufficient data" */
 #endif

@@ -670,7 +670,19 @@ static double per_s(uint64_t n, double secs)
 
 const char *top_task_health(const struct top_task *t, const struct top_node *n)
 {
-	return tlb_health_name(count_rate_of(t->last.cnt.events, n->secs, n->nr_cpus).health);
+	enum tlb_health h = count_health_of(t->last.cnt.reasons, n->secs, n->nr_cpus).health;
+
+	/* the column is narrow: "-" is "insufficient data", as the header says in full */
+	return h == HEALTH_INSUFFICIENT ? "-" : tlb_health_name(h);
+}
+
+/* Is cpu one top watches? (-C opens only some: the strip shows no others) */
+static bool cpu_watched(const struct top_render *r, int cpu)
+{
+	for (int i = 0; r->cpus && i < r->nr_cpus; i++)
+		if (r->cpus[i] == cpu)
+			return true;
+	return !r->cpus;
 }
 
 int top_fmt_header(char lines[][256], int max, const struct top_node *n, const struct top_render *r)
@@ -678,6 +690,8 @@ int top_fmt_header(char lines[][256], int max, const struct top_node *n, const s
 	char a[16], b[16], c[16], d[16], e[16];
 	const struct count_counts *k = &n->c.cnt;
 	struct count_rate cr = count_rate_of(k->events, n->secs, n->nr_cpus);
+	struct count_health ch = count_health_of(k->reasons, n->secs, n->nr_cpus);
+	char ts[16];
 	int nl = 0, width = r->width > 20 ? r->width : 100;
 
 	if (max < 4)
@@ -687,10 +701,11 @@ int top_fmt_header(char lines[][256], int max, const struct top_node *n, const s
 	top_fmt_rate(c, sizeof(c), per_s(k->remote_sends, n->secs));
 	top_fmt_bytes(d, sizeof(d), (double)k->pages * n->page_size / (n->secs > 0 ? n->secs : 1));
 	top_fmt_rate(e, sizeof(e), per_s(k->full_flushes, n->secs));
+	top_fmt_rate(ts, sizeof(ts), per_s(ch.task_switches, n->secs));
 	snprintf(lines[nl++], 256,
-		 "Invalidations: %s/s, %s/s per core, health %s | remote sends: %s/s | bytes: %s/s, "
-		 "full flushes: %s/s | lost: %llu (total %llu)", a, b,
-		 tlb_health_name(cr.health), c, d, e, (unsigned long long)n->lost,
+		 "Invalidations: %s/s, %s/s per core, health %s, task switches %s/s | remote sends: "
+		 "%s/s | bytes: %s/s, full flushes: %s/s | lost: %llu (total %llu)", a, b,
+		 tlb_health_name(ch.health), ts, c, d, e, (unsigned long long)n->lost,
 		 (unsigned long long)n->lost_total);
 	if (r->victims_observable) {
 		top_fmt_rate(a, sizeof(a), per_s(k->victim_hits, n->secs));
@@ -710,11 +725,14 @@ int top_fmt_header(char lines[][256], int max, const struct top_node *n, const s
 		size_t o;
 
 		for (int cpu = 0; cpu < n->cpu_slots; cpu++)
-			total++;
+			total += cpu_watched(r, cpu);
 		o = (size_t)snprintf(lines[nl], 256, "CPU inv/s:");
 		for (int cpu = 0; cpu < n->cpu_slots; cpu++) {
 			char item[48];
 			int l;
+
+			if (!cpu_watched(r, cpu))
+				continue;
 
 			top_fmt_rate(a, sizeof(a), per_s(n->cpu_inv[cpu], n->secs));
 			l = snprintf(item, sizeof(item), " %d:%s", cpu, a);

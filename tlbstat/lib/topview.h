@@ -116,6 +116,8 @@ struct top_render {
 	const char *generic_name;        /* "raw_syscalls:sys_enter" */
 	bool utf8;                       /* sparkline with block characters */
 	int width;                       /* line width for the CPU strip (0 = 100) */
+	const int *cpus;                 /* the CPUs watched, ascending (-C); NULL: every one */
+	int nr_cpus;
 };
 
 /* Rates: "7012.0", "12.3k", "4.5M". */
