@@ -381,6 +381,20 @@ static void print_noise(struct stat_ctx *c, const struct counter_stats *s)
 		fprintf(c->out, "  ( +- %5.2f%% )", noise_of(s));
 }
 
+/*
+ * What health rates (count_health_of: the address-space flushes an initiating CPU asks for,
+ * reasons 2 + 3), its per-core rate and the verdict, with the task switches it leaves out beside.
+ */
+static void print_health_line(FILE *f, const struct counter_period *p)
+{
+	struct count_health h = count_health_of(p->reasons, p->secs, p->ncpus);
+
+	fprintf(f, " %14llu      %-22s %12.1f/s   %.1f/s/core  health: %s   (task switches: %llu)\n",
+		(unsigned long long)h.events, "address-space flushes", per_sec(h.events, p->secs),
+		isnan(h.per_core) ? 0.0 : h.per_core, tlb_health_name(h.health),
+		(unsigned long long)h.task_switches);
+}
+
 static void print_table(struct stat_ctx *c, const struct counter_period *p)
 {
 	FILE *f = c->out;
@@ -401,11 +415,11 @@ static void print_table(struct stat_ctx *c, const struct counter_period *p)
 			fprintf(f, "   %s", transport_victims_note(c->transport.transport));
 		fputc('\n', f);
 	}
-	fprintf(f, " %14llu      %-22s %12.1f/s   %.1f/s/core  health: %s",
-		(unsigned long long)p->total, "total invalidations", p->rate, p->per_core,
-		tlb_health_name(p->health));
+	fprintf(f, " %14llu      %-22s %12.1f/s   %.1f/s/core",
+		(unsigned long long)p->total, "total invalidations", p->rate, p->per_core);
 	print_noise(c, c->rep ? &c->rep->total : NULL);
 	fputc('\n', f);
+	print_health_line(f, p);
 	if (p->tlb_present)
 		fprintf(f, " %14llu      %-22s %12.1f/s   (/proc/interrupts, all CPUs)\n",
 			(unsigned long long)p->tlb_total, "TLB: interrupts", per_sec(p->tlb_total, p->secs));
