@@ -8,6 +8,7 @@
 #include "evlist.h"
 #include "parse-options.h"
 #include "perfdata.h"
+#include "perfpipe.h"
 #include "reason.h"
 #include "session.h"
 #include "strlist.h"
@@ -22,6 +23,7 @@
 #include <stddef.h>
 #include <perf/evsel.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,9 @@ static const char *const record_usage[] = {
 };
 
 struct record {
-	struct pd_writer *w;
+	struct pd_writer *w;		/* -o file */
+	struct pp_writer *pw;		/* -o -: perf's pipe form on the saved standard output */
+	int out_fd;			/* that standard output, or -1 */
 	uint64_t samples, lost_records, lost, records;
 	uint64_t records_at_round;	/* records when the last round was closed */
 	/* LOST counts per sample id, for the LOST_SAMPLES records written at the end */
@@ -51,6 +55,22 @@ struct record {
 };
 
 static volatile bool stop;
+
+/* The output, file or stream: 0, or -1 with errno. */
+static int out_write(struct record *r, const void *rec, size_t len)
+{
+	return r->pw ? pp_write(r->pw, rec, len) : pd_write(r->w, rec, len);
+}
+
+static int out_round(struct record *r)
+{
+	return r->pw ? pp_finish_round(r->pw) : pd_finish_round(r->w);
+}
+
+static int out_tick(struct record *r)
+{
+	return r->pw ? pp_tick(r->pw) : pd_tick(r->w);
+}
 
 static void on_signal(int sig)
 {
@@ -97,7 +117,7 @@ static int arm_duration(struct session *s, uint64_t ns)
 static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct pd_attr *attr)
 {
 	struct record *r = ctx;
-	if (pd_write(r->w, hdr, hdr->size) < 0) {
+	if (out_write(r, hdr, hdr->size) < 0) {
 		r->write_error = true;
 		r->write_errno = errno;
 		return 1;
@@ -142,7 +162,7 @@ static int on_round(void *ctx)
 	bool fresh = r->records != r->records_at_round;
 
 	r->records_at_round = r->records;
-	if ((fresh ? pd_finish_round(r->w) : pd_tick(r->w)) < 0) {
+	if ((fresh ? out_round(r) : out_tick(r)) < 0) {
 		r->write_error = true;
 		r->write_errno = errno;
 		return 1;
@@ -169,16 +189,16 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
 		rec.lost = r->lost_by_id[i].lost;
 		n = synth_id_trailer(attr, r->lost_by_id[i].id, 0, 0, rec.trailer);
 		rec.h.size = (uint16_t)(offsetof(typeof(rec), trailer) + n * 8);
-		if (pd_write(r->w, &rec, rec.h.size) < 0)
+		if (out_write(r, &rec, rec.h.size) < 0)
 			return -1;
 	}
-	return r->nr_lost_ids ? pd_finish_round(r->w) : 0;
+	return r->nr_lost_ids ? out_round(r) : 0;
 }
 
-/* synth_emit_fn: into the file */
+/* synth_emit_fn: into the file or stream */
 static int emit(void *ctx, const void *rec, size_t len)
 {
-	return pd_write(ctx, rec, len);
+	return out_write(ctx, rec, len);
 }
 
 /*
@@ -193,10 +213,10 @@ static int synthesize(struct record *r, const struct syms *syms, struct tlb_evli
 	const struct perf_event_attr *attr = &el->evsels[0].attr;
 
 	free(ids);
-	rc = synth_kernel_mmap(syms, attr, id0, emit, r->w);
+	rc = synth_kernel_mmap(syms, attr, id0, emit, r);
 	if (!rc)
-		rc = synth_comms(attr, id0, emit, r->w);
-	return rc < 0 ? rc : pd_finish_round(r->w);
+		rc = synth_comms(attr, id0, emit, r);
+	return rc < 0 ? rc : out_round(r);
 }
 
 /*
@@ -326,14 +346,15 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 	return EXIT_OK;
 }
 
-/* Create the file with the evlist's events (their names "sys:name" and sample ids). */
-static struct pd_writer *create_file(const char *path, struct tlb_evlist *el, int argc,
-				     char **argv, const struct syms *syms, char *err,
-				     size_t errlen)
+/*
+ * Create the file (or, rec->out_fd >= 0, start the stream) with the evlist's events (their names
+ * "sys:name" and sample ids). 0, or -1 with err.
+ */
+static int create_file(struct record *rec, const char *path, struct tlb_evlist *el, int argc,
+		       char **argv, const struct syms *syms, char *err, size_t errlen)
 {
 	struct pd_writer_attr *wattrs = xcalloc((size_t)el->nr_evsels, sizeof(*wattrs));
 	char (*names)[130] = xcalloc((size_t)el->nr_evsels, sizeof(*names));
-	struct pd_writer *w;
 
 	for (int i = 0; i < el->nr_evsels; i++) {
 		uint64_t *ids;
@@ -341,12 +362,15 @@ static struct pd_writer *create_file(const char *path, struct tlb_evlist *el, in
 		snprintf(names[i], sizeof(names[i]), "%s:%s", el->evsels[i].sys, el->evsels[i].name);
 		wattrs[i] = (struct pd_writer_attr){ &el->evsels[i].attr, ids, n, names[i] };
 	}
-	w = pd_create(path, wattrs, el->nr_evsels, argc, argv, syms, err, errlen);
+	if (rec->out_fd >= 0)
+		rec->pw = pp_create(rec->out_fd, wattrs, el->nr_evsels, argc, argv, err, errlen);
+	else
+		rec->w = pd_create(path, wattrs, el->nr_evsels, argc, argv, syms, err, errlen);
 	for (int i = 0; i < el->nr_evsels; i++)
 		free((void *)wattrs[i].ids);
 	free(names);
 	free(wattrs);
-	return w;
+	return rec->w || rec->pw ? 0 : -1;
 }
 
 struct record_opts {
@@ -381,7 +405,8 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_DURATION('d', "duration", &o->duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
 			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
 		OPT_SECTION(" Output"),
-		OPT_STR('o', "output", &o->output, "file", "output file (default perf.data)"),
+		OPT_STR('o', "output", &o->output, "file",
+			"output file, or - for a stream on stdout (default perf.data)"),
 		OPT_BOOLEAN('q', "quiet", &o->quiet, "no summary line"),
 		OPT_FINISH(),
 	};
@@ -413,14 +438,13 @@ static int record_open_file(struct record *rec, const struct record_opts *o,
 	char err[512];
 	struct stat st;
 
-	if (stat(o->output, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+	if (rec->out_fd < 0 && stat(o->output, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		char old[4096];
 		snprintf(old, sizeof(old), "%s.old", o->output);
 		rename(o->output, old);
 	}
 	/* CMDLINE: the whole command line; main() passes argv + 1, so argv[-1] is "tlbstat" */
-	rec->w = create_file(o->output, el, argc + 1, argv - 1, syms, err, sizeof(err));
-	if (!rec->w) {
+	if (create_file(rec, o->output, el, argc + 1, argv - 1, syms, err, sizeof(err)) < 0) {
 		tlb_err("%s", err);
 		return -1;
 	}
@@ -449,19 +473,20 @@ static int record_finish(struct record *rec, const struct record_opts *o, struct
 	transport_detect(&obs, &ti);
 	snprintf(note, sizeof(note), "transport=%s\nevidence=%s\n", transport_name(ti.transport),
 		 ti.evidence);
-	if (pd_set_note(rec->w, note) < 0)
+	/* a stream cannot carry it: perf 6.1 stops at a feature id it does not know */
+	if (rec->w && pd_set_note(rec->w, note) < 0)
 		tlb_warn("out of memory: %s says nothing of the transport", o->output);
 	if (!rec->write_error && write_lost_samples(rec, &el->evsels[0].attr) < 0) {
 		rec->write_error = true;
 		rec->write_errno = errno;
 	}
-	bytes = pd_bytes_written(rec->w);
+	bytes = rec->pw ? pp_bytes_written(rec->pw) : pd_bytes_written(rec->w);
 	if (rec->write_error) {
-		tlb_err("writing %s failed: %s (the file holds what was written before)",
-			o->output, strerror(rec->write_errno));
-		pd_finish(rec->w);
+		tlb_err("writing %s failed: %s (the %s holds what was written before)",
+			o->output, strerror(rec->write_errno), rec->pw ? "stream" : "file");
+		rec->pw ? pp_finish(rec->pw) : pd_finish(rec->w);
 		rc = -1;
-	} else if (pd_finish(rec->w) < 0) {
+	} else if ((rec->pw ? pp_finish(rec->pw) : pd_finish(rec->w)) < 0) {
 		tlb_err("cannot finish %s: %s", o->output, strerror(errno));
 		rc = -1;
 	}
@@ -473,6 +498,27 @@ static int record_finish(struct record *rec, const struct record_opts *o, struct
 		tlb_warn("the kernel dropped %llu events in %llu LOST records: raise -m",
 			 (unsigned long long)rec->lost, (unsigned long long)rec->lost_records);
 	return rc;
+}
+
+/*
+ * -o -: the stream goes to a copy of standard output, and standard output becomes standard
+ * error (perf's habit in pipe mode), so that the workload's output never enters the stream. A
+ * reader that goes away is a write error (EPIPE), not a silent death by SIGPIPE.
+ */
+static int record_stdout_stream(struct record *rec)
+{
+	if (isatty(STDOUT_FILENO)) {
+		tlb_err("record: -o -: standard output is a terminal, not a pipe "
+			"(tlbstat record -o - ... | tlbstat report -i -)");
+		return -1;
+	}
+	rec->out_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (rec->out_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		tlb_err("record: -o -: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
 }
 
 int cmd_record(int argc, char **argv)
@@ -497,6 +543,9 @@ int cmd_record(int argc, char **argv)
 				    err, sizeof(err)) < 0)
 		tlb_die(EXIT_USAGE, "%s", err);
 
+	rec.out_fd = -1;
+	if (!strcmp(o.output, "-") && record_stdout_stream(&rec) < 0)
+		return EXIT_USAGE;
 	if (argi < argc && !command_runnable(argv[argi]))
 		tlb_die(EXIT_FAIL, "cannot run '%s': %s", argv[argi], strerror(errno));
 	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)

@@ -18,11 +18,14 @@
 
 #include <event-parse.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct report;
 static void json_handler(struct json_writer *w, struct report *r);
@@ -1341,7 +1344,8 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 {
 	const struct option_def opts[] = {
 		OPT_SECTION(" Input"),
-		OPT_STR('i', "input", &r->o.input, "file", "perf.data file to read (default perf.data)"),
+		OPT_STR('i', "input", &r->o.input, "file",
+			"perf.data file, FIFO or - (stdin) to read (default perf.data)"),
 		OPT_SECTION(" Tables"),
 		OPT_STR('s', "sort", &r->o.sort, "keys",
 			"also count by these keys: pid,comm,reason,cpu (any combination)"),
@@ -1442,6 +1446,88 @@ static int report_read(struct report *r)
 	return 0;
 }
 
+/*
+ * Wait for a stream's first bytes (or its writer's close) without blocking silently: when none
+ * come within patience_ms, say so on stderr first. fd is non-blocking here and blocking on
+ * return (the stream's end is its writer's close). 0, or -1 with err.
+ */
+static int wait_for_data(int fd, const char *what, int patience_ms, char *err, size_t errlen)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	int n = poll(&p, 1, patience_ms);
+
+	if (n == 0) {
+		tlb_warn("report: waiting for %s", what);
+		while ((n = poll(&p, 1, -1)) < 0 && errno == EINTR)
+			;
+	}
+	if (n < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "cannot wait for %s: %s", what, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A FIFO as a stream. open() would block until a writer comes: open without waiting, then wait
+ * for the writer's first bytes, saying so. The session owns the descriptor.
+ */
+static struct session *open_fifo(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	char what[300];
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	snprintf(what, sizeof(what), "a writer on the FIFO %s", path);
+	/* a FIFO without a writer is the usual mistake: say so soon */
+	if (wait_for_data(fd, what, 200, err, errlen) < 0) {
+		close(fd);
+		return NULL;
+	}
+	return session_open_stream(fd, path, err, errlen);
+}
+
+/*
+ * The input: a perf.data file (also in the pipe form), or a stream in perf's pipe form from a
+ * FIFO, a pipe or "-" (standard input; a terminal is refused).
+ */
+static struct session *report_open(const char *input, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (strcmp(input, "-")) {
+		if (stat(input, &st) == 0 && S_ISFIFO(st.st_mode))
+			return open_fifo(input, err, errlen);
+		return session_open_file(input, err, errlen);
+	}
+	if (isatty(STDIN_FILENO)) {
+		snprintf(err, errlen, "-: standard input is a terminal, not a perf.data stream "
+			 "(perf record -o - ... | tlbstat report -i -)");
+		return NULL;
+	}
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+		return session_open_file("/dev/stdin", err, errlen);	/* < perf.data */
+	/* a descriptor of our own: O_NONBLOCK while waiting must not touch the shared one */
+	fd = open("/dev/stdin", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		/* not reopenable (a socket): read the shared one as it is, blocking */
+		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0) {
+			snprintf(err, errlen, "-: %s", strerror(errno));
+			return NULL;
+		}
+	} else if (wait_for_data(fd, "a perf.data stream on standard input", 2000, err,
+				 errlen) < 0) {	/* perf record takes a while to start writing */
+		close(fd);
+		return NULL;
+	}
+	return session_open_stream(fd, "-", err, errlen);
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report r;
@@ -1458,7 +1544,7 @@ int cmd_report(int argc, char **argv)
 	}
 	r.interval_s = (double)interval_ns / 1e9;
 
-	r.s = session_open_file(r.o.input, err, sizeof(err));
+	r.s = report_open(r.o.input, err, sizeof(err));
 	if (!r.s) {
 		tlb_err("report: %s", err);	/* the message names the file */
 		filter_free(&r.filter);

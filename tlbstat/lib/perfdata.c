@@ -808,7 +808,7 @@ static void feature_string(struct membuf *m, const char *s)
 	mb_string(m, s ? s : "");
 }
 
-static void build_feature(struct pd_writer *w, int feat, struct membuf *m)
+static void build_feature_src(const struct pd_feature_src *w, int feat, struct membuf *m)
 {
 	struct utsname u;
 	uname(&u);
@@ -865,9 +865,32 @@ static void build_feature(struct pd_writer *w, int feat, struct membuf *m)
 		break;
 	}
 	case HEADER_TLBSTAT:
-		feature_string(m, w->private_note);
+		feature_string(m, w->note);
 		break;
 	}
+}
+
+static void build_feature(struct pd_writer *w, int feat, struct membuf *m)
+{
+	const struct pd_feature_src src = {
+		w->attrs, w->nr_attrs, w->argc, w->argv, w->tracing, w->tracing_len, w->private_note,
+	};
+
+	build_feature_src(&src, feat, m);
+}
+
+int pd_feature_body(const struct pd_feature_src *src, int feat, void **body, size_t *len)
+{
+	struct membuf m = { 0 };
+
+	build_feature_src(src, feat, &m);
+	if (m.oom) {
+		free(m.p);
+		return -1;
+	}
+	*body = m.p;
+	*len = m.len;
+	return 0;
 }
 
 static const int writer_feats[] = {

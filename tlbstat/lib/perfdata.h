@@ -110,6 +110,22 @@ int pd_tick(struct pd_writer *w);
 /* Text for the HEADER_TLBSTAT feature ("transport=hypervisor\nevidence=..."); NULL: none.
  * 0, or -1 when out of memory (the file then has no note). */
 int pd_set_note(struct pd_writer *w, const char *note);
+/*
+ * What the writer's feature bodies are built from; the file's feature sections and the pipe
+ * form's HEADER_FEATURE records (perfpipe.c) carry the same bytes.
+ */
+struct pd_feature_src {
+	const struct pd_writer_attr *attrs;
+	int nr_attrs;
+	int argc;
+	char **argv;
+	const char *tracing;		/* TRACING_DATA */
+	size_t tracing_len;
+	const char *note;		/* HEADER_TLBSTAT, or NULL */
+};
+/* The body of feature feat (empty for one the writer does not know): 0 with *body (malloc'd,
+ * may be NULL when empty) and *len, or -1 when out of memory. */
+int pd_feature_body(const struct pd_feature_src *src, int feat, void **body, size_t *len);
 /* Write the feature sections and rewrite the header; close. 0 or -1. */
 int pd_finish(struct pd_writer *w);
 uint64_t pd_bytes_written(const struct pd_writer *w);

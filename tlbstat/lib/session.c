@@ -1,11 +1,13 @@
 /*
  * The stream: records from live ring buffers (libperf mmaps, drained in a poll loop) or from a
- * perf.data file, samples parsed and decoded into tlb_events, handed to session_ops.
+ * perf.data file or stream (perf's pipe form, lib/perfpipe), samples parsed and decoded into
+ * tlb_events, handed to session_ops.
  */
 #include "session.h"
 #include "event.h"
 #include "evlist.h"
 #include "perfdata.h"
+#include "perfpipe.h"
 #include "symbols.h"
 #include "tracing-data.h"
 #include "sample.h"
@@ -13,9 +15,11 @@
 #include "workload.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +42,9 @@ struct session_fd {
 };
 
 struct session {
-	struct pd_reader *rd;
+	struct pd_reader *rd;		/* a file's reader, or a stream's header (pp_header) */
+	struct pp_reader *pp;		/* a stream: records come from here */
+	char name[256];			/* the file or stream, for messages */
 	struct tlb_evlist *el;
 	struct tep_handle *tep;
 	struct tlb_decoder *dec;
@@ -90,21 +96,14 @@ static char *note_value(const char *note, size_t len, const char *key)
 	return NULL;
 }
 
-struct session *session_open_file(const char *path, char *err, size_t errlen)
+/* The decoder and the source's facts from s->rd (a file's reader or a stream's header). */
+static int open_reader(struct session *s, const char *path, char *err, size_t errlen)
 {
-	struct session *s = session_new();
 	const void *td;
 	size_t len;
 	uint32_t on, av;
 	const char *str;
 
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	s->rd = pd_open(path, err, errlen);
-	if (!s->rd)
-		goto fail;
 	s->syms = syms_new(0);
 	s->own_syms = true;
 	if (!s->syms) {
@@ -163,10 +162,71 @@ struct session *session_open_file(const char *path, char *err, size_t errlen)
 		if (note && len > 4)
 			s->transport = note_value((const char *)note + 4, len - 4, "transport");
 	}
-	return s;
+	return 0;
 fail:
-	session_close(s);
-	return NULL;
+	return -1;
+}
+
+/* A file in the pipe form (perf record -o - > file): 16 bytes, PERFILE2 and size 16. */
+static bool pipe_form_file(int fd)
+{
+	uint64_t h[2];
+
+	return pread(fd, h, sizeof(h), 0) == sizeof(h) && !memcmp(h, "PERFILE2", 8) && h[1] == 16;
+}
+
+struct session *session_open_file(const char *path, char *err, size_t errlen)
+{
+	struct session *s;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (the caller chooses streams) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file%s", path, S_ISFIFO(st.st_mode) ?
+			 " (a FIFO: read it as a stream)" : "");
+		close(fd);
+		return NULL;
+	}
+	if (fd >= 0 && pipe_form_file(fd))
+		return session_open_stream(fd, path, err, errlen);
+	if (fd >= 0)
+		close(fd);
+	s = session_new();
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", path);
+	s->rd = pd_open(path, err, errlen);
+	if (!s->rd || open_reader(s, path, err, errlen) < 0) {
+		session_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct session *session_open_stream(int fd, const char *name, char *err, size_t errlen)
+{
+	struct session *s = session_new();
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->pp = pp_open(fd, name, err, errlen);
+	if (!s->pp) {
+		session_close(s);
+		return NULL;
+	}
+	s->rd = pp_header(s->pp);
+	if (open_reader(s, name, err, errlen) < 0) {
+		session_close(s);
+		return NULL;
+	}
+	return s;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -259,7 +319,10 @@ void session_close(struct session *s)
 		tep_free(s->tep);
 	if (s->own_syms)
 		syms_free(s->syms);
-	pd_close(s->rd);
+	if (s->pp)
+		pp_close(s->pp);	/* s->rd is its header */
+	else
+		pd_close(s->rd);
 	for (int i = 0; s->live_attrs && i < s->el->nr_evsels; i++) {
 		free(s->live_attrs[i].ids);
 		free(s->live_attrs[i].name);
@@ -466,6 +529,28 @@ struct oq_item {
 	const struct pd_attr *attr;		/* its event, found when it was queued */
 };
 
+/* Keep records from rec on: a file's mapping resident, a stream's arena (NULL: none). */
+static void src_pin(struct session *s, const void *rec)
+{
+	if (s->pp)
+		pp_pin(s->pp, rec);
+	else
+		pd_pin(s->rd, rec);
+}
+
+/*
+ * The next record of a file or stream. A stream's records are copies whose addresses come back
+ * once their memory is reused: the one-record attr cache must not outlive its record.
+ */
+static int src_next(struct session *s, const struct perf_event_header **hdr, char *err,
+		    size_t errlen)
+{
+	if (!s->pp)
+		return pd_next(s->rd, hdr, err, errlen);
+	s->cached_hdr = NULL;
+	return pp_next(s->pp, hdr, err, errlen);
+}
+
 struct ordered_queue {
 	struct oq_item *items;
 	size_t n, cap;
@@ -519,7 +604,7 @@ static int oq_push(struct session *s, struct ordered_queue *q, const struct perf
 		q->cap = cap;
 	}
 	if (q->n == 0)
-		pd_pin(s->rd, hdr);	/* the reader keeps the mapping from here on resident */
+		src_pin(s, hdr);	/* the reader keeps the records from here on */
 	if (t < q->last_time)
 		q->unsorted = true;
 	q->last_time = t;
@@ -586,7 +671,7 @@ static int oq_sort(struct ordered_queue *q)
 static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 		    const struct session_ops *ops, void *ctx, bool *oom)
 {
-	const struct perf_event_header *oldest = NULL;
+	const struct oq_item *oldest = NULL;
 	size_t k = 0;
 	int r = 0;
 
@@ -601,14 +686,42 @@ static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 	}
 	memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
 	q->n -= k;
-	/* the rest is sorted; the oldest file position still queued stays pinned */
+	/*
+	 * The rest is sorted; the first read of those still queued stays pinned: by seq (read
+	 * order), not by address (a stream's copies sit in chunks in no address order).
+	 */
 	q->unsorted = false;
 	q->last_time = q->n ? q->items[q->n - 1].time : 0;
 	for (size_t i = 0; i < q->n; i++)
-		if (!oldest || (const char *)q->items[i].hdr < (const char *)oldest)
-			oldest = q->items[i].hdr;
-	pd_pin(s->rd, oldest);
+		if (!oldest || q->items[i].seq < oldest->seq)
+			oldest = &q->items[i];
+	src_pin(s, oldest ? oldest->hdr : NULL);
 	return r;
+}
+
+/*
+ * A stream's records are copies in memory (a file's stay in the file): when the queue and the
+ * copies pass STREAM_WINDOW before a FINISHED_ROUND comes (a stream without rounds, or rounds
+ * larger than the window), the older half of the queue by time is delivered, as perf's
+ * ordered_events does at its memory limit: order holds unless a later record is older than that
+ * half's newest.
+ */
+#define STREAM_WINDOW (64u << 20)
+
+static int oq_flush_half(struct session *s, struct ordered_queue *q,
+			 const struct session_ops *ops, void *ctx, bool *oom)
+{
+	uint64_t median;
+
+	if (q->unsorted && oq_sort(q) < 0) {
+		*oom = true;
+		return 0;
+	}
+	q->unsorted = false;
+	median = q->items[q->n / 2].time;
+	if (median > q->limit)
+		q->limit = median;
+	return oq_flush(s, q, false, ops, ctx, oom);
 }
 
 /* A file's descriptors are looked at without waiting, this often (records) and at each round. */
@@ -623,6 +736,8 @@ static int file_record(struct session *s, struct ordered_queue *q, const struct 
 	if (hdr->type != PERF_RECORD_FINISHED_ROUND) {
 		if (oq_push(s, q, hdr, record_time(s, hdr)) < 0)
 			*oom = true;
+		if (s->pp && !*oom && pp_held(s->pp) + q->n * sizeof(*q->items) > STREAM_WINDOW)
+			return oq_flush_half(s, q, ops, ctx, oom);
 		return 0;
 	}
 	r = oq_flush(s, q, false, ops, ctx, oom);
@@ -641,9 +756,9 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 	struct ordered_queue q = { 0 };
 	uint64_t next_tick = 0, nr = 0;
 	bool oom = false;
-	int r, cb = 0;
+	int r = 0, cb = 0;
 
-	while (!cb && !oom && (r = pd_next(s->rd, &hdr, err, errlen)) > 0) {
+	while (!cb && !oom && (r = src_next(s, &hdr, err, errlen)) > 0) {
 		cb = file_record(s, &q, hdr, ops, ctx, &oom);
 		if (!cb && ops->tick && ops->tick_ns && s->last >= next_tick) {
 			if (next_tick)
@@ -667,6 +782,9 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 	}
 	if (cb)
 		return cb;
+	if (r == 0 && s->pp && pp_ended_early(s->pp))
+		tlb_warn("%s: the stream ended early, inside a record (the writer died?): "
+			 "reporting what it got", s->name);
 	return r < 0 ? -1 : 0;
 }
 
@@ -761,7 +879,7 @@ static int run_live(struct session *s, const struct session_ops *ops, void *ctx,
 int session_run(struct session *s, const struct session_ops *ops, void *ctx,
 		volatile bool *stop, struct workload *wl, char *err, size_t errlen)
 {
-	if (s->rd)
+	if (s->rd)	/* a file or a stream: the same ordering and delivery */
 		return run_file(s, ops, ctx, stop, err, errlen);
 	return run_live(s, ops, ctx, stop, wl, err, errlen);
 }
@@ -772,6 +890,7 @@ int session_nr_cpus(const struct session *s) { return s->nr_cpus; }
 const char *session_osrelease(const struct session *s) { return s->osrelease[0] ? s->osrelease : NULL; }
 const char *session_transport(const struct session *s) { return s->transport; }
 struct pd_reader *session_reader(struct session *s) { return s->rd; }
+bool session_ended_early(const struct session *s) { return s->pp && pp_ended_early(s->pp); }
 struct tep_handle *session_tep(struct session *s) { return s->tep; }
 uint64_t session_bad_samples(const struct session *s) { return s->bad_samples + s->unknown_samples; }
 

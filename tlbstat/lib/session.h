@@ -51,8 +51,19 @@ struct session_ops {
 
 struct session;
 
-/* A file source; NULL with err. */
+/*
+ * A file source; NULL with err. A file in perf's pipe form (`perf record -o - > file`) is read
+ * as a stream.
+ */
 struct session *session_open_file(const char *path, char *err, size_t errlen);
+/*
+ * A stream source: perf's pipe form read from fd (a pipe, a FIFO, stdin), which the session
+ * owns from now on (closed, also on failure). name is for messages. Reading the prologue blocks
+ * until it has come; NULL with err ("not a perf.data stream: ...").
+ */
+struct session *session_open_stream(int fd, const char *name, char *err, size_t errlen);
+/* The stream ended inside a record (its writer died); false for files and live sessions. */
+bool session_ended_early(const struct session *s);
 struct syms;
 /*
  * A live source over an opened and mmapped evlist; NULL with err. Kernel symbols: syms (the
@@ -89,7 +100,7 @@ int session_nr_cpus(const struct session *s);
 const char *session_osrelease(const struct session *s);
 /* Transport recorded in the file ("tlbstat.transport" note), or NULL. */
 const char *session_transport(const struct session *s);
-struct pd_reader *session_reader(struct session *s);   /* NULL when live */
+struct pd_reader *session_reader(struct session *s);   /* NULL when live; a stream's header */
 struct tep_handle *session_tep(struct session *s);
 /* Samples that could not be parsed or belong to no known event. */
 uint64_t session_bad_samples(const struct session *s);
