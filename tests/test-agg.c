@@ -292,6 +292,11 @@ static void test_hist_and_keys(void)
 	is_int(agg_parse_keys("reason,cpu", err, sizeof(err)), AGG_KEY_REASON | AGG_KEY_CPU, "reason,cpu");
 	is_int(agg_parse_keys("pid,bogus", err, sizeof(err)), -1, "bad key refused");
 	ok(strstr(err, "bogus") != NULL, "error names it: %s", err);
+	/* strtok skipped empty items: "pid,,comm" and "pid," passed before the switch to strlist */
+	is_int(agg_parse_keys("pid,,comm", err, sizeof(err)), -1, "empty item refused");
+	is_int(agg_parse_keys("pid,", err, sizeof(err)), -1, "trailing comma refused");
+	is_int(agg_parse_keys("", err, sizeof(err)), -1, "empty list refused");
+	is_int(agg_parse_keys(",", err, sizeof(err)), -1, "',' refused");
 
 	a = build(AGG_KEY_REASON);
 	n = agg_hist(a, &r);

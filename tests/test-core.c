@@ -93,6 +93,18 @@ static void test_formats(void)
 	ok(!tfs_split_event("tlb_flush", sys, sizeof(sys), name, sizeof(name)), "no colon rejected");
 	ok(!tfs_split_event(":x", sys, sizeof(sys), name, sizeof(name)), "empty system rejected");
 	ok(!tfs_split_event("a:b:c", sys, sizeof(sys), name, sizeof(name)), "two colons rejected");
+	/* names become tracefs path components: events/<sys>/<name>/id */
+	ok(!tfs_split_event("../../../etc:passwd", sys, sizeof(sys), name, sizeof(name)),
+	   "'..' and '/' in the system rejected");
+	ok(!tfs_split_event("tlb:../x", sys, sizeof(sys), name, sizeof(name)),
+	   "'..' and '/' in the name rejected");
+	ok(!tfs_split_event("tlb:*", sys, sizeof(sys), name, sizeof(name)), "a glob rejected");
+	ok(!tfs_split_event("tlb:", sys, sizeof(sys), name, sizeof(name)), "empty name rejected");
+	ok(!tfs_split_event("t b:x", sys, sizeof(sys), name, sizeof(name)), "a blank rejected");
+	ok(tfs_split_event("Sys_9:ev_1", sys, sizeof(sys), name, sizeof(name)),
+	   "letters, digits and '_' accepted");
+	ok(tfs_valid_name("sched", 5) && !tfs_valid_name("", 0) && !tfs_valid_name("a.b", 3),
+	   "tfs_valid_name");
 }
 
 static void test_interrupts(void)

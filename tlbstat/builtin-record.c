@@ -244,6 +244,9 @@ static int add_listed(struct tlb_evlist *el, const char *events,
 	strlist_for_each(&list, i, it) {
 		const char *ev = tlb_events_resolve(it);
 
+		if (!ev && strchr(it, ':'))
+			tlb_die(EXIT_USAGE, "bad event '%s' in --events: system and event names are "
+				"letters, digits and '_' (sys:name, e.g. tlb:tlb_flush)", it);
 		if (!ev) {
 			char names[256];
 
@@ -251,6 +254,11 @@ static int add_listed(struct tlb_evlist *el, const char *events,
 					       sizeof(names));
 			tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: %s; or "
 				"sys:name)", it, names);
+		}
+		if (tlb_evlist_find(el, ev) >= 0) {
+			/* "tlb,tlb" or "tlb,tlb:tlb_flush": one event, opened and counted once */
+			tlb_warn("--events lists %s twice; recording it once", ev);
+			continue;
 		}
 		if (tlb_evlist_add(el, ev, NULL, attr) < 0) {
 			rc = -1;
@@ -302,8 +310,11 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost)
 		    !tfs_event_exists(exit_->sys, exit_->name))
 			tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
 				"kernel does not have (added in Linux 6.5; 6.1 has none): record without --cost");
-		if (tlb_evlist_add(el, entry->tracepoint, NULL, &attr) < 0 ||
-		    tlb_evlist_add(el, exit_->tracepoint, NULL, &attr) < 0)
+		/* -e may have listed them already */
+		if ((tlb_evlist_find(el, entry->tracepoint) < 0 &&
+		     tlb_evlist_add(el, entry->tracepoint, NULL, &attr) < 0) ||
+		    (tlb_evlist_find(el, exit_->tracepoint) < 0 &&
+		     tlb_evlist_add(el, exit_->tracepoint, NULL, &attr) < 0))
 			return EXIT_ENV;
 	}
 	/* the first event also brings the kernel's COMM/FORK/EXIT records */

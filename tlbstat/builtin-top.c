@@ -529,6 +529,15 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Whether item i of l equals an earlier one. */
+static bool listed_before(const struct strlist *l, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (!strcmp(l->items[j], l->items[i]))
+			return true;
+	return false;
+}
+
 static int add_events(struct top *t, int pages)
 {
 	struct perf_event_attr attr;
@@ -580,10 +589,15 @@ static int add_events(struct top *t, int pages)
 
 			if (nr_gen == MAX_GENERIC || !tfs_split_event(tok, sys, sizeof(sys), name,
 									 sizeof(name))) {
-				tlb_err("top: bad --events entry '%s' (sys:name, at most %d)", tok,
-					MAX_GENERIC);
+				tlb_err("top: bad --events entry '%s' (sys:name of letters, digits and "
+					"'_', at most %d)", tok, MAX_GENERIC);
 				strlist_free(&l);
 				return EXIT_USAGE;
+			}
+			if (listed_before(&l, i)) {
+				/* two evsels of one event would count each sample twice */
+				tlb_warn("top: --events lists %s twice; counting it once", tok);
+				continue;
 			}
 			if (tlb_evlist_add(&t->el, tok, NULL, &gattr) < 0) {
 				strlist_free(&l);

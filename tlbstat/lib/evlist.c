@@ -78,6 +78,18 @@ void tlb_evlist_init(struct tlb_evlist *el)
 	el->evlist = perf_evlist__new();	/* NULL: tlb_evlist_add() says "out of memory" */
 }
 
+int tlb_evlist_find(const struct tlb_evlist *el, const char *event)
+{
+	char sys[64], name[64];
+
+	if (!tfs_split_event(event, sys, sizeof(sys), name, sizeof(name)))
+		return -1;
+	for (int i = 0; i < el->nr_evsels; i++)
+		if (!strcmp(el->evsels[i].sys, sys) && !strcmp(el->evsels[i].name, name))
+			return i;
+	return -1;
+}
+
 int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 		   const struct perf_event_attr *attr)
 {

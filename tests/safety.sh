@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#!/usr/bin/env bash
+# Command-level safety (TAP, issue 14): bad lists and event names are usage errors (exit 2, one
+# line) that never reach tracefs; duplicate events are counted once; outputs never clobber the
+# input nor follow a symlink. Cases that open tracepoints need root and skip without it.
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+DATA=tests/data/perf-ipi.data
+root=false
+[ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing/events/sched ] && root=true
+
+# usage DESC -- COMMAND...: exit 2 and exactly one line on stderr
+usage() {
+	local d=$1 rc
+	shift 2
+	"$@" >/dev/null 2>"$tmp/err" </dev/null; rc=$?
+	if [ $rc -eq 2 ] && [ "$(grep -c . "$tmp/err")" -eq 1 ]; then ok "$d: usage error, one line"
+	else not_ok "$d: exit $rc, stderr: $(head -c 300 "$tmp/err" | tr '\n' '|')"; fi
+}
+
+# ---- lists: empty lists and empty items
+for l in '' ',' 'tlb,' ',tlb' 'tlb,,ipi'; do
+	usage "record -e '$l'" -- "$TLBSTAT" record -e "$l" -o "$tmp/x.data" -- true
+	usage "top --events '$l'" -- "$TLBSTAT" top -b -n 1 --events "$l"
+done
+for l in '' ',' '0,' ',0' '0,,1'; do
+	usage "stat -C '$l'" -- "$TLBSTAT" stat -C "$l" -- true
+	usage "record -C '$l'" -- "$TLBSTAT" record -C "$l" -o "$tmp/x.data" -- true
+done
+for l in '' ',' '1,' '1,,2'; do
+	usage "stat -p '$l'" -- "$TLBSTAT" stat -p "$l"
+	usage "top -p '$l'" -- "$TLBSTAT" top -b -n 1 -p "$l"
+done
+for l in '' ',' 'pid,' 'pid,,comm'; do
+	# before the input is opened: a usage error even when there is no perf.data
+	usage "report --sort '$l'" -- "$TLBSTAT" report -i "$tmp/none.data" --sort "$l"
+done
+
+# ---- event names never reach tracefs paths
+for e in '../../../etc:passwd' 'tlb:../../x' 'tlb:*' ':' 'a:b:c' 'tlb:' 'sched:sched switch'; do
+	usage "record -e '$e'" -- "$TLBSTAT" record -e "$e" -o "$tmp/x.data" -- true
+	usage "top --events '$e'" -- "$TLBSTAT" top -b -n 1 --events "$e"
+done
+if $root && command -v strace >/dev/null; then
+	strace -f -e trace=open,openat -o "$tmp/strace" "$TLBSTAT" record -e '../../../etc:passwd' \
+		-o "$tmp/x.data" -- true >/dev/null 2>&1
+	check "record -e '../../../etc:passwd' opens nothing under events/../" \
+		bash -c "! grep -q 'events/\.\./' '$tmp/strace'"
+else
+	skip "strace of record -e '../../../etc:passwd' (needs root and strace)"
+fi
+
+# ---- duplicates: one evsel per event
+if $root; then
+	"$TLBSTAT" record -e sched:sched_switch,sched:sched_switch -o "$tmp/dup.data" -- \
+		sleep 0.2 >/dev/null 2>"$tmp/err"
+	check "record -e X,X: a note says it is recorded once" grep -q "twice; recording it once" \
+		"$tmp/err"
+	if command -v perf >/dev/null; then
+		n=$(perf evlist -i "$tmp/dup.data" 2>/dev/null | grep -c '^sched:sched_switch')
+		check "record -e X,X: the file has the event once (perf evlist: $n)" test "$n" -eq 1
+	else
+		skip "perf evlist (perf not installed)"
+	fi
+	"$TLBSTAT" record -e tlb,tlb:tlb_flush -o "$tmp/dup2.data" -- true >/dev/null 2>"$tmp/err"
+	check "record -e tlb,tlb:tlb_flush: a short name and its tracepoint are one event" \
+		grep -q "tlb:tlb_flush twice" "$tmp/err"
+	"$TLBSTAT" top -b -n 1 -d 0.2 --events sched:sched_switch,sched:sched_switch \
+		>/dev/null 2>"$tmp/err"
+	check "top --events X,X: a note says it is counted once" grep -q "twice; counting it once" \
+		"$tmp/err"
+else
+	skip "duplicate events (need root)"
+fi
+finish
