@@ -73,4 +73,46 @@ if $root; then
 else
 	skip "duplicate events (need root)"
 fi
+
+# ---- outputs never destroy the input
+cp "$DATA" "$tmp/in.data"
+ln "$tmp/in.data" "$tmp/hard.data"
+ln -s in.data "$tmp/soft.data"
+usage "report -i x -o x" -- "$TLBSTAT" report -i "$tmp/in.data" -o "$tmp/in.data"
+usage "report -i x --series-csv x" -- "$TLBSTAT" report -i "$tmp/in.data" --series-csv "$tmp/in.data"
+usage "report -i x -o (hard link to x)" -- "$TLBSTAT" report -i "$tmp/in.data" -o "$tmp/hard.data"
+usage "report -i (symlink to x) -o x" -- "$TLBSTAT" report -i "$tmp/soft.data" -o "$tmp/in.data"
+usage "report -o F --series-csv F" -- "$TLBSTAT" report -i "$tmp/in.data" -o "$tmp/o.txt" \
+	--series-csv "$tmp/o.txt"
+check "the recording is intact after all of them" cmp -s "$tmp/in.data" "$DATA"
+check "report -i x -o /dev/null still works" "$TLBSTAT" report -i "$tmp/in.data" -o /dev/null
+
+# ---- outputs never follow a symlink (root writes them; fs.protected_symlinks may be 0)
+# dangling DESC -- COMMAND...: the command, with -o "$tmp/link" among its arguments, refuses
+# that link (exit 1, a line that says why) and creates nothing at the link's target
+dangling() {
+	local d=$1 rc
+	shift 2
+	rm -f "$tmp/link" "$tmp/victim"
+	ln -s "$tmp/victim" "$tmp/link"
+	"$@" >/dev/null 2>"$tmp/err" </dev/null; rc=$?
+	if [ $rc -eq 1 ] && [ ! -e "$tmp/victim" ] && grep -q "symbolic link" "$tmp/err"; then
+		ok "$d -o DANGLING-LINK: refused, target not created"
+	else
+		not_ok "$d -o DANGLING-LINK: exit $rc, victim $(ls "$tmp/victim" 2>&1), stderr: $(head -c 300 "$tmp/err")"
+	fi
+}
+dangling "report" -- "$TLBSTAT" report -i "$tmp/in.data" -o "$tmp/link"
+"$TLBSTAT" report -i "$tmp/in.data" --series-csv "$tmp/link" >/dev/null 2>&1
+check "report --series-csv DANGLING-LINK: target not created" test ! -e "$tmp/victim"
+if $root; then
+	dangling "stat" -- "$TLBSTAT" stat -a -o "$tmp/link" -- true
+	dangling "record" -- "$TLBSTAT" record -a -o "$tmp/link" -- true
+	# the old recording moves aside, as perf does, and the new one is a new file
+	"$TLBSTAT" record -o "$tmp/r.data" -- true >/dev/null 2>&1
+	"$TLBSTAT" record -o "$tmp/r.data" -- true >/dev/null 2>&1
+	check "record keeps perf.data -> perf.data.old" test -s "$tmp/r.data.old" -a -s "$tmp/r.data"
+else
+	skip "stat/record -o DANGLING-LINK (need root)"
+fi
 finish

@@ -8,6 +8,7 @@
 #include "counter.h"
 #include "evlist.h"
 #include "interrupts.h"
+#include "outfile.h"
 #include "output.h"
 #include "parse-options.h"
 #include "reason.h"
@@ -419,9 +420,11 @@ int cmd_stat(int argc, char **argv)
 	c.out = stdout;
 
 	if (c.o.output) {
-		c.out = fopen(c.o.output, "w");
+		char err[512];
+
+		c.out = outfile_fopen(c.o.output, err, sizeof(err));
 		if (!c.out)
-			tlb_die(EXIT_FAIL, "cannot write %s: %s", c.o.output, strerror(errno));
+			tlb_die(EXIT_FAIL, "%s", err);
 	}
 
 	tlb_evlist_init(&c.el);
