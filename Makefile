@@ -1,11 +1,22 @@
 # tlbstat top-level Makefile.
 #   make [O=dir]            build tlbstat, tlbbench and the unit tests into $(O) (default: build)
-#   make check              install missing deps, build, run unit + integration tests
+#   make check              install missing deps, build, then every test stage, each timed:
+#                           the suite (unit + integration), the suite again under ASan/UBSan
+#                           (check-san), the fuzz regressions when that target and clang exist
+#   make check-suite        the suite alone (unit + integration tests of $(O))
+#   make check-san          the suite built with SANITIZE=1 into $(O)-san
+#   make SANITIZE=1         build with -fsanitize=address,undefined (default O=build-san)
 #   make install            PREFIX=/usr/local DESTDIR=
 #   make clean
 # Every tlbstat/lib/*.c, tlbstat/builtin-*.c, tests/test-*.c and benchmarks/*.c is picked up by
 # wildcard, so adding a file needs no Makefile edit.
 
+# SANITIZE=1: AddressSanitizer (with LeakSanitizer) and UBSan, into its own tree
+ifeq ($(SANITIZE),1)
+O        ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+override LDFLAGS += $(SAN_FLAGS)
+endif
 O        ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -21,7 +32,7 @@ TLBSTAT_DEPS ?= /opt/tlbstat-deps
 # and switch their module off. `make clean`, `make deps` and `make check` (which installs the
 # dependencies first, then runs make again) skip the checks.
 ifneq ($(MAKECMDGOALS),)
-ifeq ($(filter-out clean deps check,$(MAKECMDGOALS)),)
+ifeq ($(filter-out clean deps check check-san,$(MAKECMDGOALS)),)
 SKIP_FEATURES := 1
 endif
 endif
@@ -72,7 +83,7 @@ NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell pkg-config --libs ncursesw))
 
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2
 CFLAGS   ?= -O2 -g
-BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
+BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS)
 # what libtlbstat.a itself needs at link time; the tlbstat binary adds ncurses for top
 LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) -lm -lpthread
@@ -119,9 +130,20 @@ $(O)/%: benchmarks/%.c
 deps:
 	@bash scripts/install-deps.sh
 
+# README's one test command. Under SANITIZE=1 (check-san's own run) it is the suite alone.
+ifeq ($(SANITIZE),1)
+check: check-suite
+else
 check: deps
+	@O=$(O) MAKE="$(MAKE)" bash scripts/check-stages.sh
+endif
+
+check-suite: deps
 	$(MAKE) all
-	O=$(O) bash tests/run.sh
+	O=$(O) SANITIZE=$(SANITIZE) bash tests/run.sh
+
+check-san:
+	$(MAKE) SANITIZE=1 O=$(O)-san check-suite
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/tlbstat \
@@ -133,5 +155,5 @@ install: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all deps check install clean
+.PHONY: all deps check check-suite check-san install clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

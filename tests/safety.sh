@@ -1,5 +1,5 @@
-# SPDX-License-Identifier: GPL-2.0
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Command-level safety (TAP, issue 14): bad lists and event names are usage errors (exit 2, one
 # line) that never reach tracefs; duplicate events are counted once; outputs never clobber the
 # input nor follow a symlink. Cases that open tracepoints need root and skip without it.
