@@ -487,8 +487,10 @@ int cmd_record(int argc, char **argv)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
 	rc = add_events(&el, o.events, o.cost);
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK) {
+		tlb_evlist_close(&el);
 		return rc;
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -496,6 +498,7 @@ int cmd_record(int argc, char **argv)
 	if (argi < argc) {
 		if (workload_prepare(&wl, argv + argi, err, sizeof(err)) < 0) {
 			tlb_err("%s", err);
+			tlb_evlist_close(&el);
 			return EXIT_FAIL;
 		}
 		target.workload = wl.pid;
@@ -561,5 +564,6 @@ int cmd_record(int argc, char **argv)
 out_child:
 	syms_free(syms);
 	workload_kill(&wl, SIGKILL);
+	tlb_evlist_close(&el);	/* every path frees: the sanitizer suite counts leaks */
 	return rc;
 }

@@ -428,8 +428,10 @@ int cmd_stat(int argc, char **argv)
 	}
 
 	tlb_evlist_init(&c.el);
-	if (counter_add_reasons(&c.ctr, &c.el, desc, sizeof(desc)) < 0)
+	if (counter_add_reasons(&c.ctr, &c.el, desc, sizeof(desc)) < 0) {
+		tlb_evlist_close(&c.el);
 		return EXIT_ENV;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGCHLD, on_signal);
@@ -437,6 +439,7 @@ int cmd_stat(int argc, char **argv)
 	if (argi < argc) {
 		if (workload_prepare(&wl, argv + argi, desc, sizeof(desc)) < 0) {
 			tlb_err("%s", desc);
+			tlb_evlist_close(&c.el);
 			return EXIT_FAIL;
 		}
 		target.workload = wl.pid;
@@ -479,5 +482,6 @@ int cmd_stat(int argc, char **argv)
 
 kill_child:
 	workload_kill(&wl, SIGKILL);
+	tlb_evlist_close(&c.el);	/* every path frees: the sanitizer suite counts leaks */
 	return rc;
 }

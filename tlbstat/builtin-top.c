@@ -629,7 +629,8 @@ static void collect_generic_ids(struct top *t)
 		t->nr_gen_ids += n;
 		free(ids);
 	}
-	qsort(t->gen_ids, (size_t)t->nr_gen_ids, sizeof(*t->gen_ids), cmp_u64);
+	if (t->nr_gen_ids)	/* qsort's base may not be NULL, even for 0 items (UBSan) */
+		qsort(t->gen_ids, (size_t)t->nr_gen_ids, sizeof(*t->gen_ids), cmp_u64);
 }
 
 /* The options into t, checked: 0, or a parse_options() code (help or usage error, printed). */
