@@ -1329,8 +1329,10 @@ int agg_hist(struct agg *a, struct agg_hist_row **out)
 	*out = v;
 	if (!v)
 		return -1;
-	memcpy(v, a->hist, sizeof(*v) * a->nr_hist);
-	qsort(v, a->nr_hist, sizeof(*v), cmp_hist);
+	if (a->nr_hist) {	/* a->hist is NULL when empty: no memcpy from NULL (UBSan) */
+		memcpy(v, a->hist, sizeof(*v) * a->nr_hist);
+		qsort(v, a->nr_hist, sizeof(*v), cmp_hist);
+	}
 	*out = v;
 	return (int)a->nr_hist;
 }
