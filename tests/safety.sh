@@ -115,4 +115,16 @@ if $root; then
 else
 	skip "stat/record -o DANGLING-LINK (need root)"
 fi
+
+# ---- top on a terminal that cannot address the cursor: batch output and a note, not a blank
+if $root && command -v script >/dev/null; then
+	for term in dumb no-such-terminal; do
+		TERM=$term timeout 20 script -qec "$TLBSTAT top -n 1 -d 0.2" /dev/null \
+			>"$tmp/top.txt" 2>&1 </dev/null
+		check "TERM=$term top: a note on the terminal" grep -q "batch mode" "$tmp/top.txt"
+		check "TERM=$term top: the batch snapshot" grep -q "^Invalidations: " "$tmp/top.txt"
+	done
+else
+	skip "TERM=dumb top (needs root and script)"
+fi
 finish

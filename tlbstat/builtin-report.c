@@ -1137,11 +1137,10 @@ static void print_stdio(struct report *r)
  */
 static int close_output(FILE *f, const char *path)
 {
-	bool failed = ferror(f);
+	char err[512];
 
-	if (fclose(f) || failed) {
-		tlb_err("report: write error on %s%s%s", path, failed ? "" : ": ",
-			failed ? "" : strerror(errno));
+	if (outfile_close(f, path, err, sizeof(err)) < 0) {
+		tlb_err("report: %s", err);
 		return -1;
 	}
 	return 0;

@@ -476,8 +476,10 @@ int cmd_stat(int argc, char **argv)
 	workload_close(&wl);	/* one that outlived --duration keeps running, as before */
 	tlb_evlist_close(&c.el);
 	counter_snapshot_free(&start);
-	if (c.out != stdout)
-		fclose(c.out);
+	if (c.out != stdout && outfile_close(c.out, c.o.output, desc, sizeof(desc)) < 0) {
+		tlb_err("%s", desc);	/* -o's file: stdout is the dispatcher's */
+		rc = EXIT_FAIL;
+	}
 	return rc;
 
 kill_child:

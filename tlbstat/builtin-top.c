@@ -386,6 +386,14 @@ static bool screen_start(struct top *t)
 	if (!t->scr)
 		return false;
 	set_term(t->scr);
+	/* TERM=dumb and the like start, but cannot address the cursor: a blank screen */
+	cs = tigetstr("cup");
+	if (!cs || cs == (char *)-1) {
+		endwin();
+		delscreen(t->scr);
+		t->scr = NULL;
+		return false;
+	}
 	t->curses = true;
 	atexit(restore_terminal);
 	cbreak();
@@ -756,7 +764,8 @@ int cmd_top(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	if (!t.o.batch && !screen_start(&t)) {
-		tlb_warn("top: cannot start the screen (TERM=%s); batch mode",
+		tlb_warn("top: cannot start the screen (TERM=%s: no terminfo entry, or no cursor "
+			 "addressing); batch mode",
 			 getenv("TERM") ? getenv("TERM") : "");
 		t.o.batch = true;
 		if (t.o.rows == 0)

@@ -65,6 +65,18 @@ FILE *outfile_fopen(const char *path, char *err, size_t errlen)
 	return f;
 }
 
+int outfile_close(FILE *f, const char *path, char *err, size_t errlen)
+{
+	bool failed = ferror(f);
+
+	if (fclose(f) || failed) {
+		snprintf(err, errlen, "write error on %s%s%s", path, failed ? "" : ": ",
+			 failed ? "" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 bool outfile_same(const char *out, const char *in)
 {
 	struct stat so, si;

@@ -21,6 +21,11 @@ int outfile_open(const char *path, mode_t mode, char *err, size_t errlen);
 /* outfile_open's fd as a stdio stream ("w"); NULL with the message in err. */
 FILE *outfile_fopen(const char *path, char *err, size_t errlen);
 /*
+ * fclose an output stream and say whether everything reached it: 0, or -1 with "write error
+ * on PATH: why" in err (stdout is the dispatcher's to check, not this).
+ */
+int outfile_close(FILE *f, const char *path, char *err, size_t errlen);
+/*
  * Whether out names the same file as in (st_dev and st_ino, after following in's symlinks and
  * out's) and is a regular file: writing it would destroy the input. "-" (a stream), a path
  * that does not exist and a device are never the same.
