@@ -116,6 +116,25 @@ else
 	skip "stat/record -o DANGLING-LINK (need root)"
 fi
 
+# ---- a full disk: record says exactly what reached the file, and report reads that much
+if $root && mkdir -p "$tmp/small" && mount -t tmpfs -o size=256k tmpfs "$tmp/small" 2>/dev/null; then
+	"$TLBSTAT" record -a -o "$tmp/small/r.data" -- "$TLBBENCH" mprotect --ops 200000 \
+		>/dev/null 2>"$tmp/err"; rc=$?
+	check "record on a full tmpfs: exit 1 ($rc)" test $rc -eq 1
+	check "record on a full tmpfs: says the file ends early and why" \
+		grep -q "ends early (No space left on device)" "$tmp/err"
+	said=$(sed -n 's/.*: \([0-9]*\) of [0-9]* samples reached it.*/\1/p' "$tmp/err")
+	"$TLBSTAT" report -i "$tmp/small/r.data" --json >"$tmp/small.json" 2>/dev/null; rc=$?
+	got=$(jget "$tmp/small.json" samples 2>/dev/null)
+	check "report reads the short file (exit $rc) and finds the samples record said ($got, $said)" \
+		test $rc -eq 0 -a -n "$said" -a "$got" = "$said"
+	check "fewer samples reached the file than were taken" \
+		bash -c "! grep -qE ': ([0-9]+) of \1 samples' '$tmp/err'"
+	umount "$tmp/small"
+else
+	skip "record on a full tmpfs (needs root and tmpfs)"
+fi
+
 # ---- top on a terminal that cannot address the cursor: batch output and a note, not a blank
 if $root && command -v script >/dev/null; then
 	for term in dumb no-such-terminal; do

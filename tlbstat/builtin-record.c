@@ -416,6 +416,45 @@ static int record_open_file(struct record *rec, const struct record_opts *o,
 }
 
 /*
+ * What a reader finds in a file whose writing failed (a full disk): its samples, up to the last
+ * whole record. The writer buffers, so only reading it back says exactly. -1 when unreadable.
+ */
+static int count_file_samples(const char *path, uint64_t *samples)
+{
+	const struct perf_event_header *hdr;
+	struct pd_reader *rd;
+	char err[256];
+	int n;
+
+	*samples = 0;
+	rd = pd_open(path, err, sizeof(err));
+	if (!rd)
+		return -1;
+	while ((n = pd_next(rd, &hdr, err, sizeof(err))) > 0)
+		*samples += hdr->type == PERF_RECORD_SAMPLE;
+	pd_close(rd);
+	return 0;
+}
+
+/* The closing line of a recording that could not be written whole: what the file holds. */
+static void say_short_file(const struct record *rec, const struct record_opts *o)
+{
+	struct stat st;
+	uint64_t in_file;
+
+	if (count_file_samples(o->output, &in_file) < 0) {
+		tlb_err("%s is not readable after the failed write: nothing of the %llu samples "
+			"can be read back", o->output, (unsigned long long)rec->samples);
+		return;
+	}
+	fprintf(stderr, "[ tlbstat record: %s ends early (%s): %llu of %llu samples reached it, "
+		"%.3f MB; %llu lost by the kernel ]\n", o->output, strerror(rec->write_errno),
+		(unsigned long long)in_file, (unsigned long long)rec->samples,
+		stat(o->output, &st) == 0 ? (double)st.st_size / 1e6 : 0.0,
+		(unsigned long long)rec->lost);
+}
+
+/*
  * After the run: the transport note, the LOST_SAMPLES records, the header; the summary line and
  * the lost-events warning on stderr. 0, or -1 when the file is incomplete (said).
  */
@@ -449,7 +488,9 @@ static int record_finish(struct record *rec, const struct record_opts *o, struct
 		tlb_err("cannot finish %s: %s", o->output, strerror(errno));
 		rc = -1;
 	}
-	if (!o->quiet)
+	if (rec->write_error)
+		say_short_file(rec, o);	/* even with -q: the file is not what was asked for */
+	else if (!o->quiet)
 		fprintf(stderr, "[ tlbstat record: Wrote %.3f MB %s (%llu samples, %llu lost) ]\n",
 			(double)bytes / 1e6, o->output, (unsigned long long)rec->samples,
 			(unsigned long long)rec->lost);
