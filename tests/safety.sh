@@ -135,6 +135,32 @@ else
 	skip "record on a full tmpfs (needs root and tmpfs)"
 fi
 
+# ---- lost events are never hidden: record's summary, report's text and JSON say one count;
+# top says its own run's (record-interop.sh compares perf report's as well)
+if $root && [ -r /sys/kernel/tracing/events/raw_syscalls/sys_enter/format ] &&
+   command -v gcc >/dev/null; then
+	printf '#include <unistd.h>\nint main(int c, char **v){for(long i=0;i<400000L*c;i++)getppid();return 0;}\n' \
+		>"$tmp/gp.c"
+	gcc -O2 -o "$tmp/gp" "$tmp/gp.c"
+	"$TLBSTAT" record -a -m 1 -e raw_syscalls:sys_enter -o "$tmp/L.data" -- "$tmp/gp" \
+		>/dev/null 2>"$tmp/L.err"
+	rec_lost=$(sed -n 's/.*samples, \([0-9]*\) lost.*/\1/p' "$tmp/L.err")
+	txt_lost=$("$TLBSTAT" report -i "$tmp/L.data" 2>/dev/null | sed -n 's/^# LOST \([0-9]*\) events.*/\1/p')
+	"$TLBSTAT" report -i "$tmp/L.data" --json >"$tmp/L.json" 2>/dev/null
+	json_lost=$(jget "$tmp/L.json" lost)
+	check "lost: record ($rec_lost) = report text ($txt_lost) = report JSON ($json_lost), > 0" \
+		test "${rec_lost:-0}" -gt 0 -a "$rec_lost" = "$txt_lost" -a "$rec_lost" = "$json_lost"
+	"$tmp/gp" 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 & gp=$!
+	"$TLBSTAT" top -b -n 2 -d 0.5 -m 1 --events raw_syscalls:sys_enter >"$tmp/top-lost.txt" \
+		2>/dev/null
+	kill $gp 2>/dev/null; wait $gp 2>/dev/null
+	top_lost=$(sed -n 's/.*| lost: [0-9]* (total \([0-9]*\)).*/\1/p' "$tmp/top-lost.txt" | tail -1)
+	check "lost: top -m 1 under a syscall loop shows its count (total $top_lost), > 0" \
+		test "${top_lost:-0}" -gt 0
+else
+	skip "lost events (need root, raw_syscalls:sys_enter and gcc)"
+fi
+
 # ---- top on a terminal that cannot address the cursor: batch output and a note, not a blank
 if $root && command -v script >/dev/null; then
 	for term in dumb no-such-terminal; do
