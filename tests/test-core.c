@@ -52,6 +52,15 @@ static void test_cpu_lists(void)
 	is_int(parse_cpu_list("1-", -1, &c, err, sizeof(err)), -1, "open range rejected");
 	is_int(parse_cpu_list("-1", -1, &c, err, sizeof(err)), -1, "negative rejected");
 	ok(strstr(err, "bad cpu list") != NULL, "error names the list: %s", err);
+	/* split by strlist like every other list: empty items anywhere */
+	is_int(parse_cpu_list(",0", -1, &c, err, sizeof(err)), -1, "leading comma rejected");
+	is_int(parse_cpu_list("0,,1", -1, &c, err, sizeof(err)), -1, "empty item rejected");
+	ok(strstr(err, "bad cpu list '0,,1'") != NULL, "and named: %s", err);
+	is_int(parse_cpu_list(",", -1, &c, err, sizeof(err)), -1, "',' rejected");
+	is_int(parse_cpu_list("1 ,2", -1, &c, err, sizeof(err)), -1, "a blank rejected");
+	n = parse_cpu_list("3,0-1", 3, &c, err, sizeof(err));
+	ok(n == 3 && c[0] == 0 && c[1] == 1 && c[2] == 3, "3,0-1 -> 0 1 3");
+	free(c);
 }
 
 static void test_pid_duration(void)
