@@ -661,8 +661,7 @@ static void test_create_errors(void)
 	struct pd_writer_attr wa[1] = { { &attr_tlb, ids_tlb, 2, "tlb:tlb_flush" } };
 	char err[512] = "";
 	struct pd_writer *w = pd_create("/nonexistent-dir/x.data", wa, 1, 4, argv_rec, NULL, err, sizeof(err));
-	/* the wording is outfile_open's since outputs open through it (issue 14) */
-	ok(!w && strstr(err, "cannot write /nonexistent-dir/x.data"), "unwritable path: %s", err);
+	ok(!w && strstr(err, "cannot create /nonexistent-dir/x.data"), "unwritable path: %s", err);
 	if (w)
 		pd_finish(w);
 }

@@ -46,7 +46,7 @@ int outfile_open(const char *path, mode_t mode, char *err, size_t errlen)
 		if (errno != ENOENT)
 			break;
 	}
-	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 	return -1;
 }
 

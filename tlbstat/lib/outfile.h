@@ -15,7 +15,8 @@
  * Open path for writing, safely: O_CREAT|O_EXCL|O_NOFOLLOW for a new file (mode, less the
  * umask); an existing one with O_NOFOLLOW, truncated only when fstat says it is a regular file
  * (a device or FIFO, /dev/null or /dev/full, is written as is). A symlink is refused, dangling
- * or not. Returns the fd (O_CLOEXEC), or -1 with "cannot write PATH: why" in err.
+ * or not. Returns the fd (O_CLOEXEC), or -1 with "cannot create PATH: why" in err ("cannot
+ * write PATH: it is a symbolic link ..." for a link).
  */
 int outfile_open(const char *path, mode_t mode, char *err, size_t errlen);
 /* outfile_open's fd as a stdio stream ("w"); NULL with the message in err. */
