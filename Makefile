@@ -1,6 +1,11 @@
 # tlbstat top-level Makefile.
 #   make [O=dir]            build tlbstat, tlbbench and the unit tests into $(O) (default: build)
-#   make check              install missing deps, build, run unit + integration tests
+#   make check              install missing deps, build, then every test stage, each timed:
+#                           the suite (unit + integration), the suite again under ASan/UBSan
+#                           (check-san), the fuzz regressions when that target and clang exist
+#   make check-suite        the suite alone (unit + integration tests of $(O))
+#   make check-san          the suite built with SANITIZE=1 into $(O)-san
+#   make SANITIZE=1         build with -fsanitize=address,undefined (default O=build-san)
 #   make man                the manual pages, Documentation/tlbstat*.txt -> $(O)/man/*.1 (asciidoctor)
 #   make install            PREFIX=/usr/local DESTDIR=: binaries, perf-tlb, man pages, completion, docs
 #   make deb                $(O)/tlbstat_<version>_<arch>.deb (scripts/mkdeb.sh)
@@ -8,6 +13,13 @@
 # Every tlbstat/lib/*.c, tlbstat/builtin-*.c, tests/test-*.c and benchmarks/*.c is picked up by
 # wildcard, so adding a file needs no Makefile edit.
 
+# SANITIZE=1: AddressSanitizer (with LeakSanitizer) and UBSan, into its own tree; GCC leaves
+# float-cast-overflow out of "undefined", and a double too big for long long is one of its finds
+ifeq ($(SANITIZE),1)
+O        ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow -fno-omit-frame-pointer
+override LDFLAGS += $(SAN_FLAGS)
+endif
 O        ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -23,7 +35,7 @@ TLBSTAT_DEPS ?= /opt/tlbstat-deps
 # and switch their module off. `make clean`, `make deps` and `make check` (which installs the
 # dependencies first, then runs make again) skip the checks.
 ifneq ($(MAKECMDGOALS),)
-ifeq ($(filter-out clean deps check man,$(MAKECMDGOALS)),)
+ifeq ($(filter-out clean deps check check-san man,$(MAKECMDGOALS)),)
 SKIP_FEATURES := 1
 endif
 endif
@@ -74,7 +86,7 @@ NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell pkg-config --libs ncursesw))
 
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2
 CFLAGS   ?= -O2 -g
-BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
+BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS)
 # what libtlbstat.a itself needs at link time; the tlbstat binary adds ncurses for top
 LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) -lm -lpthread
@@ -129,9 +141,20 @@ $(O)/%: benchmarks/%.c
 deps:
 	@bash scripts/install-deps.sh
 
+# README's one test command. Under SANITIZE=1 (check-san's own run) it is the suite alone.
+ifeq ($(SANITIZE),1)
+check: check-suite
+else
 check: deps
+	@O=$(O) MAKE="$(MAKE)" bash scripts/check-stages.sh
+endif
+
+check-suite: deps
 	$(MAKE) all
-	O=$(O) bash tests/run.sh
+	O=$(O) SANITIZE=$(SANITIZE) bash tests/run.sh
+
+check-san:
+	$(MAKE) SANITIZE=1 O=$(O)-san check-suite
 
 # ---- install, man pages, completion, .deb
 BINDIR  := $(PREFIX)/bin
@@ -177,5 +200,5 @@ deb: all man
 clean:
 	rm -rf $(O)
 
-.PHONY: all deps check man install install-core deb clean FORCE
+.PHONY: all deps check check-suite check-san man install install-core deb clean FORCE
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -68,4 +68,13 @@ done
 # top -b flushes each snapshot (topview.c), so the final check sees the error flag, not errno
 MSG='^tlbstat: write error on standard output(: No space left on device)?$' \
 	full "top -b -n 1" -- "$TLBSTAT" top -b -n 1 -d 0.2
+# -o files: stat closed its file without looking (exit 0 on /dev/full before issue 14)
+for f in "" --json --csv; do
+	"$TLBSTAT" stat $f -d 0.2 -o /dev/full >/dev/null 2>"$tmp/err"; rc=$?
+	check "stat $f -o /dev/full: exit 1, names the file ($rc)" \
+		test $rc -eq 1 -a "$(grep -c 'write error on /dev/full: No space left' "$tmp/err")" -eq 1
+done
+"$TLBSTAT" record -a -d 0.2 -o /dev/full >/dev/null 2>"$tmp/err"; rc=$?
+check "record -o /dev/full: exit 1, names the file ($rc)" \
+	test $rc -eq 1 -a "$(grep -c '/dev/full: No space left' "$tmp/err")" -ge 1
 finish

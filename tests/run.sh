@@ -6,6 +6,11 @@ set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 export O TLBSTAT=${TLBSTAT:-$O/tlbstat} TLBBENCH=${TLBBENCH:-$O/tlbbench}
+# A sanitized build (make check-san, SANITIZE=1) reports through these; harmless otherwise. Any
+# report fails the test that ran it: UBSan halts (exit != 0), ASan and LSan exit 1 with a report.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 # tlbstat mounts tracefs itself when it is missing; perf, which some tests compare with, does not
 if [ "$(id -u)" = 0 ] && [ ! -d /sys/kernel/tracing/events ]; then
 	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||

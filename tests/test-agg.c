@@ -306,6 +306,19 @@ static void test_series_partial(void)
 	agg_free(a);
 }
 
+/* No events: an empty histogram, without memcpy or qsort from NULL (make check-san halted). */
+static void test_hist_empty(void)
+{
+	struct agg_config cfg = { .interval_ns = S, .page_size = 4096 };
+	struct agg *a = agg_new(&cfg);
+	struct agg_hist_row *rows;
+
+	is_int(agg_hist(a, &rows), 0, "an empty recording's histogram has no rows");
+	ok(rows != NULL, "and is still an array the caller frees");
+	free(rows);
+	agg_free(a);
+}
+
 /* A corrupt timestamp (2^63 ns after the rest): counted, left out of a bounded series. */
 static void test_series_bound(void)
 {
@@ -339,6 +352,11 @@ static void test_hist_and_keys(void)
 	is_int(agg_parse_keys("reason,cpu", err, sizeof(err)), AGG_KEY_REASON | AGG_KEY_CPU, "reason,cpu");
 	is_int(agg_parse_keys("pid,bogus", err, sizeof(err)), -1, "bad key refused");
 	ok(strstr(err, "bogus") != NULL, "error names it: %s", err);
+	/* strtok skipped empty items: "pid,,comm" and "pid," passed before the switch to strlist */
+	is_int(agg_parse_keys("pid,,comm", err, sizeof(err)), -1, "empty item refused");
+	is_int(agg_parse_keys("pid,", err, sizeof(err)), -1, "trailing comma refused");
+	is_int(agg_parse_keys("", err, sizeof(err)), -1, "empty list refused");
+	is_int(agg_parse_keys(",", err, sizeof(err)), -1, "',' refused");
 
 	a = build(AGG_KEY_REASON);
 	n = agg_hist(a, &r);
@@ -577,6 +595,7 @@ static void test_handler_hist(void)
 
 int main(void)
 {
+	test_hist_empty();
 	test_processes();
 	test_pairs();
 	test_series();

@@ -52,6 +52,15 @@ static void test_cpu_lists(void)
 	is_int(parse_cpu_list("1-", -1, &c, err, sizeof(err)), -1, "open range rejected");
 	is_int(parse_cpu_list("-1", -1, &c, err, sizeof(err)), -1, "negative rejected");
 	ok(strstr(err, "bad cpu list") != NULL, "error names the list: %s", err);
+	/* split by strlist like every other list: empty items anywhere */
+	is_int(parse_cpu_list(",0", -1, &c, err, sizeof(err)), -1, "leading comma rejected");
+	is_int(parse_cpu_list("0,,1", -1, &c, err, sizeof(err)), -1, "empty item rejected");
+	ok(strstr(err, "bad cpu list '0,,1'") != NULL, "and named: %s", err);
+	is_int(parse_cpu_list(",", -1, &c, err, sizeof(err)), -1, "',' rejected");
+	is_int(parse_cpu_list("1 ,2", -1, &c, err, sizeof(err)), -1, "a blank rejected");
+	n = parse_cpu_list("3,0-1", 3, &c, err, sizeof(err));
+	ok(n == 3 && c[0] == 0 && c[1] == 1 && c[2] == 3, "3,0-1 -> 0 1 3");
+	free(c);
 }
 
 static void test_pid_duration(void)
@@ -93,6 +102,18 @@ static void test_formats(void)
 	ok(!tfs_split_event("tlb_flush", sys, sizeof(sys), name, sizeof(name)), "no colon rejected");
 	ok(!tfs_split_event(":x", sys, sizeof(sys), name, sizeof(name)), "empty system rejected");
 	ok(!tfs_split_event("a:b:c", sys, sizeof(sys), name, sizeof(name)), "two colons rejected");
+	/* names become tracefs path components: events/<sys>/<name>/id */
+	ok(!tfs_split_event("../../../etc:passwd", sys, sizeof(sys), name, sizeof(name)),
+	   "'..' and '/' in the system rejected");
+	ok(!tfs_split_event("tlb:../x", sys, sizeof(sys), name, sizeof(name)),
+	   "'..' and '/' in the name rejected");
+	ok(!tfs_split_event("tlb:*", sys, sizeof(sys), name, sizeof(name)), "a glob rejected");
+	ok(!tfs_split_event("tlb:", sys, sizeof(sys), name, sizeof(name)), "empty name rejected");
+	ok(!tfs_split_event("t b:x", sys, sizeof(sys), name, sizeof(name)), "a blank rejected");
+	ok(tfs_split_event("Sys_9:ev_1", sys, sizeof(sys), name, sizeof(name)),
+	   "letters, digits and '_' accepted");
+	ok(tfs_valid_name("sched", 5) && !tfs_valid_name("", 0) && !tfs_valid_name("a.b", 3),
+	   "tfs_valid_name");
 }
 
 static void test_interrupts(void)

@@ -30,7 +30,12 @@ static void test_resolve(void)
 	       "another sys:name passes as is");
 	ok(tlb_events_resolve("bogus") == NULL, "a word that is neither is refused");
 	ok(tlb_events_resolve("exit") == NULL, "process exit has no short name");
-	is_str(tlb_events_resolve("tlb:*"), "tlb:*", "the wildcard row is not resolved");
+	/* "*" used to pass through as a name and reach tracefs paths; now only [A-Za-z0-9_] */
+	ok(tlb_events_resolve("tlb:*") == NULL, "the wildcard row is not resolved, nor passed");
+	ok(tlb_events_resolve("../../../etc:passwd") == NULL, "a path in the system is refused");
+	ok(tlb_events_resolve("sched:../../x") == NULL, "a path in the name is refused");
+	ok(tlb_events_resolve(":") == NULL && tlb_events_resolve("a:b:c") == NULL,
+	   "':' and 'a:b:c' are refused");
 }
 
 static void test_uses(void)

@@ -145,6 +145,17 @@ static void test_json(void)
 	s = mem_text(&m);
 	is_str(s, "{\n  \"a\": [\n    1\n  ]\n}\n", "json: pretty");
 	free(m.buf);
+
+	/* beyond long long: converting it first was undefined (make check-san halted here) */
+	mem_open(&m);
+	json_init(&w, m.f, false);
+	json_array_begin(&w, NULL);
+	json_double(&w, NULL, 1e300);
+	json_double(&w, NULL, -1e19);
+	json_array_end(&w);
+	json_finish(&w);
+	is_str(mem_text(&m), "[1e+300,-1e+19]\n", "json: doubles beyond long long's range");
+	free(m.buf);
 }
 
 int main(void)

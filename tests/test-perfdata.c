@@ -32,12 +32,23 @@ static int tlb_id = -1, exec_id = -1;
 static int tlb_reason_off = 8, tlb_pages_off = 16;
 static const uint64_t ids_tlb[] = { 101, 102 }, ids_exec[] = { 201, 202 };
 
-/* dir/name, malloc'd (never freed: a test) */
+/* dir/name, malloc'd; every one is freed by free_paths() at the end (LeakSanitizer) */
+static char *paths[256];
+static size_t nr_paths;
+
 static char *path(const char *name)
 {
 	char *p = malloc(strlen(dir) + strlen(name) + 2);
 	sprintf(p, "%s/%s", dir, name);
+	if (nr_paths < sizeof(paths) / sizeof(paths[0]))
+		paths[nr_paths++] = p;
 	return p;
+}
+
+static void free_paths(void)
+{
+	while (nr_paths)
+		free(paths[--nr_paths]);
 }
 
 static int copy_file(const char *from, const char *to, long long len)
@@ -703,5 +714,6 @@ int main(void)
 		}
 		rmdir(dir);
 	}
+	free_paths();
 	return done_testing();
 }

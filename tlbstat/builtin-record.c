@@ -264,6 +264,9 @@ static int add_listed(struct tlb_evlist *el, const char *events,
 	strlist_for_each(&list, i, it) {
 		const char *ev = tlb_events_resolve(it);
 
+		if (!ev && strchr(it, ':'))
+			tlb_die(EXIT_USAGE, "bad event '%s' in --events: system and event names are "
+				"letters, digits and '_' (sys:name, e.g. tlb:tlb_flush)", it);
 		if (!ev) {
 			char names[256];
 
@@ -271,6 +274,11 @@ static int add_listed(struct tlb_evlist *el, const char *events,
 					       sizeof(names));
 			tlb_die(EXIT_USAGE, "unknown event '%s' in --events (short names: %s; or "
 				"sys:name)", it, names);
+		}
+		if (tlb_evlist_find(el, ev) >= 0) {
+			/* "tlb,tlb" or "tlb,tlb:tlb_flush": one event, opened and counted once */
+			tlb_warn("--events lists %s twice; recording it once", ev);
+			continue;
 		}
 		if (tlb_evlist_add(el, ev, NULL, attr) < 0) {
 			rc = -1;
@@ -331,8 +339,11 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 		    !tfs_event_exists(exit_->sys, exit_->name))
 			tlb_die(EXIT_ENV, "--cost needs csd:csd_function_entry/exit, which this "
 				"kernel does not have (added in Linux 6.5; 6.1 has none): record without --cost");
-		if (tlb_evlist_add(el, entry->tracepoint, NULL, &attr) < 0 ||
-		    tlb_evlist_add(el, exit_->tracepoint, NULL, &attr) < 0)
+		/* -e may have listed them already */
+		if ((tlb_evlist_find(el, entry->tracepoint) < 0 &&
+		     tlb_evlist_add(el, entry->tracepoint, NULL, &attr) < 0) ||
+		    (tlb_evlist_find(el, exit_->tracepoint) < 0 &&
+		     tlb_evlist_add(el, exit_->tracepoint, NULL, &attr) < 0))
 			return EXIT_ENV;
 	}
 	/* the first event also brings the kernel's COMM/FORK/EXIT records */
@@ -456,6 +467,45 @@ static int record_open_file(struct record *rec, const struct record_opts *o,
 }
 
 /*
+ * What a reader finds in a file whose writing failed (a full disk): its samples, up to the last
+ * whole record. The writer buffers, so only reading it back says exactly. -1 when unreadable.
+ */
+static int count_file_samples(const char *path, uint64_t *samples)
+{
+	const struct perf_event_header *hdr;
+	struct pd_reader *rd;
+	char err[256];
+	int n;
+
+	*samples = 0;
+	rd = pd_open(path, err, sizeof(err));
+	if (!rd)
+		return -1;
+	while ((n = pd_next(rd, &hdr, err, sizeof(err))) > 0)
+		*samples += hdr->type == PERF_RECORD_SAMPLE;
+	pd_close(rd);
+	return 0;
+}
+
+/* The closing line of a recording that could not be written whole: what the file holds. */
+static void say_short_file(const struct record *rec, const struct record_opts *o)
+{
+	struct stat st;
+	uint64_t in_file;
+
+	if (count_file_samples(o->output, &in_file) < 0) {
+		tlb_err("%s is not readable after the failed write: nothing of the %llu samples "
+			"can be read back", o->output, (unsigned long long)rec->samples);
+		return;
+	}
+	fprintf(stderr, "[ tlbstat record: %s ends early (%s): %llu of %llu samples reached it, "
+		"%.3f MB; %llu lost by the kernel ]\n", o->output, strerror(rec->write_errno),
+		(unsigned long long)in_file, (unsigned long long)rec->samples,
+		stat(o->output, &st) == 0 ? (double)st.st_size / 1e6 : 0.0,
+		(unsigned long long)rec->lost);
+}
+
+/*
  * After the run: the transport note, the LOST_SAMPLES records, the header; the summary line and
  * the lost-events warning on stderr. 0, or -1 when the file is incomplete (said).
  */
@@ -490,7 +540,9 @@ static int record_finish(struct record *rec, const struct record_opts *o, struct
 		tlb_err("cannot finish %s: %s", o->output, strerror(errno));
 		rc = -1;
 	}
-	if (!o->quiet)
+	if (rec->write_error)
+		say_short_file(rec, o);	/* even with -q: the file is not what was asked for */
+	else if (!o->quiet)
 		fprintf(stderr, "[ tlbstat record: Wrote %.3f MB %s (%llu samples, %llu lost) ]\n",
 			(double)bytes / 1e6, o->output, (unsigned long long)rec->samples,
 			(unsigned long long)rec->lost);
@@ -552,8 +604,10 @@ int cmd_record(int argc, char **argv)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
 	rc = add_events(&el, o.events, o.cost, o.period);
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK) {
+		tlb_evlist_close(&el);
 		return rc;
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -561,6 +615,7 @@ int cmd_record(int argc, char **argv)
 	if (argi < argc) {
 		if (workload_prepare(&wl, argv + argi, err, sizeof(err)) < 0) {
 			tlb_err("%s", err);
+			tlb_evlist_close(&el);
 			return EXIT_FAIL;
 		}
 		target.workload = wl.pid;
@@ -626,5 +681,6 @@ int cmd_record(int argc, char **argv)
 out_child:
 	syms_free(syms);
 	workload_kill(&wl, SIGKILL);
+	tlb_evlist_close(&el);	/* every path frees: the sanitizer suite counts leaks */
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "builtin.h"
 #include "event.h"
 #include "filter.h"
+#include "outfile.h"
 #include "output.h"
 #include "parse-options.h"
 #include "perfdata.h"
@@ -1267,11 +1268,10 @@ static void print_stdio(struct report *r)
  */
 static int close_output(FILE *f, const char *path)
 {
-	bool failed = ferror(f);
+	char err[512];
 
-	if (fclose(f) || failed) {
-		tlb_err("report: write error on %s%s%s", path, failed ? "" : ": ",
-			failed ? "" : strerror(errno));
+	if (outfile_close(f, path, err, sizeof(err)) < 0) {
+		tlb_err("report: %s", err);
 		return -1;
 	}
 	return 0;
@@ -1280,13 +1280,14 @@ static int close_output(FILE *f, const char *path)
 /* The chosen format on stdout (or -o's file), then --series-csv's file. */
 static int report_write(struct report *r)
 {
+	char err[512];
 	int rc = EXIT_OK;
 
 	r->out = stdout;
 	if (r->o.output) {
-		r->out = fopen(r->o.output, "w");
+		r->out = outfile_fopen(r->o.output, err, sizeof(err));
 		if (!r->out) {
-			tlb_err("report: cannot write %s: %m", r->o.output);
+			tlb_err("report: %s", err);
 			return EXIT_FAIL;
 		}
 	}
@@ -1303,10 +1304,10 @@ static int report_write(struct report *r)
 	if (r->out != stdout && close_output(r->out, r->o.output) < 0)
 		rc = EXIT_FAIL;
 	if (r->o.series_csv) {
-		FILE *f = fopen(r->o.series_csv, "w");
+		FILE *f = outfile_fopen(r->o.series_csv, err, sizeof(err));
 
 		if (!f) {
-			tlb_err("report: cannot write %s: %m", r->o.series_csv);
+			tlb_err("report: %s", err);
 			return EXIT_FAIL;
 		}
 		print_series_csv(r, f);
@@ -1333,6 +1334,30 @@ static int report_filter(struct report *r)
 		}
 	}
 	return 0;
+}
+
+/*
+ * -o and --series-csv must not name the recording (report reads it all, then writes: the file
+ * would be lost) nor each other. true when they do (said).
+ */
+static bool outputs_clobber(const struct report_opts *o)
+{
+	const char *outs[] = { o->output, o->series_csv };
+	const char *names[] = { "-o", "--series-csv" };
+
+	for (int i = 0; i < 2; i++) {
+		if (outfile_same(outs[i], o->input)) {
+			tlb_err("report: %s %s is the input file: refusing to overwrite the recording",
+				names[i], outs[i]);
+			return true;
+		}
+	}
+	if (o->output && o->series_csv && (!strcmp(o->output, o->series_csv) ||
+					   outfile_same(o->output, o->series_csv))) {
+		tlb_err("report: -o and --series-csv name the same file %s", o->output);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -1392,6 +1417,8 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 			return PARSE_OPT_USAGE;
 		}
 	}
+	if (outputs_clobber(&r->o))
+		return PARSE_OPT_USAGE;
 	if (r->o.top < 0) {
 		tlb_err("report: --top must be >= 0");
 		return PARSE_OPT_USAGE;

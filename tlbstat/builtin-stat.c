@@ -9,6 +9,7 @@
 #include "counter.h"
 #include "evlist.h"
 #include "interrupts.h"
+#include "outfile.h"
 #include "output.h"
 #include "parse-options.h"
 #include "reason.h"
@@ -575,23 +576,29 @@ static void print_summary(struct stat_ctx *c, const struct counter_period *whole
 static int run_setup(struct stat_ctx *c, struct tlb_target *target, struct workload *wl,
 		     char **cmd, int nr_cmd, char *desc, size_t len)
 {
+	/* every path frees the evlist: the sanitizer suite counts leaks */
 	tlb_evlist_init(&c->el);
-	if (counter_add_reasons(&c->ctr, &c->el, desc, len) < 0)
+	if (counter_add_reasons(&c->ctr, &c->el, desc, len) < 0) {
+		tlb_evlist_close(&c->el);
 		return EXIT_ENV;
+	}
 	workload_init(wl);
 	if (nr_cmd > 0) {
 		if (workload_prepare(wl, cmd, desc, len) < 0) {
 			tlb_err("%s", desc);
+			tlb_evlist_close(&c->el);
 			return EXIT_FAIL;
 		}
 		target->workload = wl->pid;
 	}
 	if (tlb_evlist_set_target(&c->el, target) < 0) {
 		workload_kill(wl, SIGKILL);
+		tlb_evlist_close(&c->el);
 		return EXIT_USAGE;
 	}
 	if (tlb_evlist_open(&c->el) < 0) {
 		workload_kill(wl, SIGKILL);
+		tlb_evlist_close(&c->el);
 		return EXIT_ENV;
 	}
 	describe_target(c, target, wl, cmd, nr_cmd, desc, len);
@@ -755,23 +762,23 @@ static void open_output(struct stat_ctx *c)
 	c->out = stderr;
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (c->o.output) {
-		c->out = fopen(c->o.output, "w");
+		char err[512];
+
+		c->out = outfile_fopen(c->o.output, err, sizeof(err));	/* never through a symlink */
 		if (!c->out)
-			tlb_die(EXIT_FAIL, "cannot write %s: %s", c->o.output, strerror(errno));
+			tlb_die(EXIT_FAIL, "%s", err);
 	}
 }
 
 /* -o FILE: its write errors are ours to report (stderr's are nobody's, as in perf). */
 static int close_output(struct stat_ctx *c, int rc)
 {
-	bool failed;
+	char err[512];
 
 	if (c->out == stderr)
 		return rc;
-	failed = ferror(c->out);
-	if (fclose(c->out) || failed) {
-		tlb_err("stat: write error on %s%s%s", c->o.output, failed ? "" : ": ",
-			failed ? "" : strerror(errno));
+	if (outfile_close(c->out, c->o.output, err, sizeof(err)) < 0) {
+		tlb_err("stat: %s", err);
 		return rc == EXIT_OK ? EXIT_FAIL : rc;
 	}
 	return rc;

@@ -387,6 +387,14 @@ static bool screen_start(struct top *t)
 	if (!t->scr)
 		return false;
 	set_term(t->scr);
+	/* TERM=dumb and the like start, but cannot address the cursor: a blank screen */
+	cs = tigetstr("cup");
+	if (!cs || cs == (char *)-1) {
+		endwin();
+		delscreen(t->scr);
+		t->scr = NULL;
+		return false;
+	}
 	t->curses = true;
 	atexit(restore_terminal);
 	cbreak();
@@ -530,6 +538,15 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Whether item i of l equals an earlier one. */
+static bool listed_before(const struct strlist *l, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (!strcmp(l->items[j], l->items[i]))
+			return true;
+	return false;
+}
+
 static int add_events(struct top *t, int pages)
 {
 	struct perf_event_attr attr;
@@ -581,10 +598,15 @@ static int add_events(struct top *t, int pages)
 
 			if (nr_gen == MAX_GENERIC || !tfs_split_event(tok, sys, sizeof(sys), name,
 									 sizeof(name))) {
-				tlb_err("top: bad --events entry '%s' (sys:name, at most %d)", tok,
-					MAX_GENERIC);
+				tlb_err("top: bad --events entry '%s' (sys:name of letters, digits and "
+					"'_', at most %d)", tok, MAX_GENERIC);
 				strlist_free(&l);
 				return EXIT_USAGE;
+			}
+			if (listed_before(&l, i)) {
+				/* two evsels of one event would count each sample twice */
+				tlb_warn("top: --events lists %s twice; counting it once", tok);
+				continue;
 			}
 			if (tlb_evlist_add(&t->el, tok, NULL, &gattr) < 0) {
 				strlist_free(&l);
@@ -616,7 +638,8 @@ static void collect_generic_ids(struct top *t)
 		t->nr_gen_ids += n;
 		free(ids);
 	}
-	qsort(t->gen_ids, (size_t)t->nr_gen_ids, sizeof(*t->gen_ids), cmp_u64);
+	if (t->nr_gen_ids)	/* qsort's base may not be NULL, even for 0 items (UBSan) */
+		qsort(t->gen_ids, (size_t)t->nr_gen_ids, sizeof(*t->gen_ids), cmp_u64);
 }
 
 /* The options into t, checked: 0, or a parse_options() code (help or usage error, printed). */
@@ -749,7 +772,8 @@ int cmd_top(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	if (!t.o.batch && !screen_start(&t)) {
-		tlb_warn("top: cannot start the screen (TERM=%s); batch mode",
+		tlb_warn("top: cannot start the screen (TERM=%s: no terminfo entry, or no cursor "
+			 "addressing); batch mode",
 			 getenv("TERM") ? getenv("TERM") : "");
 		t.o.batch = true;
 		if (t.o.rows == 0)

@@ -3,6 +3,7 @@
  * Definitions and the pairing heuristic are in agg.h.
  */
 #include "agg.h"
+#include "strlist.h"
 #include "count.h"
 #include "util.h"
 
@@ -1375,36 +1376,43 @@ int agg_hist(struct agg *a, struct agg_hist_row **out)
 	*out = v;
 	if (!v)
 		return -1;
-	memcpy(v, a->hist, sizeof(*v) * a->nr_hist);
-	qsort(v, a->nr_hist, sizeof(*v), cmp_hist);
+	if (a->nr_hist) {	/* a->hist is NULL when empty: no memcpy from NULL (UBSan) */
+		memcpy(v, a->hist, sizeof(*v) * a->nr_hist);
+		qsort(v, a->nr_hist, sizeof(*v), cmp_hist);
+	}
 	*out = v;
 	return (int)a->nr_hist;
 }
 
 int agg_parse_keys(const char *s, char *err, size_t errlen)
 {
-	char buf[256], *save = NULL, *tok;
-	int mask = 0;
+	static const struct { const char *name; int key; } keys[] = {
+		{ "pid", AGG_KEY_PID }, { "comm", AGG_KEY_COMM },
+		{ "reason", AGG_KEY_REASON }, { "cpu", AGG_KEY_CPU },
+	};
+	struct strlist l;
+	const char *tok;
+	int i, mask = 0;
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "pid"))
-			mask |= AGG_KEY_PID;
-		else if (!strcmp(tok, "comm"))
-			mask |= AGG_KEY_COMM;
-		else if (!strcmp(tok, "reason"))
-			mask |= AGG_KEY_REASON;
-		else if (!strcmp(tok, "cpu"))
-			mask |= AGG_KEY_CPU;
-		else {
-			snprintf(err, errlen, "unknown sort key '%s' (pid, comm, reason, cpu)", tok);
-			return -1;
-		}
-	}
-	if (!mask) {
-		snprintf(err, errlen, "empty sort key list (pid, comm, reason, cpu)");
+	if (strlist_split(&l, s, err, errlen) < 0) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen > n ? errlen - n : 0, " (sort keys: pid, comm, reason, cpu)");
 		return -1;
 	}
+	strlist_for_each(&l, i, tok) {
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(keys) && strcmp(tok, keys[k].name); k++)
+			;
+		if (k == ARRAY_SIZE(keys)) {
+			snprintf(err, errlen, "unknown sort key '%s' (pid, comm, reason, cpu)", tok);
+			strlist_free(&l);
+			return -1;
+		}
+		mask |= keys[k].key;
+	}
+	strlist_free(&l);
 	return mask;
 }
 

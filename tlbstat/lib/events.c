@@ -9,6 +9,7 @@
  * 6.18 has both. sched and task events are generic (sched_process_exec since 3.4).
  */
 #include "events.h"
+#include "tracefs.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -97,12 +98,16 @@ const struct tlb_event_def *tlb_events_by_kind(enum tlb_event_kind kind)
 const char *tlb_events_resolve(const char *item)
 {
 	const struct tlb_event_def *def = tlb_events_by_short(item);
+	const char *c = strchr(item, ':');
 
 	if (!def)
 		def = tlb_events_by_tracepoint(item);
 	if (def && strcmp(def->name, "*"))
 		return def->tracepoint;
-	return strchr(item, ':') ? item : NULL;
+	/* the one check of user-given names, before any of them reaches a tracefs path */
+	if (!c || !tfs_valid_name(item, (size_t)(c - item)) || !tfs_valid_name(c + 1, strlen(c + 1)))
+		return NULL;
+	return item;
 }
 
 size_t tlb_events_short_names(unsigned uses, const char *sep, char *buf, size_t len)

@@ -60,8 +60,8 @@ const struct tlb_event_def *tlb_events_by_tracepoint(const char *tracepoint);
 const struct tlb_event_def *tlb_events_by_name(const char *sys, const char *name);
 /* The row of a kind (its first); NULL for EV_OTHER. */
 const struct tlb_event_def *tlb_events_by_kind(enum tlb_event_kind kind);
-/* An -e item: a short name or a known "sys:name" -> its tracepoint; another "sys:name" as is;
- * NULL for a word that is neither. */
+/* An -e item: a short name or a known "sys:name" -> its tracepoint; another "sys:name" as is
+ * when both names are of [A-Za-z0-9_]; NULL for anything else. */
 const char *tlb_events_resolve(const char *item);
 /* The short names of rows with any of the uses bits, joined by sep ("tlb, ipi, csd"); returns
  * the length it needs (snprintf's habit). */

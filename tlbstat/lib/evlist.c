@@ -78,6 +78,18 @@ void tlb_evlist_init(struct tlb_evlist *el)
 	el->evlist = perf_evlist__new();	/* NULL: tlb_evlist_add() says "out of memory" */
 }
 
+int tlb_evlist_find(const struct tlb_evlist *el, const char *event)
+{
+	char sys[64], name[64];
+
+	if (!tfs_split_event(event, sys, sizeof(sys), name, sizeof(name)))
+		return -1;
+	for (int i = 0; i < el->nr_evsels; i++)
+		if (!strcmp(el->evsels[i].sys, sys) && !strcmp(el->evsels[i].name, name))
+			return i;
+	return -1;
+}
+
 int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 		   const struct perf_event_attr *attr)
 {
@@ -476,6 +488,24 @@ void tlb_evlist_disable(struct tlb_evlist *el)
 	perf_evlist__disable(el->evlist);
 }
 
+/*
+ * libperf 6.1's perf_evsel__delete frees the evsel but not the references to the cpu and
+ * thread maps that perf_evlist__set_maps gave it (later libperf puts them in perf_evsel__exit):
+ * put them here, and NULL them so that such a libperf finds nothing left to put.
+ */
+static void put_evsel_maps(struct tlb_evlist *el)
+{
+	for (int i = 0; i < el->nr_evsels; i++) {
+		struct perf_evsel *e = el->evsels[i].evsel;
+
+		perf_cpu_map__put(e->cpus);
+		perf_cpu_map__put(e->own_cpus);
+		perf_thread_map__put(e->threads);
+		e->cpus = e->own_cpus = NULL;
+		e->threads = NULL;
+	}
+}
+
 void tlb_evlist_close(struct tlb_evlist *el)
 {
 	if (!el->evlist)
@@ -483,6 +513,7 @@ void tlb_evlist_close(struct tlb_evlist *el)
 	if (el->mmapped)
 		perf_evlist__munmap(el->evlist);
 	perf_evlist__close(el->evlist);
+	put_evsel_maps(el);
 	perf_evlist__delete(el->evlist);   /* deletes the evsels too */
 	for (int i = 0; i < el->nr_evsels; i++)
 		free(el->evsels[i].filter);

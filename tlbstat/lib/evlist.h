@@ -67,6 +67,9 @@ void tlb_evlist_init(struct tlb_evlist *el);
  */
 int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 		   const struct perf_event_attr *attr);
+/* The index of "sys:name" in el, or -1: a list that names an event twice must not count it
+ * twice. */
+int tlb_evlist_find(const struct tlb_evlist *el, const char *event);
 /* Build cpu and thread maps for the target; -1 with a message on a bad cpu list or pid. */
 int tlb_evlist_set_target(struct tlb_evlist *el, const struct tlb_target *t);
 /* Open every evsel on every cpu/thread and apply the filters; -1 with a clear message. */

@@ -97,7 +97,8 @@ void json_double(struct json_writer *w, const char *key, double v)
 	prefix(w, key);
 	if (!isfinite(v))
 		fputs("null", w->f);
-	else if (v == (double)(long long)v && fabs(v) < 1e15)
+	/* the range first: a double beyond long long's does not convert (UBSan) */
+	else if (fabs(v) < 1e15 && v == (double)(long long)v)
 		fprintf(w->f, "%.1f", v);
 	else
 		fprintf(w->f, "%.10g", v);

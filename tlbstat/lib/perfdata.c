@@ -12,6 +12,7 @@
  * the cursor are dropped from memory as it advances, so resident memory stays small.
  */
 #include "perfdata.h"
+#include "outfile.h"
 #include "tracing-data.h"
 #include "sample.h"
 #include "tracefs.h"
@@ -676,11 +677,10 @@ struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs
 	if (build_tracing_data(w, syms, err, errlen) < 0)
 		goto fail;
 
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (w->fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	/* root writes it: never through a symlink (outfile.h) */
+	w->fd = outfile_open(path, 0600, err, errlen);
+	if (w->fd < 0)
 		goto fail;
-	}
 	w->h.magic = PERF_MAGIC2;
 	w->h.size = sizeof(w->h);
 	w->h.attr_size = sizeof(struct perf_event_attr) + sizeof(struct file_section);

@@ -684,7 +684,8 @@ static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 		s->cached_attr = q->items[k].attr;
 		r = process(s, q->items[k++].hdr, ops, ctx);
 	}
-	memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
+	if (k && k < q->n)	/* an empty queue's items may be NULL (UBSan: memmove) */
+		memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
 	q->n -= k;
 	/*
 	 * The rest is sorted; the first read of those still queued stays pinned: by seq (read

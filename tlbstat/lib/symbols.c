@@ -319,7 +319,7 @@ int syms_kallsyms_subset(const struct syms *s, char **out, size_t *len)
 			n += strlen(s->kept[i].line) + 1;
 	if (!n)
 		return 0;
-	buf = malloc(n);
+	buf = malloc(n + 1);	/* NUL-terminated too: callers print it as a string */
 	if (!buf)
 		return -1;
 	for (size_t i = 0; i < s->nr_kept; i++)
@@ -330,6 +330,7 @@ int syms_kallsyms_subset(const struct syms *s, char **out, size_t *len)
 			buf[*len + l] = '\n';
 			*len += l + 1;
 		}
+	buf[*len] = '\0';
 	*out = buf;
 	return 0;
 }

@@ -50,7 +50,8 @@ uint64_t syms_addr(const struct syms *s, const char *name);
 const char *syms_lookup(const struct syms *s, uint64_t addr, uint64_t *off);
 /*
  * The kallsyms lines record writes into its file (the functions tlbstat resolves), as read,
- * newline terminated, into *out (the caller frees; NULL and *len 0 when there are none).
+ * newline terminated, into *out, NUL-terminated too (the caller frees; NULL and *len 0 when
+ * there are none).
  * 0, or -1 when out of memory.
  */
 int syms_kallsyms_subset(const struct syms *s, char **out, size_t *len);

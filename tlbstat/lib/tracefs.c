@@ -1,6 +1,7 @@
 #include "tracefs.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -261,14 +262,30 @@ bool tfs_format_field(const char *text, const char *field, int *offset, int *siz
 	return false;
 }
 
+bool tfs_valid_name(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
 bool tfs_split_event(const char *spec, char *sys, size_t syslen, char *name, size_t namelen)
 {
 	const char *c = strchr(spec, ':');
-	if (!c || c == spec || !c[1] || strchr(c + 1, ':') || (size_t)(c - spec) >= syslen ||
+	size_t n;
+
+	if (!c)
+		return false;
+	n = (size_t)(c - spec);
+	/* both halves become path components under events/: "..", "/" or "*" must never get there */
+	if (!tfs_valid_name(spec, n) || !tfs_valid_name(c + 1, strlen(c + 1)) || n >= syslen ||
 	    strlen(c + 1) >= namelen)
 		return false;
-	memcpy(sys, spec, (size_t)(c - spec));
-	sys[c - spec] = '\0';
+	memcpy(sys, spec, n);
+	sys[n] = '\0';
 	strcpy(name, c + 1);
 	return true;
 }

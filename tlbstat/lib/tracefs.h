@@ -29,6 +29,11 @@ int tfs_format_id(const char *format_text);
 bool tfs_format_field(const char *format_text, const char *field, int *offset, int *size,
 			  bool *is_signed);
 
-/* "tlb:tlb_flush" -> sys/name in caller buffers; false if malformed. */
+/*
+ * "tlb:tlb_flush" -> sys/name in caller buffers; false if malformed: exactly one ':', and both
+ * names non-empty and of [A-Za-z0-9_] only (they become tracefs path components).
+ */
 bool tfs_split_event(const char *spec, char *sys, size_t syslen, char *name, size_t namelen);
+/* Whether s[0..n) is a non-empty tracefs system or event name: [A-Za-z0-9_] only. */
+bool tfs_valid_name(const char *s, size_t n);
 #endif

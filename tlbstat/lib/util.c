@@ -1,4 +1,5 @@
 #include "util.h"
+#include "strlist.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -154,65 +155,77 @@ static int grow_ints(int **v, int *cap)
 	return 0;
 }
 
+/* One item of a cpu list, "3" or "0-3", into [*a, *b]. */
+static bool parse_cpu_range(const char *s, long *a, long *b)
+{
+	if (!parse_uint(&s, a))
+		return false;
+	*b = *a;
+	if (*s == '-') {
+		s++;
+		if (!parse_uint(&s, b) || *b < *a)
+			return false;
+	}
+	return !*s;
+}
+
+static void uniq_ints(int *v, int *n)
+{
+	int m = 0;
+
+	for (int i = 0; i < *n; i++)
+		if (m == 0 || v[m - 1] != v[i])
+			v[m++] = v[i];
+	*n = m;
+}
+
 int parse_cpu_list(const char *s, int max_cpu, int **cpus, char *err, size_t errlen)
 {
-	int n = 0, cap = 16, *v;
-	const char *p = s;
+	int n = 0, cap = 16, *v, i;
+	struct strlist l;
+	const char *item;
 
 	*cpus = NULL;
 	if (!s || !*s) {
 		snprintf(err, errlen, "empty cpu list");
 		return -1;
 	}
-	v = malloc(sizeof(*v) * (size_t)cap);
-	if (!v) {
-		snprintf(err, errlen, "out of memory");
+	/* the one comma splitter (strlist): empty items are refused as everywhere else */
+	if (strlist_split(&l, s, err, errlen) < 0) {
+		if (strcmp(err, "out of memory"))
+			snprintf(err, errlen, "bad cpu list '%s' (expected e.g. 0-3,5)", s);
 		return -1;
 	}
-	while (*p) {
+	v = malloc(sizeof(*v) * (size_t)cap);
+	if (!v)
+		goto oom;
+	strlist_for_each(&l, i, item) {
 		long a, b;
-		if (!parse_uint(&p, &a))
-			goto bad;
-		b = a;
-		if (*p == '-') {
-			p++;
-			if (!parse_uint(&p, &b) || b < a)
-				goto bad;
+
+		if (!parse_cpu_range(item, &a, &b)) {
+			snprintf(err, errlen, "bad cpu list '%s' (expected e.g. 0-3,5)", s);
+			goto fail;
 		}
 		if (max_cpu >= 0 && b > max_cpu) {
 			snprintf(err, errlen, "cpu %ld in '%s' is not online (highest online cpu is %d)",
 				 b, s, max_cpu);
-			free(v);
-			return -1;
+			goto fail;
 		}
 		for (long c = a; c <= b; c++) {
-			if (n == cap && grow_ints(&v, &cap) < 0) {
-				snprintf(err, errlen, "out of memory");
-				free(v);
-				return -1;
-			}
+			if (n == cap && grow_ints(&v, &cap) < 0)
+				goto oom;
 			v[n++] = (int)c;
 		}
-		if (*p == ',') {
-			p++;
-			if (!*p)
-				goto bad;
-		} else if (*p) {
-			goto bad;
-		}
 	}
+	strlist_free(&l);
 	qsort(v, (size_t)n, sizeof(*v), cmp_int);
-	{
-		int m = 0;
-		for (int i = 0; i < n; i++)
-			if (m == 0 || v[m - 1] != v[i])
-				v[m++] = v[i];
-		n = m;
-	}
+	uniq_ints(v, &n);
 	*cpus = v;
 	return n;
-bad:
-	snprintf(err, errlen, "bad cpu list '%s' (expected e.g. 0-3,5)", s);
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	strlist_free(&l);
 	free(v);
 	return -1;
 }

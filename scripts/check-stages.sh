@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`'s stages, each timed ("# stage suite: 83 s"), stopping at the first that fails:
+#   suite      unit and integration tests of $O (tests/run.sh)
+#   sanitize   the same suite built with ASan+LSan and UBSan into $O-san (make check-san)
+#   fuzz       the fuzz targets' regression run, when the Makefile has fuzz-regress and clang
+#              is installed (FUZZ_SECONDS per target, default 30)
+# The CI budget (issue 14): warm under 20 minutes, cold under 60. Closes, like tests/run.sh,
+# with "N passed, N failed": the sum of the stages' own closing lines.
+set -u
+set -o pipefail
+cd "$(dirname "$0")/.."
+O=${O:-build}
+MAKE=${MAKE:-make}
+total=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# the closing line: every stage's "N passed, N failed" summed
+tally() {
+	local p f
+	read -r p f < <(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" |
+		awk '{p += $1; f += $3} END {print p + 0, f + 0}')
+	echo "$p passed, $f failed"
+}
+
+# stage NAME COMMAND...: run it, print its wall time, exit with its status when it fails
+stage() {
+	local name=$1 start rc
+	shift
+	echo "# stage $name: start"
+	start=$(date +%s)
+	"$@" 2>&1 | tee -a "$log"
+	rc=$?
+	echo "# stage $name: $(( $(date +%s) - start )) s$([ $rc -ne 0 ] && echo ", FAILED (exit $rc)")"
+	total=$(( total + $(date +%s) - start ))
+	if [ $rc -ne 0 ]; then
+		echo "# stages: ${total} s in all, stopped at $name"
+		tally
+		exit $rc
+	fi
+}
+
+stage suite $MAKE --no-print-directory O="$O" check-suite
+stage sanitize $MAKE --no-print-directory O="$O" check-san
+if $MAKE -n fuzz-regress >/dev/null 2>&1 && command -v clang >/dev/null; then
+	stage fuzz $MAKE --no-print-directory fuzz-regress FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+else
+	echo "# stage fuzz: skipped ($( $MAKE -n fuzz-regress >/dev/null 2>&1 &&
+		echo "clang not installed" || echo "no fuzz-regress target"))"
+fi
+echo "# stages: ${total} s in all"
+tally
