@@ -281,6 +281,45 @@ static void test_series_bound(void)
 	agg_free(a);
 }
 
+/*
+ * Rounds whose times go backwards (a crafted file): placing n intervals costs about as much as in
+ * time order, not n^2 / 2 moves. Counted in slots (agg_series_steps), not timed.
+ */
+static uint64_t series_steps(size_t n, bool reverse, size_t *nr_iv)
+{
+	struct agg_config cfg = { .interval_ns = S, .page_size = 4096 };
+	struct agg *a = agg_new(&cfg);
+	const struct agg_interval *iv;
+	uint64_t steps;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = reverse ? n - 1 - i : i;
+		struct tlb_event e = flush(10 * S + k * S, 0, 10, 10, TLB_REASON_LOCAL_MM_SHOOTDOWN, 1);
+
+		agg_event(a, &e);
+		agg_round(a);
+	}
+	agg_finish(a);
+	*nr_iv = (size_t)agg_intervals(a, &iv);
+	steps = agg_series_steps(a);
+	agg_free(a);
+	return steps;
+}
+
+static void test_series_order(void)
+{
+	size_t n = 20000, nr_sorted, nr_rev;
+	uint64_t sorted = series_steps(n, false, &nr_sorted);
+	uint64_t rev = series_steps(n, true, &nr_rev);
+
+	is_int((long long)nr_rev, (long long)n, "reversed rounds: one interval each");
+	is_int((long long)nr_sorted, (long long)n, "sorted rounds: one interval each");
+	ok(sorted <= 4 * n, "sorted order: %llu interval steps for %zu intervals",
+	   (unsigned long long)sorted, n);
+	ok(rev <= 4 * n, "reversed order: %llu interval steps for %zu intervals (quadratic: ~%zu)",
+	   (unsigned long long)rev, n, n * n / 2);
+}
+
 static void test_hist_and_keys(void)
 {
 	char err[128];
@@ -534,6 +573,7 @@ int main(void)
 	test_pairs();
 	test_series();
 	test_series_bound();
+	test_series_order();
 	test_hist_and_keys();
 	test_median();
 	test_top_api();
