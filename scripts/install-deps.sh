@@ -10,6 +10,9 @@ set -euo pipefail
 
 PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev libncurses-dev
       linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3)
+# make fuzz / fuzz-regress (tests/fuzz/, run by .ci/run): clang and its libFuzzer, ASan and UBSan
+# runtimes (libclang_rt.fuzzer-x86_64.a). Only the fuzz targets use them; the build uses gcc.
+PKGS+=(clang libclang-rt-14-dev)
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then

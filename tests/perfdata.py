@@ -7,6 +7,9 @@ perf-data.md. Little-endian PERFILE2 only.
   python3 tests/perfdata.py order SRC OUT N sorted|reversed [STEP_NS]   N copies of SRC's first
       tlb_flush sample, one per round, STEP_NS apart (default 1 s: one report interval each),
       increasing or decreasing from round to round
+  python3 tests/perfdata.py cut SRC OUT K [killed]   SRC with the first K samples, the first K
+      other records and the rounds among them, features kept (killed: data size 0 and no
+      feature bits, as a killed tlbstat record leaves it: its early features only)
   python3 tests/perfdata.py shared-ids SRC OUT NR_ATTRS NR_IDS  NR_ATTRS attrs that all point
       at one block of NR_IDS ids (the pd_open OOM case of issue 14)
 """
@@ -88,6 +91,25 @@ def order(src, n, reverse, step=1000000000):
     return pd.with_data(bytes(data))
 
 
+def cut(src, k, killed=False):
+    """The first k samples and k other records (rounds kept), for small seeds."""
+    pd = PerfData(open(src, 'rb').read())
+    data, ns, no = bytearray(), 0, 0
+    for _, typ, rec in pd.records():
+        if typ == SAMPLE and ns < k:
+            ns += 1
+            data += rec
+        elif typ == FINISHED_ROUND or (typ != SAMPLE and no < k):
+            no += typ != FINISHED_ROUND
+            data += rec
+    if not killed:
+        return pd.with_data(bytes(data))
+    out = bytearray(pd.b[:pd.data_off]) + data
+    struct.pack_into('<Q', out, 48, 0)
+    struct.pack_into('<4Q', out, 72, 0, 0, 0, 0)
+    return bytes(out)
+
+
 def shared_ids(src, nr_attrs, nr_ids):
     """nr_attrs copies of attr 0, all pointing at one block of nr_ids ids (after the attrs)."""
     pd = PerfData(open(src, 'rb').read())
@@ -107,6 +129,8 @@ def main(argv):
     if len(argv) in (6, 7) and argv[1] == 'order':
         blob = order(argv[2], int(argv[4]), argv[5] == 'reversed',
                      int(argv[6]) if len(argv) == 7 else 1000000000)
+    elif len(argv) in (5, 6) and argv[1] == 'cut':
+        blob = cut(argv[2], int(argv[4]), len(argv) == 6 and argv[5] == 'killed')
     elif len(argv) == 6 and argv[1] == 'shared-ids':
         blob = shared_ids(argv[2], int(argv[4]), int(argv[5]))
     else:

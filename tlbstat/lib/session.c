@@ -599,7 +599,8 @@ static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 		s->cached_attr = q->items[k].attr;
 		r = process(s, q->items[k++].hdr, ops, ctx);
 	}
-	memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
+	if (k)	/* an empty queue has no items array: no pointer arithmetic on NULL */
+		memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
 	q->n -= k;
 	/* the rest is sorted; the oldest file position still queued stays pinned */
 	q->unsorted = false;
