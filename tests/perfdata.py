@@ -4,9 +4,10 @@ Crafted perf.data files for the reader tests, the mutation script and the benchm
 a file tlbstat recorded (tests/data/tlbstat-ipi.data by default). Layout: Documentation/
 perf-data.md. Little-endian PERFILE2 only.
 
-  python3 tests/perfdata.py order SRC OUT N sorted|reversed [STEP_NS]   N copies of SRC's first
-      tlb_flush sample, one per round, STEP_NS apart (default 1 s: one report interval each),
-      increasing or decreasing from round to round
+  python3 tests/perfdata.py order SRC OUT N sorted|reversed [STEP_NS [pids]]   N copies of
+      SRC's first tlb_flush sample, one per round, STEP_NS apart (default 1 s: one report
+      interval each), increasing or decreasing from round to round (pids: each sample from a
+      process of its own)
   python3 tests/perfdata.py cut SRC OUT K [killed]   SRC with the first K samples, the first K
       other records and the rounds among them, features kept (killed: data size 0 and no
       feature bits, as a killed tlbstat record leaves it: its early features only)
@@ -67,8 +68,9 @@ class PerfData:
         return bytes(out)
 
 
-def order(src, n, reverse, step=1000000000):
-    """n copies of the first tlb_flush sample (attr 0), one round each, step ns apart."""
+def order(src, n, reverse, step=1000000000, pids=False):
+    """n copies of the first tlb_flush sample (attr 0), one round each, step ns apart (pids:
+    each from its own process, 1000 + k)."""
     pd = PerfData(open(src, 'rb').read())
     stype = pd.attr(0)[0]
     # IDENTIFIER | TID | TIME first: the time lies at byte 24 of the record
@@ -87,6 +89,8 @@ def order(src, n, reverse, step=1000000000):
     for i in range(n):
         k = n - 1 - i if reverse else i
         struct.pack_into('<Q', tmpl, 24, t0 + k * step)
+        if pids:
+            struct.pack_into('<II', tmpl, 16, 1000 + k, 1000 + k)
         data += tmpl + rnd
     return pd.with_data(bytes(data))
 
@@ -126,9 +130,10 @@ def shared_ids(src, nr_attrs, nr_ids):
 
 
 def main(argv):
-    if len(argv) in (6, 7) and argv[1] == 'order':
+    if len(argv) in (6, 7, 8) and argv[1] == 'order':
         blob = order(argv[2], int(argv[4]), argv[5] == 'reversed',
-                     int(argv[6]) if len(argv) == 7 else 1000000000)
+                     int(argv[6]) if len(argv) >= 7 else 1000000000,
+                     len(argv) == 8 and argv[7] == 'pids')
     elif len(argv) in (5, 6) and argv[1] == 'cut':
         blob = cut(argv[2], int(argv[4]), len(argv) == 6 and argv[5] == 'killed')
     elif len(argv) == 6 and argv[1] == 'shared-ids':

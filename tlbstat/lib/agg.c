@@ -163,6 +163,9 @@ struct agg {
 	int64_t iv_lo;               /* absolute index of iv[0] */
 	size_t nr_iv;
 	int64_t iv_final;            /* absolute indexes below are final (top computed) */
+	/* per slot: the pids with a count there (finalize visits them, not every process) */
+	pid_t *slot_pids[SLOTS];
+	size_t slot_nr[SLOTS], slot_cap[SLOTS];
 	bool finished;
 	struct agg_burst_stats bursts;
 	/* histogram */
@@ -236,6 +239,8 @@ void agg_free(struct agg *a)
 	free(a->pairs);
 	imap_free(&a->pair_idx);
 	free(a->iv_buf);
+	for (int k = 0; k < SLOTS; k++)
+		free(a->slot_pids[k]);
 	free(a->hist);
 	imap_free(&a->hist_idx);
 	free(a);
@@ -567,28 +572,52 @@ static void top_insert(struct agg_interval *iv, pid_t pid, uint64_t n)
 	}
 }
 
-/* Compute the top processes of every interval below upto (absolute index). */
+/*
+ * Compute the top processes of every interval below upto (absolute index). Only the processes
+ * listed in the slots are visited (a process expired since is no longer found by its pid): with
+ * many processes and time jumping ahead at every event, a scan of every process made report
+ * quadratic (20k one-sample processes 7 s apart: 14.5 s).
+ */
 static void finalize_intervals(struct agg *a, int64_t upto)
 {
 	if (!a->nr_iv || upto <= a->iv_final)
 		return;
 	if (upto > a->iv_lo + (int64_t)a->nr_iv)
 		upto = a->iv_lo + (int64_t)a->nr_iv;
-	for (size_t i = 0; i < a->procs.cap; i++) {
-		struct agg_task *p = a->procs.vals[i];
+	for (int s = 0; s < SLOTS; s++) {
+		size_t keep = 0;
 
-		if (a->procs.keys[i] == EMPTY_KEY)
-			continue;
-		for (int s = 0; s < SLOTS; s++) {
-			int64_t idx = (int64_t)p->slot_iv[s] - 1;
+		for (size_t i = 0; i < a->slot_nr[s]; i++) {
+			struct agg_task *p = imap_get(&a->procs, a->slot_pids[s][i]);
+			int64_t idx = p ? (int64_t)p->slot_iv[s] - 1 : -1;
 
-			if (p->slot_iv[s] && idx >= a->iv_final && idx < upto && idx >= a->iv_lo) {
+			a->iv_steps++;
+			if (!p || !p->slot_iv[s])
+				continue;
+			if (idx >= a->iv_final && idx < upto && idx >= a->iv_lo) {
 				top_insert(&a->iv[idx - a->iv_lo], p->pid, p->slot_n[s]);
 				p->slot_iv[s] = 0;
+			} else if (idx >= upto) {
+				a->slot_pids[s][keep++] = p->pid;	/* still open */
 			}
 		}
+		a->slot_nr[s] = keep;
 	}
 	a->iv_final = upto;
+}
+
+/* Remember that pid has a count in slot s; -1 when out of memory. */
+static int slot_add(struct agg *a, int s, pid_t pid)
+{
+	if (a->slot_nr[s] == a->slot_cap[s]) {
+		size_t cap = a->slot_cap[s] ? a->slot_cap[s] * 2 : 64;
+
+		if (grow_array(&a->slot_pids[s], sizeof(pid_t), cap) < 0)
+			return -1;
+		a->slot_cap[s] = cap;
+	}
+	a->slot_pids[s][a->slot_nr[s]++] = pid;
+	return 0;
 }
 
 /* A flush (d: what it counts, count_flush) into its interval and its process's top slot. */
@@ -613,6 +642,10 @@ static void series_flush(struct agg *a, const struct tlb_event *ev, struct agg_t
 		return;      /* its top is already computed: counted in the totals only */
 	s = (int)(idx % SLOTS);
 	if (proc->slot_iv[s] != (uint64_t)idx + 1) {
+		if (slot_add(a, s, proc->pid) < 0) {
+			agg_nomem(a);
+			return;
+		}
 		proc->slot_iv[s] = (uint64_t)idx + 1;
 		proc->slot_n[s] = 0;
 	}
