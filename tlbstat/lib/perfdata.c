@@ -309,6 +309,28 @@ static int check_attr_ids(struct pd_reader *r, const char *path, size_t *nids, c
 	return 0;
 }
 
+/* The header's attr size, attrs section and data offset against the file; -1 with err. */
+static int check_header(const struct pd_reader *r, const char *path, char *err, size_t errlen)
+{
+	const struct file_header *h = &r->h;
+
+	if (h->attr_size < 16 + PERF_ATTR_SIZE_VER0 || h->attr_size > 4096)
+		snprintf(err, errlen, "%s: corrupt header at offset 16: attr size %llu (%u to 4096)",
+			 path, (unsigned long long)h->attr_size, 16 + PERF_ATTR_SIZE_VER0);
+	else if (!section_ok(r, &h->attrs) || h->attrs.size % h->attr_size)
+		snprintf(err, errlen, "%s: corrupt header at offset 24: attrs section of %llu bytes at "
+			 "offset %llu (a multiple of %llu inside the file's %zu bytes)", path,
+			 (unsigned long long)h->attrs.size, (unsigned long long)h->attrs.offset,
+			 (unsigned long long)h->attr_size, r->map_size);
+	else if (h->data.offset > r->map_size)
+		snprintf(err, errlen, "%s: corrupt header at offset 40: data offset %llu past the end "
+			 "of the file (%zu bytes)", path, (unsigned long long)h->data.offset,
+			 r->map_size);
+	else
+		return 0;
+	return -1;
+}
+
 /* The attrs, their ids and the id -> attr table. -1 with err (corrupt, out of memory). */
 static int read_attrs(struct pd_reader *r, const char *path, char *err, size_t errlen)
 {
@@ -395,12 +417,8 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 			 path, (unsigned long long)r->h.size);
 		goto fail;
 	}
-	if (r->h.attr_size < 16 + PERF_ATTR_SIZE_VER0 || r->h.attr_size > 4096 ||
-	    !section_ok(r, &r->h.attrs) || r->h.attrs.size % r->h.attr_size ||
-	    r->h.data.offset > r->map_size) {
-		snprintf(err, errlen, "%s: corrupt header (attrs or data section out of the file)", path);
+	if (check_header(r, path, err, errlen) < 0)
 		goto fail;
-	}
 	r->nr_attrs = (int)(r->h.attrs.size / r->h.attr_size);
 	if (r->nr_attrs == 0 || r->nr_attrs > 4096) {
 		snprintf(err, errlen, "%s: corrupt header (%d events)", path, r->nr_attrs);
