@@ -814,10 +814,13 @@ static void resolve_victim(struct agg *a, const struct victim *v)
 
 	for (int c = 0; c < a->nr_cpu_slots; c++) {
 		struct sendq *q = &a->sendq[c];
-
-		const struct sendrec *base = q->v + q->head;
+		const struct sendrec *base;
 		size_t lo = 0, hi = q->n;
 		bool seen_s = false;
+
+		if (!q->n)
+			continue;	/* nothing sent from there (and maybe no array: NULL) */
+		base = q->v + q->head;
 
 		/* the sends at or before the victim: [0, lo) (the queue is in time order) */
 		while (lo < hi) {
