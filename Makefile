@@ -200,5 +200,61 @@ deb: all man
 clean:
 	rm -rf $(O)
 
-.PHONY: all deps check check-suite check-san man install install-core deb clean FORCE
+# ---------------- fuzzing (tests/fuzz/README.md) ----------------
+# make fuzz                       libFuzzer targets (clang, ASan + UBSan) into $(FUZZ_O)
+# make fuzz-regress FUZZ_SECONDS=30 [FUZZ_TARGETS="perfdata ..."]
+#                                 each target that long over its corpus and regression inputs;
+#                                 any crash, leak, UBSan report, 10 s input or 1 GiB fails
+# `all` also builds the targets with replay.c's main() (any compiler): tests/fuzz-replay.sh.
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES   := $(FUZZ_SRCS:tests/fuzz/fuzz-%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_SECONDS ?= 30
+FUZZ_O       ?= $(O)/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := $(ALL_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_O)/obj/%.o)
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_O)/fuzz-%)
+FUZZ_REPLAY  := $(FUZZ_NAMES:%=$(O)/fuzz-replay/fuzz-%)
+
+all: $(FUZZ_REPLAY)
+
+$(FUZZ_O)/obj/tlbstat/lib/evlist.o $(FUZZ_O)/obj/tlbstat/lib/session.o: \
+	FUZZ_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
+
+$(FUZZ_O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_O)/libtlbstat.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_O)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_O)/libtlbstat.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libtlbstat.a $(LIB_LDLIBS)
+
+$(O)/fuzz-replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(LIBTLB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBTLB) $(LIB_LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# new inputs go to $(FUZZ_O)/corpus-<name>, the tree's corpus and regress/ are only read
+fuzz-regress: $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz-%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_O)/corpus-$$t; \
+		dirs=tests/fuzz/corpus/$$t; \
+		if [ -d tests/fuzz/regress/$$t ]; then dirs="$$dirs tests/fuzz/regress/$$t"; fi; \
+		echo "fuzz-regress: $$t for $(FUZZ_SECONDS) s"; \
+		LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 \
+		$(FUZZ_O)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+			-malloc_limit_mb=1024 -close_fd_mask=3 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_O)/crash-$$t- $(FUZZ_O)/corpus-$$t \
+			$$dirs 2>$(FUZZ_O)/fuzz-$$t.log || \
+			{ tail -n 40 $(FUZZ_O)/fuzz-$$t.log; echo "fuzz-regress: $$t FAILED"; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^Done' $(FUZZ_O)/fuzz-$$t.log || true; \
+	done
+
+.PHONY: all deps check check-suite check-san man install install-core deb clean FORCE fuzz fuzz-regress
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

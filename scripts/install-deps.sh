@@ -16,6 +16,10 @@ PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev 
 # on a fresh 2-core machine, and a silent minute looks like a hang.
 t0=$(date +%s)
 step() { echo "install-deps: [$(( $(date +%s) - t0 )) s] $*" >&2; }
+# make fuzz / fuzz-regress (tests/fuzz/, run by make check's stages): clang and its libFuzzer,
+# ASan and UBSan runtimes (libclang_rt.fuzzer-x86_64.a). Only the fuzz targets use them; the
+# build uses gcc.
+PKGS+=(clang libclang-rt-14-dev)
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then

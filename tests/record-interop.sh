@@ -254,6 +254,8 @@ echo "# killed after 1.8 s: $(stat -c %s "$T/K.data") bytes, $(jget "$T/K.json" 
 check "kill -9: report reads the file (exit $rc)" test $rc -eq 0
 check "kill -9: events > 0" "$PY" -c "import json,sys; sys.exit(0 if json.load(open('$T/K.json'))['events']['tlb_flush'] > 0 else 1)"
 check "kill -9: a warning on stderr" grep -q "warning.*not finished" "$T/K.err"
+check "kill -9: the warning says how much was read and lost: $(grep -o 'read [0-9]* records.*' "$T/K.err")" \
+	grep -qE "read [0-9]+ records up to (offset [0-9]+ of [0-9]+ bytes; the last [0-9]+ bytes are an incomplete record|the end of the file)" "$T/K.err"
 check "kill -9: the file's own formats and facts (early features): kernel named, no tracing-data warning" \
 	bash -c "test '$(jget "$T/K.json" kernel 2>/dev/null)' = '$(uname -r)' && ! grep -q 'no tracing data' '$T/K.err'"
 # flips inside the killed file's early features (between the ids and the data): never a crash

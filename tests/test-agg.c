@@ -341,6 +341,56 @@ static void test_series_bound(void)
 	agg_free(a);
 }
 
+/*
+ * Rounds whose times go backwards (a crafted file): placing n intervals costs about as much as in
+ * time order, not n^2 / 2 moves. Counted in slots (agg_series_steps), not timed.
+ */
+static uint64_t series_steps(size_t n, bool reverse, uint64_t step, bool pids, size_t *nr_iv)
+{
+	struct agg_config cfg = { .interval_ns = S, .page_size = 4096 };
+	struct agg *a = agg_new(&cfg);
+	const struct agg_interval *iv;
+	uint64_t steps;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = reverse ? n - 1 - i : i;
+		pid_t pid = pids ? (pid_t)(1000 + k) : 10;
+		struct tlb_event e = flush(10 * S + k * step, 0, pid, pid,
+					   TLB_REASON_LOCAL_MM_SHOOTDOWN, 1);
+
+		agg_event(a, &e);
+		agg_round(a);
+	}
+	agg_finish(a);
+	*nr_iv = (size_t)agg_intervals(a, &iv);
+	steps = agg_series_steps(a);
+	agg_free(a);
+	return steps;
+}
+
+/*
+ * The series' work (intervals placed or moved, processes visited to close intervals) stays
+ * linear whatever the order: time going back at every round moved the whole series each time,
+ * time jumping ahead at every event scanned every process each time.
+ */
+static void test_series_order(void)
+{
+	size_t n = 20000, nr_sorted, nr_rev, nr_pids;
+	uint64_t sorted = series_steps(n, false, S, false, &nr_sorted);
+	uint64_t rev = series_steps(n, true, S, false, &nr_rev);
+	uint64_t pids = series_steps(n, false, 7 * S, true, &nr_pids);
+
+	is_int((long long)nr_rev, (long long)n, "reversed rounds: one interval each");
+	is_int((long long)nr_sorted, (long long)n, "sorted rounds: one interval each");
+	ok(sorted <= 16 * n, "sorted order: %llu series steps for %zu events",
+	   (unsigned long long)sorted, n);
+	ok(rev <= 2 * sorted, "reversed order: %llu series steps, sorted %llu (quadratic: ~%zu)",
+	   (unsigned long long)rev, (unsigned long long)sorted, n * n / 2);
+	ok(pids <= 16 * (n + nr_pids), "%zu processes 7 s apart: %llu series steps for %zu "
+	   "intervals (a scan of every process at each: ~%zu)", n, (unsigned long long)pids,
+	   nr_pids, n * n / 2);
+}
+
 static void test_hist_and_keys(void)
 {
 	char err[128];
@@ -601,6 +651,7 @@ int main(void)
 	test_series();
 	test_series_partial();
 	test_series_bound();
+	test_series_order();
 	test_hist_and_keys();
 	test_median();
 	test_top_api();

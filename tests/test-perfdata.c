@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -517,6 +518,65 @@ static void test_bad_files(void)
 	is_int(crash, 0, "byte-flipped copies: pd_open/pd_next/sample_parse never crash");
 }
 
+/*
+ * 64 attrs that all point at one block of 2^20 ids (8 MiB): copied once per attr that made 512
+ * MiB of ids and a 1.5 GiB id table. Now refused before anything is allocated, in a child whose
+ * address space is capped at 256 MiB.
+ */
+static void test_shared_ids(void)
+{
+	const int nr_attrs = 64, nr_ids = 1 << 20;
+	uint64_t attr_size = sizeof(struct perf_event_attr) + 16;
+	uint64_t ids_off = 104 + nr_attrs * attr_size, hdr[13] = { 0 };
+	char *p = path("shared.data");
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600), status = -1;
+	pid_t pid;
+
+	hdr[0] = 0x32454c4946524550ULL;
+	hdr[1] = 104;
+	hdr[2] = attr_size;
+	hdr[3] = 104;
+	hdr[4] = nr_attrs * attr_size;
+	hdr[5] = ids_off + 8ULL * nr_ids;	/* data: empty, at the end */
+	if (fd < 0 || pwrite_all(fd, hdr, sizeof(hdr), 0) < 0)
+		printf("# cannot write %s\n", p);
+	for (int i = 0; fd >= 0 && i < nr_attrs; i++) {
+		struct perf_event_attr a = tp_attr(1);
+		uint64_t ids[2] = { ids_off, 8ULL * nr_ids };
+
+		pwrite_all(fd, &a, sizeof(a), 104 + i * attr_size);
+		pwrite_all(fd, ids, sizeof(ids), 104 + i * attr_size + sizeof(a));
+	}
+	if (fd >= 0) {
+		uint64_t *ids = malloc(8ULL * nr_ids);
+
+		for (int i = 0; ids && i < nr_ids; i++)
+			ids[i] = (uint64_t)i + 1;
+		if (!ids || pwrite_all(fd, ids, 8ULL * nr_ids, ids_off) < 0)
+			printf("# cannot write the ids\n");
+		free(ids);
+		close(fd);
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 256ULL << 20, 256ULL << 20 };
+		char err[512] = "";
+		struct pd_reader *r;
+
+		setrlimit(RLIMIT_AS, &rl);
+		r = pd_open(p, err, sizeof(err));
+		printf("# %s\n", err);
+		fflush(stdout);
+		_exit(!r && strstr(err, "corrupt attr 1 at offset") && strstr(err, "sample ids in all") &&
+		      !strchr(err, '\n') ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "64 attrs sharing one 8 MiB id block: refused in one line, under a 256 MiB address space");
+	unlink(p);
+}
+
 /* ---- the file a killed recording leaves ---- */
 static int count_records(const char *file, bool *truncated, uint64_t *samples, int *rc, char *err)
 {
@@ -700,6 +760,7 @@ int main(void)
 
 	test_round_trip();
 	test_bad_files();
+	test_shared_ids();
 	test_killed();
 	test_create_errors();
 

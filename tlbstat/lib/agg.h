@@ -205,6 +205,9 @@ int agg_pairs(struct agg *a, bool process_level, struct agg_pair **out);
 /* The time series (after agg_finish, or closed intervals so far); entries belong to agg. */
 int agg_intervals(struct agg *a, const struct agg_interval **out);
 void agg_bursts(const struct agg *a, struct agg_burst_stats *st);
+/* Work the series did placing intervals (slots initialized or moved): near-linear in the
+ * intervals whatever the order of the events; a test compares orders with it. */
+uint64_t agg_series_steps(const struct agg *a);
 /* Histogram rows by events descending; malloc'd copy. */
 int agg_hist(struct agg *a, struct agg_hist_row **out);
 

@@ -69,6 +69,7 @@ struct pd_reader {
 	struct pd_attr *attrs;
 	int nr_attrs;
 	uint64_t data_start, data_end, pos, dropped;
+	uint64_t nr_records;	/* whole records pd_next gave */
 	uint64_t pinned;	/* pages at or after this offset stay (UINT64_MAX: none pinned) */
 	bool truncated;
 	bool features_present;
@@ -227,7 +228,7 @@ static int parse_features(struct pd_reader *r, const uint64_t *feats, uint64_t t
 				a = id_lookup(r, id);
 				if (a >= 0 && !r->attrs[a].name)
 					r->attrs[a].name = r_strdup(r, name);
-			} else if ((int)i < r->nr_attrs && !r->attrs[i].name) {
+			} else if (i < (uint32_t)r->nr_attrs && !r->attrs[i].name) {
 				r->attrs[i].name = r_strdup(r, name);
 			}
 			p += nr_ids * 8;
@@ -271,11 +272,73 @@ static void early_features(struct pd_reader *r)
 	}
 }
 
+/* At most this many sample ids in all: 4096 events on 256 CPUs. */
+#define PD_MAX_IDS (1u << 20)
+
+/*
+ * Check every attr's ids section before anything is allocated: inside the file, whole ids, and
+ * not more ids in all than the file has bytes for (a real file gives every attr its own block;
+ * a crafted one pointing every attr at one big block would make us copy it once per attr).
+ */
+static int check_attr_ids(struct pd_reader *r, const char *path, size_t *nids, char *err,
+			  size_t errlen)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < r->nr_attrs; i++) {
+		uint64_t off = r->h.attrs.offset + (uint64_t)(i + 1) * r->h.attr_size - 16;
+		struct file_section ids;
+
+		memcpy(&ids, r->map + off, sizeof(ids));
+		if (!section_ok(r, &ids) || ids.size % 8) {
+			snprintf(err, errlen, "%s: corrupt attr %d at offset %llu: its ids (%llu bytes at "
+				 "offset %llu) are not inside the file", path, i,
+				 (unsigned long long)off, (unsigned long long)ids.size,
+				 (unsigned long long)ids.offset);
+			return -1;
+		}
+		total += ids.size;
+		if (total > r->map_size || total / 8 > PD_MAX_IDS) {
+			snprintf(err, errlen, "%s: corrupt attr %d at offset %llu: %llu sample ids in all "
+				 "is more than the file holds (%zu bytes, at most %u ids)", path, i,
+				 (unsigned long long)off, (unsigned long long)(total / 8), r->map_size,
+				 PD_MAX_IDS);
+			return -1;
+		}
+	}
+	*nids = (size_t)(total / 8);
+	return 0;
+}
+
+/* The header's attr size, attrs section and data offset against the file; -1 with err. */
+static int check_header(const struct pd_reader *r, const char *path, char *err, size_t errlen)
+{
+	const struct file_header *h = &r->h;
+
+	if (h->attr_size < 16 + PERF_ATTR_SIZE_VER0 || h->attr_size > 4096)
+		snprintf(err, errlen, "%s: corrupt header at offset 16: attr size %llu (%u to 4096)",
+			 path, (unsigned long long)h->attr_size, 16 + PERF_ATTR_SIZE_VER0);
+	else if (!section_ok(r, &h->attrs) || h->attrs.size % h->attr_size)
+		snprintf(err, errlen, "%s: corrupt header at offset 24: attrs section of %llu bytes at "
+			 "offset %llu (a multiple of %llu inside the file's %zu bytes)", path,
+			 (unsigned long long)h->attrs.size, (unsigned long long)h->attrs.offset,
+			 (unsigned long long)h->attr_size, r->map_size);
+	else if (h->data.offset > r->map_size)
+		snprintf(err, errlen, "%s: corrupt header at offset 40: data offset %llu past the end "
+			 "of the file (%zu bytes)", path, (unsigned long long)h->data.offset,
+			 r->map_size);
+	else
+		return 0;
+	return -1;
+}
+
 /* The attrs, their ids and the id -> attr table. -1 with err (corrupt, out of memory). */
 static int read_attrs(struct pd_reader *r, const char *path, char *err, size_t errlen)
 {
-	int nids = 0;
+	size_t nids;
 
+	if (check_attr_ids(r, path, &nids, err, errlen) < 0)
+		return -1;
 	r->attrs = calloc((size_t)r->nr_attrs, sizeof(*r->attrs));
 	if (!r->attrs)
 		goto oom;
@@ -286,18 +349,13 @@ static int read_attrs(struct pd_reader *r, const char *path, char *err, size_t e
 		memcpy(&r->attrs[i].attr, e, asz < sizeof(struct perf_event_attr) ? asz :
 		       sizeof(struct perf_event_attr));
 		memcpy(&ids, e + asz, sizeof(ids));
-		if (!section_ok(r, &ids) || ids.size % 8 || ids.size / 8 > 1 << 20) {
-			snprintf(err, errlen, "%s: corrupt attr %d (ids out of the file)", path, i);
-			return -1;
-		}
-		r->attrs[i].nr_ids = (int)(ids.size / 8);
+		r->attrs[i].nr_ids = (int)(ids.size / 8);	/* <= PD_MAX_IDS: checked */
 		r->attrs[i].ids = malloc(ids.size ? ids.size : 8);
 		if (!r->attrs[i].ids)
 			goto oom;
 		memcpy(r->attrs[i].ids, r->map + ids.offset, ids.size);
-		nids += r->attrs[i].nr_ids;
 	}
-	for (r->id_cap = 16; r->id_cap < (size_t)nids * 2; r->id_cap *= 2)
+	for (r->id_cap = 16; r->id_cap < nids * 2; r->id_cap *= 2)
 		;
 	r->id_keys = calloc(r->id_cap, sizeof(uint64_t));
 	r->id_vals = malloc(r->id_cap * sizeof(int));
@@ -360,12 +418,8 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 			 path, (unsigned long long)r->h.size);
 		goto fail;
 	}
-	if (r->h.attr_size < 16 + PERF_ATTR_SIZE_VER0 || r->h.attr_size > 4096 ||
-	    !section_ok(r, &r->h.attrs) || r->h.attrs.size % r->h.attr_size ||
-	    r->h.data.offset > r->map_size) {
-		snprintf(err, errlen, "%s: corrupt header (attrs or data section out of the file)", path);
+	if (check_header(r, path, err, errlen) < 0)
 		goto fail;
-	}
 	r->nr_attrs = (int)(r->h.attrs.size / r->h.attr_size);
 	if (r->nr_attrs == 0 || r->nr_attrs > 4096) {
 		snprintf(err, errlen, "%s: corrupt header (%d events)", path, r->nr_attrs);
@@ -441,6 +495,13 @@ void pd_pin(struct pd_reader *r, const void *rec)
 	r->pinned = rec ? (uint64_t)((const uint8_t *)rec - r->map) : UINT64_MAX;
 }
 uint64_t pd_data_size(const struct pd_reader *r) { return r->data_end - r->data_start; }
+
+void pd_extent(const struct pd_reader *r, uint64_t *records, uint64_t *offset, uint64_t *file_size)
+{
+	*records = r->nr_records;
+	*offset = r->pos;
+	*file_size = r->map_size;
+}
 
 const struct pd_attr *pd_attr_of(const struct pd_reader *r, const struct perf_event_header *hdr)
 {
@@ -520,6 +581,7 @@ int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err
 	}
 	*hdr = (const struct perf_event_header *)(r->map + r->pos);
 	r->pos += h.size;
+	r->nr_records++;
 	/* drop what lies well behind the cursor: resident memory stays bounded */
 	if (r->pos - r->dropped > (64u << 20)) {
 		uint64_t upto = (r->pos - (16u << 20)) & ~(uint64_t)4095;

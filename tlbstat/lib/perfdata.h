@@ -73,6 +73,12 @@ const void *pd_feature_blob(const struct pd_reader *r, int feat, size_t *len);
  */
 int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err, size_t errlen);
 bool pd_truncated(const struct pd_reader *r);
+/*
+ * How far pd_next has read: whole records given, the offset after the last of them, and the
+ * file's size. Once a truncated file's pd_next returned 0, file_size - offset bytes were lost
+ * (an incomplete last record, or the kill's zero-filled tail).
+ */
+void pd_extent(const struct pd_reader *r, uint64_t *records, uint64_t *offset, uint64_t *file_size);
 /* Keep records from rec on (a pointer pd_next gave) valid: pages there are not dropped. NULL: none. */
 void pd_pin(struct pd_reader *r, const void *rec);
 uint64_t pd_data_size(const struct pd_reader *r);

@@ -750,6 +750,21 @@ static int file_record(struct session *s, struct ordered_queue *q, const struct 
 	return r;
 }
 
+/* A truncated file read to its end: say how much of it was lost. */
+static void warn_extent(const struct pd_reader *rd)
+{
+	uint64_t nr, off, size;
+
+	pd_extent(rd, &nr, &off, &size);
+	if (off < size)
+		tlb_warn("read %llu records up to offset %llu of %llu bytes; the last %llu bytes "
+			 "are an incomplete record", (unsigned long long)nr, (unsigned long long)off,
+			 (unsigned long long)size, (unsigned long long)(size - off));
+	else
+		tlb_warn("read %llu records up to the end of the file (%llu bytes): none incomplete",
+			 (unsigned long long)nr, (unsigned long long)size);
+}
+
 static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 		    volatile bool *stop, char *err, size_t errlen)
 {
@@ -786,6 +801,8 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 	if (r == 0 && s->pp && pp_ended_early(s->pp))
 		tlb_warn("%s: the stream ended early, inside a record (the writer died?): "
 			 "reporting what it got", s->name);
+	if (r == 0 && pd_truncated(s->rd))
+		warn_extent(s->rd);
 	return r < 0 ? -1 : 0;
 }
 
