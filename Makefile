@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # tlbstat top-level Makefile.
 #   make [O=dir]            build tlbstat, tlbbench and the unit tests into $(O) (default: build)
 #   make check              install missing deps, build, then every test stage, each timed:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # The one-command experiment: installs missing dependencies, builds, runs a short matrix of
 # tlbbench workloads under `tlbstat record -a`, reports each recording with `tlbstat report`,
 # and leaves everything under out/<timestamp>/ (perf.data files, reports, time series, latency
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
 	--workloads) workloads=$2; shift 2 ;;
 	--threads) threads=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run_experiment.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done

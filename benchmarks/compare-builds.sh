@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Two tlbstat builds side by side on the same load, interleaved, medians: for a refactor that must
 # not change what stat/record/top/report cost or count (issue 13's "figures unchanged within noise").
 #   benchmarks/compare-builds.sh BASE_TLBSTAT NEW_TLBSTAT [--runs N] [--ops N] [--out DIR]
@@ -11,7 +12,7 @@
 # Prints one Markdown table (median of the runs, and NEW/BASE); raw rows in DIR/raw.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 2 ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 2 ] || { sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 base=$(realpath "$1") new=$(realpath "$2"); shift 2
 runs=5 ops=30000 out=""
 while [ $# -gt 0 ]; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Overhead of counting: a TLB-heavy churn run bare, under `tlbstat stat -a` and under
 # `perf stat -e tlb:tlb_flush -a`, interleaved, RUNS times each. The churn times itself
 # (tlbbench --json: ops_per_s), so start-up of the counting tool is not charged to it.
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift 2 ;;
 	--ops) ops=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,9p' "$0"; exit 0 ;;
 	*) echo "overhead.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done

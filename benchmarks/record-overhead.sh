@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # record and report beside perf, on this machine:
 #  1. overhead: the churn `tlbbench mmap --threads 1 --ops OPS --json` (it times itself:
 #     ops_per_s) run bare, under `tlbstat record -a -e tlb` and under
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
 	--report-runs) report_runs=$2; shift 2 ;;
 	--paced) paced_rates=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
 	*) echo "record-overhead.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # The tlbbench matrix (workloads x churn threads), each cell counted system wide by
 #   tlbstat stat -a --json -- tlbbench <workload> --threads N --duration S --json
 # Prints a table (workload | threads | invalidations/s | per-core rate | health |
@@ -19,7 +20,7 @@ TLBSTAT=${TLBSTAT:-build/tlbstat}
 TLBBENCH=${TLBBENCH:-build/tlbbench}
 workloads=baseline,mmap,mprotect,madvise,mremap,fork-cow,thp,mixed
 threads=1,2 duration=2 out="" use_perf=0 extra=()
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--workloads) workloads=$2; shift 2 ;;

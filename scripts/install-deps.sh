@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Install what tlbstat needs to build and test on Debian 12. Idempotent: `apt-get update` runs at
 # most once, and only when a package is missing; libperf is built from linux-source-6.1 only when
 # it is not already built (or when pkg-config finds no system libperf with its internal headers).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Integration test of benchmarks/tlbbench (TAP): every workload runs and exits 0 (thp may skip),
 # the JSON summary and the latency CSV are well formed, bad arguments exit 2, and the flushing
 # workloads cause one remote flush request (tlb_flush reason 4, "remote IPI send", fired on the

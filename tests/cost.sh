@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # tlbstat record --cost / report: time spent in the TLB flush handler (csd_function_entry/exit).
 # A hypervisor machine shows the initiator's own (local) flushes through flush_tlb_func, one per
 # munmap, and no victims; an IPI machine shows victim calls on the spinning thread's CPU too.

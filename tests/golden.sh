@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Golden outputs: report's stdio, --json, --csv, -T, --sort (all keys, all rows, 10 ms series) and
 # the 10 ms series CSV on three committed recordings must stay byte-identical to
 # tests/data/golden/<file>.<view>. They were written by the tlbstat of the commit that added them,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Shared helpers for the shell integration tests (TAP). Source it: . "$(dirname "$0")/lib.sh"
 O=${O:-build}
 # Debian's python3 starts in 0.1 s; a pyenv shim earlier in PATH can take a second per call

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Option parsing across the commands: durations (suffixed forms, the unit of a bare number,
 # refused ranges), powers of two, comma lists with empty items, exclusive flags, and that the
 # OPT_* macros refuse a value pointer of the wrong type at compile time. Usage errors: exit 2

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Output write errors (TAP): every command's output stream pointed at /dev/full must end with
 # exit 1 and exactly one line "tlbstat: write error on standard output: No space left on device"
 # (the dispatcher checks stdout once, as git's run_builtin does), a command that failed keeps

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # tlbstat record and report against Debian's perf 6.1, the ground truth for perf.data:
 # (1) report on a file `perf record` wrote counts what `perf script` prints, per comm and per pid;
 # (2) perf script / perf report read tlbstat record's file with nothing on stderr (perf 6.1 prints

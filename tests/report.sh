@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # tlbstat report on committed perf.data fixtures (tests/data/README.md says how they were made):
 # golden values checked independently with `perf script` (tests/data/*.expected), bad files.
 . "$(dirname "$0")/lib.sh"

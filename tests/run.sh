@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Runs every unit test ($O/tests/test-*) and every integration test (tests/*.sh), all TAP.
 # Prints each test's output, then one closing line "N passed, N failed" over all TAP points.
 # TESTS="name ..." runs only those (file names without directory).

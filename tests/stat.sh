@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Integration tests of `tlbstat stat` on real tracepoints (root, tracefs, perf_event).
 # A two-thread churn (tlbbench mmap: one munmap thread + one busy latency-probe thread in the same
 # mm, on another CPU) must show one remote flush per munmap. What the remote side shows depends

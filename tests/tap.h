@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* Minimal TAP for C unit tests: ok()/is_int()/is_str(), then done_testing(). */
 #ifndef TLBSTAT_TAP_H
 #define TLBSTAT_TAP_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of agg.c on a labelled synthetic event sequence (every figure below is worked out by
  * hand from the sequence, not measured): per process/thread/cpu counts, bytes and full flushes,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the core parsers: cpu lists, tracefs formats, /proc/interrupts, health, JSON. */
 #include "duration.h"
 #include "interrupts.h"

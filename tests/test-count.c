@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * count.c's rules (flush counts, requests, the csd grouper, rate and health) on hand-made events,
  * and one counting model: report's aggregator (agg.h) and top's model (topview.h) fed with the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of counter.c: the arithmetic of a period between two snapshots (deltas per cpu and
  * reason, totals, rate, per-core rate, health, the TLB: interrupt row), copies, and what the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of event.c: tracing-data blobs, decoding hand-built raw payloads against real format
  * texts (tests/data/formats/, copied from a 6.18 guest's tracefs), cpumask weights, bad blobs.

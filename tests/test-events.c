@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* Unit tests of events.c: the registry's lookups by short name, tracepoint, kind and use. */
 #include "events.h"
 #include "tap.h"

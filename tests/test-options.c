@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of option parsing: typed options, callbacks with a user pointer, exclusive flags,
  * durations (every form and range edge), powers of two, comma lists and cpu lists.

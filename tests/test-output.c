@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the output formatters (tlbstat/lib/output.c): the table writer rendered as an
  * aligned table and as CSV from the same row description, and the JSON writer, each written

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of perfdata.c: a writer -> reader round trip in a temp file (two tracepoint attrs
  * with ids, records, rounds, the tlbstat note, features), the tracing data decoded back through a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of sample.c: PERF_RECORD_SAMPLE bodies for the sample_types tlbstat record writes
  * and perf record writes (with ID, with CALLCHAIN), every truncation of them (each record is

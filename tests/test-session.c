@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of session.c and workload.c on recorded files (tests/data, run from the source
  * root): callbacks that stop the stream and what session_run returns, one end-of-round per

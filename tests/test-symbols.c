@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of symbols.c: classifying addresses, names to addresses, the subset a recording
  * writes and the address table, from a small kallsyms text (the layout of /proc/kallsyms:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* Unit tests of topview.c: the model behind tlbstat top (counts, fan-out, bounds, text). */
 #include "event.h"
 #include "reason.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of tracing-data.c's writer: a TRACING_DATA blob built from tracefs (root) reads
  * back with its events and the kallsyms lines of the symbol table it was given, and formats are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the remote-flush transport detector (tlbstat/lib/transport.c) on recorded kernel
  * logs (tests/data/klog-*.txt: the PVM one is real, the others are labelled synthetic fixtures

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # tlbstat top: batch snapshots against a churn benchmark, the ncurses screen under tmux (keys,
 # sort marker, quit restores the terminal), the bound on tracked processes under fork churn,
 # --events, and the documented exit codes. TAP. About 30 s.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Integration test of the remote-flush transport on the machine at hand (TAP). It holds on both
 # kinds of machine (../shared/reference/machines.md): a two-thread churn (one munmap thread, one
 # thread of the same mm on another CPU) is counted per command with perf stat, so concurrent

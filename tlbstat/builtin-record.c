@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * tlbstat record: sample every hit of the TLB tracepoints into per-CPU ring buffers and write
  * them as a perf.data file that Debian's perf reads. Documentation/tlbstat-record.txt.

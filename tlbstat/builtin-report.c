@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * tlbstat report: attribute the TLB invalidations of a perf.data file (tlbstat record's, or
  * `perf record -e tlb:tlb_flush ...`'s) to processes, threads, reasons, CPUs and time, with

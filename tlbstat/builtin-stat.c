@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * tlbstat stat: counting mode (no samples) of tlb:tlb_flush, one counter per reason through a
  * tracepoint filter ("reason == N"), per CPU, with the /proc/interrupts TLB: row as a cross-check,

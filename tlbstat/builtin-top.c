@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * tlbstat top: a live view of processes ranked by TLB invalidation rate. Samples every
  * tlb:tlb_flush (and csd/ipi requests for the fan-out, exec/rename for names, --events for a

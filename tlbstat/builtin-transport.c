@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * tlbstat transport: how this machine delivers remote TLB flushes (IPI, hypervisor, broadcast),
  * with the evidence. --probe runs a short two-thread munmap churn inside tlbstat itself while

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* Helpers for the commands only: libtlbstat.a does not contain this file, so lib cannot exit. */
 #include "builtin.h"
 #include "util.h"

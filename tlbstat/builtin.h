@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* The commands: one cmd_<name>() per builtin-<name>.c, dispatched by tlbstat.c. */
 #ifndef TLBSTAT_BUILTIN_H
 #define TLBSTAT_BUILTIN_H

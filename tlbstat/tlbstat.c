@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * tlbstat: TLB invalidation (shootdown) activity, observable and attributable.
  * The command table: `tlbstat <command> [options]`, `tlbstat help [command]`, `tlbstat -V`,

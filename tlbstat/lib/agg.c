@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Aggregation of TLB events: counters per process, thread, CPU, reason, pair and interval.
  * Definitions and the pairing heuristic are in agg.h.

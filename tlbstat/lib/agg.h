@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Aggregation of decoded TLB events (event.h) for report and top: per process and thread, per
  * reason, per CPU, initiator -> victim pairs, kernel-range flushes, a time series with burst

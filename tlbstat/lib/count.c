@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * The counting rules (count.h): flushes, requests, the csd_queue_cpu grouper, rates and health.
  */

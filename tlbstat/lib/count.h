@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The counting rules of tlbstat, once: what a decoded event (event.h) adds to a task's, a CPU's or
  * the node's counts, which csd_queue_cpu events make one remote flush request, and the health of a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* stat's arithmetic: reason counters, snapshots, and the deltas of a period. */
 #include "counter.h"
 #include "count.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Counting mode (stat, and the exporter next): one tlb:tlb_flush counter per reason (a tracepoint
  * filter "reason == N"), grouped so that one read per cpu takes all six; snapshots of those

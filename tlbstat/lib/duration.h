@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Durations on the command line: "500ms", "2s", "1m", "1.5h", "1d", "250us", "100ns", or a bare
  * number in the unit the option has always used (seconds for -d, milliseconds for stat -I).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Decoding raw tracepoint samples into tlb_events through libtraceevent (event.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Decoding raw tracepoint samples into TLB-related events through libtraceevent. Field offsets
  * come from the event formats (tracefs when live, the file's TRACING_DATA when reading); nothing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The event registry: one row per tracepoint tlbstat knows (short name, "sys:name", the kind it
  * decodes to, the fields the decoder reads, which commands use it, which kernels have it).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * tlb_evlist: tracepoint events over libperf's evlist/evsel. The only file that includes
  * libperf's internal headers (to reach an evsel's fds for filters and sample ids).

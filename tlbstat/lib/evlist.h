@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Tracepoint events opened through libperf: one evlist per command, one evsel per (event, filter).
  * Counting (stat) and sampling into per-CPU ring buffers (record, top) use the same open path.

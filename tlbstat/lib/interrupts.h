@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* /proc/interrupts rows (TLB:, CAL:): the kernel's own count of TLB shootdown interrupts. */
 #ifndef TLBSTAT_INTERRUPTS_H
 #define TLBSTAT_INTERRUPTS_H

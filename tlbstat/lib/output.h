@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The output formatters every command prints through: a JSON writer, and a table writer that
  * renders the same rows either as an aligned stdio table or as CSV. Commands describe their

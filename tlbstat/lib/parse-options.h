@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Option tables: every command declares its options once; usage and --help come from the table.
  * Modelled on perf's subcmd parse-options: typed OPT_* macros (a value pointer of the wrong type

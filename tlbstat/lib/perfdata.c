@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * perf.data (PERFILE2): reader and writer. Layout notes: Documentation/perf-data.md.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * perf.data (PERFILE2) files: writing what `perf script`/`perf report` read, and reading both ours
  * and files Debian's `perf record` wrote. Layout: Documentation/perf-data.md and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* tlb:tlb_flush reasons and the health score: the vocabulary shared by every command. */
 #ifndef TLBSTAT_REASON_H
 #define TLBSTAT_REASON_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* PERF_RECORD_SAMPLE bodies and sample_id_all trailers, in the kernel's field order. */
 #include "sample.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* Parsing PERF_RECORD_SAMPLE bodies (libperf 6.1 has no sample parser). Shared by live and file. */
 #ifndef TLBSTAT_SAMPLE_H
 #define TLBSTAT_SAMPLE_H

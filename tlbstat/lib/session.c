@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * The stream: records from live ring buffers (libperf mmaps, drained in a poll loop) or from a
  * perf.data file or stream (perf's pipe form, lib/perfpipe), samples parsed and decoded into

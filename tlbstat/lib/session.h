@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One stream, many consumers: a session reads records from live ring buffers (drained in a poll
  * loop) or from a perf.data file, parses samples, decodes them into tlb_events and hands them to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Comma-separated option values ("tlb,ipi,csd", "pid,comm", "12,34"): one splitter for every
  * command, so that empty items and empty lists are refused the same way everywhere.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel symbol table (symbols.h). One scan of kallsyms text keeps the few symbols tlbstat
  * asks about (the list below) with their lines as read, so that the subset a recording writes is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The kernel symbol table: built once from kallsyms text (/proc/kallsyms when live, a perf.data
  * file's kallsyms part when reading) and passed by pointer to whoever needs it: the decoder

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Synthesised COMM and kernel MMAP records (synthesize.h), laid out as perf record writes them.
  */

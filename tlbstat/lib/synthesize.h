@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Records that describe the machine as it was when recording began, synthesised the way perf
  * record does: a COMM per running thread, the kernel's text MMAP. Each record goes to an emit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * The model and text rendering of `tlbstat top` (topview.h): bounded per-task tables with LRU
  * eviction, per-interval counters, trends.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The model behind `tlbstat top`: per-interval counters per process, thread and CPU, fed with
  * decoded events (event.h) from a live session, closed once per refresh, and rendered as text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* Finding tracefs and reading event ids and formats from it. */
 #ifndef TLBSTAT_TRACEFS_H
 #define TLBSTAT_TRACEFS_H

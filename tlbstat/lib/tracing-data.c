@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * Event formats and TRACING_DATA (tracing-data.h): the reader that gives the decoder its tep
  * handle (from tracefs live, from a file's blob), and the blob record writes.

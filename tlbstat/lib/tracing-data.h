@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Event formats for libtraceevent, and perf.data's TRACING_DATA section (the layout perf's
  * util/trace-event-info.c writes and trace-event-read.c reads): a tep handle from tracefs (live)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * How this machine delivers remote TLB flushes, decided from evidence (Documentation/transport.md):
  *

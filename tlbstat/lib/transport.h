@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * How this machine delivers remote TLB flushes: by IPI (receivers fire reason 1 and the TLB:
  * interrupt row moves), by the hypervisor (PV flush hypercall: at most the initiator's reason 4

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* Small helpers shared by every tlbstat command: messages, files, lines, time, cpu lists. */
 #ifndef TLBSTAT_UTIL_H
 #define TLBSTAT_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The command after `--`: forked early, held until workload_start() so that counting starts at
  * its exec (perf's evlist__prepare_workload/start_workload), then polled and reaped by whoever
