@@ -9,7 +9,8 @@
 set -euo pipefail
 
 PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev libncurses-dev
-      linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3)
+      linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3
+      curl prometheus)
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
