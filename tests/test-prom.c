@@ -71,46 +71,77 @@ static uint64_t series_events(const struct expv *x, pid_t pid)
 }
 
 /*
- * Three intervals, K = 2: A and B lead, then C overtakes B. A series enters at 0, B's series
- * stays where it was when it leaves, other only grows, and the increases sum to the node's.
+ * K = 2: A and B lead, then C overtakes B, then C leaves. A process gets a series after two
+ * intervals in the top K, starting at 0; a leaver's series stays where it was; other only grows;
+ * and the increases of all series (gone ones included) sum to the node's.
  */
 static void test_series(void)
 {
 	struct expv *x = expv_new(2, 4, 4096);
-	struct count_counts a = cc(100), b = cc(50), c = cc(10), node = cc(160), sum = { 0 };
+	struct count_counts a = cc(100), b = cc(50), c = cc(10), node = cc(160);
 	struct expv_row rows[3] = { { 1, "a", &a }, { 2, "b", &b }, { 3, "c", &c } };
-	uint64_t other1, inc;
 
 	ok(x != NULL, "expv_new");
-	expv_interval(x, rows, 3, &node, 0, 1.0);
-	is_int(x->nr, 2, "interval 1: K series");
-	is_int(series_events(x, 1), 0, "a new series starts at 0");
-	is_int(x->other.total.events, 160, "... its interval went to other");
-	ok(x->series[0].rate == 100 && x->other.rate == 10, "rates: a 100/s, other (c) 10/s");
-	other1 = x->other.total.events;
+	expv_interval(x, rows, 3, &node, 0, 1.0, true);
+	is_int(x->nr, 0, "interval 1: no series yet (one interval in the top K is not enough)");
+	is_int(x->other.total.events, 160, "... everything went to other");
+	ok(x->other.rate == 160, "other's rate: the whole node");
 
 	c = cc(200);
 	rows[0] = (struct expv_row){ 3, "c", &c };
 	rows[1] = (struct expv_row){ 1, "a", &a };
 	rows[2] = (struct expv_row){ 2, "b", &b };
 	node = cc(350);
-	expv_interval(x, rows, 3, &node, 5, 1.0);
-	is_int(series_events(x, 1), 100, "a stays: its interval");
-	is_int(series_events(x, 3), 0, "c enters at 0");
-	ok(series_events(x, 2) == UINT64_MAX, "b left the top K: no series");
-	inc = x->other.total.events - other1;
-	is_int(inc, 250, "other got c's first interval and b's");
-	is_int(x->node.events, 510, "node counts every interval");
+	expv_interval(x, rows, 3, &node, 5, 1.0, true);
+	is_int(x->nr, 1, "interval 2: a, in the top K twice, gets a series");
+	is_int(series_events(x, 1), 0, "a new series starts at 0");
+	ok(series_events(x, 3) == UINT64_MAX, "c, first time in the top K: no series");
+	is_int(x->other.total.events, 510, "other got the whole interval");
+	ok(x->series[0].rate == 100 && x->other.rate == 250, "rates: a 100/s, other 250/s");
 	is_int(x->lost, 5, "lost events summed");
-	/* the sum over all series' increases (including b's frozen one: 0) is the node's */
-	is_int(100 + inc, 350, "increases sum to the node's interval");
+
+	node = cc(300);
+	expv_interval(x, rows, 2, &node, 0, 1.0, true);
+	is_int(x->nr, 2, "interval 3: c and a");
+	is_int(series_events(x, 3), 0, "c starts at 0");
+	is_int(series_events(x, 1), 100, "a stays: its interval");
+	is_int(x->other.total.events, 710, "other: c's first interval of its series");
+
+	rows[0] = (struct expv_row){ 1, "a", &a };
+	rows[1] = (struct expv_row){ 2, "b", &b };
+	node = cc(150);
+	expv_interval(x, rows, 2, &node, 0, 1.0, true);
+	is_int(series_events(x, 1), 200, "interval 4: a grows");
+	ok(series_events(x, 3) == UINT64_MAX, "c left the top K: no series (stale at 0)");
+	ok(series_events(x, 2) == UINT64_MAX, "b: first time in the top K");
+	is_int(x->other.total.events, 760, "other grows by b's interval only");
+	is_int(x->node.events, 960, "node counts every interval");
+	is_int(200 + 0 + 760, x->node.events, "a + c (frozen at 0) + other = node");
 
 	node = cc(0);
-	expv_interval(x, NULL, 0, &node, 0, 1.0);
+	expv_interval(x, NULL, 0, &node, 0, 1.0, true);
 	is_int(x->nr, 0, "an idle interval: no process series");
-	ok(x->other.total.events >= other1 + inc, "other never goes backwards");
+	is_int(x->other.total.events, 760, "other never goes backwards");
 	is_int(x->node_r.health, HEALTH_GREEN, "idle node is green");
-	(void)sum;
+	expv_free(x);
+}
+
+/* A new series stays at 0 until a scrape saw it there. */
+static void test_unseen(void)
+{
+	struct expv *x = expv_new(1, 1, 4096);
+	struct count_counts a = cc(10), node = cc(10);
+	struct expv_row row = { 9, "p", &a };
+
+	expv_interval(x, &row, 1, &node, 0, 1.0, true);      /* candidate */
+	expv_interval(x, &row, 1, &node, 0, 1.0, true);      /* series at 0 */
+	expv_interval(x, &row, 1, &node, 0, 1.0, false);     /* nobody saw the 0 */
+	is_int(series_events(x, 9), 0, "unseen new series: still 0");
+	is_int(x->other.total.events, 30, "... its counts went to other");
+	expv_interval(x, &row, 1, &node, 0, 1.0, true);
+	expv_interval(x, &row, 1, &node, 0, 1.0, false);     /* counting now: unseen pages no matter */
+	is_int(series_events(x, 9), 20, "seen at 0: it counts from the next interval on");
+	is_int(x->other.total.events, 30, "other stops growing");
 	expv_free(x);
 }
 
@@ -122,21 +153,21 @@ static void test_metrics(void)
 	struct expv_info info = { "hypervisor", false };
 	struct prom_buf b;
 
-	expv_interval(x, rows, 1, &node, 0, 1.0);
-	expv_interval(x, rows, 1, &node, 0, 1.0);
+	for (int i = 0; i < 3; i++)        /* candidate, series at 0, its interval */
+		expv_interval(x, rows, 1, &node, 0, 1.0, true);
 	expv_request(x, 1);
 	expv_request(x, 3);
 	expv_request(x, 1000);
 	prom_init(&b);
 	is_int(expv_write(x, &info, &b), 0, "expv_write");
+	ok(strstr(b.p, "tlb_node_invalidations_total{reason=\"remote_ipi_send\"} 195\n") != NULL,
+	   "node totals by reason (3 x 65)");
 	ok(strstr(b.p, "tlb_invalidations_total{pid=\"42\",comm=\"we\\\"ird\"} 100\n") != NULL,
 	   "per-process counter, escaped comm");
-	ok(strstr(b.p, "tlb_invalidations_total{pid=\"other\",comm=\"other\"} 160\n") != NULL,
-	   "other: first interval of 42 and 30 of the second");
+	ok(strstr(b.p, "tlb_invalidations_total{pid=\"other\",comm=\"other\"} 290\n") != NULL,
+	   "other: the first two intervals and 30 of the third");
 	ok(strstr(b.p, "tlb_bytes_invalidated_total{pid=\"42\",comm=\"we\\\"ird\"} 204800\n") != NULL,
 	   "bytes in bytes (50 pages x 4096)");
-	ok(strstr(b.p, "tlb_node_invalidations_total{reason=\"remote_ipi_send\"} 130\n") != NULL,
-	   "node totals by reason");
 	ok(strstr(b.p, "tlb_health_score{pid=\"42\",comm=\"we\\\"ird\"} 2\n") != NULL,
 	   "100/s over 2 cpus is red (2)");
 	ok(strstr(b.p, "tlb_node_health{state=\"red\"} 1\n") != NULL, "node health state set");
@@ -183,6 +214,7 @@ int main(void)
 {
 	test_writer();
 	test_series();
+	test_unseen();
 	test_metrics();
 	return done_testing();
 }

@@ -75,6 +75,7 @@ struct exporter {
 	uint64_t events, events_last, last_close_ns, next_close_ns, evicted;
 	double events_rate;
 	_Atomic uint64_t scrapes, scrape_ns_last;   /* written by the HTTP thread */
+	uint64_t scrapes_at_publish;                /* scrapes when the last page went out */
 	volatile bool stop;
 };
 
@@ -351,6 +352,7 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 	struct expv_row *rows;
 	struct top_node n;
 	int nr, cursor = 0;
+	uint64_t scrapes;
 
 	/* csd requests whose window ended (with a margin: events still in flight) */
 	while (sample_now > EXP_TICK_NS &&
@@ -367,7 +369,9 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 	}
 	for (int i = 0; i < nr; i++)
 		rows[i] = (struct expv_row){ v[i]->pid, v[i]->comm, &v[i]->last.cnt };
-	expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs);
+	scrapes = atomic_load(&e->scrapes);
+	expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs, scrapes != e->scrapes_at_publish);
+	e->scrapes_at_publish = scrapes;
 	free(rows);
 	free(v);
 	e->events_rate = secs > 0 ? (double)(e->events - e->events_last) / secs : 0;

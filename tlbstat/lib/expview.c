@@ -44,7 +44,9 @@ struct expv *expv_new(int top_k, int nr_cpus, int page_size)
 		return NULL;
 	x->series = calloc((size_t)top_k, sizeof(*x->series));
 	x->spare = calloc((size_t)top_k, sizeof(*x->spare));
-	if (!x->series || !x->spare) {
+	x->cand = calloc((size_t)top_k, sizeof(*x->cand));
+	x->cand_next = calloc((size_t)top_k, sizeof(*x->cand_next));
+	if (!x->series || !x->spare || !x->cand || !x->cand_next) {
 		expv_free(x);
 		return NULL;
 	}
@@ -63,6 +65,8 @@ void expv_free(struct expv *x)
 		return;
 	free(x->series);
 	free(x->spare);
+	free(x->cand);
+	free(x->cand_next);
 	free(x);
 }
 
@@ -74,6 +78,14 @@ static const struct expv_series *find(const struct expv *x, pid_t pid, const cha
 	return NULL;
 }
 
+static bool was_candidate(const struct expv *x, pid_t pid)
+{
+	for (int i = 0; i < x->nr_cand; i++)
+		if (x->cand[i] == pid)
+			return true;
+	return false;
+}
+
 static void set_rate(struct expv *x, struct expv_series *s, uint64_t n, double secs)
 {
 	s->r = count_rate_of(n, secs, x->nr_cpus);
@@ -81,22 +93,29 @@ static void set_rate(struct expv *x, struct expv_series *s, uint64_t n, double s
 }
 
 void expv_interval(struct expv *x, const struct expv_row *rows, int nr,
-		   const struct count_counts *node, uint64_t lost, double secs)
+		   const struct count_counts *node, uint64_t lost, double secs, bool page_seen)
 {
 	struct count_counts rest = *node;        /* what other's counters get */
 	uint64_t rest_events = node->events;     /* what other's rate shows */
 	struct expv_series *tmp;
-	int n = 0;
+	pid_t *ptmp;
+	int n = 0, nc = 0;
 
-	for (int i = 0; i < nr && n < x->top_k && rows[i].c->events; i++) {
+	for (int i = 0; i < nr && i < x->top_k && rows[i].c->events; i++) {
 		const char *comm = rows[i].comm && rows[i].comm[0] ? rows[i].comm : "?";
-		struct expv_series *s = &x->spare[n++];
 		const struct expv_series *old = find(x, rows[i].pid, comm);
+		struct expv_series *s;
 
+		if (!old && !was_candidate(x, rows[i].pid)) {
+			x->cand_next[nc++] = rows[i].pid;   /* first interval in the top K */
+			continue;
+		}
+		s = &x->spare[n++];
 		memset(s, 0, sizeof(*s));
 		s->pid = rows[i].pid;
 		snprintf(s->comm, sizeof(s->comm), "%s", comm);
-		if (old) {
+		s->fresh = !old || (old->fresh && !page_seen);
+		if (!s->fresh) {
 			/* a staying series takes its interval; a new one starts at 0 */
 			s->total = old->total;
 			counts_add(&s->total, rows[i].c);
@@ -105,6 +124,10 @@ void expv_interval(struct expv *x, const struct expv_row *rows, int nr,
 		set_rate(x, s, rows[i].c->events, secs);
 		rest_events -= rows[i].c->events < rest_events ? rows[i].c->events : rest_events;
 	}
+	ptmp = x->cand;
+	x->cand = x->cand_next;
+	x->cand_next = ptmp;
+	x->nr_cand = nc;
 	tmp = x->series;
 	x->series = x->spare;
 	x->spare = tmp;

@@ -7,8 +7,11 @@
  *
  *  - node counters: the sum of every closed interval (exact; independent of the series).
  *  - per-process series for the top K processes of the interval by invalidations (events > 0),
- *    and one pid="other",comm="other" series for everyone else. A process entering the top K
- *    starts its series at 0 (that interval's counts go to other: a counter's first sample shows
+ *    and one pid="other",comm="other" series for everyone else. A process gets a series once
+ *    it was in the top K two intervals in a row (a process that lives for one interval, the
+ *    common case under fork churn, never makes a series: rate() extrapolates a series of one
+ *    or two samples past its ends, and the sum over many such series overshoots the node);
+ *    the series starts at 0 (that interval's counts go to other: a counter's first sample shows
  *    no increase to rate()), a process staying adds its interval, and a process leaving the top
  *    K leaves its series where it was (Prometheus marks it stale) while its later counts go to
  *    other. So each series only grows, and the sum of the series' increases over any window is
@@ -16,7 +19,7 @@
  *    which moving a leaver's whole past into other would create.
  *  - a fan-out histogram of remote flush requests (target CPUs), fed by the caller.
  *
- * No state but the object; no I/O. Memory: 2 K series, fixed at creation.
+ * No state but the object; no I/O. Memory: 2 K series and 2 K pids, fixed at creation.
  */
 #ifndef TLBSTAT_EXPVIEW_H
 #define TLBSTAT_EXPVIEW_H
@@ -41,6 +44,7 @@ struct expv_series {
 	char comm[16];
 	struct count_counts total;        /* since the series started */
 	double rate;                      /* invalidations/s in the last interval */
+	bool fresh;                       /* at 0 on a page no scrape has seen yet */
 	struct count_rate r;              /* ... per core, health (count_rate_of) */
 };
 
@@ -48,6 +52,8 @@ struct expv {
 	int top_k, nr_cpus, page_size;
 	struct expv_series *series, *spare;   /* [top_k]: the live ones, and the next set */
 	int nr;
+	pid_t *cand, *cand_next;          /* [top_k]: last interval's top K without a series */
+	int nr_cand;
 	struct expv_series other;
 	struct count_counts node;         /* every interval so far */
 	struct count_rate node_r;         /* the last interval */
@@ -64,10 +70,13 @@ void expv_free(struct expv *x);
 
 /*
  * Close an interval of secs seconds: rows (ranked, any number: the first top_k with events > 0
- * become series), the node's counts of the interval and events lost in it.
+ * are candidates for series), the node's counts of the interval and events lost in it.
+ * page_seen: the page of the last interval was scraped. A new series stays at 0 (its counts go
+ * to other) until a page showing it at 0 was seen: a scraper whose first sample of a counter is
+ * already above 0 never counts that first increase, and would miss it for good.
  */
 void expv_interval(struct expv *x, const struct expv_row *rows, int nr,
-		   const struct count_counts *node, uint64_t lost, double secs);
+		   const struct count_counts *node, uint64_t lost, double secs, bool page_seen);
 /* A remote flush request of nr target CPUs, for the fan-out histogram. */
 void expv_request(struct expv *x, int nr);
 
