@@ -120,7 +120,11 @@ static void test_series(void)
 
 	node = cc(0);
 	expv_interval(x, NULL, 0, &node, 0, 1.0, true);
-	is_int(x->nr, 0, "an idle interval: no process series");
+	is_int(x->nr, 1, "an idle interval: a lingers (c, never above 0, does not)");
+	is_int(series_events(x, 1), 200, "... frozen");
+	for (int i = 0; i < EXPV_LINGER; i++)
+		expv_interval(x, NULL, 0, &node, 0, 1.0, true);
+	is_int(x->nr, 0, "after EXPV_LINGER more: no process series");
 	is_int(x->other.total.events, 760, "other never goes backwards");
 	is_int(x->node_r.health, HEALTH_GREEN, "idle node is green");
 	expv_free(x);
@@ -142,6 +146,29 @@ static void test_unseen(void)
 	expv_interval(x, &row, 1, &node, 0, 1.0, false);     /* counting now: unseen pages no matter */
 	is_int(series_events(x, 9), 20, "seen at 0: it counts from the next interval on");
 	is_int(x->other.total.events, 30, "other stops growing");
+	expv_free(x);
+}
+
+/* A leaver stays, frozen, EXPV_LINGER intervals and until a scrape saw its last value. */
+static void test_leaver(void)
+{
+	struct expv *x = expv_new(1, 1, 4096);
+	struct count_counts a = cc(10), b = cc(20), node = cc(10), node2 = cc(30);
+	struct expv_row ra = { 1, "a", &a }, rows[2] = { { 2, "b", &b }, { 1, "a", &a } };
+
+	for (int i = 0; i < 3; i++)
+		expv_interval(x, &ra, 1, &node, 0, 1.0, true);   /* candidate, 0, 10 */
+	is_int(series_events(x, 1), 10, "a counts");
+	expv_interval(x, rows, 2, &node2, 0, 1.0, false);      /* b overtakes; 10 not seen */
+	is_int(series_events(x, 1), 10, "unseen leaver stays, frozen");
+	is_int(x->nr, 1, "... in the one slot (b waits)");
+	is_int(x->other.total.events, 20 + 30, "its new counts went to other");
+	for (int i = 1; i < EXPV_LINGER; i++)
+		expv_interval(x, rows, 2, &node2, 0, 1.0, true);
+	is_int(series_events(x, 1), 10, "a lingers EXPV_LINGER intervals");
+	expv_interval(x, rows, 2, &node2, 0, 1.0, true);
+	ok(series_events(x, 1) == UINT64_MAX && series_events(x, 2) == 0,
+	   "then a leaves and b (waiting in the top K) enters at 0");
 	expv_free(x);
 }
 
@@ -215,6 +242,7 @@ int main(void)
 	test_writer();
 	test_series();
 	test_unseen();
+	test_leaver();
 	test_metrics();
 	return done_testing();
 }

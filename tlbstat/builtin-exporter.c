@@ -49,11 +49,22 @@ static const char *const exporter_usage[] = {
 	NULL,
 };
 
+#define EXP_CLIENTS 16               /* scrapers remembered (address and User-Agent) */
+#define EXP_CLIENT_ACTIVE_NS (300 * 1000000000ULL)  /* ... as active for this long */
+
+/* A scraper: a new or leaving series waits until every active one has seen the page. */
+struct exp_client {
+	char key[128];               /* "address|User-Agent" */
+	uint64_t last_ns;            /* its last /metrics request */
+};
+
 /* The page scrapes copy: replaced whole each interval under the lock. */
 struct exp_page {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;        /* also guards clients and published_ns */
 	char *text;
 	size_t len;
+	uint64_t published_ns;
+	struct exp_client clients[EXP_CLIENTS];
 };
 
 struct exporter {
@@ -75,7 +86,6 @@ struct exporter {
 	uint64_t events, events_last, last_close_ns, next_close_ns, evicted;
 	double events_rate;
 	_Atomic uint64_t scrapes, scrape_ns_last;   /* written by the HTTP thread */
-	uint64_t scrapes_at_publish;                /* scrapes when the last page went out */
 	volatile bool stop;
 };
 
@@ -114,6 +124,48 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
 	return rc;
 }
 
+/* Note a scrape by this client (page lock held): its slot, or the least recent one's. */
+static void note_client(struct exp_page *pg, struct MHD_Connection *c, uint64_t now)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+	char host[64] = "?", key[128];
+	struct exp_client *slot = &pg->clients[0];
+
+	if (ci && ci->client_addr)
+		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+			    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	snprintf(key, sizeof(key), "%s|%.60s", host, ua ? ua : "");
+	for (int i = 0; i < EXP_CLIENTS; i++) {
+		if (!strcmp(pg->clients[i].key, key)) {
+			slot = &pg->clients[i];
+			break;
+		}
+		if (pg->clients[i].last_ns < slot->last_ns)
+			slot = &pg->clients[i];
+	}
+	snprintf(slot->key, sizeof(slot->key), "%s", key);
+	slot->last_ns = now;
+}
+
+/* Has every scraper active lately fetched the current page? (No scraper: nobody can miss it.) */
+static bool page_seen(struct exp_page *pg, uint64_t now)
+{
+	bool seen = true;
+
+	pthread_mutex_lock(&pg->lock);
+	for (int i = 0; i < EXP_CLIENTS; i++) {
+		const struct exp_client *cl = &pg->clients[i];
+
+		if (cl->key[0] && cl->last_ns + EXP_CLIENT_ACTIVE_NS > now &&
+		    cl->last_ns < pg->published_ns)
+			seen = false;
+	}
+	pthread_mutex_unlock(&pg->lock);
+	return seen;
+}
+
 /* A copy of the current page: the lock is held for a memcpy, never across network I/O. */
 static enum MHD_Result serve_metrics(struct exporter *e, struct MHD_Connection *c)
 {
@@ -121,6 +173,7 @@ static enum MHD_Result serve_metrics(struct exporter *e, struct MHD_Connection *
 	size_t len;
 
 	pthread_mutex_lock(&e->page.lock);
+	note_client(&e->page, c, now_ns());
 	len = e->page.len;
 	copy = malloc(len + 1);
 	if (copy)
@@ -287,6 +340,7 @@ static int publish(struct exporter *e)
 	old = e->page.text;
 	e->page.text = prom_take(&b, &len);
 	e->page.len = len;
+	e->page.published_ns = now_ns();
 	pthread_mutex_unlock(&e->page.lock);
 	free(old);
 	return 0;
@@ -352,7 +406,6 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 	struct expv_row *rows;
 	struct top_node n;
 	int nr, cursor = 0;
-	uint64_t scrapes;
 
 	/* csd requests whose window ended (with a margin: events still in flight) */
 	while (sample_now > EXP_TICK_NS &&
@@ -369,9 +422,7 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 	}
 	for (int i = 0; i < nr; i++)
 		rows[i] = (struct expv_row){ v[i]->pid, v[i]->comm, &v[i]->last.cnt };
-	scrapes = atomic_load(&e->scrapes);
-	expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs, scrapes != e->scrapes_at_publish);
-	e->scrapes_at_publish = scrapes;
+	expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs, page_seen(&e->page, now));
 	free(rows);
 	free(v);
 	e->events_rate = secs > 0 ? (double)(e->events - e->events_last) / secs : 0;

@@ -46,7 +46,8 @@ struct expv *expv_new(int top_k, int nr_cpus, int page_size)
 	x->spare = calloc((size_t)top_k, sizeof(*x->spare));
 	x->cand = calloc((size_t)top_k, sizeof(*x->cand));
 	x->cand_next = calloc((size_t)top_k, sizeof(*x->cand_next));
-	if (!x->series || !x->spare || !x->cand || !x->cand_next) {
+	x->entrants = calloc((size_t)top_k, sizeof(*x->entrants));
+	if (!x->series || !x->spare || !x->cand || !x->cand_next || !x->entrants) {
 		expv_free(x);
 		return NULL;
 	}
@@ -67,6 +68,7 @@ void expv_free(struct expv *x)
 	free(x->spare);
 	free(x->cand);
 	free(x->cand_next);
+	free(x->entrants);
 	free(x);
 }
 
@@ -92,37 +94,83 @@ static void set_rate(struct expv *x, struct expv_series *s, uint64_t n, double s
 	s->rate = s->r.known ? s->r.rate : 0;
 }
 
+/* A series for row r: a staying one takes its interval, a new one starts at 0 (fresh). */
+static void take_row(struct expv *x, struct expv_series *s, const struct expv_series *old,
+		     const struct expv_row *r, const char *comm, bool page_seen,
+		     struct count_counts *rest, uint64_t *rest_events, double secs)
+{
+	memset(s, 0, sizeof(*s));
+	s->pid = r->pid;
+	snprintf(s->comm, sizeof(s->comm), "%s", comm);
+	s->fresh = !old || (old->fresh && !page_seen);
+	if (!s->fresh) {
+		s->total = old->total;
+		counts_add(&s->total, r->c);
+		counts_sub(rest, r->c);
+	}
+	set_rate(x, s, r->c->events, secs);
+	*rest_events -= r->c->events < *rest_events ? r->c->events : *rest_events;
+}
+
+static bool in_set(const struct expv_series *v, int n, pid_t pid, const char *comm)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i].pid == pid && !strcmp(v[i].comm, comm))
+			return true;
+	return false;
+}
+
 void expv_interval(struct expv *x, const struct expv_row *rows, int nr,
 		   const struct count_counts *node, uint64_t lost, double secs, bool page_seen)
 {
 	struct count_counts rest = *node;        /* what other's counters get */
 	uint64_t rest_events = node->events;     /* what other's rate shows */
+	int *entrants = x->entrants;
+	int n = 0, nc = 0, ne = 0, top = nr < x->top_k ? nr : x->top_k;
 	struct expv_series *tmp;
 	pid_t *ptmp;
-	int n = 0, nc = 0;
 
-	for (int i = 0; i < nr && i < x->top_k && rows[i].c->events; i++) {
+	/* staying series; entrants (in the top K twice) wait for the room leavers leave */
+	for (int i = 0; i < top && rows[i].c->events; i++) {
 		const char *comm = rows[i].comm && rows[i].comm[0] ? rows[i].comm : "?";
 		const struct expv_series *old = find(x, rows[i].pid, comm);
+
+		if (old)
+			take_row(x, &x->spare[n++], old, &rows[i], comm, page_seen, &rest,
+				 &rest_events, secs);
+		else if (was_candidate(x, rows[i].pid))
+			entrants[ne++] = i;
+		else
+			x->cand_next[nc++] = rows[i].pid;   /* first interval in the top K */
+	}
+	/*
+	 * A leaver stays, frozen (its counts go to other), for EXPV_LINGER intervals and until a
+	 * scrape saw its last value: a scraper that never sees a counter's last value misses its
+	 * last increase, and rate() over a window where a series has one sample counts nothing of
+	 * it; flat samples after the last increase give both their due.
+	 */
+	for (int i = 0; i < x->nr; i++) {
+		const struct expv_series *old = &x->series[i];
 		struct expv_series *s;
 
-		if (!old && !was_candidate(x, rows[i].pid)) {
-			x->cand_next[nc++] = rows[i].pid;   /* first interval in the top K */
+		if (old->fresh || in_set(x->spare, n, old->pid, old->comm))
 			continue;
-		}
+		if (old->linger == 1 && page_seen)
+			continue;       /* gone */
 		s = &x->spare[n++];
-		memset(s, 0, sizeof(*s));
-		s->pid = rows[i].pid;
-		snprintf(s->comm, sizeof(s->comm), "%s", comm);
-		s->fresh = !old || (old->fresh && !page_seen);
-		if (!s->fresh) {
-			/* a staying series takes its interval; a new one starts at 0 */
-			s->total = old->total;
-			counts_add(&s->total, rows[i].c);
-			counts_sub(&rest, rows[i].c);
-		}
-		set_rate(x, s, rows[i].c->events, secs);
-		rest_events -= rows[i].c->events < rest_events ? rows[i].c->events : rest_events;
+		*s = *old;
+		s->rate = 0;
+		s->r = count_rate_of(0, secs, x->nr_cpus);
+		s->linger = old->linger ? old->linger - (old->linger > 1) : EXPV_LINGER;
+	}
+	for (int k = 0; k < ne; k++) {
+		const struct expv_row *r = &rows[entrants[k]];
+
+		if (n < x->top_k)
+			take_row(x, &x->spare[n++], NULL, r, r->comm && r->comm[0] ? r->comm : "?",
+				 page_seen, &rest, &rest_events, secs);
+		else
+			x->cand_next[nc++] = r->pid;         /* no room yet: next interval */
 	}
 	ptmp = x->cand;
 	x->cand = x->cand_next;

@@ -14,12 +14,15 @@
  *    the series starts at 0 (that interval's counts go to other: a counter's first sample shows
  *    no increase to rate()), a process staying adds its interval, and a process leaving the top
  *    K leaves its series where it was (Prometheus marks it stale) while its later counts go to
- *    other. So each series only grows, and the sum of the series' increases over any window is
+ *    other. Scrapes and intervals are not in step, so a series enters only once a scrape saw
+ *    it at 0, and a leaver stays, frozen, for EXPV_LINGER intervals and until a scrape saw its
+ *    last value (taking a slot before entrants do): a value no scrape saw is an increase lost
+ *    for good, and rate() counts nothing of a series with one sample in its window. So each series only grows, and the sum of the series' increases over any window is
  *    the node's: sum(rate(tlb_invalidations_total[1m])) matches the node rate without spikes,
  *    which moving a leaver's whole past into other would create.
  *  - a fan-out histogram of remote flush requests (target CPUs), fed by the caller.
  *
- * No state but the object; no I/O. Memory: 2 K series and 2 K pids, fixed at creation.
+ * No state but the object; no I/O. Memory: 2 K series, 3 K ints, fixed at creation.
  */
 #ifndef TLBSTAT_EXPVIEW_H
 #define TLBSTAT_EXPVIEW_H
@@ -31,6 +34,7 @@
 #include <sys/types.h>
 
 #define EXPV_FANOUT_BOUNDS 9          /* 1, 2, 4, ..., 256 target CPUs, then +Inf */
+#define EXPV_LINGER 3                 /* intervals a leaver's series stays, frozen */
 
 /* One process of a closed interval, as the caller's model ranked it (most invalidations first). */
 struct expv_row {
@@ -45,6 +49,7 @@ struct expv_series {
 	struct count_counts total;        /* since the series started */
 	double rate;                      /* invalidations/s in the last interval */
 	bool fresh;                       /* at 0 on a page no scrape has seen yet */
+	int linger;                       /* left the top K: intervals it stays, frozen */
 	struct count_rate r;              /* ... per core, health (count_rate_of) */
 };
 
@@ -54,6 +59,7 @@ struct expv {
 	int nr;
 	pid_t *cand, *cand_next;          /* [top_k]: last interval's top K without a series */
 	int nr_cand;
+	int *entrants;                    /* [top_k]: scratch of expv_interval */
 	struct expv_series other;
 	struct count_counts node;         /* every interval so far */
 	struct count_rate node_r;         /* the last interval */
@@ -71,7 +77,7 @@ void expv_free(struct expv *x);
 /*
  * Close an interval of secs seconds: rows (ranked, any number: the first top_k with events > 0
  * are candidates for series), the node's counts of the interval and events lost in it.
- * page_seen: the page of the last interval was scraped. A new series stays at 0 (its counts go
+ * page_seen: the page of the last interval was scraped (by every scraper). A new series stays at 0 (its counts go
  * to other) until a page showing it at 0 was seen: a scraper whose first sample of a counter is
  * already above 0 never counts that first increase, and would miss it for good.
  */
