@@ -147,7 +147,7 @@ else
 fi
 
 # malformed, slow and concurrent requests neither crash it nor block scrapes
-check "300 malformed, 40 slow and 21 concurrent requests: every scrape answered within 2 s" \
+check "300 malformed, 100 slow and 21 concurrent requests: every scrape answered within 2 s" \
 	"$PY" tests/exporter-storm.py "$PORT"
 check "... and it still runs" kill -0 "$exp"
 

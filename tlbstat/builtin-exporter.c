@@ -41,6 +41,7 @@
 #define EXP_DEFAULT_LISTEN "127.0.0.1:19110"
 #define EXP_TICK_NS (100 * 1000 * 1000ULL)
 #define EXP_MAX_CONNECTIONS 64
+#define EXP_MAX_PER_IP 16            /* one hostile host cannot take every connection */
 #define EXP_CONN_TIMEOUT_S 10        /* a client that sends nothing for this long is dropped */
 #define EXP_CONN_MEMORY (32 * 1024)  /* per connection: request line, headers and any body */
 
@@ -260,6 +261,7 @@ static struct MHD_Daemon *http_start(struct exporter *e, int fd)
 	return MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, e,
 				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)EXP_MAX_CONNECTIONS,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)EXP_MAX_PER_IP,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)EXP_CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)EXP_CONN_MEMORY,
 				MHD_OPTION_END);
