@@ -8,11 +8,12 @@
 #   TLBSTAT_NO_APT set to skip apt entirely (for machines managed otherwise)
 set -euo pipefail
 
-# curl, prometheus: the exporter's tests (promtool, and a server they start on loopback; Debian's
-# package also enables its own prometheus.service: `systemctl disable --now prometheus` if unwanted)
+# curl, prometheus, openssl: the exporter's tests (promtool, a server they start on loopback, a
+# test certificate; Debian's prometheus also enables its own prometheus.service:
+# `systemctl disable --now prometheus` if unwanted)
 PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev libncurses-dev
       linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3
-      curl prometheus)
+      curl prometheus openssl)
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then

@@ -201,4 +201,37 @@ if command -v setpriv >/dev/null && setpriv --help 2>&1 | grep -q ambient-caps; 
 else
 	skip "setpriv without --ambient-caps: capability set"
 fi
+
+# --tls-cert/--tls-key and --auth-file: HTTPS with basic auth against crypt(3) hashes
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+		-subj /CN=127.0.0.1 -days 1 >/dev/null 2>&1
+	echo "prom:$(openssl passwd -6 s3cret)" >"$tmp/auth"
+	"$TLBSTAT" exporter --listen 127.0.0.1:$PORT2 --interval 1 --tls-cert "$tmp/cert.pem" \
+		--tls-key "$tmp/key.pem" --auth-file "$tmp/auth" 2>"$tmp/err4" &
+	exp4=$!
+	pids+=("$exp4")
+	for _ in $(seq 100); do
+		curl -sk -o /dev/null "https://127.0.0.1:$PORT2/" && break
+		sleep 0.1
+	done
+	code() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
+	check "TLS + basic auth: the right password gets the page" \
+		test "$(code -u prom:s3cret "https://127.0.0.1:$PORT2/metrics")" = 200
+	check "TLS + basic auth: a wrong password gets 401" \
+		test "$(code -u prom:nope "https://127.0.0.1:$PORT2/metrics")" = 401
+	check "TLS + basic auth: an unknown user gets 401" \
+		test "$(code -u bob:s3cret "https://127.0.0.1:$PORT2/metrics")" = 401
+	check "TLS + basic auth: no credentials get 401 with a Basic challenge" \
+		bash -c "curl -sk -D - -o /dev/null 'https://127.0.0.1:$PORT2/metrics' | grep -qi '^WWW-Authenticate: Basic'"
+	check "TLS: plain HTTP gets no page" \
+		bash -c "! curl -s --max-time 3 'http://127.0.0.1:$PORT2/metrics' | grep -q tlb_"
+	kill "$exp4"; wait "$exp4"; rc=$?
+	check "TLS exporter: SIGTERM exit 0" test "$rc" -eq 0
+	echo "bob:plaintext" >"$tmp/bad-auth"
+	expect 2 "user:\\\$hash" "--auth-file with a plain password: usage error" -- \
+		"$TLBSTAT" exporter --auth-file "$tmp/bad-auth"
+else
+	skip "openssl missing: TLS and basic auth"
+fi
 finish

@@ -23,6 +23,7 @@
 #include "transport.h"
 #include "util.h"
 
+#include <crypt.h>
 #include <errno.h>
 #include <grp.h>
 #include <microhttpd.h>
@@ -68,8 +69,19 @@ struct exp_page {
 	struct exp_client clients[EXP_CLIENTS];
 };
 
+#define EXP_MAX_USERS 64
+
+/* --auth-file: user names and crypt(3) hashes ("$6$...", "$y$...", "$2b$..."). */
+struct exp_user {
+	char name[64];
+	char hash[256];
+};
+
 struct exporter {
-	const char *listen, *user;
+	const char *listen, *user, *tls_cert, *tls_key, *auth_file;
+	char *cert_pem, *key_pem;
+	struct exp_user *users;
+	int nr_users;
 	int top_k, max_procs, mmap_pages;
 	uint64_t interval_ns;
 	struct tlb_evlist el;
@@ -187,6 +199,63 @@ static enum MHD_Result serve_metrics(struct exporter *e, struct MHD_Connection *
 		       MHD_RESPMEM_MUST_FREE);
 }
 
+/* Equal lengths and bytes, in time that depends on the lengths only. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return !d;
+}
+
+/*
+ * Basic auth against the --auth-file hashes. An unknown user costs a hash too (of a dummy
+ * entry), so that the time does not tell which names exist.
+ */
+static bool authorized(const struct exporter *e, struct MHD_Connection *c)
+{
+	static const char dummy[] = "$6$tlbstat$0000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+	char *pass = NULL, *name = MHD_basic_auth_get_username_password(c, &pass);
+	const char *hash = dummy, *out;
+	struct crypt_data *cd;
+	bool ok = false, known = false;
+
+	if (!name || !pass)
+		goto out;
+	for (int i = 0; i < e->nr_users; i++)
+		if (!strcmp(e->users[i].name, name)) {
+			hash = e->users[i].hash;
+			known = true;
+			break;
+		}
+	cd = calloc(1, sizeof(*cd));
+	if (cd) {
+		out = crypt_r(pass, hash, cd);
+		ok = known && out && out[0] != '*' && same_secret(out, hash);
+		free(cd);
+	}
+out:
+	MHD_free(name);
+	MHD_free(pass);
+	return ok;
+}
+
+static enum MHD_Result deny(struct MHD_Connection *c)
+{
+	static const char body[] = "authentication required\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (!r)
+		return MHD_NO;
+	rc = MHD_queue_basic_auth_fail_response(c, "tlbstat exporter", r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -204,6 +273,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;  /* a body on GET is ignored; MHD bounds its size */
 		return MHD_YES;
 	}
+	if (e->nr_users && !authorized(e, c))
+		return deny(c);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 			       "only GET and HEAD\n", 18, MHD_RESPMEM_PERSISTENT);
@@ -258,13 +329,75 @@ static int listen_on(const char *spec, char *err, size_t errlen)
 
 static struct MHD_Daemon *http_start(struct exporter *e, int fd)
 {
-	return MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, e,
-				MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)EXP_MAX_CONNECTIONS,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)EXP_MAX_PER_IP,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)EXP_CONN_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)EXP_CONN_MEMORY,
+	struct MHD_OptionItem o[10];
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD;
+	int n = 0;
+
+	if (e->cert_pem) {
+		flags |= MHD_USE_TLS;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, e->cert_pem };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, e->key_pem };
+	}
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, EXP_MAX_CONNECTIONS, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, EXP_MAX_PER_IP, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, EXP_CONN_TIMEOUT_S, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, EXP_CONN_MEMORY, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, e, MHD_OPTION_ARRAY, o,
 				MHD_OPTION_END);
+}
+
+/* --tls-cert/--tls-key into memory, --auth-file into users: EXIT_OK or a code after a message. */
+static int load_web_config(struct exporter *e)
+{
+	char *text, *line, *save;
+
+	if (!e->tls_cert != !e->tls_key) {
+		tlb_err("exporter: --tls-cert and --tls-key go together");
+		return EXIT_USAGE;
+	}
+	if (e->tls_cert) {
+		e->cert_pem = read_file(e->tls_cert, NULL);
+		e->key_pem = e->cert_pem ? read_file(e->tls_key, NULL) : NULL;
+		if (!e->cert_pem || !e->key_pem) {
+			tlb_err("exporter: cannot read %s: %s", e->cert_pem ? e->tls_key : e->tls_cert,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	if (!e->auth_file)
+		return EXIT_OK;
+	text = read_file(e->auth_file, NULL);
+	if (!text) {
+		tlb_err("exporter: cannot read %s: %s", e->auth_file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	e->users = xcalloc(EXP_MAX_USERS, sizeof(*e->users));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+
+		if (line[0] == '#' || !line[0])
+			continue;
+		if (!colon || colon == line || colon[1] != '$' || e->nr_users == EXP_MAX_USERS ||
+		    (size_t)(colon - line) >= sizeof(e->users[0].name) ||
+		    strlen(colon + 1) >= sizeof(e->users[0].hash)) {
+			tlb_err("exporter: %s: want 'user:$hash' lines (crypt(3) hashes, e.g. from "
+				"'openssl passwd -6'; at most %d users)", e->auth_file, EXP_MAX_USERS);
+			free(text);
+			return EXIT_USAGE;
+		}
+		snprintf(e->users[e->nr_users].name, sizeof(e->users[0].name), "%.*s",
+			 (int)(colon - line), line);
+		snprintf(e->users[e->nr_users].hash, sizeof(e->users[0].hash), "%s", colon + 1);
+		e->nr_users++;
+	}
+	free(text);
+	if (!e->nr_users) {
+		tlb_err("exporter: %s has no users", e->auth_file);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }
 
 /* ---------------- the page ---------------- */
@@ -516,6 +649,12 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 			 "(power of two; default 128)"),
 		OPT_STR('u', "user", &e->user, "name", "become this user once the perf events are "
 			"open (needs root or CAP_SETUID/CAP_SETGID)"),
+		OPT_SECTION(" Web"),
+		OPT_STR(0, "tls-cert", &e->tls_cert, "file", "serve HTTPS with this PEM certificate "
+			"(with --tls-key)"),
+		OPT_STR(0, "tls-key", &e->tls_key, "file", "... and this PEM private key"),
+		OPT_STR(0, "auth-file", &e->auth_file, "file", "require basic auth: 'user:$hash' "
+			"lines, crypt(3) hashes ('openssl passwd -6')"),
 		OPT_FINISH(),
 	};
 	int argi = parse_options(argc, argv, opts, exporter_usage, false);
@@ -534,6 +673,8 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 		tlb_err("exporter: --user: no user '%s'", e->user);
 		return PARSE_OPT_USAGE;
 	}
+	if (load_web_config(e) != EXIT_OK)      /* read as the starting user, before --user */
+		return PARSE_OPT_USAGE;
 	return 0;
 }
 
@@ -587,6 +728,9 @@ static void exporter_close(struct exporter *e)
 	count_group_free(e->grp);
 	transport_sources_free(&e->tsrc);
 	free(e->page.text);
+	free(e->cert_pem);
+	free(e->key_pem);
+	free(e->users);
 	pthread_mutex_destroy(&e->page.lock);
 }
 
@@ -641,6 +785,9 @@ int cmd_exporter(int argc, char **argv)
 	e.interval_ns = 5 * DUR_S;
 	argi = exporter_options(argc, argv, &e);
 	if (argi < 0) {
+		free(e.cert_pem);
+		free(e.key_pem);
+		free(e.users);
 		pthread_mutex_destroy(&e.page.lock);
 		return parse_options_exit(argi);
 	}
