@@ -31,8 +31,8 @@ TLBSTAT_DEPS ?= /opt/tlbstat-deps
 
 # Feature checks, perf's habit: each dependency is looked up once, and a missing one is named
 # with the Debian package that brings it instead of surfacing later as a compiler error about a
-# header. Required ones stop the build; optional ones (none yet: libdw for unwinding, libelf for
-# user symbols and libmicrohttpd for the exporter join here with the module that uses them) warn
+# header. Required ones stop the build; optional ones (none yet: libdw for unwinding and libelf
+# for user symbols join here with the module that uses them) warn
 # and switch their module off. `make clean`, `make deps` and `make check` (which installs the
 # dependencies first, then runs make again) skip the checks.
 ifneq ($(MAKECMDGOALS),)
@@ -77,21 +77,25 @@ endif
 endif
 endif
 
-# required: the decoder (libtraceevent) and top's screen (ncursesw)
+# required: the decoder (libtraceevent), top's screen (ncursesw), the exporter's HTTP server
 HAVE_TRACEEVENT := $(call feature,libtraceevent,libtraceevent-dev,decoding tracepoints)
 HAVE_NCURSESW   := $(call feature,ncursesw,libncurses-dev,the screen of tlbstat top)
+HAVE_MHD        := $(call feature,libmicrohttpd,libmicrohttpd-dev,the HTTP server of tlbstat exporter)
 TRACEEVENT_CFLAGS := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --cflags libtraceevent))
 TRACEEVENT_LIBS   := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --libs libtraceevent))
 NCURSES_CFLAGS    := $(if $(HAVE_NCURSESW),$(shell pkg-config --cflags ncursesw))
 NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell pkg-config --libs ncursesw))
+MHD_CFLAGS        := $(if $(HAVE_MHD),$(shell pkg-config --cflags libmicrohttpd))
+MHD_LIBS          := $(if $(HAVE_MHD),$(shell pkg-config --libs libmicrohttpd))
 
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2
 CFLAGS   ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS)
-# what libtlbstat.a itself needs at link time; the tlbstat binary adds ncurses for top
+# what libtlbstat.a itself needs at link time; the tlbstat binary adds ncurses for top and
+# libmicrohttpd and libcrypt (its --auth-file hashes) for the exporter
 LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) -lm -lpthread
-LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS)
+LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS) $(MHD_LIBS) -lcrypt
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
 CMD_SRCS   := tlbstat/tlbstat.c $(sort $(wildcard tlbstat/builtin-*.c))
@@ -111,6 +115,8 @@ all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS)
 $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
+# the only user of microhttpd.h
+$(OBJ)/tlbstat/builtin-exporter.o: ALL_CFLAGS += $(MHD_CFLAGS)
 
 # -V and perf.data's header name the build: recompiled when `git describe` changes (git's
 # GIT-VERSION-FILE habit), not only when a source does, so an installed -V is never stale.

@@ -9,9 +9,12 @@
 #   TLBSTAT_NO_APT set to skip apt entirely (for machines managed otherwise)
 set -euo pipefail
 
+# curl, prometheus, openssl: the exporter's tests (promtool, a server they start on loopback, a
+# test certificate; Debian's prometheus also enables its own prometheus.service:
+# `systemctl disable --now prometheus` if unwanted)
 PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev libncurses-dev
       linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3
-      asciidoctor man-db bash-completion python3-jsonschema)
+      asciidoctor man-db bash-completion python3-jsonschema curl prometheus openssl)
 
 # One line per step with the seconds since the start: the libperf build takes about a minute
 # on a fresh 2-core machine, and a silent minute looks like a hang.

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@ static int is_tracefs(const char *path)
 	struct statfs sfs;
 	char ev[300];
 	snprintf(ev, sizeof(ev), "%s/events", path);
-	if (access(ev, R_OK | X_OK) == 0)
+	/* effective ids and capabilities (CAP_DAC_READ_SEARCH), as the reads that follow use */
+	if (faccessat(AT_FDCWD, ev, R_OK | X_OK, AT_EACCESS) == 0)
 		return 1;
 	if (errno == EACCES || errno == EPERM)
 		return -1;

@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlbstat exporter: Prometheus metrics of TLB invalidation, per node and for the top K
+ * processes. The record engine runs continuously (a live session over top's event set), top's
+ * bounded model (topview.h, counting through count.h) aggregates each interval, expview.h turns
+ * the intervals into series that Prometheus can trust, and the page is rendered once per
+ * interval (prom.h). libmicrohttpd serves copies of that page from its own thread: a scrape
+ * never touches the live counts, and a slow or hostile client never stalls the ring buffers.
+ * Documentation/tlbstat-exporter.txt.
+ */
+#include "builtin.h"
+#include "count.h"
+#include "event.h"
+#include "events.h"
+#include "evlist.h"
+#include "expview.h"
+#include "interrupts.h"
+#include "parse-options.h"
+#include "prom.h"
+#include "session.h"
+#include "topview.h"
+#include "tracefs.h"
+#include "transport.h"
+#include "util.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <grp.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Outside 9100-9999, the Prometheus exporter range, which is fully allocated (see the manual). */
+#define EXP_DEFAULT_LISTEN "127.0.0.1:19110"
+#define EXP_TICK_NS (100 * 1000 * 1000ULL)
+#define EXP_MAX_CONNECTIONS 64
+#define EXP_MAX_PER_IP 16            /* one hostile host cannot take every connection */
+#define EXP_CONN_TIMEOUT_S 10        /* a client that sends nothing for this long is dropped */
+#define EXP_CONN_MEMORY (32 * 1024)  /* per connection: request line, headers and any body */
+
+static const char *const exporter_usage[] = {
+	"tlbstat exporter [--listen ADDR:PORT] [--top K] [--interval S] [<options>]",
+	NULL,
+};
+
+#define EXP_CLIENTS 16               /* scrapers remembered (address and User-Agent) */
+#define EXP_CLIENT_ACTIVE_NS (300 * 1000000000ULL)  /* ... as active for this long */
+
+/* A scraper: a new or leaving series waits until every active one has seen the page. */
+struct exp_client {
+	char key[128];               /* "address|User-Agent" */
+	uint64_t last_ns;            /* its last /metrics request */
+};
+
+/* The page scrapes copy: replaced whole each interval under the lock. */
+struct exp_page {
+	pthread_mutex_t lock;        /* also guards clients and published_ns */
+	char *text;
+	size_t len;
+	uint64_t published_ns;
+	struct exp_client clients[EXP_CLIENTS];
+};
+
+#define EXP_MAX_USERS 64
+
+/* --auth-file: user names and crypt(3) hashes ("$6$...", "$y$...", "$2b$..."). */
+struct exp_user {
+	char name[64];
+	char hash[256];
+};
+
+struct exporter {
+	const char *listen, *user, *tls_cert, *tls_key, *auth_file;
+	char *cert_pem, *key_pem;
+	struct exp_user *users;
+	int nr_users;
+	int top_k, max_procs, mmap_pages;
+	uint64_t interval_ns;
+	struct tlb_evlist el;
+	struct session *s;
+	struct top_model *m;
+	struct expv *x;
+	struct count_group *grp;     /* requests for the fan-out histogram */
+	struct exp_page page;
+	struct MHD_Daemon *httpd;
+	/* transport, as top decides it */
+	struct transport_sources tsrc;
+	struct transport_info tinfo;
+	struct intr_row tlb_start, tlb_now;
+	/* self */
+	uint64_t events, events_last, last_close_ns, next_close_ns, evicted;
+	double events_rate;
+	_Atomic uint64_t scrapes, scrape_ns_last;   /* written by the HTTP thread */
+	volatile bool stop;
+};
+
+static volatile bool *stop_flag;
+
+static void on_signal(int sig)
+{
+	if (stop_flag)
+		*stop_flag = true;
+}
+
+/* ---------------- HTTP ---------------- */
+
+static const char index_html[] =
+	"<html><head><title>tlbstat exporter</title></head><body>\n"
+	"<h1>tlbstat exporter</h1>\n"
+	"<p>TLB invalidation metrics of this node: <a href=\"/metrics\">/metrics</a></p>\n"
+	"</body></html>\n";
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
+			       void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result rc;
+
+	if (!r) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* Note a scrape by this client (page lock held): its slot, or the least recent one's. */
+static void note_client(struct exp_page *pg, struct MHD_Connection *c, uint64_t now)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+	char host[64] = "?", key[128];
+	struct exp_client *slot = &pg->clients[0];
+
+	if (ci && ci->client_addr)
+		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+			    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	snprintf(key, sizeof(key), "%s|%.60s", host, ua ? ua : "");
+	for (int i = 0; i < EXP_CLIENTS; i++) {
+		if (!strcmp(pg->clients[i].key, key)) {
+			slot = &pg->clients[i];
+			break;
+		}
+		if (pg->clients[i].last_ns < slot->last_ns)
+			slot = &pg->clients[i];
+	}
+	snprintf(slot->key, sizeof(slot->key), "%s", key);
+	slot->last_ns = now;
+}
+
+/* Has every scraper active lately fetched the current page? (No scraper: nobody can miss it.) */
+static bool page_seen(struct exp_page *pg, uint64_t now)
+{
+	bool seen = true;
+
+	pthread_mutex_lock(&pg->lock);
+	for (int i = 0; i < EXP_CLIENTS; i++) {
+		const struct exp_client *cl = &pg->clients[i];
+
+		if (cl->key[0] && cl->last_ns + EXP_CLIENT_ACTIVE_NS > now &&
+		    cl->last_ns < pg->published_ns)
+			seen = false;
+	}
+	pthread_mutex_unlock(&pg->lock);
+	return seen;
+}
+
+/* A copy of the current page: the lock is held for a memcpy, never across network I/O. */
+static enum MHD_Result serve_metrics(struct exporter *e, struct MHD_Connection *c)
+{
+	char *copy;
+	size_t len;
+
+	pthread_mutex_lock(&e->page.lock);
+	note_client(&e->page, c, now_ns());
+	len = e->page.len;
+	copy = malloc(len + 1);
+	if (copy)
+		memcpy(copy, e->page.text, len);
+	pthread_mutex_unlock(&e->page.lock);
+	if (!copy)
+		return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "out of memory\n",
+			       14, MHD_RESPMEM_PERSISTENT);
+	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", copy, len,
+		       MHD_RESPMEM_MUST_FREE);
+}
+
+/* Equal lengths and bytes, in time that depends on the lengths only. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return !d;
+}
+
+/*
+ * Basic auth against the --auth-file hashes. An unknown user costs a hash too (of a dummy
+ * entry), so that the time does not tell which names exist.
+ */
+static bool authorized(const struct exporter *e, struct MHD_Connection *c)
+{
+	static const char dummy[] = "$6$tlbstat$0000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+	char *pass = NULL, *name = MHD_basic_auth_get_username_password(c, &pass);
+	const char *hash = dummy, *out;
+	struct crypt_data *cd;
+	bool ok = false, known = false;
+
+	if (!name || !pass)
+		goto out;
+	for (int i = 0; i < e->nr_users; i++)
+		if (!strcmp(e->users[i].name, name)) {
+			hash = e->users[i].hash;
+			known = true;
+			break;
+		}
+	cd = calloc(1, sizeof(*cd));
+	if (cd) {
+		out = crypt_r(pass, hash, cd);
+		ok = known && out && out[0] != '*' && same_secret(out, hash);
+		free(cd);
+	}
+out:
+	MHD_free(name);
+	MHD_free(pass);
+	return ok;
+}
+
+static enum MHD_Result deny(struct MHD_Connection *c)
+{
+	static const char body[] = "authentication required\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (!r)
+		return MHD_NO;
+	rc = MHD_queue_basic_auth_fail_response(c, "tlbstat exporter", r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	static int marker;     /* only its address: "headers seen" */
+	struct exporter *e = cls;
+	uint64_t t0 = now_ns();
+	enum MHD_Result rc;
+
+	if (!*con_cls) {        /* headers only: answer once the body (if any) is consumed */
+		*con_cls = &marker;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;  /* a body on GET is ignored; MHD bounds its size */
+		return MHD_YES;
+	}
+	if (e->nr_users && !authorized(e, c))
+		return deny(c);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			       "only GET and HEAD\n", 18, MHD_RESPMEM_PERSISTENT);
+	if (!strcmp(url, "/"))
+		return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)index_html,
+			       sizeof(index_html) - 1, MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/metrics"))
+		return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics\n",
+			       24, MHD_RESPMEM_PERSISTENT);
+	rc = serve_metrics(e, c);
+	atomic_store(&e->scrape_ns_last, now_ns() - t0);
+	atomic_fetch_add(&e->scrapes, 1);
+	return rc;
+}
+
+/* ADDR:PORT, [V6]:PORT or :PORT (every address): a bound, listening socket, or -1 with err. */
+static int listen_on(const char *spec, char *err, size_t errlen)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':'), *h = host;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai;
+	size_t hl;
+	int fd, one = 1, rc;
+
+	if (!colon || !colon[1]) {
+		snprintf(err, errlen, "exporter: --listen needs ADDR:PORT (got '%s')", spec);
+		return -2;
+	}
+	hl = (size_t)(colon - spec);
+	if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)(hl - 2), spec + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hl, spec);
+	rc = getaddrinfo(host[0] ? h : NULL, colon + 1, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "exporter: --listen '%s': %s", spec, gai_strerror(rc));
+		return -2;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+			bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64))) {
+		snprintf(err, errlen, "exporter: cannot listen on %s: %s", spec, strerror(errno));
+		close(fd);
+		fd = -1;
+	} else if (fd < 0) {
+		snprintf(err, errlen, "exporter: socket: %s", strerror(errno));
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static struct MHD_Daemon *http_start(struct exporter *e, int fd)
+{
+	struct MHD_OptionItem o[10];
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD;
+	int n = 0;
+
+	if (e->cert_pem) {
+		flags |= MHD_USE_TLS;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, e->cert_pem };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, e->key_pem };
+	}
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, EXP_MAX_CONNECTIONS, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, EXP_MAX_PER_IP, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, EXP_CONN_TIMEOUT_S, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, EXP_CONN_MEMORY, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, e, MHD_OPTION_ARRAY, o,
+				MHD_OPTION_END);
+}
+
+/* --tls-cert/--tls-key into memory, --auth-file into users: EXIT_OK or a code after a message. */
+static int load_web_config(struct exporter *e)
+{
+	char *text, *line, *save;
+
+	if (!e->tls_cert != !e->tls_key) {
+		tlb_err("exporter: --tls-cert and --tls-key go together");
+		return EXIT_USAGE;
+	}
+	if (e->tls_cert) {
+		e->cert_pem = read_file(e->tls_cert, NULL);
+		e->key_pem = e->cert_pem ? read_file(e->tls_key, NULL) : NULL;
+		if (!e->cert_pem || !e->key_pem) {
+			tlb_err("exporter: cannot read %s: %s", e->cert_pem ? e->tls_key : e->tls_cert,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	if (!e->auth_file)
+		return EXIT_OK;
+	text = read_file(e->auth_file, NULL);
+	if (!text) {
+		tlb_err("exporter: cannot read %s: %s", e->auth_file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	e->users = xcalloc(EXP_MAX_USERS, sizeof(*e->users));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+
+		if (line[0] == '#' || !line[0])
+			continue;
+		if (!colon || colon == line || colon[1] != '$' || e->nr_users == EXP_MAX_USERS ||
+		    (size_t)(colon - line) >= sizeof(e->users[0].name) ||
+		    strlen(colon + 1) >= sizeof(e->users[0].hash)) {
+			tlb_err("exporter: %s: want 'user:$hash' lines (crypt(3) hashes, e.g. from "
+				"'openssl passwd -6'; at most %d users)", e->auth_file, EXP_MAX_USERS);
+			free(text);
+			return EXIT_USAGE;
+		}
+		snprintf(e->users[e->nr_users].name, sizeof(e->users[0].name), "%.*s",
+			 (int)(colon - line), line);
+		snprintf(e->users[e->nr_users].hash, sizeof(e->users[0].hash), "%s", colon + 1);
+		e->nr_users++;
+	}
+	free(text);
+	if (!e->nr_users) {
+		tlb_err("exporter: %s has no users", e->auth_file);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* ---------------- the page ---------------- */
+
+static uint64_t rss_bytes(void)
+{
+	char *s = read_file("/proc/self/statm", NULL);
+	unsigned long size = 0, rss = 0;
+
+	if (s && sscanf(s, "%lu %lu", &size, &rss) != 2)
+		rss = 0;
+	free(s);
+	return (uint64_t)rss * (uint64_t)getpagesize();
+}
+
+static int write_self(struct exporter *e, struct prom_buf *b)
+{
+	struct rusage ru;
+	double cpu = 0;
+	struct top_node n;
+	int rc = 0;
+
+	top_model_node(e->m, &n);
+	if (!getrusage(RUSAGE_SELF, &ru))
+		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+		      ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+	rc |= prom_family(b, "tlbstat_exporter_events_drained_total", PROM_COUNTER,
+			  "Decoded events the exporter took from the ring buffers");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_events_drained_total", NULL, 0, e->events);
+	rc |= prom_family(b, "tlbstat_exporter_events_drained_per_second", PROM_GAUGE,
+			  "Decoded events per second over the last interval");
+	rc |= prom_sample(b, "tlbstat_exporter_events_drained_per_second", NULL, 0, e->events_rate);
+	rc |= prom_family(b, "tlbstat_exporter_tracked_processes", PROM_GAUGE,
+			  "Processes in the bounded table (at most --max-procs)");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_tracked_processes", NULL, 0,
+			      (uint64_t)n.nr_procs);
+	rc |= prom_family(b, "tlbstat_exporter_evicted_total", PROM_COUNTER,
+			  "Tasks dropped from the bounded tables for room (least recently active)");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_evicted_total", NULL, 0, n.evicted);
+	rc |= prom_family(b, "tlbstat_exporter_scrapes_total", PROM_COUNTER,
+			  "Requests for /metrics served");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_scrapes_total", NULL, 0, atomic_load(&e->scrapes));
+	rc |= prom_family(b, "tlbstat_exporter_scrape_duration_seconds", PROM_GAUGE,
+			  "Time the last /metrics request took inside the exporter (as of the "
+			  "last interval)");
+	rc |= prom_sample(b, "tlbstat_exporter_scrape_duration_seconds", NULL, 0,
+			  (double)atomic_load(&e->scrape_ns_last) / 1e9);
+	rc |= prom_family(b, "process_resident_memory_bytes", PROM_GAUGE,
+			  "Resident memory of the exporter");
+	rc |= prom_sample_u64(b, "process_resident_memory_bytes", NULL, 0, rss_bytes());
+	rc |= prom_family(b, "process_cpu_seconds_total", PROM_COUNTER,
+			  "User and system CPU time of the exporter");
+	rc |= prom_sample(b, "process_cpu_seconds_total", NULL, 0, cpu);
+	rc |= prom_family(b, "tlbstat_exporter_series", PROM_GAUGE,
+			  "Samples on this page, this one included");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_series", NULL, 0, (uint64_t)b->series + 1);
+	return rc ? -1 : 0;
+}
+
+/* Render the page and swap it in. -1: out of memory (the old page stays). */
+static int publish(struct exporter *e)
+{
+	struct expv_info info = { transport_name(e->tinfo.transport),
+				  transport_victims_observable(e->tinfo.transport) };
+	struct prom_buf b;
+	char *old;
+	size_t len;
+
+	prom_init(&b);
+	if (expv_write(e->x, &info, &b) || write_self(e, &b)) {
+		prom_free(&b);
+		return -1;
+	}
+	pthread_mutex_lock(&e->page.lock);
+	old = e->page.text;
+	e->page.text = prom_take(&b, &len);
+	e->page.len = len;
+	e->page.published_ns = now_ns();
+	pthread_mutex_unlock(&e->page.lock);
+	free(old);
+	return 0;
+}
+
+/* ---------------- session callbacks ---------------- */
+
+static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
+{
+	struct exporter *e = ctx;
+	struct count_request r;
+	const struct count_request *open;
+	int f;
+
+	e->events++;
+	if (top_model_event(e->m, ev) < 0)
+		return -1;
+	if (count_request_of(ev, &r)) {
+		if (r.cls == TLB_FUNC_FLUSH)
+			expv_request(e->x, r.nr);
+		return 0;
+	}
+	f = count_group_feed(e->grp, ev, &r, &open);
+	if (f < 0)
+		return -1;
+	if ((f & COUNT_GROUP_CLOSED) && r.cls == TLB_FUNC_FLUSH)
+		expv_request(e->x, r.nr);
+	return 0;
+}
+
+static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
+{
+	top_model_comm(((struct exporter *)ctx)->m, pid, tid, comm);
+	return 0;
+}
+
+static int on_lost(void *ctx, uint64_t nr)
+{
+	top_model_lost(((struct exporter *)ctx)->m, nr);
+	return 0;
+}
+
+static void update_transport(struct exporter *e)
+{
+	struct transport_observation obs = { .valid = true };
+
+	obs.remote_sends = e->x->node.remote_sends;
+	obs.remote_shootdowns = e->x->node.victim_hits;
+	if (e->tlb_start.present && interrupts_read_row(NULL, "TLB", &e->tlb_now) &&
+	    e->tlb_now.present) {
+		obs.tlb_interrupts = e->tlb_now.total - e->tlb_start.total;
+		obs.tlb_interrupts_valid = true;
+	}
+	transport_detect_with(&e->tsrc, &obs, &e->tinfo);
+}
+
+/* Close the interval: top's model, then the series, then the page. */
+static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
+{
+	double secs = (double)(now - e->last_close_ns) / 1e9;
+	struct count_request done;
+	struct top_task **v;
+	struct expv_row *rows;
+	struct top_node n;
+	int nr, cursor = 0;
+
+	/* csd requests whose window ended (with a margin: events still in flight) */
+	while (sample_now > EXP_TICK_NS &&
+	       count_group_expire(e->grp, sample_now - EXP_TICK_NS, &cursor, &done))
+		if (done.cls == TLB_FUNC_FLUSH)
+			expv_request(e->x, done.nr);
+	top_model_close(e->m, secs);
+	top_model_node(e->m, &n);
+	nr = top_model_rows(e->m, TOP_SORT_RATE, 0, NULL, 0, e->top_k, &v);
+	rows = nr >= 0 ? calloc((size_t)nr + 1, sizeof(*rows)) : NULL;
+	if (!rows) {
+		free(v);
+		return -1;
+	}
+	for (int i = 0; i < nr; i++)
+		rows[i] = (struct expv_row){ v[i]->pid, v[i]->comm, &v[i]->last.cnt };
+	expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs, page_seen(&e->page, now));
+	free(rows);
+	free(v);
+	e->events_rate = secs > 0 ? (double)(e->events - e->events_last) / secs : 0;
+	e->events_last = e->events;
+	e->last_close_ns = now;
+	update_transport(e);
+	return publish(e);
+}
+
+static int on_tick(void *ctx, uint64_t sample_now)
+{
+	struct exporter *e = ctx;
+	uint64_t now = now_ns();
+
+	if (e->stop || now < e->next_close_ns)
+		return 0;
+	e->next_close_ns += e->interval_ns;
+	if (e->next_close_ns <= now)
+		e->next_close_ns = now + e->interval_ns;
+	return close_interval(e, now, sample_now);
+}
+
+/* ---------------- set-up ---------------- */
+
+/* top's event set (events.c: TLB_EVU_TOP rows), sampled every hit, woken at a quarter ring. */
+static int add_events(struct exporter *e, int pages)
+{
+	struct perf_event_attr attr;
+	const struct tlb_event_def *defs, *csd = tlb_events_by_kind(EV_CSD_QUEUE_CPU);
+	bool have_csd = tfs_event_exists(csd->sys, csd->name);
+	size_t nr;
+
+	tlb_attr_sampling(&attr, 0);
+	attr.wakeup_events = 0;
+	attr.watermark = 1;
+	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 4);
+	defs = tlb_events_table(&nr);
+	for (size_t i = 0; i < nr; i++) {
+		const struct tlb_event_def *def = &defs[i];
+
+		if ((def->uses & TLB_EVU_REQUIRED) && (def->uses & TLB_EVU_TOP)) {
+			if (tlb_evlist_add(&e->el, def->tracepoint, NULL, &attr) < 0)
+				return EXIT_ENV;
+			continue;
+		}
+		if ((def->uses & TLB_EVU_TOP_NO_CSD) ? have_csd : !(def->uses & TLB_EVU_TOP))
+			continue;
+		if (tfs_event_exists(def->sys, def->name))
+			tlb_evlist_add(&e->el, def->tracepoint, NULL, &attr);
+	}
+	return EXIT_OK;
+}
+
+/*
+ * --user: after the perf events are open and mapped (their fds keep working), become NAME:
+ * supplementary groups, gid, then uid, and check that root cannot be regained.
+ */
+static int drop_privileges(const char *name, char *err, size_t errlen)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw) {
+		snprintf(err, errlen, "exporter: --user: no user '%s'", name);
+		return EXIT_USAGE;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		snprintf(err, errlen, "exporter: --user %s: %s", name, strerror(errno));
+		return EXIT_ENV;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		snprintf(err, errlen, "exporter: --user %s: root could be regained", name);
+		return EXIT_ENV;
+	}
+	return EXIT_OK;
+}
+
+static int exporter_options(int argc, char **argv, struct exporter *e)
+{
+	const struct option_def opts[] = {
+		OPT_STR('l', "listen", &e->listen, "addr:port", "serve on this address (default "
+			EXP_DEFAULT_LISTEN "; :PORT or 0.0.0.0:PORT for every address)"),
+		OPT_INTEGER('k', "top", &e->top_k, "K", "per-process series for the K processes "
+			    "with the highest recent rate (default 20, 1 to 1000); the rest: other"),
+		OPT_DURATION('i', "interval", &e->interval_ns, DUR_S, DUR_S, DUR_H,
+			     "aggregate and re-render the page every <secs> (default 5; 1s to 1h)"),
+		OPT_INTEGER(0, "max-procs", &e->max_procs, "N", "processes tracked at most (default "
+			    "4096; least recently active dropped first)"),
+		OPT_POW2('m', "mmap-pages", &e->mmap_pages, "pages", "ring buffer pages per CPU "
+			 "(power of two; default 128)"),
+		OPT_STR('u', "user", &e->user, "name", "become this user once the perf events are "
+			"open (needs root or CAP_SETUID/CAP_SETGID)"),
+		OPT_SECTION(" Web"),
+		OPT_STR(0, "tls-cert", &e->tls_cert, "file", "serve HTTPS with this PEM certificate "
+			"(with --tls-key)"),
+		OPT_STR(0, "tls-key", &e->tls_key, "file", "... and this PEM private key"),
+		OPT_STR(0, "auth-file", &e->auth_file, "file", "require basic auth: 'user:$hash' "
+			"lines, crypt(3) hashes ('openssl passwd -6')"),
+		OPT_FINISH(),
+	};
+	int argi = parse_options(argc, argv, opts, exporter_usage, false);
+
+	if (argi < 0)
+		return argi;
+	if (e->top_k < 1 || e->top_k > 1000) {
+		tlb_err("exporter: --top must be 1 to 1000 (got %d)", e->top_k);
+		return PARSE_OPT_USAGE;
+	}
+	if (e->max_procs < 0) {
+		tlb_err("exporter: --max-procs must not be negative");
+		return PARSE_OPT_USAGE;
+	}
+	if (e->user && !getpwnam(e->user)) {    /* before anything is opened */
+		tlb_err("exporter: --user: no user '%s'", e->user);
+		return PARSE_OPT_USAGE;
+	}
+	if (load_web_config(e) != EXIT_OK)      /* read as the starting user, before --user */
+		return PARSE_OPT_USAGE;
+	return 0;
+}
+
+/* Events, model, series, first page: EXIT_OK or an exit code after a message. */
+static int exporter_open(struct exporter *e)
+{
+	struct top_config cfg = { 0 };
+	int pages = e->mmap_pages ? e->mmap_pages : 128, rc;
+	struct tlb_target target = { .system_wide = true };
+
+	tlb_evlist_init(&e->el);
+	rc = add_events(e, pages);
+	if (rc != EXIT_OK)
+		return rc;
+	if (tlb_evlist_set_target(&e->el, &target) < 0)
+		return EXIT_USAGE;
+	if (tlb_evlist_open(&e->el) < 0)
+		return EXIT_ENV;
+	if (tlb_evlist_mmap(&e->el, pages) < 0)
+		return EXIT_ENV;
+	cfg.page_size = getpagesize();
+	cfg.nr_cpus = e->el.nr_cpus;
+	cfg.max_procs = e->max_procs;
+	cfg.max_threads = e->max_procs ? 4 * e->max_procs : 0;
+	cfg.read_proc_comm = true;
+	e->m = top_model_new(&cfg);
+	e->x = expv_new(e->top_k, e->el.nr_cpus, getpagesize());
+	e->grp = count_group_new(0);
+	if (!e->m || !e->x || !e->grp) {
+		tlb_err("exporter: out of memory");
+		return EXIT_FAIL;
+	}
+	interrupts_read_row(NULL, "TLB", &e->tlb_start);
+	transport_detect_with(&e->tsrc, NULL, &e->tinfo);   /* reads the kernel log: as root */
+	if (publish(e)) {
+		tlb_err("exporter: out of memory");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static void exporter_close(struct exporter *e)
+{
+	if (e->httpd)
+		MHD_stop_daemon(e->httpd);
+	if (e->s)
+		session_close(e->s);
+	tlb_evlist_close(&e->el);
+	top_model_free(e->m);
+	expv_free(e->x);
+	count_group_free(e->grp);
+	transport_sources_free(&e->tsrc);
+	free(e->page.text);
+	free(e->cert_pem);
+	free(e->key_pem);
+	free(e->users);
+	pthread_mutex_destroy(&e->page.lock);
+}
+
+/* Listen, open, drop privileges, serve: the exit code up to the loop. */
+static int exporter_start(struct exporter *e, char *err, size_t errlen)
+{
+	int fd, rc;
+
+	fd = listen_on(e->listen, err, errlen);
+	if (fd < 0) {
+		tlb_err("%s", err);
+		return fd == -2 ? EXIT_USAGE : EXIT_ENV;
+	}
+	rc = exporter_open(e);
+	if (rc != EXIT_OK) {
+		close(fd);
+		return rc;
+	}
+	e->s = session_open_live(&e->el, NULL, err, errlen);
+	if (!e->s) {
+		close(fd);
+		tlb_err("exporter: %s", err);
+		return EXIT_FAIL;
+	}
+	if (e->user && (rc = drop_privileges(e->user, err, errlen)) != EXIT_OK) {
+		close(fd);
+		tlb_err("%s", err);
+		return rc;
+	}
+	e->httpd = http_start(e, fd);
+	if (!e->httpd) {
+		close(fd);
+		tlb_err("exporter: cannot start the HTTP server on %s", e->listen);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+int cmd_exporter(int argc, char **argv)
+{
+	static struct exporter e;
+	struct session_ops ops = { .event = on_event, .comm = on_comm, .lost = on_lost,
+				   .tick = on_tick, .tick_ns = EXP_TICK_NS };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[512];
+	int rc, argi;
+
+	memset(&e, 0, sizeof(e));
+	pthread_mutex_init(&e.page.lock, NULL);
+	e.listen = EXP_DEFAULT_LISTEN;
+	e.top_k = 20;
+	e.interval_ns = 5 * DUR_S;
+	argi = exporter_options(argc, argv, &e);
+	if (argi < 0) {
+		free(e.cert_pem);
+		free(e.key_pem);
+		free(e.users);
+		pthread_mutex_destroy(&e.page.lock);
+		return parse_options_exit(argi);
+	}
+	/* SIGPIPE: a client that goes away mid-response must not end the exporter */
+	signal(SIGPIPE, SIG_IGN);
+	rc = exporter_start(&e, err, sizeof(err));
+	if (rc != EXIT_OK) {
+		exporter_close(&e);
+		return rc;
+	}
+	stop_flag = &e.stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	e.last_close_ns = now_ns();
+	e.next_close_ns = e.last_close_ns + e.interval_ns;
+	tlb_evlist_enable(&e.el);
+	err[0] = 0;
+	rc = session_run(e.s, &ops, &e, &e.stop, NULL, err, sizeof(err));
+	tlb_evlist_disable(&e.el);
+	if (rc)
+		tlb_err("exporter: %s", err[0] ? err : "out of memory");
+	exporter_close(&e);
+	stop_flag = NULL;
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
