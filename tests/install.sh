@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if make -s install DESTDIR="$dest" O="$O" >"$dest.log" 2>&1; then
+if make -s --no-print-directory install DESTDIR="$dest" O="$O" >"$dest.log" 2>&1; then
 	ok "make install DESTDIR=... O=$O"
 else
 	not_ok "make install failed: $(tail -5 "$dest.log")"
@@ -139,7 +139,7 @@ if [ "$(id -u)" != 0 ] || ! command -v dpkg-deb >/dev/null; then
 elif dpkg-query -W -f='${Status}' tlbstat 2>/dev/null | grep -q 'ok installed'; then
 	skip "a tlbstat package is installed on this machine: not replaced by the test"
 else
-	deb=$(make -s deb O="$O" 2>/dev/null | tail -1)
+	deb=$(make -s --no-print-directory deb O="$O" 2>/dev/null | tail -1)
 	check "make deb: $deb" test -f "$deb"
 	if [ -f "$deb" ] && dpkg -i "$deb" >/dev/null 2>&1; then
 		deb_installed=1

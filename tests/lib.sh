@@ -30,3 +30,6 @@ expect() {
 	rm -f "$err"
 }
 finish() { echo "1..$_n"; echo "# $((_n - _f)) passed, $_f failed"; [ "$_f" -eq 0 ]; }
+# sanitized: the tlbstat under test is an ASan build (make check-san): address-space limits
+# (ulimit -v, RLIMIT_AS) cannot hold its shadow memory, and its quarantine makes RSS grow
+sanitized() { ldd "$TLBSTAT" 2>/dev/null | grep -q 'libasan'; }
