@@ -9,6 +9,8 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_transport(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+
 
 /*
  * tlb_err then exit(code): for the commands only (builtin-util.c, not in libtlbstat.a, so the

@@ -36,6 +36,7 @@ static const struct cmd commands[] = {
 	{ "report", cmd_report, "attribute invalidations in a perf.data file (ours or perf's)" },
 	{ "top", cmd_top, "live view of processes ranked by invalidation rate" },
 	{ "transport", cmd_transport, "how this machine delivers remote TLB flushes" },
+	{ "sample", cmd_sample, "run sampler plugins (sched, vmstat, gpu, prom) into CSV" },
 };
 
 /* "perf tlb" when perf ran us as perf-tlb, so the usage line is the one the user typed */

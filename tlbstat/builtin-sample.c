@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlbstat sample: run sampler plugins alone (no tracepoints, no privileges) and write their
+ * rows as CSV, one row per interval: the time on the perf clock (CLOCK_MONOTONIC seconds, the
+ * clock of perf.data samples, so rows line up with a recording), then one column per
+ * "plugin.column". Documentation/tlbstat-sample.txt.
+ */
+#include "builtin.h"
+#include "outfile.h"
+#include "output.h"
+#include "parse-options.h"
+#include "sampler.h"
+#include "strlist.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef TLBSTAT_PLUGINDIR
+#define TLBSTAT_PLUGINDIR "/usr/local/lib/tlbstat/plugins"
+#endif
+
+static const char *const sample_usage[] = {
+	"tlbstat sample [--interval <dur>] [-d <dur>] [-o <file>] [--plugin-dir <dir>] "
+	"<sampler>[,<sampler>...]...",
+	"tlbstat sample --list [--plugin-dir <dir>]",
+	"  samplers: sched, vmstat, gpu, prom:URL[:metric], or a plugin of your own",
+	NULL,
+};
+
+struct sample_opts {
+	uint64_t interval_ns, duration_ns;
+	const char *output, *plugin_dir;
+	bool list;
+};
+
+/* a signal ends the loop between rows; the command's own state, not the library's */
+static volatile sig_atomic_t sample_stop;
+
+static void on_signal(int sig)
+{
+	sample_stop = 1;
+}
+
+/* --plugin-dir alone when given; else plugins/ beside our binary (a build tree), then PLUGINDIR */
+static void plugin_dirs(const char *given, char *exe_dir, size_t len, const char *dirs[3])
+{
+	ssize_t n;
+	char *slash;
+	int k = 0;
+
+	if (given) {
+		dirs[0] = given;
+		dirs[1] = NULL;
+		return;
+	}
+	n = readlink("/proc/self/exe", exe_dir, len - 9);
+	if (n > 0) {
+		exe_dir[n] = 0;
+		slash = strrchr(exe_dir, '/');
+		if (slash) {
+			strcpy(slash, "/plugins");
+			dirs[k++] = exe_dir;
+		}
+	}
+	dirs[k++] = TLBSTAT_PLUGINDIR;
+	dirs[k] = NULL;
+}
+
+/* --list: every NAME.so of the directories that loads, with its description */
+static int list_plugins(const char *const *dirs)
+{
+	char err[512];
+
+	for (; *dirs; dirs++) {
+		DIR *d = opendir(*dirs);
+		struct dirent *e;
+
+		if (!d)
+			continue;
+		printf("%s:\n", *dirs);
+		while ((e = readdir(d))) {
+			const char *dirv[] = { *dirs, NULL };
+			size_t len = strlen(e->d_name);
+			struct sampler s;
+			char *name;
+
+			if (len < 4 || strcmp(e->d_name + len - 3, ".so"))
+				continue;
+			name = xstrdup(e->d_name);
+			name[len - 3] = 0;
+			/* open, not only load: the description and columns are the plugin's answer */
+			if (sampler_open(&s, name, dirv, err, sizeof(err)) == SAMPLER_EABI)
+				printf("  %-10s %s\n", name, err);
+			else if (s.p)
+				printf("  %-10s %s (%d columns)\n", name, s.p->description ?
+				       s.p->description : "", s.cols.nr);
+			else
+				printf("  %-10s (needs arguments or cannot open here: %s)\n", name, err);
+			sampler_close(&s);
+			free(name);
+		}
+		closedir(d);
+	}
+	return EXIT_OK;
+}
+
+static int sampler_exit(int rc)
+{
+	return rc == SAMPLER_ENAME ? EXIT_USAGE : rc == SAMPLER_EABI ? EXIT_ENV : EXIT_FAIL;
+}
+
+struct samplers {
+	struct sampler *v;
+	int nr;
+	int nr_cols;
+};
+
+/* Every comma-separated spec of every argument, opened in order; an exit code. */
+static int open_all(struct samplers *ss, int argc, char **argv, const char *const *dirs)
+{
+	char err[768];
+
+	for (int a = 0; a < argc; a++) {
+		struct strlist l;
+		const char *item;
+		int i, rc;
+
+		if (strlist_split(&l, argv[a], err, sizeof(err)) < 0) {
+			tlb_err("sample: %s", err);
+			return EXIT_USAGE;
+		}
+		strlist_for_each(&l, i, item) {
+			ss->v = xrealloc(ss->v, (ss->nr + 1) * sizeof(*ss->v));
+			rc = sampler_open(&ss->v[ss->nr], item, dirs, err, sizeof(err));
+			if (rc) {
+				tlb_err("sample: %s", err);
+				strlist_free(&l);
+				return sampler_exit(rc);
+			}
+			if (ss->v[ss->nr].note[0])
+				tlb_warn("sampler %s: %s", ss->v[ss->nr].name, ss->v[ss->nr].note);
+			ss->nr_cols += ss->v[ss->nr].cols.nr;
+			ss->nr++;
+		}
+		strlist_free(&l);
+	}
+	return EXIT_OK;
+}
+
+static void close_all(struct samplers *ss)
+{
+	for (int i = 0; i < ss->nr; i++)
+		sampler_close(&ss->v[i]);
+	free(ss->v);
+}
+
+static void write_header(FILE *f, const struct samplers *ss)
+{
+	char name[160];
+
+	fputs("time", f);
+	for (int i = 0; i < ss->nr; i++)
+		for (int c = 0; c < ss->v[i].cols.nr; c++) {
+			snprintf(name, sizeof(name), "%s.%s", ss->v[i].name,
+				 ss->v[i].cols.cols[c].name);
+			fputc(',', f);
+			csv_field(f, name);
+		}
+	fputc('\n', f);
+}
+
+/* One row: every sampler at time ts; an empty cell for NaN (no value, never a made-up 0). */
+static int write_row(FILE *f, struct samplers *ss, uint64_t ts, double *row)
+{
+	char err[512];
+
+	fprintf(f, "%llu.%09llu", (unsigned long long)(ts / DUR_S),
+		(unsigned long long)(ts % DUR_S));
+	for (int i = 0; i < ss->nr; i++) {
+		struct sampler *s = &ss->v[i];
+
+		for (int c = 0; c < s->cols.nr; c++)
+			row[c] = NAN;
+		if (sampler_sample(s, ts, row, err, sizeof(err))) {
+			tlb_err("sample: %s", err);
+			return -1;
+		}
+		for (int c = 0; c < s->cols.nr; c++) {
+			if (isfinite(row[c]))
+				fprintf(f, ",%.15g", row[c]);
+			else
+				fputc(',', f);
+		}
+	}
+	fputc('\n', f);
+	fflush(f);
+	return 0;
+}
+
+/* Rows every interval on an absolute schedule (no drift), until -d or a signal. */
+static int sample_loop(FILE *f, struct samplers *ss, const struct sample_opts *o)
+{
+	uint64_t start = now_ns(), next = start;
+	double *row = xcalloc(ss->nr_cols ? ss->nr_cols : 1, sizeof(*row));
+	int rc = EXIT_OK;
+
+	write_header(f, ss);
+	fflush(f);
+	while (!sample_stop) {
+		struct timespec ts;
+
+		next += o->interval_ns;
+		if (o->duration_ns && next - start > o->duration_ns)
+			break;
+		ts.tv_sec = next / DUR_S;
+		ts.tv_nsec = next % DUR_S;
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+		       !sample_stop)
+			;
+		if (sample_stop)
+			break;
+		if (write_row(f, ss, now_ns(), row)) {
+			rc = EXIT_FAIL;
+			break;
+		}
+	}
+	free(row);
+	return rc;
+}
+
+static int sample_options(int argc, char **argv, struct sample_opts *o)
+{
+	const struct option_def opts[] = {
+		OPT_DURATION(0, "interval", &o->interval_ns, DUR_S, 10 * DUR_MS, DUR_H,
+			     "one row every this long (seconds, or 100ms, 5s; 10ms to 1h; default 1s)"),
+		OPT_DURATION_FLAG('d', "duration", &o->duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
+				  "stop after this long (default: until interrupted)",
+				  PARSE_OPT_ZERO_OK),
+		OPT_STR('o', "output", &o->output, "file", "write the CSV here (default: stdout)"),
+		OPT_STR(0, "plugin-dir", &o->plugin_dir, "dir",
+			"load plugins from this directory only"),
+		OPT_BOOLEAN(0, "list", &o->list, "list the plugins found and exit"),
+		OPT_FINISH(),
+	};
+
+	return parse_options(argc, argv, opts, sample_usage, true);
+}
+
+int cmd_sample(int argc, char **argv)
+{
+	struct sample_opts o = { .interval_ns = DUR_S };
+	struct samplers ss = { 0 };
+	char exe_dir[4096], err[512];
+	const char *dirs[3];
+	FILE *f = stdout;
+	int argi = sample_options(argc, argv, &o), rc;
+
+	if (argi < 0)
+		return parse_options_exit(argi);
+	plugin_dirs(o.plugin_dir, exe_dir, sizeof(exe_dir), dirs);
+	if (o.list)
+		return list_plugins(dirs);
+	if (argi >= argc) {
+		tlb_err("sample: name at least one sampler (sched, vmstat, gpu, prom:URL); "
+			"--list shows them");
+		return EXIT_USAGE;
+	}
+	rc = open_all(&ss, argc - argi, argv + argi, dirs);
+	if (rc == EXIT_OK && o.output) {
+		f = outfile_fopen(o.output, err, sizeof(err));
+		if (!f) {
+			tlb_err("sample: %s", err);
+			rc = EXIT_FAIL;
+		}
+	}
+	if (rc == EXIT_OK) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		rc = sample_loop(f, &ss, &o);
+	}
+	if (f && f != stdout && outfile_close(f, o.output, err, sizeof(err)) && rc == EXIT_OK) {
+		tlb_err("sample: %s", err);
+		rc = EXIT_FAIL;
+	}
+	close_all(&ss);
+	return rc;
+}

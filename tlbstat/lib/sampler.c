@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Sampler plugins: find name.so in the plugin directories, check its ABI, open it. */
+#include "sampler.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Names become file names: nothing that could climb out of the directory. */
+static bool valid_name(const char *s, size_t len)
+{
+	if (!len || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(s[i] == '_' || s[i] == '-' || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	return true;
+}
+
+int sampler_check_abi(const struct tlb_plugin *p, const char *path, char *err, size_t errlen)
+{
+	if (!p) {
+		snprintf(err, errlen, "%s: %s() returned no descriptor", path, TLB_PLUGIN_SYMBOL);
+		return -1;
+	}
+	if (p->version != TLB_PLUGIN_VERSION) {
+		snprintf(err, errlen, "%s: plugin ABI version %u, this tlbstat loads version %u "
+			 "(rebuild the plugin against this tlbstat's plugin.h)", path, p->version,
+			 TLB_PLUGIN_VERSION);
+		return -1;
+	}
+	if (p->size < sizeof(*p)) {
+		snprintf(err, errlen, "%s: plugin descriptor of %u bytes, version %u has %zu "
+			 "(rebuild the plugin against this tlbstat's plugin.h)", path, p->size,
+			 p->version, sizeof(*p));
+		return -1;
+	}
+	if (!p->name || !p->open || !p->sample || !p->close) {
+		snprintf(err, errlen, "%s: plugin descriptor without name, open, sample or close",
+			 path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The first dir holding name.so; its path (malloc'd) or NULL. */
+static char *find_plugin(const char *name, const char *const *dirs)
+{
+	for (; dirs && *dirs; dirs++) {
+		char *path;
+
+		if (asprintf(&path, "%s/%s.so", *dirs, name) < 0)
+			return NULL;
+		if (!access(path, R_OK))
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+static void where_looked(const char *const *dirs, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (; dirs && *dirs && n < len; dirs++)
+		n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *dirs);
+}
+
+static int split_spec(struct sampler *s, const char *spec, char *err, size_t errlen)
+{
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	if (!valid_name(spec, len)) {
+		snprintf(err, errlen, "sampler '%.*s': a name is letters, digits, '_' and '-'",
+			 (int)len, spec);
+		return SAMPLER_ENAME;
+	}
+	s->name = strndup(spec, len);
+	s->args = colon ? strdup(colon + 1) : NULL;
+	if (!s->name || (colon && !s->args)) {
+		snprintf(err, errlen, "out of memory");
+		return SAMPLER_EOPEN;
+	}
+	return 0;
+}
+
+static int load(struct sampler *s, const char *const *dirs, char *err, size_t errlen)
+{
+	char where[512], why[384];
+	tlb_plugin_info_fn info;
+
+	s->path = find_plugin(s->name, dirs);
+	if (!s->path) {
+		where_looked(dirs, where, sizeof(where));
+		snprintf(err, errlen, "sampler %s: no %s.so in %s", s->name, s->name,
+			 where[0] ? where : "(no plugin directory)");
+		return SAMPLER_ENAME;
+	}
+	s->dl = dlopen(s->path, RTLD_NOW | RTLD_LOCAL);
+	if (!s->dl) {
+		snprintf(err, errlen, "sampler %s: %s", s->name, dlerror());
+		return SAMPLER_EABI;
+	}
+	*(void **)&info = dlsym(s->dl, TLB_PLUGIN_SYMBOL);
+	if (!info) {
+		snprintf(err, errlen, "sampler %s: %s is not a tlbstat plugin (no %s)", s->name,
+			 s->path, TLB_PLUGIN_SYMBOL);
+		return SAMPLER_EABI;
+	}
+	s->p = info();
+	if (sampler_check_abi(s->p, s->path, why, sizeof(why))) {
+		snprintf(err, errlen, "sampler %s refused: %s", s->name, why);
+		return SAMPLER_EABI;
+	}
+	return 0;
+}
+
+int sampler_open(struct sampler *s, const char *spec, const char *const *dirs,
+		 char *err, size_t errlen)
+{
+	char msg[256] = "";
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = split_spec(s, spec, err, errlen);
+	if (!rc)
+		rc = load(s, dirs, err, errlen);
+	if (rc)
+		goto fail;
+	rc = SAMPLER_EOPEN;
+	s->h = s->p->open(s->args, &s->cols, msg, sizeof(msg));
+	if (!s->h) {
+		snprintf(err, errlen, "sampler %s: %s", s->name, msg[0] ? msg : "cannot open");
+		goto fail;
+	}
+	if (s->cols.nr < 0 || (s->cols.nr && !s->cols.cols)) {
+		snprintf(err, errlen, "sampler %s: the plugin gave no column table", s->name);
+		goto fail;
+	}
+	snprintf(s->note, sizeof(s->note), "%s", msg);
+	return 0;
+fail:
+	sampler_close(s);
+	return rc;
+}
+
+int sampler_sample(struct sampler *s, uint64_t ts, double *row, char *err, size_t errlen)
+{
+	char msg[256] = "";
+
+	if (!s->cols.nr)
+		return 0;
+	if (s->p->sample(s->h, ts, row, msg, sizeof(msg))) {
+		snprintf(err, errlen, "sampler %s: %s", s->name, msg[0] ? msg : "sample failed");
+		return -1;
+	}
+	return 0;
+}
+
+void sampler_close(struct sampler *s)
+{
+	if (s->h)
+		s->p->close(s->h);
+	if (s->dl)
+		dlclose(s->dl);
+	free(s->name);
+	free(s->args);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+}

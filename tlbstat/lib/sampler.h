@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sampler plugins (tlbstat/plugin.h) loaded by name from a plugins directory: the loader checks
+ * the ABI version and size, opens the plugin with its arguments and keeps its columns. Used by
+ * `tlbstat sample`; record and correlate take the same specs.
+ */
+#ifndef TLBSTAT_SAMPLER_H
+#define TLBSTAT_SAMPLER_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../plugin.h"
+
+struct sampler {
+	char *name;			/* "sched", "prom" */
+	char *args;			/* what followed "name:", or NULL */
+	char *path;			/* the .so that was loaded */
+	void *dl;
+	const struct tlb_plugin *p;
+	void *h;			/* the plugin's handle */
+	struct tlb_plugin_cols cols;
+	char note[256];			/* the plugin's note from open ("" if none) */
+};
+
+enum {
+	SAMPLER_EOPEN = -1,	/* the plugin's own open failed (a URL that does not answer) */
+	SAMPLER_ENAME = -2,	/* a bad name, or no such plugin in the directories */
+	SAMPLER_EABI = -3,	/* not a plugin, or built for another ABI version or size */
+};
+
+/*
+ * Load and open "name[:args]" (name [A-Za-z0-9_-], the file name.so) from the first of dirs
+ * (NULL-terminated) that has it. 0, or a SAMPLER_E* code with "sampler NAME: why" in err: no
+ * such plugin (and where it looked), not a plugin, wrong ABI version or size, or the plugin's
+ * own open error. s is empty (sampler_close done) on failure.
+ */
+int sampler_open(struct sampler *s, const char *spec, const char *const *dirs,
+		 char *err, size_t errlen);
+/* The plugin's row for the interval ending at ts; 0, or -1 with "sampler NAME: why". */
+int sampler_sample(struct sampler *s, uint64_t ts, double *row, char *err, size_t errlen);
+void sampler_close(struct sampler *s);
+
+/*
+ * Check a plugin's descriptor as the loader does (version, size, callbacks present); 0 or -1
+ * with the reason in err. Separate so the unit tests can hand it crafted descriptors.
+ */
+int sampler_check_abi(const struct tlb_plugin *p, const char *path, char *err, size_t errlen);
+#endif
