@@ -19,7 +19,7 @@
 /* A column table whose names the plugin makes up at open (per CPU, per GPU, per counter). */
 struct pcols {
 	struct tlb_plugin_col *v;
-	char (*names)[48];
+	char (*names)[160];
 	int nr, cap;
 };
 

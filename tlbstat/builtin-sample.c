@@ -122,6 +122,20 @@ struct samplers {
 	int nr_cols;
 };
 
+/* Whether s would repeat a column name of an earlier sampler ("sched,sched") */
+static bool duplicate(const struct samplers *ss, const struct sampler *s)
+{
+	for (int i = 0; i < ss->nr; i++) {
+		if (strcmp(ss->v[i].name, s->name))
+			continue;
+		for (int a = 0; a < ss->v[i].cols.nr; a++)
+			for (int b = 0; b < s->cols.nr; b++)
+				if (!strcmp(ss->v[i].cols.cols[a].name, s->cols.cols[b].name))
+					return true;
+	}
+	return false;
+}
+
 /* Every comma-separated spec of every argument, opened in order; an exit code. */
 static int open_all(struct samplers *ss, int argc, char **argv, const char *const *dirs)
 {
@@ -143,6 +157,13 @@ static int open_all(struct samplers *ss, int argc, char **argv, const char *cons
 				tlb_err("sample: %s", err);
 				strlist_free(&l);
 				return sampler_exit(rc);
+			}
+			if (duplicate(ss, &ss->v[ss->nr])) {
+				tlb_err("sample: sampler %s given twice with the same columns",
+					ss->v[ss->nr].name);
+				ss->nr++;
+				strlist_free(&l);
+				return EXIT_USAGE;
 			}
 			if (ss->v[ss->nr].note[0])
 				tlb_warn("sampler %s: %s", ss->v[ss->nr].name, ss->v[ss->nr].note);
