@@ -13,7 +13,10 @@ for src in tests/fuzz/fuzz-*.c; do
 		continue
 	fi
 	nr=$(find tests/fuzz/corpus/$n tests/fuzz/regress/$n -type f 2>/dev/null | wc -l)
-	timeout 120 "$bin" tests/fuzz/corpus/$n tests/fuzz/regress/$n >/dev/null 2>&1
+	# only the directories that exist: replay refuses a missing one (no regress/ inputs yet)
+	dirs=()
+	for d in tests/fuzz/corpus/$n tests/fuzz/regress/$n; do [ -d "$d" ] && dirs+=("$d"); done
+	timeout 120 "$bin" "${dirs[@]}" >/dev/null 2>&1
 	rc=$?
 	check "$n: $nr corpus and regression inputs replayed (exit $rc)" test $rc -eq 0
 done
