@@ -10,6 +10,7 @@ int cmd_report(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_transport(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
+int cmd_correlate(int argc, char **argv);
 
 
 /*
