@@ -26,7 +26,7 @@
 #define TLBSTAT_PLUGINDIR "/usr/local/lib/tlbstat/plugins"
 #endif
 
-static const char *const sample_usage[] = {
+static const char *const samp_usage[] = {
 	"tlbstat sample [--interval <dur>] [-d <dur>] [-o <file>] [--plugin-dir <dir>] "
 	"<sampler>[,<sampler>...]...",
 	"tlbstat sample --list [--plugin-dir <dir>]",
@@ -34,18 +34,18 @@ static const char *const sample_usage[] = {
 	NULL,
 };
 
-struct sample_opts {
+struct samp_opts {
 	uint64_t interval_ns, duration_ns;
 	const char *output, *plugin_dir;
 	bool list;
 };
 
 /* a signal ends the loop between rows; the command's own state, not the library's */
-static volatile sig_atomic_t sample_stop;
+static volatile sig_atomic_t samp_stop;
 
 static void on_signal(int sig)
 {
-	sample_stop = 1;
+	samp_stop = 1;
 }
 
 /* --plugin-dir alone when given; else plugins/ beside our binary (a build tree), then PLUGINDIR */
@@ -226,7 +226,7 @@ static int write_row(FILE *f, struct samplers *ss, uint64_t ts, double *row)
 }
 
 /* Rows every interval on an absolute schedule (no drift), until -d or a signal. */
-static int sample_loop(FILE *f, struct samplers *ss, const struct sample_opts *o)
+static int samp_loop(FILE *f, struct samplers *ss, const struct samp_opts *o)
 {
 	uint64_t start = now_ns(), next = start;
 	double *row = xcalloc(ss->nr_cols ? ss->nr_cols : 1, sizeof(*row));
@@ -234,7 +234,7 @@ static int sample_loop(FILE *f, struct samplers *ss, const struct sample_opts *o
 
 	write_header(f, ss);
 	fflush(f);
-	while (!sample_stop) {
+	while (!samp_stop) {
 		struct timespec ts;
 
 		next += o->interval_ns;
@@ -243,9 +243,9 @@ static int sample_loop(FILE *f, struct samplers *ss, const struct sample_opts *o
 		ts.tv_sec = next / DUR_S;
 		ts.tv_nsec = next % DUR_S;
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
-		       !sample_stop)
+		       !samp_stop)
 			;
-		if (sample_stop)
+		if (samp_stop)
 			break;
 		if (write_row(f, ss, now_ns(), row)) {
 			rc = EXIT_FAIL;
@@ -256,7 +256,7 @@ static int sample_loop(FILE *f, struct samplers *ss, const struct sample_opts *o
 	return rc;
 }
 
-static int sample_options(int argc, char **argv, struct sample_opts *o)
+static int samp_options(int argc, char **argv, struct samp_opts *o)
 {
 	const struct option_def opts[] = {
 		OPT_DURATION(0, "interval", &o->interval_ns, DUR_S, 10 * DUR_MS, DUR_H,
@@ -271,17 +271,17 @@ static int sample_options(int argc, char **argv, struct sample_opts *o)
 		OPT_FINISH(),
 	};
 
-	return parse_options(argc, argv, opts, sample_usage, true);
+	return parse_options(argc, argv, opts, samp_usage, true);
 }
 
 int cmd_sample(int argc, char **argv)
 {
-	struct sample_opts o = { .interval_ns = DUR_S };
+	struct samp_opts o = { .interval_ns = DUR_S };
 	struct samplers ss = { 0 };
 	char exe_dir[4096], err[512];
 	const char *dirs[3];
 	FILE *f = stdout;
-	int argi = sample_options(argc, argv, &o), rc;
+	int argi = samp_options(argc, argv, &o), rc;
 
 	if (argi < 0)
 		return parse_options_exit(argi);
@@ -304,7 +304,7 @@ int cmd_sample(int argc, char **argv)
 	if (rc == EXIT_OK) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		rc = sample_loop(f, &ss, &o);
+		rc = samp_loop(f, &ss, &o);
 	}
 	if (f && f != stdout && outfile_close(f, o.output, err, sizeof(err)) && rc == EXIT_OK) {
 		tlb_err("sample: %s", err);
