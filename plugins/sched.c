@@ -4,7 +4,8 @@
  * full avg10 in %, and the stall time of the interval in us), procs_running and context
  * switches from /proc/stat, and each CPU's run delay (time tasks waited on its run queue, us
  * per interval) from /proc/schedstat. What the kernel lacks (PSI off, CONFIG_SCHEDSTATS off)
- * is left out of the columns and named in the open note.
+ * is left out of the columns and named in the open note. Argument proc=DIR reads DIR instead
+ * of /proc (a host's /proc mounted in a container; the tests' fixture files).
  */
 #include "plugin-util.h"
 
@@ -14,6 +15,8 @@
 
 struct sched {
 	struct pcols cols;
+	char root[256];		/* "/proc", or proc=DIR: a host's /proc mounted in a container */
+	char path[512];		/* proc_path's answer */
 	bool psi, schedstat;
 	int nr_cpus;
 	unsigned long long psi_total[2], ctxt, *run_delay;	/* the previous readings */
@@ -21,10 +24,19 @@ struct sched {
 	size_t buflen;
 };
 
-/* PSI: avg10 and total of "some" (0) and "full" (1). */
-static int read_psi(char *buf, size_t len, double avg10[2], unsigned long long total[2])
+/* root/name in a buffer of the handle's (one path at a time) */
+static const char *proc_path(struct sched *h, const char *name)
 {
-	if (proc_read("/proc/pressure/cpu", buf, len) <= 0)
+	snprintf(h->path, sizeof(h->path), "%s/%s", h->root, name);
+	return h->path;
+}
+
+/* PSI: avg10 and total of "some" (0) and "full" (1). */
+static int read_psi(struct sched *h, double avg10[2], unsigned long long total[2])
+{
+	char *buf = h->buf;
+
+	if (proc_read(proc_path(h, "pressure/cpu"), buf, h->buflen) <= 0)
 		return -1;
 	for (int i = 0; i < 2; i++) {
 		const char *l = strstr(buf, i ? "full " : "some ");
@@ -38,11 +50,12 @@ static int read_psi(char *buf, size_t len, double avg10[2], unsigned long long t
 	return 0;
 }
 
-static int read_stat(char *buf, size_t len, unsigned long long *ctxt, double *running)
+static int read_stat(struct sched *h, unsigned long long *ctxt, double *running)
 {
 	const char *c, *r;
+	char *buf = h->buf;
 
-	if (proc_read("/proc/stat", buf, len) <= 0)
+	if (proc_read(proc_path(h, "stat"), buf, h->buflen) <= 0)
 		return -1;
 	c = strstr(buf, "\nctxt ");
 	r = strstr(buf, "\nprocs_running ");
@@ -54,20 +67,23 @@ static int read_stat(char *buf, size_t len, unsigned long long *ctxt, double *ru
 }
 
 /* run_delay (ns, the 8th number of each cpuN line) of every CPU into rd; CPUs seen, or -1. */
-static int read_schedstat(char *buf, size_t len, unsigned long long *rd, int max)
+static int read_schedstat(struct sched *h, unsigned long long *rd, int max)
 {
 	int n = 0;
+	char *buf = h->buf;
 
-	if (proc_read("/proc/schedstat", buf, len) <= 0)
+	if (proc_read(proc_path(h, "schedstat"), buf, h->buflen) <= 0)
 		return -1;
-	for (char *l = strstr(buf, "\ncpu"); l && n < max; l = strstr(l + 1, "\ncpu")) {
+	for (char *l = strstr(buf, "\ncpu"); l; l = strstr(l + 1, "\ncpu")) {
 		int cpu;
 		unsigned long long v[8];
 
 		if (sscanf(l + 4, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
-			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 9 || cpu != n)
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 9 || cpu < 0 || cpu >= max)
 			return -1;
-		rd[n++] = v[7];
+		/* by CPU number: offline CPUs leave holes (their columns stay 0) */
+		rd[cpu] = v[7];
+		n = cpu + 1 > n ? cpu + 1 : n;
 	}
 	return n ? n : -1;
 }
@@ -109,23 +125,24 @@ static void *sched_open(const char *args, struct tlb_plugin_cols *out, char *msg
 	struct sched *h = calloc(1, sizeof(*h));
 	double avg[2], running;
 
-	if (!h || args) {
-		snprintf(msg, msglen, h ? "takes no arguments" : "out of memory");
+	if (!h || (args && strncmp(args, "proc=", 5))) {
+		snprintf(msg, msglen, h ? "the one argument is proc=DIR" : "out of memory");
 		free(h);
 		return NULL;
 	}
+	snprintf(h->root, sizeof(h->root), "%s", args ? args + 5 : "/proc");
 	h->buflen = 1 << 20;	/* /proc/stat and schedstat of a few thousand CPUs */
 	h->buf = malloc(h->buflen);
 	h->run_delay = calloc(MAX_CPUS, sizeof(*h->run_delay));
 	if (!h->buf || !h->run_delay)
 		goto oom;
-	if (read_stat(h->buf, h->buflen, &h->ctxt, &running)) {
-		snprintf(msg, msglen, "cannot read /proc/stat");
+	if (read_stat(h, &h->ctxt, &running)) {
+		snprintf(msg, msglen, "cannot read %s/stat", h->root);
 		sched_close(h);
 		return NULL;
 	}
-	h->psi = !read_psi(h->buf, h->buflen, avg, h->psi_total);
-	h->nr_cpus = read_schedstat(h->buf, h->buflen, h->run_delay, MAX_CPUS);
+	h->psi = !read_psi(h, avg, h->psi_total);
+	h->nr_cpus = read_schedstat(h, h->run_delay, MAX_CPUS);
 	h->schedstat = h->nr_cpus > 0;
 	if (add_columns(h))
 		goto oom;
@@ -145,7 +162,7 @@ oom:
 static int sample_run_delay(struct sched *h, double *row, int k)
 {
 	unsigned long long *now = calloc(MAX_CPUS, sizeof(*now));
-	int n = now ? read_schedstat(h->buf, h->buflen, now, MAX_CPUS) : -1;
+	int n = now ? read_schedstat(h, now, MAX_CPUS) : -1;
 	double sum = 0;
 
 	for (int c = 0; c < h->nr_cpus; c++) {
@@ -170,7 +187,7 @@ static int sched_sample(void *hv, uint64_t ts, double *row, char *msg, size_t ms
 
 	(void)ts;
 	if (h->psi) {
-		if (read_psi(h->buf, h->buflen, avg, total)) {
+		if (read_psi(h, avg, total)) {
 			avg[0] = avg[1] = NAN;
 			memcpy(total, h->psi_total, sizeof(total));
 		}
@@ -180,7 +197,7 @@ static int sched_sample(void *hv, uint64_t ts, double *row, char *msg, size_t ms
 		row[k++] = delta(total[1], h->psi_total[1]);
 		memcpy(h->psi_total, total, sizeof(total));
 	}
-	if (read_stat(h->buf, h->buflen, &ctxt, &running)) {
+	if (read_stat(h, &ctxt, &running)) {
 		snprintf(msg, msglen, "cannot read /proc/stat");
 		return -1;
 	}

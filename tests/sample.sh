@@ -44,6 +44,28 @@ else
 	check "no PSI: a note, no psi columns" grep -q 'PSI off' "$tmp/sv.err"
 fi
 
+# --- sched on fixture files (proc=DIR): run delay per CPU, PSI stall, context switches as deltas
+mkdir -p "$tmp/proc/pressure"
+fake_proc() {	# ctxt, some total (us), cpu0 and cpu2 run delay (ns); cpu1 is offline
+	printf 'cpu  1 2 3 4\nctxt %s\nprocs_running 4\n' "$1" >"$tmp/proc/stat"
+	printf 'some avg10=1.50 avg60=0.00 avg300=0.00 total=%s\nfull avg10=0.25 avg60=0.00 avg300=0.00 total=7\n' \
+		"$2" >"$tmp/proc/pressure/cpu"
+	printf 'version 15\ntimestamp 1\ncpu0 0 0 0 0 0 0 1 %s 3\ndomain0 3 1\ncpu2 0 0 0 0 0 0 1 %s 3\n' \
+		"$3" "$4" >"$tmp/proc/schedstat"
+}
+fake_proc 1000 500 1000000 0
+"$TLBSTAT" sample --interval 200ms -d 700ms -o "$tmp/fs.csv" "sched:proc=$tmp/proc" 2>"$tmp/fs.err" & sp=$!
+for _ in $(seq 40); do [ "$(rows "$tmp/fs.csv" 2>/dev/null || echo 0)" -ge 1 ] && break; sleep 0.05; done
+fake_proc 1600 2500 4000000 9000
+wait $sp
+check "sched:proc=DIR: header with run delay per CPU number (cpu1 offline: a hole)" \
+	[ "$(head -1 "$tmp/fs.csv")" = "time,sched.psi_some_avg10,sched.psi_some_stall,sched.psi_full_avg10,sched.psi_full_stall,sched.procs_running,sched.ctx_switches,sched.run_delay,sched.cpu0_run_delay,sched.cpu1_run_delay,sched.cpu2_run_delay" ]
+# the row after the rewrite: 600 switches, 2000 us stalled, 3000 + 9 us waited
+got=$(cut -d, -f2- "$tmp/fs.csv" | grep -v '^sched' | grep -v '^1.5,0,0.25,0,4,0,0,0,0,0$' | head -1)
+check "deltas over the interval, run delay in us ($got)" [ "$got" = "1.5,2000,0.25,0,4,600,3009,3000,0,9" ]
+check "no note when everything is there" [ ! -s "$tmp/fs.err" ]
+expect 1 "the one argument is proc=DIR" "sched with another argument" -- "$TLBSTAT" sample sched:x
+
 # --- gpu: the fixture NVML, then none
 LD_LIBRARY_PATH=$FIX/nvml "$TLBSTAT" sample --interval 100ms -d 250ms gpu >"$tmp/g.csv" 2>"$tmp/g.err"
 check "gpu with the fixture NVML exits 0 without a note" all "[ $? -eq 0 ] && [ ! -s $tmp/g.err ]"
