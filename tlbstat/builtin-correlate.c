@@ -29,8 +29,7 @@
 
 static const char *const correlate_usage[] = {
 	"tlbstat correlate [--stdio|--json|--csv] [--interval <dur>] [--max-lag <n>] "
-	"[--clock monotonic|realtime] [--offset <secs>] INPUT...",
-	"  INPUT: a recording (perf.data) or a CSV time series (time,column,...)",
+	"[--clock monotonic|realtime] [--offset <secs>] <recording|csv>...",
 	NULL,
 };
 

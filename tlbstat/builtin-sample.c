@@ -28,9 +28,8 @@
 
 static const char *const samp_usage[] = {
 	"tlbstat sample [--interval <dur>] [-d <dur>] [-o <file>] [--plugin-dir <dir>] "
-	"<sampler>[,<sampler>...]...",
+	"sched|vmstat|gpu|prom:URL[:metric]|<plugin>[,...]...",
 	"tlbstat sample --list [--plugin-dir <dir>]",
-	"  samplers: sched, vmstat, gpu, prom:URL[:metric], or a plugin of your own",
 	NULL,
 };
 
