@@ -37,6 +37,9 @@ static void good(void)
 	csvts_bin(&ts, 0, -1000 * (int64_t)MS, 1000 * MS, 0, 3, out);
 	ok(out[0] == 10 && out[1] == 21 && out[2] == 30, "a clock offset moves rows between bins");
 	is_int(csvts_bin_of(-0.5, 0, 1000 * MS), -1, "bins floor below zero too");
+	/* found by fuzz-csvts: 1e30 s made a double too big for int64_t (UBSan) */
+	ok(csvts_bin_of(1e30, 0, 1) == (int64_t)CSVTS_BIN_LIMIT &&
+	   csvts_bin_of(-1e30, 0, 1) == -(int64_t)CSVTS_BIN_LIMIT, "a huge time clamps to the limit");
 	csvts_free(&ts);
 }
 

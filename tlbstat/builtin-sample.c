@@ -7,15 +7,12 @@
  */
 #include "builtin.h"
 #include "outfile.h"
-#include "output.h"
 #include "parse-options.h"
 #include "sampler.h"
-#include "strlist.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,123 +112,32 @@ static int sampler_exit(int rc)
 	return rc == SAMPLER_ENAME ? EXIT_USAGE : rc == SAMPLER_EABI ? EXIT_ENV : EXIT_FAIL;
 }
 
-struct samplers {
-	struct sampler *v;
-	int nr;
-	int nr_cols;
-};
-
-/* Whether s would repeat a column name of an earlier sampler ("sched,sched") */
-static bool duplicate(const struct samplers *ss, const struct sampler *s)
-{
-	for (int i = 0; i < ss->nr; i++) {
-		if (strcmp(ss->v[i].name, s->name))
-			continue;
-		for (int a = 0; a < ss->v[i].cols.nr; a++)
-			for (int b = 0; b < s->cols.nr; b++)
-				if (!strcmp(ss->v[i].cols.cols[a].name, s->cols.cols[b].name))
-					return true;
-	}
-	return false;
-}
-
-/* Every comma-separated spec of every argument, opened in order; an exit code. */
-static int open_all(struct samplers *ss, int argc, char **argv, const char *const *dirs)
+/* Every argument's samplers into ss, notes said once; an exit code (the error said). */
+static int open_all(struct sampler_set *ss, int argc, char **argv, const char *const *dirs)
 {
 	char err[768];
 
 	for (int a = 0; a < argc; a++) {
-		struct strlist l;
-		const char *item;
-		int i, rc;
+		int first = ss->nr, rc = sampler_set_add(ss, argv[a], dirs, err, sizeof(err));
 
-		if (strlist_split(&l, argv[a], err, sizeof(err)) < 0) {
+		for (int i = first; i < ss->nr; i++)
+			if (ss->v[i].note[0])
+				tlb_warn("sampler %s: %s", ss->v[i].name, ss->v[i].note);
+		if (rc) {
 			tlb_err("sample: %s", err);
-			return EXIT_USAGE;
+			return sampler_exit(rc);
 		}
-		strlist_for_each(&l, i, item) {
-			ss->v = xrealloc(ss->v, (ss->nr + 1) * sizeof(*ss->v));
-			rc = sampler_open(&ss->v[ss->nr], item, dirs, err, sizeof(err));
-			if (rc) {
-				tlb_err("sample: %s", err);
-				strlist_free(&l);
-				return sampler_exit(rc);
-			}
-			if (duplicate(ss, &ss->v[ss->nr])) {
-				tlb_err("sample: sampler %s given twice with the same columns",
-					ss->v[ss->nr].name);
-				ss->nr++;
-				strlist_free(&l);
-				return EXIT_USAGE;
-			}
-			if (ss->v[ss->nr].note[0])
-				tlb_warn("sampler %s: %s", ss->v[ss->nr].name, ss->v[ss->nr].note);
-			ss->nr_cols += ss->v[ss->nr].cols.nr;
-			ss->nr++;
-		}
-		strlist_free(&l);
 	}
 	return EXIT_OK;
 }
 
-static void close_all(struct samplers *ss)
-{
-	for (int i = 0; i < ss->nr; i++)
-		sampler_close(&ss->v[i]);
-	free(ss->v);
-}
-
-static void write_header(FILE *f, const struct samplers *ss)
-{
-	char name[160];
-
-	fputs("time", f);
-	for (int i = 0; i < ss->nr; i++)
-		for (int c = 0; c < ss->v[i].cols.nr; c++) {
-			snprintf(name, sizeof(name), "%s.%s", ss->v[i].name,
-				 ss->v[i].cols.cols[c].name);
-			fputc(',', f);
-			csv_field(f, name);
-		}
-	fputc('\n', f);
-}
-
-/* One row: every sampler at time ts; an empty cell for NaN (no value, never a made-up 0). */
-static int write_row(FILE *f, struct samplers *ss, uint64_t ts, double *row)
-{
-	char err[512];
-
-	fprintf(f, "%llu.%09llu", (unsigned long long)(ts / DUR_S),
-		(unsigned long long)(ts % DUR_S));
-	for (int i = 0; i < ss->nr; i++) {
-		struct sampler *s = &ss->v[i];
-
-		for (int c = 0; c < s->cols.nr; c++)
-			row[c] = NAN;
-		if (sampler_sample(s, ts, row, err, sizeof(err))) {
-			tlb_err("sample: %s", err);
-			return -1;
-		}
-		for (int c = 0; c < s->cols.nr; c++) {
-			if (isfinite(row[c]))
-				fprintf(f, ",%.15g", row[c]);
-			else
-				fputc(',', f);
-		}
-	}
-	fputc('\n', f);
-	fflush(f);
-	return 0;
-}
-
 /* Rows every interval on an absolute schedule (no drift), until -d or a signal. */
-static int samp_loop(FILE *f, struct samplers *ss, const struct samp_opts *o)
+static int samp_loop(FILE *f, struct sampler_set *ss, const struct samp_opts *o)
 {
 	uint64_t start = now_ns(), next = start;
-	double *row = xcalloc(ss->nr_cols ? ss->nr_cols : 1, sizeof(*row));
-	int rc = EXIT_OK;
+	char err[512];
 
-	write_header(f, ss);
+	sampler_set_header(ss, f);
 	fflush(f);
 	while (!samp_stop) {
 		struct timespec ts;
@@ -246,13 +152,13 @@ static int samp_loop(FILE *f, struct samplers *ss, const struct samp_opts *o)
 			;
 		if (samp_stop)
 			break;
-		if (write_row(f, ss, now_ns(), row)) {
-			rc = EXIT_FAIL;
-			break;
+		if (sampler_set_row(ss, f, now_ns(), err, sizeof(err))) {
+			tlb_err("sample: %s", err);
+			return EXIT_FAIL;
 		}
+		fflush(f);	/* a row is whole when it is seen (tail -f, a reader on a pipe) */
 	}
-	free(row);
-	return rc;
+	return EXIT_OK;
 }
 
 static int samp_options(int argc, char **argv, struct samp_opts *o)
@@ -276,7 +182,7 @@ static int samp_options(int argc, char **argv, struct samp_opts *o)
 int cmd_sample(int argc, char **argv)
 {
 	struct samp_opts o = { .interval_ns = DUR_S };
-	struct samplers ss = { 0 };
+	struct sampler_set ss = { 0 };
 	char exe_dir[4096], err[512];
 	const char *dirs[3];
 	FILE *f = stdout;
@@ -309,6 +215,6 @@ int cmd_sample(int argc, char **argv)
 		tlb_err("sample: %s", err);
 		rc = EXIT_FAIL;
 	}
-	close_all(&ss);
+	sampler_set_close(&ss);
 	return rc;
 }

@@ -301,9 +301,14 @@ void csvts_free(struct csvts *ts)
 
 int64_t csvts_bin_of(double t, int64_t offset_ns, uint64_t interval_ns)
 {
-	double ns = t * 1e9 + (double)offset_ns;
+	double q = floor((t * 1e9 + (double)offset_ns) / (double)interval_ns);
 
-	return (int64_t)floor(ns / (double)interval_ns);
+	/* a time of 1e30 s is a number, but no bin: clamp, so differences of bins stay in range */
+	if (!(q < CSVTS_BIN_LIMIT))
+		return (int64_t)CSVTS_BIN_LIMIT;
+	if (!(q > -CSVTS_BIN_LIMIT))
+		return -(int64_t)CSVTS_BIN_LIMIT;
+	return (int64_t)q;
 }
 
 int csvts_bin(const struct csvts *ts, int col, int64_t offset_ns, uint64_t interval_ns,

@@ -39,6 +39,10 @@ void csvts_free(struct csvts *ts);
  */
 int csvts_bin(const struct csvts *ts, int col, int64_t offset_ns, uint64_t interval_ns,
 	       int64_t first_bin, size_t nbins, double *out);
-/* The bin of a time in seconds: floor((t * 1e9 + offset_ns) / interval_ns). */
+/*
+ * The bin of a time in seconds: floor((t * 1e9 + offset_ns) / interval_ns), clamped to
+ * +-CSVTS_BIN_LIMIT (so the difference of two bins never overflows).
+ */
+#define CSVTS_BIN_LIMIT 4e18
 int64_t csvts_bin_of(double t, int64_t offset_ns, uint64_t interval_ns);
 #endif

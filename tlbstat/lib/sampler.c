@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Sampler plugins: find name.so in the plugin directories, check its ABI, open it. */
 #include "sampler.h"
+#include "output.h"
+#include "strlist.h"
 
 #include <dlfcn.h>
+#include <math.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -174,4 +177,119 @@ void sampler_close(struct sampler *s)
 	free(s->args);
 	free(s->path);
 	memset(s, 0, sizeof(*s));
+}
+
+/* Whether s would repeat a column name of an earlier sampler of the set ("sched,sched") */
+static bool set_duplicate(const struct sampler_set *ss, const struct sampler *s)
+{
+	for (int i = 0; i < ss->nr; i++) {
+		if (strcmp(ss->v[i].name, s->name))
+			continue;
+		for (int a = 0; a < ss->v[i].cols.nr; a++)
+			for (int b = 0; b < s->cols.nr; b++)
+				if (!strcmp(ss->v[i].cols.cols[a].name, s->cols.cols[b].name))
+					return true;
+	}
+	return false;
+}
+
+/* One opened sampler into the set; a SAMPLER_E* code. */
+static int set_take(struct sampler_set *ss, struct sampler *s, char *err, size_t errlen)
+{
+	struct sampler *v;
+
+	if (set_duplicate(ss, s)) {
+		snprintf(err, errlen, "sampler %s given twice with the same columns", s->name);
+		sampler_close(s);
+		return SAMPLER_ENAME;
+	}
+	if (s->cols.nr > ss->row_cap) {
+		double *row = realloc(ss->row, s->cols.nr * sizeof(*row));
+
+		if (!row)
+			goto oom;
+		ss->row = row;
+		ss->row_cap = s->cols.nr;
+	}
+	v = realloc(ss->v, (ss->nr + 1) * sizeof(*v));
+	if (!v)
+		goto oom;
+	ss->v = v;
+	ss->v[ss->nr++] = *s;
+	ss->nr_cols += s->cols.nr;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	sampler_close(s);
+	return SAMPLER_EOPEN;
+}
+
+int sampler_set_add(struct sampler_set *ss, const char *list, const char *const *dirs,
+		    char *err, size_t errlen)
+{
+	struct strlist l;
+	const char *item;
+	int i, rc = 0;
+
+	if (strlist_split(&l, list, err, errlen) < 0)
+		return SAMPLER_ENAME;
+	strlist_for_each(&l, i, item) {
+		struct sampler s;
+
+		rc = sampler_open(&s, item, dirs, err, errlen);
+		if (!rc)
+			rc = set_take(ss, &s, err, errlen);
+		if (rc)
+			break;
+	}
+	strlist_free(&l);
+	return rc;
+}
+
+void sampler_set_header(const struct sampler_set *ss, FILE *f)
+{
+	char name[256];
+
+	fputs("time", f);
+	for (int i = 0; i < ss->nr; i++)
+		for (int c = 0; c < ss->v[i].cols.nr; c++) {
+			snprintf(name, sizeof(name), "%s.%s", ss->v[i].name,
+				 ss->v[i].cols.cols[c].name);
+			fputc(',', f);
+			csv_field(f, name);
+		}
+	fputc('\n', f);
+}
+
+int sampler_set_row(struct sampler_set *ss, FILE *f, uint64_t ts, char *err, size_t errlen)
+{
+	fprintf(f, "%llu.%09llu", (unsigned long long)(ts / 1000000000ull),
+		(unsigned long long)(ts % 1000000000ull));
+	for (int i = 0; i < ss->nr; i++) {
+		struct sampler *s = &ss->v[i];
+
+		for (int c = 0; c < s->cols.nr; c++)
+			ss->row[c] = NAN;
+		if (sampler_sample(s, ts, ss->row, err, errlen)) {
+			fputc('\n', f);	/* the row ends whole; the caller stops */
+			return -1;
+		}
+		/* an empty cell for NaN: no value, never a made-up 0 */
+		for (int c = 0; c < s->cols.nr; c++)
+			if (isfinite(ss->row[c]))
+				fprintf(f, ",%.15g", ss->row[c]);
+			else
+				fputc(',', f);
+	}
+	fputc('\n', f);
+	return 0;
+}
+
+void sampler_set_close(struct sampler_set *ss)
+{
+	for (int i = 0; i < ss->nr; i++)
+		sampler_close(&ss->v[i]);
+	free(ss->v);
+	free(ss->row);
+	memset(ss, 0, sizeof(*ss));
 }

@@ -8,6 +8,7 @@
 #define TLBSTAT_SAMPLER_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../plugin.h"
 
@@ -39,6 +40,32 @@ int sampler_open(struct sampler *s, const char *spec, const char *const *dirs,
 /* The plugin's row for the interval ending at ts; 0, or -1 with "sampler NAME: why". */
 int sampler_sample(struct sampler *s, uint64_t ts, double *row, char *err, size_t errlen);
 void sampler_close(struct sampler *s);
+
+/*
+ * Samplers run together, as `tlbstat sample` runs them and record will: one CSV row per call
+ * (time on the perf clock, then "<plugin>.<column>" cells, empty for NaN).
+ */
+struct sampler_set {
+	struct sampler *v;
+	int nr;
+	int nr_cols;		/* over every sampler */
+	double *row;		/* the widest sampler's cells */
+	int row_cap;
+};
+
+/*
+ * Open every comma-separated spec of list ("sched,vmstat,prom:URL") and add it to ss (which
+ * starts zeroed). 0, or a SAMPLER_E* code with the message in err; SAMPLER_ENAME also for an
+ * empty item or a sampler whose columns repeat one already in the set. The samplers opened
+ * before a failure stay in the set (sampler_set_close frees them).
+ */
+int sampler_set_add(struct sampler_set *ss, const char *list, const char *const *dirs,
+		    char *err, size_t errlen);
+/* "time,<plugin>.<column>,..." and a newline */
+void sampler_set_header(const struct sampler_set *ss, FILE *f);
+/* One row for time ts (CLOCK_MONOTONIC ns); 0, or -1 with the failing sampler's message. */
+int sampler_set_row(struct sampler_set *ss, FILE *f, uint64_t ts, char *err, size_t errlen);
+void sampler_set_close(struct sampler_set *ss);
 
 /*
  * Check a plugin's descriptor as the loader does (version, size, callbacks present); 0 or -1
