@@ -128,7 +128,7 @@ all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS) $(PLUGINS) $(TEST_FIXTURES)
 # files that include libperf's internal headers (they need tools/include on the path)
 $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 # where an installed tlbstat finds its plugins
-$(OBJ)/tlbstat/builtin-sample.o: ALL_CFLAGS += -DTLBSTAT_PLUGINDIR='"$(PLUGINDIR)"'
+$(OBJ)/tlbstat/lib/sampler.o: ALL_CFLAGS += -DTLBSTAT_PLUGINDIR='"$(PLUGINDIR)"'
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 

@@ -19,10 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef TLBSTAT_PLUGINDIR
-#define TLBSTAT_PLUGINDIR "/usr/local/lib/tlbstat/plugins"
-#endif
-
 static const char *const samp_usage[] = {
 	"tlbstat sample [--interval <dur>] [-d <dur>] [-o <file>] [--plugin-dir <dir>] "
 	"sched|vmstat|gpu|prom:URL[:metric]|<plugin>[,...]...",
@@ -42,31 +38,6 @@ static volatile sig_atomic_t samp_stop;
 static void on_signal(int sig)
 {
 	samp_stop = 1;
-}
-
-/* --plugin-dir alone when given; else plugins/ beside our binary (a build tree), then PLUGINDIR */
-static void plugin_dirs(const char *given, char *exe_dir, size_t len, const char *dirs[3])
-{
-	ssize_t n;
-	char *slash;
-	int k = 0;
-
-	if (given) {
-		dirs[0] = given;
-		dirs[1] = NULL;
-		return;
-	}
-	n = readlink("/proc/self/exe", exe_dir, len - 9);
-	if (n > 0) {
-		exe_dir[n] = 0;
-		slash = strrchr(exe_dir, '/');
-		if (slash) {
-			strcpy(slash, "/plugins");
-			dirs[k++] = exe_dir;
-		}
-	}
-	dirs[k++] = TLBSTAT_PLUGINDIR;
-	dirs[k] = NULL;
 }
 
 /* --list: every NAME.so of the directories that loads, with its description */
@@ -190,7 +161,7 @@ int cmd_sample(int argc, char **argv)
 
 	if (argi < 0)
 		return parse_options_exit(argi);
-	plugin_dirs(o.plugin_dir, exe_dir, sizeof(exe_dir), dirs);
+	sampler_dirs(o.plugin_dir, exe_dir, sizeof(exe_dir), dirs);
 	if (o.list)
 		return list_plugins(dirs);
 	if (argi >= argc) {

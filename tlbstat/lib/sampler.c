@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Sampler plugins: find name.so in the plugin directories, check its ABI, open it. */
 #include "sampler.h"
+#include "outfile.h"
 #include "output.h"
+#include "session.h"
 #include "strlist.h"
+#include "util.h"
 
 #include <dlfcn.h>
+#include <poll.h>
+#include <sys/timerfd.h>
 #include <math.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -12,6 +17,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifndef TLBSTAT_PLUGINDIR
+#define TLBSTAT_PLUGINDIR "/usr/local/lib/tlbstat/plugins"
+#endif
+
+void sampler_dirs(const char *given, char *buf, size_t len, const char *dirs[3])
+{
+	ssize_t n;
+	char *slash;
+	int k = 0;
+
+	if (given) {
+		dirs[0] = given;
+		dirs[1] = NULL;
+		return;
+	}
+	n = readlink("/proc/self/exe", buf, len - 9);
+	if (n > 0) {
+		buf[n] = 0;
+		slash = strrchr(buf, '/');
+		if (slash) {
+			strcpy(slash, "/plugins");
+			dirs[k++] = buf;
+		}
+	}
+	dirs[k++] = TLBSTAT_PLUGINDIR;
+	dirs[k] = NULL;
+}
 
 /* Names become file names: nothing that could climb out of the directory. */
 static bool valid_name(const char *s, size_t len)
@@ -292,4 +325,98 @@ void sampler_set_close(struct sampler_set *ss)
 	free(ss->v);
 	free(ss->row);
 	memset(ss, 0, sizeof(*ss));
+}
+
+struct sampler_file {
+	struct sampler_set ss;
+	uint64_t interval_ns, rows;
+	FILE *f;
+	char *path;
+	int tfd;
+	bool failed;		/* a sampler failed: no more rows */
+	char err[512];		/* its message, for sampler_file_close */
+};
+
+struct sampler_file *sampler_file_new(struct sampler_set *ss, uint64_t interval_ns)
+{
+	struct sampler_file *sf = calloc(1, sizeof(*sf));
+
+	if (!sf) {
+		sampler_set_close(ss);
+		return NULL;
+	}
+	sf->ss = *ss;
+	memset(ss, 0, sizeof(*ss));
+	sf->interval_ns = interval_ns;
+	sf->tfd = -1;
+	return sf;
+}
+
+/* The timer: one row now (expirations missed while the loop was busy are not made up). */
+static int on_sampler_timer(void *ctx, int fd, short revents)
+{
+	struct sampler_file *sf = ctx;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n) || sf->failed)
+		return 0;
+	if (sampler_set_row(&sf->ss, sf->f, now_ns(), sf->err, sizeof(sf->err)))
+		sf->failed = true;	/* the recording goes on; close says why rows stop */
+	else
+		sf->rows++;
+	return 0;
+}
+
+int sampler_file_start(struct sampler_file *sf, struct session *s, const char *path,
+		       char *err, size_t errlen)
+{
+	struct itimerspec its = {
+		.it_value = { (time_t)(sf->interval_ns / 1000000000ull),
+			      (long)(sf->interval_ns % 1000000000ull) },
+		.it_interval = { (time_t)(sf->interval_ns / 1000000000ull),
+				 (long)(sf->interval_ns % 1000000000ull) },
+	};
+
+	sf->path = strdup(path);
+	if (!sf->path) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	sf->f = outfile_fopen(path, err, errlen);
+	if (!sf->f)
+		return -1;
+	sampler_set_header(&sf->ss, sf->f);
+	sf->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sf->tfd < 0 || timerfd_settime(sf->tfd, 0, &its, NULL) < 0 ||
+	    session_add_fd(s, sf->tfd, POLLIN, on_sampler_timer, sf) < 0) {
+		snprintf(err, errlen, "%s: no timer for the samplers: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t sampler_file_rows(const struct sampler_file *sf)
+{
+	return sf ? sf->rows : 0;
+}
+
+int sampler_file_close(struct sampler_file *sf, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!sf)
+		return 0;
+	if (sf->failed) {
+		snprintf(err, errlen, "%s ends early: %s", sf->path, sf->err);
+		rc = -1;
+	}
+	if (sf->f && outfile_close(sf->f, sf->path, rc ? sf->err : err,
+				   rc ? sizeof(sf->err) : errlen) < 0)
+		rc = -1;
+	if (sf->tfd >= 0)
+		close(sf->tfd);
+	sampler_set_close(&sf->ss);
+	free(sf->path);
+	free(sf);
+	return rc;
 }

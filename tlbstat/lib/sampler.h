@@ -23,6 +23,13 @@ struct sampler {
 	char note[256];			/* the plugin's note from open ("" if none) */
 };
 
+/*
+ * Where plugins are looked for: given (--plugin-dir) alone; else plugins/ beside the running
+ * binary (a build tree), then the installed PLUGINDIR. dirs gets up to two entries and a NULL;
+ * buf (len >= 64) holds the first.
+ */
+void sampler_dirs(const char *given, char *buf, size_t len, const char *dirs[3]);
+
 enum {
 	SAMPLER_EOPEN = -1,	/* the plugin's own open failed (a URL that does not answer) */
 	SAMPLER_ENAME = -2,	/* a bad name, or no such plugin in the directories */
@@ -66,6 +73,30 @@ void sampler_set_header(const struct sampler_set *ss, FILE *f);
 /* One row for time ts (CLOCK_MONOTONIC ns); 0, or -1 with the failing sampler's message. */
 int sampler_set_row(struct sampler_set *ss, FILE *f, uint64_t ts, char *err, size_t errlen);
 void sampler_set_close(struct sampler_set *ss);
+
+/*
+ * Samplers beside a recording (record --sample): the set's rows every interval into a side
+ * file, "<recording>.samples.csv" (perf 6.1 aborts on record types it does not know, so they
+ * cannot go into perf.data itself), driven by a timerfd in the session's own poll loop.
+ */
+struct sampler_file;
+struct session;
+
+/* Takes ss (the caller's copy is emptied). NULL when out of memory (ss closed). */
+struct sampler_file *sampler_file_new(struct sampler_set *ss, uint64_t interval_ns);
+/*
+ * Create path (outfile rules: no symlink), write the header, and put a timer of the interval
+ * into s's poll loop; each expiry writes one row. 0, or -1 with the message in err.
+ */
+int sampler_file_start(struct sampler_file *sf, struct session *s, const char *path,
+		       char *err, size_t errlen);
+/* Rows written so far. */
+uint64_t sampler_file_rows(const struct sampler_file *sf);
+/*
+ * Close the file and free everything (NULL is fine). 0, or -1 with the first error: a
+ * sampler that failed while recording (its rows stop there) or a write error.
+ */
+int sampler_file_close(struct sampler_file *sf, char *err, size_t errlen);
 
 /*
  * Check a plugin's descriptor as the loader does (version, size, callbacks present); 0 or -1
