@@ -507,6 +507,27 @@ static int correlate_options(int argc, char **argv, struct corr_opts *o)
 	return argi;
 }
 
+/*
+ * The inputs as named, each recording followed by its side file "<recording>.samples.csv"
+ * (record --sample) when there is one. A malloc'd array of malloc'd paths; *nr of them.
+ */
+static char **expand_inputs(int argc, char **argv, int *nr)
+{
+	char **v = xcalloc(2 * argc, sizeof(*v)), *side;
+
+	*nr = 0;
+	for (int i = 0; i < argc; i++) {
+		v[(*nr)++] = xstrdup(argv[i]);
+		if (!is_recording(argv[i]) || asprintf(&side, "%s.samples.csv", argv[i]) < 0)
+			continue;
+		if (access(side, R_OK) == 0)
+			v[(*nr)++] = side;
+		else
+			free(side);
+	}
+	return v;
+}
+
 static int read_inputs(struct corr *c, char **inputs)
 {
 	char err[512];
@@ -586,12 +607,13 @@ int cmd_correlate(int argc, char **argv)
 				 .clock = "monotonic" } };
 	int argi = correlate_options(argc, argv, &c.o), rc;
 	int64_t off;
+	char **inputs;
 
 	if (argi < 0)
 		return parse_options_exit(argi);
-	c.nr_inputs = argc - argi;
+	inputs = expand_inputs(argc - argi, argv + argi, &c.nr_inputs);
 	off = csv_offset_ns(&c.o);
-	rc = read_inputs(&c, argv + argi);
+	rc = read_inputs(&c, inputs);
 	if (!rc)
 		rc = make_grid(&c, off);
 	if (!rc)
@@ -601,7 +623,10 @@ int cmd_correlate(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	if (!rc)
-		rc = write_output(&c, argv + argi);
+		rc = write_output(&c, inputs);
 	corr_free(&c);
+	for (int i = 0; i < c.nr_inputs; i++)
+		free(inputs[i]);
+	free(inputs);
 	return rc;
 }

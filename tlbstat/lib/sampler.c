@@ -376,15 +376,23 @@ int sampler_file_start(struct sampler_file *sf, struct session *s, const char *p
 		.it_interval = { (time_t)(sf->interval_ns / 1000000000ull),
 				 (long)(sf->interval_ns % 1000000000ull) },
 	};
+	int fd;
 
 	sf->path = strdup(path);
 	if (!sf->path) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	sf->f = outfile_fopen(path, err, errlen);
-	if (!sf->f)
+	/* private as the recording is (0600): process names and server metrics */
+	fd = outfile_open(path, 0600, err, errlen);
+	if (fd < 0)
 		return -1;
+	sf->f = fdopen(fd, "w");
+	if (!sf->f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	sampler_set_header(&sf->ss, sf->f);
 	sf->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (sf->tfd < 0 || timerfd_settime(sf->tfd, 0, &its, NULL) < 0 ||
