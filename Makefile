@@ -225,8 +225,9 @@ install: install-core $(INSTALL_EXTRA)
 install-core: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR)
 	install -m 0755 $(O)/tlbstat $(BENCH_BINS) $(DESTDIR)$(BINDIR)/
-	install -d $(DESTDIR)$(PLUGINDIR)
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/include/tlbstat
 	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0644 tlbstat/plugin.h $(DESTDIR)$(PREFIX)/include/tlbstat/
 	ln -sf tlbstat $(DESTDIR)$(BINDIR)/perf-tlb
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/
 	ln -sf tlbstat.1 $(DESTDIR)$(MANDIR)/perf-tlb.1

@@ -585,7 +585,7 @@ static int record_stdout_stream(struct record *rec)
 static int record_samplers_open(const struct record_opts *o, struct sampler_file **sf)
 {
 	struct sampler_set ss = { 0 };
-	const char *dirs[3];
+	const char *dirs[4];
 	char buf[4096], err[768];
 	int rc;
 

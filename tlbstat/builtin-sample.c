@@ -155,7 +155,7 @@ int cmd_sample(int argc, char **argv)
 	struct samp_opts o = { .interval_ns = DUR_S };
 	struct sampler_set ss = { 0 };
 	char exe_dir[4096], err[512];
-	const char *dirs[3];
+	const char *dirs[4];
 	FILE *f = stdout;
 	int argi = samp_options(argc, argv, &o), rc;
 

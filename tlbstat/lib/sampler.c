@@ -22,10 +22,11 @@
 #define TLBSTAT_PLUGINDIR "/usr/local/lib/tlbstat/plugins"
 #endif
 
-void sampler_dirs(const char *given, char *buf, size_t len, const char *dirs[3])
+void sampler_dirs(const char *given, char *buf, size_t len, const char *dirs[4])
 {
+	size_t half = len / 2;
+	char *lib = buf + half, *slash;
 	ssize_t n;
-	char *slash;
 	int k = 0;
 
 	if (given) {
@@ -33,13 +34,17 @@ void sampler_dirs(const char *given, char *buf, size_t len, const char *dirs[3])
 		dirs[1] = NULL;
 		return;
 	}
-	n = readlink("/proc/self/exe", buf, len - 9);
+	n = readlink("/proc/self/exe", buf, half - 32);	/* room for the suffixes */
 	if (n > 0) {
 		buf[n] = 0;
 		slash = strrchr(buf, '/');
 		if (slash) {
+			/* PREFIX/bin/tlbstat -> PREFIX/lib/tlbstat/plugins, whatever PREFIX was */
+			memcpy(lib, buf, slash - buf);
+			strcpy(lib + (slash - buf), "/../lib/tlbstat/plugins");
 			strcpy(slash, "/plugins");
 			dirs[k++] = buf;
+			dirs[k++] = lib;
 		}
 	}
 	dirs[k++] = TLBSTAT_PLUGINDIR;

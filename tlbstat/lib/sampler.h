@@ -25,10 +25,11 @@ struct sampler {
 
 /*
  * Where plugins are looked for: given (--plugin-dir) alone; else plugins/ beside the running
- * binary (a build tree), then the installed PLUGINDIR. dirs gets up to two entries and a NULL;
- * buf (len >= 64) holds the first.
+ * binary (a build tree), ../lib/tlbstat/plugins from it (an installed tree, any PREFIX: a .deb
+ * installs to /usr), then the PLUGINDIR built in. dirs gets up to three entries and a NULL;
+ * buf (len >= 128) holds the first two.
  */
-void sampler_dirs(const char *given, char *buf, size_t len, const char *dirs[3]);
+void sampler_dirs(const char *given, char *buf, size_t len, const char *dirs[4]);
 
 enum {
 	SAMPLER_EOPEN = -1,	/* the plugin's own open failed (a URL that does not answer) */
