@@ -31,8 +31,8 @@ TLBSTAT_DEPS ?= /opt/tlbstat-deps
 
 # Feature checks, perf's habit: each dependency is looked up once, and a missing one is named
 # with the Debian package that brings it instead of surfacing later as a compiler error about a
-# header. Required ones stop the build; optional ones (none yet: libdw for unwinding and libelf
-# for user symbols join here with the module that uses them) warn
+# header. Required ones stop the build; optional ones (libcurl for the prom sampler plugin; libdw
+# for unwinding and libelf for user symbols join here with the module that uses them) warn
 # and switch their module off. `make clean`, `make deps` and `make check` (which installs the
 # dependencies first, then runs make again) skip the checks.
 ifneq ($(MAKECMDGOALS),)
@@ -81,6 +81,11 @@ endif
 HAVE_TRACEEVENT := $(call feature,libtraceevent,libtraceevent-dev,decoding tracepoints)
 HAVE_NCURSESW   := $(call feature,ncursesw,libncurses-dev,the screen of tlbstat top)
 HAVE_MHD        := $(call feature,libmicrohttpd,libmicrohttpd-dev,the HTTP server of tlbstat exporter)
+# optional: libcurl for the prom sampler plugin (plugins/prom.c); without it the others build
+optional = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo yes),yes,$(if $(SKIP_FEATURES),,$(warning $(1) not found by pkg-config: $(3) not built (apt-get install $(2)))))
+HAVE_CURL       := $(call optional,libcurl,libcurl4-openssl-dev,the prom sampler plugin)
+CURL_CFLAGS       := $(if $(HAVE_CURL),$(shell pkg-config --cflags libcurl))
+CURL_LIBS         := $(if $(HAVE_CURL),$(shell pkg-config --libs libcurl))
 TRACEEVENT_CFLAGS := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --cflags libtraceevent))
 TRACEEVENT_LIBS   := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --libs libtraceevent))
 NCURSES_CFLAGS    := $(if $(HAVE_NCURSESW),$(shell pkg-config --cflags ncursesw))
@@ -92,9 +97,9 @@ WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers 
 CFLAGS   ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS)
-# what libtlbstat.a itself needs at link time; the tlbstat binary adds ncurses for top and
-# libmicrohttpd and libcrypt (its --auth-file hashes) for the exporter
-LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) -lm -lpthread
+# what libtlbstat.a itself needs at link time (libdl: sampler plugins); the tlbstat binary adds
+# ncurses for top, and libmicrohttpd and libcrypt (its --auth-file hashes) for the exporter
+LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) -lm -lpthread -ldl
 LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS) $(MHD_LIBS) -lcrypt
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
@@ -109,10 +114,25 @@ TEST_BINS  := $(TEST_SRCS:%.c=$(O)/%)
 BENCH_BINS := $(BENCH_SRCS:benchmarks/%.c=$(O)/%)
 LIBTLB     := $(O)/libtlbstat.a
 
-all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS)
+# Sampler plugins (tlbstat/plugin.h): one plugins/<name>.c -> $(O)/plugins/<name>.so each,
+# standalone shared objects (they cannot link libtlbstat.a), installed to PLUGINDIR. tlbstat
+# looks in --plugin-dir, then in plugins/ beside its own binary (the build tree), then PLUGINDIR.
+PLUGINDIR    ?= $(PREFIX)/lib/tlbstat/plugins
+PLUGIN_NAMES := $(filter-out $(if $(HAVE_CURL),,prom),$(sort $(basename $(notdir $(wildcard plugins/*.c)))))
+PLUGINS      := $(PLUGIN_NAMES:%=$(O)/plugins/%.so)
+PLUGIN_LIBS_gpu  := -ldl
+PLUGIN_LIBS_prom := $(CURL_LIBS)
+# test fixtures (tests/fixtures/): a fake libnvidia-ml.so.1 and plugins with a good and bad ABI
+TEST_FIXTURES := $(O)/tests/fixtures/nvml/libnvidia-ml.so.1 \
+                 $(O)/tests/fixtures/plugins/good.so $(O)/tests/fixtures/plugins/badversion.so \
+                 $(O)/tests/fixtures/plugins/badsize.so
+
+all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS) $(PLUGINS) $(TEST_FIXTURES)
 
 # files that include libperf's internal headers (they need tools/include on the path)
 $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
+# where an installed tlbstat finds its plugins
+$(OBJ)/tlbstat/lib/sampler.o: ALL_CFLAGS += -DTLBSTAT_PLUGINDIR='"$(PLUGINDIR)"'
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 # the only user of microhttpd.h
@@ -140,6 +160,23 @@ $(O)/tlbstat: $(CMD_OBJS) $(LIBTLB)
 $(O)/tests/%: tests/%.c $(LIBTLB) tests/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(LIBTLB) $(LIB_LDLIBS)
+
+$(O)/plugins/%.so: plugins/%.c plugins/plugin-util.h tlbstat/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CURL_CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) -o $@ $< \
+		$(PLUGIN_LIBS_$*) -lm
+
+$(O)/tests/fixtures/nvml/libnvidia-ml.so.1: tests/fixtures/fake-nvml.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+FIXTURE_ID_good := 1
+FIXTURE_ID_badversion := 2
+FIXTURE_ID_badsize := 3
+$(O)/tests/fixtures/plugins/%.so: tests/fixtures/plugin-abi.c tlbstat/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -DFIXTURE=$(FIXTURE_ID_$*) -fPIC -shared -fvisibility=hidden \
+		$(LDFLAGS) -o $@ $<
 
 $(O)/%: benchmarks/%.c
 	@mkdir -p $(dir $@)
@@ -194,6 +231,9 @@ install: install-core $(INSTALL_EXTRA)
 install-core: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR)
 	install -m 0755 $(O)/tlbstat $(BENCH_BINS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/include/tlbstat
+	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0644 tlbstat/plugin.h $(DESTDIR)$(PREFIX)/include/tlbstat/
 	ln -sf tlbstat $(DESTDIR)$(BINDIR)/perf-tlb
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/
 	ln -sf tlbstat.1 $(DESTDIR)$(MANDIR)/perf-tlb.1

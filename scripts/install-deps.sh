@@ -14,7 +14,8 @@ set -euo pipefail
 # `systemctl disable --now prometheus` if unwanted)
 PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev libncurses-dev
       linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3
-      asciidoctor man-db bash-completion python3-jsonschema curl prometheus openssl)
+      asciidoctor man-db bash-completion python3-jsonschema curl prometheus openssl
+      libcurl4-openssl-dev)
 
 # One line per step with the seconds since the start: the libperf build takes about a minute
 # on a fresh 2-core machine, and a silent minute looks like a hang.

@@ -79,6 +79,13 @@ for m in 'del d["reasons"]' 'd["health"] = "purple"' 'd["schema_version"] = 2' \
 	check "report document with $m: refused" refused "$SCHEMA/report.json" "$tmp/bad.json"
 done
 
+# --- correlate: two recordings on a 1 ms grid
+"$TLBSTAT" correlate --json --interval 1ms "$DATA/tlbstat-ipi.data" "$DATA/perf-ipi.data" \
+	>"$tmp/correlate.json" 2>/dev/null
+check "correlate --json (two recordings): valid" valid "$SCHEMA/correlate.json" "$tmp/correlate.json"
+mutate "$tmp/correlate.json" "$tmp/bad.json" 'd["pairs"][0]["verdict"] = "maybe"'
+check "correlate document with a made-up verdict: refused" refused "$SCHEMA/correlate.json" "$tmp/bad.json"
+
 # --- transport
 "$TLBSTAT" transport --json >"$tmp/transport.json" 2>/dev/null
 check "transport --json: valid" valid "$SCHEMA/transport.json" "$tmp/transport.json"

@@ -11,6 +11,7 @@
 #include "perfdata.h"
 #include "perfpipe.h"
 #include "reason.h"
+#include "sampler.h"
 #include "session.h"
 #include "strlist.h"
 #include "symbols.h"
@@ -390,6 +391,8 @@ struct record_opts {
 	const char *cpu_list, *pid, *tid, *output, *events, *freq;
 	int mmap_pages, period;
 	uint64_t duration_ns;
+	const char *sample;		/* --sample: sampler plugins beside the recording */
+	uint64_t sample_ns;
 };
 
 /* The options into o: the index of the command's first word, or a parse_options() code. */
@@ -420,6 +423,10 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_STR('o', "output", &o->output, "file",
 			"output file, or - for a stream on stdout (default perf.data)"),
 		OPT_BOOLEAN('q', "quiet", &o->quiet, "no summary line"),
+		OPT_STR(0, "sample", &o->sample, "list",
+			"sampler plugins (sched,vmstat,gpu,prom:URL) into <output>.samples.csv"),
+		OPT_DURATION(0, "sample-interval", &o->sample_ns, DUR_S, 10 * DUR_MS, DUR_H,
+			     "one sampler row every this long (default 1s; 10ms to 1h)"),
 		OPT_FINISH(),
 	};
 
@@ -574,6 +581,55 @@ static int record_stdout_stream(struct record *rec)
 	return 0;
 }
 
+/* --sample: the plugins open before anything is recorded (a bad name stops here); an exit code */
+static int record_samplers_open(const struct record_opts *o, struct sampler_file **sf)
+{
+	struct sampler_set ss = { 0 };
+	const char *dirs[4];
+	char buf[4096], err[768];
+	int rc;
+
+	if (!o->sample)
+		return EXIT_OK;
+	if (!strcmp(o->output, "-")) {
+		tlb_err("record: --sample writes a file beside the recording: not with -o -");
+		return EXIT_USAGE;
+	}
+	sampler_dirs(NULL, buf, sizeof(buf), dirs);
+	rc = sampler_set_add(&ss, o->sample, dirs, err, sizeof(err));
+	for (int i = 0; i < ss.nr; i++)
+		if (ss.v[i].note[0])
+			tlb_warn("sampler %s: %s", ss.v[i].name, ss.v[i].note);
+	if (rc) {
+		tlb_err("record: %s", err);
+		sampler_set_close(&ss);
+		return rc == SAMPLER_ENAME ? EXIT_USAGE : rc == SAMPLER_EABI ? EXIT_ENV : EXIT_FAIL;
+	}
+	*sf = sampler_file_new(&ss, o->sample_ns ? o->sample_ns : DUR_S);
+	if (!*sf)
+		tlb_err("out of memory");
+	return *sf ? EXIT_OK : EXIT_FAIL;
+}
+
+/* The side file and its timer, once the session runs; a failure leaves the recording alone. */
+static void record_samplers_start(struct sampler_file *sf, struct session *s,
+				  const struct record_opts *o)
+{
+	char path[4096], err[768];
+
+	snprintf(path, sizeof(path), "%s.samples.csv", o->output);
+	if (sf && sampler_file_start(sf, s, path, err, sizeof(err)) < 0)
+		tlb_warn("record: --sample: %s: recording without samplers", err);
+}
+
+static void record_samplers_close(struct sampler_file *sf)
+{
+	char err[768];
+
+	if (sampler_file_close(sf, err, sizeof(err)) < 0)
+		tlb_warn("record: --sample: %s", err);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { .output = "perf.data" };
@@ -589,6 +645,7 @@ int cmd_record(int argc, char **argv)
 	int rc = EXIT_OK, timer_fd = -1;
 	char err[512];
 	struct syms *syms = NULL;
+	struct sampler_file *sf = NULL;
 
 	if (argi < 0)
 		return parse_options_exit(argi);
@@ -621,6 +678,9 @@ int cmd_record(int argc, char **argv)
 		}
 		target.workload = wl.pid;
 	}
+	rc = record_samplers_open(&o, &sf);
+	if (rc != EXIT_OK)
+		goto out_child;
 	if (tlb_evlist_set_target(&el, &target) < 0) {
 		rc = EXIT_USAGE;
 		goto out_child;
@@ -661,6 +721,7 @@ int cmd_record(int argc, char **argv)
 		tlb_evlist_enable(&el);
 	if (o.duration_ns)
 		timer_fd = arm_duration(s, o.duration_ns);
+	record_samplers_start(sf, s, &o);
 	workload_start(&wl);
 	if (session_run(s, &ops, &rec, &stop, &wl, err, sizeof(err)) < 0 && !rec.write_error) {
 		tlb_err("%s", err);
@@ -669,6 +730,7 @@ int cmd_record(int argc, char **argv)
 
 	if (record_finish(&rec, &o, &el) < 0)
 		rc = EXIT_FAIL;
+	record_samplers_close(sf);
 	session_close(s);
 	if (timer_fd >= 0)
 		close(timer_fd);
@@ -680,6 +742,7 @@ int cmd_record(int argc, char **argv)
 	return rc;
 
 out_child:
+	record_samplers_close(sf);
 	syms_free(syms);
 	workload_kill(&wl, SIGKILL);
 	tlb_evlist_close(&el);	/* every path frees: the sanitizer suite counts leaks */

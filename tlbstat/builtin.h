@@ -10,6 +10,9 @@ int cmd_report(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_transport(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_correlate(int argc, char **argv);
+
 
 /*
  * tlb_err then exit(code): for the commands only (builtin-util.c, not in libtlbstat.a, so the

@@ -37,6 +37,8 @@ static const struct cmd commands[] = {
 	{ "top", cmd_top, "live view of processes ranked by invalidation rate" },
 	{ "transport", cmd_transport, "how this machine delivers remote TLB flushes" },
 	{ "exporter", cmd_exporter, "serve Prometheus metrics of TLB invalidation (top K processes)" },
+	{ "sample", cmd_sample, "run sampler plugins (sched, vmstat, gpu, prom) into CSV" },
+	{ "correlate", cmd_correlate, "correlate recordings and CSV time series: lags, p-values" },
 };
 
 /* "perf tlb" when perf ran us as perf-tlb, so the usage line is the one the user typed */
