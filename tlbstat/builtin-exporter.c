@@ -586,29 +586,13 @@ static int on_tick(void *ctx, uint64_t sample_now)
 static int add_events(struct exporter *e, int pages)
 {
 	struct perf_event_attr attr;
-	const struct tlb_event_def *defs, *csd = tlb_events_by_kind(EV_CSD_QUEUE_CPU);
-	bool have_csd = tfs_event_exists(csd->sys, csd->name);
-	size_t nr;
 
 	tlb_attr_sampling(&attr, 0);
 	attr.wakeup_events = 0;
 	attr.watermark = 1;
 	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 4);
-	defs = tlb_events_table(&nr);
-	for (size_t i = 0; i < nr; i++) {
-		const struct tlb_event_def *def = &defs[i];
-
-		if ((def->uses & TLB_EVU_REQUIRED) && (def->uses & TLB_EVU_TOP)) {
-			if (tlb_evlist_add(&e->el, def->tracepoint, NULL, &attr) < 0)
-				return EXIT_ENV;
-			continue;
-		}
-		if ((def->uses & TLB_EVU_TOP_NO_CSD) ? have_csd : !(def->uses & TLB_EVU_TOP))
-			continue;
-		if (tfs_event_exists(def->sys, def->name))
-			tlb_evlist_add(&e->el, def->tracepoint, NULL, &attr);
-	}
-	return EXIT_OK;
+	/* top's set: the same events feed the same model */
+	return tlb_events_add_live_set(&e->el, &attr) < 0 ? EXIT_ENV : EXIT_OK;
 }
 
 /*

@@ -551,31 +551,11 @@ static bool listed_before(const struct strlist *l, int i)
 static int add_events(struct top *t, int pages)
 {
 	struct perf_event_attr attr;
-	const struct tlb_event_def *defs, *csd = tlb_events_by_kind(EV_CSD_QUEUE_CPU);
-	bool have_csd = tfs_event_exists(csd->sys, csd->name);
 	int nr_gen = 0;
-	size_t nr;
 
 	sampling_attr(&attr, pages);
-	defs = tlb_events_table(&nr);
-	for (size_t i = 0; i < nr; i++) {
-		const struct tlb_event_def *def = &defs[i];
-
-		if ((def->uses & TLB_EVU_REQUIRED) && (def->uses & TLB_EVU_TOP)) {
-			if (tlb_evlist_add(&t->el, def->tracepoint, NULL, &attr) < 0)
-				return EXIT_ENV;
-			continue;
-		}
-		/*
-		 * Fan-out: csd:csd_queue_cpu names the function each target runs; where it exists
-		 * the ipi events' callback is the generic IPI handler, so ipi:ipi_send_cpumask is
-		 * only worth its volume on kernels without csd events (TLB_EVU_TOP_NO_CSD).
-		 */
-		if ((def->uses & TLB_EVU_TOP_NO_CSD) ? have_csd : !(def->uses & TLB_EVU_TOP))
-			continue;
-		if (tfs_event_exists(def->sys, def->name))
-			tlb_evlist_add(&t->el, def->tracepoint, NULL, &attr);
-	}
+	if (tlb_events_add_live_set(&t->el, &attr) < 0)
+		return EXIT_ENV;
 
 	if (t->o.events) {
 		struct strlist l;

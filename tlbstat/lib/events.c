@@ -10,6 +10,7 @@
  * 6.18 has both. sched and task events are generic (sched_process_exec since 3.4).
  */
 #include "events.h"
+#include "evlist.h"
 #include "tracefs.h"
 #include "util.h"
 
@@ -139,4 +140,32 @@ bool tlb_events_match(const struct tlb_event_def *def, const char *sys, const ch
 		return !strcmp(def->name, name);
 	/* the wildcard row: any other event of its system that names its targets */
 	return has_targets && !tlb_events_by_name(sys, name);
+}
+
+int tlb_events_add_live_set(struct tlb_evlist *el, const struct perf_event_attr *attr)
+{
+	const struct tlb_event_def *csd = tlb_events_by_kind(EV_CSD_QUEUE_CPU);
+	bool have_csd = tfs_event_exists(csd->sys, csd->name);
+	size_t nr;
+	const struct tlb_event_def *defs = tlb_events_table(&nr);
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct tlb_event_def *def = &defs[i];
+
+		if ((def->uses & TLB_EVU_REQUIRED) && (def->uses & TLB_EVU_TOP)) {
+			if (tlb_evlist_add(el, def->tracepoint, NULL, attr) < 0)
+				return -1;
+			continue;
+		}
+		/*
+		 * Fan-out: csd:csd_queue_cpu names the function each target runs; where it exists
+		 * the ipi events' callback is the generic IPI handler, so ipi:ipi_send_cpumask is
+		 * only worth its volume on kernels without csd events (TLB_EVU_TOP_NO_CSD).
+		 */
+		if ((def->uses & TLB_EVU_TOP_NO_CSD) ? have_csd : !(def->uses & TLB_EVU_TOP))
+			continue;
+		if (tfs_event_exists(def->sys, def->name))
+			tlb_evlist_add(el, def->tracepoint, NULL, attr);
+	}
+	return 0;
 }

@@ -73,4 +73,13 @@ size_t tlb_events_short_names(unsigned uses, const char *sep, char *buf, size_t 
  */
 bool tlb_events_match(const struct tlb_event_def *def, const char *sys, const char *name,
 		      bool has_targets);
+
+struct tlb_evlist;
+struct perf_event_attr;
+/*
+ * The live consumers' event set (top, exporter): the required rows opened whatever tracefs says
+ * (their error names what is missing), the others where this kernel has them. 0, or -1 when a
+ * required one cannot be added (tlb_evlist_add said why).
+ */
+int tlb_events_add_live_set(struct tlb_evlist *el, const struct perf_event_attr *attr);
 #endif

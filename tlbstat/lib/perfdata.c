@@ -618,37 +618,6 @@ struct pd_writer {
 #define FLUSH_NS 100000000ULL		/* buffered records reach the file this often */
 #define HEADER_REFRESH_NS 1000000000ULL	/* and the header's data size this often */
 
-/* A growing buffer that remembers running out of memory (checked once, when it is used). */
-struct membuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void mb_put(struct membuf *m, const void *d, size_t n)
-{
-	if (m->oom)
-		return;
-	if (m->len + n > m->cap) {
-		size_t cap = m->cap ? m->cap : 4096;
-		char *p;
-
-		while (m->len + n > cap)
-			cap *= 2;
-		p = realloc(m->p, cap);
-		if (!p) {
-			m->oom = true;
-			return;
-		}
-		m->p = p;
-		m->cap = cap;
-	}
-	memcpy(m->p + m->len, d, n);
-	m->len += n;
-}
-
-static void mb_u32(struct membuf *m, uint32_t v) { mb_put(m, &v, 4); }
-static void mb_u64(struct membuf *m, uint64_t v) { mb_put(m, &v, 8); }
 
 /* perf's do_write_string: u32 length (NUL included, aligned to 64), padded bytes */
 static void mb_string(struct membuf *m, const char *s)
@@ -656,9 +625,9 @@ static void mb_string(struct membuf *m, const char *s)
 	uint32_t olen = (uint32_t)strlen(s) + 1;
 	uint32_t len = (olen + NAME_ALIGN - 1) / NAME_ALIGN * NAME_ALIGN;
 	static const char zeros[NAME_ALIGN];
-	mb_u32(m, len);
-	mb_put(m, s, olen);
-	mb_put(m, zeros, len - olen);
+	membuf_u32(m, len);
+	membuf_put(m, s, olen);
+	membuf_put(m, zeros, len - olen);
 }
 
 /* TRACING_DATA of the tracepoint attrs (tracing-data.c), with syms's kallsyms lines. */
@@ -752,12 +721,12 @@ struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs
 	ids_off = w->h.attrs.offset + w->h.attrs.size;
 	for (int i = 0; i < nr_attrs; i++) {
 		struct file_section ids = { ids_off, 8 * (uint64_t)w->attrs[i].nr_ids };
-		mb_put(&m, w->attrs[i].attr, sizeof(struct perf_event_attr));
-		mb_put(&m, &ids, sizeof(ids));
+		membuf_put(&m, w->attrs[i].attr, sizeof(struct perf_event_attr));
+		membuf_put(&m, &ids, sizeof(ids));
 		ids_off += ids.size;
 	}
 	for (int i = 0; i < nr_attrs; i++)
-		mb_put(&m, w->attrs[i].ids, 8 * (size_t)w->attrs[i].nr_ids);
+		membuf_put(&m, w->attrs[i].ids, 8 * (size_t)w->attrs[i].nr_ids);
 	{
 		/*
 		 * The early copy of the features (everything but the transport note, known only at
@@ -769,11 +738,11 @@ struct pd_writer *pd_create(const char *path, const struct pd_writer_attr *attrs
 		struct membuf tab = { 0 }, body = { 0 };
 		static const char zeros[8];
 		build_features(w, bits, table, &tab, &body);
-		mb_put(&m, zeros, early - ids_off);
-		mb_put(&m, early_magic, sizeof(early_magic));
-		mb_put(&m, bits, sizeof(bits));
-		mb_put(&m, tab.p, tab.len);
-		mb_put(&m, body.p, body.len);
+		membuf_put(&m, zeros, early - ids_off);
+		membuf_put(&m, early_magic, sizeof(early_magic));
+		membuf_put(&m, bits, sizeof(bits));
+		membuf_put(&m, tab.p, tab.len);
+		membuf_put(&m, body.p, body.len);
 		m.oom |= tab.oom || body.oom;
 		free(tab.p);
 		free(body.p);
@@ -877,7 +846,7 @@ static void build_feature_src(const struct pd_feature_src *w, int feat, struct m
 	uname(&u);
 	switch (feat) {
 	case HEADER_TRACING_DATA:
-		mb_put(m, w->tracing, w->tracing_len);
+		membuf_put(m, w->tracing, w->tracing_len);
 		break;
 	case HEADER_HOSTNAME:
 		feature_string(m, u.nodename);
@@ -894,29 +863,29 @@ static void build_feature_src(const struct pd_feature_src *w, int feat, struct m
 	case HEADER_NRCPUS: {
 		uint32_t avail = (uint32_t)sysconf(_SC_NPROCESSORS_CONF);
 		uint32_t online = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
-		mb_u32(m, avail);
-		mb_u32(m, online);
+		membuf_u32(m, avail);
+		membuf_u32(m, online);
 		break;
 	}
 	case HEADER_TOTAL_MEM: {
 		struct sysinfo si;
 		sysinfo(&si);
-		mb_u64(m, (uint64_t)si.totalram * si.mem_unit / 1024);
+		membuf_u64(m, (uint64_t)si.totalram * si.mem_unit / 1024);
 		break;
 	}
 	case HEADER_CMDLINE:
-		mb_u32(m, (uint32_t)w->argc);
+		membuf_u32(m, (uint32_t)w->argc);
 		for (int i = 0; i < w->argc; i++)
 			feature_string(m, w->argv[i]);
 		break;
 	case HEADER_EVENT_DESC:
-		mb_u32(m, (uint32_t)w->nr_attrs);
-		mb_u32(m, (uint32_t)sizeof(struct perf_event_attr));
+		membuf_u32(m, (uint32_t)w->nr_attrs);
+		membuf_u32(m, (uint32_t)sizeof(struct perf_event_attr));
 		for (int i = 0; i < w->nr_attrs; i++) {
-			mb_put(m, w->attrs[i].attr, sizeof(struct perf_event_attr));
-			mb_u32(m, (uint32_t)w->attrs[i].nr_ids);
+			membuf_put(m, w->attrs[i].attr, sizeof(struct perf_event_attr));
+			membuf_u32(m, (uint32_t)w->attrs[i].nr_ids);
 			feature_string(m, w->attrs[i].name ? w->attrs[i].name : "unknown");
-			mb_put(m, w->attrs[i].ids, 8 * (size_t)w->attrs[i].nr_ids);
+			membuf_put(m, w->attrs[i].ids, 8 * (size_t)w->attrs[i].nr_ids);
 		}
 		break;
 	case HEADER_CLOCKID: {
@@ -924,7 +893,7 @@ static void build_feature_src(const struct pd_feature_src *w, int feat, struct m
 		struct timespec ts;
 		if (clock_getres(CLOCK_MONOTONIC, &ts) == 0)
 			res_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		mb_u64(m, res_ns);
+		membuf_u64(m, res_ns);
 		break;
 	}
 	case HEADER_TLBSTAT:
@@ -985,7 +954,7 @@ static void build_features(struct pd_writer *w, uint64_t *bits, uint64_t off, st
 		build_feature(w, b, body);
 		s.offset = off + before;
 		s.size = body->len - before;
-		mb_put(tab, &s, sizeof(s));
+		membuf_put(tab, &s, sizeof(s));
 	}
 }
 

@@ -378,37 +378,6 @@ struct tep_handle *tdata_read(const void *data, size_t len, struct syms *syms, c
 
 /* ---------------- writing TRACING_DATA ---------------- */
 
-/* A growing buffer that remembers running out of memory (checked once, at the end). */
-struct tbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void tb_put(struct tbuf *b, const void *d, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *np;
-
-		while (b->len + n > cap)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, d, n);
-	b->len += n;
-}
-
-static void tb_u32(struct tbuf *b, uint32_t v) { tb_put(b, &v, 4); }
-static void tb_u64(struct tbuf *b, uint64_t v) { tb_put(b, &v, 8); }
 
 /*
  * The one change made to a format copied from tracefs: in its print fmt, `__get_cpumask(x)`
@@ -430,17 +399,17 @@ static void compat_print_fmt(char *s, size_t len)
 }
 
 /* The preamble and tracefs's header_page and header_event. */
-static int put_headers(struct tbuf *b, char *err, size_t errlen)
+static int put_headers(struct membuf *b, char *err, size_t errlen)
 {
 	uint8_t byte;
 
-	tb_put(b, td_magic, sizeof(td_magic));
-	tb_put(b, "0.6", 4);
+	membuf_put(b, td_magic, sizeof(td_magic));
+	membuf_put(b, "0.6", 4);
 	byte = 0;                 /* little endian */
-	tb_put(b, &byte, 1);
+	membuf_put(b, &byte, 1);
 	byte = sizeof(long);
-	tb_put(b, &byte, 1);
-	tb_u32(b, (uint32_t)sysconf(_SC_PAGESIZE));
+	membuf_put(b, &byte, 1);
+	membuf_u32(b, (uint32_t)sysconf(_SC_PAGESIZE));
 	for (int i = 0; i < 2; i++) {
 		const char *name = i ? "header_event" : "header_page";
 		char rel[64];
@@ -456,9 +425,9 @@ static int put_headers(struct tbuf *b, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot read %s from tracefs: %s", rel, why);
 			return -1;
 		}
-		tb_put(b, name, strlen(name) + 1);
-		tb_u64(b, len);
-		tb_put(b, s, len);
+		membuf_put(b, name, strlen(name) + 1);
+		membuf_u64(b, len);
+		membuf_put(b, s, len);
 		free(s);
 	}
 	return 0;
@@ -473,16 +442,16 @@ static bool of_system(const char *event, const char *sys, char *name, size_t nam
 }
 
 /* One system's formats, of the events that are its own. */
-static int put_system(struct tbuf *b, const char *sys, const char *const *events, int nr,
+static int put_system(struct membuf *b, const char *sys, const char *const *events, int nr,
 		      char *err, size_t errlen)
 {
 	uint32_t count = 0;
 	char name[64];
 
-	tb_put(b, sys, strlen(sys) + 1);
+	membuf_put(b, sys, strlen(sys) + 1);
 	for (int i = 0; i < nr; i++)
 		count += of_system(events[i], sys, name, sizeof(name));
-	tb_u32(b, count);
+	membuf_u32(b, count);
 	for (int i = 0; i < nr; i++) {
 		size_t len;
 		char *s;
@@ -495,15 +464,15 @@ static int put_system(struct tbuf *b, const char *sys, const char *const *events
 			return -1;
 		}
 		compat_print_fmt(s, len);
-		tb_u64(b, len);
-		tb_put(b, s, len);
+		membuf_u64(b, len);
+		membuf_put(b, s, len);
 		free(s);
 	}
 	return 0;
 }
 
 /* The event formats, grouped by system in first-seen order. */
-static int put_formats(struct tbuf *b, const char *const *events, int nr, char *err,
+static int put_formats(struct membuf *b, const char *const *events, int nr, char *err,
 		       size_t errlen)
 {
 	const char *sys_of[64];
@@ -522,7 +491,7 @@ static int put_formats(struct tbuf *b, const char *const *events, int nr, char *
 		if (!seen && nsys < 64)
 			sys_of[nsys++] = events[i];
 	}
-	tb_u32(b, (uint32_t)nsys);
+	membuf_u32(b, (uint32_t)nsys);
 	for (int k = 0; k < nsys; k++) {
 		char sys[64], name[64];
 
@@ -534,7 +503,7 @@ static int put_formats(struct tbuf *b, const char *const *events, int nr, char *
 }
 
 /* kallsyms (the subset syms keeps), printk formats, saved cmdlines (none). */
-static int put_tail(struct tbuf *b, const struct syms *syms, char *err, size_t errlen)
+static int put_tail(struct membuf *b, const struct syms *syms, char *err, size_t errlen)
 {
 	struct syms *own = NULL;
 	char *s;
@@ -552,16 +521,16 @@ static int put_tail(struct tbuf *b, const struct syms *syms, char *err, size_t e
 	syms_free(own);
 	if (rc < 0)
 		goto oom;
-	tb_u32(b, (uint32_t)len);
+	membuf_u32(b, (uint32_t)len);
 	if (len)
-		tb_put(b, s, len);
+		membuf_put(b, s, len);
 	free(s);
 	s = tfs_read("printk_formats", &len);
-	tb_u32(b, s ? (uint32_t)len : 0);
+	membuf_u32(b, s ? (uint32_t)len : 0);
 	if (s && len)
-		tb_put(b, s, len);
+		membuf_put(b, s, len);
 	free(s);
-	tb_u64(b, 0);         /* saved cmdlines: names come from COMM records */
+	membuf_u64(b, 0);         /* saved cmdlines: names come from COMM records */
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -571,13 +540,13 @@ oom:
 int tdata_build(const char *const *events, int nr, const struct syms *syms, char **out,
 		size_t *len, char *err, size_t errlen)
 {
-	struct tbuf b = { 0 };
+	struct membuf b = { 0 };
 
 	*out = NULL;
 	*len = 0;
 	if (put_headers(&b, err, errlen) < 0)
 		goto fail;
-	tb_u32(&b, 0);         /* ftrace formats: none */
+	membuf_u32(&b, 0);         /* ftrace formats: none */
 	if (put_formats(&b, events, nr, err, errlen) < 0 || put_tail(&b, syms, err, errlen) < 0)
 		goto fail;
 	if (b.oom) {

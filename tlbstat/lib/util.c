@@ -287,3 +287,28 @@ bool read_comm(pid_t pid, char *buf, size_t len)
 	return true;
 }
 
+
+void membuf_put(struct membuf *m, const void *d, size_t n)
+{
+	if (m->oom)
+		return;
+	if (m->len + n > m->cap) {
+		size_t cap = m->cap ? m->cap : 4096;
+		char *p;
+
+		while (m->len + n > cap)
+			cap *= 2;
+		p = realloc(m->p, cap);
+		if (!p) {
+			m->oom = true;
+			return;
+		}
+		m->p = p;
+		m->cap = cap;
+	}
+	memcpy(m->p + m->len, d, n);
+	m->len += n;
+}
+
+void membuf_u32(struct membuf *m, uint32_t v) { membuf_put(m, &v, 4); }
+void membuf_u64(struct membuf *m, uint64_t v) { membuf_put(m, &v, 8); }

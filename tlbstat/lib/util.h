@@ -48,4 +48,17 @@ bool pid_exists(pid_t pid);
 /* /proc/<pid>/comm into buf (without newline); false if gone. */
 bool read_comm(pid_t pid, char *buf, size_t len);
 
+/*
+ * A growing buffer that remembers running out of memory, so that a writer appends without a
+ * check per call and looks at .oom once, when it uses the bytes (perf.data and TRACING_DATA
+ * writers). Zero-initialise; free(.p).
+ */
+struct membuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+void membuf_put(struct membuf *m, const void *d, size_t n);
+void membuf_u32(struct membuf *m, uint32_t v);
+void membuf_u64(struct membuf *m, uint64_t v);
 #endif
