@@ -13,10 +13,15 @@ import sys
 def parse(path):
     """The steps' JSON and exit statuses, and whether the guest reached the end."""
     js, rcs, done = {}, {}, False
+    probe = []
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\r\n")
             # a kernel message may land before the marker on the same line
+            i = line.find("TLBLAB-PROBE ")
+            if i >= 0:
+                probe.append(line[i + len("TLBLAB-PROBE "):])
+                continue
             for tag in ("TLBLAB-JSON ", "TLBLAB-RC ", "TLBLAB-DONE"):
                 i = line.find(tag)
                 if i < 0:
@@ -33,6 +38,7 @@ def parse(path):
                         js[step] = json.loads(text)
                     except ValueError as e:
                         js[step] = {"_error": "not JSON: %s" % e}
+    js["probe"] = probe
     return js, rcs, done
 
 
@@ -79,6 +85,33 @@ def check_report(ck, rep, bench):
        "the victims table's first process is the benchmark (pid %s)" % bench.get("pid"))
 
 
+def check_probe(ck, lines, rc):
+    """The LAB-ONLY probe module loaded and printed its cycle table, labelled as TCG's."""
+    for l in lines:
+        print("# probe: %s" % l)
+    ck(rc == 0, "the probe module loaded in the guest (insmod exit %s)" % rc)
+    rows = {l.split()[0]: l.split()[1:] for l in lines if l and not l.startswith("#")}
+    ok = all(k in rows and rows[k][0].isdigit() for k in ("invlpg", "cr3_reload",
+                                                           "remote_flush_ipi"))
+    ck(ok and any("emulation cycles" in l for l in lines),
+       "the probe's table: invlpg, cr3_reload and remote_flush_ipi medians, labelled as TCG's")
+
+
+def check_patched(ck, info, rep, ops):
+    """The patched kernel's events exist, and the report decoded tlb_invalidation's fan-out."""
+    ck(info.get("tlb_invalidation") is True, "the patched kernel has tlb:tlb_invalidation")
+    ck(info.get("mmu_notifier_invalidation") is True,
+       "the patched kernel has mmu_notifier:mmu_notifier_invalidation")
+    inv = rep.get("events", {}).get("tlb_invalidation", 0)
+    ck(inv >= 0.95 * ops, "report: tlb_invalidation events (%s) for %s munmaps" % (inv, ops))
+    procs = [p for p in rep.get("processes", []) if p.get("comm") == "tlbbench"]
+    fan = [(p.get("ipi_requests"), p.get("max_fanout")) for p in procs]
+    print("# tlbbench's requests and max fan-out from target_cpus: %s" % fan)
+    want = (info.get("cpus") or 2) - 1
+    ck(any(r and r >= 0.9 * ops and f == want for r, f in fan),
+       "report: the churn's remote requests come from target_cpus, fan-out %d" % want)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", choices=("stock", "patched"), default="stock")
@@ -98,11 +131,10 @@ def main():
                                                   if "_error" in js.get(step, {}) else ""))
     check_stat(ck, js.get("stat", {}))
     check_report(ck, js.get("report", {}), js.get("bench", {}))
+    if a.kernel == "stock":
+        check_probe(ck, js["probe"], rcs.get("probe"))
     if a.kernel == "patched":
-        ck(info.get("tlb_invalidation") is True,
-           "the patched kernel has tlb:tlb_invalidation")
-        ck(info.get("mmu_notifier_invalidation") is True,
-           "the patched kernel has mmu_notifier:mmu_notifier_invalidation")
+        check_patched(ck, info, js.get("report", {}), a.ops)
     print("%d checks failed" % ck.failed if ck.failed else "all checks passed")
     if ck.failed:
         print("(console: %s)" % a.console)

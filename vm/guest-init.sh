@@ -67,6 +67,20 @@ step_record() {
 	echo "TLBLAB-RC report $rc"
 }
 
+# the LAB-ONLY probe module (probes/x86), when the initramfs has it: its cycle table, each line
+# marked (TCG cycles are the emulator's, not hardware's)
+step_probe() {
+	[ -f /lab/tlbprobe.ko ] || return 0
+	insmod /lab/tlbprobe.ko iterations=2000
+	rc=$?
+	if [ $rc = 0 ]; then
+		echo "TLBLAB-PROBE # under QEMU TCG: emulation cycles, not hardware"
+		sed 's/^/TLBLAB-PROBE /' /sys/kernel/debug/tlbprobe/results
+		rmmod tlbprobe
+	fi
+	echo "TLBLAB-RC probe $rc"
+}
+
 case $mode in
 shell)
 	echo "tlblab: interactive guest; tlbstat and tlbbench are in /lab; 'poweroff -f' to leave"
@@ -76,6 +90,7 @@ shell)
 	step_info
 	step_stat
 	step_record
+	step_probe
 	echo "TLBLAB-DONE"
 	;;
 esac

@@ -6,7 +6,8 @@
 # the console's results on the host (vm/check_console.py).
 #
 #   vm/run_qemu.sh [--smoke]     Debian's stock 6.1 kernel (the linux-image-amd64 dependency,
-#                                unpacked, never installed); the CI check, 5 minutes at most
+#                                unpacked, never installed) and the LAB-ONLY probe module
+#                                (probes/x86, vm/build_probe.sh); the CI check, 5 minutes at most
 #   vm/run_qemu.sh --shell       the same guest, interactive (serial console on this terminal)
 #   vm/run_qemu.sh --patched     a kernel built from linux-source-6.1 + patches/ (vm/build_kernel.sh,
 #                                cached); the check then also wants the patches' events
@@ -95,6 +96,7 @@ build_initramfs() {
 	chmod 755 "$WORK/root/init"
 	copy_with_libs "$O/tlbstat"
 	copy_with_libs "$O/tlbbench"
+	[ -z "$probe_ko" ] || cp "$probe_ko" "$WORK/root/lab/"
 	(cd "$WORK/root" && find . | "$BUSYBOX" cpio -o -H newc 2>/dev/null) | gzip -1 >"$WORK/initrd.gz"
 	log "initramfs $(du -h "$WORK/initrd.gz" | cut -f1)"
 }
@@ -102,8 +104,14 @@ build_initramfs() {
 if [ $kernel = patched ]; then
 	log "building (or reusing) the patched kernel"
 	vmlinuz=$(vm/build_kernel.sh) || exit $?
+	probe_ko=""
+	log "no probe module in the patched guest (it is built against the stock kernel's headers)"
 else
 	vmlinuz=$(stock_kernel)
+	# .../stock/<package>_<version>/root/boot/vmlinuz-*: the probe builds against its headers
+	pv=$(basename "$(dirname "$(dirname "$(dirname "$vmlinuz")")")")
+	probe_ko=$(vm/build_probe.sh "${pv%%_*}" "${pv#*_}") || exit $?
+	log "probe module $probe_ko"
 fi
 log "kernel $vmlinuz"
 build_initramfs
