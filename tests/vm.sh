@@ -88,4 +88,6 @@ check "... the report counted tlb_invalidation events" \
 	grep -q '^ok - report: tlb_invalidation events' "$tmp/patched.out"
 check "... and took the churn's fan-out from target_cpus" \
 	grep -q "^ok - report: the churn's remote requests come from target_cpus" "$tmp/patched.out"
+check "... and counted mmu_notifier_invalidation under the probe's notifier" \
+	grep -q "^ok - report: mmu_notifier_invalidation events" "$tmp/patched.out"
 finish

@@ -131,10 +131,13 @@ def main():
                                                   if "_error" in js.get(step, {}) else ""))
     check_stat(ck, js.get("stat", {}))
     check_report(ck, js.get("report", {}), js.get("bench", {}))
-    if a.kernel == "stock":
-        check_probe(ck, js["probe"], rcs.get("probe"))
+    check_probe(ck, js["probe"], rcs.get("probe"))
     if a.kernel == "patched":
         check_patched(ck, info, js.get("report", {}), a.ops)
+        mn = js.get("notifier", {}).get("events", {}).get("mmu_notifier_invalidation", 0)
+        ck(rcs.get("notifier") == 0, "guest step notifier exited 0 (got %s)" % rcs.get("notifier"))
+        ck(mn >= 2 * 0.9 * a.ops, "report: mmu_notifier_invalidation events (%s), a start and an "
+           "end for each of %s munmaps once the probe's notifier is on the churn's mm" % (mn, a.ops))
     print("%d checks failed" % ck.failed if ck.failed else "all checks passed")
     if ck.failed:
         print("(console: %s)" % a.console)

@@ -81,6 +81,26 @@ step_probe() {
 	echo "TLBLAB-RC probe $rc"
 }
 
+# patched kernels: an mmu notifier on the churn's mm (the probe's notify file) makes
+# mmu_notifier:mmu_notifier_invalidation fire; record it beside tlb_invalidation
+step_notifier() {
+	[ -d /sys/kernel/tracing/events/mmu_notifier/mmu_notifier_invalidation ] || return 0
+	[ -f /lab/tlbprobe.ko ] || return 0
+	insmod /lab/tlbprobe.ko iterations=100 || { echo "TLBLAB-RC notifier 1"; return; }
+	# the notifier goes on the mm tlbbench execs into, not the forked shell's: wait for the exec
+	tlbstat record -a -e mmu-notifier,tlb-inv -o /tmp/mn.data -- sh -c \
+		"tlbbench mmap --threads 1 --ops $ops >/dev/null & p=\$!
+		 until [ \"\$(cat /proc/\$p/comm)\" = tlbbench ]; do :; done
+		 echo \$p >/sys/kernel/debug/tlbprobe/notify; wait" 2>/tmp/mn.err
+	rc=$?
+	sed 's/^/TLBLAB-LOG notifier: /' /tmp/mn.err
+	dmesg | grep 'tlbprobe: mmu' | sed 's/^/TLBLAB-LOG /'
+	rmmod tlbprobe
+	tlbstat report -i /tmp/mn.data --json >/tmp/mn.json 2>>/tmp/mn.err || rc=$?
+	emit notifier /tmp/mn.json
+	echo "TLBLAB-RC notifier $rc"
+}
+
 case $mode in
 shell)
 	echo "tlblab: interactive guest; tlbstat and tlbbench are in /lab; 'poweroff -f' to leave"
@@ -91,6 +111,7 @@ shell)
 	step_stat
 	step_record
 	step_probe
+	step_notifier
 	echo "TLBLAB-DONE"
 	;;
 esac

@@ -104,15 +104,15 @@ build_initramfs() {
 if [ $kernel = patched ]; then
 	log "building (or reusing) the patched kernel"
 	vmlinuz=$(vm/build_kernel.sh) || exit $?
-	probe_ko=""
-	log "no probe module in the patched guest (it is built against the stock kernel's headers)"
+	# the tree the bzImage came out of: .../linux-source-6.1/arch/x86/boot/bzImage
+	probe_ko=$(vm/build_probe.sh --kdir "${vmlinuz%/arch/x86/boot/bzImage}") || exit $?
 else
 	vmlinuz=$(stock_kernel)
 	# .../stock/<package>_<version>/root/boot/vmlinuz-*: the probe builds against its headers
 	pv=$(basename "$(dirname "$(dirname "$(dirname "$vmlinuz")")")")
 	probe_ko=$(vm/build_probe.sh "${pv%%_*}" "${pv#*_}") || exit $?
-	log "probe module $probe_ko"
 fi
+log "probe module $probe_ko"
 log "kernel $vmlinuz"
 build_initramfs
 

@@ -12,11 +12,20 @@
  * Under QEMU's TCG the cycles are the emulator's, not a CPU's: compare runs, not machines.
  * It flushes translations of its own page only (and the whole non-global TLB for the CR3 case),
  * from a kernel thread context with interrupts off around each local operation.
+ *
+ * /sys/kernel/debug/tlbprobe/notify: write a pid to register an empty mmu notifier on that
+ * process's mm (one at a time, until unload). Nothing in a BusyBox guest registers one, and
+ * mmu_notifier:mmu_notifier_invalidation (patches/0002) only fires for mms that have one.
  */
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/irqflags.h>
+#include <linux/kstrtox.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -53,6 +62,9 @@ struct tlbprobe {
 	u64 *samples;
 	struct probe_result res[OP_MAX];
 	struct dentry *dir;
+	struct mutex lock;		/* guards mm */
+	struct mmu_notifier mn;
+	struct mm_struct *mm;		/* the mm the notifier is on (mmgrab'bed); NULL: none */
 };
 
 static struct tlbprobe *probe;
@@ -175,6 +187,51 @@ static int results_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(results);
 
+/* the notifier only has to exist: its presence makes the kernel call the invalidate hooks */
+static const struct mmu_notifier_ops probe_mn_ops = { };
+
+static ssize_t notify_write(struct file *f, const char __user *buf, size_t len, loff_t *off)
+{
+	struct tlbprobe *p = file_inode(f)->i_private;
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *spid;
+	int pid, rc;
+
+	rc = kstrtoint_from_user(buf, len, 10, &pid);
+	if (rc)
+		return rc;
+	spid = find_get_pid(pid);
+	task = get_pid_task(spid, PIDTYPE_PID);
+	put_pid(spid);
+	if (!task)
+		return -ESRCH;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	if (!mm)
+		return -EINVAL;
+	mutex_lock(&p->lock);
+	rc = -EBUSY;
+	if (!p->mm) {
+		p->mn.ops = &probe_mn_ops;
+		rc = mmu_notifier_register(&p->mn, mm);
+		if (!rc) {
+			mmgrab(mm);
+			p->mm = mm;
+			pr_info("tlbprobe: mmu notifier registered on pid %d's mm\n", pid);
+		}
+	}
+	mutex_unlock(&p->lock);
+	mmput(mm);
+	return rc ? rc : len;
+}
+
+static const struct file_operations notify_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = notify_write,
+};
+
 static int __init tlbprobe_init(void)
 {
 	struct tlbprobe *p;
@@ -193,9 +250,11 @@ static int __init tlbprobe_init(void)
 		kfree(p);
 		return -ENOMEM;
 	}
+	mutex_init(&p->lock);
 	run_all(p);
 	p->dir = debugfs_create_dir("tlbprobe", NULL);
 	debugfs_create_file("results", 0444, p->dir, p, &results_fops);
+	debugfs_create_file("notify", 0200, p->dir, p, &notify_fops);
 	probe = p;
 	return 0;
 }
@@ -203,6 +262,10 @@ static int __init tlbprobe_init(void)
 static void __exit tlbprobe_exit(void)
 {
 	debugfs_remove_recursive(probe->dir);
+	if (probe->mm) {
+		mmu_notifier_unregister(&probe->mn, probe->mm);
+		mmdrop(probe->mm);
+	}
 	free_page((unsigned long)probe->page);
 	kvfree(probe->samples);
 	kfree(probe);
