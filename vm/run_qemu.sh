@@ -26,7 +26,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 WORK=$ROOT/vm/work
 mode=smoke kernel=stock ops=5000 limit=240
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 die() { echo "run_qemu: $2" >&2; exit "$1"; }
 log() { echo "run_qemu: [$(( $(date +%s) - t0 )) s] $*" >&2; }
 t0=$(date +%s)
