@@ -25,6 +25,9 @@ step() { echo "install-deps: [$(( $(date +%s) - t0 )) s] $*" >&2; }
 # ASan and UBSan runtimes (libclang_rt.fuzzer-x86_64.a). Only the fuzz targets use them; the
 # build uses gcc.
 PKGS+=(clang libclang-rt-14-dev)
+# the kernel lab (vm/, patches/; issue 19): QEMU for the TCG guest, a static BusyBox for its
+# initramfs, and what building the patched kernel needs beyond gcc and make
+PKGS+=(qemu-system-x86 busybox-static flex bison libssl-dev)
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then

@@ -327,6 +327,98 @@ static void test_moved_fields(void)
 	free(b.b);
 }
 
+/* The common fields of every format, as a 6.1 kernel writes them. */
+#define COMMON_FIELDS \
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n" \
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n" \
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n" \
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+
+/* decode one payload of a single-event blob; EV_OTHER when the blob does not parse */
+static enum tlb_event_kind decode_one(const char *sys, const char *file, const char *text,
+				      const void *raw, size_t len, struct tlb_event *ev)
+{
+	const struct sysfmt sf[] = { { sys, { file } } };
+	struct blob b = make_blob(sf, 1, "", file, text);
+	char err[256];
+	struct tep_handle *tep = tdata_read(b.b, b.len, NULL, err, sizeof(err));
+	struct tlb_decoder *d;
+	struct tlb_sample s;
+	enum tlb_event_kind k = EV_OTHER;
+
+	if (ok(tep != NULL, "%s parses (%s)", file, tep ? "" : err)) {
+		d = tlb_decoder_new(tep, NULL);
+		sample_of(&s, raw, (uint32_t)len);
+		k = tlb_decode(d, &s, ev);
+		tlb_decoder_free(d);
+		tep_free(tep);
+	}
+	free(b.b);
+	return k;
+}
+
+/*
+ * The kernel lab's tracepoints (patches/): their formats as the patched 6.1 kernel writes them
+ * (the TP_STRUCT__entry layouts of patches/0001 and 0002).
+ */
+static void test_patched_events(void)
+{
+	static const char inv[] =
+		"name: tlb_invalidation\nID: 190\nformat:\n" COMMON_FIELDS
+		"\tfield:pid_t pid;\toffset:8;\tsize:4;\tsigned:1;\n"
+		"\tfield:pid_t tgid;\toffset:12;\tsize:4;\tsigned:1;\n"
+		"\tfield:char comm[16];\toffset:16;\tsize:16;\tsigned:1;\n"
+		"\tfield:unsigned long start;\toffset:32;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end;\toffset:40;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long range_size;\toffset:48;\tsize:8;\tsigned:0;\n"
+		"\tfield:int target_cpus;\toffset:56;\tsize:4;\tsigned:1;\n\n"
+		"print fmt: \"pid=%d target_cpus=%d\", REC->pid, REC->target_cpus\n";
+	static const char mn[] =
+		"name: mmu_notifier_invalidation\nID: 191\nformat:\n" COMMON_FIELDS
+		"\tfield:pid_t pid;\toffset:8;\tsize:4;\tsigned:1;\n"
+		"\tfield:pid_t tgid;\toffset:12;\tsize:4;\tsigned:1;\n"
+		"\tfield:char comm[16];\toffset:16;\tsize:16;\tsigned:1;\n"
+		"\tfield:unsigned long start;\toffset:32;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long end;\toffset:40;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long range_size;\toffset:48;\tsize:8;\tsigned:0;\n"
+		"\tfield:int phase;\toffset:56;\tsize:4;\tsigned:1;\n"
+		"\tfield:int event;\toffset:60;\tsize:4;\tsigned:1;\n\n"
+		"print fmt: \"phase=%d event=%d\", REC->phase, REC->event\n";
+	unsigned char raw[64] = { 0 };
+	uint16_t id = 190;
+	uint64_t size = 65536;
+	int32_t cpus = 3, phase = 1, event = 2;
+	struct tlb_event ev;
+
+	memcpy(raw, &id, 2);
+	memcpy(raw + 48, &size, 8);
+	memcpy(raw + 56, &cpus, 4);
+	is_int(decode_one("tlb", "formats/tlb_tlb_invalidation", inv, raw, sizeof(raw), &ev),
+	       EV_PATCHED_FLUSH, "tlb:tlb_invalidation decodes as the patched flush");
+	is_int(ev.target_cpus, 3, "target_cpus read");
+	is_int(ev.nr_targets, 2, "nr_targets: the remote ones (the initiator's cpu is counted)");
+	is_int(ev.range_size, 65536, "range_size read");
+	cpus = -1;
+	memcpy(raw + 56, &cpus, 4);
+	decode_one("tlb", "formats/tlb_tlb_invalidation", inv, raw, sizeof(raw), &ev);
+	ok(ev.target_cpus == -1 && ev.nr_targets == 0,
+	   "a broadcast: target_cpus -1, no remote count (%d, %d)", ev.target_cpus, ev.nr_targets);
+
+	memset(raw, 0, sizeof(raw));
+	id = 191;
+	size = 8192;
+	memcpy(raw, &id, 2);
+	memcpy(raw + 48, &size, 8);
+	memcpy(raw + 56, &phase, 4);
+	memcpy(raw + 60, &event, 4);
+	is_int(decode_one("mmu_notifier", "formats/mmu_notifier_mmu_notifier_invalidation", mn,
+			  raw, sizeof(raw), &ev),
+	       EV_MMU_NOTIFIER, "mmu_notifier:mmu_notifier_invalidation decodes");
+	ok(ev.range_size == 8192 && ev.phase == 1 && ev.reason == 2,
+	   "range_size, phase and the reason read (%lld, %d, %d)", (long long)ev.range_size,
+	   ev.phase, ev.reason);
+}
+
 static void test_bad_blobs(void)
 {
 	struct blob b = make_blob(all_systems, (int)ARRAY_SIZE(all_systems), kallsyms_text, NULL, NULL);
@@ -432,6 +524,7 @@ int main(void)
 {
 	test_blob_and_decode();
 	test_moved_fields();
+	test_patched_events();
 	test_bad_blobs();
 	test_perf_blob();
 	test_weight();

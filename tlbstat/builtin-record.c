@@ -406,8 +406,9 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_STR('t', "tid", &o->tid, "tid", "one existing thread"),
 		OPT_SECTION(" Events and buffers"),
 		OPT_STR('e', "events", &o->events, "list",
-			"comma list: tlb,ipi,csd,exec,rename,csd-entry,csd-exit,ipi-cpu or sys:name "
-			"(default: tlb,ipi,csd,exec,rename where present)"),
+			"comma list: tlb,ipi,csd,exec,rename,csd-entry,csd-exit,ipi-cpu,tlb-inv,"
+			"mmu-notifier or sys:name (default: tlb,ipi,csd,exec,rename,tlb-inv,"
+			"mmu-notifier where present)"),
 		OPT_BOOLEAN(0, "cost", &o->cost,
 			    "also csd:csd_function_entry/exit: time spent in the flush handler"),
 		OPT_INTEGER('c', "count", &o->period, "n",

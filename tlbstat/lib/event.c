@@ -280,6 +280,24 @@ static void comm_from(const struct tlb_decoder *d, const struct tep_format_field
 	comm[n] = 0;
 }
 
+/*
+ * tlb:tlb_invalidation's fields (patches/0001). Its target_cpus counts the initiator's own CPU
+ * (x86 flushes it too); the count model's nr_targets is the remote fan-out, as the IPI events
+ * give it: one less, and none for a broadcast (-1), whose width the event does not say.
+ */
+static void patched_extra(const struct tlb_decoder *d, const struct dec_event *de,
+			  const struct tlb_sample *s, struct tlb_event *ev)
+{
+	unsigned long long v;
+
+	if (read_field(d, de->f[TLB_F_TARGET_CPUS], s, &v)) {
+		ev->target_cpus = (int)(int32_t)v;
+		ev->nr_targets = ev->target_cpus > 1 ? ev->target_cpus - 1 : 0;
+	}
+	if (read_field(d, de->f[TLB_F_RANGE_SIZE], s, &v))
+		ev->range_size = (int64_t)v;
+}
+
 enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s, struct tlb_event *ev)
 {
 	unsigned long long type = 0, v;
@@ -359,6 +377,15 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 			ev->nr_targets = (int)v;
 		if (read_field(d, de->f[TLB_F_FUNC], s, &v))
 			ev->func = v;
+		patched_extra(d, de, s, ev);
+		break;
+	case EV_MMU_NOTIFIER:
+		if (read_field(d, de->f[TLB_F_REASON], s, &v))
+			ev->reason = (int)(int32_t)v;
+		if (read_field(d, de->f[TLB_F_RANGE_SIZE], s, &v))
+			ev->range_size = (int64_t)v;
+		if (read_field(d, de->f[TLB_F_PHASE], s, &v))
+			ev->phase = (int)(int32_t)v;
 		break;
 	default:
 		break;

@@ -24,9 +24,17 @@ struct tlb_event {
 	uint64_t time;
 	int cpu;
 	pid_t pid, tid;
-	int reason;              /* EV_TLB_FLUSH */
+	int reason;              /* EV_TLB_FLUSH; EV_MMU_NOTIFIER: enum mmu_notifier_event */
 	int64_t pages;           /* EV_TLB_FLUSH: -1 = full flush */
 	int nr_targets;          /* IPI/CSD/patched: number of target cpus */
+	/* tlb:tlb_invalidation: CPUs flushed, the initiator's included, -1 a broadcast (its
+	 * nr_targets is then the remote ones: target_cpus - 1, 0 for a broadcast); 0 for other
+	 * events */
+	int target_cpus;
+	/* tlb_invalidation: bytes asked for, 0 a full flush; mmu_notifier_invalidation: end -
+	 * start; 0 for other events */
+	int64_t range_size;
+	int phase;               /* EV_MMU_NOTIFIER: 0 invalidate_range_start, 1 end */
 	int target_cpu;          /* EV_IPI_SEND_CPU, EV_CSD_QUEUE_CPU; -1 otherwise */
 	uint64_t func;           /* callback / csd func address; 0 if none */
 	char comm[16];           /* EV_EXEC, EV_RENAME */

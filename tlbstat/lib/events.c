@@ -49,6 +49,19 @@ static const struct tlb_event_def table[] = {
 	/* no short name: record -e accepts it as sched:sched_process_exit */
 	{ NULL, TP("sched", "sched_process_exit"), EV_PROCESS_EXIT, { 0 }, TLB_EVU_DECODE, "all" },
 	/*
+	 * The kernel lab's tracepoints (patches/, issue 19), on patched kernels only: one
+	 * tlb_invalidation per flush x86 flush_tlb_mm_range() decides, in the initiator's
+	 * context, with the fan-out; one mmu_notifier_invalidation per start and end of a
+	 * secondary-MMU invalidation (only for mms with notifiers).
+	 */
+	{ "tlb-inv", TP("tlb", "tlb_invalidation"), EV_PATCHED_FLUSH,
+	  { [TLB_F_TARGET_CPUS] = "target_cpus", [TLB_F_RANGE_SIZE] = "range_size" },
+	  TLB_EVU_RECORD | TLB_EVU_TOP | TLB_EVU_DECODE,
+	  "patched kernels only (patches/0001, x86)" },
+	{ "mmu-notifier", TP("mmu_notifier", "mmu_notifier_invalidation"), EV_MMU_NOTIFIER,
+	  { [TLB_F_REASON] = "event", [TLB_F_RANGE_SIZE] = "range_size", [TLB_F_PHASE] = "phase" },
+	  TLB_EVU_RECORD | TLB_EVU_DECODE, "patched kernels only (patches/0002)" },
+	/*
 	 * The project's patched tracepoint (patches/): any other event of the "tlb" system that
 	 * carries the flush's targets as "cpumask" or "nr_targets". Once it has a settled name,
 	 * this row names it and gets a short name.

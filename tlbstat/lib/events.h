@@ -23,12 +23,20 @@ enum tlb_event_kind {
 	EV_RENAME,               /* task:task_rename: newcomm */
 	EV_PROCESS_EXIT,         /* sched:sched_process_exit */
 	EV_PATCHED_FLUSH,        /* the project's own patched tracepoint (patches/) */
+	/* mmu_notifier:mmu_notifier_invalidation (patches/): range_size, phase, reason = the
+	 * enum mmu_notifier_event. After EV_PATCHED_FLUSH: agg's by_kind does not count it (it
+	 * flushes secondary MMUs, not CPUs); report counts it by name. */
+	EV_MMU_NOTIFIER,
 };
 
 /* The decoder's field slots: which payload field fills which part of a tlb_event. */
 enum tlb_field_slot {
 	TLB_F_REASON, TLB_F_PAGES, TLB_F_MASK, TLB_F_CPU, TLB_F_FUNC, TLB_F_FILENAME,
-	TLB_F_NEWCOMM, TLB_F_NR_TARGETS, TLB_F_CSD, TLB_F_MAX
+	TLB_F_NEWCOMM, TLB_F_NR_TARGETS, TLB_F_CSD,
+	TLB_F_TARGET_CPUS,       /* CPUs flushed, the initiator's included; -1 a broadcast */
+	TLB_F_RANGE_SIZE,        /* bytes asked for; 0 a full flush (tlb_invalidation) */
+	TLB_F_PHASE,             /* mmu_notifier: 0 start, 1 end */
+	TLB_F_MAX
 };
 
 /* Who uses a row (tlb_event_def.uses). */

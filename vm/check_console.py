@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Check the kernel-lab guest's console (vm/run_qemu.sh): every step ran and exited 0, and
+what tlbstat measured inside the guest agrees with the guest kernel's own counters.
+
+Prints one "ok"/"not ok" line per check and the guest's figures; exits 0 when all pass,
+1 otherwise. The markers are written by vm/guest-init.sh."""
+import argparse
+import json
+import sys
+
+
+def parse(path):
+    """The steps' JSON and exit statuses, and whether the guest reached the end."""
+    js, rcs, done = {}, {}, False
+    probe = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            # a kernel message may land before the marker on the same line
+            i = line.find("TLBLAB-PROBE ")
+            if i >= 0:
+                probe.append(line[i + len("TLBLAB-PROBE "):])
+                continue
+            for tag in ("TLBLAB-JSON ", "TLBLAB-RC ", "TLBLAB-DONE"):
+                i = line.find(tag)
+                if i < 0:
+                    continue
+                rest = line[i + len(tag):]
+                if tag == "TLBLAB-DONE":
+                    done = True
+                elif tag == "TLBLAB-RC ":
+                    step, _, rc = rest.partition(" ")
+                    rcs[step] = int(rc) if rc.strip().lstrip("-").isdigit() else -1
+                else:
+                    step, _, text = rest.partition(" ")
+                    try:
+                        js[step] = json.loads(text)
+                    except ValueError as e:
+                        js[step] = {"_error": "not JSON: %s" % e}
+    js["probe"] = probe
+    return js, rcs, done
+
+
+def within(a, b, pct):
+    return b > 0 and abs(a - b) <= b * pct / 100.0
+
+
+class Checks:
+    def __init__(self):
+        self.failed = 0
+
+    def __call__(self, cond, what):
+        print("%s - %s" % ("ok" if cond else "not ok", what))
+        self.failed += 0 if cond else 1
+
+
+def check_stat(ck, st):
+    remote = st.get("reasons", {}).get("remote_shootdown", 0)
+    irq = st.get("interrupts_tlb", 0)
+    print("# guest stat -a: remote_shootdown=%s TLB: interrupts=%s remote_ipi_send=%s transport=%s"
+          % (remote, irq, st.get("reasons", {}).get("remote_ipi_send"), st.get("transport")))
+    ck(st.get("transport") == "ipi", "the guest delivers remote flushes by IPI (transport %s)"
+       % st.get("transport"))
+    ck(remote > 0 and within(remote, irq, 5),
+       "remote shootdowns (%s) within 5%% of the guest's TLB: interrupts (%s)" % (remote, irq))
+
+
+def check_report(ck, rep, bench):
+    iv = rep.get("initiator_victim") or {}
+    threads = iv.get("threads") or []
+    if not threads or not bench:
+        ck(False, "report names the victim thread (no initiator_victim pairs or no bench JSON)")
+        return
+    top = threads[0]
+    print("# top pair: %s -> %s (%s shootdowns); churn %s, probe %s"
+          % (top.get("initiator_tid"), top.get("victim_tid"), top.get("shootdowns"),
+             bench.get("churn_tids"), bench.get("probe_tids")))
+    ck(top.get("victim_tid") in bench.get("probe_tids", []),
+       "report names the victim: the spinning probe thread %s" % bench.get("probe_tids"))
+    ck(top.get("initiator_tid") in bench.get("churn_tids", []),
+       "report names the initiator: the munmap thread %s" % bench.get("churn_tids"))
+    victims = rep.get("victims") or []
+    ck(bool(victims) and victims[0].get("pid") == bench.get("pid"),
+       "the victims table's first process is the benchmark (pid %s)" % bench.get("pid"))
+
+
+def check_probe(ck, lines, rc):
+    """The LAB-ONLY probe module loaded and printed its cycle table, labelled as TCG's."""
+    for l in lines:
+        print("# probe: %s" % l)
+    ck(rc == 0, "the probe module loaded in the guest (insmod exit %s)" % rc)
+    rows = {l.split()[0]: l.split()[1:] for l in lines if l and not l.startswith("#")}
+    ok = all(k in rows and rows[k][0].isdigit() for k in ("invlpg", "cr3_reload",
+                                                           "remote_flush_ipi"))
+    ck(ok and any("emulation cycles" in l for l in lines),
+       "the probe's table: invlpg, cr3_reload and remote_flush_ipi medians, labelled as TCG's")
+
+
+def check_patched(ck, info, rep, ops):
+    """The patched kernel's events exist, and the report decoded tlb_invalidation's fan-out."""
+    ck(info.get("tlb_invalidation") is True, "the patched kernel has tlb:tlb_invalidation")
+    ck(info.get("mmu_notifier_invalidation") is True,
+       "the patched kernel has mmu_notifier:mmu_notifier_invalidation")
+    inv = rep.get("events", {}).get("tlb_invalidation", 0)
+    ck(inv >= 0.95 * ops, "report: tlb_invalidation events (%s) for %s munmaps" % (inv, ops))
+    procs = [p for p in rep.get("processes", []) if p.get("comm") == "tlbbench"]
+    fan = [(p.get("ipi_requests"), p.get("max_fanout")) for p in procs]
+    print("# tlbbench's requests and max fan-out from target_cpus: %s" % fan)
+    want = (info.get("cpus") or 2) - 1
+    ck(any(r and r >= 0.9 * ops and f == want for r, f in fan),
+       "report: the churn's remote requests come from target_cpus, fan-out %d" % want)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel", choices=("stock", "patched"), default="stock")
+    ap.add_argument("--ops", type=int, default=5000)
+    ap.add_argument("console")
+    a = ap.parse_args()
+    js, rcs, done = parse(a.console)
+    ck = Checks()
+    info = js.get("info", {})
+    print("# guest kernel %s, %s CPUs" % (info.get("kernel"), info.get("cpus")))
+    ck(done, "the guest ran every step and reached the end (TLBLAB-DONE)")
+    for step in ("info", "stat", "record", "report"):
+        ck(rcs.get(step) == 0, "guest step %s exited 0 (got %s)" % (step, rcs.get(step)))
+    for step in ("stat", "report", "bench"):
+        ck(step in js and "_error" not in js[step],
+           "guest step %s printed its JSON%s" % (step, ": " + js[step]["_error"]
+                                                  if "_error" in js.get(step, {}) else ""))
+    check_stat(ck, js.get("stat", {}))
+    check_report(ck, js.get("report", {}), js.get("bench", {}))
+    check_probe(ck, js["probe"], rcs.get("probe"))
+    if a.kernel == "patched":
+        check_patched(ck, info, js.get("report", {}), a.ops)
+        mn = js.get("notifier", {}).get("events", {}).get("mmu_notifier_invalidation", 0)
+        ck(rcs.get("notifier") == 0, "guest step notifier exited 0 (got %s)" % rcs.get("notifier"))
+        ck(mn >= 2 * 0.9 * a.ops, "report: mmu_notifier_invalidation events (%s), a start and an "
+           "end for each of %s munmaps once the probe's notifier is on the churn's mm" % (mn, a.ops))
+    print("%d checks failed" % ck.failed if ck.failed else "all checks passed")
+    if ck.failed:
+        print("(console: %s)" % a.console)
+    return 1 if ck.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
