@@ -204,9 +204,13 @@ static int emit(void *ctx, const void *rec, size_t len)
 
 /*
  * The records perf synthesises at the start: the kernel's text mapping (without it perf
- * script/report warn that kernel address maps were restricted), a COMM per running thread.
+ * script/report warn that kernel address maps were restricted), a COMM per running thread and,
+ * with call chains (maps_pid: -1 every process, > 0 one), the executable mappings that user
+ * frames are symbolised against. A workload needs none: its exec's mappings come from the
+ * kernel's own MMAP2 records.
  */
-static int synthesize(struct record *r, const struct syms *syms, struct tlb_evlist *el)
+static int synthesize(struct record *r, const struct syms *syms, struct tlb_evlist *el,
+		      pid_t maps_pid)
 {
 	uint64_t *ids;
 	int n = tlb_evlist_ids(el, 0, &ids), rc;
@@ -217,6 +221,8 @@ static int synthesize(struct record *r, const struct syms *syms, struct tlb_evli
 	rc = synth_kernel_mmap(syms, attr, id0, emit, r);
 	if (!rc)
 		rc = synth_comms(attr, id0, emit, r);
+	if (!rc && maps_pid != 0)
+		rc = synth_mmaps(attr, id0, maps_pid, emit, r);
 	return rc < 0 ? rc : out_round(r);
 }
 
@@ -314,7 +320,8 @@ static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *att
  * period (-c) > 1 samples one event in period.
  * EXIT_OK or EXIT_ENV (an event that cannot be added); dies on a bad name.
  */
-static int add_events(struct tlb_evlist *el, const char *events, bool cost, int period)
+static int add_events(struct tlb_evlist *el, const char *events, bool cost, int period,
+		      bool callchain)
 {
 	struct perf_event_attr attr;
 	const struct tlb_event_def *entry = tlb_events_by_kind(EV_CSD_FUNC_ENTRY);
@@ -329,6 +336,8 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 		 */
 		attr.sample_type &= ~(uint64_t)PERF_SAMPLE_PERIOD;
 	}
+	if (callchain)	/* -g: the kernel walks both stacks by frame pointers, as perf -g */
+		attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
 	if (events) {
 		if (add_listed(el, events, &attr) < 0)
 			return EXIT_ENV;
@@ -353,6 +362,9 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 		a0->comm = 1;
 		a0->comm_exec = 1;
 		a0->task = 1;
+		/* call chains: the mappings made while recording, to symbolise user frames */
+		a0->mmap = callchain;
+		a0->mmap2 = callchain;
 		el->evsels[0].attr = *a0;
 	}
 	return EXIT_OK;
@@ -386,8 +398,8 @@ static int create_file(struct record *rec, const char *path, struct tlb_evlist *
 }
 
 struct record_opts {
-	bool all_cpus, quiet, cost;
-	const char *cpu_list, *pid, *tid, *output, *events, *freq;
+	bool all_cpus, quiet, cost, callchain;
+	const char *cpu_list, *pid, *tid, *output, *events, *freq, *call_graph;
 	int mmap_pages, period;
 	uint64_t duration_ns;
 };
@@ -416,6 +428,11 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 			    "the online CPUs, 128 to 512)"),
 		OPT_DURATION('d', "duration", &o->duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
 			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
+		OPT_SECTION(" Call chains"),
+		OPT_BOOLEAN('g', NULL, &o->callchain,
+			    "kernel and user call chains by frame pointers (--call-graph fp)"),
+		OPT_STR(0, "call-graph", &o->call_graph, "mode",
+			"call chains: fp (frame pointers; as -g)"),
 		OPT_SECTION(" Output"),
 		OPT_STR('o', "output", &o->output, "file",
 			"output file, or - for a stream on stdout (default perf.data)"),
@@ -437,6 +454,13 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		tlb_err("record: -c must be at least 1");
 		return PARSE_OPT_USAGE;
 	}
+	if (o->call_graph) {
+		if (strcmp(o->call_graph, "fp")) {
+			tlb_err("record: --call-graph: unknown mode '%s' (fp)", o->call_graph);
+			return PARSE_OPT_USAGE;
+		}
+		o->callchain = true;
+	}
 	return argi;
 }
 
@@ -445,7 +469,8 @@ static int record_options(int argc, char **argv, struct record_opts *o)
  * kernel map and COMM records. 0, or -1 (said).
  */
 static int record_open_file(struct record *rec, const struct record_opts *o,
-			    struct tlb_evlist *el, const struct syms *syms, int argc, char **argv)
+			    struct tlb_evlist *el, const struct syms *syms, pid_t maps_pid, int argc,
+			    char **argv)
 {
 	char err[512];
 	struct stat st;
@@ -460,7 +485,7 @@ static int record_open_file(struct record *rec, const struct record_opts *o,
 		tlb_err("%s", err);
 		return -1;
 	}
-	if (synthesize(rec, syms, el) < 0) {
+	if (synthesize(rec, syms, el, maps_pid) < 0) {
 		tlb_err("cannot write %s: %s", o->output, strerror(errno));
 		return -1;
 	}
@@ -574,6 +599,16 @@ static int record_stdout_stream(struct record *rec)
 	return 0;
 }
 
+/* Whose mappings to synthesise (synthesize()): none without call chains or for a workload. */
+static pid_t maps_pid(const struct record_opts *o, const struct tlb_target *t)
+{
+	if (!o->callchain)
+		return 0;
+	if (t->pid || t->tid)
+		return t->pid ? t->pid : t->tid;
+	return t->system_wide ? -1 : 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { .output = "perf.data" };
@@ -604,7 +639,7 @@ int cmd_record(int argc, char **argv)
 	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
-	rc = add_events(&el, o.events, o.cost, o.period);
+	rc = add_events(&el, o.events, o.cost, o.period, o.callchain);
 	if (rc != EXIT_OK) {
 		tlb_evlist_close(&el);
 		return rc;
@@ -646,7 +681,7 @@ int cmd_record(int argc, char **argv)
 	}
 	syms_load_proc(syms, err, sizeof(err));
 
-	if (record_open_file(&rec, &o, &el, syms, argc, argv) < 0) {
+	if (record_open_file(&rec, &o, &el, syms, maps_pid(&o, &target), argc, argv) < 0) {
 		rc = EXIT_FAIL;
 		goto out_child;
 	}

@@ -31,4 +31,13 @@ int synth_kernel_mmap(const struct syms *syms, const struct perf_event_attr *att
 		      synth_emit_fn emit, void *ctx);
 /* PERF_RECORD_COMM for every thread running now. 0, or -1 (errno: /proc unreadable, or emit's). */
 int synth_comms(const struct perf_event_attr *attr, uint64_t id, synth_emit_fn emit, void *ctx);
+/*
+ * PERF_RECORD_MMAP2 for every executable mapping of process pid (from /proc/pid/maps), or of
+ * every process when pid is -1, as perf record synthesises them for call-chain symbolisation:
+ * address range, offset, device, inode, protection and path ([vdso] and anonymous executable
+ * mappings included, as perf writes them). A process that is gone is skipped.
+ * 0, or -1 (errno: /proc unreadable, or emit's).
+ */
+int synth_mmaps(const struct perf_event_attr *attr, uint64_t id, pid_t pid, synth_emit_fn emit,
+		void *ctx);
 #endif
