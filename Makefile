@@ -83,14 +83,23 @@ HAVE_NCURSESW   := $(call feature,ncursesw,libncurses-dev,the screen of tlbstat 
 TRACEEVENT_CFLAGS := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --cflags libtraceevent))
 TRACEEVENT_LIBS   := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --libs libtraceevent))
 NCURSES_CFLAGS    := $(if $(HAVE_NCURSESW),$(shell pkg-config --cflags ncursesw))
+# optional: libelf names user frames (lib/usyms.c); without it they stay unnamed
+ifndef SKIP_FEATURES
+HAVE_LIBELF := $(shell pkg-config --exists libelf 2>/dev/null && echo yes)
+ifeq ($(HAVE_LIBELF),)
+$(warning libelf not found by pkg-config (user symbols of call chains): apt-get install libelf-dev)
+endif
+endif
+LIBELF_CFLAGS := $(if $(HAVE_LIBELF),-DHAVE_LIBELF $(shell pkg-config --cflags libelf))
+LIBELF_LIBS   := $(if $(HAVE_LIBELF),$(shell pkg-config --libs libelf))
 NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell pkg-config --libs ncursesw))
 
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2
 CFLAGS   ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
-ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS)
+ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS) $(LIBELF_CFLAGS)
 # what libtlbstat.a itself needs at link time; the tlbstat binary adds ncurses for top
-LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) -lm -lpthread
+LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBELF_LIBS) -lm -lpthread
 LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS)
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
