@@ -31,9 +31,9 @@ TLBSTAT_DEPS ?= /opt/tlbstat-deps
 
 # Feature checks, perf's habit: each dependency is looked up once, and a missing one is named
 # with the Debian package that brings it instead of surfacing later as a compiler error about a
-# header. Required ones stop the build; optional ones (none yet: libdw for unwinding, libelf for
-# user symbols and libmicrohttpd for the exporter join here with the module that uses them) warn
-# and switch their module off. `make clean`, `make deps` and `make check` (which installs the
+# header. Required ones stop the build; optional ones (libelf for user symbols, lib/usyms.c;
+# libdw for unwinding and libmicrohttpd for the exporter join here with the module that uses
+# them) warn and switch their module off. `make clean`, `make deps` and `make check` (which installs the
 # dependencies first, then runs make again) skip the checks.
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out clean deps check check-san man,$(MAKECMDGOALS)),)
