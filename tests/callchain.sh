@@ -5,7 +5,8 @@
 # mprotect and madvise for >= 95 % of their invalidations; (3) a program built with frame
 # pointers (tests/data/callchain/fp-victim.c) is attributed to its own functions; (4) report
 # --folded on perf's own -g file, and on tlbstat's, gives exactly the stacks `perf script` prints
-# (folded by tests/fold-perf-script.py); perf report -g reads tlbstat's file.
+# (folded by tests/fold-perf-script.py); perf report -g reads tlbstat's file, perf buildid-list
+# its build-ids.
 # Root, tracefs, perf and cc needed for (2)-(4); about 10 s.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
@@ -88,6 +89,11 @@ if command -v perf >/dev/null; then
 		check "report --folded on $f.data = perf script's stacks ($(wc -l <"$T/$f.ours") lines)" \
 			test -s "$T/$f.ours" -a -z "$(diff "$T/$f.perf" "$T/$f.ours" | head -5)"
 	done
+	perf buildid-list -i "$T/fpv.data" >"$T/ids" 2>/dev/null
+	want=$(readelf -n "$T/fpv" 2>/dev/null | awk '/Build ID/ {print $3}')
+	check "record -g: the build-ids of the kernel and of fp-victim, as perf buildid-list reads" \
+		test -n "$want" -a "$(grep -c "^$want $T/fpv\$" "$T/ids")" -eq 1 -a \
+		"$(grep -c "^$(perf buildid-list -k 2>/dev/null) \[kernel.kallsyms\]" "$T/ids")" -eq 1
 	perf report -i "$T/madvise.data" --stdio --no-children -g folded --sort comm \
 		>"$T/pr.out" 2>"$T/pr.err"
 	check "perf report -g reads tlbstat's file (madvise chains, nothing on stderr)" \

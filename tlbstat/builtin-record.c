@@ -17,6 +17,7 @@
 #include "synthesize.h"
 #include "tracefs.h"
 #include "transport.h"
+#include "usyms.h"
 #include "util.h"
 #include "workload.h"
 
@@ -53,6 +54,9 @@ struct record {
 	int first_id_evsel;
 	bool write_error;
 	int write_errno;
+	/* -g: the mappings, to find the objects with samples for their build-ids */
+	struct usyms *usyms;
+	bool kernel_hit;
 };
 
 static volatile bool stop;
@@ -142,12 +146,97 @@ static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct p
 	return 0;
 }
 
+/* The objects a sample's chain runs through (-g): their build-ids go into the file. */
+static void mark_chain(struct record *r, const struct tlb_event *ev)
+{
+	bool user = false;
+
+	for (uint32_t i = 0; i < ev->nr_callchain; i++) {
+		if (ev->callchain[i] >= PERF_CONTEXT_MAX) {
+			user = ev->callchain[i] == PERF_CONTEXT_USER;
+			r->kernel_hit |= ev->callchain[i] == PERF_CONTEXT_KERNEL;
+		} else if (user) {
+			usym_mark(r->usyms, ev->pid, ev->callchain[i]);
+		}
+	}
+}
+
 static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
 	struct record *r = ctx;
 	if (ev->kind == EV_TLB_FLUSH && ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
 		r->reasons[ev->reason]++;
+	if (r->usyms)
+		mark_chain(r, ev);
 	return 0;
+}
+
+static int on_mmap(void *ctx, pid_t pid, pid_t tid, uint64_t start, uint64_t len, uint64_t pgoff,
+		   const char *path)
+{
+	struct record *r = ctx;
+
+	/* out of memory: that object's build-id is missing, the recording goes on */
+	if (r->usyms && pid != -1)
+		usym_mmap(r->usyms, pid, start, len, pgoff, path);
+	return 0;
+}
+
+static int on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
+{
+	struct record *r = ctx;
+
+	if (r->usyms)
+		usym_fork(r->usyms, ppid, pid);
+	return 0;
+}
+
+struct build_ids {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* One build-id record appended to the feature body. */
+static int add_build_id(void *ctx, const char *path, const unsigned char *id, size_t len)
+{
+	struct build_ids *b = ctx;
+	size_t n = synth_build_id_record(NULL, 0, false, path, id, len);
+
+	if (b->len + n > b->cap) {
+		size_t cap = (b->len + n) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->oom = true;
+			return 1;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	b->len += synth_build_id_record(b->p + b->len, b->cap - b->len, path[0] == '[', path, id,
+					len);
+	return 0;
+}
+
+/*
+ * -g: HEADER_BUILD_ID for the kernel (when a chain had kernel frames) and for every object a user
+ * frame ran through, as perf record writes it, so perf finds the right symbols later.
+ */
+static void write_build_ids(struct record *r, const char *output)
+{
+	struct build_ids b = { 0 };
+	unsigned char kid[64];
+	size_t kn;
+
+	if (!r->usyms || !r->w)
+		return;	/* a stream cannot carry features written at the end */
+	if (r->kernel_hit && (kn = synth_kernel_build_id(kid, sizeof(kid))))
+		add_build_id(&b, "[kernel.kallsyms]", kid, kn);
+	usym_hit_build_ids(r->usyms, add_build_id, &b);
+	if (b.oom || pd_set_build_ids(r->w, b.p, b.len) < 0)
+		tlb_warn("out of memory: %s has no build-ids", output);
+	free(b.p);
 }
 
 static int on_lost(void *ctx, uint64_t nr)
@@ -199,7 +288,17 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
 /* synth_emit_fn: into the file or stream */
 static int emit(void *ctx, const void *rec, size_t len)
 {
-	return out_write(ctx, rec, len);
+	struct record *r = ctx;
+	const struct perf_event_header *h = rec;
+
+	if (r->usyms && h->type == PERF_RECORD_MMAP2) {
+		const struct { uint32_t pid, tid; uint64_t start, len, pgoff; } *m = (const void *)(h + 1);
+
+		/* the mappings synthesised from /proc: named later by their build-ids */
+		usym_mmap(r->usyms, (pid_t)m->pid, m->start, m->len, m->pgoff,
+			  (const char *)(h + 1) + 8 + 24 + 32);
+	}
+	return out_write(r, rec, len);
 }
 
 /*
@@ -552,6 +651,7 @@ static int record_finish(struct record *rec, const struct record_opts *o, struct
 	/* a stream cannot carry it: perf 6.1 stops at a feature id it does not know */
 	if (rec->w && pd_set_note(rec->w, note) < 0)
 		tlb_warn("out of memory: %s says nothing of the transport", o->output);
+	write_build_ids(rec, o->output);
 	if (!rec->write_error && write_lost_samples(rec, &el->evsels[0].attr) < 0) {
 		rec->write_error = true;
 		rec->write_errno = errno;
@@ -619,6 +719,7 @@ int cmd_record(int argc, char **argv)
 	struct session *s = NULL;
 	struct session_ops ops = {
 		.raw = on_raw, .event = on_event, .lost = on_lost, .round = on_round,
+		.mmap = on_mmap, .fork = on_fork,
 	};
 	struct workload wl;
 	int rc = EXIT_OK, timer_fd = -1;
@@ -674,7 +775,9 @@ int cmd_record(int argc, char **argv)
 	 * the kernel map and the decoder. Unreadable (not root): the file has none, like perf's.
 	 */
 	syms = syms_new(0);
-	if (!syms) {
+	if (o.callchain)
+		rec.usyms = usym_new(NULL);
+	if (!syms || (o.callchain && !rec.usyms)) {
 		tlb_err("out of memory");
 		rc = EXIT_FAIL;
 		goto out_child;
@@ -708,6 +811,7 @@ int cmd_record(int argc, char **argv)
 	if (timer_fd >= 0)
 		close(timer_fd);
 	syms_free(syms);
+	usym_free(rec.usyms);
 	tlb_evlist_close(&el);
 	if (wl.pid > 0 && workload_status(&wl) != -1 && rc == EXIT_OK)
 		rc = workload_exit_code(workload_status(&wl), false);
@@ -716,6 +820,7 @@ int cmd_record(int argc, char **argv)
 
 out_child:
 	syms_free(syms);
+	usym_free(rec.usyms);
 	workload_kill(&wl, SIGKILL);
 	tlb_evlist_close(&el);	/* every path frees: the sanitizer suite counts leaks */
 	return rc;

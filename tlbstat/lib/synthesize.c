@@ -236,3 +236,54 @@ int synth_mmaps(const struct perf_event_attr *attr, uint64_t id, pid_t pid, synt
 	errno = err;
 	return rc;
 }
+
+size_t synth_build_id_record(void *buf, size_t room, bool kernel, const char *path,
+			     const unsigned char *id, size_t len)
+{
+	struct __attribute__((packed)) {
+		struct perf_event_header h;
+		int32_t pid;
+		uint8_t data[20], size, reserved1;
+		uint16_t reserved2;
+	} b;
+	size_t name = (strlen(path) + 1 + 63) & ~(size_t)63, total = sizeof(b) + name;
+
+	if (total > room || total > UINT16_MAX)
+		return total;
+	memset(&b, 0, sizeof(b));
+	b.h.misc = (kernel ? PERF_RECORD_MISC_KERNEL : PERF_RECORD_MISC_USER) | (1 << 15);
+	b.h.size = (uint16_t)total;
+	b.pid = -1;	/* perf's HOST_KERNEL_ID: the host's objects */
+	b.size = (uint8_t)(len < 20 ? len : 20);
+	memcpy(b.data, id, b.size);
+	memcpy(buf, &b, sizeof(b));
+	memset((char *)buf + sizeof(b), 0, name);
+	memcpy((char *)buf + sizeof(b), path, strlen(path));
+	return total;
+}
+
+size_t synth_kernel_build_id(unsigned char *id, size_t room)
+{
+	size_t len, off = 0, n = 0;
+	char *notes = read_file("/sys/kernel/notes", &len);
+
+	while (notes && off + 12 <= len) {
+		uint32_t hdr[3];
+		size_t name, desc;
+
+		memcpy(hdr, notes + off, sizeof(hdr));
+		name = (hdr[0] + 3) & ~3u;
+		desc = (hdr[1] + 3) & ~3u;
+		if (off + 12 + name + desc > len)
+			break;
+		if (hdr[2] == 3 /* NT_GNU_BUILD_ID */ && hdr[0] == 4 &&
+		    !memcmp(notes + off + 12, "GNU", 4)) {
+			n = hdr[1] < room ? hdr[1] : room;
+			memcpy(id, notes + off + 12 + name, n);
+			break;
+		}
+		off += 12 + name + desc;
+	}
+	free(notes);
+	return n;
+}

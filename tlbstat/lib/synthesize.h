@@ -6,6 +6,7 @@
  */
 #ifndef TLBSTAT_SYNTHESIZE_H
 #define TLBSTAT_SYNTHESIZE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -40,4 +41,13 @@ int synth_comms(const struct perf_event_attr *attr, uint64_t id, synth_emit_fn e
  */
 int synth_mmaps(const struct perf_event_attr *attr, uint64_t id, pid_t pid, synth_emit_fn emit,
 		void *ctx);
+/*
+ * One record of the HEADER_BUILD_ID feature, as perf writes it (header with misc KERNEL or USER
+ * and BUILD_ID_SIZE, pid -1, 20 bytes of id and its size, the path NUL-padded to 64 bytes), into
+ * buf if it fits in room. Returns its size.
+ */
+size_t synth_build_id_record(void *buf, size_t room, bool kernel, const char *path,
+			     const unsigned char *id, size_t len);
+/* This kernel's build-id (/sys/kernel/notes) into id: its length, 0 when unreadable. */
+size_t synth_kernel_build_id(unsigned char *id, size_t room);
 #endif

@@ -38,7 +38,7 @@ struct usym_load {
 
 struct usym_dso {
 	char *path;
-	bool loaded;
+	bool loaded, hit;
 	struct usym_sym *syms;     /* sorted by addr */
 	size_t nr_syms;
 	char *strings;
@@ -273,13 +273,12 @@ static Elf_Scn *section_of(Elf *e, Elf64_Word type, GElf_Shdr *sh)
 	return NULL;
 }
 
-/* The build-id as hex into buf ("" when there is none). */
-static void build_id_of(Elf *e, char *buf, size_t len)
+/* The raw build-id into id (at most 20 bytes used by perf; up to 64 kept): its length, 0 if none. */
+static size_t build_id_raw(Elf *e, unsigned char *id, size_t room)
 {
 	GElf_Shdr sh;
 	Elf_Scn *s = NULL;
 
-	buf[0] = '\0';
 	while ((s = elf_nextscn(e, s))) {
 		Elf_Data *data;
 		GElf_Nhdr nh;
@@ -288,15 +287,27 @@ static void build_id_of(Elf *e, char *buf, size_t len)
 		if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_NOTE || !(data = elf_getdata(s, NULL)))
 			continue;
 		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
+			size_t n = nh.n_descsz < room ? nh.n_descsz : room;
+
 			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
 			    memcmp((char *)data->d_buf + noff, "GNU", 4))
 				continue;
-			for (size_t i = 0; i < nh.n_descsz && 2 * i + 3 <= len; i++)
-				snprintf(buf + 2 * i, 3, "%02x",
-					 ((unsigned char *)data->d_buf)[doff + i]);
-			return;
+			memcpy(id, (char *)data->d_buf + doff, n);
+			return n;
 		}
 	}
+	return 0;
+}
+
+/* The build-id as hex into buf ("" when there is none). */
+static void build_id_of(Elf *e, char *buf, size_t len)
+{
+	unsigned char id[64];
+	size_t n = build_id_raw(e, id, sizeof(id));
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && 2 * i + 3 <= len; i++)
+		snprintf(buf + 2 * i, 3, "%02x", id[i]);
 }
 
 static size_t underscores(const char *s)
@@ -534,10 +545,34 @@ const char *usym_resolve(struct usyms *u, pid_t pid, uint64_t ip, const char **d
 		*c = (struct usym_cache){ m->dso, vaddr, dso_lookup(d, vaddr) };
 	return c->name;
 }
+static size_t file_build_id(const char *path, unsigned char *id, size_t room)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	Elf *e;
+
+	if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (e && elf_kind(e) == ELF_K_ELF)
+		n = build_id_raw(e, id, room);
+	if (e)
+		elf_end(e);
+	close(fd);
+	return n;
+}
 #else
 bool usym_available(void)
 {
 	return false;
+}
+
+static size_t file_build_id(const char *path, unsigned char *id, size_t room)
+{
+	return 0;	/* no libelf: no build-ids */
 }
 
 const char *usym_resolve(struct usyms *u, pid_t pid, uint64_t ip, const char **dso)
@@ -549,3 +584,30 @@ const char *usym_resolve(struct usyms *u, pid_t pid, uint64_t ip, const char **d
 	return NULL;	/* no libelf: the object is known, the function is not */
 }
 #endif
+
+void usym_mark(struct usyms *u, pid_t pid, uint64_t ip)
+{
+	struct usym_proc *p = proc_of(u, pid, false);
+	const struct usym_map *m = p ? map_at(p, ip) : NULL;
+
+	if (m && m->dso >= 0)
+		u->dsos[m->dso].hit = true;
+}
+
+int usym_hit_build_ids(struct usyms *u, int (*cb)(void *ctx, const char *path,
+						  const unsigned char *id, size_t len),
+		       void *ctx)
+{
+	for (size_t i = 0; i < u->nr_dsos; i++) {
+		unsigned char id[64];
+		size_t n;
+		int rc;
+
+		if (!u->dsos[i].hit || u->dsos[i].path[0] == '[')
+			continue;
+		n = file_build_id(u->dsos[i].path, id, sizeof(id));
+		if (n && (rc = cb(ctx, u->dsos[i].path, id, n)))
+			return rc;
+	}
+	return 0;
+}

@@ -27,6 +27,15 @@ int usym_fork(struct usyms *u, pid_t parent, pid_t child);
  * (NULL otherwise). The strings live as long as u.
  */
 const char *usym_resolve(struct usyms *u, pid_t pid, uint64_t ip, const char **dso);
+/* Mark the object mapped at ip in pid as sampled (for its build-id); no symbols are read. */
+void usym_mark(struct usyms *u, pid_t pid, uint64_t ip);
+/*
+ * cb for each marked object that has a build-id (raw bytes, read with libelf), in order of first
+ * mapping. Returns 0, or cb's first non-zero return.
+ */
+int usym_hit_build_ids(struct usyms *u, int (*cb)(void *ctx, const char *path,
+						  const unsigned char *id, size_t len),
+		       void *ctx);
 /* Whether user symbols can be read at all (built with libelf). */
 bool usym_available(void);
 #endif
