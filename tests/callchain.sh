@@ -10,7 +10,7 @@
 # Root, tracefs, perf and cc needed for (2)-(4); about 10 s.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 FOLD="$PY $(dirname "$0")/fold-perf-script.py"
 
 if [ ! -x "$TLBSTAT" ] || [ ! -x "$TLBBENCH" ]; then

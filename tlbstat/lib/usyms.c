@@ -30,6 +30,7 @@ struct usym_sym {
 	uint64_t addr, size;
 	const char *name;          /* into the dso's strings */
 	int bind;                  /* STB_* */
+	uint32_t index;            /* in its symbol table: the last tie-breaker, as perf's */
 };
 
 struct usym_load {
@@ -317,8 +318,9 @@ static size_t underscores(const char *s)
 
 /*
  * Of aliases at one address, which name a frame gets (perf's choose_best_symbol()): a sized one,
- * a non-weak one, a global one, the one with fewer leading underscores, the longer name. < 0
- * when x is better.
+ * a non-weak one, a global one, the one with fewer leading underscores, the longer name, the
+ * first in the table (clock_nanosleep@GLIBC_2.2.5 before clock_nanosleep@@GLIBC_2.17, as perf
+ * keeps the first inserted of equals). < 0 when x is better.
  */
 static int alias_cmp(const struct usym_sym *x, const struct usym_sym *y)
 {
@@ -338,7 +340,7 @@ static int alias_cmp(const struct usym_sym *x, const struct usym_sym *y)
 	ly = strlen(y->name);
 	if (lx != ly)
 		return lx > ly ? -1 : 1;
-	return strcmp(x->name, y->name);
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /* By address, the best alias first (dso_lookup takes the first of equal addresses). */
@@ -402,7 +404,7 @@ static int read_syms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct usym_dso 
 		if (!(name = code_sym(e, data, sh, i, &s)))
 			continue;
 		d->syms[d->nr_syms++] = (struct usym_sym){ s.st_value, s.st_size, p,
-							    GELF_ST_BIND(s.st_info) };
+							    GELF_ST_BIND(s.st_info), (uint32_t)i };
 		p = stpcpy(p, name) + 1;
 	}
 	qsort(d->syms, d->nr_syms, sizeof(*d->syms), sym_cmp);
