@@ -21,6 +21,8 @@ step() { echo "install-deps: [$(( $(date +%s) - t0 )) s] $*" >&2; }
 # ASan and UBSan runtimes (libclang_rt.fuzzer-x86_64.a). Only the fuzz targets use them; the
 # build uses gcc.
 PKGS+=(clang libclang-rt-14-dev)
+# tests/callchain.sh renders report --flamegraph's SVG headless; nothing else uses a browser
+PKGS+=(chromium)
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then

@@ -6,7 +6,7 @@
 # pointers (tests/data/callchain/fp-victim.c) is attributed to its own functions; (4) report
 # --folded on perf's own -g file, and on tlbstat's, gives exactly the stacks `perf script` prints
 # (folded by tests/fold-perf-script.py); perf report -g reads tlbstat's file, perf buildid-list
-# its build-ids.
+# its build-ids; (5) report --flamegraph's SVG parses as XML and headless Chromium renders it.
 # Root, tracefs, perf and cc needed for (2)-(4); about 10 s.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
@@ -100,5 +100,41 @@ if command -v perf >/dev/null; then
 		test "$(grep -c "__x64_sys_madvise" "$T/pr.out")" -gt 0 -a ! -s "$T/pr.err"
 else
 	skip "perf not installed"
+fi
+
+# ---- (5) the flame graph: XML, self-contained, rendered by a browser
+"$TLBSTAT" report -i "$T/madvise.data" --flamegraph "$T/fg.svg" >/dev/null 2>"$T/fg.err"
+check "report --flamegraph writes an SVG that parses as XML, with frames and its own script" \
+	"$PY" - "$T/fg.svg" <<'PY'
+import sys, xml.etree.ElementTree as E
+root = E.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+frames = root.findall(ns + "g")
+text = open(sys.argv[1]).read()
+ok = (root.tag == ns + "svg" and len(frames) >= 10 and root.find(ns + "script") is not None
+      and "__x64_sys_madvise" in text and "http:" not in text.replace(
+          'xmlns="http://www.w3.org/2000/svg"', "") and "href" not in text)
+sys.exit(0 if ok else 1)
+PY
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROME" ]; then
+	timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --window-size=1220,600 \
+		--screenshot="$T/fg.png" "file://$T/fg.svg" >/dev/null 2>&1
+	check "headless Chromium renders it to a PNG that is not blank" "$PY" - "$T/fg.png" <<'PY'
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+assert d[:8] == b"\x89PNG\r\n\x1a\n"
+i, idat = 8, b""
+while i < len(d):
+    n, kind = struct.unpack(">I4s", d[i:i + 8])
+    if kind == b"IDAT":
+        idat += d[i + 8:i + 8 + n]
+    i += 12 + n
+pixels = zlib.decompress(idat)
+# a blank page is one colour: its rows differ in nothing but filter bytes
+sys.exit(0 if len(set(pixels)) > 50 else 1)
+PY
+else
+	skip "chromium is not installed (scripts/install-deps.sh installs it): no render test"
 fi
 finish

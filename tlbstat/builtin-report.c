@@ -11,6 +11,7 @@
 #include "count.h"
 #include "event.h"
 #include "filter.h"
+#include "flamegraph.h"
 #include "outfile.h"
 #include "output.h"
 #include "parse-options.h"
@@ -40,6 +41,8 @@ static void print_handler(struct report *r);
 static void stdio_chains(struct report *r);
 static void json_chains(struct json_writer *w, struct report *r);
 static void print_folded(struct report *r);
+static int write_flamegraph(struct report *r);
+static int close_output(FILE *f, const char *path);
 
 static const char *const report_usage[] = {
 	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
@@ -50,7 +53,7 @@ static const char *const report_usage[] = {
 };
 
 struct report_opts {
-	const char *input, *sort, *series_csv, *output;
+	const char *input, *sort, *series_csv, *output, *flamegraph;
 	const char *pids, *tids, *comms, *cpus, *time;   /* the sample filter */
 	bool stdio, csv, json, threads, folded;
 	bool nr_samples, header, header_only;
@@ -743,6 +746,35 @@ static void print_folded(struct report *r)
 	cc_lines_free(l, n);
 }
 
+/* --flamegraph FILE: the folded stacks as an SVG. 0, or -1 (said). */
+static int write_flamegraph(struct report *r)
+{
+	char err[512], title[300];
+	struct cc_line *l;
+	long n = cc_folded(r->cc, &l);
+	FILE *f;
+	int rc;
+
+	if (n < 0) {
+		tlb_err("report: out of memory");
+		return -1;
+	}
+	f = outfile_fopen(r->o.flamegraph, err, sizeof(err));
+	if (!f) {
+		tlb_err("report: %s", err);
+		cc_lines_free(l, n);
+		return -1;
+	}
+	snprintf(title, sizeof(title), "TLB invalidations by call chain: %s", r->o.input);
+	rc = fg_write(f, l, n, title, err, sizeof(err));
+	if (rc < 0)
+		tlb_err("report: %s", err);
+	cc_lines_free(l, n);
+	if (close_output(f, r->o.flamegraph) < 0)
+		rc = -1;
+	return rc;
+}
+
 /* cc_resolver: kernel frames by this boot's kallsyms, user frames by the mappings */
 static struct cc_frame resolve_frame(void *ctx, pid_t pid, uint64_t ip, bool kernel)
 {
@@ -779,7 +811,7 @@ static int chains_setup(struct report *r)
 	struct utsname u;
 	char err[256];
 
-	if (!r->o.folded && r->chain_key < 0)
+	if (!r->o.folded && r->chain_key < 0 && !r->o.flamegraph)
 		return 0;
 	if (!file_has_chains(r)) {
 		tlb_err("report: %s has no call chains: record with -g (tlbstat record -g, or perf "
@@ -1488,6 +1520,8 @@ static int report_write(struct report *r)
 		print_stdio(r);
 	if (r->out != stdout && close_output(r->out, r->o.output) < 0)
 		rc = EXIT_FAIL;
+	if (r->o.flamegraph && write_flamegraph(r) < 0)
+		rc = EXIT_FAIL;
 	if (r->o.series_csv) {
 		FILE *f = outfile_fopen(r->o.series_csv, err, sizeof(err));
 
@@ -1589,6 +1623,8 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 				 "stackcollapse form flame-graph tools read; record -g)",
 				 PARSE_OPT_EXCLUSIVE),
 		OPT_STR(0, "series-csv", &r->o.series_csv, "file", "also write the time series CSV here"),
+		OPT_STR(0, "flamegraph", &r->o.flamegraph, "file",
+			"also write an interactive flame graph (SVG) of the call chains here"),
 		OPT_STR('o', "output", &r->o.output, "file", "write the output to a file"),
 		OPT_FINISH(),
 	};
