@@ -24,6 +24,8 @@ expect 2 "cause and callsite go alone" "report --sort cause,pid" -- \
 	"$TLBSTAT" report -i "$T/none.data" --sort cause,pid
 expect 2 "folded prints the stacks alone" "report --folded --header" -- \
 	"$TLBSTAT" report -i "$T/none.data" --folded --header
+expect 2 "caller or callee" "report --call-graph sideways" -- \
+	"$TLBSTAT" report -i "$T/none.data" --call-graph sideways
 
 if [ "$(id -u)" != 0 ] || { [ ! -r /sys/kernel/tracing/events/tlb/tlb_flush/format ] &&
    [ ! -r /sys/kernel/debug/tracing/events/tlb/tlb_flush/format ]; }; then
@@ -71,6 +73,21 @@ for line in open(sys.argv[1]):
         mine += int(n)
 print("# %d of %d" % (mine, tot))
 sys.exit(0 if tot >= 2000 and mine >= 0.95 * tot else 1)
+PY
+	"$TLBSTAT" report -i "$T/fpv.data" --call-graph caller --json >"$T/fpv.g.json" 2>/dev/null
+	check "fp-victim: -g caller order runs main -> serve_requests -> trim_arena" \
+		"$PY" - "$T/fpv.g.json" <<'PY'
+import json, sys
+nodes = json.load(open(sys.argv[1]))["call_graph"]["nodes"]
+by_id = {n["id"]: n for n in nodes}
+def path(n):
+    out = []
+    while n["parent"] >= 0:
+        out.append(n["name"])
+        n = by_id[n["parent"]]
+    return out[::-1]
+sys.exit(0 if any(path(n)[-3:] == ["main", "serve_requests", "trim_arena"] and
+                  n["invalidations"] >= 1900 for n in nodes) else 1)
 PY
 	top=$("$TLBSTAT" report -i "$T/fpv.data" --sort callsite --json 2>/dev/null |
 	      "$PY" -c "import json,sys; print(json.load(sys.stdin)['callsites'][0]['callsite'])")

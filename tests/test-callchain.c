@@ -118,8 +118,33 @@ static void runtime(void)
 	ok(!cc_frame_is_runtime(&none), "an unknown frame is not");
 }
 
+static void tree(void)
+{
+	struct cc_line l[] = {
+		{ "a;main;f;flush", 3 }, { "a;main;g;flush", 1 }, { "b;x", 2 },
+	};
+	struct cc_node *r;
+
+	is_int(cc_tree(l, 3, true, &r), 0, "caller tree built");
+	is_str(r->name, "a", "comm a first (4 events)");
+	is_int(r->events, 4, "a: 4");
+	is_str(r->child->name, "main", "caller order: main under a");
+	is_str(r->child->child->name, "f", "f (3) before g (1)");
+	is_str(r->child->child->next->name, "g", "then g");
+	is_str(r->next->name, "b", "comm b second");
+	cc_tree_free(r);
+	is_int(cc_tree(l, 3, false, &r), 0, "callee tree built");
+	is_str(r->child->name, "flush", "callee order: the flush first");
+	is_int(r->child->events, 4, "flush: 4");
+	is_str(r->child->child->name, "f", "its callers: f");
+	is_str(r->child->child->child->name, "main", "then main");
+	is_str(r->next->child->name, "x", "a one-frame chain");
+	cc_tree_free(r);
+}
+
 int main(void)
 {
+	tree();
 	stacks();
 	views();
 	runtime();

@@ -41,6 +41,8 @@ static void print_handler(struct report *r);
 static void stdio_chains(struct report *r);
 static void json_chains(struct json_writer *w, struct report *r);
 static void print_folded(struct report *r);
+static void stdio_graph(struct report *r);
+static void json_graph(struct json_writer *w, struct report *r);
 static int write_flamegraph(struct report *r);
 static int close_output(FILE *f, const char *path);
 
@@ -55,7 +57,8 @@ static const char *const report_usage[] = {
 struct report_opts {
 	const char *input, *sort, *series_csv, *output, *flamegraph;
 	const char *pids, *tids, *comms, *cpus, *time;   /* the sample filter */
-	bool stdio, csv, json, threads, folded;
+	bool stdio, csv, json, threads, folded, graph;
+	const char *graph_order;
 	bool nr_samples, header, header_only;
 	int top;
 	double burst_k;
@@ -746,6 +749,108 @@ static void print_folded(struct report *r)
 	cc_lines_free(l, n);
 }
 
+#define GRAPH_MIN_PCT 0.5	/* perf report -g's default: branches under 0.5 % left out */
+
+static bool graph_caller(const struct report *r)
+{
+	return r->o.graph_order && !strcmp(r->o.graph_order, "caller");
+}
+
+/* The -g tree (per comm), or NULL (nothing, or out of memory: said). */
+static struct cc_node *graph_tree(struct report *r)
+{
+	struct cc_line *l;
+	struct cc_node *roots = NULL;
+	long n = cc_folded(r->cc, &l);
+
+	if (n < 0 || cc_tree(l, n, graph_caller(r), &roots) < 0)
+		tlb_err("report: out of memory: no call graph");
+	if (n >= 0)
+		cc_lines_free(l, n);
+	return roots;
+}
+
+/* A node and what it leads to; a chain of single children stays at one indentation. */
+static void graph_print(struct report *r, const struct cc_node *n, uint64_t total, int indent,
+			bool first_of_chain)
+{
+	for (; n; n = n->next) {
+		const struct cc_node *c = n;
+		int kids;
+
+		if (100.0 * (double)n->events / (double)total < GRAPH_MIN_PCT)
+			continue;
+		if (first_of_chain)
+			fprintf(r->out, "%*s%6.2f%%  %s\n", indent, "",
+				100.0 * (double)n->events / (double)total, n->name);
+		else
+			fprintf(r->out, "%*s         %s\n", indent, "", n->name);
+		kids = 0;	/* the children shown */
+		for (c = n->child; c; c = c->next)
+			kids += 100.0 * (double)c->events / (double)total >= GRAPH_MIN_PCT;
+		graph_print(r, n->child, total, kids > 1 ? indent + 4 : indent, kids > 1);
+		if (!first_of_chain && !n->next)
+			return;
+	}
+}
+
+static void stdio_graph(struct report *r)
+{
+	struct cc_node *roots;
+
+	if (!r->o.graph || !(roots = graph_tree(r)))
+		return;
+	fprintf(r->out, "Call graph (%s order: %s; %% of the comm's invalidations; branches under "
+		"%.1f%% left out)\n", graph_caller(r) ? "caller" : "callee",
+		graph_caller(r) ? "the outermost caller first" : "the flush first, then its callers",
+		GRAPH_MIN_PCT);
+	for (const struct cc_node *c = roots; c; c = c->next) {
+		fprintf(r->out, "%s  %llu invalidations\n", c->name, (unsigned long long)c->events);
+		graph_print(r, c->child, c->events, 2, true);
+	}
+	fprintf(r->out, "\n");
+	cc_tree_free(roots);
+}
+
+/*
+ * The tree as a flat list in pre-order, each node naming its parent's id (-1: a comm): call
+ * chains are deeper than the JSON writer nests. Returns the next free id.
+ */
+static long json_nodes(struct json_writer *w, const struct cc_node *n, uint64_t total,
+		       long parent, long id)
+{
+	for (; n; n = n->next) {
+		long self = id++;
+
+		if (parent >= 0 && 100.0 * (double)n->events / (double)total < GRAPH_MIN_PCT)
+			continue;
+		json_object_begin(w, NULL);
+		json_int(w, "id", self);
+		json_int(w, "parent", parent);
+		json_string(w, "name", n->name);
+		json_uint(w, "invalidations", n->events);
+		json_object_end(w);
+		id = json_nodes(w, n->child, parent < 0 ? n->events : total, self, id);
+	}
+	return id;
+}
+
+static void json_graph(struct json_writer *w, struct report *r)
+{
+	struct cc_node *roots;
+
+	if (!r->o.graph || !(roots = graph_tree(r)))
+		return;
+	json_object_begin(w, "call_graph");
+	json_string(w, "order", graph_caller(r) ? "caller" : "callee");
+	json_double(w, "min_percent", GRAPH_MIN_PCT);
+	json_array_begin(w, "nodes");
+	json_nodes(w, roots, 0, -1, 0);
+	json_array_end(w);
+	json_object_end(w);
+	cc_tree_free(roots);
+}
+
 /* --flamegraph FILE: the folded stacks as an SVG. 0, or -1 (said). */
 static int write_flamegraph(struct report *r)
 {
@@ -811,7 +916,7 @@ static int chains_setup(struct report *r)
 	struct utsname u;
 	char err[256];
 
-	if (!r->o.folded && r->chain_key < 0 && !r->o.flamegraph)
+	if (!r->o.folded && r->chain_key < 0 && !r->o.flamegraph && !r->o.graph)
 		return 0;
 	if (!file_has_chains(r)) {
 		tlb_err("report: %s has no call chains: record with -g (tlbstat record -g, or perf "
@@ -846,7 +951,7 @@ static void print_json(struct report *r)
 {
 	static const json_section_fn sections[] = {
 		json_header, json_tasks, json_cpus, json_victims, json_series, json_bursts,
-		json_histogram, json_chains, json_handler,
+		json_histogram, json_chains, json_graph, json_handler,
 	};
 	struct json_writer w;
 
@@ -1469,7 +1574,7 @@ static void stdio_bursts(struct report *r)
 static void print_stdio(struct report *r)
 {
 	static void (*const sections[])(struct report *r) = {
-		stdio_header, stdio_histogram, stdio_chains, stdio_processes, stdio_threads, stdio_reasons,
+		stdio_header, stdio_histogram, stdio_chains, stdio_graph, stdio_processes, stdio_threads, stdio_reasons,
 		stdio_cpus, stdio_victims, print_handler, stdio_bursts,
 	};
 
@@ -1618,6 +1723,10 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 				 PARSE_OPT_EXCLUSIVE),
 		OPT_BOOLEAN_FLAG(0, "json", &r->o.json, "one JSON object (Documentation/tlbstat-report.txt)",
 				 PARSE_OPT_EXCLUSIVE),
+		OPT_BOOLEAN('g', NULL, &r->o.graph,
+			    "the call graph of the call chains per comm (callee order: the flush first)"),
+		OPT_STR(0, "call-graph", &r->o.graph_order, "order",
+			"the call graph in this order: callee (the flush first) or caller (as -g)"),
 		OPT_BOOLEAN_FLAG(0, "folded", &r->o.folded,
 				 "one line per unique call chain, root first, with its count (the "
 				 "stackcollapse form flame-graph tools read; record -g)",
@@ -1666,6 +1775,13 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 	}
 	if (r->o.json && r->o.top == 20 && !r->o.sort)
 		r->o.top = 0;   /* JSON carries every process unless --top says otherwise */
+	if (r->o.graph_order) {
+		if (strcmp(r->o.graph_order, "caller") && strcmp(r->o.graph_order, "callee")) {
+			tlb_err("report: --call-graph: caller or callee, not '%s'", r->o.graph_order);
+			return PARSE_OPT_USAGE;
+		}
+		r->o.graph = true;
+	}
 	if (r->o.folded && (r->o.header || r->o.series_csv)) {
 		tlb_err("report: --folded prints the stacks alone (no --header, --series-csv)");
 		return PARSE_OPT_USAGE;

@@ -373,3 +373,125 @@ long cc_folded(const struct cc_table *t, struct cc_line **out)
 	*out = l;
 	return n;
 }
+
+/* ---------------- call graph ---------------- */
+
+void cc_tree_free(struct cc_node *n)
+{
+	while (n) {
+		struct cc_node *next = n->next;
+
+		cc_tree_free(n->child);
+		free(n->name);
+		free(n);
+		n = next;
+	}
+}
+
+/* The node named name[0..len) in the list *head, added when missing; NULL when out of memory. */
+static struct cc_node *tree_child(struct cc_node **head, const char *name, size_t len)
+{
+	struct cc_node *n;
+
+	for (n = *head; n; n = n->next)
+		if (!strncmp(n->name, name, len) && !n->name[len])
+			return n;
+	n = calloc(1, sizeof(*n));
+	if (!n || !(n->name = strndup(name, len))) {
+		free(n);
+		return NULL;
+	}
+	n->next = *head;
+	*head = n;
+	return n;
+}
+
+/* The frames of a folded line (after its comm), in the order asked, into the tree under root. */
+static int tree_add(struct cc_node *root, const char *frames, bool caller, uint64_t events)
+{
+	const char *end = frames + strlen(frames);
+	struct cc_node *n = root;
+
+	while (caller ? frames < end : end > frames) {
+		const char *name;
+		size_t len;
+
+		if (caller) {
+			len = strcspn(frames, ";");
+			name = frames;
+			frames += len + (frames[len] == ';');
+		} else {
+			const char *p = end;
+
+			while (p > frames && p[-1] != ';')
+				p--;
+			name = p;
+			len = (size_t)(end - p);
+			end = p > frames ? p - 1 : frames;
+		}
+		n = tree_child(&n->child, name, len);
+		if (!n)
+			return -1;
+		n->events += events;
+	}
+	return 0;
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+	const struct cc_node *x = *(struct cc_node *const *)a, *y = *(struct cc_node *const *)b;
+
+	if (x->events != y->events)
+		return x->events > y->events ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Sort every level by events: 0, or -1 when out of memory. */
+static int tree_sort(struct cc_node **head)
+{
+	struct cc_node **v, *n;
+	size_t nr = 0, i = 0;
+
+	for (n = *head; n; n = n->next)
+		nr++;
+	if (nr < 1)
+		return 0;
+	v = malloc(nr * sizeof(*v));
+	if (!v)
+		return -1;
+	for (n = *head; n; n = n->next)
+		v[i++] = n;
+	qsort(v, nr, sizeof(*v), node_cmp);
+	for (i = 0; i < nr; i++)
+		v[i]->next = i + 1 < nr ? v[i + 1] : NULL;
+	*head = v[0];
+	free(v);
+	for (n = *head; n; n = n->next)
+		if (tree_sort(&n->child) < 0)
+			return -1;
+	return 0;
+}
+
+int cc_tree(const struct cc_line *lines, long nr, bool caller, struct cc_node **roots)
+{
+	struct cc_node top = { 0 };
+
+	*roots = NULL;
+	for (long i = 0; i < nr; i++) {
+		size_t len = strcspn(lines[i].text, ";");
+		struct cc_node *c = tree_child(&top.child, lines[i].text, len);
+
+		if (!c || (c->events += lines[i].events,
+			   tree_add(c, lines[i].text + len + (lines[i].text[len] == ';'), caller,
+				    lines[i].events) < 0)) {
+			cc_tree_free(top.child);
+			return -1;
+		}
+	}
+	if (tree_sort(&top.child) < 0) {
+		cc_tree_free(top.child);
+		return -1;
+	}
+	*roots = top.child;
+	return 0;
+}

@@ -90,4 +90,19 @@ struct cc_line {
  */
 long cc_folded(const struct cc_table *t, struct cc_line **out);
 void cc_lines_free(struct cc_line *lines, long nr);
+
+/*
+ * The call graph of report -g: per comm, a tree of frames in caller order (the outermost caller
+ * first, the flush last) or callee order (the flush first, then who called it), children most
+ * events first. Built from cc_folded()'s lines.
+ */
+struct cc_node {
+	char *name;
+	uint64_t events;
+	struct cc_node *child, *next;
+};
+
+/* The roots (one per comm, most events first); NULL with nr 0 when empty or out of memory (-1). */
+int cc_tree(const struct cc_line *lines, long nr, bool caller, struct cc_node **roots);
+void cc_tree_free(struct cc_node *n);
 #endif
