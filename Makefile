@@ -31,9 +31,9 @@ TLBSTAT_DEPS ?= /opt/tlbstat-deps
 
 # Feature checks, perf's habit: each dependency is looked up once, and a missing one is named
 # with the Debian package that brings it instead of surfacing later as a compiler error about a
-# header. Required ones stop the build; optional ones (libcurl for the prom sampler plugin; libdw
-# for unwinding and libelf for user symbols join here with the module that uses them) warn
-# and switch their module off. `make clean`, `make deps` and `make check` (which installs the
+# header. Required ones stop the build; optional ones (libcurl for the prom sampler plugin;
+# libelf for user symbols, lib/usyms.c; libdw for unwinding joins here with the module that uses
+# it) warn and switch their module off. `make clean`, `make deps` and `make check` (which installs the
 # dependencies first, then runs make again) skip the checks.
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out clean deps check check-san man,$(MAKECMDGOALS)),)
@@ -89,6 +89,15 @@ CURL_LIBS         := $(if $(HAVE_CURL),$(shell pkg-config --libs libcurl))
 TRACEEVENT_CFLAGS := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --cflags libtraceevent))
 TRACEEVENT_LIBS   := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --libs libtraceevent))
 NCURSES_CFLAGS    := $(if $(HAVE_NCURSESW),$(shell pkg-config --cflags ncursesw))
+# optional: libelf names user frames (lib/usyms.c); without it they stay unnamed
+ifndef SKIP_FEATURES
+HAVE_LIBELF := $(shell pkg-config --exists libelf 2>/dev/null && echo yes)
+ifeq ($(HAVE_LIBELF),)
+$(warning libelf not found by pkg-config (user symbols of call chains): apt-get install libelf-dev)
+endif
+endif
+LIBELF_CFLAGS := $(if $(HAVE_LIBELF),-DHAVE_LIBELF $(shell pkg-config --cflags libelf))
+LIBELF_LIBS   := $(if $(HAVE_LIBELF),$(shell pkg-config --libs libelf))
 NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell pkg-config --libs ncursesw))
 MHD_CFLAGS        := $(if $(HAVE_MHD),$(shell pkg-config --cflags libmicrohttpd))
 MHD_LIBS          := $(if $(HAVE_MHD),$(shell pkg-config --libs libmicrohttpd))
@@ -96,10 +105,11 @@ MHD_LIBS          := $(if $(HAVE_MHD),$(shell pkg-config --libs libmicrohttpd))
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2
 CFLAGS   ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
-ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS)
-# what libtlbstat.a itself needs at link time (libdl: sampler plugins); the tlbstat binary adds
-# ncurses for top, and libmicrohttpd and libcrypt (its --auth-file hashes) for the exporter
-LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) -lm -lpthread -ldl
+ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS) $(LIBELF_CFLAGS)
+# what libtlbstat.a itself needs at link time (libdl: sampler plugins; libelf: user symbols); the
+# tlbstat binary adds ncurses for top, and libmicrohttpd and libcrypt (its --auth-file hashes)
+# for the exporter
+LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBELF_LIBS) -lm -lpthread -ldl
 LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS) $(MHD_LIBS) -lcrypt
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))

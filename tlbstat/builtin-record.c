@@ -18,6 +18,7 @@
 #include "synthesize.h"
 #include "tracefs.h"
 #include "transport.h"
+#include "usyms.h"
 #include "util.h"
 #include "workload.h"
 
@@ -54,6 +55,9 @@ struct record {
 	int first_id_evsel;
 	bool write_error;
 	int write_errno;
+	/* -g: the mappings, to find the objects with samples for their build-ids */
+	struct usyms *usyms;
+	bool kernel_hit;
 };
 
 static volatile bool stop;
@@ -143,12 +147,97 @@ static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct p
 	return 0;
 }
 
+/* The objects a sample's chain runs through (-g): their build-ids go into the file. */
+static void mark_chain(struct record *r, const struct tlb_event *ev)
+{
+	bool user = false;
+
+	for (uint32_t i = 0; i < ev->nr_callchain; i++) {
+		if (ev->callchain[i] >= PERF_CONTEXT_MAX) {
+			user = ev->callchain[i] == PERF_CONTEXT_USER;
+			r->kernel_hit |= ev->callchain[i] == PERF_CONTEXT_KERNEL;
+		} else if (user) {
+			usym_mark(r->usyms, ev->pid, ev->callchain[i]);
+		}
+	}
+}
+
 static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
 	struct record *r = ctx;
 	if (ev->kind == EV_TLB_FLUSH && ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
 		r->reasons[ev->reason]++;
+	if (r->usyms)
+		mark_chain(r, ev);
 	return 0;
+}
+
+static int on_mmap(void *ctx, pid_t pid, pid_t tid, uint64_t start, uint64_t len, uint64_t pgoff,
+		   const char *path)
+{
+	struct record *r = ctx;
+
+	/* out of memory: that object's build-id is missing, the recording goes on */
+	if (r->usyms && pid != -1)
+		usym_mmap(r->usyms, pid, start, len, pgoff, path);
+	return 0;
+}
+
+static int on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
+{
+	struct record *r = ctx;
+
+	if (r->usyms)
+		usym_fork(r->usyms, ppid, pid);
+	return 0;
+}
+
+struct build_ids {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* One build-id record appended to the feature body. */
+static int add_build_id(void *ctx, const char *path, const unsigned char *id, size_t len)
+{
+	struct build_ids *b = ctx;
+	size_t n = synth_build_id_record(NULL, 0, false, path, id, len);
+
+	if (b->len + n > b->cap) {
+		size_t cap = (b->len + n) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->oom = true;
+			return 1;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	b->len += synth_build_id_record(b->p + b->len, b->cap - b->len, path[0] == '[', path, id,
+					len);
+	return 0;
+}
+
+/*
+ * -g: HEADER_BUILD_ID for the kernel (when a chain had kernel frames) and for every object a user
+ * frame ran through, as perf record writes it, so perf finds the right symbols later.
+ */
+static void write_build_ids(struct record *r, const char *output)
+{
+	struct build_ids b = { 0 };
+	unsigned char kid[64];
+	size_t kn;
+
+	if (!r->usyms || !r->w)
+		return;	/* a stream cannot carry features written at the end */
+	if (r->kernel_hit && (kn = synth_kernel_build_id(kid, sizeof(kid))))
+		add_build_id(&b, "[kernel.kallsyms]", kid, kn);
+	usym_hit_build_ids(r->usyms, add_build_id, &b);
+	if (b.oom || pd_set_build_ids(r->w, b.p, b.len) < 0)
+		tlb_warn("out of memory: %s has no build-ids", output);
+	free(b.p);
 }
 
 static int on_lost(void *ctx, uint64_t nr)
@@ -200,14 +289,28 @@ static int write_lost_samples(struct record *r, const struct perf_event_attr *at
 /* synth_emit_fn: into the file or stream */
 static int emit(void *ctx, const void *rec, size_t len)
 {
-	return out_write(ctx, rec, len);
+	struct record *r = ctx;
+	const struct perf_event_header *h = rec;
+
+	if (r->usyms && h->type == PERF_RECORD_MMAP2) {
+		const struct { uint32_t pid, tid; uint64_t start, len, pgoff; } *m = (const void *)(h + 1);
+
+		/* the mappings synthesised from /proc: named later by their build-ids */
+		usym_mmap(r->usyms, (pid_t)m->pid, m->start, m->len, m->pgoff,
+			  (const char *)(h + 1) + 8 + 24 + 32);
+	}
+	return out_write(r, rec, len);
 }
 
 /*
  * The records perf synthesises at the start: the kernel's text mapping (without it perf
- * script/report warn that kernel address maps were restricted), a COMM per running thread.
+ * script/report warn that kernel address maps were restricted), a COMM per running thread and,
+ * with call chains (maps_pid: -1 every process, > 0 one), the executable mappings that user
+ * frames are symbolised against. A workload needs none: its exec's mappings come from the
+ * kernel's own MMAP2 records.
  */
-static int synthesize(struct record *r, const struct syms *syms, struct tlb_evlist *el)
+static int synthesize(struct record *r, const struct syms *syms, struct tlb_evlist *el,
+		      pid_t maps_pid)
 {
 	uint64_t *ids;
 	int n = tlb_evlist_ids(el, 0, &ids), rc;
@@ -218,6 +321,8 @@ static int synthesize(struct record *r, const struct syms *syms, struct tlb_evli
 	rc = synth_kernel_mmap(syms, attr, id0, emit, r);
 	if (!rc)
 		rc = synth_comms(attr, id0, emit, r);
+	if (!rc && maps_pid != 0)
+		rc = synth_mmaps(attr, id0, maps_pid, emit, r);
 	return rc < 0 ? rc : out_round(r);
 }
 
@@ -315,7 +420,8 @@ static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *att
  * period (-c) > 1 samples one event in period.
  * EXIT_OK or EXIT_ENV (an event that cannot be added); dies on a bad name.
  */
-static int add_events(struct tlb_evlist *el, const char *events, bool cost, int period)
+static int add_events(struct tlb_evlist *el, const char *events, bool cost, int period,
+		      bool callchain)
 {
 	struct perf_event_attr attr;
 	const struct tlb_event_def *entry = tlb_events_by_kind(EV_CSD_FUNC_ENTRY);
@@ -330,6 +436,8 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 		 */
 		attr.sample_type &= ~(uint64_t)PERF_SAMPLE_PERIOD;
 	}
+	if (callchain)	/* -g: the kernel walks both stacks by frame pointers, as perf -g */
+		attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
 	if (events) {
 		if (add_listed(el, events, &attr) < 0)
 			return EXIT_ENV;
@@ -354,6 +462,9 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 		a0->comm = 1;
 		a0->comm_exec = 1;
 		a0->task = 1;
+		/* call chains: the mappings made while recording, to symbolise user frames */
+		a0->mmap = callchain;
+		a0->mmap2 = callchain;
 		el->evsels[0].attr = *a0;
 	}
 	return EXIT_OK;
@@ -387,8 +498,8 @@ static int create_file(struct record *rec, const char *path, struct tlb_evlist *
 }
 
 struct record_opts {
-	bool all_cpus, quiet, cost;
-	const char *cpu_list, *pid, *tid, *output, *events, *freq;
+	bool all_cpus, quiet, cost, callchain;
+	const char *cpu_list, *pid, *tid, *output, *events, *freq, *call_graph;
 	int mmap_pages, period;
 	uint64_t duration_ns;
 	const char *sample;		/* --sample: sampler plugins beside the recording */
@@ -420,6 +531,11 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 			    "the online CPUs, 128 to 512)"),
 		OPT_DURATION('d', "duration", &o->duration_ns, DUR_S, DUR_MS, 365 * DUR_D,
 			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
+		OPT_SECTION(" Call chains"),
+		OPT_BOOLEAN('g', NULL, &o->callchain,
+			    "kernel and user call chains by frame pointers (--call-graph fp)"),
+		OPT_STR(0, "call-graph", &o->call_graph, "mode",
+			"call chains: fp (frame pointers; as -g)"),
 		OPT_SECTION(" Output"),
 		OPT_STR('o', "output", &o->output, "file",
 			"output file, or - for a stream on stdout (default perf.data)"),
@@ -445,6 +561,13 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		tlb_err("record: -c must be at least 1");
 		return PARSE_OPT_USAGE;
 	}
+	if (o->call_graph) {
+		if (strcmp(o->call_graph, "fp")) {
+			tlb_err("record: --call-graph: unknown mode '%s' (fp)", o->call_graph);
+			return PARSE_OPT_USAGE;
+		}
+		o->callchain = true;
+	}
 	return argi;
 }
 
@@ -453,7 +576,8 @@ static int record_options(int argc, char **argv, struct record_opts *o)
  * kernel map and COMM records. 0, or -1 (said).
  */
 static int record_open_file(struct record *rec, const struct record_opts *o,
-			    struct tlb_evlist *el, const struct syms *syms, int argc, char **argv)
+			    struct tlb_evlist *el, const struct syms *syms, pid_t maps_pid, int argc,
+			    char **argv)
 {
 	char err[512];
 	struct stat st;
@@ -468,7 +592,7 @@ static int record_open_file(struct record *rec, const struct record_opts *o,
 		tlb_err("%s", err);
 		return -1;
 	}
-	if (synthesize(rec, syms, el) < 0) {
+	if (synthesize(rec, syms, el, maps_pid) < 0) {
 		tlb_err("cannot write %s: %s", o->output, strerror(errno));
 		return -1;
 	}
@@ -535,6 +659,7 @@ static int record_finish(struct record *rec, const struct record_opts *o, struct
 	/* a stream cannot carry it: perf 6.1 stops at a feature id it does not know */
 	if (rec->w && pd_set_note(rec->w, note) < 0)
 		tlb_warn("out of memory: %s says nothing of the transport", o->output);
+	write_build_ids(rec, o->output);
 	if (!rec->write_error && write_lost_samples(rec, &el->evsels[0].attr) < 0) {
 		rec->write_error = true;
 		rec->write_errno = errno;
@@ -631,6 +756,36 @@ static void record_samplers_close(struct sampler_file *sf)
 		tlb_warn("record: --sample: %s", err);
 }
 
+/* Whose mappings to synthesise (synthesize()): none without call chains or for a workload. */
+static pid_t maps_pid(const struct record_opts *o, const struct tlb_target *t)
+{
+	if (!o->callchain)
+		return 0;
+	if (t->pid || t->tid)
+		return t->pid ? t->pid : t->tid;
+	return t->system_wide ? -1 : 0;
+}
+
+/*
+ * One /proc/kallsyms scan, before the events are enabled, for the file's kallsyms part, the
+ * kernel map and the decoder (unreadable, not root: the file has none, like perf's); with call
+ * chains the user symbol table for build-ids. 0, or -1 (said).
+ */
+static int record_symbols(struct record *rec, const struct record_opts *o, struct syms **syms)
+{
+	char err[512];
+
+	*syms = syms_new(0);
+	if (o->callchain)
+		rec->usyms = usym_new(NULL);
+	if (!*syms || (o->callchain && !rec->usyms)) {
+		tlb_err("out of memory");
+		return -1;
+	}
+	syms_load_proc(*syms, err, sizeof(err));
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { .output = "perf.data" };
@@ -641,6 +796,7 @@ int cmd_record(int argc, char **argv)
 	struct session *s = NULL;
 	struct session_ops ops = {
 		.raw = on_raw, .event = on_event, .lost = on_lost, .round = on_round,
+		.mmap = on_mmap, .fork = on_fork,
 	};
 	struct workload wl;
 	int rc = EXIT_OK, timer_fd = -1;
@@ -662,7 +818,7 @@ int cmd_record(int argc, char **argv)
 	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
-	rc = add_events(&el, o.events, o.cost, o.period);
+	rc = add_events(&el, o.events, o.cost, o.period, o.callchain);
 	if (rc != EXIT_OK) {
 		tlb_evlist_close(&el);
 		return rc;
@@ -695,19 +851,12 @@ int cmd_record(int argc, char **argv)
 		goto out_child;
 	}
 
-	/*
-	 * One /proc/kallsyms scan, before the events are enabled, for the file's kallsyms part,
-	 * the kernel map and the decoder. Unreadable (not root): the file has none, like perf's.
-	 */
-	syms = syms_new(0);
-	if (!syms) {
-		tlb_err("out of memory");
+	if (record_symbols(&rec, &o, &syms) < 0) {
 		rc = EXIT_FAIL;
 		goto out_child;
 	}
-	syms_load_proc(syms, err, sizeof(err));
 
-	if (record_open_file(&rec, &o, &el, syms, argc, argv) < 0) {
+	if (record_open_file(&rec, &o, &el, syms, maps_pid(&o, &target), argc, argv) < 0) {
 		rc = EXIT_FAIL;
 		goto out_child;
 	}
@@ -736,6 +885,7 @@ int cmd_record(int argc, char **argv)
 	if (timer_fd >= 0)
 		close(timer_fd);
 	syms_free(syms);
+	usym_free(rec.usyms);
 	tlb_evlist_close(&el);
 	if (wl.pid > 0 && workload_status(&wl) != -1 && rc == EXIT_OK)
 		rc = workload_exit_code(workload_status(&wl), false);
@@ -745,6 +895,7 @@ int cmd_record(int argc, char **argv)
 out_child:
 	record_samplers_close(sf);
 	syms_free(syms);
+	usym_free(rec.usyms);
 	workload_kill(&wl, SIGKILL);
 	tlb_evlist_close(&el);	/* every path frees: the sanitizer suite counts leaks */
 	return rc;

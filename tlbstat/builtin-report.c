@@ -7,15 +7,20 @@
  */
 #include "agg.h"
 #include "builtin.h"
+#include "callchain.h"
+#include "count.h"
 #include "event.h"
 #include "filter.h"
+#include "flamegraph.h"
 #include "outfile.h"
 #include "output.h"
 #include "parse-options.h"
 #include "perfdata.h"
 #include "reason.h"
 #include "session.h"
+#include "symbols.h"
 #include "transport.h"
+#include "usyms.h"
 #include "util.h"
 
 #include <event-parse.h>
@@ -26,12 +31,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 struct report;
 static void json_handler(struct json_writer *w, struct report *r);
 static void print_handler(struct report *r);
+static void stdio_chains(struct report *r);
+static void json_chains(struct json_writer *w, struct report *r);
+static void print_folded(struct report *r);
+static void stdio_graph(struct report *r);
+static void json_graph(struct json_writer *w, struct report *r);
+static int write_flamegraph(struct report *r);
+static int close_output(FILE *f, const char *path);
 
 static const char *const report_usage[] = {
 	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
@@ -42,9 +55,10 @@ static const char *const report_usage[] = {
 };
 
 struct report_opts {
-	const char *input, *sort, *series_csv, *output;
+	const char *input, *sort, *series_csv, *output, *flamegraph;
 	const char *pids, *tids, *comms, *cpus, *time;   /* the sample filter */
-	bool stdio, csv, json, threads;
+	bool stdio, csv, json, threads, folded, graph;
+	const char *graph_order;
 	bool nr_samples, header, header_only;
 	int top;
 	double burst_k;
@@ -76,6 +90,12 @@ struct report {
 	bool victims_ok;
 	double interval_s;
 	bool handler_recorded;          /* the file has csd_function_entry events (record --cost) */
+	/* call chains: --folded, --sort cause|callsite */
+	int chain_key;                  /* -1: no chain table; CC_BY_CAUSE, CC_BY_CALLSITE */
+	struct cc_table *cc;
+	struct usyms *usyms;
+	struct syms *ksyms;             /* this boot's kallsyms, every symbol */
+	int page_size;
 };
 
 /* ---------------- session callbacks ---------------- */
@@ -94,7 +114,25 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 		}
 		r->kept++;
 	}
+	if (r->cc && ev->kind == EV_TLB_FLUSH) {
+		struct cc_counts add = { 1, ev->reason == TLB_REASON_REMOTE_SEND_IPI,
+					 count_flush_bytes(ev, r->page_size) };
+
+		if (cc_add(r->cc, ev->pid, agg_name_of(r->agg, ev->pid, ev->tid), ev->callchain,
+			   ev->nr_callchain, &add) < 0)
+			return -1;
+	}
 	return agg_event(r->agg, ev);
+}
+
+static int on_mmap(void *ctx, pid_t pid, pid_t tid, uint64_t start, uint64_t len, uint64_t pgoff,
+		   const char *path)
+{
+	struct report *r = ctx;
+
+	if (!r->usyms || pid == -1)	/* the kernel's map: kernel frames go through ksyms */
+		return 0;
+	return usym_mmap(r->usyms, pid, start, len, pgoff, path);
 }
 
 static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
@@ -108,6 +146,8 @@ static int on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
 {
 	struct report *r = ctx;
 
+	if (r->usyms && usym_fork(r->usyms, ppid, pid) < 0)
+		return -1;
 	return agg_fork(r->agg, pid, ppid, tid, time);
 }
 
@@ -598,7 +638,7 @@ static void json_histogram(struct json_writer *w, struct report *r)
 	struct agg_hist_row *h;
 	int n;
 
-	if (!r->o.sort)
+	if (!r->o.sort || r->chain_key >= 0)
 		return;
 	n = agg_hist(r->agg, &h);
 	json_object_begin(w, "histogram");
@@ -624,6 +664,285 @@ static void json_histogram(struct json_writer *w, struct report *r)
 	free(h);
 }
 
+/* ---------------- call chains ---------------- */
+
+static const char *const chain_key_name[] = { "cause", "callsite" };
+
+/* --sort cause|callsite: one row per cause or call site, most invalidations first */
+static void stdio_chains(struct report *r)
+{
+	static const struct out_col cols[] = {
+		{ NULL, 24, OUT_LEFT }, { "INVALS", 10 }, { "SHARE", 7, OUT_RIGHT, "%" },
+		{ "RIPIS", 9 }, { "BYTES", 10 }, { "PROCS", 6 },
+	};
+	struct out_col c[ARRAY_SIZE(cols)];
+	struct cc_group *g;
+	struct out_table t;
+	uint64_t total = 0;
+	long n;
+
+	if (r->chain_key < 0)
+		return;
+	n = cc_group_by(r->cc, r->chain_key, &g);
+	if (n < 0) {
+		tlb_err("report: out of memory");
+		return;
+	}
+	for (long i = 0; i < n; i++)
+		total += g[i].c.events;
+	memcpy(c, cols, sizeof(c));
+	c[0].title = r->chain_key == CC_BY_CAUSE ? "CAUSE" : "CALLSITE";
+	fprintf(r->out, "Invalidations by %s (%d of %ld; from call chains; RIPIS: remote IPI "
+		"sends, reason 4; PROCS: processes)\n", chain_key_name[r->chain_key], limit(r, (int)n),
+		n);
+	out_table_init(&t, r->out, OUT_TABLE, NULL, c, (int)ARRAY_SIZE(c));
+	out_table_header(&t);
+	for (int i = 0; i < limit(r, (int)n); i++) {
+		char b[32];
+
+		out_cell(&t, g[i].name);
+		out_cell_u64(&t, g[i].c.events);
+		out_cell_double(&t, total ? 100.0 * (double)g[i].c.events / (double)total : NAN, 1);
+		out_cell_u64(&t, g[i].c.remote_sends);
+		human_bytes(g[i].c.bytes, b, sizeof(b));
+		out_cell(&t, b);
+		out_cell_u64(&t, g[i].processes);
+		out_row_end(&t);
+	}
+	fprintf(r->out, "\n");
+	free(g);
+}
+
+static void json_chains(struct json_writer *w, struct report *r)
+{
+	struct cc_group *g;
+	long n;
+
+	if (r->chain_key < 0 || (n = cc_group_by(r->cc, r->chain_key, &g)) < 0)
+		return;
+	json_array_begin(w, r->chain_key == CC_BY_CAUSE ? "causes" : "callsites");
+	for (int i = 0; i < limit(r, (int)n); i++) {
+		json_object_begin(w, NULL);
+		json_string(w, chain_key_name[r->chain_key], g[i].name);
+		json_uint(w, "invalidations", g[i].c.events);
+		json_uint(w, "remote_sends", g[i].c.remote_sends);
+		json_uint(w, "bytes", g[i].c.bytes);
+		json_uint(w, "processes", g[i].processes);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	free(g);
+}
+
+/* --folded: "comm;root;...;leaf count" per unique stack */
+static void print_folded(struct report *r)
+{
+	struct cc_line *l;
+	long n = cc_folded(r->cc, &l);
+
+	if (n < 0) {
+		tlb_err("report: out of memory");
+		return;
+	}
+	for (long i = 0; i < n; i++)
+		fprintf(r->out, "%s %llu\n", l[i].text, (unsigned long long)l[i].events);
+	cc_lines_free(l, n);
+}
+
+#define GRAPH_MIN_PCT 0.5	/* perf report -g's default: branches under 0.5 % left out */
+
+static bool graph_caller(const struct report *r)
+{
+	return r->o.graph_order && !strcmp(r->o.graph_order, "caller");
+}
+
+/* The -g tree (per comm), or NULL (nothing, or out of memory: said). */
+static struct cc_node *graph_tree(struct report *r)
+{
+	struct cc_line *l;
+	struct cc_node *roots = NULL;
+	long n = cc_folded(r->cc, &l);
+
+	if (n < 0 || cc_tree(l, n, graph_caller(r), &roots) < 0)
+		tlb_err("report: out of memory: no call graph");
+	if (n >= 0)
+		cc_lines_free(l, n);
+	return roots;
+}
+
+/* A node and what it leads to; a chain of single children stays at one indentation. */
+static void graph_print(struct report *r, const struct cc_node *n, uint64_t total, int indent,
+			bool first_of_chain)
+{
+	for (; n; n = n->next) {
+		const struct cc_node *c = n;
+		int kids;
+
+		if (100.0 * (double)n->events / (double)total < GRAPH_MIN_PCT)
+			continue;
+		if (first_of_chain)
+			fprintf(r->out, "%*s%6.2f%%  %s\n", indent, "",
+				100.0 * (double)n->events / (double)total, n->name);
+		else
+			fprintf(r->out, "%*s         %s\n", indent, "", n->name);
+		kids = 0;	/* the children shown */
+		for (c = n->child; c; c = c->next)
+			kids += 100.0 * (double)c->events / (double)total >= GRAPH_MIN_PCT;
+		graph_print(r, n->child, total, kids > 1 ? indent + 4 : indent, kids > 1);
+		if (!first_of_chain && !n->next)
+			return;
+	}
+}
+
+static void stdio_graph(struct report *r)
+{
+	struct cc_node *roots;
+
+	if (!r->o.graph || !(roots = graph_tree(r)))
+		return;
+	fprintf(r->out, "Call graph (%s order: %s; %% of the comm's invalidations; branches under "
+		"%.1f%% left out)\n", graph_caller(r) ? "caller" : "callee",
+		graph_caller(r) ? "the outermost caller first" : "the flush first, then its callers",
+		GRAPH_MIN_PCT);
+	for (const struct cc_node *c = roots; c; c = c->next) {
+		fprintf(r->out, "%s  %llu invalidations\n", c->name, (unsigned long long)c->events);
+		graph_print(r, c->child, c->events, 2, true);
+	}
+	fprintf(r->out, "\n");
+	cc_tree_free(roots);
+}
+
+/*
+ * The tree as a flat list in pre-order, each node naming its parent's id (-1: a comm): call
+ * chains are deeper than the JSON writer nests. Returns the next free id.
+ */
+static long json_nodes(struct json_writer *w, const struct cc_node *n, uint64_t total,
+		       long parent, long id)
+{
+	for (; n; n = n->next) {
+		long self = id++;
+
+		if (parent >= 0 && 100.0 * (double)n->events / (double)total < GRAPH_MIN_PCT)
+			continue;
+		json_object_begin(w, NULL);
+		json_int(w, "id", self);
+		json_int(w, "parent", parent);
+		json_string(w, "name", n->name);
+		json_uint(w, "invalidations", n->events);
+		json_object_end(w);
+		id = json_nodes(w, n->child, parent < 0 ? n->events : total, self, id);
+	}
+	return id;
+}
+
+static void json_graph(struct json_writer *w, struct report *r)
+{
+	struct cc_node *roots;
+
+	if (!r->o.graph || !(roots = graph_tree(r)))
+		return;
+	json_object_begin(w, "call_graph");
+	json_string(w, "order", graph_caller(r) ? "caller" : "callee");
+	json_double(w, "min_percent", GRAPH_MIN_PCT);
+	json_array_begin(w, "nodes");
+	json_nodes(w, roots, 0, -1, 0);
+	json_array_end(w);
+	json_object_end(w);
+	cc_tree_free(roots);
+}
+
+/* --flamegraph FILE: the folded stacks as an SVG. 0, or -1 (said). */
+static int write_flamegraph(struct report *r)
+{
+	char err[512], title[300];
+	struct cc_line *l;
+	long n = cc_folded(r->cc, &l);
+	FILE *f;
+	int rc;
+
+	if (n < 0) {
+		tlb_err("report: out of memory");
+		return -1;
+	}
+	f = outfile_fopen(r->o.flamegraph, err, sizeof(err));
+	if (!f) {
+		tlb_err("report: %s", err);
+		cc_lines_free(l, n);
+		return -1;
+	}
+	snprintf(title, sizeof(title), "TLB invalidations by call chain: %s", r->o.input);
+	rc = fg_write(f, l, n, title, err, sizeof(err));
+	if (rc < 0)
+		tlb_err("report: %s", err);
+	cc_lines_free(l, n);
+	if (close_output(f, r->o.flamegraph) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* cc_resolver: kernel frames by this boot's kallsyms, user frames by the mappings */
+static struct cc_frame resolve_frame(void *ctx, pid_t pid, uint64_t ip, bool kernel)
+{
+	struct report *r = ctx;
+	struct cc_frame f = { NULL, NULL };
+	uint64_t off;
+
+	if (kernel) {
+		f.sym = r->ksyms ? syms_lookup(r->ksyms, ip, &off) : NULL;
+		f.dso = "[kernel.kallsyms]";
+	} else if (r->usyms) {
+		f.sym = usym_resolve(r->usyms, pid, ip, &f.dso);
+	}
+	return f;
+}
+
+/* Does any event of the file carry call chains? */
+static bool file_has_chains(struct report *r)
+{
+	for (int i = 0; r->rd && i < pd_nr_attrs(r->rd); i++)
+		if (pd_attr(r->rd, i)->attr.sample_type & PERF_SAMPLE_CALLCHAIN)
+			return true;
+	return false;
+}
+
+/*
+ * For --folded and --sort cause|callsite: the stack table, user symbols and this boot's kernel
+ * symbols (a file of another kernel: its kernel frames stay unnamed, said). 0, or EXIT_FAIL.
+ */
+static int chains_setup(struct report *r)
+{
+	struct cc_resolver res = { resolve_frame, r };
+	const char *rel = session_osrelease(r->s);
+	struct utsname u;
+	char err[256];
+
+	if (!r->o.folded && r->chain_key < 0 && !r->o.flamegraph && !r->o.graph)
+		return 0;
+	if (!file_has_chains(r)) {
+		tlb_err("report: %s has no call chains: record with -g (tlbstat record -g, or perf "
+			"record -g)", r->o.input);
+		return EXIT_FAIL;
+	}
+	r->cc = cc_new(&res);
+	r->usyms = usym_new(NULL);
+	r->ksyms = syms_new(SYMS_TABLE);
+	if (!r->cc || !r->usyms || !r->ksyms) {
+		tlb_err("report: out of memory");
+		return EXIT_FAIL;
+	}
+	if (rel && *rel && uname(&u) == 0 && strcmp(rel, u.release)) {
+		tlb_warn("report: %s was recorded on Linux %s, this is %s: kernel frames stay unnamed "
+			 "([unknown]) and causes unknown", r->o.input, rel, u.release);
+		syms_free(r->ksyms);
+		r->ksyms = NULL;
+	} else if (syms_load_proc(r->ksyms, err, sizeof(err)) < 0) {
+		tlb_warn("report: %s: kernel frames stay unnamed", err);
+	}
+	if (!usym_available())
+		tlb_warn("report: built without libelf: user frames stay unnamed");
+	return 0;
+}
+
 #define REPORT_JSON_SCHEMA 1
 
 typedef void (*json_section_fn)(struct json_writer *w, struct report *r);
@@ -632,7 +951,7 @@ static void print_json(struct report *r)
 {
 	static const json_section_fn sections[] = {
 		json_header, json_tasks, json_cpus, json_victims, json_series, json_bursts,
-		json_histogram, json_handler,
+		json_histogram, json_chains, json_graph, json_handler,
 	};
 	struct json_writer w;
 
@@ -1056,7 +1375,7 @@ static void stdio_histogram(struct report *r)
 	bool comm_key;
 	int n;
 
-	if (!r->o.sort)
+	if (!r->o.sort || r->chain_key >= 0)
 		return;
 	comm_key = (unsigned)agg_parse_keys(r->o.sort, buf, sizeof(buf)) & AGG_KEY_COMM;
 	n = agg_hist(r->agg, &h);
@@ -1255,7 +1574,7 @@ static void stdio_bursts(struct report *r)
 static void print_stdio(struct report *r)
 {
 	static void (*const sections[])(struct report *r) = {
-		stdio_header, stdio_histogram, stdio_processes, stdio_threads, stdio_reasons,
+		stdio_header, stdio_histogram, stdio_chains, stdio_graph, stdio_processes, stdio_threads, stdio_reasons,
 		stdio_cpus, stdio_victims, print_handler, stdio_bursts,
 	};
 
@@ -1296,6 +1615,8 @@ static int report_write(struct report *r)
 		print_file_header(r);
 	if (r->o.header_only)
 		;
+	else if (r->o.folded)
+		print_folded(r);
 	else if (r->o.json)
 		print_json(r);
 	else if (r->o.csv)
@@ -1303,6 +1624,8 @@ static int report_write(struct report *r)
 	else
 		print_stdio(r);
 	if (r->out != stdout && close_output(r->out, r->o.output) < 0)
+		rc = EXIT_FAIL;
+	if (r->o.flamegraph && write_flamegraph(r) < 0)
 		rc = EXIT_FAIL;
 	if (r->o.series_csv) {
 		FILE *f = outfile_fopen(r->o.series_csv, err, sizeof(err));
@@ -1374,7 +1697,8 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 			"perf.data file, FIFO or - (stdin) to read (default perf.data)"),
 		OPT_SECTION(" Tables"),
 		OPT_STR('s', "sort", &r->o.sort, "keys",
-			"also count by these keys: pid,comm,reason,cpu (any combination)"),
+			"also count by these keys: pid,comm,reason,cpu (any combination); or, from "
+			"call chains (record -g), cause or callsite alone"),
 		OPT_INTEGER(0, "top", &r->o.top, "N", "rows per table (default 20; 0 = all)"),
 		OPT_BOOLEAN('T', "threads", &r->o.threads, "per-thread table too"),
 		OPT_DURATION(0, "interval", interval_ns, DUR_S, DUR_MS, DUR_D,
@@ -1399,7 +1723,17 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 				 PARSE_OPT_EXCLUSIVE),
 		OPT_BOOLEAN_FLAG(0, "json", &r->o.json, "one JSON object (Documentation/tlbstat-report.txt)",
 				 PARSE_OPT_EXCLUSIVE),
+		OPT_BOOLEAN('g', NULL, &r->o.graph,
+			    "the call graph of the call chains per comm (callee order: the flush first)"),
+		OPT_STR(0, "call-graph", &r->o.graph_order, "order",
+			"the call graph in this order: callee (the flush first) or caller (as -g)"),
+		OPT_BOOLEAN_FLAG(0, "folded", &r->o.folded,
+				 "one line per unique call chain, root first, with its count (the "
+				 "stackcollapse form flame-graph tools read; record -g)",
+				 PARSE_OPT_EXCLUSIVE),
 		OPT_STR(0, "series-csv", &r->o.series_csv, "file", "also write the time series CSV here"),
+		OPT_STR(0, "flamegraph", &r->o.flamegraph, "file",
+			"also write an interactive flame graph (SVG) of the call chains here"),
 		OPT_STR('o', "output", &r->o.output, "file", "write the output to a file"),
 		OPT_FINISH(),
 	};
@@ -1411,7 +1745,14 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 	argi = parse_options(argc, argv, opts, report_usage, false);
 	if (argi < 0)
 		return argi;
-	if (r->o.sort) {
+	r->chain_key = -1;
+	if (r->o.sort && (!strcmp(r->o.sort, "cause") || !strcmp(r->o.sort, "callsite"))) {
+		r->chain_key = !strcmp(r->o.sort, "cause") ? CC_BY_CAUSE : CC_BY_CALLSITE;
+	} else if (r->o.sort) {
+		if (strstr(r->o.sort, "cause") || strstr(r->o.sort, "callsite")) {
+			tlb_err("report: --sort: cause and callsite go alone, not with other keys");
+			return PARSE_OPT_USAGE;
+		}
 		*keys = agg_parse_keys(r->o.sort, err, sizeof(err));
 		if (*keys < 0) {
 			tlb_err("report: --sort: %s", err);
@@ -1434,6 +1775,17 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 	}
 	if (r->o.json && r->o.top == 20 && !r->o.sort)
 		r->o.top = 0;   /* JSON carries every process unless --top says otherwise */
+	if (r->o.graph_order) {
+		if (strcmp(r->o.graph_order, "caller") && strcmp(r->o.graph_order, "callee")) {
+			tlb_err("report: --call-graph: caller or callee, not '%s'", r->o.graph_order);
+			return PARSE_OPT_USAGE;
+		}
+		r->o.graph = true;
+	}
+	if (r->o.folded && (r->o.header || r->o.series_csv)) {
+		tlb_err("report: --folded prints the stacks alone (no --header, --series-csv)");
+		return PARSE_OPT_USAGE;
+	}
 	return report_filter(r);
 }
 
@@ -1442,7 +1794,7 @@ static int report_read(struct report *r)
 {
 	struct session_ops ops = {
 		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
-		.lost = on_lost, .raw = on_raw, .round = on_round,
+		.lost = on_lost, .raw = on_raw, .round = on_round, .mmap = on_mmap,
 	};
 	char err[512] = "";
 	uint64_t first, last;
@@ -1600,12 +1952,18 @@ int cmd_report(int argc, char **argv)
 	cfg.burst_k = r.o.burst_k;
 	cfg.hist_keys = keys > 0 ? (unsigned)keys : 0;
 	cfg.count_samples = r.o.nr_samples;
+	r.page_size = cfg.page_size;
 	r.agg = agg_new(&cfg);
 	if (!r.agg)
 		tlb_err("report: out of memory");
-	rc = !r.agg ? EXIT_FAIL : r.o.header_only ? 0 : report_read(&r);
+	rc = !r.agg ? EXIT_FAIL : r.o.header_only ? 0 : chains_setup(&r);
+	if (!rc && !r.o.header_only)
+		rc = report_read(&r);
 	if (!rc)
 		rc = report_write(&r);
+	cc_free(r.cc);
+	usym_free(r.usyms);
+	syms_free(r.ksyms);
 	agg_free(r.agg);
 	session_close(r.s);
 	filter_free(&r.filter);

@@ -608,6 +608,8 @@ struct pd_writer {
 	char *tracing;          /* TRACING_DATA, built at create time from tracefs */
 	size_t tracing_len;
 	char *private_note;     /* tlbstat's own feature (transport) */
+	void *build_ids;        /* HEADER_BUILD_ID's body (record -g), or NULL */
+	size_t build_ids_len;
 	uint64_t data_size;
 	uint64_t last_header_ns, last_flush_ns;
 	char *buf;              /* write buffer */
@@ -835,6 +837,21 @@ int pd_set_note(struct pd_writer *w, const char *note)
 	return note && !w->private_note ? -1 : 0;
 }
 
+int pd_set_build_ids(struct pd_writer *w, const void *blob, size_t len)
+{
+	free(w->build_ids);
+	w->build_ids = NULL;
+	w->build_ids_len = 0;
+	if (!blob || !len)
+		return 0;
+	w->build_ids = malloc(len);
+	if (!w->build_ids)
+		return -1;
+	memcpy(w->build_ids, blob, len);
+	w->build_ids_len = len;
+	return 0;
+}
+
 static void feature_string(struct membuf *m, const char *s)
 {
 	mb_string(m, s ? s : "");
@@ -899,6 +916,9 @@ static void build_feature_src(const struct pd_feature_src *w, int feat, struct m
 	case HEADER_TLBSTAT:
 		feature_string(m, w->note);
 		break;
+	case HEADER_BUILD_ID:
+		membuf_put(m, w->build_ids, w->build_ids_len);
+		break;
 	}
 }
 
@@ -906,6 +926,7 @@ static void build_feature(struct pd_writer *w, int feat, struct membuf *m)
 {
 	const struct pd_feature_src src = {
 		w->attrs, w->nr_attrs, w->argc, w->argv, w->tracing, w->tracing_len, w->private_note,
+		w->build_ids, w->build_ids_len,
 	};
 
 	build_feature_src(&src, feat, m);
@@ -926,9 +947,9 @@ int pd_feature_body(const struct pd_feature_src *src, int feat, void **body, siz
 }
 
 static const int writer_feats[] = {
-	HEADER_TRACING_DATA, HEADER_HOSTNAME, HEADER_OSRELEASE, HEADER_VERSION, HEADER_ARCH,
-	HEADER_NRCPUS, HEADER_TOTAL_MEM, HEADER_CMDLINE, HEADER_EVENT_DESC, HEADER_CLOCKID,
-	HEADER_TLBSTAT,
+	HEADER_TRACING_DATA, HEADER_BUILD_ID, HEADER_HOSTNAME, HEADER_OSRELEASE, HEADER_VERSION,
+	HEADER_ARCH, HEADER_NRCPUS, HEADER_TOTAL_MEM, HEADER_CMDLINE, HEADER_EVENT_DESC,
+	HEADER_CLOCKID, HEADER_TLBSTAT,
 };
 
 /* The features the writer has now into bits, and their table (at off) and bodies after it. */
@@ -939,6 +960,8 @@ static void build_features(struct pd_writer *w, uint64_t *bits, uint64_t off, st
 
 	for (size_t i = 0; i < ARRAY_SIZE(writer_feats); i++) {
 		if (writer_feats[i] == HEADER_TLBSTAT && !w->private_note)
+			continue;
+		if (writer_feats[i] == HEADER_BUILD_ID && !w->build_ids_len)
 			continue;
 		if (writer_feats[i] == HEADER_CLOCKID && !w->attrs[0].attr->use_clockid)
 			continue;
@@ -989,6 +1012,7 @@ int pd_finish(struct pd_writer *w)
 	free(w->attrs);
 	free(w->tracing);
 	free(w->private_note);
+	free(w->build_ids);
 	free(w->buf);
 	free(w);
 	return rc;

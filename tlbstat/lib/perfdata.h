@@ -118,6 +118,11 @@ int pd_tick(struct pd_writer *w);
  * 0, or -1 when out of memory (the file then has no note). */
 int pd_set_note(struct pd_writer *w, const char *note);
 /*
+ * The body of the HEADER_BUILD_ID feature (perf's build-id records, laid out by the caller:
+ * synth_build_id_record()); NULL/0: none. Copied. 0, or -1 when out of memory.
+ */
+int pd_set_build_ids(struct pd_writer *w, const void *blob, size_t len);
+/*
  * What the writer's feature bodies are built from; the file's feature sections and the pipe
  * form's HEADER_FEATURE records (perfpipe.c) carry the same bytes.
  */
@@ -129,6 +134,8 @@ struct pd_feature_src {
 	const char *tracing;		/* TRACING_DATA */
 	size_t tracing_len;
 	const char *note;		/* HEADER_TLBSTAT, or NULL */
+	const void *build_ids;		/* HEADER_BUILD_ID's body, or NULL */
+	size_t build_ids_len;
 };
 /* The body of feature feat (empty for one the writer does not know): 0 with *body (malloc'd,
  * may be NULL when empty) and *len, or -1 when out of memory. */

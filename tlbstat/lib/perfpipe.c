@@ -780,7 +780,7 @@ struct pp_writer *pp_create(int fd, const struct pd_writer_attr *attrs, int nr_a
 	struct pp_pipe_header ph = { PERF_MAGIC2, sizeof(ph) };
 	struct perf_event_header fin = { PERF_RECORD_FINISHED_INIT, 0, sizeof(fin) };
 	struct pp_writer *w = calloc(1, sizeof(*w));
-	struct pd_feature_src src = { attrs, nr_attrs, argc, argv, NULL, 0, NULL };
+	struct pd_feature_src src = { attrs, nr_attrs, argc, argv, NULL, 0, NULL, NULL, 0 };
 	char *tracing = NULL;
 	size_t tracing_len = 0;
 

@@ -458,6 +458,23 @@ static int process_comm(const struct perf_event_header *hdr, const struct pd_att
 	return ops->comm(ctx, (pid_t)c->pid, (pid_t)c->tid, comm, smp.time);
 }
 
+/* MMAP and MMAP2: the mapping and its path, bounded by the record's size. */
+static int process_mmap(const struct perf_event_header *hdr, const struct session_ops *ops,
+			void *ctx)
+{
+	/* MMAP2 adds maj/min/ino/generation (or a build-id) and prot/flags before the path */
+	size_t fixed = 8 + 24 + (hdr->type == PERF_RECORD_MMAP2 ? 32 : 0);
+	const struct { uint32_t pid, tid; uint64_t start, len, pgoff; } *m = (const void *)(hdr + 1);
+	const char *path = (const char *)(hdr + 1) + fixed;
+	size_t room = hdr->size - sizeof(*hdr) - fixed;
+	char buf[4096];
+
+	if (!ops->mmap || hdr->size < sizeof(*hdr) + fixed)
+		return 0;
+	snprintf(buf, sizeof(buf), "%.*s", (int)strnlen(path, room), path);
+	return ops->mmap(ctx, (pid_t)m->pid, (pid_t)m->tid, m->start, m->len, m->pgoff, buf);
+}
+
 /*
  * The same drops, counted twice: the kernel's LOST records in the ring buffers, and the
  * LOST_SAMPLES records perf record (and tlbstat record) write at the end from the same count.
@@ -511,6 +528,9 @@ static int process(struct session *s, const struct perf_event_header *hdr,
 	case PERF_RECORD_LOST:
 	case PERF_RECORD_LOST_SAMPLES:
 		return process_lost(s, hdr, ops, ctx);
+	case PERF_RECORD_MMAP:
+	case PERF_RECORD_MMAP2:
+		return process_mmap(hdr, ops, ctx);
 	default:
 		return 0;
 	}

@@ -33,6 +33,12 @@ struct session_ops {
 	int (*fork)(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
 	int (*exit)(void *ctx, pid_t pid, pid_t tid, uint64_t time);
 	/*
+	 * A mapping: PERF_RECORD_MMAP and MMAP2 (the kernel's text map has pid -1), for naming the
+	 * frames of call chains. path is NUL-terminated, "" when the record has none.
+	 */
+	int (*mmap)(void *ctx, pid_t pid, pid_t tid, uint64_t start, uint64_t len, uint64_t pgoff,
+		    const char *path);
+	/*
 	 * Lost events: PERF_RECORD_LOST counts and LOST_SAMPLES counts describe the same drops
 	 * (perf record writes both): the sum of nr passed is max(sum of LOST, sum of LOST_SAMPLES).
 	 */

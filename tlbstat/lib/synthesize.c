@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Synthesised COMM and kernel MMAP records (synthesize.h), laid out as perf record writes them.
+ * Synthesised COMM, kernel MMAP and process MMAP2 records (synthesize.h), laid out as perf record
+ * writes them.
  */
 #include "synthesize.h"
 #include "symbols.h"
 #include "util.h"
 
 #include <dirent.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <sys/mman.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -123,4 +127,163 @@ int synth_comms(const struct perf_event_attr *attr, uint64_t id, synth_emit_fn e
 	closedir(proc);
 	errno = err;
 	return rc;
+}
+
+/* One line of /proc/pid/maps, parsed; false for a line that is not one. */
+struct maps_line {
+	uint64_t start, end, pgoff, ino;
+	unsigned maj, min;
+	char perms[5];
+	const char *path;	/* into the line; "" for an anonymous mapping */
+};
+
+static bool parse_maps_line(char *line, struct maps_line *m)
+{
+	int pos = 0;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
+		   &m->start, &m->end, m->perms, &m->pgoff, &m->maj, &m->min, &m->ino, &pos) < 7 ||
+	    m->end <= m->start)
+		return false;
+	m->path = line + pos;
+	while (*m->path == ' ')
+		m->path++;
+	return true;
+}
+
+/* The MMAP2 record of one mapping: 0, or emit's -1. */
+static int mmap2_record(const struct perf_event_attr *attr, uint64_t id, pid_t pid,
+			const struct maps_line *m, synth_emit_fn emit, void *ctx)
+{
+	struct {
+		struct perf_event_header h;
+		uint32_t pid, tid;
+		uint64_t start, len, pgoff;
+		uint32_t maj, min;
+		uint64_t ino, ino_generation;
+		uint32_t prot, flags;
+		char filename[4096 + 8];
+		uint64_t trailer[8];
+	} rec;
+	size_t flen = strnlen(m->path, 4096) + 1, n;
+	char *tail;
+
+	memset(&rec, 0, offsetof(typeof(rec), filename));
+	rec.h.type = PERF_RECORD_MMAP2;
+	rec.h.misc = PERF_RECORD_MISC_USER;
+	rec.pid = rec.tid = (uint32_t)pid;
+	rec.start = m->start;
+	rec.len = m->end - m->start;
+	rec.pgoff = m->pgoff;
+	rec.maj = m->maj;
+	rec.min = m->min;
+	rec.ino = m->ino;
+	rec.prot = (m->perms[0] == 'r' ? PROT_READ : 0) | (m->perms[1] == 'w' ? PROT_WRITE : 0) |
+		   (m->perms[2] == 'x' ? PROT_EXEC : 0);
+	rec.flags = m->perms[3] == 's' ? MAP_SHARED : MAP_PRIVATE;
+	/* the path, NUL-padded to a multiple of 8, then the sample_id trailer right after it */
+	flen = (flen + 7) & ~(size_t)7;
+	memset(rec.filename, 0, flen);
+	memcpy(rec.filename, m->path, strnlen(m->path, 4096));
+	tail = rec.filename + flen;
+	n = synth_id_trailer(attr, id, pid, pid, rec.trailer);
+	memmove(tail, rec.trailer, n * 8);
+	rec.h.size = (uint16_t)(tail - (char *)&rec + n * 8);
+	return emit(ctx, &rec, rec.h.size);
+}
+
+/* The executable mappings of one process; a process that is gone is skipped (0). */
+static int mmaps_of(const struct perf_event_attr *attr, uint64_t id, pid_t pid,
+		    synth_emit_fn emit, void *ctx)
+{
+	char path[64], *text, *line, *save = NULL;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		struct maps_line m;
+
+		if (parse_maps_line(line, &m) && m.perms[2] == 'x')
+			rc = mmap2_record(attr, id, pid, &m, emit, ctx);
+	}
+	free(text);
+	return rc;
+}
+
+int synth_mmaps(const struct perf_event_attr *attr, uint64_t id, pid_t pid, synth_emit_fn emit,
+		void *ctx)
+{
+	DIR *proc;
+	struct dirent *pd;
+	int rc = 0, err;
+
+	if (pid >= 0)
+		return mmaps_of(attr, id, pid, emit, ctx);
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while (!rc && (pd = readdir(proc))) {
+		pid_t p;
+
+		if (parse_pid(pd->d_name, &p))
+			rc = mmaps_of(attr, id, p, emit, ctx);
+	}
+	err = errno;	/* emit's, kept across closedir */
+	closedir(proc);
+	errno = err;
+	return rc;
+}
+
+size_t synth_build_id_record(void *buf, size_t room, bool kernel, const char *path,
+			     const unsigned char *id, size_t len)
+{
+	struct __attribute__((packed)) {
+		struct perf_event_header h;
+		int32_t pid;
+		uint8_t data[20], size, reserved1;
+		uint16_t reserved2;
+	} b;
+	size_t name = (strlen(path) + 1 + 63) & ~(size_t)63, total = sizeof(b) + name;
+
+	if (total > room || total > UINT16_MAX)
+		return total;
+	memset(&b, 0, sizeof(b));
+	b.h.misc = (kernel ? PERF_RECORD_MISC_KERNEL : PERF_RECORD_MISC_USER) | (1 << 15);
+	b.h.size = (uint16_t)total;
+	b.pid = -1;	/* perf's HOST_KERNEL_ID: the host's objects */
+	b.size = (uint8_t)(len < 20 ? len : 20);
+	memcpy(b.data, id, b.size);
+	memcpy(buf, &b, sizeof(b));
+	memset((char *)buf + sizeof(b), 0, name);
+	memcpy((char *)buf + sizeof(b), path, strlen(path));
+	return total;
+}
+
+size_t synth_kernel_build_id(unsigned char *id, size_t room)
+{
+	size_t len, off = 0, n = 0;
+	char *notes = read_file("/sys/kernel/notes", &len);
+
+	while (notes && off + 12 <= len) {
+		uint32_t hdr[3];
+		size_t name, desc;
+
+		memcpy(hdr, notes + off, sizeof(hdr));
+		name = (hdr[0] + 3) & ~3u;
+		desc = (hdr[1] + 3) & ~3u;
+		if (off + 12 + name + desc > len)
+			break;
+		if (hdr[2] == 3 /* NT_GNU_BUILD_ID */ && hdr[0] == 4 &&
+		    !memcmp(notes + off + 12, "GNU", 4)) {
+			n = hdr[1] < room ? hdr[1] : room;
+			memcpy(id, notes + off + 12 + name, n);
+			break;
+		}
+		off += 12 + name + desc;
+	}
+	free(notes);
+	return n;
 }

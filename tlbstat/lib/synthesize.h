@@ -6,6 +6,7 @@
  */
 #ifndef TLBSTAT_SYNTHESIZE_H
 #define TLBSTAT_SYNTHESIZE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -31,4 +32,22 @@ int synth_kernel_mmap(const struct syms *syms, const struct perf_event_attr *att
 		      synth_emit_fn emit, void *ctx);
 /* PERF_RECORD_COMM for every thread running now. 0, or -1 (errno: /proc unreadable, or emit's). */
 int synth_comms(const struct perf_event_attr *attr, uint64_t id, synth_emit_fn emit, void *ctx);
+/*
+ * PERF_RECORD_MMAP2 for every executable mapping of process pid (from /proc/pid/maps), or of
+ * every process when pid is -1, as perf record synthesises them for call-chain symbolisation:
+ * address range, offset, device, inode, protection and path ([vdso] and anonymous executable
+ * mappings included, as perf writes them). A process that is gone is skipped.
+ * 0, or -1 (errno: /proc unreadable, or emit's).
+ */
+int synth_mmaps(const struct perf_event_attr *attr, uint64_t id, pid_t pid, synth_emit_fn emit,
+		void *ctx);
+/*
+ * One record of the HEADER_BUILD_ID feature, as perf writes it (header with misc KERNEL or USER
+ * and BUILD_ID_SIZE, pid -1, 20 bytes of id and its size, the path NUL-padded to 64 bytes), into
+ * buf if it fits in room. Returns its size.
+ */
+size_t synth_build_id_record(void *buf, size_t room, bool kernel, const char *path,
+			     const unsigned char *id, size_t len);
+/* This kernel's build-id (/sys/kernel/notes) into id: its length, 0 when unreadable. */
+size_t synth_kernel_build_id(unsigned char *id, size_t room);
 #endif

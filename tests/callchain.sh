@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Call chains (issue 16): record -g, report --sort cause|callsite and --folded.
+# (1) usage errors; (2) tlbbench's mmap, mprotect and madvise workloads land under munmap,
+# mprotect and madvise for >= 95 % of their invalidations; (3) a program built with frame
+# pointers (tests/data/callchain/fp-victim.c) is attributed to its own functions; (4) report
+# --folded on perf's own -g file, and on tlbstat's, gives exactly the stacks `perf script` prints
+# (folded by tests/fold-perf-script.py); perf report -g reads tlbstat's file, perf buildid-list
+# its build-ids; (5) report --flamegraph's SVG parses as XML and headless Chromium renders it.
+# Root, tracefs, perf and cc needed for (2)-(4); about 10 s.
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+FOLD="$PY $(dirname "$0")/fold-perf-script.py"
+
+if [ ! -x "$TLBSTAT" ] || [ ! -x "$TLBBENCH" ]; then
+	skip "tlbstat or tlbbench not built ($TLBSTAT, $TLBBENCH)"; finish; exit
+fi
+
+# ---- (1) usage
+expect 2 "unknown mode 'dwarf'" "record --call-graph dwarf is refused until it exists" -- \
+	"$TLBSTAT" record --call-graph dwarf -o "$T/x.data" -- true
+expect 2 "cause and callsite go alone" "report --sort cause,pid" -- \
+	"$TLBSTAT" report -i "$T/none.data" --sort cause,pid
+expect 2 "folded prints the stacks alone" "report --folded --header" -- \
+	"$TLBSTAT" report -i "$T/none.data" --folded --header
+expect 2 "caller or callee" "report --call-graph sideways" -- \
+	"$TLBSTAT" report -i "$T/none.data" --call-graph sideways
+
+if [ "$(id -u)" != 0 ] || { [ ! -r /sys/kernel/tracing/events/tlb/tlb_flush/format ] &&
+   [ ! -r /sys/kernel/debug/tracing/events/tlb/tlb_flush/format ]; }; then
+	skip "needs root and tracefs with tlb:tlb_flush"; finish; exit
+fi
+
+"$TLBSTAT" record -q -o "$T/plain.data" -- "$TLBBENCH" madvise --ops 10 --probe-threads 0 \
+	>/dev/null 2>&1
+expect 1 "no call chains: record with -g" "report --folded on a file without chains" -- \
+	"$TLBSTAT" report -i "$T/plain.data" --folded
+
+# ---- (2) each workload under its cause
+# share FILE CAUSE: the cause's share of tlbbench's invalidations (report --sort cause --json)
+share() {
+	"$TLBSTAT" report -i "$1" --sort cause --comms tlbbench --json 2>/dev/null |
+	"$PY" -c "import json,sys
+d = json.load(sys.stdin)['causes']
+tot = sum(c['invalidations'] for c in d)
+print('%.4f' % (sum(c['invalidations'] for c in d if c['cause'] == sys.argv[1]) / max(tot, 1)))" "$2"
+}
+for wc in mmap:munmap mprotect:mprotect madvise:madvise; do
+	w=${wc%%:*} c=${wc#*:}
+	"$TLBSTAT" record -q -g -o "$T/$w.data" -- "$TLBBENCH" "$w" --ops 2000 --probe-threads 0 \
+		>/dev/null 2>"$T/$w.err"
+	s=$(share "$T/$w.data" "$c")
+	check "tlbbench $w: $c holds $s of its invalidations (>= 0.95)" \
+		"$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.95 else 1)" "${s:-0}"
+done
+
+# ---- (3) a frame-pointer program, attributed to its own functions
+if cc -O1 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-shrink-wrap -fno-inline \
+	-o "$T/fpv" "$(dirname "$0")/data/callchain/fp-victim.c" 2>"$T/cc.err"; then
+	"$TLBSTAT" record -q -g -o "$T/fpv.data" -- "$T/fpv" 2000 >/dev/null 2>&1
+	"$TLBSTAT" report -i "$T/fpv.data" --folded >"$T/fpv.folded" 2>"$T/fpv.ferr"
+	check "fp-victim: >= 95 % of its madvise flushes under main;serve_requests;trim_arena" \
+		"$PY" - "$T/fpv.folded" <<'PY'
+import sys
+mine = tot = 0
+for line in open(sys.argv[1]):
+    stack, n = line.rsplit(" ", 1)
+    if "__x64_sys_madvise" not in stack:
+        continue
+    tot += int(n)
+    if ";main;serve_requests;trim_arena;entry_SYSCALL" in stack:
+        mine += int(n)
+print("# %d of %d" % (mine, tot))
+sys.exit(0 if tot >= 2000 and mine >= 0.95 * tot else 1)
+PY
+	"$TLBSTAT" report -i "$T/fpv.data" --call-graph caller --json >"$T/fpv.g.json" 2>/dev/null
+	check "fp-victim: -g caller order runs main -> serve_requests -> trim_arena" \
+		"$PY" - "$T/fpv.g.json" <<'PY'
+import json, sys
+nodes = json.load(open(sys.argv[1]))["call_graph"]["nodes"]
+by_id = {n["id"]: n for n in nodes}
+def path(n):
+    out = []
+    while n["parent"] >= 0:
+        out.append(n["name"])
+        n = by_id[n["parent"]]
+    return out[::-1]
+sys.exit(0 if any(path(n)[-3:] == ["main", "serve_requests", "trim_arena"] and
+                  n["invalidations"] >= 1900 for n in nodes) else 1)
+PY
+	top=$("$TLBSTAT" report -i "$T/fpv.data" --sort callsite --json 2>/dev/null |
+	      "$PY" -c "import json,sys; print(json.load(sys.stdin)['callsites'][0]['callsite'])")
+	check "fp-victim: --sort callsite puts trim_arena first ($top)" test "$top" = trim_arena
+else
+	skip "no C compiler: $(head -c 200 "$T/cc.err")"
+fi
+
+# ---- (4) the same stacks as perf script, on perf's file and on ours
+if command -v perf >/dev/null; then
+	perf record -q -g -e tlb:tlb_flush -o "$T/perf-g.data" -- "$TLBBENCH" madvise --ops 1000 \
+		--probe-threads 0 >/dev/null 2>&1
+	for f in perf-g madvise; do
+		perf script -i "$T/$f.data" 2>/dev/null | $FOLD tlb:tlb_flush >"$T/$f.perf"
+		"$TLBSTAT" report -i "$T/$f.data" --folded >"$T/$f.ours" 2>"$T/$f.err"
+		check "report --folded on $f.data = perf script's stacks ($(wc -l <"$T/$f.ours") lines)" \
+			test -s "$T/$f.ours" -a -z "$(diff "$T/$f.perf" "$T/$f.ours" | head -5)"
+	done
+	perf buildid-list -i "$T/fpv.data" >"$T/ids" 2>/dev/null
+	want=$(readelf -n "$T/fpv" 2>/dev/null | awk '/Build ID/ {print $3}')
+	check "record -g: the build-ids of the kernel and of fp-victim, as perf buildid-list reads" \
+		test -n "$want" -a "$(grep -c "^$want $T/fpv\$" "$T/ids")" -eq 1 -a \
+		"$(grep -c "^$(perf buildid-list -k 2>/dev/null) \[kernel.kallsyms\]" "$T/ids")" -eq 1
+	perf report -i "$T/madvise.data" --stdio --no-children -g folded --sort comm \
+		>"$T/pr.out" 2>"$T/pr.err"
+	check "perf report -g reads tlbstat's file (madvise chains, nothing on stderr)" \
+		test "$(grep -c "__x64_sys_madvise" "$T/pr.out")" -gt 0 -a ! -s "$T/pr.err"
+else
+	skip "perf not installed"
+fi
+
+# ---- (5) the flame graph: XML, self-contained, rendered by a browser
+"$TLBSTAT" report -i "$T/madvise.data" --flamegraph "$T/fg.svg" >/dev/null 2>"$T/fg.err"
+check "report --flamegraph writes an SVG that parses as XML, with frames and its own script" \
+	"$PY" - "$T/fg.svg" <<'PY'
+import sys, xml.etree.ElementTree as E
+root = E.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+frames = root.findall(ns + "g")
+text = open(sys.argv[1]).read()
+ok = (root.tag == ns + "svg" and len(frames) >= 10 and root.find(ns + "script") is not None
+      and "__x64_sys_madvise" in text and "http:" not in text.replace(
+          'xmlns="http://www.w3.org/2000/svg"', "") and "href" not in text)
+sys.exit(0 if ok else 1)
+PY
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROME" ]; then
+	timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --window-size=1220,600 \
+		--screenshot="$T/fg.png" "file://$T/fg.svg" >/dev/null 2>&1
+	check "headless Chromium renders it to a PNG that is not blank" "$PY" - "$T/fg.png" <<'PY'
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+assert d[:8] == b"\x89PNG\r\n\x1a\n"
+i, idat = 8, b""
+while i < len(d):
+    n, kind = struct.unpack(">I4s", d[i:i + 8])
+    if kind == b"IDAT":
+        idat += d[i + 8:i + 8 + n]
+    i += 12 + n
+pixels = zlib.decompress(idat)
+# a blank page is one colour: its rows differ in nothing but filter bytes
+sys.exit(0 if len(set(pixels)) > 50 else 1)
+PY
+else
+	skip "chromium is not installed (scripts/install-deps.sh installs it): no render test"
+fi
+finish

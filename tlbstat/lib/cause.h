@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Why a flush happened, from the kernel part of its call chain: the syscall that asked (munmap,
+ * mprotect, madvise, mremap, brk, exit, execve, ...), a fault path (COW, NUMA hinting), page
+ * migration or compaction, a received shootdown, a task switch, or the kernel thread that ran it
+ * (kcompactd, khugepaged, kswapd, ksmd, ...). Names only: the caller resolves addresses
+ * (symbols.h) and caches the answer per unique stack (callchain.h), so a million samples of one
+ * stack are classified once.
+ */
+#ifndef TLBSTAT_CAUSE_H
+#define TLBSTAT_CAUSE_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct syms;
+
+/*
+ * The cause of a kernel chain given as function names, leaf first (the flush first, the entry
+ * last), and the task's comm (for kernel threads; may be NULL). Writes a short name into buf
+ * ("madvise", "fault:cow", "kthread:kcompactd", "other") and returns buf. Rules, first hit wins:
+ *  1. anywhere in the chain, in this order: a received shootdown (the IPI handler)
+ *     "ipi-received", a task switch "task-switch", "compaction", NUMA balancing "numa", KSM
+ *     "ksm", "migration", a COW fault "fault:cow": what the kernel was doing when it flushed,
+ *     whatever entered it;
+ *  2. the outermost syscall entry (__x64_sys_NAME...): NAME (exit_group: exit, execveat: execve);
+ *  3. an exit outside a syscall (a fatal signal): "exit";
+ *  4. a page fault: "fault";
+ *  5. no user entry (a kernel thread): "kthread:" and the comm without its instance digits;
+ *  6. "other"; no kernel frames at all: "unknown".
+ */
+const char *cause_classify(const char *const *names, size_t nr, const char *comm, char *buf,
+			   size_t len);
+/*
+ * The same for a raw PERF_SAMPLE_CALLCHAIN (context markers included), kernel frames resolved
+ * through syms (a SYMS_TABLE table; NULL or unresolved frames: no name, so "unknown"/"other").
+ */
+const char *cause_of_chain(const struct syms *syms, const uint64_t *chain, uint32_t nr,
+			   const char *comm, char *buf, size_t len);
+#endif
