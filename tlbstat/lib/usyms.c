@@ -5,6 +5,7 @@
  */
 #include "usyms.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +378,87 @@ static const char *code_sym(Elf *e, Elf_Data *data, const GElf_Shdr *sh, size_t 
 }
 
 /* The function symbols of a symbol table section into d. 0, or -1 (none or memory). */
+/* libstdc++'s demangler (the Itanium C++ ABI's): looked up at run time, no link dependency */
+typedef char *(*demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
+
+/*
+ * What perf prints by default (libiberty without DMGL_PARAMS): the demangled name without its
+ * parameter list and, for a template function, without its return type.
+ */
+static void strip_params(char *s)
+{
+	char *end = strrchr(s, ')'), *sp = NULL;
+	int depth = 0;
+
+	for (char *p = end; p && p >= s; p--) {
+		if (*p == ')')
+			depth++;
+		else if (*p == '(' && --depth == 0) {
+			*p = '\0';
+			break;
+		}
+	}
+	depth = 0;
+	for (char *p = s; *p; p++) {
+		if (*p == '<' || *p == '(')
+			depth++;
+		else if (*p == '>' || *p == ')')
+			depth--;
+		else if (*p == ' ' && depth == 0)
+			sp = p;
+	}
+	if (sp)
+		memmove(s, sp + 1, strlen(sp + 1) + 1);
+}
+
+/*
+ * C++ names (_Z...) demangled as perf shows them; the strings are packed again. Without
+ * libstdc++ (or out of memory) they stay mangled.
+ */
+static void demangle_syms(struct usym_dso *d)
+{
+	void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+	demangle_fn dem = h ? (demangle_fn)dlsym(h, "__cxa_demangle") : NULL;
+	char **names = NULL, *strings = NULL, *p;
+	size_t bytes = 0, i;
+
+	if (!dem)
+		goto out;
+	for (i = 0; i < d->nr_syms && strncmp(d->syms[i].name, "_Z", 2); i++)
+		;
+	if (i == d->nr_syms || !(names = calloc(d->nr_syms, sizeof(*names))))
+		goto out;
+	for (i = 0; i < d->nr_syms; i++) {
+		int st = -1;
+
+		if (!strncmp(d->syms[i].name, "_Z", 2) &&
+		    (names[i] = dem(d->syms[i].name, NULL, NULL, &st)) && st == 0)
+			strip_params(names[i]);
+		bytes += strlen(names[i] && st == 0 ? names[i] : d->syms[i].name) + 1;
+		if (st != 0) {
+			free(names[i]);
+			names[i] = NULL;
+		}
+	}
+	if (!(strings = malloc(bytes)))
+		goto out;
+	for (i = 0, p = strings; i < d->nr_syms; i++) {
+		const char *n = names[i] ? names[i] : d->syms[i].name;
+		char *q = p;
+
+		p = stpcpy(p, n) + 1;
+		d->syms[i].name = q;
+	}
+	free(d->strings);
+	d->strings = strings;
+out:
+	for (i = 0; names && i < d->nr_syms; i++)
+		free(names[i]);
+	free(names);
+	if (h)
+		dlclose(h);
+}
+
 static int read_syms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct usym_dso *d)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
@@ -414,6 +496,7 @@ static int read_syms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct usym_dso 
 		if (!k || d->syms[i].addr != d->syms[k - 1].addr)
 			d->syms[k++] = d->syms[i];
 	d->nr_syms = k;
+	demangle_syms(d);
 	return 0;
 }
 
