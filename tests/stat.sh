@@ -45,7 +45,7 @@ PY
 case "$transport" in
 ipi)
 	echo "# machine kind: remote flushes by IPI"
-	check "remote shootdowns ($remote) within 5% of munmaps ($N)" within "$remote" $N 5 ;;
+	victims_within "stat -- churn" "$remote" $N "$(jget "$tmp/cmd.json" interrupts_tlb)" ;;
 hypervisor)
 	echo "# machine kind: remote flushes by the hypervisor"
 	check "no remote shootdowns visible on a hypervisor machine ($remote)" test "$remote" -eq 0

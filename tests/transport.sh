@@ -75,7 +75,6 @@ EOF
 fi
 echo "# churn: ${churn[*]}"
 
-tlb_row() { awk '$1 == "TLB:" { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s; f = 1 } END { if (!f) print "none" }' /proc/interrupts; }
 
 # --- count reasons 1, 3 and 4 of the churn alone, the TLB: row around it
 t0=$(tlb_row)
@@ -124,7 +123,7 @@ else
 fi
 case "$kind" in
 ipi)
-	check "remote shootdowns ($r1) within 5% of munmaps ($N)" within "$r1" "$N" 5
+	victims_within "churn" "$r1" "$N" "$tlb"
 	if [ "$tlb" = none ]; then
 		skip "no TLB: row in /proc/interrupts"
 	else
