@@ -509,6 +509,13 @@ struct record_opts {
 /* The options into o: the index of the command's first word, or a parse_options() code. */
 static int record_options(int argc, char **argv, struct record_opts *o)
 {
+	char all[160], dflt[160], ehelp[400];
+
+	/* -e's names from the registry (lib/events.c): a new row is listed without an edit here */
+	tlb_events_short_names(TLB_EVU_RECORD | TLB_EVU_RECORD_OPT, ",", all, sizeof(all));
+	tlb_events_short_names(TLB_EVU_RECORD, ",", dflt, sizeof(dflt));
+	snprintf(ehelp, sizeof(ehelp), "comma list: %s or sys:name (default: %s where present)",
+		 all, dflt);
 	const struct option_def opts[] = {
 		OPT_SECTION(" Target (default: all CPUs)"),
 		OPT_BOOLEAN('a', "all-cpus", &o->all_cpus, "system-wide collection from all CPUs"),
@@ -516,10 +523,7 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_STR('p', "pid", &o->pid, "pid", "the threads of an existing process (ends when all have exited)"),
 		OPT_STR('t', "tid", &o->tid, "tid", "one existing thread"),
 		OPT_SECTION(" Events and buffers"),
-		OPT_STR('e', "events", &o->events, "list",
-			"comma list: tlb,ipi,csd,exec,rename,csd-entry,csd-exit,ipi-cpu,tlb-inv,"
-			"mmu-notifier or sys:name (default: tlb,ipi,csd,exec,rename,tlb-inv,"
-			"mmu-notifier where present)"),
+		OPT_STR('e', "events", &o->events, "list", ehelp),
 		OPT_BOOLEAN(0, "cost", &o->cost,
 			    "also csd:csd_function_entry/exit: time spent in the flush handler"),
 		OPT_INTEGER('c', "count", &o->period, "n",
