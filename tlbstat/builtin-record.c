@@ -742,13 +742,13 @@ static int record_samplers_open(const struct record_opts *o, struct sampler_file
 }
 
 /* The side file and its timer, once the session runs; a failure leaves the recording alone. */
-static void record_samplers_start(struct sampler_file *sf, struct session *s,
+static void record_samplers_start(struct sampler_file *sf,
 				  const struct record_opts *o)
 {
 	char path[4096], err[768];
 
 	snprintf(path, sizeof(path), "%s.samples.csv", o->output);
-	if (sf && sampler_file_start(sf, s, path, err, sizeof(err)) < 0)
+	if (sf && sampler_file_start(sf, path, err, sizeof(err)) < 0)
 		tlb_warn("record: --sample: %s: recording without samplers", err);
 }
 
@@ -875,7 +875,7 @@ int cmd_record(int argc, char **argv)
 		tlb_evlist_enable(&el);
 	if (o.duration_ns)
 		timer_fd = arm_duration(s, o.duration_ns);
-	record_samplers_start(sf, s, &o);
+	record_samplers_start(sf, &o);
 	workload_start(&wl);
 	if (session_run(s, &ops, &rec, &stop, &wl, err, sizeof(err)) < 0 && !rec.write_error) {
 		tlb_err("%s", err);
