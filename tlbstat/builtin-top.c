@@ -7,6 +7,8 @@
  * Documentation/tlbstat-top.txt.
  */
 #include "builtin.h"
+#include "symbols.h"
+#include "cause.h"
 #include "event.h"
 #include "evlist.h"
 #include "interrupts.h"
@@ -43,11 +45,12 @@ static const char *const top_usage[] = {
 
 #define TOP_TICK_NS (100 * 1000 * 1000ULL)    /* keys and refresh checked this often */
 #define MAX_GENERIC 8
+#define TOP_MAX_STACK 32                      /* kernel frames kept for the cause */
 
 struct top_opts {
 	const char *sort, *events, *cpus;
 	int iterations, rows, mmap_pages, max_procs, age;
-	bool batch;
+	bool batch, cause, no_cause;
 };
 
 struct top {
@@ -56,6 +59,8 @@ struct top {
 	struct tlb_evlist el;
 	struct top_model *m;
 	struct session *s;
+	struct syms *syms;		/* --cause: kallsyms as a table, for the cause cache */
+	struct cause_cache *causes;
 	pid_t *pids;
 	int nr_pids;
 	struct top_render r;
@@ -521,9 +526,15 @@ static int parse_pids(const struct option_def *opt, const char *s, char *err, si
 	return rc;
 }
 
-static void sampling_attr(struct perf_event_attr *attr, int pages)
+static void sampling_attr(struct perf_event_attr *attr, int pages, bool chains)
 {
 	tlb_attr_sampling(attr, 0);
+	if (chains) {
+		/* kernel chains only, for the CAUSE column: no user stack is walked or copied */
+		attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
+		attr->exclude_callchain_user = 1;
+		attr->sample_max_stack = TOP_MAX_STACK;
+	}
 	/*
 	 * Wake the reader when a quarter of the ring is full, not at every sample: the session's
 	 * tick drains the rest every TOP_TICK_NS anyway. At high rates this is most of the saving.
@@ -554,7 +565,7 @@ static int add_events(struct top *t, int pages)
 	struct perf_event_attr attr;
 	int nr_gen = 0;
 
-	sampling_attr(&attr, pages);
+	sampling_attr(&attr, pages, t->causes != NULL);
 	if (tlb_events_add_live_set(&t->el, &attr) < 0)
 		return EXIT_ENV;
 	/* a patched kernel's tlb_invalidation (patches/, in the live set where it exists) */
@@ -573,7 +584,7 @@ static int add_events(struct top *t, int pages)
 		}
 
 		/* only who and where: no payload to copy or decode */
-		sampling_attr(&gattr, pages);
+		sampling_attr(&gattr, pages, false);
 		gattr.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 				    PERF_SAMPLE_CPU;
 		t->gen_sample_type = gattr.sample_type;
@@ -652,6 +663,9 @@ static int top_options(int argc, char **argv, struct top *t)
 		OPT_INTEGER(0, "max-procs", &t->o.max_procs, "N", "processes tracked at most (default 4096; "
 			    "threads 4x; least recently active dropped first)"),
 		OPT_INTEGER(0, "age", &t->o.age, "N", "drop tasks without events for N refreshes (default 10)"),
+		OPT_BOOLEAN(0, "cause", &t->o.cause, "CAUSE column: each process's top cause and its "
+			    "share, from kernel call chains (the default)"),
+		OPT_BOOLEAN(0, "no-cause", &t->o.no_cause, "no CAUSE column and no call chains"),
 		OPT_FINISH(),
 	};
 	int sort, argi = parse_options(argc, argv, opts, top_usage, false);
@@ -663,6 +677,8 @@ static int top_options(int argc, char **argv, struct top *t)
 		tlb_die(EXIT_USAGE, "top: -n must not be negative");
 	if (t->o.max_procs < 0 || t->o.age < 0)
 		tlb_die(EXIT_USAGE, "top: --max-procs and --age must not be negative");
+	if (t->o.cause && t->o.no_cause)
+		tlb_die(EXIT_USAGE, "top: --cause and --no-cause together");
 	t->r.sort = TOP_SORT_RATE;
 	if (t->o.sort) {
 		sort = top_sort_parse(t->o.sort);
@@ -676,6 +692,32 @@ static int top_options(int argc, char **argv, struct top *t)
 	if (t->o.rows < 0)
 		t->o.rows = t->o.batch ? 20 : 0;
 	return 0;
+}
+
+/*
+ * The CAUSE column: kallsyms as a table (read once: the session's decoder uses the same) and a
+ * bounded cache of causes by kernel stack. Without readable kernel addresses every cause would
+ * be "unknown": no column then, and one line saying why.
+ */
+static void cause_setup(struct top *t)
+{
+	char err[256];
+
+	t->syms = syms_new(SYMS_TABLE);
+	if (!t->syms || syms_load_proc(t->syms, err, sizeof(err)) < 0 ||
+	    !syms_addr(t->syms, "_text")) {
+		if (t->o.cause)
+			tlb_warn("top: --cause: kernel symbols unreadable (/proc/kallsyms, "
+				 "kernel.kptr_restrict): no CAUSE column");
+		syms_free(t->syms);
+		t->syms = NULL;
+		return;
+	}
+	t->causes = cause_cache_new(t->syms, 4096);
+	if (!t->causes) {
+		syms_free(t->syms);
+		t->syms = NULL;
+	}
 }
 
 int cmd_top(int argc, char **argv)
@@ -703,6 +745,8 @@ int cmd_top(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
+	if (!t.o.no_cause)
+		cause_setup(&t);
 	tlb_evlist_init(&t.el);	/* also initialises libperf (page size, quiet messages) */
 	rc = add_events(&t, pages);
 	if (rc != EXIT_OK)
@@ -728,6 +772,8 @@ int cmd_top(int argc, char **argv)
 	cfg.max_threads = t.o.max_procs ? 4 * t.o.max_procs : 0;
 	cfg.age_intervals = t.o.age;
 	cfg.read_proc_comm = true;
+	cfg.causes = t.causes;
+	t.r.causes = t.causes;
 	t.m = top_model_new(&cfg);
 	if (!t.m) {
 		tlb_err("top: out of memory");
@@ -743,7 +789,7 @@ int cmd_top(int argc, char **argv)
 	t.r.victims_observable = transport_victims_observable(t.tinfo.transport);
 	t.r.victims_note = transport_victims_note(t.tinfo.transport);
 
-	t.s = session_open_live(&t.el, NULL, err, sizeof(err));
+	t.s = session_open_live(&t.el, t.syms, err, sizeof(err));
 	if (!t.s) {
 		tlb_err("top: %s", err);
 		tlb_evlist_close(&t.el);
@@ -788,6 +834,8 @@ int cmd_top(int argc, char **argv)
 	session_close(t.s);
 	tlb_evlist_close(&t.el);
 	top_model_free(t.m);
+	cause_cache_free(t.causes);
+	syms_free(t.syms);
 	free(t.tlb_start);
 	free(t.tlb_now);
 	free(t.gen_ids);

@@ -4,6 +4,7 @@
  * eviction, per-interval counters, trends.
  */
 #include "topview.h"
+#include "cause.h"
 #include "count.h"
 #include "event.h"
 #include "reason.h"
@@ -375,12 +376,52 @@ static void request_grow(struct top_model *m, const struct count_request *r, boo
 	count_request_grow(&m->node.cnt, starts, added, r->nr);
 }
 
+/* Space-saving: a seen cause counts up; a new one takes a free slot or the smallest's, +1. */
+static void cause_add(struct top_counts *c, int id)
+{
+	int min = 0;
+
+	for (int i = 0; i < TOP_CAUSES; i++) {
+		if (c->cause[i].n && c->cause[i].id == id) {
+			c->cause[i].n++;
+			return;
+		}
+		if (c->cause[i].n < c->cause[min].n)
+			min = i;
+	}
+	c->cause[min].id = (uint16_t)id;
+	c->cause[min].n++;
+}
+
+bool top_task_cause(const struct top_task *t, int *id, double *share)
+{
+	const struct top_counts *c = &t->last;
+	int best = 0;
+
+	for (int i = 1; i < TOP_CAUSES; i++)
+		if (c->cause[i].n > c->cause[best].n)
+			best = i;
+	if (!c->cause[best].n || !c->cnt.events)
+		return false;
+	*id = c->cause[best].id;
+	*share = (double)c->cause[best].n / (double)c->cnt.events;
+	if (*share > 1)
+		*share = 1;
+	return true;
+}
+
 static void flush_event(struct top_model *m, const struct tlb_event *ev)
 {
 	struct top_task *p, *t;
 	struct count_counts d = { 0 };       /* what this one flush counts */
 
 	task_pair(m, ev->pid, ev->tid, &p, &t);
+	if (m->cfg.causes && ev->nr_callchain) {
+		int id = cause_cache_of(m->cfg.causes, ev->callchain, ev->nr_callchain, p->comm);
+
+		cause_add(&p->cur, id);
+		cause_add(&t->cur, id);
+	}
 	count_flush(&d, ev);
 	count_flush(&p->cur.cnt, ev);
 	count_flush(&t->cur.cnt, ev);
@@ -794,6 +835,8 @@ void top_fmt_columns(char *buf, size_t len, const struct top_render *r, bool thr
 	col(buf, len, &o, "FANOUT", 7, r->sort == TOP_SORT_FANOUT, false);
 	if (r->lab)
 		col(buf, len, &o, "ASKED/s", 9, false, false);
+	if (r->causes)
+		col(buf, len, &o, "CAUSE", 18, false, true);
 	if (r->generic)
 		col(buf, len, &o, "EVENTS/s", 9, r->sort == TOP_SORT_EVENTS, false);
 	col(buf, len, &o, "HEALTH", 6, false, true);
@@ -833,6 +876,18 @@ void top_fmt_row(char *buf, size_t len, const struct top_task *t, const struct t
 		     comm, inv, rem, vic, byt, full, fan);
 	if (r->lab && o > 0 && (size_t)o < len)
 		o += snprintf(buf + o, len - (size_t)o, " %9s", asked);
+	if (r->causes && o > 0 && (size_t)o < len) {
+		char cause[32];
+		double share;
+		int id;
+
+		if (top_task_cause(t, &id, &share))
+			snprintf(cause, sizeof(cause), "%.13s %3.0f%%", cause_cache_name(r->causes, id),
+				 share * 100);
+		else
+			snprintf(cause, sizeof(cause), "-");
+		o += snprintf(buf + o, len - (size_t)o, " %-18s", cause);
+	}
 	if (r->generic && o > 0 && (size_t)o < len)
 		o += snprintf(buf + o, len - (size_t)o, " %9s", gen);
 	if (health_off)

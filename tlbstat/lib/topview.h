@@ -36,10 +36,15 @@ enum top_sort { TOP_SORT_RATE, TOP_SORT_REMOTE, TOP_SORT_BYTES, TOP_SORT_FANOUT,
 const char *top_sort_name(enum top_sort s);
 int top_sort_parse(const char *s);
 
+#define TOP_CAUSES 4                 /* causes tracked per task and interval (space-saving) */
+
 /* Counts of one interval. */
 struct top_counts {
 	struct count_counts cnt;     /* count.h: invalidations, reasons, bytes, requests, ... */
 	uint64_t gen;                /* generic tracepoint hits (--events) */
+	/* the most frequent causes of its invalidations (ids of cfg.causes): the counts are
+	 * exact while at most TOP_CAUSES causes were seen, upper bounds after (space-saving) */
+	struct { uint16_t id; uint32_t n; } cause[TOP_CAUSES];
 };
 
 struct top_task {
@@ -61,9 +66,15 @@ struct top_config {
 	int age_intervals;               /* drop tasks without events for this many; 0 = 10 */
 	uint64_t group_window_ns;        /* csd grouping window (count_group_new); 0 = 100 us */
 	bool read_proc_comm;             /* name tasks from /proc on first sight (tests: false) */
+	struct cause_cache *causes;      /* classify flushes with a kernel chain (cause.h); NULL:
+					    no causes. The caller's, for the model's life. */
 };
 
 struct top_model;
+struct cause_cache;
+/* The top cause of a task's last interval: its id, and its share of the task's invalidations;
+ * false when it had no classified flush. */
+bool top_task_cause(const struct top_task *t, int *id, double *share);
 
 /* NULL when out of memory. */
 struct top_model *top_model_new(const struct top_config *cfg);
@@ -115,6 +126,7 @@ struct top_render {
 	const char *victims_note;        /* transport_victims_note() */
 	bool generic;                    /* --events given: show EVENTS/s */
 	bool lab;                        /* tlb:tlb_invalidation (patches/) in the set: ASKED/s */
+	const struct cause_cache *causes;/* CAUSE column (the top cause and its share) when set */
 	const char *generic_name;        /* "raw_syscalls:sys_enter" */
 	bool utf8;                       /* sparkline with block characters */
 	int width;                       /* line width for the CPU strip (0 = 100) */
