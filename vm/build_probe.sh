@@ -12,7 +12,7 @@
 # arm64 cross-builds with aarch64-linux-gnu-gcc-12 (ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-);
 # linux-headers-*-arm64:arm64 is unpacked, never installed (installing it would pull gcc-12:arm64
 # and remove the native toolchain).
-# Exit codes: 0 built, 1 build failed, 3 environment (packages not found, no gcc-12 or
+# Exit codes: 0 built, 1 build failed, 2 usage, 3 environment (packages not found, no gcc-12 or
 # aarch64-linux-gnu-gcc-12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +32,18 @@ if [ "${1:-}" = --arch ]; then
 fi
 sfx=$([ $arch = arm64 ] && echo -arm64 || true)
 
-# build PROBE_DIR KDIR: the module from probes/$arch in PROBE_DIR against the tree KDIR
+# build PROBE_DIR KDIR: the module from probes/$arch in PROBE_DIR against the tree KDIR; a
+# module built from the same sources against the same tree (and, for a built tree, the same
+# Module.symvers) is reused
 build() {
+	local key
+	key=$( { cat probes/$arch/tlbprobe.c probes/$arch/Kbuild; echo "$2 ${kargs[*]}";
+		cat "$2/Module.symvers" 2>/dev/null; } | sha256sum | cut -c1-16)
+	if [ -f "$1/tlbprobe.ko" ] && [ "$(cat "$1/.key" 2>/dev/null)" = "$key" ]; then
+		log "reusing $1/tlbprobe.ko (same sources and kernel tree)"
+		echo "$1/tlbprobe.ko"
+		return
+	fi
 	rm -rf "$1"
 	mkdir -p "$1"
 	cp probes/$arch/tlbprobe.c probes/$arch/Kbuild "$1/"
@@ -42,6 +52,7 @@ build() {
 		log "the probe module did not build against $2 ($1/build.log)"
 		exit 1
 	fi
+	echo "$key" >"$1/.key"
 	echo "$1/tlbprobe.ko"
 }
 
