@@ -22,10 +22,10 @@
  * Under QEMU's TCG these are timings of the emulator (which implements a broadcast TLBI by
  * stopping every vCPU), not of hardware: compare runs on one host, not machines.
  *
- * /sys/kernel/debug/tlbprobe/notify: write a pid to register an empty mmu notifier on that
- * process's mm (one at a time, until unload), as the x86 module does: nothing in a BusyBox guest
- * registers one, and mmu_notifier:mmu_notifier_invalidation (patches/0002) only fires for mms
- * that have one.
+ * /sys/kernel/debug/tlbprobe/notify (kernels with CONFIG_MMU_NOTIFIER): write a pid to register
+ * an empty mmu notifier on that process's mm (one at a time, until unload), as the x86 module
+ * does: nothing in a BusyBox guest registers one, and mmu_notifier:mmu_notifier_invalidation
+ * (patches/0002) only fires for mms that have one.
  */
 #include <linux/debugfs.h>
 #include <linux/irqflags.h>
@@ -110,10 +110,29 @@ static __always_inline u64 ticks(void)
 }
 
 /* the TLBI instructions, written out (not the kernel's __tlbi(), which may add erratum repeats) */
-#define TLBI_ARG(op, arg) asm volatile("tlbi " #op ", %0" : : "r" (arg) : "memory")
-#define TLBI(op) asm volatile("tlbi " #op : : : "memory")
-#define DSB_ISHST() asm volatile("dsb ishst" : : : "memory")
-#define DSB_ISH_ISB() asm volatile("dsb ish\n\tisb" : : : "memory")
+#define DEFINE_TLBI(op)							\
+static __always_inline void tlbi_##op(unsigned long arg)		\
+{									\
+	asm volatile("tlbi " #op ", %0" : : "r" (arg) : "memory");	\
+}
+DEFINE_TLBI(vale1is)
+DEFINE_TLBI(vaae1is)
+DEFINE_TLBI(aside1is)
+
+static __always_inline void tlbi_vmalle1is(void)
+{
+	asm volatile("tlbi vmalle1is" : : : "memory");
+}
+
+static __always_inline void dsb_ishst(void)
+{
+	asm volatile("dsb ishst" : : : "memory");
+}
+
+static __always_inline void dsb_ish_isb(void)
+{
+	asm volatile("dsb ish\n\tisb" : : : "memory");
+}
 
 static __always_inline void do_op(enum probe_op op, unsigned long va, unsigned long asid)
 {
@@ -125,40 +144,40 @@ static __always_inline void do_op(enum probe_op op, unsigned long va, unsigned l
 	case OP_BASELINE:
 		break;
 	case OP_BARRIERS:
-		DSB_ISHST();
-		DSB_ISH_ISB();
+		dsb_ishst();
+		dsb_ish_isb();
 		break;
 	case OP_VALE1IS:
-		TLBI_ARG(vale1is, vaddr);
+		tlbi_vale1is(vaddr);
 		break;
 	case OP_VALE1IS_SYNC:
-		DSB_ISHST();
-		TLBI_ARG(vale1is, vaddr);
-		DSB_ISH_ISB();
+		dsb_ishst();
+		tlbi_vale1is(vaddr);
+		dsb_ish_isb();
 		break;
 	case OP_VAAE1IS:
-		TLBI_ARG(vaae1is, aaddr);
+		tlbi_vaae1is(aaddr);
 		break;
 	case OP_VAAE1IS_SYNC:
-		DSB_ISHST();
-		TLBI_ARG(vaae1is, aaddr);
-		DSB_ISH_ISB();
+		dsb_ishst();
+		tlbi_vaae1is(aaddr);
+		dsb_ish_isb();
 		break;
 	case OP_ASIDE1IS:
-		TLBI_ARG(aside1is, asid_arg);
+		tlbi_aside1is(asid_arg);
 		break;
 	case OP_ASIDE1IS_SYNC:
-		DSB_ISHST();
-		TLBI_ARG(aside1is, asid_arg);
-		DSB_ISH_ISB();
+		dsb_ishst();
+		tlbi_aside1is(asid_arg);
+		dsb_ish_isb();
 		break;
 	case OP_VMALLE1IS:
-		TLBI(vmalle1is);
+		tlbi_vmalle1is();
 		break;
 	case OP_VMALLE1IS_SYNC:
-		DSB_ISHST();
-		TLBI(vmalle1is);
-		DSB_ISH_ISB();
+		dsb_ishst();
+		tlbi_vmalle1is();
+		dsb_ish_isb();
 		break;
 	default:
 		break;
@@ -197,7 +216,7 @@ static void measure(struct tlbprobe *p, enum probe_op op)
 			do_op(op, va, p->asid);
 		t1 = ticks();
 		/* a bare TLBI completes here, outside the sample */
-		DSB_ISH_ISB();
+		dsb_ish_isb();
 		local_irq_restore(flags);
 		p->samples[i] = t1 - t0;
 	}
@@ -239,6 +258,7 @@ static int results_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(results);
 
+#ifdef CONFIG_MMU_NOTIFIER
 /* the notifier only has to exist: its presence makes the kernel call the invalidate hooks */
 static const struct mmu_notifier_ops probe_mn_ops = { };
 
@@ -284,6 +304,24 @@ static const struct file_operations notify_fops = {
 	.write = notify_write,
 };
 
+static void notify_create(struct tlbprobe *p)
+{
+	debugfs_create_file("notify", 0200, p->dir, p, &notify_fops);
+}
+
+static void notify_remove(struct tlbprobe *p)
+{
+	if (p->mm) {
+		mmu_notifier_unregister(&p->mn, p->mm);
+		mmdrop(p->mm);
+	}
+}
+#else
+/* a kernel without mmu notifiers (the patched tinyconfig guest): no notify file */
+static void notify_create(struct tlbprobe *p) { }
+static void notify_remove(struct tlbprobe *p) { }
+#endif
+
 static int __init tlbprobe_init(void)
 {
 	struct tlbprobe *p;
@@ -318,7 +356,7 @@ static int __init tlbprobe_init(void)
 		measure(p, op);
 	p->dir = debugfs_create_dir("tlbprobe", NULL);
 	debugfs_create_file("results", 0444, p->dir, p, &results_fops);
-	debugfs_create_file("notify", 0200, p->dir, p, &notify_fops);
+	notify_create(p);
 	probe = p;
 	return 0;
 }
@@ -326,10 +364,7 @@ static int __init tlbprobe_init(void)
 static void __exit tlbprobe_exit(void)
 {
 	debugfs_remove_recursive(probe->dir);
-	if (probe->mm) {
-		mmu_notifier_unregister(&probe->mn, probe->mm);
-		mmdrop(probe->mm);
-	}
+	notify_remove(probe);
 	vfree(probe->pages);
 	kvfree(probe->samples);
 	kfree(probe);
