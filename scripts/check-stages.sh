@@ -8,11 +8,12 @@
 #   kernlab    the kernel lab (issue 19): patches apply and pass checkpatch (tests/patches.sh,
 #              35-70 s), and the stock 6.1 guest's smoke under QEMU/TCG (tests/vm.sh:
 #              vm/run_qemu.sh --smoke, 23-140 s warm, by load; cold adds the kernel and headers
-#              downloads, about 40 s); skipped when qemu-system-x86_64 is not installed;
+#              downloads, about 40 s); skipped when neither QEMU (x86_64, aarch64) is installed;
 #              TLBSTAT_LAB_PATCHED=1 adds the patched-kernel guest (21 s warm; a cold kernel
 #              build, cached in /var/cache/tlbstat-vm, 8-11 minutes). Measured: 79 s warm in all.
 #              The arm64 guest (issue 20, tests/vm.sh: vm/run_qemu.sh --arch arm64 --smoke) runs
-#              beside it when qemu-system-aarch64 is installed and build-arm64 is built
+#              beside it when qemu-system-aarch64 is installed and $O-arm64 is built (the suite stage
+#              builds it: tests/arm64-build.sh)
 # The CI budget (issue 14): warm under 20 minutes, cold under 60. Closes, like tests/run.sh,
 # with "N passed, N failed": the sum of the stages' own closing lines.
 set -u

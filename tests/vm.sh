@@ -192,14 +192,14 @@ x86_patched() {
 }
 
 # arm64 (issue 20): needs qemu-system-aarch64 and the cross-built binaries in build-arm64
-A64_O=${O_ARM64:-build-arm64}
+A64_O=${O_ARM64:-${O:-build}-arm64}   # as tests/arm64-build.sh builds it (the suite stage)
 arm64_ready() {
 	if ! command -v qemu-system-aarch64 >/dev/null; then
 		skip "arm64 guest$1: qemu-system-aarch64 not installed (scripts/install-deps.sh)"
 		return 1
 	fi
 	if [ ! -x "$A64_O/tlbstat" ] || [ ! -x "$A64_O/tlbbench" ]; then
-		skip "arm64 guest$1: $A64_O/tlbstat and tlbbench not built (make ARCH=arm64)"
+		skip "arm64 guest$1: $A64_O/tlbstat and tlbbench not built (make ARCH=arm64 O=$A64_O)"
 		return 1
 	fi
 }
