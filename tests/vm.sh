@@ -85,6 +85,8 @@ TLBLAB-PROBE aside1is                146       1832        134     2000     2336
 TLBLAB-PROBE aside1is_sync           141        176        132     2000     2256.000
 TLBLAB-PROBE vmalle1is               143        202        134     2000     2288.000
 TLBLAB-PROBE vmalle1is_sync          141       1829        130     2000     2256.000
+$(printf 'TLBLAB-OUT probe-log [   40.1] tlbprobe: %-16s median 40 ticks, p99 900, min 33 (n=2000, batch 1; median 640.000 ns/op)\n' \
+	baseline barriers vale1is vale1is_sync vaae1is vaae1is_sync aside1is aside1is_sync vmalle1is vmalle1is_sync)
 TLBLAB-RC probe 0
 TLBLAB-OUT end uptime 36.20 s
 TLBLAB-DONE
@@ -114,6 +116,9 @@ check "check_console --arch arm64: a probe table without vmalle1is_sync fails" \
 sed 's/aside1is  *146  *1832/aside1is 146 100/' "$tmp/a64.log" >"$tmp/a64-p99.log"
 check "check_console --arch arm64: a row whose p99 is below its median fails" \
 	fails a64 "$tmp/a64-p99.log"
+grep -v 'probe-log .*aside1is_sync' "$tmp/a64.log" >"$tmp/a64-log.log"
+check "check_console --arch arm64: a kernel log without the probe's aside1is_sync row fails" \
+	fails a64 "$tmp/a64-log.log"
 check "check_console: an arm64 console fails the x86 checks" \
 	bash -c "! '$PY' vm/check_console.py '$tmp/a64.log' >/dev/null"
 
@@ -132,7 +137,7 @@ TLBLAB-JSON bench {"munmaps": 5000, "pid": 90, "churn_tids": [92], "probe_tids":
 TLBLAB-RC record 0
 TLBLAB-JSON report {"events": {"tlb_flush": 0, "tlb_invalidation": 5003}, "threads": [{"pid": 90, "tid": $3, "comm": "tlbbench", "invalidations": 5000}]}
 TLBLAB-RC report 0
-$(console_arm64 "$miss" broadcast "$label" 0 | grep -E 'PROBE|RC probe|DONE')
+$(console_arm64 "$miss" broadcast "$label" 0 | grep -E 'PROBE|probe-log|RC probe|DONE')
 EOT
 }
 a64p() { "$PY" vm/check_console.py --arch arm64 --kernel patched "$@" >/dev/null; }

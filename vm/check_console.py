@@ -152,6 +152,15 @@ def check_arm64_probe(ck, lines, rc):
     ck(any(TCG_LABEL in l for l in lines), "the probe's table is labelled '%s'" % TCG_LABEL)
 
 
+def check_arm64_probe_log(ck, lines):
+    """The probe wrote each row to the kernel log too."""
+    logged = {m.group(1) for m in (re.search(r"tlbprobe: (\S+) +median \d+ ticks", l)
+                                   for l in lines) if m}
+    missing = [k for k in ARM64_PROBE_ROWS if k not in logged]
+    ck(not missing, "the kernel log has the probe's rows%s"
+       % (" (missing: %s)" % ", ".join(missing) if missing else ""))
+
+
 def check_arm64_transport(ck, tr, lines, rc):
     """transport says broadcast (TLBI): victims are not observable by any tracepoint."""
     for l in lines:
@@ -230,6 +239,7 @@ def main_arm64(a, js, rcs, done):
     else:
         check_arm64_stock(ck, js, rcs)
     check_arm64_probe(ck, js["probe"], rcs.get("probe"))
+    check_arm64_probe_log(ck, js["out"].get("probe-log", []))
     return ck
 
 

@@ -158,6 +158,9 @@ step_probe() {
 	if [ $rc = 0 ]; then
 		if [ "$(uname -m)" = aarch64 ]; then
 			echo "TLBLAB-PROBE # under QEMU TCG: TCG timings are emulation, not hardware"
+			# the same results in the kernel log (below the console's loglevel)
+			dmesg | grep 'tlbprobe: .* median ' >/tmp/probe.log
+			out probe-log /tmp/probe.log
 		else
 			echo "TLBLAB-PROBE # under QEMU TCG: emulation cycles, not hardware"
 		fi
