@@ -9,11 +9,12 @@
 #              35-70 s), and the stock 6.1 guest's smoke under QEMU/TCG (tests/vm.sh:
 #              vm/run_qemu.sh --smoke, 23-140 s warm, by load; cold adds the kernel and headers
 #              downloads, about 40 s); skipped when neither QEMU (x86_64, aarch64) is installed;
-#              TLBSTAT_LAB_PATCHED=1 adds the patched-kernel guest (21 s warm; a cold kernel
-#              build, cached in /var/cache/tlbstat-vm, 8-11 minutes). Measured: 79 s warm in all.
-#              The arm64 guest (issue 20, tests/vm.sh: vm/run_qemu.sh --arch arm64 --smoke) runs
-#              beside it when qemu-system-aarch64 is installed and $O-arm64 is built (the suite stage
-#              builds it: tests/arm64-build.sh)
+#              and the patched-kernel guest (21 s warm; a cold kernel build, cached outside
+#              the clone in /var/cache/tlbstat-vm keyed by source, config and patches, 8-11
+#              minutes; TLBSTAT_LAB_PATCHED=0 leaves it out). Measured: 79 s warm in all.
+#              The arm64 guests (issue 20, tests/vm.sh: vm/run_qemu.sh --arch arm64) run
+#              beside them when qemu-system-aarch64 is installed and $O-arm64 is built (the
+#              suite stage builds it: tests/arm64-build.sh)
 # The CI budget (issue 14): warm under 20 minutes, cold under 60. Closes, like tests/run.sh,
 # with "N passed, N failed": the sum of the stages' own closing lines.
 set -u

@@ -125,11 +125,63 @@ static void raw_chain(void)
 	syms_free(s);
 }
 
+static void cache(void)
+{
+	static const char text[] =
+		"ffffffff81000000 T _text\n"
+		"ffffffff81100000 t flush_tlb_func\n"
+		"ffffffff81200000 T do_madvise\n"
+		"ffffffff81300000 T __x64_sys_madvise\n"
+		"ffffffff81400000 T __x64_sys_munmap\n"
+		"ffffffff81500000 T ret_from_fork\n"
+		"ffffffff81e00000 T _etext\n";
+	uint64_t mad[] = { PERF_CONTEXT_KERNEL, 0xffffffff81100010, 0xffffffff81200020,
+			   0xffffffff81300030, PERF_CONTEXT_USER, 0x401000 };
+	uint64_t unm[] = { PERF_CONTEXT_KERNEL, 0xffffffff81100010, 0xffffffff81400030,
+			   PERF_CONTEXT_USER, 0x401000 };
+	uint64_t kt[] = { PERF_CONTEXT_KERNEL, 0xffffffff81100010, 0xffffffff81500010 };
+	struct syms *s = syms_new(SYMS_TABLE);
+	struct cause_cache *c;
+	char err[128], name[32];
+	uint64_t hits, misses;
+	int a, b, k1, k2, last = 0;
+
+	ok(s && syms_load_text(s, text, sizeof(text) - 1, err, sizeof(err)) >= 0, "table loaded");
+	c = cause_cache_new(s, 100);
+	ok(c != NULL, "cache");
+	a = cause_cache_of(c, mad, N(mad), "x");
+	b = cause_cache_of(c, unm, N(unm), "x");
+	is_str(cause_cache_name(c, a), "madvise", "cache: madvise");
+	is_str(cause_cache_name(c, b), "munmap", "cache: munmap");
+	is_int(cause_cache_of(c, mad, N(mad), "x"), a, "the same stack: the same id");
+	is_int(cause_cache_of(c, mad, N(mad), "y"), a, "another process, same syscall: same id");
+	cause_cache_stats(c, &hits, &misses);
+	is_int(hits, 1, "one hit");
+	is_int(misses, 3, "three classifications (two stacks, one of them for a second comm)");
+	k1 = cause_cache_of(c, kt, N(kt), "kswapd0");
+	k2 = cause_cache_of(c, kt, N(kt), "kcompactd0");
+	ok(k1 != k2, "one stack in two kernel threads: two causes (%s, %s)", cause_cache_name(c, k1),
+	   cause_cache_name(c, k2));
+	is_int(cause_cache_of(c, NULL, 0, "x"), 0, "no chain: id 0");
+	is_str(cause_cache_name(c, 0), "unknown", "id 0 is unknown");
+	/* more kernel-thread names than the bound: the rest share "other" */
+	for (int i = 0; i < 2 * CAUSE_MAX_NAMES; i++) {
+		snprintf(name, sizeof(name), "kt%c%c", 'a' + i / 26, 'a' + i % 26);
+		last = cause_cache_of(c, kt, N(kt), name);
+	}
+	is_int(last, CAUSE_MAX_NAMES - 1, "past the bound: the last id");
+	is_str(cause_cache_name(c, last), "other", "... named other");
+	is_str(cause_cache_name(c, a), "madvise", "earlier names stay");
+	cause_cache_free(c);
+	syms_free(s);
+}
+
 int main(void)
 {
 	syscalls();
 	paths();
 	kthreads();
 	raw_chain();
+	cache();
 	return done_testing();
 }

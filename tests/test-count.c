@@ -125,7 +125,9 @@ static int diff_both(const char *what, long id, const struct both *a, const stru
 {
 	static const char *const names[] = { "events", "task_switch", "remote_shootdown",
 		"local_shootdown", "local_mm_shootdown", "remote_ipi_send", "remote_wrong_cpu", "pages",
-		"full_flushes", "remote_sends", "ipis", "ipi_targets", "max_fanout", "victim_hits" };
+		"full_flushes", "remote_sends", "ipis", "ipi_targets", "max_fanout", "victim_hits",
+		"decisions", "decision_bytes", "decision_full", "decision_remote", "decision_broadcast",
+		"decision_targets", "max_targets", "notifier_starts", "notifier_bytes" };
 
 	_Static_assert(ARRAY_SIZE(names) == ARRAY_SIZE(a->v), "one name per count");
 	if (!memcmp(a, t, sizeof(*a)))
@@ -437,6 +439,61 @@ static void test_models_agree(void)
 	top_model_free(f.top);
 }
 
+/* Labelled synthetic fixture: a patched kernel's tlb_invalidation / mmu_notifier events. */
+static struct tlb_event mk_lab(enum tlb_event_kind kind, pid_t pid, int64_t range, int targets,
+			       int phase, uint64_t t)
+{
+	struct tlb_event e = { .kind = kind, .time = t, .cpu = 0, .pid = pid, .tid = pid,
+			       .range_size = range, .target_cpus = targets, .phase = phase,
+			       .target_cpu = -1 };
+
+	if (kind == EV_PATCHED_FLUSH)
+		e.nr_targets = targets > 1 ? targets - 1 : 0;
+	return e;
+}
+
+static void test_lab(void)
+{
+	struct feed f = { agg_new(NULL), top_model_new(&(struct top_config){ .nr_cpus = 4 }) };
+	struct tlb_event v[] = {
+		mk_lab(EV_PATCHED_FLUSH, 100, 4096, 1, 0, 1000),     /* local only */
+		mk_lab(EV_PATCHED_FLUSH, 100, 8192, 3, 0, 1010),     /* two other CPUs */
+		mk_lab(EV_PATCHED_FLUSH, 100, 0, 4, 0, 1020),        /* a full flush, all four */
+		mk_lab(EV_PATCHED_FLUSH, 200, 65536, -1, 0, 1030),   /* a broadcast (arm64 TLBI IS) */
+		mk_lab(EV_MMU_NOTIFIER, 100, 1 << 20, 0, 0, 1040),   /* notifier start ... */
+		mk_lab(EV_MMU_NOTIFIER, 100, 1 << 20, 0, 1, 1050),   /* ... and end: counted once */
+	};
+	const struct count_counts *c;
+	struct both a, t;
+	struct top_node n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		on_event(&f, &v[i], NULL);
+	agg_finish(f.agg);
+	top_model_close(f.top, 1.0);
+	top_model_node(f.top, &n);
+	c = &agg_totals(f.agg)->all;
+	is_int(c->decisions, 4, "lab: four decisions");
+	is_int(c->decision_bytes, 4096 + 8192 + 65536, "lab: bytes asked (a full flush adds none)");
+	is_int(c->decision_full, 1, "lab: one full");
+	is_int(c->decision_remote, 2, "lab: two with other CPUs");
+	is_int(c->decision_broadcast, 1, "lab: one broadcast");
+	is_int(c->decision_targets, 1 + 3 + 4, "lab: targets of the counted decisions");
+	is_int(c->max_targets, 4, "lab: widest decision");
+	is_int(c->notifier_starts, 1, "lab: one notifier invalidation (start, not end)");
+	is_int(c->notifier_bytes, 1 << 20, "lab: notifier bytes");
+	is_int(c->events, 0, "lab: decisions are not tlb_flush invalidations");
+	is_int(c->ipis, 2, "lab: the decisions with other CPUs are requests");
+	is_int(c->ipi_targets, 2 + 3, "lab: their remote targets");
+	a = from_counts(c);
+	t = from_counts(&n.c.cnt);
+	is_int(diff_both("node", 0, &a, &t), 0, "lab: node totals equal in report's and top's model");
+	is_int(agg_find_process(f.agg, 100)->total.decisions, 3, "lab: on the initiating process");
+	check_processes("lab", &f);
+	agg_free(f.agg);
+	top_model_free(f.top);
+}
+
 int main(void)
 {
 	static const char *const files[] = { "perf-tlb-pvm.data", "tlbstat-ipi.data", "perf-ipi.data" };
@@ -447,6 +504,7 @@ int main(void)
 	test_rate();
 	test_health();
 	test_models_agree();
+	test_lab();
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char path[256];
 		struct feed f = { 0 };

@@ -5,10 +5,11 @@
 # With TLBSTAT_LAB=1 (the check-stages kernlab stage) and QEMU installed: `vm/run_qemu.sh --smoke`
 # boots Debian's 6.1 kernel under TCG, where remote flushes are real IPIs: the guest's remote
 # shootdowns within 5 % of its TLB: interrupts, the report naming the victim thread, the probe
-# module's table; `vm/run_qemu.sh --arch arm64 --smoke` (qemu-system-aarch64 and build-arm64's
+# module's table; `vm/run_qemu.sh --arch arm64 --smoke` (qemu-system-aarch64 and $O-arm64's
 # binaries) boots Debian's arm64 kernel: tlbstat says what is missing, transport says broadcast
-# (TLBI), the arm64 probe's TLBI table. With TLBSTAT_LAB_PATCHED=1 also the patched kernels'
-# guests (tlb_invalidation and its fan-out; on arm64 its count against tlbbench's munmaps).
+# (TLBI), the arm64 probe's TLBI table. Then the patched kernels' guests (tlb_invalidation, its
+# fan-out and kernel_lab counts; on arm64 its count against tlbbench's munmaps);
+# TLBSTAT_LAB_PATCHED=0 leaves them out.
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -159,7 +160,7 @@ if [ -z "${TLBSTAT_LAB:-}" ]; then
 	skip "guest boots: run by scripts/check-stages.sh's kernlab stage (TLBSTAT_LAB=1)"; finish; exit
 fi
 
-# x86: the stock guest's smoke, then (TLBSTAT_LAB_PATCHED=1) the patched kernel's guest
+# x86: the stock guest's smoke, then (unless TLBSTAT_LAB_PATCHED=0) the patched kernel's guest
 x86_smoke() {
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		skip "qemu-system-x86_64 not installed (scripts/install-deps.sh)"; return
@@ -178,8 +179,8 @@ x86_smoke() {
 		grep -q "^ok - the probe's table" "$tmp/smoke.out"
 }
 
-# the patched kernel (patches/): opt-in, since a cold build takes 8-11 minutes on 2 cores (warm:
-# about 75 s, the tree cached in /var/cache/tlbstat-vm/kbuild)
+# the patched kernel (patches/): a cold build takes 8-11 minutes on 2 cores, once per key (warm:
+# about 75 s, the tree cached outside the clone in /var/cache/tlbstat-vm/kbuild)
 x86_patched() {
 	command -v qemu-system-x86_64 >/dev/null || return 0
 	start=$(date +%s)
@@ -194,6 +195,10 @@ x86_patched() {
 		grep -q "^ok - report: the churn's remote requests come from target_cpus" "$tmp/patched.out"
 	check "... and counted mmu_notifier_invalidation under the probe's notifier" \
 		grep -q "^ok - report: mmu_notifier_invalidation events" "$tmp/patched.out"
+	check "... and its kernel_lab counts showed the churn's decisions, bytes asked and target CPUs" \
+		grep -q "^ok - report: kernel_lab shows tlbbench's decisions" "$tmp/patched.out"
+	check "... and the notifier invalidations once each" \
+		grep -q "^ok - report: kernel_lab counts the notifier invalidations" "$tmp/patched.out"
 }
 
 # arm64 (issue 20): needs qemu-system-aarch64 and the cross-built binaries in build-arm64
@@ -244,8 +249,8 @@ arm64_patched() {
 
 x86_smoke
 arm64_smoke
-if [ -z "${TLBSTAT_LAB_PATCHED:-}" ]; then
-	skip "patched-kernel guests: TLBSTAT_LAB_PATCHED=1 runs them"; finish; exit
+if [ "${TLBSTAT_LAB_PATCHED:-1}" = 0 ]; then
+	skip "patched-kernel guests: left out (TLBSTAT_LAB_PATCHED=0)"; finish; exit
 fi
 x86_patched
 arm64_patched

@@ -509,6 +509,13 @@ struct record_opts {
 /* The options into o: the index of the command's first word, or a parse_options() code. */
 static int record_options(int argc, char **argv, struct record_opts *o)
 {
+	char all[160], dflt[160], ehelp[400];
+
+	/* -e's names from the registry (lib/events.c): a new row is listed without an edit here */
+	tlb_events_short_names(TLB_EVU_RECORD | TLB_EVU_RECORD_OPT, ",", all, sizeof(all));
+	tlb_events_short_names(TLB_EVU_RECORD, ",", dflt, sizeof(dflt));
+	snprintf(ehelp, sizeof(ehelp), "comma list: %s or sys:name (default: %s where present)",
+		 all, dflt);
 	const struct option_def opts[] = {
 		OPT_SECTION(" Target (default: all CPUs)"),
 		OPT_BOOLEAN('a', "all-cpus", &o->all_cpus, "system-wide collection from all CPUs"),
@@ -516,10 +523,7 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_STR('p', "pid", &o->pid, "pid", "the threads of an existing process (ends when all have exited)"),
 		OPT_STR('t', "tid", &o->tid, "tid", "one existing thread"),
 		OPT_SECTION(" Events and buffers"),
-		OPT_STR('e', "events", &o->events, "list",
-			"comma list: tlb,ipi,csd,exec,rename,csd-entry,csd-exit,ipi-cpu,tlb-inv,"
-			"mmu-notifier or sys:name (default: tlb,ipi,csd,exec,rename,tlb-inv,"
-			"mmu-notifier where present)"),
+		OPT_STR('e', "events", &o->events, "list", ehelp),
 		OPT_BOOLEAN(0, "cost", &o->cost,
 			    "also csd:csd_function_entry/exit: time spent in the flush handler"),
 		OPT_INTEGER('c', "count", &o->period, "n",
@@ -738,13 +742,13 @@ static int record_samplers_open(const struct record_opts *o, struct sampler_file
 }
 
 /* The side file and its timer, once the session runs; a failure leaves the recording alone. */
-static void record_samplers_start(struct sampler_file *sf, struct session *s,
+static void record_samplers_start(struct sampler_file *sf,
 				  const struct record_opts *o)
 {
 	char path[4096], err[768];
 
 	snprintf(path, sizeof(path), "%s.samples.csv", o->output);
-	if (sf && sampler_file_start(sf, s, path, err, sizeof(err)) < 0)
+	if (sf && sampler_file_start(sf, path, err, sizeof(err)) < 0)
 		tlb_warn("record: --sample: %s: recording without samplers", err);
 }
 
@@ -871,7 +875,7 @@ int cmd_record(int argc, char **argv)
 		tlb_evlist_enable(&el);
 	if (o.duration_ns)
 		timer_fd = arm_duration(s, o.duration_ns);
-	record_samplers_start(sf, s, &o);
+	record_samplers_start(sf, &o);
 	workload_start(&wl);
 	if (session_run(s, &ops, &rec, &stop, &wl, err, sizeof(err)) < 0 && !rec.write_error) {
 		tlb_err("%s", err);

@@ -328,6 +328,42 @@ static void compute_facts(struct report *r)
 			t->all.reasons[TLB_REASON_REMOTE_SHOOTDOWN] > 0;
 }
 
+/* ---------------- the kernel lab's events (patches/) ---------------- */
+
+/* Did the file carry tlb:tlb_invalidation or mmu_notifier_invalidation events? */
+static bool has_lab(struct report *r)
+{
+	const struct agg_totals *t = agg_totals(r->agg);
+
+	return t->by_kind[EV_PATCHED_FLUSH] || t->by_kind[EV_MMU_NOTIFIER];
+}
+
+/* mean CPUs flushed per decision with a known count (broadcasts left out); NAN if none */
+static double lab_mean_targets(const struct count_counts *c)
+{
+	uint64_t n = c->decisions - c->decision_broadcast;
+
+	return n ? (double)c->decision_targets / (double)n : NAN;
+}
+
+static void json_lab(struct json_writer *w, const struct count_counts *c)
+{
+	json_object_begin(w, "kernel_lab");
+	json_uint(w, "decisions", c->decisions);
+	json_uint(w, "asked_bytes", c->decision_bytes);
+	json_uint(w, "asked_full", c->decision_full);
+	json_uint(w, "remote_decisions", c->decision_remote);
+	json_uint(w, "broadcasts", c->decision_broadcast);
+	json_double(w, "mean_target_cpus", lab_mean_targets(c));
+	if (c->decisions > c->decision_broadcast)
+		json_uint(w, "max_target_cpus", c->max_targets);
+	else
+		json_null(w, "max_target_cpus");
+	json_uint(w, "notifier_invalidations", c->notifier_starts);
+	json_uint(w, "notifier_bytes", c->notifier_bytes);
+	json_object_end(w);
+}
+
 /* ---------------- JSON ---------------- */
 
 static void json_counts_common(struct json_writer *w, struct report *r, const struct count_counts *c)
@@ -363,6 +399,8 @@ static void json_counts_common(struct json_writer *w, struct report *r, const st
 	for (int i = 0; i < TLB_NR_REASONS; i++)
 		json_uint(w, tlb_reason_key(i), c->reasons[i]);
 	json_object_end(w);
+	if (has_lab(r))
+		json_lab(w, c);
 }
 
 /* thread: a -T row, which has a tid (0 too: the idle task) and no thread count */
@@ -1549,6 +1587,65 @@ static void stdio_victims(struct report *r)
 	stdio_pairs(r);
 }
 
+/* The kernel lab's events per process: what was asked, how wide, secondary MMUs. */
+static void stdio_lab(struct report *r)
+{
+	static const struct out_col cols[] = {
+		{ "PID", 8 }, { "COMM", 16, OUT_LEFT }, { "DECISIONS", 10 }, { "REMOTE", 8 },
+		{ "BCAST", 7 }, { "FULL", 7 }, { "ASKED", 10 }, { "MEAN", 10 }, { "TARGETS", 9 },
+		{ "NOTIFIER", 9 }, { "NBYTES", 10 },
+	};
+	const struct agg_totals *tot = agg_totals(r->agg);
+	struct out_table t;
+	struct agg_task **v;
+	char buf[32];
+	int n;
+
+	if (!has_lab(r))
+		return;
+	fprintf(r->out, "\nKernel lab events (patched kernel, patches/: %llu tlb_invalidation, %llu "
+		"mmu_notifier_invalidation)\n", (unsigned long long)tot->by_kind[EV_PATCHED_FLUSH],
+		(unsigned long long)tot->by_kind[EV_MMU_NOTIFIER]);
+	fprintf(r->out, "  DECISIONS flushes decided (tlb_invalidation, in the initiator); REMOTE with "
+		"other CPUs; BCAST broadcasts;\n  FULL whole address space asked; ASKED bytes asked, "
+		"MEAN per ranged decision; TARGETS mean/max CPUs flushed;\n  NOTIFIER secondary-MMU "
+		"invalidations (mmu_notifier_invalidation starts), NBYTES their range\n");
+	n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
+	out_table_init(&t, r->out, OUT_TABLE, NULL, cols, ARRAY_SIZE(cols));
+	out_table_header(&t);
+	for (int i = 0; i < n; i++) {
+		const struct count_counts *c = &v[i]->total;
+		uint64_t ranged = c->decisions - c->decision_full;
+		double mt = lab_mean_targets(c);
+
+		if (!c->decisions && !c->notifier_starts)
+			continue;
+		out_cell_int(&t, v[i]->pid);
+		out_cell(&t, agg_task_comm(v[i], buf, sizeof(buf)));
+		out_cell_u64(&t, c->decisions);
+		out_cell_u64(&t, c->decision_remote);
+		out_cell_u64(&t, c->decision_broadcast);
+		out_cell_u64(&t, c->decision_full);
+		human_bytes(c->decision_bytes, buf, sizeof(buf));
+		out_cell(&t, buf);
+		if (ranged) {
+			human_bytes(c->decision_bytes / ranged, buf, sizeof(buf));
+			out_cell(&t, buf);
+		} else {
+			out_cell(&t, "-");
+		}
+		if (isnan(mt))
+			out_cell(&t, "-");
+		else
+			out_cellf(&t, "%.1f/%llu", mt, (unsigned long long)c->max_targets);
+		out_cell_u64(&t, c->notifier_starts);
+		human_bytes(c->notifier_bytes, buf, sizeof(buf));
+		out_cell(&t, buf);
+		out_row_end(&t);
+	}
+	free(v);
+}
+
 static void stdio_bursts(struct report *r)
 {
 	const struct agg_interval *iv;
@@ -1575,7 +1672,7 @@ static void print_stdio(struct report *r)
 {
 	static void (*const sections[])(struct report *r) = {
 		stdio_header, stdio_histogram, stdio_chains, stdio_graph, stdio_processes, stdio_threads, stdio_reasons,
-		stdio_cpus, stdio_victims, print_handler, stdio_bursts,
+		stdio_cpus, stdio_victims, stdio_lab, print_handler, stdio_bursts,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)

@@ -210,7 +210,8 @@ static void draw_help(void)
 		"Columns: INV/s invalidations (tlb:tlb_flush, every reason); REMOTE/s remote flush",
 		"sends (reason 4); VICTIM/s remote shootdowns received (reason 1; n/a when the",
 		"transport hides them); BYTES/s pages x page size (full flushes in FULL/s);",
-		"FANOUT mean target CPUs per observed remote request; TREND last intervals.",
+		"FANOUT mean target CPUs per observed remote request; ASKED/s bytes callers asked",
+		"to flush (tlb:tlb_invalidation, patched kernels only); TREND last intervals.",
 	};
 	int h = (int)ARRAY_SIZE(lines) + 2, w = 86;
 	int y0 = LINES > h ? (LINES - h) / 2 : 0, x0 = COLS > w ? (COLS - w) / 2 : 0;
@@ -556,6 +557,8 @@ static int add_events(struct top *t, int pages)
 	sampling_attr(&attr, pages);
 	if (tlb_events_add_live_set(&t->el, &attr) < 0)
 		return EXIT_ENV;
+	/* a patched kernel's tlb_invalidation (patches/, in the live set where it exists) */
+	t->r.lab = tfs_event_exists("tlb", "tlb_invalidation");
 
 	if (t->o.events) {
 		struct strlist l;

@@ -129,6 +129,12 @@ def check_patched(ck, info, rep, ops):
     want = (info.get("cpus") or 2) - 1
     ck(any(r and r >= 0.9 * ops and f == want for r, f in fan),
        "report: the churn's remote requests come from target_cpus, fan-out %d" % want)
+    lab = [p.get("kernel_lab") or {} for p in procs]
+    print("# tlbbench's kernel_lab: %s" % lab)
+    ck(any(l.get("decisions", 0) >= 0.95 * ops and l.get("asked_bytes", 0) > 0 and
+           l.get("max_target_cpus") == want + 1 for l in lab),
+       "report: kernel_lab shows tlbbench's decisions (>= 95 %% of %d), bytes asked and %d "
+       "target CPUs" % (ops, want + 1))
 
 
 def check_arm64_probe(ck, lines, rc):
@@ -272,6 +278,10 @@ def main():
         ck(rcs.get("notifier") == 0, "guest step notifier exited 0 (got %s)" % rcs.get("notifier"))
         ck(mn >= 2 * 0.9 * a.ops, "report: mmu_notifier_invalidation events (%s), a start and an "
            "end for each of %s munmaps once the probe's notifier is on the churn's mm" % (mn, a.ops))
+        nl = js.get("notifier", {}).get("kernel_lab") or {}
+        ck(nl.get("notifier_invalidations", 0) >= 0.9 * a.ops and nl.get("notifier_bytes", 0) > 0,
+           "report: kernel_lab counts the notifier invalidations once each (%s) with their "
+           "bytes" % nl.get("notifier_invalidations"))
     return finish(ck, a.console)
 
 

@@ -1132,9 +1132,23 @@ double agg_handler_quantile(const struct agg_handler *h, double q)
 	return (double)h->max_ns;
 }
 
+/* the kernel lab's events (count_lab): on the initiating thread, its process, its cpu, the node */
+static void lab_event(struct agg *a, const struct tlb_event *ev)
+{
+	struct agg_task *t = get_thread(a, ev->pid, ev->tid);
+	struct agg_cpu *c = get_cpu(a, ev->cpu);
+
+	if (!t || !c)
+		return;
+	count_lab(&t->total, ev);
+	count_lab(&t->proc->total, ev);
+	count_lab(&c->total, ev);
+	count_lab(&a->tot.all, ev);
+}
+
 int agg_event(struct agg *a, const struct tlb_event *ev)
 {
-	if (ev->kind < 0 || ev->kind > EV_PATCHED_FLUSH || ev->cpu < 0 || ev->cpu > 65535)
+	if (ev->kind < 0 || ev->kind > EV_MMU_NOTIFIER || ev->cpu < 0 || ev->cpu > 65535)
 		return 0;
 	a->tot.by_kind[ev->kind]++;
 	if (ev->kind == EV_OTHER)
@@ -1158,11 +1172,16 @@ int agg_event(struct agg *a, const struct tlb_event *ev)
 	case EV_TLB_FLUSH:
 		flush_event(a, ev);
 		break;
+	case EV_MMU_NOTIFIER:
+		lab_event(a, ev);
+		break;
 	case EV_IPI_SEND_CPUMASK:
 	case EV_IPI_SEND_CPU:
-	case EV_PATCHED_FLUSH: {
+	case EV_PATCHED_FLUSH: {             /* the decision's fan-out is a request too */
 		struct count_request r;
 
+		if (ev->kind == EV_PATCHED_FLUSH)
+			lab_event(a, ev);
 		if (count_request_of(ev, &r))
 			commit_request(a, &r);
 		break;

@@ -137,7 +137,7 @@ struct agg_hist_row {
 };
 
 struct agg_totals {
-	uint64_t by_kind[EV_PATCHED_FLUSH + 1];   /* decoded events by kind */
+	uint64_t by_kind[EV_MMU_NOTIFIER + 1];    /* decoded events by kind */
 	uint64_t lost;
 	uint64_t first_time, last_time;           /* of events; 0 if none */
 	int max_cpu;                              /* highest cpu seen, -1 if none */

@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -134,4 +135,122 @@ const char *cause_of_chain(const struct syms *syms, const uint64_t *chain, uint3
 			names[n++] = syms ? syms_lookup(syms, chain[i], &off) : NULL;
 	}
 	return cause_classify(names, n, comm, buf, len);
+}
+
+/* ---------------- the per-stack cache of the live consumers ---------------- */
+
+#define CAUSE_NAME_LEN 32
+
+struct cause_slot {
+	uint64_t key;                        /* 0: empty */
+	int id;
+};
+
+struct cause_cache {
+	const struct syms *syms;
+	struct cause_slot *slots;
+	unsigned nr_slots;                   /* a power of two */
+	char names[CAUSE_MAX_NAMES][CAUSE_NAME_LEN];
+	int nr_names;
+	uint64_t hits, misses;
+};
+
+struct cause_cache *cause_cache_new(const struct syms *syms, unsigned slots)
+{
+	struct cause_cache *c = calloc(1, sizeof(*c));
+	unsigned n = 64;
+
+	if (!c)
+		return NULL;
+	while (n < slots && n < (1u << 20))
+		n <<= 1;
+	c->slots = calloc(n, sizeof(*c->slots));
+	if (!c->slots) {
+		free(c);
+		return NULL;
+	}
+	c->nr_slots = n;
+	c->syms = syms;
+	/* id 0 is always "unknown" (no kernel frames), the last one "other" when names run out */
+	snprintf(c->names[0], CAUSE_NAME_LEN, "unknown");
+	c->nr_names = 1;
+	return c;
+}
+
+void cause_cache_free(struct cause_cache *c)
+{
+	if (!c)
+		return;
+	free(c->slots);
+	free(c);
+}
+
+static int intern(struct cause_cache *c, const char *name)
+{
+	for (int i = 0; i < c->nr_names; i++)
+		if (!strcmp(c->names[i], name))
+			return i;
+	if (c->nr_names == CAUSE_MAX_NAMES - 1) {
+		/* the last id is "other", for every name past the bound */
+		snprintf(c->names[CAUSE_MAX_NAMES - 1], CAUSE_NAME_LEN, "other");
+		return CAUSE_MAX_NAMES - 1;
+	}
+	if (c->nr_names == CAUSE_MAX_NAMES)
+		return CAUSE_MAX_NAMES - 1;
+	snprintf(c->names[c->nr_names], CAUSE_NAME_LEN, "%s", name);
+	return c->nr_names++;
+}
+
+/* FNV-1a over the kernel part of the chain and the comm (a kernel thread's cause is its name) */
+static uint64_t chain_key(const uint64_t *chain, uint32_t nr, const char *comm)
+{
+	uint64_t h = 1469598103934665603ULL;
+	bool kernel = false;
+
+	for (uint32_t i = 0; i < nr; i++) {
+		if (chain[i] >= PERF_CONTEXT_MAX) {
+			kernel = chain[i] == PERF_CONTEXT_KERNEL;
+			/* a user part tells a syscall from a kernel thread: the marker enters the key */
+			h = (h ^ chain[i]) * 1099511628211ULL;
+			continue;
+		}
+		if (kernel)
+			h = (h ^ chain[i]) * 1099511628211ULL;
+	}
+	for (const char *p = comm; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+int cause_cache_of(struct cause_cache *c, const uint64_t *chain, uint32_t nr, const char *comm)
+{
+	char buf[CAUSE_NAME_LEN];
+	uint64_t key;
+	struct cause_slot *s;
+
+	if (!chain || !nr)
+		return 0;
+	key = chain_key(chain, nr, comm);
+	s = &c->slots[key & (c->nr_slots - 1)];
+	if (s->key == key) {
+		c->hits++;
+		return s->id;
+	}
+	c->misses++;
+	s->key = key;             /* direct-mapped: a colliding stack replaces the slot's */
+	s->id = intern(c, cause_of_chain(c->syms, chain, nr, comm, buf, sizeof(buf)));
+	return s->id;
+}
+
+const char *cause_cache_name(const struct cause_cache *c, int id)
+{
+	if (id < 0 || id >= CAUSE_MAX_NAMES || (id >= c->nr_names && id != CAUSE_MAX_NAMES - 1))
+		return "unknown";
+	return c->names[id];
+}
+
+void cause_cache_stats(const struct cause_cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = c->hits;
+	*misses = c->misses;
 }

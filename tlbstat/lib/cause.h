@@ -36,4 +36,24 @@ const char *cause_classify(const char *const *names, size_t nr, const char *comm
  */
 const char *cause_of_chain(const struct syms *syms, const uint64_t *chain, uint32_t nr,
 			   const char *comm, char *buf, size_t len);
+
+/*
+ * The live consumers' cache (top, the exporter): a chain's cause as a small id, classified once
+ * per unique kernel stack (and comm) and then found by a hash in a direct-mapped table of a fixed
+ * size, so memory never grows with samples or stacks (a colliding stack replaces the slot's and
+ * is classified again when it comes back). Names are interned: at most CAUSE_MAX_NAMES, the
+ * last being "other" for any past the bound; id 0 is "unknown" (no kernel frames).
+ */
+#define CAUSE_MAX_NAMES 64
+
+struct cause_cache;
+
+/* syms: a SYMS_TABLE table, the caller's for the cache's life. slots: rounded up to a power of
+ * two (64 to 1M). NULL when out of memory. */
+struct cause_cache *cause_cache_new(const struct syms *syms, unsigned slots);
+void cause_cache_free(struct cause_cache *c);
+/* The cause id of a raw PERF_SAMPLE_CALLCHAIN (0 "unknown" when empty). */
+int cause_cache_of(struct cause_cache *c, const uint64_t *chain, uint32_t nr, const char *comm);
+const char *cause_cache_name(const struct cause_cache *c, int id);
+void cause_cache_stats(const struct cause_cache *c, uint64_t *hits, uint64_t *misses);
 #endif

@@ -23,6 +23,8 @@
  *    IPI handler, so csd_queue_cpu is what shows the fan-out; on a hypervisor transport neither
  *    shows TLB targets (fan-out unknown). Requests of kernel-range functions
  *    (TLB_FUNC_KERNEL_RANGE) are requests too; a consumer counts them apart from any task.
+ *  - the kernel lab's events (patches/, count_lab()): tlb:tlb_invalidation decisions with the
+ *    bytes asked and CPUs flushed, mmu_notifier_invalidation starts; never invalidations.
  *  - health: count_health_of(), the one definition: the initiator-side flushes an address-space
  *    change requests (reasons 2 and 3, count_health_events()) per second per CPU against
  *    reason.h's thresholds, with task switches (reason 0) beside it, and no verdict
@@ -47,6 +49,16 @@ struct count_counts {
 	uint64_t remote_sends;               /* reason 4 */
 	uint64_t ipis, ipi_targets, max_fanout;   /* requests, their targets, the largest */
 	uint64_t victim_hits;                /* reason 1 received */
+	/* the kernel lab's events (patches/; count_lab()) */
+	uint64_t decisions;                  /* tlb:tlb_invalidation: flushes decided */
+	uint64_t decision_bytes;             /* their range_size: bytes the callers asked for */
+	uint64_t decision_full;              /* range_size 0: the whole address space asked */
+	uint64_t decision_remote;            /* target_cpus > 1: other CPUs flushed too */
+	uint64_t decision_broadcast;         /* target_cpus -1: a broadcast to every CPU */
+	uint64_t decision_targets;           /* sum of target_cpus > 0 (the initiator's included) */
+	uint64_t max_targets;                /* the largest target_cpus */
+	uint64_t notifier_starts;            /* mmu_notifier_invalidation, phase 0 (start) */
+	uint64_t notifier_bytes;             /* their range_size */
 };
 
 /*
@@ -84,6 +96,37 @@ static inline void count_flush(struct count_counts *c, const struct tlb_event *e
 		c->remote_sends++;
 	if (ev->reason == TLB_REASON_REMOTE_SHOOTDOWN)
 		c->victim_hits++;
+}
+
+/*
+ * The kernel lab's events (patches/): a tlb:tlb_invalidation (EV_PATCHED_FLUSH) is one flush
+ * decided, in the initiator's context, with the bytes asked (range_size, 0 = all) and the CPUs
+ * flushed (target_cpus, the initiator's included; -1 a broadcast, as arm64's TLBI IS); an
+ * mmu_notifier_invalidation (EV_MMU_NOTIFIER) start is one secondary-MMU invalidation (its end
+ * adds nothing). The decision's fan-out also makes a remote request (count_request_of()).
+ */
+static inline void count_lab(struct count_counts *c, const struct tlb_event *ev)
+{
+	if (ev->kind == EV_PATCHED_FLUSH) {
+		c->decisions++;
+		if (ev->range_size > 0)
+			c->decision_bytes += (uint64_t)ev->range_size;
+		else
+			c->decision_full++;
+		if (ev->target_cpus < 0) {
+			c->decision_broadcast++;
+		} else {
+			if (ev->target_cpus > 1)
+				c->decision_remote++;
+			c->decision_targets += (uint64_t)ev->target_cpus;
+			if ((uint64_t)ev->target_cpus > c->max_targets)
+				c->max_targets = (uint64_t)ev->target_cpus;
+		}
+	} else if (ev->kind == EV_MMU_NOTIFIER && ev->phase == 0) {
+		c->notifier_starts++;
+		if (ev->range_size > 0)
+			c->notifier_bytes += (uint64_t)ev->range_size;
+	}
 }
 
 /*

@@ -24,8 +24,8 @@ enum tlb_event_kind {
 	EV_PROCESS_EXIT,         /* sched:sched_process_exit */
 	EV_PATCHED_FLUSH,        /* the project's own patched tracepoint (patches/) */
 	/* mmu_notifier:mmu_notifier_invalidation (patches/): range_size, phase, reason = the
-	 * enum mmu_notifier_event. After EV_PATCHED_FLUSH: agg's by_kind does not count it (it
-	 * flushes secondary MMUs, not CPUs); report counts it by name. */
+	 * enum mmu_notifier_event. It flushes secondary MMUs, not CPUs: counted apart
+	 * (count_lab(), notifier_*), never as an invalidation. */
 	EV_MMU_NOTIFIER,
 };
 

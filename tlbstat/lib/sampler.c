@@ -9,6 +9,10 @@
 
 #include <dlfcn.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <math.h>
 #include <errno.h>
@@ -334,11 +338,14 @@ void sampler_set_close(struct sampler_set *ss)
 
 struct sampler_file {
 	struct sampler_set ss;
-	uint64_t interval_ns, rows;
+	uint64_t interval_ns;
+	_Atomic uint64_t rows;
 	FILE *f;
 	char *path;
-	int tfd;
-	bool failed;		/* a sampler failed: no more rows */
+	int tfd, efd;		/* the interval's timer; the stop signal */
+	pthread_t thread;
+	bool started;
+	bool failed;		/* a sampler failed: no more rows (the thread's until joined) */
 	char err[512];		/* its message, for sampler_file_close */
 };
 
@@ -353,27 +360,40 @@ struct sampler_file *sampler_file_new(struct sampler_set *ss, uint64_t interval_
 	sf->ss = *ss;
 	memset(ss, 0, sizeof(*ss));
 	sf->interval_ns = interval_ns;
-	sf->tfd = -1;
+	sf->tfd = sf->efd = -1;
 	return sf;
 }
 
-/* The timer: one row now (expirations missed while the loop was busy are not made up). */
-static int on_sampler_timer(void *ctx, int fd, short revents)
+/*
+ * The samplers' own thread: one row per timer expiry (expirations missed while a sampler was
+ * slow are not made up), until the stop signal. A sampler may block (prom: an HTTP scrape of up
+ * to its timeout); here that delays only its own rows, never the draining of the ring buffers.
+ */
+static void *sampler_thread(void *arg)
 {
-	struct sampler_file *sf = ctx;
+	struct sampler_file *sf = arg;
+	struct pollfd p[2] = { { .fd = sf->tfd, .events = POLLIN }, { .fd = sf->efd, .events = POLLIN } };
 	uint64_t n;
 
-	if (read(fd, &n, sizeof(n)) != sizeof(n) || sf->failed)
-		return 0;
-	if (sampler_set_row(&sf->ss, sf->f, now_ns(), sf->err, sizeof(sf->err)))
-		sf->failed = true;	/* the recording goes on; close says why rows stop */
-	else
-		sf->rows++;
-	return 0;
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN) || read(sf->tfd, &n, sizeof(n)) != sizeof(n) || sf->failed)
+			continue;
+		if (sampler_set_row(&sf->ss, sf->f, now_ns(), sf->err, sizeof(sf->err)))
+			sf->failed = true;	/* the recording goes on; close says why rows stop */
+		else
+			atomic_fetch_add(&sf->rows, 1);
+	}
+	return NULL;
 }
 
-int sampler_file_start(struct sampler_file *sf, struct session *s, const char *path,
-		       char *err, size_t errlen)
+int sampler_file_start(struct sampler_file *sf, const char *path, char *err, size_t errlen)
 {
 	struct itimerspec its = {
 		.it_value = { (time_t)(sf->interval_ns / 1000000000ull),
@@ -381,7 +401,8 @@ int sampler_file_start(struct sampler_file *sf, struct session *s, const char *p
 		.it_interval = { (time_t)(sf->interval_ns / 1000000000ull),
 				 (long)(sf->interval_ns % 1000000000ull) },
 	};
-	int fd;
+	sigset_t all, old;
+	int fd, e;
 
 	sf->path = strdup(path);
 	if (!sf->path) {
@@ -399,18 +420,28 @@ int sampler_file_start(struct sampler_file *sf, struct session *s, const char *p
 		return -1;
 	}
 	sampler_set_header(&sf->ss, sf->f);
-	sf->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sf->tfd < 0 || timerfd_settime(sf->tfd, 0, &its, NULL) < 0 ||
-	    session_add_fd(s, sf->tfd, POLLIN, on_sampler_timer, sf) < 0) {
+	sf->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	sf->efd = eventfd(0, EFD_CLOEXEC);
+	if (sf->tfd < 0 || sf->efd < 0 || timerfd_settime(sf->tfd, 0, &its, NULL) < 0) {
 		snprintf(err, errlen, "%s: no timer for the samplers: %s", path, strerror(errno));
 		return -1;
 	}
+	/* signals (SIGINT, SIGCHLD, the duration) stay the recording thread's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&sf->thread, NULL, sampler_thread, sf);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		snprintf(err, errlen, "%s: no thread for the samplers: %s", path, strerror(e));
+		return -1;
+	}
+	sf->started = true;
 	return 0;
 }
 
-uint64_t sampler_file_rows(const struct sampler_file *sf)
+uint64_t sampler_file_rows(struct sampler_file *sf)
 {
-	return sf ? sf->rows : 0;
+	return sf ? atomic_load(&sf->rows) : 0;
 }
 
 int sampler_file_close(struct sampler_file *sf, char *err, size_t errlen)
@@ -419,6 +450,13 @@ int sampler_file_close(struct sampler_file *sf, char *err, size_t errlen)
 
 	if (!sf)
 		return 0;
+	if (sf->started) {
+		uint64_t one = 1;
+
+		if (write(sf->efd, &one, sizeof(one)) != sizeof(one))
+			pthread_cancel(sf->thread);	/* cannot happen with an eventfd; never hang */
+		pthread_join(sf->thread, NULL);
+	}
 	if (sf->failed) {
 		snprintf(err, errlen, "%s ends early: %s", sf->path, sf->err);
 		rc = -1;
@@ -428,6 +466,8 @@ int sampler_file_close(struct sampler_file *sf, char *err, size_t errlen)
 		rc = -1;
 	if (sf->tfd >= 0)
 		close(sf->tfd);
+	if (sf->efd >= 0)
+		close(sf->efd);
 	sampler_set_close(&sf->ss);
 	free(sf->path);
 	free(sf);

@@ -78,24 +78,25 @@ void sampler_set_close(struct sampler_set *ss);
 /*
  * Samplers beside a recording (record --sample): the set's rows every interval into a side
  * file, "<recording>.samples.csv" (perf 6.1 aborts on record types it does not know, so they
- * cannot go into perf.data itself), driven by a timerfd in the session's own poll loop.
+ * cannot go into perf.data itself), written by a thread of their own on a timerfd, so a slow
+ * sampler (a prom scrape waiting on its server) never delays the session's draining.
  */
 struct sampler_file;
-struct session;
 
 /* Takes ss (the caller's copy is emptied). NULL when out of memory (ss closed). */
 struct sampler_file *sampler_file_new(struct sampler_set *ss, uint64_t interval_ns);
 /*
- * Create path (outfile rules: no symlink), write the header, and put a timer of the interval
- * into s's poll loop; each expiry writes one row. 0, or -1 with the message in err.
+ * Create path (outfile rules: no symlink), write the header, and start the samplers' thread:
+ * each expiry of the interval's timer writes one row (the plugins run only on that thread, the
+ * thread blocks every signal). 0, or -1 with the message in err.
  */
-int sampler_file_start(struct sampler_file *sf, struct session *s, const char *path,
-		       char *err, size_t errlen);
-/* Rows written so far. */
-uint64_t sampler_file_rows(const struct sampler_file *sf);
+int sampler_file_start(struct sampler_file *sf, const char *path, char *err, size_t errlen);
+/* Rows written so far (any thread). */
+uint64_t sampler_file_rows(struct sampler_file *sf);
 /*
- * Close the file and free everything (NULL is fine). 0, or -1 with the first error: a
- * sampler that failed while recording (its rows stop there) or a write error.
+ * Stop and join the thread (a row being taken is finished first), close the file and free
+ * everything (NULL is fine). 0, or -1 with the first error: a sampler that failed while
+ * recording (its rows stop there) or a write error.
  */
 int sampler_file_close(struct sampler_file *sf, char *err, size_t errlen);
 

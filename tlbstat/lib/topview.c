@@ -390,6 +390,17 @@ static void flush_event(struct top_model *m, const struct tlb_event *ev)
 	m->victim_total += d.victim_hits;
 }
 
+/* The kernel lab's events (count_lab): on the initiator and the node. */
+static void lab_event(struct top_model *m, const struct tlb_event *ev)
+{
+	struct top_task *p, *t;
+
+	task_pair(m, ev->pid, ev->tid, &p, &t);
+	count_lab(&p->cur.cnt, ev);
+	count_lab(&t->cur.cnt, ev);
+	count_lab(&m->node.cnt, ev);
+}
+
 /* Requests count as their targets come: a csd request grows with each target. */
 static int request_event(struct top_model *m, const struct tlb_event *ev)
 {
@@ -419,10 +430,13 @@ int top_model_event(struct top_model *m, const struct tlb_event *ev)
 	case EV_TLB_FLUSH:
 		flush_event(m, ev);
 		return request_event(m, ev);     /* a flush on this cpu ends its csd request */
+	case EV_PATCHED_FLUSH:
+	case EV_MMU_NOTIFIER:
+		lab_event(m, ev);
+		return ev->kind == EV_PATCHED_FLUSH ? request_event(m, ev) : 0;
 	case EV_CSD_QUEUE_CPU:
 	case EV_IPI_SEND_CPUMASK:
 	case EV_IPI_SEND_CPU:
-	case EV_PATCHED_FLUSH:
 		return request_event(m, ev);
 	case EV_EXEC:
 	case EV_RENAME:
@@ -778,6 +792,8 @@ void top_fmt_columns(char *buf, size_t len, const struct top_render *r, bool thr
 	col(buf, len, &o, "BYTES/s", 9, r->sort == TOP_SORT_BYTES, false);
 	col(buf, len, &o, "FULL/s", 7, false, false);
 	col(buf, len, &o, "FANOUT", 7, r->sort == TOP_SORT_FANOUT, false);
+	if (r->lab)
+		col(buf, len, &o, "ASKED/s", 9, false, false);
 	if (r->generic)
 		col(buf, len, &o, "EVENTS/s", 9, r->sort == TOP_SORT_EVENTS, false);
 	col(buf, len, &o, "HEALTH", 6, false, true);
@@ -788,6 +804,7 @@ void top_fmt_row(char *buf, size_t len, const struct top_task *t, const struct t
 		 const struct top_render *r, int *health_off, int *health_len)
 {
 	char inv[32], rem[32], vic[32], byt[32], full[32], fan[32], gen[32], trend[64], comm[24];
+	char asked[32];
 	const char *h = top_task_health(t, n);
 	int o;
 
@@ -806,6 +823,7 @@ void top_fmt_row(char *buf, size_t len, const struct top_task *t, const struct t
 	else
 		snprintf(fan, sizeof(fan), "-");
 	top_fmt_rate(gen, sizeof(gen), per_s(t->last.gen, n->secs));
+	top_fmt_bytes(asked, sizeof(asked), per_s(k->decision_bytes, n->secs));
 	top_fmt_trend(trend, sizeof(trend), t, r->utf8);
 	if (t->comm[0])
 		snprintf(comm, sizeof(comm), "%.15s", t->comm);
@@ -813,6 +831,8 @@ void top_fmt_row(char *buf, size_t len, const struct top_task *t, const struct t
 		snprintf(comm, sizeof(comm), ":%d", (int)(t->tid ? t->tid : t->pid));
 	o = snprintf(buf, len, " %7d %-15s %9s %9s %9s %9s %7s %7s", (int)(t->tid ? t->tid : t->pid),
 		     comm, inv, rem, vic, byt, full, fan);
+	if (r->lab && o > 0 && (size_t)o < len)
+		o += snprintf(buf + o, len - (size_t)o, " %9s", asked);
 	if (r->generic && o > 0 && (size_t)o < len)
 		o += snprintf(buf + o, len - (size_t)o, " %9s", gen);
 	if (health_off)

@@ -114,6 +114,7 @@ struct top_render {
 	const char *transport;           /* "hypervisor" */
 	const char *victims_note;        /* transport_victims_note() */
 	bool generic;                    /* --events given: show EVENTS/s */
+	bool lab;                        /* tlb:tlb_invalidation (patches/) in the set: ASKED/s */
 	const char *generic_name;        /* "raw_syscalls:sys_enter" */
 	bool utf8;                       /* sparkline with block characters */
 	int width;                       /* line width for the CPU strip (0 = 100) */
