@@ -8,10 +8,13 @@
 #   kernlab    the kernel lab (issue 19): patches apply and pass checkpatch (tests/patches.sh,
 #              35-70 s), and the stock 6.1 guest's smoke under QEMU/TCG (tests/vm.sh:
 #              vm/run_qemu.sh --smoke, 23-140 s warm, by load; cold adds the kernel and headers
-#              downloads, about 40 s); skipped when qemu-system-x86_64 is not installed;
+#              downloads, about 40 s); skipped when neither QEMU (x86_64, aarch64) is installed;
 #              and the patched-kernel guest (21 s warm; a cold kernel build, cached outside
 #              the clone in /var/cache/tlbstat-vm keyed by source, config and patches, 8-11
-#              minutes; TLBSTAT_LAB_PATCHED=0 leaves it out). Measured: 79 s warm in all
+#              minutes; TLBSTAT_LAB_PATCHED=0 leaves it out). Measured: 79 s warm in all.
+#              The arm64 guests (issue 20, tests/vm.sh: vm/run_qemu.sh --arch arm64) run
+#              beside them when qemu-system-aarch64 is installed and $O-arm64 is built (the
+#              suite stage builds it: tests/arm64-build.sh)
 # The CI budget (issue 14): warm under 20 minutes, cold under 60. Closes, like tests/run.sh,
 # with "N passed, N failed": the sum of the stages' own closing lines.
 set -u
@@ -56,10 +59,10 @@ else
 	echo "# stage fuzz: skipped ($( $MAKE -n fuzz-regress >/dev/null 2>&1 &&
 		echo "clang not installed" || echo "no fuzz-regress target"))"
 fi
-if command -v qemu-system-x86_64 >/dev/null; then
+if command -v qemu-system-x86_64 >/dev/null || command -v qemu-system-aarch64 >/dev/null; then
 	stage kernlab env TLBSTAT_LAB=1 O="$O" TESTS="patches.sh vm.sh" bash tests/run.sh
 else
-	echo "# stage kernlab: skipped (qemu-system-x86_64 not installed: scripts/install-deps.sh)"
+	echo "# stage kernlab: skipped (neither qemu-system-x86_64 nor qemu-system-aarch64 installed: scripts/install-deps.sh)"
 fi
 echo "# stages: ${total} s in all"
 tally

@@ -1,10 +1,14 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
-# /init of the kernel-lab guest (vm/run_qemu.sh builds the initramfs around it). Mounts what
-# tlbstat needs, runs the steps the kernel command line asks for (tlblab.mode=smoke|shell), and
-# prints each result on ONE console line between markers the host parses:
+# /init of the kernel-lab guest (vm/run_qemu.sh builds the initramfs around it), x86-64 or arm64.
+# Mounts what tlbstat needs, runs the steps the kernel command line asks for
+# (tlblab.mode=smoke|shell), and prints each result on ONE console line between markers the host
+# parses:
 #   TLBLAB-JSON <step> <json>     the step's JSON output, newlines removed
 #   TLBLAB-RC <step> <status>     its exit status
+#   TLBLAB-OUT <step> <line>      a line a step printed for people (arm64: tlbstat's message
+#                                 about the missing event, transport's table)
+#   TLBLAB-PROBE <line>           the probe module's results table
 #   TLBLAB-DONE                   every step ran; the host fails a run that lacks it
 # then powers off. Nothing here decides pass or fail: vm/check_console.py does, on the host.
 /bin/busybox --install -s /bin
@@ -32,12 +36,22 @@ emit() {
 	printf 'TLBLAB-JSON %s %s\n' "$1" "$(tr -d '\n\r' <"$2")"
 }
 
+# has EVENT: true when tracefs has the event (system/name)
+has() {
+	[ -d "/sys/kernel/tracing/events/$1" ] && echo true || echo false
+}
+
+# out STEP FILE: the file's lines for people, each marked
+out() {
+	sed "s/^/TLBLAB-OUT $1 /" "$2"
+}
+
 step_info() {
-	printf '{"kernel": "%s", "cpus": %s, "tlb_invalidation": %s, "mmu_notifier_invalidation": %s}\n' \
-		"$(uname -r)" "$(grep -c ^processor /proc/cpuinfo)" \
-		"$([ -d /sys/kernel/tracing/events/tlb/tlb_invalidation ] && echo true || echo false)" \
-		"$([ -d /sys/kernel/tracing/events/mmu_notifier/mmu_notifier_invalidation ] &&
-			echo true || echo false)" >/tmp/info.json
+	printf '{"kernel": "%s", "arch": "%s", "cpus": %s, "uptime_s": %s, "tlb_flush": %s, "tlb_invalidation": %s, "mmu_notifier_invalidation": %s}\n' \
+		"$(uname -r)" "$(uname -m)" "$(grep -c ^processor /proc/cpuinfo)" \
+		"$(cut -d' ' -f1 /proc/uptime)" \
+		"$(has tlb/tlb_flush)" "$(has tlb/tlb_invalidation)" \
+		"$(has mmu_notifier/mmu_notifier_invalidation)" >/tmp/info.json
 	emit info /tmp/info.json
 	echo "TLBLAB-RC info 0"
 }
@@ -67,14 +81,89 @@ step_record() {
 	echo "TLBLAB-RC report $rc"
 }
 
-# the LAB-ONLY probe module (probes/x86), when the initramfs has it: its cycle table, each line
-# marked (TCG cycles are the emulator's, not hardware's)
+# arm64: how remote flushes travel (a broadcast TLBI: no IPI, no victim to observe)
+step_transport() {
+	tlbstat transport --json >/tmp/transport.json 2>/tmp/transport.err
+	rc=$?
+	[ $rc = 0 ] || cat /tmp/transport.err
+	emit transport /tmp/transport.json
+	tlbstat transport >/tmp/transport.txt 2>&1
+	out transport /tmp/transport.txt
+	echo "TLBLAB-RC transport $rc"
+}
+
+# arm64: tlb:tlb_flush exists (mm/rmap.c creates the tlb trace points on every architecture)
+# but only x86 fires it. Count what it fires during a churn, straight from tracefs, beside the
+# munmaps tlbbench made: the host checks it stays silent
+step_silent() {
+	T=/sys/kernel/tracing
+	[ -d $T/events/tlb/tlb_flush ] || return 0
+	echo 0 >$T/tracing_on
+	echo >$T/trace
+	echo 1 >$T/events/tlb/tlb_flush/enable
+	echo 1 >$T/tracing_on
+	tlbbench mmap --threads 1 --ops 200 --json >/tmp/silent-bench.json
+	rc=$?
+	echo 0 >$T/tracing_on
+	echo 0 >$T/events/tlb/tlb_flush/enable
+	printf '{"tlb_flush_events": %s}\n' "$(grep -c ' tlb_flush: ' $T/trace)" >/tmp/silent.json
+	emit silent /tmp/silent.json
+	emit silentbench /tmp/silent-bench.json
+	echo "TLBLAB-RC silent $rc"
+}
+
+# arm64, stock kernel: no tlb:tlb_invalidation and a silent tlb:tlb_flush; what tlbstat stat
+# says about it (its exit status is whatever tlbstat documents for a missing event)
+step_missing() {
+	tlbstat stat --json -o /tmp/stat.json -- tlbbench mmap --threads 1 --ops 200 \
+		>/tmp/missing.out 2>&1
+	rc=$?
+	out stat /tmp/missing.out
+	[ -s /tmp/stat.json ] && emit stat /tmp/stat.json
+	echo "TLBLAB-RC stat-missing $rc"
+}
+
+# arm64, patched kernel: stat counts tlb:tlb_invalidation beside tlbbench's own munmap count;
+# record + report --threads names the churning thread (a broadcast has no victim to name)
+step_stat_inv() {
+	tlbstat stat --json -o /tmp/stat.json -- tlbbench mmap --threads 1 --ops "$ops" --json \
+		>/tmp/statbench.json 2>/tmp/stat.out
+	rc=$?
+	[ $rc = 0 ] || cat /tmp/stat.out
+	emit stat /tmp/stat.json
+	emit statbench /tmp/statbench.json
+	echo "TLBLAB-RC stat $rc"
+}
+
+step_record_inv() {
+	tlbstat record -o /tmp/lab.data -- tlbbench mmap --threads 1 --ops "$ops" --json \
+		>/tmp/bench.json 2>/tmp/rec.err
+	rc=$?
+	[ $rc = 0 ] || cat /tmp/rec.err
+	emit bench /tmp/bench.json
+	echo "TLBLAB-RC record $rc"
+	tlbstat report -i /tmp/lab.data --threads --json >/tmp/report.json 2>/tmp/rep.err
+	rc=$?
+	[ $rc = 0 ] || cat /tmp/rep.err
+	emit report /tmp/report.json
+	echo "TLBLAB-RC report $rc"
+}
+
+# the LAB-ONLY probe module (probes/x86 or probes/arm64), when the initramfs has it: its table,
+# each line marked (TCG timings are the emulator's, not hardware's)
 step_probe() {
 	[ -f /lab/tlbprobe.ko ] || return 0
 	insmod /lab/tlbprobe.ko iterations=2000
 	rc=$?
 	if [ $rc = 0 ]; then
-		echo "TLBLAB-PROBE # under QEMU TCG: emulation cycles, not hardware"
+		if [ "$(uname -m)" = aarch64 ]; then
+			echo "TLBLAB-PROBE # under QEMU TCG: TCG timings are emulation, not hardware"
+			# the same results in the kernel log (below the console's loglevel)
+			dmesg | grep 'tlbprobe: .* median ' >/tmp/probe.log
+			out probe-log /tmp/probe.log
+		else
+			echo "TLBLAB-PROBE # under QEMU TCG: emulation cycles, not hardware"
+		fi
 		sed 's/^/TLBLAB-PROBE /' /sys/kernel/debug/tlbprobe/results
 		rmmod tlbprobe
 	fi
@@ -108,10 +197,22 @@ shell)
 	;;
 *)
 	step_info
-	step_stat
-	step_record
+	if [ "$(uname -m)" = aarch64 ]; then
+		step_transport
+		if [ "$(has tlb/tlb_invalidation)" = true ]; then
+			step_stat_inv
+			step_record_inv
+		else
+			step_silent
+			step_missing
+		fi
+	else
+		step_stat
+		step_record
+	fi
 	step_probe
 	step_notifier
+	echo "TLBLAB-OUT end uptime $(cut -d' ' -f1 /proc/uptime) s"
 	echo "TLBLAB-DONE"
 	;;
 esac
