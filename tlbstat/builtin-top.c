@@ -216,7 +216,8 @@ static void draw_help(void)
 		"sends (reason 4); VICTIM/s remote shootdowns received (reason 1; n/a when the",
 		"transport hides them); BYTES/s pages x page size (full flushes in FULL/s);",
 		"FANOUT mean target CPUs per observed remote request; ASKED/s bytes callers asked",
-		"to flush (tlb:tlb_invalidation, patched kernels only); TREND last intervals.",
+		"to flush (tlb:tlb_invalidation, patched kernels only); CAUSE top cause and share",
+		"(kernel call chains; --no-cause drops it); TREND last intervals.",
 	};
 	int h = (int)ARRAY_SIZE(lines) + 2, w = 86;
 	int y0 = LINES > h ? (LINES - h) / 2 : 0, x0 = COLS > w ? (COLS - w) / 2 : 0;
