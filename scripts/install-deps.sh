@@ -28,6 +28,8 @@ PKGS+=(clang libclang-rt-14-dev)
 # the kernel lab (vm/, patches/; issue 19): QEMU for the TCG guest, a static BusyBox for its
 # initramfs, and what building the patched kernel needs beyond gcc and make
 PKGS+=(qemu-system-x86 busybox-static flex bison libssl-dev)
+# the patched arm64 kernel (vm/build_kernel.sh --arch arm64; issue 20): the cross compiler
+PKGS+=(gcc-aarch64-linux-gnu)
 # tests/callchain.sh renders report --flamegraph's SVG headless; nothing else uses a browser
 PKGS+=(chromium)
 
