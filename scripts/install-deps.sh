@@ -29,7 +29,8 @@ PKGS+=(clang libclang-rt-14-dev)
 # initramfs, and what building the patched kernel needs beyond gcc and make
 PKGS+=(qemu-system-x86 busybox-static flex bison libssl-dev)
 # the arm64 kernel-lab guest (vm/run_qemu.sh --arch arm64, issue 20): QEMU's aarch64 system
-# emulator, and the cross compiler probes/arm64 builds with (the arm64 kernel, its headers and
+# emulator, and the cross compiler probes/arm64 and the patched arm64 kernel
+# (vm/build_kernel.sh --arch arm64) build with (the arm64 kernel, its headers and
 # busybox-static:arm64 are downloaded by vm/ at run time, never installed)
 PKGS+=(qemu-system-arm gcc-aarch64-linux-gnu)
 # tests/callchain.sh renders report --flamegraph's SVG headless; nothing else uses a browser

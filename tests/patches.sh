@@ -24,6 +24,26 @@ check "one 'applies' and one 'passes checkpatch' line per patch ($n)" \
 	"$(printf '%s\n' "$out" | grep -c '^ok - .* passes checkpatch.pl')" -eq "$n"
 check "the tlb patch fires tlb_invalidation in flush_tlb_mm_range" \
 	grep -q '^+.*trace_tlb_invalidation(' patches/0001-*.patch
+# the arm64 patch (issue 20): the same event from the three user invalidation paths of
+# asm/tlbflush.h, through the out-of-line helper, always a broadcast
+arm=$(ls patches/0003-*.patch 2>/dev/null | head -1)
+check "the arm64 patch is there (patches/0003-*.patch)" test -n "$arm"
+if [ -n "$arm" ]; then
+	for fn in flush_tlb_mm __flush_tlb_range flush_tlb_page_nosync; do
+		n=$(awk -v fn="$fn" '/^@@ /{f = index($0, " " fn "(") > 0} /^[-+ ]static inline void /{
+			f = index($0, " " fn "(") > 0} f && /^\+.*tlbi_trace_user\(/{c++} END{print c+0}' "$arm")
+		check "arm64: $fn fires tlb_invalidation ($n call sites)" test "$n" -ge 1
+	done
+	check "arm64: the helper fires it with target_cpus -1 (broadcast TLBI IS)" \
+		grep -q '^+	trace_tlb_invalidation(start, end, range_size, -1);$' "$arm"
+	check "arm64: the inline paths test the static key first" \
+		grep -q '^+	if (tracepoint_enabled(tlb_invalidation))$' "$arm"
+	# the event is defined once, by 0001: the arm64 patch alone does not apply
+	scripts/check-patches.sh "$arm" >"$tmp/alone.out" 2>&1
+	rc=$?
+	check "the arm64 patch without 0001: check-patches.sh exits 1 (got $rc)" test $rc -eq 1
+	check "... and says it does not apply" grep -q 'does not apply to linux-source-6.1' "$tmp/alone.out"
+fi
 # a patch whose context moved (what a new linux-source-6.1 can do) is refused, and said so
 sed 's/^ 	struct flush_tlb_info \*info;$/ 	struct flush_tlb_info *moved;/' patches/0001-*.patch >"$tmp/moved.patch"
 scripts/check-patches.sh "$tmp/moved.patch" >"$tmp/moved.out" 2>&1
