@@ -67,19 +67,19 @@ else
 	fi
 	[ -s "$tmp/batch.err" ] && sed 's/^/# stderr: /' "$tmp/batch.err"
 
-	# (1b) CAUSE: a madvise churn's top cause is madvise (kernel chains, lib/cause); the other
-	# columns stay where they were; --no-cause has no column
+	# (1b) --cause: a madvise churn's top cause is madvise (kernel chains, lib/cause); the other
+	# columns stay where they were; without it (the default) there is no column
 	"$TLBBENCH" madvise --threads 1 --duration 3 >/dev/null 2>&1 &
 	bench_pid=$!
 	sleep 0.3
-	"$TLBSTAT" top -b -d 1 -n 2 --rows 5 >"$tmp/cause" 2>&1
-	"$TLBSTAT" top -b -d 0.5 -n 1 --rows 5 --no-cause >"$tmp/nocause" 2>&1
+	"$TLBSTAT" top -b -d 1 -n 2 --rows 5 --cause >"$tmp/cause" 2>&1
+	"$TLBSTAT" top -b -d 0.5 -n 1 --rows 5 >"$tmp/nocause" 2>&1
 	wait "$bench_pid" 2>/dev/null; bench_pid=
 	row=$(awk '/^ +PID COMM/ { getline; r = $0 } END { print r }' "$tmp/cause")
 	echo "# $row"
 	check "CAUSE column: the madvise churn's top cause is madvise, >= 90 % of its invalidations" \
 		"$PY" -c "import re,sys; m = re.search(r'tlbbench .* madvise +([0-9]+)%', sys.argv[1]); sys.exit(0 if m and int(m.group(1)) >= 90 else 1)" "$row"
-	check "--no-cause: no CAUSE column" sh -c "grep -q '^ *PID COMM' '$tmp/nocause' && ! grep -q CAUSE '$tmp/nocause'"
+	check "without --cause: no CAUSE column" sh -c "grep -q '^ *PID COMM' '$tmp/nocause' && ! grep -q CAUSE '$tmp/nocause'"
 	expect 2 "together" "--cause with --no-cause: usage error" -- "$TLBSTAT" top -b -n 1 --cause --no-cause
 fi
 
