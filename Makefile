@@ -225,6 +225,15 @@ INSTALL_EXTRA ?=
 
 man: $(MAN_PAGES)
 
+# report --sort cause points to the installed runbook (DOCDIR/runbook.md, installed below).
+# Objects that compile in a PREFIX path are rebuilt when PREFIX changes (make deb installs with
+# PREFIX=/usr after a plain make), as VERSION-FILE does for the version.
+$(OBJ)/tlbstat/builtin-report.o: ALL_CFLAGS += -DTLBSTAT_DOCDIR='"$(DOCDIR)"'
+$(O)/PREFIX-FILE: FORCE
+	@mkdir -p $(O)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
+$(OBJ)/tlbstat/builtin-report.o $(OBJ)/tlbstat/lib/sampler.o: $(O)/PREFIX-FILE
+
 # A warning (a broken list, an unknown section level) fails the build: the page would render
 # wrong. The .txt files are AsciiDoc man pages: NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT
 # STATUS, SEE ALSO; tables that must keep their columns are literal blocks (indented or ....).

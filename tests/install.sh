@@ -30,7 +30,7 @@ bin=$p/bin
 
 for f in bin/tlbstat bin/tlbbench bin/perf-tlb share/man/man1/tlbstat.1 share/man/man1/perf-tlb.1 \
 	 share/bash-completion/completions/tlbstat share/bash-completion/completions/perf-tlb \
-	 share/doc/tlbstat/README.md share/doc/tlbstat/LICENSE; do
+	 share/doc/tlbstat/README.md share/doc/tlbstat/LICENSE share/doc/tlbstat/runbook.md; do
 	check "installed: \$PREFIX/$f" test -e "$p/$f"
 done
 check "perf-tlb links to tlbstat" test "$(readlink "$bin/perf-tlb")" = tlbstat

@@ -17,6 +17,7 @@
 #include "parse-options.h"
 #include "perfdata.h"
 #include "reason.h"
+#include "runbook.h"
 #include "session.h"
 #include "symbols.h"
 #include "transport.h"
@@ -34,6 +35,10 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef TLBSTAT_DOCDIR
+#define TLBSTAT_DOCDIR "/usr/local/share/doc/tlbstat"
+#endif
 
 struct report;
 static void json_handler(struct json_writer *w, struct report *r);
@@ -747,6 +752,11 @@ static void stdio_chains(struct report *r)
 		out_cell_u64(&t, g[i].processes);
 		out_row_end(&t);
 	}
+	/* from cause to remedy: the runbook section of the top cause (lib/runbook.c) */
+	if (r->chain_key == CC_BY_CAUSE && n > 0)
+		fprintf(r->out, "Top cause %s: see Documentation/%s#%s (installed as %s/%s)\n",
+			g[0].name, RUNBOOK_FILE, runbook_anchor(g[0].name), TLBSTAT_DOCDIR,
+			RUNBOOK_FILE);
 	fprintf(r->out, "\n");
 	free(g);
 }
@@ -766,6 +776,13 @@ static void json_chains(struct json_writer *w, struct report *r)
 		json_uint(w, "remote_sends", g[i].c.remote_sends);
 		json_uint(w, "bytes", g[i].c.bytes);
 		json_uint(w, "processes", g[i].processes);
+		if (r->chain_key == CC_BY_CAUSE) {
+			char ref[96];
+
+			snprintf(ref, sizeof(ref), "Documentation/%s#%s", RUNBOOK_FILE,
+				 runbook_anchor(g[i].name));
+			json_string(w, "runbook", ref);
+		}
 		json_object_end(w);
 	}
 	json_array_end(w);
