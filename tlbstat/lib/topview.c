@@ -5,6 +5,7 @@
  */
 #include "topview.h"
 #include "cause.h"
+#include "runbook.h"
 #include "count.h"
 #include "event.h"
 #include "reason.h"
@@ -421,6 +422,7 @@ static void flush_event(struct top_model *m, const struct tlb_event *ev)
 
 		cause_add(&p->cur, id);
 		cause_add(&t->cur, id);
+		cause_add(&m->node, id);
 	}
 	count_flush(&d, ev);
 	count_flush(&p->cur.cnt, ev);
@@ -774,6 +776,19 @@ int top_fmt_header(char lines[][256], int max, const struct top_node *n, const s
 	if (r->generic) {
 		top_fmt_rate(a, sizeof(a), per_s(n->c.gen, n->secs));
 		snprintf(lines[nl++], 256, "Events %s: %s/s", r->generic_name ? r->generic_name : "", a);
+	}
+	if (r->causes) {
+		/* the node's top cause, and where the runbook says what drives it (lib/runbook.c) */
+		struct top_task node = { .last = n->c };
+		double share;
+		int id;
+
+		if (top_task_cause(&node, &id, &share))
+			snprintf(lines[nl++], 256, "Top cause: %s, %.0f%% of the invalidations | remedies: "
+				 "Documentation/%s#%s", cause_cache_name(r->causes, id), share * 100,
+				 RUNBOOK_FILE, runbook_anchor(cause_cache_name(r->causes, id)));
+		else
+			snprintf(lines[nl++], 256, "Top cause: - (no flush with a kernel chain yet)");
 	}
 	/* the per-CPU strip, wrapped; at most 3 lines */
 	{
