@@ -350,7 +350,7 @@ static int grow_slots(struct unwinder *w)
 	return 0;
 }
 
-static int store(struct unwinder *w, uint64_t hash)
+static int store(struct unwinder *w, uint64_t hash, uint64_t gen)
 {
 	struct unw_cur *c = &w->cur;
 	struct unw_entry *e;
@@ -381,6 +381,7 @@ static int store(struct unwinder *w, uint64_t hash)
 	e->nr_reads = c->nr_reads;
 	e->nr_ips = c->nr_ips;
 	e->pid = c->pid;
+	e->gen = gen;
 	e->ip = c->ip;
 	e->sp = c->sp;
 	e->bp = c->bp;
@@ -459,7 +460,7 @@ int unw_unwind(struct unwinder *w, pid_t pid, const struct tlb_user_stack *us, c
 	c->us = NULL;
 	if (!c->nr_ips)
 		c->ips[c->nr_ips++] = c->ip;
-	if (c->oom || store(w, hash) < 0)
+	if (c->oom || store(w, hash, d->gen) < 0)
 		return -1;
 	*ips = w->e[w->nr - 1].ips;
 	return (int)w->e[w->nr - 1].nr_ips;
