@@ -558,8 +558,8 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_BOOLEAN('g', NULL, &o->callchain,
 			    "kernel and user call chains by frame pointers (--call-graph fp)"),
 		OPT_STR(0, "call-graph", &o->call_graph, "mode",
-			"call chains: fp (frame pointers; as -g), or dwarf[,size] (user stacks "
-			"unwound by DWARF CFI from a copy of size bytes, default 8192, max 65528)"),
+			"call chains: fp (frame pointers, as -g) or dwarf[,size] (user stack "
+			"copies, default 8192 bytes, unwound by report)"),
 		OPT_SECTION(" Output"),
 		OPT_STR('o', "output", &o->output, "file",
 			"output file, or - for a stream on stdout (default perf.data)"),
