@@ -78,6 +78,8 @@ struct unw_cur {
 };
 
 #define UNW_DWFLS 16
+/* unwinds kept (about 1-2 KB each): past it new ones are still done, not kept */
+#define UNW_CACHE_MAX 65536
 
 struct unw_dwfl {
 	Dwfl *dwfl;                /* NULL: empty slot */
@@ -460,7 +462,14 @@ int unw_unwind(struct unwinder *w, pid_t pid, const struct tlb_user_stack *us, c
 	c->us = NULL;
 	if (!c->nr_ips)
 		c->ips[c->nr_ips++] = c->ip;
-	if (c->oom || store(w, hash, d->gen) < 0)
+	if (c->oom)
+		return -1;
+	if (w->nr >= UNW_CACHE_MAX) {
+		w->st.uncached++;
+		*ips = c->ips;
+		return (int)c->nr_ips;
+	}
+	if (store(w, hash, d->gen) < 0)
 		return -1;
 	*ips = w->e[w->nr - 1].ips;
 	return (int)w->e[w->nr - 1].nr_ips;

@@ -11,7 +11,7 @@
  * unreadable word does), and every stack word libdw reads is noted; a later sample with the same
  * pid, mappings, rip, rsp, rbp and the same values at those words gets the stored frames without
  * an unwind. Everything else in the window (locals, loop counters, arguments) may differ. Memory
- * grows with unique unwinds, not with samples.
+ * grows with unique unwinds, not with samples, and stops growing at 65536 of them.
  *
  * Built without libdw (unw_available() false) every unwind answers the sampled ip alone.
  */
@@ -59,7 +59,8 @@ struct unw_stats {
 	uint64_t dwfls;           /* Dwfl objects built (one per pid and mapping generation) */
 	uint64_t no_module;       /* the sampled ip in no known object: no user frames */
 	uint64_t no_stack;        /* no stack copied (dyn_size 0): no user frames */
-	uint64_t cached;          /* unique unwinds held */
+	uint64_t cached;          /* unique unwinds held (at most 65536: memory stays bounded) */
+	uint64_t uncached;        /* unwinds done past that bound, not kept */
 };
 
 /* An unwinder over u's mappings (the caller's; it must outlive w). NULL when out of memory. */
