@@ -234,6 +234,20 @@ if cc -O2 -fomit-frame-pointer -fasynchronous-unwind-tables -o "$T/dwv-omit" "$s
 	else
 		skip "perf not installed: no comparison with perf script on dwarf files"
 	fi
+	# -p: the running process's mappings come from /proc/PID/maps (all of them: mmap_data)
+	"$T/dwv-omit" 100000000 & vp=$!
+	sleep 0.3
+	"$TLBSTAT" record -q --call-graph dwarf -p "$vp" -d 1 -o "$T/dwv-p.data" >/dev/null 2>&1
+	kill "$vp"; wait "$vp" 2>/dev/null
+	"$TLBSTAT" report -i "$T/dwv-p.data" --folded >"$T/dwv-p.folded" 2>/dev/null
+	set -- $(under "$T/dwv-p.folded" "$own")
+	check "record --call-graph dwarf -p: $1 of $2 munmap flushes under main;serve_requests;release_block (>= 95 %)" \
+		"$PY" -c "import sys; i, t = map(int, sys.argv[1:]); sys.exit(0 if t >= 100 and i >= 0.95 * t else 1)" "${1:-0}" "${2:-0}"
+	if command -v perf >/dev/null; then
+		perf script --no-inline -i "$T/dwv-p.data" 2>/dev/null | $FOLD tlb:tlb_flush >"$T/dwv-p.perf"
+		check "... and perf script --no-inline reads the same stacks from it" \
+			test -s "$T/dwv-p.folded" -a -z "$(diff "$T/dwv-p.perf" "$T/dwv-p.folded" | head -5)"
+	fi
 else
 	skip "no C compiler: $(head -c 200 "$T/cc.err")"
 fi

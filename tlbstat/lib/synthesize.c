@@ -210,8 +210,11 @@ static int mmaps_of(const struct perf_event_attr *attr, uint64_t id, pid_t pid,
 	for (line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
 		struct maps_line m;
 
-		if (parse_maps_line(line, &m) && (m.perms[2] == 'x' || attr->mmap_data))
+		if (parse_maps_line(line, &m) && (m.perms[2] == 'x' || attr->mmap_data)) {
+			if (!*m.path)
+				m.path = "//anon";	/* perf's name for anonymous memory */
 			rc = mmap2_record(attr, id, pid, &m, emit, ctx);
+		}
 	}
 	free(text);
 	return rc;
