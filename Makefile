@@ -98,6 +98,16 @@ endif
 endif
 LIBELF_CFLAGS := $(if $(HAVE_LIBELF),-DHAVE_LIBELF $(shell pkg-config --cflags libelf))
 LIBELF_LIBS   := $(if $(HAVE_LIBELF),$(shell pkg-config --libs libelf))
+# optional: libdw unwinds --call-graph dwarf stacks (lib/unwind.c, its only user); without it
+# their user part is the sampled ip alone, and report says so
+ifndef SKIP_FEATURES
+HAVE_LIBDW := $(if $(HAVE_LIBELF),$(shell pkg-config --exists libdw 2>/dev/null && echo yes))
+ifeq ($(HAVE_LIBDW),)
+$(warning libdw not found by pkg-config (unwinding --call-graph dwarf stacks): apt-get install libdw-dev)
+endif
+endif
+LIBDW_CFLAGS := $(if $(HAVE_LIBDW),-DHAVE_LIBDW $(shell pkg-config --cflags libdw))
+LIBDW_LIBS   := $(if $(HAVE_LIBDW),$(shell pkg-config --libs libdw))
 NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell pkg-config --libs ncursesw))
 MHD_CFLAGS        := $(if $(HAVE_MHD),$(shell pkg-config --cflags libmicrohttpd))
 MHD_LIBS          := $(if $(HAVE_MHD),$(shell pkg-config --libs libmicrohttpd))
@@ -109,7 +119,7 @@ ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS
 # what libtlbstat.a itself needs at link time (libdl: sampler plugins; libelf: user symbols); the
 # tlbstat binary adds ncurses for top, and libmicrohttpd and libcrypt (its --auth-file hashes)
 # for the exporter
-LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBELF_LIBS) -lm -lpthread -ldl
+LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBDW_LIBS) $(LIBELF_LIBS) -lm -lpthread -ldl
 LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS) $(MHD_LIBS) -lcrypt
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
@@ -143,6 +153,8 @@ all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS) $(PLUGINS) $(TEST_FIXTURES)
 $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 # where an installed tlbstat finds its plugins
 $(OBJ)/tlbstat/lib/sampler.o: ALL_CFLAGS += -DTLBSTAT_PLUGINDIR='"$(PLUGINDIR)"'
+# the only user of libdw
+$(OBJ)/tlbstat/lib/unwind.o: ALL_CFLAGS += $(LIBDW_CFLAGS)
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 # the only user of microhttpd.h
@@ -288,6 +300,7 @@ all: $(FUZZ_REPLAY)
 
 $(FUZZ_O)/obj/tlbstat/lib/evlist.o $(FUZZ_O)/obj/tlbstat/lib/session.o: \
 	FUZZ_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
+$(FUZZ_O)/obj/tlbstat/lib/unwind.o: FUZZ_CFLAGS += $(LIBDW_CFLAGS)
 
 $(FUZZ_O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

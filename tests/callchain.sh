@@ -6,8 +6,14 @@
 # pointers (tests/data/callchain/fp-victim.c) is attributed to its own functions; (4) report
 # --folded on perf's own -g file, and on tlbstat's, gives exactly the stacks `perf script` prints
 # (folded by tests/fold-perf-script.py); perf report -g reads tlbstat's file, perf buildid-list
-# its build-ids; (5) report --flamegraph's SVG parses as XML and headless Chromium renders it.
-# Root, tracefs, perf and cc needed for (2)-(4); about 10 s.
+# its build-ids; (5) report --flamegraph's SVG parses as XML and headless Chromium renders it;
+# (6) --call-graph dwarf: tests/fixtures/dwarf-victim.c built with frame pointers and without
+# (-O2 -fomit-frame-pointer -fasynchronous-unwind-tables, as distributions build): -g loses the
+# omit build's own functions, dwarf names them for >= 95 % of its munmap invalidations, and
+# report --folded on perf's and on tlbstat's dwarf files equals `perf script --no-inline` folded
+# (the one documented difference: perf names functions inlined at an address from debug info,
+# tlbstat the ELF symbol, so perf's inline frames are left out of the comparison).
+# Root, tracefs, perf and cc needed for (2)-(4) and (6); about 15 s.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
@@ -18,8 +24,14 @@ if [ ! -x "$TLBSTAT" ] || [ ! -x "$TLBBENCH" ]; then
 fi
 
 # ---- (1) usage
-expect 2 "unknown mode 'dwarf'" "record --call-graph dwarf is refused until it exists" -- \
-	"$TLBSTAT" record --call-graph dwarf -o "$T/x.data" -- true
+expect 2 "unknown mode 'lbr'" "record --call-graph lbr is refused (fp, dwarf[,size])" -- \
+	"$TLBSTAT" record --call-graph lbr -o "$T/x.data" -- true
+expect 2 "bad stack dump size '0'" "record --call-graph dwarf,0 is refused" -- \
+	"$TLBSTAT" record --call-graph dwarf,0 -o "$T/x.data" -- true
+expect 2 "bad stack dump size '65536'" "record --call-graph dwarf,65536 is refused (max 65528)" -- \
+	"$TLBSTAT" record --call-graph dwarf,65536 -o "$T/x.data" -- true
+expect 2 "bad stack dump size '8k'" "record --call-graph dwarf,8k is refused (bytes, a number)" -- \
+	"$TLBSTAT" record --call-graph dwarf,8k -o "$T/x.data" -- true
 expect 2 "cause and callsite go alone" "report --sort cause,pid" -- \
 	"$TLBSTAT" report -i "$T/none.data" --sort cause,pid
 expect 2 "folded prints the stacks alone" "report --folded --header" -- \
@@ -161,5 +173,82 @@ sys.exit(0 if len(set(pixels)) > 50 else 1)
 PY
 else
 	skip "chromium is not installed (scripts/install-deps.sh installs it): no render test"
+fi
+
+# ---- (6) --call-graph dwarf
+# under FILE STACK: "IN TOTAL" of the munmap invalidations in report --folded's FILE
+under() {
+	"$PY" - "$1" "$2" <<'PY'
+import sys
+mine = tot = 0
+for line in open(sys.argv[1]):
+    stack, n = line.rsplit(" ", 1)
+    if "__x64_sys_munmap" in stack:
+        tot += int(n)
+        mine += int(n) if sys.argv[2] in stack else 0
+print(mine, tot)
+PY
+}
+# at_least IN TOTAL SHARE: IN >= SHARE * TOTAL and TOTAL >= 2000
+at_least() { "$PY" -c "import sys; i, t, s = map(float, sys.argv[1:]); sys.exit(0 if t >= 2000 and i >= s * t else 1)" "$@"; }
+own=";main;serve_requests;release_block;"
+src="$(dirname "$0")/fixtures/dwarf-victim.c"
+if cc -O2 -fomit-frame-pointer -fasynchronous-unwind-tables -o "$T/dwv-omit" "$src" \
+	2>"$T/cc.err" && cc -O2 -fno-omit-frame-pointer -o "$T/dwv-fp" "$src" 2>>"$T/cc.err"; then
+	for b in fp omit; do
+		"$TLBSTAT" record -q -g -o "$T/dwv-$b-g.data" -- "$T/dwv-$b" 2000 >/dev/null 2>&1
+		"$TLBSTAT" report -i "$T/dwv-$b-g.data" --folded >"$T/dwv-$b-g.folded" 2>/dev/null
+		"$TLBSTAT" record -q --call-graph dwarf -o "$T/dwv-$b-dw.data" -- "$T/dwv-$b" 2000 \
+			>/dev/null 2>"$T/dwv-$b-dw.err"
+		"$TLBSTAT" report -i "$T/dwv-$b-dw.data" --folded >"$T/dwv-$b-dw.folded" \
+			2>"$T/dwv-$b-dw.rerr"
+	done
+	# the frame-pointer build: -g reaches main and serve_requests (release_block is lost in
+	# any case: libc's munmap wrapper makes no frame, so the walk skips its caller)
+	set -- $(under "$T/dwv-fp-g.folded" ";main;serve_requests;__munmap;")
+	check "dwarf-victim, frame pointers, -g: $1 of $2 munmap flushes under main;serve_requests" \
+		at_least "$1" "$2" 0.95
+	set -- $(under "$T/dwv-omit-g.folded" ";main;")
+	check "dwarf-victim, no frame pointers, -g: its functions lost ($1 of $2 under main)" \
+		test "${2:-0}" -ge 2000 -a "${1:-1}" -le "$(( ${2:-0} / 20 ))"
+	for b in omit fp; do
+		set -- $(under "$T/dwv-$b-dw.folded" "$own")
+		check "dwarf-victim ($b), --call-graph dwarf: $1 of $2 munmap flushes under main;serve_requests;release_block (>= 95 %)" \
+			at_least "$1" "$2" 0.95
+	done
+	top=$("$TLBSTAT" report -i "$T/dwv-omit-dw.data" --sort callsite --json 2>/dev/null |
+	      "$PY" -c "import json,sys; print(json.load(sys.stdin)['callsites'][0]['callsite'])")
+	check "dwarf-victim, dwarf: --sort callsite puts release_block first ($top)" \
+		test "$top" = release_block
+	if command -v perf >/dev/null; then
+		perf record -q --call-graph dwarf -e tlb:tlb_flush -o "$T/perf-dw.data" -- \
+			"$T/dwv-omit" 2000 >/dev/null 2>&1
+		for f in perf-dw dwv-omit-dw; do
+			perf script --no-inline -i "$T/$f.data" 2>/dev/null | $FOLD tlb:tlb_flush \
+				>"$T/$f.perf"
+			"$TLBSTAT" report -i "$T/$f.data" --folded >"$T/$f.ours" 2>"$T/$f.err"
+			check "report --folded on $f.data = perf script --no-inline's stacks ($(wc -l <"$T/$f.ours") lines, $(grep -c "$own" "$T/$f.ours") through release_block)" \
+				test -s "$T/$f.ours" -a -z "$(diff "$T/$f.perf" "$T/$f.ours" | head -5)" -a \
+				"$(grep -c "$own" "$T/$f.ours")" -gt 0
+		done
+	else
+		skip "perf not installed: no comparison with perf script on dwarf files"
+	fi
+	# -p: the running process's mappings come from /proc/PID/maps (all of them: mmap_data)
+	"$T/dwv-omit" 100000000 & vp=$!
+	sleep 0.3
+	"$TLBSTAT" record -q --call-graph dwarf -p "$vp" -d 1 -o "$T/dwv-p.data" >/dev/null 2>&1
+	kill "$vp"; wait "$vp" 2>/dev/null
+	"$TLBSTAT" report -i "$T/dwv-p.data" --folded >"$T/dwv-p.folded" 2>/dev/null
+	set -- $(under "$T/dwv-p.folded" "$own")
+	check "record --call-graph dwarf -p: $1 of $2 munmap flushes under main;serve_requests;release_block (>= 95 %)" \
+		"$PY" -c "import sys; i, t = map(int, sys.argv[1:]); sys.exit(0 if t >= 100 and i >= 0.95 * t else 1)" "${1:-0}" "${2:-0}"
+	if command -v perf >/dev/null; then
+		perf script --no-inline -i "$T/dwv-p.data" 2>/dev/null | $FOLD tlb:tlb_flush >"$T/dwv-p.perf"
+		check "... and perf script --no-inline reads the same stacks from it" \
+			test -s "$T/dwv-p.folded" -a -z "$(diff "$T/dwv-p.perf" "$T/dwv-p.folded" | head -5)"
+	fi
+else
+	skip "no C compiler: $(head -c 200 "$T/cc.err")"
 fi
 finish

@@ -18,6 +18,7 @@
 #include "synthesize.h"
 #include "tracefs.h"
 #include "transport.h"
+#include "unwind.h"
 #include "usyms.h"
 #include "util.h"
 #include "workload.h"
@@ -159,6 +160,15 @@ static void mark_chain(struct record *r, const struct tlb_event *ev)
 		} else if (user) {
 			usym_mark(r->usyms, ev->pid, ev->callchain[i]);
 		}
+	}
+	/* --call-graph dwarf: the user part is unwound later; its sampled ip names the object */
+	if (ev->ustack) {
+		uint64_t dw[UNW_DW_NR];
+		uint32_t have;
+
+		unw_regs_to_dwarf(ev->ustack->mask, ev->ustack->regs, ev->ustack->nr_regs, dw, &have);
+		if (have & (1u << UNW_DW_RIP))
+			usym_mark(r->usyms, ev->pid, dw[UNW_DW_RIP]);
 	}
 }
 
@@ -421,7 +431,7 @@ static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *att
  * EXIT_OK or EXIT_ENV (an event that cannot be added); dies on a bad name.
  */
 static int add_events(struct tlb_evlist *el, const char *events, bool cost, int period,
-		      bool callchain)
+		      bool callchain, uint32_t dwarf_stack)
 {
 	struct perf_event_attr attr;
 	const struct tlb_event_def *entry = tlb_events_by_kind(EV_CSD_FUNC_ENTRY);
@@ -438,6 +448,16 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 	}
 	if (callchain)	/* -g: the kernel walks both stacks by frame pointers, as perf -g */
 		attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
+	if (dwarf_stack) {
+		/*
+		 * --call-graph dwarf, as perf sets it: the kernel chain by the kernel, the user part
+		 * from the registers and a copy of the stack (unwound by report, lib/unwind.c)
+		 */
+		attr.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+		attr.exclude_callchain_user = 1;
+		attr.sample_regs_user = UNW_X86_64_REGS_MASK;
+		attr.sample_stack_user = dwarf_stack;
+	}
 	if (events) {
 		if (add_listed(el, events, &attr) < 0)
 			return EXIT_ENV;
@@ -465,6 +485,8 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 		/* call chains: the mappings made while recording, to symbolise user frames */
 		a0->mmap = callchain;
 		a0->mmap2 = callchain;
+		/* dwarf: data mappings too, as perf (its unwinders read the read-only segment) */
+		a0->mmap_data = dwarf_stack != 0;
 		el->evsels[0].attr = *a0;
 	}
 	return EXIT_OK;
@@ -499,6 +521,7 @@ static int create_file(struct record *rec, const char *path, struct tlb_evlist *
 
 struct record_opts {
 	bool all_cpus, quiet, cost, callchain;
+	uint32_t dwarf_stack;		/* --call-graph dwarf: bytes of user stack per sample */
 	const char *cpu_list, *pid, *tid, *output, *events, *freq, *call_graph;
 	int mmap_pages, period;
 	uint64_t duration_ns;
@@ -539,7 +562,8 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_BOOLEAN('g', NULL, &o->callchain,
 			    "kernel and user call chains by frame pointers (--call-graph fp)"),
 		OPT_STR(0, "call-graph", &o->call_graph, "mode",
-			"call chains: fp (frame pointers; as -g)"),
+			"call chains: fp (frame pointers, as -g) or dwarf[,size] (user stack "
+			"copies, default 8192 bytes, unwound by report)"),
 		OPT_SECTION(" Output"),
 		OPT_STR('o', "output", &o->output, "file",
 			"output file, or - for a stream on stdout (default perf.data)"),
@@ -566,8 +590,28 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		return PARSE_OPT_USAGE;
 	}
 	if (o->call_graph) {
-		if (strcmp(o->call_graph, "fp")) {
-			tlb_err("record: --call-graph: unknown mode '%s' (fp)", o->call_graph);
+		if (!strncmp(o->call_graph, "dwarf", 5) &&
+		    (!o->call_graph[5] || o->call_graph[5] == ',')) {
+			const char *size = o->call_graph[5] ? o->call_graph + 6 : NULL;
+			char *end;
+			unsigned long long v = size ? strtoull(size, &end, 0) : UNW_STACK_DEFAULT;
+
+#ifndef __x86_64__
+			tlb_err("record: --call-graph dwarf: only x86-64's user registers are known "
+				"to this build; use --call-graph fp");
+			return PARSE_OPT_USAGE;
+#endif
+			if (size && (!*size || *end || *size == '-'))
+				v = 0;
+			o->dwarf_stack = unw_stack_size(v);
+			if (!o->dwarf_stack) {
+				tlb_err("record: --call-graph dwarf: bad stack dump size '%s' (1 to %u "
+					"bytes, rounded up to 8)", size ? size : "", UNW_STACK_MAX);
+				return PARSE_OPT_USAGE;
+			}
+		} else if (strcmp(o->call_graph, "fp")) {
+			tlb_err("record: --call-graph: unknown mode '%s' (fp, dwarf[,size])",
+				o->call_graph);
 			return PARSE_OPT_USAGE;
 		}
 		o->callchain = true;
@@ -822,7 +866,7 @@ int cmd_record(int argc, char **argv)
 	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
-	rc = add_events(&el, o.events, o.cost, o.period, o.callchain);
+	rc = add_events(&el, o.events, o.cost, o.period, o.callchain, o.dwarf_stack);
 	if (rc != EXIT_OK) {
 		tlb_evlist_close(&el);
 		return rc;

@@ -21,6 +21,7 @@
 #include "session.h"
 #include "symbols.h"
 #include "transport.h"
+#include "unwind.h"
 #include "usyms.h"
 #include "util.h"
 
@@ -100,10 +101,49 @@ struct report {
 	struct cc_table *cc;
 	struct usyms *usyms;
 	struct syms *ksyms;             /* this boot's kallsyms, every symbol */
+	struct unwinder *unw;           /* --call-graph dwarf files: user stacks unwound */
+	uint64_t *dwarf_chain;          /* the kernel chain + the unwound user frames */
+	size_t dwarf_chain_len;
 	int page_size;
 };
 
 /* ---------------- session callbacks ---------------- */
+
+/*
+ * A --call-graph dwarf sample's chain: its kernel part (the kernel's CALLCHAIN, which
+ * exclude_callchain_user leaves without user frames), then PERF_CONTEXT_USER and the frames
+ * lib/unwind.c finds in the copied stack, as if a frame-pointer walk had given them. 0, or -1
+ * when out of memory.
+ */
+static int dwarf_chain(struct report *r, const struct tlb_event *ev, const uint64_t **chain,
+		       uint32_t *nr)
+{
+	const uint64_t *ips;
+	uint32_t k = 0;
+	int n = unw_unwind(r->unw, ev->pid, ev->ustack, &ips);
+	size_t need = (size_t)ev->nr_callchain + 1 + (n > 0 ? (size_t)n : 0);
+
+	if (n <= 0)
+		return n;
+	if (need > r->dwarf_chain_len) {
+		uint64_t *c = realloc(r->dwarf_chain, need * 2 * sizeof(*c));
+
+		if (!c)
+			return -1;
+		r->dwarf_chain = c;
+		r->dwarf_chain_len = need * 2;
+	}
+	for (uint32_t i = 0; i < ev->nr_callchain; i++) {
+		if (ev->callchain[i] == PERF_CONTEXT_USER)
+			break;	/* a user part of the kernel's own (not excluded): the unwind replaces it */
+		r->dwarf_chain[k++] = ev->callchain[i];
+	}
+	r->dwarf_chain[k++] = PERF_CONTEXT_USER;
+	memcpy(r->dwarf_chain + k, ips, (size_t)n * sizeof(*ips));
+	*chain = r->dwarf_chain;
+	*nr = k + (uint32_t)n;
+	return 0;
+}
 
 static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
@@ -123,8 +163,13 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 		struct cc_counts add = { 1, ev->reason == TLB_REASON_REMOTE_SEND_IPI,
 					 count_flush_bytes(ev, r->page_size) };
 
-		if (cc_add(r->cc, ev->pid, agg_name_of(r->agg, ev->pid, ev->tid), ev->callchain,
-			   ev->nr_callchain, &add) < 0)
+		const uint64_t *chain = ev->callchain;
+		uint32_t nr = ev->nr_callchain;
+
+		if (r->unw && ev->ustack && dwarf_chain(r, ev, &chain, &nr) < 0)
+			return -1;
+		if (cc_add(r->cc, ev->pid, agg_name_of(r->agg, ev->pid, ev->tid), chain, nr,
+			   &add) < 0)
 			return -1;
 	}
 	return agg_event(r->agg, ev);
@@ -995,6 +1040,18 @@ static int chains_setup(struct report *r)
 	}
 	if (!usym_available())
 		tlb_warn("report: built without libelf: user frames stay unnamed");
+	for (int i = 0; r->rd && i < pd_nr_attrs(r->rd); i++)
+		if (pd_attr(r->rd, i)->attr.sample_type & PERF_SAMPLE_STACK_USER) {
+			r->unw = unw_new(r->usyms);
+			if (!r->unw) {
+				tlb_err("report: out of memory");
+				return EXIT_FAIL;
+			}
+			if (!unw_available())
+				tlb_warn("report: built without libdw: --call-graph dwarf stacks are not "
+					 "unwound, their user part is the sampled ip alone");
+			break;
+		}
 	return 0;
 }
 
@@ -2076,6 +2133,8 @@ int cmd_report(int argc, char **argv)
 	if (!rc)
 		rc = report_write(&r);
 	cc_free(r.cc);
+	unw_free(r.unw);
+	free(r.dwarf_chain);
 	usym_free(r.usyms);
 	syms_free(r.ksyms);
 	agg_free(r.agg);

@@ -49,6 +49,9 @@ struct tlb_event {
 	 * Valid only during the callback that receives the event. */
 	const uint64_t *callchain;
 	uint32_t nr_callchain;
+	/* the sample's user registers and stack (--call-graph dwarf: REGS_USER|STACK_USER), NULL if
+	 * none or malformed; same lifetime as callchain */
+	const struct tlb_user_stack *ustack;
 };
 
 struct tlb_decoder;

@@ -71,8 +71,48 @@ int sample_parse(const struct perf_event_header *hdr, uint64_t st, struct tlb_sa
 			return -1;
 		s->raw = c.p;
 		s->raw_size = size;
+		c.p += size;
 	}
-	/* fields after RAW (branch stack, regs, ...) are not needed */
+	s->tail = c.p;	/* fields after RAW: sample_parse_user() */
+	return 0;
+}
+
+int sample_parse_user(const struct perf_event_header *hdr, uint64_t st, uint64_t regs_mask,
+		      const struct tlb_sample *s, struct tlb_user_stack *u)
+{
+	struct cursor c = { s->tail, (const uint8_t *)hdr + hdr->size };
+
+	memset(u, 0, sizeof(*u));
+	if (!c.p || c.p < (const uint8_t *)(hdr + 1) || c.p > c.end)
+		return -1;
+	if (st & PERF_SAMPLE_BRANCH_STACK)
+		return -1;
+	if (st & PERF_SAMPLE_REGS_USER) {
+		if (take_u64(&c, &u->abi))
+			return -1;
+		u->mask = regs_mask;
+		if (u->abi) {
+			uint32_t n = (uint32_t)__builtin_popcountll(regs_mask);
+
+			if ((uint64_t)n > (uint64_t)(c.end - c.p) / 8)
+				return -1;
+			u->regs = (const uint64_t *)c.p;
+			u->nr_regs = n;
+			c.p += (size_t)n * 8;
+		}
+	}
+	if (st & PERF_SAMPLE_STACK_USER) {
+		if (take_u64(&c, &u->size))
+			return -1;
+		if (u->size) {	/* size 0: nothing copied and no dyn_size follows */
+			if (u->size > (uint64_t)(c.end - c.p) || c.end - c.p - u->size < 8)
+				return -1;
+			u->stack = c.p;
+			c.p += u->size;
+			if (take_u64(&c, &u->dyn_size) || u->dyn_size > u->size)
+				return -1;
+		}
+	}
 	return 0;
 }
 

@@ -18,6 +18,21 @@ struct tlb_sample {
 	uint32_t nr_callchain;
 	const void *raw;          /* tracepoint payload (common_type first), NULL if none */
 	uint32_t raw_size;
+	const uint8_t *tail;      /* the first byte after RAW (sample_parse_user starts there) */
+};
+
+/*
+ * PERF_SAMPLE_REGS_USER and PERF_SAMPLE_STACK_USER (record --call-graph dwarf): the user
+ * registers (abi, then one u64 per bit of the attr's sample_regs_user, in bit order) and the
+ * copy of the user stack from the sampled sp upwards. Pointers into the record.
+ */
+struct tlb_user_stack {
+	uint64_t abi;             /* PERF_SAMPLE_REGS_ABI_*; NONE (0): no registers (a kernel thread) */
+	uint64_t mask;            /* sample_regs_user */
+	const uint64_t *regs;     /* popcount(mask) values when abi != NONE, else NULL */
+	uint32_t nr_regs;
+	const uint8_t *stack;     /* dyn_size bytes valid (size copied, dyn_size actually filled) */
+	uint64_t size, dyn_size;
 };
 
 /*
@@ -25,6 +40,14 @@ struct tlb_sample {
  * Returns 0, or -1 when the record is shorter than its fields say (never reads past hdr->size).
  */
 int sample_parse(const struct perf_event_header *hdr, uint64_t sample_type, struct tlb_sample *s);
+/*
+ * The user registers and stack of a sample sample_parse() accepted (s->tail), for its attr's
+ * sample_type and sample_regs_user. Returns 0 (u zeroed for fields the type lacks), or -1 when the
+ * record is shorter than they say, dyn_size exceeds size, or a BRANCH_STACK (whose layout needs
+ * branch_sample_type) stands before them. Never reads past hdr->size.
+ */
+int sample_parse_user(const struct perf_event_header *hdr, uint64_t sample_type, uint64_t regs_mask,
+		      const struct tlb_sample *s, struct tlb_user_stack *u);
 /*
  * The sample id of any record: for samples with IDENTIFIER the first u64; for other records with
  * sample_id_all the trailing id fields. Returns false when it cannot tell.

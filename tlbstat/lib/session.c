@@ -439,6 +439,15 @@ static int process_sample(struct session *s, const struct perf_event_header *hdr
 		return 0;
 	ev.callchain = smp.callchain;
 	ev.nr_callchain = smp.nr_callchain;
+	ev.ustack = NULL;
+	if (attr->attr.sample_type & (PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER)) {
+		struct tlb_user_stack us;
+
+		if (sample_parse_user(hdr, attr->attr.sample_type, attr->attr.sample_regs_user, &smp,
+				      &us) == 0)
+			ev.ustack = &us;
+		return ops->event(ctx, &ev, attr);
+	}
 	return ops->event(ctx, &ev, attr);
 }
 

@@ -192,7 +192,11 @@ static int mmap2_record(const struct perf_event_attr *attr, uint64_t id, pid_t p
 	return emit(ctx, &rec, rec.h.size);
 }
 
-/* The executable mappings of one process; a process that is gone is skipped (0). */
+/*
+ * The executable mappings of one process, and its data mappings too with mmap_data (perf's rule:
+ * --call-graph dwarf sets it, and perf's unwinders read .eh_frame_hdr from the read-only
+ * segment); a process that is gone is skipped (0).
+ */
 static int mmaps_of(const struct perf_event_attr *attr, uint64_t id, pid_t pid,
 		    synth_emit_fn emit, void *ctx)
 {
@@ -206,8 +210,11 @@ static int mmaps_of(const struct perf_event_attr *attr, uint64_t id, pid_t pid,
 	for (line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
 		struct maps_line m;
 
-		if (parse_maps_line(line, &m) && m.perms[2] == 'x')
+		if (parse_maps_line(line, &m) && (m.perms[2] == 'x' || attr->mmap_data)) {
+			if (!*m.path)
+				m.path = "//anon";	/* perf's name for anonymous memory */
 			rc = mmap2_record(attr, id, pid, &m, emit, ctx);
+		}
 	}
 	free(text);
 	return rc;

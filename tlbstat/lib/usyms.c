@@ -25,6 +25,7 @@ struct usym_proc {
 	pid_t pid;
 	struct usym_map *maps;     /* sorted by start, not overlapping */
 	size_t nr, alloc;
+	uint64_t gen;              /* usym_maps_gen() */
 };
 
 struct usym_sym {
@@ -63,6 +64,7 @@ struct usyms {
 	struct usym_dso *dsos;
 	size_t nr_dsos;
 	size_t last_proc;
+	uint64_t gens;             /* the last generation handed out */
 	struct usym_cache cache[USYM_CACHE];
 };
 
@@ -188,20 +190,44 @@ static int reserve(struct usym_proc *p, size_t more)
 	return 0;
 }
 
+/* An object on disk (not //anon, [heap], [stack], [vdso]): what unwinding and symbols read. */
+static bool is_file(const char *path)
+{
+	return path[0] == '/' && strncmp(path, "//anon", 6);
+}
+
 int usym_mmap(struct usyms *u, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
 	      const char *path)
 {
 	struct usym_proc *p = proc_of(u, pid, true);
-	int dso = path && *path ? dso_of(u, path) : -1;
+	/* anonymous memory (record --call-graph dwarf records data mmaps) only ends what it covers:
+	 * kept, never-unmapped (no record says so) anonymous regions would pile up */
+	bool anon = !path || !*path || !strncmp(path, "//anon", 6);
+	int dso = anon ? -1 : dso_of(u, path);
+	bool objects = dso >= 0 && is_file(u->dsos[dso].path);
 	size_t i;
 
-	if (!p || (path && *path && dso < 0) || reserve(p, 2) < 0 || punch(p, start, start + len) < 0)
+	if (!p || (!anon && dso < 0) || reserve(p, 2) < 0)
 		return -1;
+	/* the generation follows the objects: anonymous mmaps in a loop leave it (and unwind.c's
+	 * caches keyed by it) alone */
+	for (i = 0; i < p->nr && !objects; i++)
+		objects = p->maps[i].start < start + len && p->maps[i].end > start &&
+			  p->maps[i].dso >= 0 && is_file(u->dsos[p->maps[i].dso].path);
+	if (punch(p, start, start + len) < 0)
+		return -1;
+	if (anon) {
+		if (objects)
+			p->gen = ++u->gens;
+		return 0;
+	}
 	for (i = 0; i < p->nr && p->maps[i].start < start; i++)
 		;
 	memmove(&p->maps[i + 1], &p->maps[i], (p->nr - i) * sizeof(*p->maps));
 	p->maps[i] = (struct usym_map){ start, start + len, pgoff, dso };
 	p->nr++;
+	if (objects || !p->gen)
+		p->gen = ++u->gens;
 	return 0;
 }
 
@@ -222,7 +248,30 @@ int usym_fork(struct usyms *u, pid_t parent, pid_t child)
 		return -1;
 	memcpy(cp->maps, pp->maps, pp->nr * sizeof(*cp->maps));
 	cp->nr = pp->nr;
+	cp->gen = ++u->gens;
 	return 0;
+}
+
+int usym_maps(struct usyms *u, pid_t pid, int (*cb)(void *ctx, uint64_t start, uint64_t end,
+						    uint64_t pgoff, const char *path), void *ctx)
+{
+	struct usym_proc *p = proc_of(u, pid, false);
+	int rc;
+
+	for (size_t i = 0; p && i < p->nr; i++) {
+		const struct usym_map *m = &p->maps[i];
+
+		if (m->dso >= 0 && (rc = cb(ctx, m->start, m->end, m->pgoff, u->dsos[m->dso].path)))
+			return rc;
+	}
+	return 0;
+}
+
+uint64_t usym_maps_gen(struct usyms *u, pid_t pid)
+{
+	struct usym_proc *p = proc_of(u, pid, false);
+
+	return p ? p->gen : 0;
 }
 
 static const struct usym_map *map_at(const struct usym_proc *p, uint64_t ip)

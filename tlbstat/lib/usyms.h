@@ -36,6 +36,14 @@ void usym_mark(struct usyms *u, pid_t pid, uint64_t ip);
 int usym_hit_build_ids(struct usyms *u, int (*cb)(void *ctx, const char *path,
 						  const unsigned char *id, size_t len),
 		       void *ctx);
+/*
+ * cb for each mapping of pid that has an object path, in address order: [start, end) mapped from
+ * the path at pgoff. Returns 0, or cb's first non-zero return.
+ */
+int usym_maps(struct usyms *u, pid_t pid, int (*cb)(void *ctx, uint64_t start, uint64_t end,
+						    uint64_t pgoff, const char *path), void *ctx);
+/* A number that changes whenever pid's mappings change (never reused in u); 0: pid unknown. */
+uint64_t usym_maps_gen(struct usyms *u, pid_t pid);
 /* Whether user symbols can be read at all (built with libelf). */
 bool usym_available(void);
 #endif
