@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The kernel lab's patches (issue 19): scripts/check-patches.sh applies patches/*.patch to
-# linux-source-6.1 and runs its checkpatch.pl; a patch whose context is gone must be refused
+# The kernel lab's patches (issues 19 and 20): scripts/check-patches.sh applies patches/*.patch
+# to linux-source-6.1 and runs its checkpatch.pl; a patch whose context is gone must be refused
 # with a message that says so. Unpacks part of the 150 MB tarball (about 20 s): the check-stages
 # "kernlab" stage runs it (TLBSTAT_LAB=1); the plain suite skips it.
 . "$(dirname "$0")/lib.sh"
@@ -42,7 +42,8 @@ if [ -n "$arm" ]; then
 	scripts/check-patches.sh "$arm" >"$tmp/alone.out" 2>&1
 	rc=$?
 	check "the arm64 patch without 0001: check-patches.sh exits 1 (got $rc)" test $rc -eq 1
-	check "... and says it does not apply" grep -q 'does not apply to linux-source-6.1' "$tmp/alone.out"
+	check "... and says it does not apply" \
+		grep -q 'does not apply to linux-source-6.1' "$tmp/alone.out"
 fi
 # a patch whose context moved (what a new linux-source-6.1 can do) is refused, and said so
 sed 's/^ 	struct flush_tlb_info \*info;$/ 	struct flush_tlb_info *moved;/' patches/0001-*.patch >"$tmp/moved.patch"

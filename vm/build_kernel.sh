@@ -39,7 +39,8 @@ arm64|aarch64)
 	arch=arm64 frag=vm/kernel-arm64.config target=Image image=arch/arm64/boot/Image
 	kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 	if ! command -v aarch64-linux-gnu-gcc >/dev/null; then
-		log "aarch64-linux-gnu-gcc not found (apt-get install gcc-aarch64-linux-gnu, or scripts/install-deps.sh)"
+		log "aarch64-linux-gnu-gcc not found" \
+			"(apt-get install gcc-aarch64-linux-gnu, or scripts/install-deps.sh)"
 		exit 3
 	fi ;;
 *) log "unknown arch '$arch' (x86_64 or arm64)"; exit 2 ;;
