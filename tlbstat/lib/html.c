@@ -353,6 +353,13 @@ static void panels(FILE *f, const struct html_model *m, const struct html_grid *
 		html_text(f, "p", "note", "No vmstat data (record --sample vmstat).");
 }
 
+static int cmp_n(const void *a, const void *b)
+{
+	double x = ((const struct corr_proc *)a)->n, y = ((const struct corr_proc *)b)->n;
+
+	return x > y ? -1 : x < y;
+}
+
 /* The spikes table: each spike, the bursts before it, who caused them, the confounders. */
 static void spike_table(FILE *f, const struct html_model *m, const struct corr_spikes *s,
 			int lat)
@@ -365,15 +372,17 @@ static void spike_table(FILE *f, const struct html_model *m, const struct corr_s
 	for (int i = 0; i < m->nr_cols && nc < 6; i++)
 		if (html_is_confounder(m->cols[i].name) && varies(m->cols[i].v, m->n))
 			conf[nc++] = i;
-	head[0] = "spike at (s)";
+	head[0] = "spike at (s from start)";
 	head[1] = m->cols[lat].name;
 	head[2] = "bursts before (lag: invalidations/s)";
-	head[3] = "processes behind them";
+	head[3] = "processes behind them (invalidations)";
 	for (int i = 0; i < nc; i++)
 		head[4 + i] = m->cols[conf[i]].name;
 	html_table_begin(f, head, 4 + nc);
 	for (size_t i = 0; i < s->nr_spikes && i < 200; i++) {
 		size_t t = s->spike[i], o = 0, p = 0;
+		struct corr_proc who[16];
+		int nw = 0;
 
 		snprintf(c[0], sizeof(c[0]), "%.3f", t * m->interval);
 		fmtd(c[1], sizeof(c[1]), m->cols[lat].v[t], 4, true, false);
@@ -386,12 +395,21 @@ static void spike_table(FILE *f, const struct html_model *m, const struct corr_s
 			if (o < sizeof(c[2]))
 				o += snprintf(c[2] + o, sizeof(c[2]) - o, "%s%d: %.0f", o ? ", " : "",
 					      d, m->inv ? m->inv[b] : NAN);
-			for (int k = 0; m->top && k < CORR_TOP && m->top[b].p[k].n > 0; k++)
-				if (p < sizeof(c[3]))
-					p += snprintf(c[3] + p, sizeof(c[3]) - p, "%s%d %s (%.0f)",
-						      p ? ", " : "", m->top[b].p[k].pid,
-						      m->top[b].p[k].comm, m->top[b].p[k].n);
+			for (int k = 0; m->top && k < CORR_TOP && m->top[b].p[k].n > 0; k++) {
+				int j;
+
+				for (j = 0; j < nw && who[j].pid != m->top[b].p[k].pid; j++)
+					;
+				if (j == nw && nw < (int)(sizeof(who) / sizeof(who[0])))
+					who[nw++] = m->top[b].p[k];
+				else if (j < nw)
+					who[j].n += m->top[b].p[k].n;
+			}
 		}
+		qsort(who, nw, sizeof(*who), cmp_n);
+		for (int j = 0; j < nw && p < sizeof(c[3]); j++)
+			p += snprintf(c[3] + p, sizeof(c[3]) - p, "%s%d %s (%.0f)", p ? ", " : "",
+				      who[j].pid, who[j].comm, who[j].n);
 		if (!o)
 			snprintf(c[2], sizeof(c[2]), "none within %d", s->window);
 		for (int k = 0; k < nc; k++)
