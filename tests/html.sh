@@ -117,6 +117,19 @@ expect 2 "not --csv" "--html with --csv: exit 2" -- \
 expect 2 "the input file" "report --html naming the recording: refused" -- \
 	"$TLBSTAT" report -i "$DATA/tlbstat-ipi.data" --html "$DATA/tlbstat-ipi.data"
 
+# --- report --html on the test recordings: victims table, or the note why there is none
+"$TLBSTAT" report -i "$DATA/tlbstat-ipi.data" --interval 1ms --html "$tmp/ipi.html" >/dev/null
+check "report --html (IPI recording): parses" parses "$tmp/ipi.html"
+check "... the initiator -> victim table" grep -q "<th>initiator pid</th>" "$tmp/ipi.html"
+check "... a finding from the bursts" grep -q 'class="finding">[0-9]* invalidation bursts\? in [0-9]* intervals; pid [0-9]* (' "$tmp/ipi.html"
+"$TLBSTAT" report -i "$DATA/perf-tlb-pvm.data" --html "$tmp/pvm.html" >/dev/null
+check "report --html (hypervisor recording): the victims note instead" \
+	all "parses $tmp/pvm.html && grep -qi 'not observable' $tmp/pvm.html && ! grep -q '<th>initiator pid</th>' $tmp/pvm.html"
+cp "$DATA/tlbstat-ipi.data" "$tmp/side.data"
+printf 'time,lat.p99_us\n1,2\n3,x\n' >"$tmp/side.data.samples.csv"
+expect 1 "side.data.samples.csv:3" "a bad row in the side file: exit 1 naming its line" -- \
+	"$TLBSTAT" report -i "$tmp/side.data" --html "$tmp/side.html"
+
 # --- live: real churn with the latency probe, sampled
 if [ "$(id -u)" != 0 ] || [ ! -x "$TLBBENCH" ]; then
 	skip "live part needs root and tlbbench"; finish; exit

@@ -1190,12 +1190,14 @@ static int write_html(struct report *r)
 	fx.side = access(side, R_OK) == 0 ? side : NULL;
 	fx.subtitle = sub;
 	f = outfile_fopen(r->o.html, err, sizeof(err));
-	if (!f)
+	if (!f) {
 		tlb_err("report: %s", err);
-	else if (html_report(f, r->agg, &fx, err, sizeof(err)) < 0)
-		tlb_err("report: --html: %s", err), outfile_close(f, r->o.html, err, sizeof(err));
-	else
+	} else if (html_report(f, r->agg, &fx, err, sizeof(err)) < 0) {
+		tlb_err("report: --html: %s", err);
+		close_output(f, r->o.html);
+	} else {
 		rc = close_output(f, r->o.html);
+	}
 	free(side);
 	free(sub);
 	return rc;

@@ -670,7 +670,7 @@ int html_experiment(FILE *f, const struct html_model *m, char *err, size_t errle
 	}
 	html_text(f, "h2", NULL, "Initiator -> victim");
 	if (m->victim_note) {
-		html_text(f, "p", "note", m->victim_note);
+		html_textf(f, "p", "note", "Victims %s.", m->victim_note);
 	} else if (m->nr_victims) {
 		html_table_begin(f, m->victim_head, m->victim_cols);
 		for (int i = 0; i < m->nr_victims; i++)

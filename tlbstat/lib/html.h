@@ -86,7 +86,8 @@ struct html_model {
 				   correlates tlb.invalidations with every column itself */
 	const char *const *pair_head, *const *pair_rows;
 	int nr_pairs;
-	const char *victim_note;	/* non-NULL: no victims table, this note instead */
+	const char *victim_note;	/* non-NULL: no victims table, "Victims <note>." instead
+					   (transport_victims_note: "not observable on ...") */
 	const char *const *victim_head, *const *victim_rows;
 	int victim_cols, nr_victims;
 	const char *notes;	/* more findings (one paragraph), or NULL */
