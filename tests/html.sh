@@ -75,21 +75,29 @@ render() {
 	[ -s "$tmp/$1.png" ] && not_blank "$tmp/$1.png"
 }
 
-# --- constructed: latency spikes one interval after the recording's own bursts (fixture)
-"$TLBSTAT" correlate --csv --interval 1ms "$DATA/tlbstat-ipi.data" >"$tmp/grid.csv"
-"$TLBSTAT" report -i "$DATA/tlbstat-ipi.data" --json --interval 1ms >"$tmp/rep.json"
-"$PY" - "$tmp" <<'PY'
+# lagged REC IV OUT: a latency CSV (fx.p99_us) with a spike one interval after each burst of
+# the recording REC at interval IV, flat (100-110) elsewhere: a constructed fixture
+lagged() {
+	"$TLBSTAT" correlate --csv --interval "$2" "$1" >"$tmp/grid.csv" &&
+	"$TLBSTAT" report -i "$1" --json --interval "$2" >"$tmp/rep.json" &&
+	"$PY" - "$tmp" "$3" <<'PY'
 import csv, json, sys
 d = sys.argv[1]
 t = [float(r["time"]) for r in csv.DictReader(open(f"{d}/grid.csv"))]
 b = [r["burst"] for r in json.load(open(f"{d}/rep.json"))["series"]["rows"]]
 assert len(t) == len(b), (len(t), len(b))
-with open(f"{d}/lat.csv", "w") as f:
+half = (t[1] - t[0]) / 2 if len(t) > 1 else 0
+with open(sys.argv[2], "w") as f:
     f.write("# constructed by tests/html.sh: spikes one interval after each burst\n")
     f.write("time,fx.p99_us\n")
     for i in range(len(t)):
-        f.write(f"{t[i] + 0.0005:.6f},{900 if i and b[i - 1] else 100 + (i * 7) % 11}\n")
+        f.write(f"{t[i] + half:.6f},{900 if i and b[i - 1] else 100 + (i * 7) % 11}\n")
+print(sum(b))
 PY
+}
+
+# --- constructed: latency spikes one interval after the recording's own bursts (fixture)
+lagged "$DATA/tlbstat-ipi.data" 1ms "$tmp/lat.csv" >/dev/null
 "$TLBSTAT" correlate --json --interval 1ms --window 1 --html "$tmp/fx.html" \
 	"$DATA/tlbstat-ipi.data" "$tmp/lat.csv" >"$tmp/fx.json"
 check "correlate --json --html on the fixture: exit 0" [ $? -eq 0 ]
@@ -136,10 +144,10 @@ if [ "$(id -u)" != 0 ] || [ ! -x "$TLBBENCH" ]; then
 fi
 odd="$tmp/w<b>&\"'x"		# the workload's comm: w<b>&"'x
 cp "$TLBBENCH" "$odd"
-"$TLBSTAT" record -a -q --sample sched,vmstat --sample-interval 200ms -o "$tmp/r.data" -- \
+"$TLBSTAT" record -a -g -q --sample sched,vmstat --sample-interval 200ms -o "$tmp/r.data" -- \
 	"$odd" mixed --threads 1 --duration 4 --interval-ms 200 --latency-csv "$tmp/lat-ns.csv" \
 	>/dev/null 2>"$tmp/rec.err"
-check "record --sample with the latency probe: exit 0" [ $? -eq 0 ]
+check "record -g --sample with the latency probe: exit 0" [ $? -eq 0 ]
 # tlbbench's rows end their interval, in ns: their middles, in seconds, for correlate
 awk -F, 'NR == 1 { print "time,lat.p50_us,lat.p99_us"; next }
 	{ printf "%.9f,%s,%s\n", ($1 - $2 * 5e8) / 1e9, $5, $6 }' "$tmp/lat-ns.csv" >"$tmp/lat-s.csv"
@@ -163,6 +171,18 @@ check "report's page without a latency series says so" grep -q "No latency data"
 check "the finding is on the page and in the table output" \
 	all "grep -q 'class=\"finding' $tmp/cor.html && grep -q '^Burst attribution: lat.p99_us' $tmp/cor.txt"
 echo "# live finding: $(grep '^Burst attribution' "$tmp/cor.txt")"
+# the live recording's own bursts, constructed spikes after them: causes from its call chains
+nb=$(lagged "$tmp/r.data" 100ms "$tmp/lat2.csv")
+if [ "${nb:-0}" -gt 0 ]; then
+	"$TLBSTAT" correlate --json --interval 100ms --window 1 --html "$tmp/c2.html" \
+		"$tmp/r.data" "$tmp/lat2.csv" >"$tmp/c2.json"
+	check "a recording with call chains: the bursts' causes in the attribution ($nb bursts)" \
+		"$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['attribution']
+sys.exit(0 if a['causes'] and all('causes' in b for s in a['spike_list'] for b in s['bursts']) and 'their causes (call chains): ' in a['finding'] else 1)" "$tmp/c2.json"
+	check "... and in the page's finding" grep -q 'their causes (call chains): ' "$tmp/c2.html"
+else
+	skip "the live recording had no bursts at 100 ms: no causes to check"
+fi
 if [ -n "$CHROME" ] && timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu \
 		--dump-dom "file://$tmp/fx.html" >/dev/null 2>&1; then
 	check "headless Chromium renders report's page to a PNG that is not blank" render rep

@@ -16,6 +16,9 @@
 #include "output.h"
 #include "parse-options.h"
 #include "session.h"
+#include "cause.h"
+#include "perfdata.h"
+#include "symbols.h"
 #include "util.h"
 
 #include <errno.h>
@@ -24,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define CORR_MAX_BINS 100000	/* a day at 1 s; memory and the shift test grow with it */
@@ -44,6 +48,19 @@ struct corr_opts {
 	bool json, csv, stdio;
 };
 
+/*
+ * Causes (lib/cause.c) per absolute interval, when a recording has call chains: the flushes
+ * of each cause name (at most CAUSES names; more go to "other"), interval by interval.
+ */
+#define CAUSES 16
+struct causes {
+	int nr;
+	char name[CAUSES][24];
+	int64_t base;		/* the bin of cnt[0] */
+	size_t nbins;
+	uint32_t (*cnt)[CAUSES];
+};
+
 /* One series on the grid. */
 struct column {
 	char *name;
@@ -62,6 +79,7 @@ struct corr {
 	/* the first recording's bursts and top processes on the grid (attribution) */
 	bool *burst;
 	struct corr_top *top;
+	struct causes causes;	/* the first recording's, when it has call chains */
 	struct csvts *csvs;
 	bool *is_rec;
 	int nr_inputs;
@@ -78,30 +96,108 @@ static bool is_recording(const char *path)
 	return yes;
 }
 
+struct rec_ctx {
+	struct agg *a;
+	struct syms *ksyms;	/* NULL: no causes */
+	uint64_t iv;
+	struct causes *causes;
+};
+
+static int cause_index(struct causes *c, const char *name)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (!strcmp(c->name[i], name))
+			return i;
+	/* the last slot is "other": for it and for every name past the first CAUSES - 1 */
+	if (c->nr >= CAUSES - 1) {
+		snprintf(c->name[CAUSES - 1], sizeof(c->name[0]), "other");
+		c->nr = CAUSES;
+		return CAUSES - 1;
+	}
+	snprintf(c->name[c->nr], sizeof(c->name[0]), "%.23s", name);
+	return c->nr++;
+}
+
+static void cause_count(struct rec_ctx *x, const struct tlb_event *ev)
+{
+	struct causes *c = x->causes;
+	int64_t bin = (int64_t)(ev->time / x->iv);
+	char buf[64];
+	size_t at;
+
+	if (!c->cnt)
+		c->base = bin - 16;	/* a little room for events of other CPUs a bit earlier */
+	if (bin < c->base || bin - c->base >= CORR_MAX_BINS)
+		return;
+	at = (size_t)(bin - c->base);
+	if (at >= c->nbins) {
+		size_t n = at + 1 > 2 * c->nbins ? at + 1 : 2 * c->nbins;
+
+		c->cnt = xrealloc(c->cnt, n * sizeof(*c->cnt));
+		memset(c->cnt + c->nbins, 0, (n - c->nbins) * sizeof(*c->cnt));
+		c->nbins = n;
+	}
+	cause_of_chain(x->ksyms, ev->callchain, ev->nr_callchain,
+		       agg_name_of(x->a, ev->pid, ev->tid), buf, sizeof(buf));
+	c->cnt[at][cause_index(c, buf)]++;
+}
+
 static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
-	return agg_event(ctx, ev);
+	struct rec_ctx *x = ctx;
+
+	if (x->ksyms && ev->kind == EV_TLB_FLUSH && ev->nr_callchain)
+		cause_count(x, ev);
+	return agg_event(x->a, ev);
 }
 
 static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
 {
-	return agg_comm(ctx, pid, tid, comm, time);
+	return agg_comm(((struct rec_ctx *)ctx)->a, pid, tid, comm, time);
 }
 
 static int on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, uint64_t time)
 {
-	return agg_fork(ctx, pid, ppid, tid, time);
+	return agg_fork(((struct rec_ctx *)ctx)->a, pid, ppid, tid, time);
 }
 
 static int on_exit_rec(void *ctx, pid_t pid, pid_t tid, uint64_t time)
 {
-	agg_exit(ctx, pid, tid, time);
+	agg_exit(((struct rec_ctx *)ctx)->a, pid, tid, time);
 	return 0;
 }
 
 static int on_round(void *ctx)
 {
-	return agg_round(ctx);
+	return agg_round(((struct rec_ctx *)ctx)->a);
+}
+
+/* Does the recording carry call chains, and is it of this kernel (its frames nameable)? */
+static struct syms *chain_syms(struct session *s, const char *path)
+{
+	struct pd_reader *rd = session_reader(s);
+	const char *rel = session_osrelease(s);
+	struct syms *k;
+	struct utsname u;
+	char err[256];
+	bool chains = false;
+
+	for (int i = 0; rd && i < pd_nr_attrs(rd); i++)
+		chains |= !!(pd_attr(rd, i)->attr.sample_type & PERF_SAMPLE_CALLCHAIN);
+	if (!chains)
+		return NULL;
+	if (rel && *rel && uname(&u) == 0 && strcmp(rel, u.release)) {
+		tlb_warn("correlate: %s was recorded on Linux %s, this is %s: no causes per burst",
+			 path, rel, u.release);
+		return NULL;
+	}
+	k = syms_new(SYMS_TABLE);
+	if (!k || syms_load_proc(k, err, sizeof(err)) < 0) {
+		tlb_warn("correlate: %s: no causes per burst", k ? err : "out of memory");
+		syms_free(k);
+		return NULL;
+	}
+	return k;
 }
 
 static void set_span(struct agg *a, struct session *s)
@@ -112,7 +208,8 @@ static void set_span(struct agg *a, struct session *s)
 		agg_set_span(a, first, last);
 }
 
-static int read_recording(const char *path, uint64_t iv, struct html_agg_series *rs)
+static int read_recording(const char *path, uint64_t iv, struct html_agg_series *rs,
+			  struct causes *causes)
 {
 	struct session_ops ops = {
 		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
@@ -122,16 +219,18 @@ static int read_recording(const char *path, uint64_t iv, struct html_agg_series 
 	char err[512] = "";
 	struct session *s = session_open_file(path, err, sizeof(err));
 	struct agg *a;
+	struct rec_ctx x = { .iv = iv, .causes = causes };
 	int rc = EXIT_FAIL;
 
 	if (!s) {
 		tlb_err("correlate: %s", err);
 		return EXIT_FAIL;
 	}
-	a = agg_new(&cfg);
+	x.ksyms = causes ? chain_syms(s, path) : NULL;
+	a = x.a = agg_new(&cfg);
 	if (!a)
 		tlb_err("correlate: out of memory");
-	else if (session_run(s, &ops, a, NULL, NULL, err, sizeof(err)))
+	else if (session_run(s, &ops, &x, NULL, NULL, err, sizeof(err)))
 		tlb_err("correlate: %s: %s", path, err[0] ? err : "out of memory");
 	else if (set_span(a, s), agg_finish(a) < 0)
 		tlb_err("correlate: %s: out of memory", path);
@@ -143,6 +242,7 @@ static int read_recording(const char *path, uint64_t iv, struct html_agg_series 
 	else if (!rs->n)
 		tlb_err("correlate: %s: no invalidations: nothing to correlate", path);
 	rc = rc || !rs->n ? EXIT_FAIL : EXIT_OK;
+	syms_free(x.ksyms);
 	agg_free(a);
 	session_close(s);
 	return rc;
@@ -544,6 +644,7 @@ static char **expand_inputs(int argc, char **argv, int *nr)
 static int read_inputs(struct corr *c, char **inputs)
 {
 	char err[512];
+	int nrec = 0;
 
 	c->recs = xcalloc(c->nr_inputs, sizeof(*c->recs));
 	c->csvs = xcalloc(c->nr_inputs, sizeof(*c->csvs));
@@ -551,7 +652,8 @@ static int read_inputs(struct corr *c, char **inputs)
 	for (int i = 0; i < c->nr_inputs; i++) {
 		c->is_rec[i] = is_recording(inputs[i]);
 		if (c->is_rec[i]) {
-			if (read_recording(inputs[i], c->o.interval_ns, &c->recs[i]))
+			if (read_recording(inputs[i], c->o.interval_ns, &c->recs[i],
+					   nrec++ ? NULL : &c->causes))
 				return EXIT_FAIL;
 		} else if (csvts_read(&c->csvs[i], inputs[i], err, sizeof(err))) {
 			tlb_err("correlate: %s", err);
@@ -574,6 +676,7 @@ static void corr_free(struct corr *c)
 			csvts_free(&c->csvs[i]);
 	}
 	free(c->cols);
+	free(c->causes.cnt);
 	free(c->burst);
 	free(c->top);
 	free(c->recs);
@@ -588,8 +691,48 @@ struct attribution {
 	struct corr_proc *blame;
 	int nr_blame;
 	double total;
-	char text[1024];
+	char text[1536];
+	double causes[CAUSES];	/* flushes by cause in the bursts before spikes */
+	char causes_text[300];	/* "their causes (call chains): ...", or "" */
+	bool has_causes;
 };
+
+/* Flushes by cause in grid interval b, added to out[]; false when the recording had none. */
+static bool causes_of_bin(const struct corr *c, size_t b, double *out)
+{
+	int64_t at = c->first_bin + (int64_t)b - c->causes.base;
+
+	if (!c->causes.cnt)
+		return false;
+	if (at >= 0 && (size_t)at < c->causes.nbins)
+		for (int k = 0; k < c->causes.nr; k++)
+			out[k] += c->causes.cnt[at][k];
+	return true;
+}
+
+/* "munmap 80 %, fault 15 %, ..." of v[] (the first max causes by count) into buf */
+static void causes_text(const struct corr *c, const double *v, int max, char *buf, size_t len)
+{
+	bool used[CAUSES] = { false };
+	double total = 0;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < c->causes.nr; k++)
+		total += v[k];
+	for (int n = 0; n < max && total > 0 && o < len; n++) {
+		int best = -1;
+
+		for (int k = 0; k < c->causes.nr; k++)
+			if (!used[k] && v[k] > 0 && (best < 0 || v[k] > v[best]))
+				best = k;
+		if (best < 0)
+			break;
+		used[best] = true;
+		o += snprintf(buf + o, len - o, "%s%s %.0f %%", n ? ", " : "", c->causes.name[best],
+			      100 * v[best] / total);
+	}
+}
 
 static void model_of(const struct corr *c, struct html_model *m, struct html_series *cols)
 {
@@ -629,6 +772,32 @@ static int attribute(const struct corr *c, struct attribution *at)
 		tlb_die(EXIT_FAIL, "correlate: out of memory");
 	corr_spikes_text(&at->s, c->cols[at->lat].name, at->blame, at->nr_blame, at->total,
 			 at->text, sizeof(at->text));
+	if (c->causes.cnt) {
+		/* the bursts before preceded spikes, each once, as corr_blame counts them */
+		bool *seen = xcalloc(c->nbins + 1, sizeof(*seen));
+		char buf[256];
+		size_t o = strlen(at->text);
+
+		at->has_causes = true;
+		for (size_t i = 0; i < at->s.nr_spikes; i++)
+			for (int d = 0; d <= at->s.window && (size_t)d <= at->s.spike[i]; d++) {
+				size_t b = at->s.spike[i] - d;
+
+				if (c->burst[b] && !seen[b]) {
+					seen[b] = true;
+					causes_of_bin(c, b, at->causes);
+				}
+			}
+		free(seen);
+		causes_text(c, at->causes, 3, buf, sizeof(buf));
+		/* only beside a sentence about preceded spikes (not "too short") */
+		if (buf[0] && at->s.nr_preceded && (at->s.verdict == CORR_SIGNIFICANT ||
+						    at->s.verdict == CORR_NOT_SIGNIFICANT))
+			snprintf(at->causes_text, sizeof(at->causes_text),
+				 "their causes (call chains): %s", buf);
+		if (at->causes_text[0] && o < sizeof(at->text))
+			snprintf(at->text + o, sizeof(at->text) - o, "; %s", at->causes_text);
+	}
 	return EXIT_OK;
 }
 
@@ -646,6 +815,27 @@ static void json_procs(struct json_writer *w, const struct corr_proc *p, int n, 
 		json_double(w, "invalidations", p[i].n);
 		if (total > 0)
 			json_double(w, "share", p[i].n / total);
+		json_object_end(w);
+	}
+}
+
+/* [{cause, flushes}] by flushes descending, the causes with any */
+static void json_causes(struct json_writer *w, const struct corr *c, const double *v)
+{
+	bool used[CAUSES] = { false };
+
+	for (;;) {
+		int best = -1;
+
+		for (int k = 0; k < c->causes.nr; k++)
+			if (!used[k] && v[k] > 0 && (best < 0 || v[k] > v[best]))
+				best = k;
+		if (best < 0)
+			return;
+		used[best] = true;
+		json_object_begin(w, NULL);
+		json_string(w, "cause", c->causes.name[best]);
+		json_double(w, "flushes", v[best]);
 		json_object_end(w);
 	}
 }
@@ -682,6 +872,11 @@ static void json_attribution(struct json_writer *w, const struct corr *c,
 	json_array_begin(w, "processes");
 	json_procs(w, at->blame, at->nr_blame, at->total);
 	json_array_end(w);
+	if (at->has_causes) {
+		json_array_begin(w, "causes");
+		json_causes(w, c, at->causes);
+		json_array_end(w);
+	}
 	json_array_begin(w, "confounders");
 	for (int k = 0; k < nc; k++) {
 		double med, mad;
@@ -717,6 +912,14 @@ static void json_attribution(struct json_writer *w, const struct corr *c,
 				np++;
 			json_procs(w, c->top[b].p, np, c->top[b].events);
 			json_array_end(w);
+			if (at->has_causes) {
+				double v[CAUSES] = { 0 };
+
+				causes_of_bin(c, b, v);
+				json_array_begin(w, "causes");
+				json_causes(w, c, v);
+				json_array_end(w);
+			}
 			json_object_end(w);
 		}
 		json_array_end(w);
@@ -757,7 +960,7 @@ static char **pair_cells(const struct corr *c, const struct pair *p, int nr)
 }
 
 static int write_html(const struct corr *c, const struct pair *p, int nr, const char *find,
-		      char **inputs)
+		      char **inputs, const struct attribution *at)
 {
 	static const char *const head[] = {
 		"A", "B", "N", "Pearson", "Spearman", "lag", "r at lag", "p", "verdict",
@@ -781,6 +984,7 @@ static int write_html(const struct corr *c, const struct pair *p, int nr, const 
 	model_of(c, &m, cols);
 	m.subtitle = sub;
 	m.notes = notes;
+	m.causes = at->causes_text[0] ? at->causes_text : NULL;
 	m.pair_cols = 9;
 	m.pair_head = head;
 	m.pair_rows = (const char *const *)cells;
@@ -845,7 +1049,7 @@ static int write_output(struct corr *c, char **inputs)
 		tlb_err("correlate: %s", err);
 		rc = EXIT_FAIL;
 	}
-	if (c->o.html && write_html(c, p, nr, find, inputs))
+	if (c->o.html && write_html(c, p, nr, find, inputs, &at))
 		rc = EXIT_FAIL;
 out:
 	if (f == NULL)

@@ -596,6 +596,9 @@ int html_experiment(FILE *f, const struct html_model *m, char *err, size_t errle
 			return -1;
 		}
 		corr_spikes_text(&s, m->cols[lat].name, blame, nb, total, find, sizeof(find));
+		if (m->causes && s.nr_preceded && strlen(find) < sizeof(find) &&
+		    (s.verdict == CORR_SIGNIFICANT || s.verdict == CORR_NOT_SIGNIFICANT))
+			snprintf(find + strlen(find), sizeof(find) - strlen(find), "; %s", m->causes);
 		sig = s.verdict == CORR_SIGNIFICANT;
 		spike = calloc(m->n + 1, sizeof(*spike));
 		for (size_t i = 0; spike && i < s.nr_spikes; i++)

@@ -91,6 +91,8 @@ struct html_model {
 	const char *const *victim_head, *const *victim_rows;
 	int victim_cols, nr_victims;
 	const char *notes;	/* more findings (one paragraph), or NULL */
+	const char *causes;	/* appended to the attribution's finding ("their causes (call
+				   chains): munmap 80 %"), or NULL */
 };
 /* The latency column of m (see latency above): its index in m->cols, or -1. */
 int html_latency_col(const struct html_model *m);
