@@ -125,6 +125,20 @@ expect 2 "not --csv" "--html with --csv: exit 2" -- \
 expect 2 "the input file" "report --html naming the recording: refused" -- \
 	"$TLBSTAT" report -i "$DATA/tlbstat-ipi.data" --html "$DATA/tlbstat-ipi.data"
 
+# a GPU column (a constructed CSV, as the gpu sampler names them): its panel instead of the note
+"$PY" - "$tmp/lat.csv" "$tmp/gpu.csv" <<'PY'
+import csv, sys
+rows = [r for r in csv.reader(l for l in open(sys.argv[1]) if not l.startswith("#"))][1:]
+with open(sys.argv[2], "w") as f:
+    f.write("time,gpu.gpu0_util\n")
+    for i, r in enumerate(rows):
+        f.write(f"{r[0]},{50 + (i * 13) % 40}\n")
+PY
+"$TLBSTAT" correlate --interval 1ms --html "$tmp/gpu.html" "$DATA/tlbstat-ipi.data" \
+	"$tmp/lat.csv" "$tmp/gpu.csv" >/dev/null
+check "a gpu.*util* column: the GPU utilisation panel with its line, no 'no GPU' note" \
+	"$PY" -c "import sys; t=open(sys.argv[1]).read(); i=t.find('<h3>GPU utilisation</h3>'); sys.exit(0 if i >= 0 and 'gpu.gpu0_util' in t[i:t.index('</svg>', i)] and 'no GPU sampler data' not in t else 1)" "$tmp/gpu.html"
+
 # --- report --html on the test recordings: victims table, or the note why there is none
 "$TLBSTAT" report -i "$DATA/tlbstat-ipi.data" --interval 1ms --html "$tmp/ipi.html" >/dev/null
 check "report --html (IPI recording): parses" parses "$tmp/ipi.html"
