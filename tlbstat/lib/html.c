@@ -321,11 +321,13 @@ static void panels(FILE *f, const struct html_model *m, const struct html_grid *
 	if ((rq = find_col(m, "sched.psi_some_avg10")) >= 0)
 		l[nl++] = (struct html_line){ "CPU pressure some avg10 (%)", m->cols[rq].v, "s5",
 					      false };
-	if (nl)
+	if (nl) {
 		html_time_panel(f, g, "Run queue and CPU pressure", "tasks, %", l, nl, NULL, NULL,
 				"no values");
-	else
+	} else {
+		html_text(f, "h3", NULL, "Run queue");
 		html_text(f, "p", "note", "No run-queue data (record --sample sched).");
+	}
 	nl = 0;
 	for (int i = 0; i < m->nr_cols && nl < 2; i++)
 		if (!strncmp(m->cols[i].name, "gpu", 3) && has(m->cols[i].name, "util"))
@@ -345,11 +347,13 @@ static void panels(FILE *f, const struct html_model *m, const struct html_grid *
 	if (nl)
 		html_time_panel(f, g, "Memory management (THP, compaction, migration, NUMA)",
 				"events per sample", l, nl, NULL, NULL, "no values");
-	else if (find_col(m, "vmstat.pgmigrate_success") >= 0 ||
-		 find_col(m, "vmstat.compact_stall") >= 0)
+	else
+		html_text(f, "h3", NULL, "Memory management (THP, compaction, migration, NUMA)");
+	if (!nl && (find_col(m, "vmstat.pgmigrate_success") >= 0 ||
+		    find_col(m, "vmstat.compact_stall") >= 0))
 		html_text(f, "p", "note", "THP, compaction, migration and NUMA counters did not move "
 			  "during the run.");
-	else
+	else if (!nl)
 		html_text(f, "p", "note", "No vmstat data (record --sample vmstat).");
 }
 
