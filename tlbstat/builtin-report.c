@@ -1780,7 +1780,8 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 			"also write an interactive flame graph (SVG) of the call chains here"),
 		OPT_STR('o', "output", &r->o.output, "file", "write the output to a file"),
 		OPT_STR(0, "html", &r->o.html, "file",
-			"also a self-contained HTML report with SVG charts (and the side file's)"),
+			"also write a self-contained HTML report here (SVG charts; with the "
+			"record --sample side file's series when there is one)"),
 		OPT_FINISH(),
 	};
 	char err[512];
