@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define N 200
 
@@ -150,10 +151,111 @@ static void ar1_size(void)
 	ok(naive > 2 * sig, "the textbook test is fooled far more often (%d of %d)", naive, seeds);
 }
 
+/*
+ * Burst attribution (corr_spikes, corr_blame): spikes placed k intervals after bursts are found
+ * preceded with the lag k, significant; spikes placed independently of the bursts are
+ * "significant" in about 5 % of seeds; no spike, no burst, a short series: said.
+ */
+static void spikes_known(void)
+{
+	double lat[N];
+	bool burst[N] = { false };
+	struct corr_top top[N] = { 0 };
+	struct corr_spikes s;
+	struct corr_proc *blame;
+	int nb;
+	double total;
+	char err[64], text[1024];
+	uint64_t seed = 7;
+	int want = 0;
+
+	/* bursts at random (none within 4 of another), latency flat but for noise of +-5 % */
+	for (int t = 0, last = -10; t < N; t++) {
+		burst[t] = t - last > 4 && uniform(&seed) < 0.1;
+		last = burst[t] ? t : last;
+		want += burst[t] && t + 2 < N;
+		lat[t] = 95 + 10 * uniform(&seed);
+		top[t].events = 100;
+		top[t].p[0] = (struct corr_proc){ 812, "python", burst[t] ? 91 : 50 };
+		top[t].p[1] = (struct corr_proc){ 9, "kworker/0:1", burst[t] ? 9 : 50 };
+	}
+	for (int t = 2; t < N; t++)
+		if (burst[t - 2])
+			lat[t] = 400;	/* every burst: a spike two intervals later */
+	ok(corr_spikes(lat, burst, N, 3, 3, 0.05, &s, err, sizeof(err)) == 0, "corr_spikes runs");
+	ok(want >= 10, "the constructed series has %d bursts", want);
+	is_int(s.nr_spikes, want, "a spike per burst (%d), none from the noise", want);
+	is_int(s.nr_preceded, want, "... all preceded by a burst within 3 intervals");
+	is_int(s.common_lag, 2, "... most often 2 intervals back");
+	ok(s.verdict == CORR_SIGNIFICANT && s.p_value < 0.01, "... significant (p %.4f)",
+	   s.p_value);
+	ok(s.chance > 0.2 && s.chance < 0.6, "chance: the share of intervals with a burst within "
+	   "3 before (%.3f)", s.chance);
+	ok(corr_blame(&s, burst, top, N, &blame, &nb, &total) == 0 && nb == 2 &&
+	   blame[0].pid == 812 && near(blame[0].n / total, 0.91, 1e-9),
+	   "corr_blame: pid 812 caused 91 %% of the invalidations in the preceding bursts");
+	corr_spikes_text(&s, "lat.p99", blame, nb, total, text, sizeof(text));
+	snprintf(err, sizeof(err), "in %d of %d cases", want, want);
+	ok(strstr(text, err) && strstr(text, "most often 2") &&
+	   strstr(text, "pid 812 (python) caused 91 %"), "the sentence: %s", text);
+	free(blame);
+	corr_spikes_free(&s);
+
+	/* the same spikes, the bursts moved to just after them: not preceded */
+	for (int t = N - 1; t >= 0; t--)
+		burst[t] = t >= 3 && burst[t - 3];
+	corr_spikes(lat, burst, N, 3, 3, 0.05, &s, err, sizeof(err));
+	ok(s.nr_preceded == 0 && s.verdict == CORR_NOT_SIGNIFICANT && s.p_value == 1,
+	   "bursts after the spikes, not before: 0 preceded, not significant");
+	corr_spikes_free(&s);
+	for (int t = 0; t < N; t++)
+		lat[t] = 100;
+	corr_spikes(lat, burst, N, 3, 3, 0.05, &s, err, sizeof(err));
+	ok(s.nr_spikes == 0 && s.verdict == CORR_CONSTANT, "a flat latency: no spikes, nothing "
+	   "to attribute");
+	corr_spikes_text(&s, "lat.p99", NULL, 0, 0, text, sizeof(text));
+	ok(strstr(text, "has no spikes") != NULL, "... said: %s", text);
+	corr_spikes_free(&s);
+	corr_spikes(lat, burst, 10, 3, 3, 0.05, &s, err, sizeof(err));
+	ok(s.verdict == CORR_TOO_SHORT, "10 intervals: too short");
+	corr_spikes_free(&s);
+}
+
+/* Spikes of an AR(1) latency against independent bursts of another: about 5 % significant. */
+static void spikes_size(void)
+{
+	int sig = 0, tested = 0, seeds = 200;
+	double lat[N], inv[N];
+	bool burst[N];
+	struct corr_spikes s;
+	char err[64];
+
+	for (int k = 0; k < seeds; k++) {
+		uint64_t seed = 5000 + k;
+
+		ar1(lat, N, 0.7, &seed);
+		ar1(inv, N, 0.7, &seed);
+		for (int t = 0; t < N; t++) {
+			lat[t] = exp(lat[t] / 2);	/* heavy right tail: spikes */
+			burst[t] = inv[t] > 1.6;	/* clustered bursts */
+		}
+		corr_spikes(lat, burst, N, 2, 3, 0.05, &s, err, sizeof(err));
+		tested += s.verdict == CORR_SIGNIFICANT || s.verdict == CORR_NOT_SIGNIFICANT;
+		sig += s.verdict == CORR_SIGNIFICANT;
+		corr_spikes_free(&s);
+	}
+	printf("# spikes vs independent bursts: %d of %d tested seeds significant\n", sig, tested);
+	ok(tested > seeds / 2 && sig <= tested * 12 / 100,
+	   "independent spikes and bursts: significant at 5 %% in %d of %d seeds (at most 12 %%)",
+	   sig, tested);
+}
+
 int main(void)
 {
 	known_answers();
 	spearman_ties();
 	ar1_size();
+	spikes_known();
+	spikes_size();
 	return done_testing();
 }

@@ -12,6 +12,7 @@
 #include "event.h"
 #include "filter.h"
 #include "flamegraph.h"
+#include "html.h"
 #include "outfile.h"
 #include "output.h"
 #include "parse-options.h"
@@ -62,6 +63,7 @@ static const char *const report_usage[] = {
 
 struct report_opts {
 	const char *input, *sort, *series_csv, *output, *flamegraph;
+	const char *html;               /* --html: the page (lib/html.c) */
 	const char *pids, *tids, *comms, *cpus, *time;   /* the sample filter */
 	bool stdio, csv, json, threads, folded, graph;
 	const char *graph_order;
@@ -1278,6 +1280,41 @@ static void print_handler(struct report *r)
 			(unsigned long long)tot->handler_dropped, (unsigned long long)tot->handler_ignored);
 }
 
+/* ---------------- --html ---------------- */
+
+/* The page of lib/html.c, with the recording's side file (record --sample) when it has one. */
+static int write_html(struct report *r)
+{
+	struct html_report_facts fx = {
+		.title = "tlbstat report", .interval_ns = (uint64_t)llround(r->interval_s * 1e9),
+		.window = 2, .max_lag = 5, .alpha = 0.05,
+		.victim_note = r->victims_ok ? NULL : transport_victims_note(r->effective),
+	};
+	char err[512], *side = NULL, *sub = NULL;
+	FILE *f;
+	int rc = -1;
+
+	if (asprintf(&side, "%s.samples.csv", r->o.input) < 0 ||
+	    asprintf(&sub, "%s: %.1f s on %d CPUs, Linux %s, transport %s; %.0f invalidations/s; "
+		     "interval %g s", r->o.input, r->duration, r->cpus, r->kernel ? r->kernel : "?",
+		     r->transport, r->rate, r->interval_s) < 0)
+		tlb_die(EXIT_FAIL, "report: out of memory");
+	fx.side = access(side, R_OK) == 0 ? side : NULL;
+	fx.subtitle = sub;
+	f = outfile_fopen(r->o.html, err, sizeof(err));
+	if (!f) {
+		tlb_err("report: %s", err);
+	} else if (html_report(f, r->agg, &fx, err, sizeof(err)) < 0) {
+		tlb_err("report: --html: %s", err);
+		close_output(f, r->o.html);
+	} else {
+		rc = close_output(f, r->o.html);
+	}
+	free(side);
+	free(sub);
+	return rc;
+}
+
 /* ---------------- CSV series ---------------- */
 
 static void print_series_csv(struct report *r, FILE *f)
@@ -1798,6 +1835,8 @@ static int report_write(struct report *r)
 		rc = EXIT_FAIL;
 	if (r->o.flamegraph && write_flamegraph(r) < 0)
 		rc = EXIT_FAIL;
+	if (r->o.html && write_html(r) < 0)
+		rc = EXIT_FAIL;
 	if (r->o.series_csv) {
 		FILE *f = outfile_fopen(r->o.series_csv, err, sizeof(err));
 
@@ -1837,10 +1876,10 @@ static int report_filter(struct report *r)
  */
 static bool outputs_clobber(const struct report_opts *o)
 {
-	const char *outs[] = { o->output, o->series_csv };
-	const char *names[] = { "-o", "--series-csv" };
+	const char *outs[] = { o->output, o->series_csv, o->html };
+	const char *names[] = { "-o", "--series-csv", "--html" };
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		if (outfile_same(outs[i], o->input)) {
 			tlb_err("report: %s %s is the input file: refusing to overwrite the recording",
 				names[i], outs[i]);
@@ -1852,6 +1891,11 @@ static bool outputs_clobber(const struct report_opts *o)
 		tlb_err("report: -o and --series-csv name the same file %s", o->output);
 		return true;
 	}
+	for (int i = 0; o->html && i < 2; i++)
+		if (outs[i] && (!strcmp(outs[i], o->html) || outfile_same(outs[i], o->html))) {
+			tlb_err("report: %s and --html name the same file %s", names[i], o->html);
+			return true;
+		}
 	return false;
 }
 
@@ -1906,6 +1950,9 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 		OPT_STR(0, "flamegraph", &r->o.flamegraph, "file",
 			"also write an interactive flame graph (SVG) of the call chains here"),
 		OPT_STR('o', "output", &r->o.output, "file", "write the output to a file"),
+		OPT_STR(0, "html", &r->o.html, "file",
+			"also write a self-contained HTML report here (SVG charts; with the "
+			"record --sample side file's series when there is one)"),
 		OPT_FINISH(),
 	};
 	char err[512];
