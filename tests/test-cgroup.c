@@ -5,6 +5,7 @@
  * names, the mount search in mountinfo, and a walk of this machine's hierarchy when one is there.
  */
 #include "cgroup.h"
+#include "sample.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -179,8 +180,45 @@ static void test_walk(void)
 	   rc == 0 ? (unsigned long long)id : 0ULL);
 }
 
+/* PERF_SAMPLE_CGROUP after RAW (and after fixed-size fields), as the kernel lays it out */
+static void test_sample(void)
+{
+	uint64_t rec[16] = { 0 };
+	struct perf_event_header *h = (void *)rec;
+	struct tlb_sample s;
+	uint32_t raw_size = 12;	/* 4 + 12 = 16: aligned */
+	uint64_t st = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW | PERF_SAMPLE_CGROUP;
+
+	h->type = PERF_RECORD_SAMPLE;
+	rec[1] = 7 | (uint64_t)8 << 32;	/* pid, tid */
+	rec[2] = 1000;			/* time */
+	memcpy(&rec[3], &raw_size, 4);	/* raw: size, 12 bytes */
+	rec[5] = 0x123456789ULL;	/* cgroup */
+	h->size = 6 * 8;
+	is_int(sample_parse(h, st, &s), 0, "sample with RAW and CGROUP");
+	ok(s.cgroup == 0x123456789ULL && s.raw_size == 12 && s.time == 1000, "cgroup after the raw data");
+	rec[5] = 0xabcdef;		/* WEIGHT */
+	rec[6] = 42;			/* PHYS_ADDR */
+	rec[7] = 0x99;			/* cgroup */
+	h->size = 8 * 8;
+	is_int(sample_parse(h, st | PERF_SAMPLE_WEIGHT | PERF_SAMPLE_PHYS_ADDR, &s), 0,
+	       "with WEIGHT and PHYS_ADDR between");
+	ok(s.cgroup == 0x99, "cgroup after the fixed-size fields");
+	h->size = 7 * 8;
+	ok(sample_parse(h, st | PERF_SAMPLE_WEIGHT | PERF_SAMPLE_PHYS_ADDR, &s) < 0,
+	   "a record too short for its cgroup: -1");
+	h->size = 8 * 8;
+	is_int(sample_parse(h, st | PERF_SAMPLE_REGS_USER, &s), 0,
+	       "REGS_USER (sized by the attr) in between");
+	ok(s.cgroup == 0, "... the cgroup is then unknown (0), never misread");
+	h->size = 5 * 8;
+	is_int(sample_parse(h, st & ~(uint64_t)PERF_SAMPLE_CGROUP, &s), 0, "without CGROUP");
+	ok(s.cgroup == 0, "cgroup 0 when the sample has none");
+}
+
 int main(void)
 {
+	test_sample();
 	test_parse();
 	test_label();
 	test_table();

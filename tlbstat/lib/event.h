@@ -49,6 +49,7 @@ struct tlb_event {
 	 * Valid only during the callback that receives the event. */
 	const uint64_t *callchain;
 	uint32_t nr_callchain;
+	uint64_t cgroup;         /* PERF_SAMPLE_CGROUP: the task's cgroup id (lib/cgroup.h); 0 if none */
 };
 
 struct tlb_decoder;

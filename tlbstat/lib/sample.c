@@ -71,8 +71,20 @@ int sample_parse(const struct perf_event_header *hdr, uint64_t st, struct tlb_sa
 			return -1;
 		s->raw = c.p;
 		s->raw_size = size;
+		c.p += size;
 	}
-	/* fields after RAW (branch stack, regs, ...) are not needed */
+	if (st & PERF_SAMPLE_CGROUP) {
+		/* the fields between RAW and CGROUP: sized by sample_type alone, else unknown */
+		if (st & (PERF_SAMPLE_BRANCH_STACK | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER |
+			  PERF_SAMPLE_REGS_INTR))
+			return 0;
+		c.p += 8 * (!!(st & (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_WEIGHT_STRUCT)) +
+			    !!(st & PERF_SAMPLE_DATA_SRC) + !!(st & PERF_SAMPLE_TRANSACTION) +
+			    !!(st & PERF_SAMPLE_PHYS_ADDR));
+		if (c.p > c.end || take_u64(&c, &s->cgroup))
+			return -1;
+	}
+	/* other fields after RAW (branch stack, regs, ...) are not needed */
 	return 0;
 }
 
@@ -130,7 +142,8 @@ bool sample_record_id(const struct perf_event_header *hdr, uint64_t st, bool sam
 		}
 		if (!(st & PERF_SAMPLE_ID) || sample_parse(hdr, st & ~(uint64_t)PERF_SAMPLE_READ &
 							   ~(uint64_t)PERF_SAMPLE_CALLCHAIN &
-							   ~(uint64_t)PERF_SAMPLE_RAW, &s))
+							   ~(uint64_t)PERF_SAMPLE_RAW &
+							   ~(uint64_t)PERF_SAMPLE_CGROUP, &s))
 			return false;
 		*id = s.id;
 		return true;

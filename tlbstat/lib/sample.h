@@ -18,6 +18,7 @@ struct tlb_sample {
 	uint32_t nr_callchain;
 	const void *raw;          /* tracepoint payload (common_type first), NULL if none */
 	uint32_t raw_size;
+	uint64_t cgroup;          /* PERF_SAMPLE_CGROUP: the task's cgroup id; 0 if none */
 };
 
 /*
