@@ -5,6 +5,8 @@
  * names, the mount search in mountinfo, and a walk of this machine's hierarchy when one is there.
  */
 #include "cgroup.h"
+#include "expview.h"
+#include "prom.h"
 #include "sample.h"
 #include "tap.h"
 
@@ -216,9 +218,66 @@ static void test_sample(void)
 	ok(s.cgroup == 0, "cgroup 0 when the sample has none");
 }
 
+static struct count_counts cc(uint64_t events)
+{
+	struct count_counts c = { 0 };
+
+	c.events = events;
+	c.reasons[0] = events;
+	return c;
+}
+
+/* expview by cgroup (exporter --by cgroup): series keyed by label, K + other, labels */
+static void test_expview(void)
+{
+	struct expv *x = expv_new_by(1, 2, 4096, EXPV_BY_CGROUP);
+	struct count_counts a = cc(100), b = cc(40), node = cc(150);
+	struct expv_row rows[2] = {
+		{ 0, NULL, &a, "/kubepods.slice/kubepods-pod7a1b2c3d_4e5f_6789_abcd_ef0123456789.slice/"
+			      "cri-containerd-" ID64 ".scope", ID64, "7a1b2c3d-4e5f-6789-abcd-ef0123456789" },
+		{ 0, NULL, &b, "/system.slice/nginx.service", NULL, NULL },
+	};
+	struct prom_buf pb;
+	struct expv_info info = { "ipi", true };
+
+	ok(x != NULL, "expv_new_by cgroup");
+	expv_interval(x, rows, 2, &node, 0, 1.0, true);
+	expv_interval(x, rows, 2, &node, 0, 1.0, true);
+	is_int(x->nr, 1, "K = 1: one cgroup series after two intervals in the top K");
+	expv_interval(x, rows, 2, &node, 0, 1.0, true);
+	is_int((int)x->series[0].total.events, 100, "it grows by its interval");
+	is_int((int)(x->series[0].total.events + x->other.total.events), 450, "series + other = node");
+	prom_init(&pb);
+	is_int(expv_write(x, &info, &pb), 0, "metrics written");
+	ok(strstr(pb.p, "tlb_invalidations_total{cgroup=\"/kubepods.slice/") &&
+	   strstr(pb.p, "\",container=\"" ID64 "\",pod=\"7a1b2c3d-4e5f-6789-abcd-ef0123456789\"} 100\n"),
+	   "cgroup, container and pod labels");
+	ok(strstr(pb.p, "tlb_invalidations_total{cgroup=\"other\"} 350\n") != NULL,
+	   "the rest in cgroup=\"other\"");
+	ok(!strstr(pb.p, "pid=\""), "no pid label by cgroup");
+	ok(strstr(pb.p, "by cgroup") != NULL, "HELP says by cgroup");
+	prom_free(&pb);
+	/* the second cgroup takes over: the first leaves its series frozen, never backwards */
+	rows[0].c = &b;
+	rows[1].c = &a;
+	{
+		struct expv_row swap = rows[0];
+
+		rows[0] = rows[1];
+		rows[1] = swap;
+	}
+	for (int i = 0; i < 2 + EXPV_LINGER; i++)
+		expv_interval(x, rows, 2, &node, 0, 1.0, true);
+	is_int(x->nr, 1, "still at most K series");
+	is_str(x->series[0].cgroup, "/system.slice/nginx.service", "the new leader has the series");
+	ok(x->series[0].container[0] == 0 && x->series[0].pod[0] == 0, "no container, no pod");
+	expv_free(x);
+}
+
 int main(void)
 {
 	test_sample();
+	test_expview();
 	test_parse();
 	test_label();
 	test_table();
