@@ -114,6 +114,16 @@ done <"$tmp/split"
 read -r _ nc _ _ _ < <(grep '^c ' "$tmp/split")
 check "report: a cgroup made while recording is named by the kernel's record ($nc >= 95% of $OPS_C)" \
 	"$PY" -c "import sys; sys.exit(0 if $nc >= 0.95 * $OPS_C else 1)"
+if "$PY" -c 'import jsonschema' 2>/dev/null; then
+	check "report --sort cgroup --json follows Documentation/schema/report.json" "$PY" -c "
+import json, jsonschema
+s = json.load(open('Documentation/schema/report.json'))
+d = json.load(open('$tmp/r.json'))
+jsonschema.Draft202012Validator(s).validate(d)
+assert any('cgroup_id' in r for r in d['histogram']['rows'])"
+else
+	skip "python3-jsonschema missing: the --sort cgroup JSON against its schema"
+fi
 "$TLBSTAT" report -i "$tmp/cg.data" --sort cgroup >"$tmp/r.txt" 2>&1
 check "report --sort cgroup (stdio) names both paths" \
 	bash -c "grep -q ' /$name/a ' '$tmp/r.txt' && grep -q ' /$name/b ' '$tmp/r.txt'"

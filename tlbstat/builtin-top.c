@@ -78,6 +78,7 @@ struct top {
 	/* screen */
 	bool curses, paused, threads_view, help;
 	pid_t sel_pid, sel_tid;
+	uint64_t sel_cgroup;            /* -s cgroup: the selected row's cgroup */
 	int sel;
 	SCREEN *scr;
 };
@@ -288,7 +289,8 @@ static void draw(struct top *t)
 		nr = top_model_rows(t->m, t->r.sort, threads_of, t->pids, t->nr_pids, 0, &v);
 	/* keep the selection on the same task across refreshes */
 	for (int i = 0; i < nr; i++)
-		if ((t->threads_view ? v[i]->tid == t->sel_tid : v[i]->pid == t->sel_pid)) {
+		if (t->r.by_cgroup ? v[i]->cgroup == t->sel_cgroup :
+		    t->threads_view ? v[i]->tid == t->sel_tid : v[i]->pid == t->sel_pid) {
 			t->sel = i;
 			break;
 		}
@@ -301,6 +303,7 @@ static void draw(struct top *t)
 			t->sel_tid = v[t->sel]->tid;
 		else
 			t->sel_pid = v[t->sel]->pid;
+		t->sel_cgroup = v[t->sel]->cgroup;
 	}
 	{
 		int first = room > 0 && t->sel >= room ? t->sel - room + 1 : 0;
@@ -394,6 +397,8 @@ static void handle_keys(struct top *t)
 				t->sel_tid = v[t->sel]->tid;
 			else if (nr > 0)
 				t->sel_pid = v[t->sel]->pid;
+			if (nr > 0)
+				t->sel_cgroup = v[t->sel]->cgroup;
 			free(v);
 			free(groups);
 		}
