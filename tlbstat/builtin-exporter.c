@@ -9,6 +9,7 @@
  * Documentation/tlbstat-exporter.txt.
  */
 #include "builtin.h"
+#include "cgroup.h"
 #include "count.h"
 #include "event.h"
 #include "events.h"
@@ -24,6 +25,7 @@
 #include "util.h"
 
 #include <crypt.h>
+#include <perf/evsel.h>
 #include <errno.h>
 #include <grp.h>
 #include <microhttpd.h>
@@ -47,7 +49,7 @@
 #define EXP_CONN_MEMORY (32 * 1024)  /* per connection: request line, headers and any body */
 
 static const char *const exporter_usage[] = {
-	"tlbstat exporter [--listen ADDR:PORT] [--top K] [--interval S] [<options>]",
+	"tlbstat exporter [--listen ADDR:PORT] [--top K] [--interval S] [--by pid|cgroup] [<options>]",
 	NULL,
 };
 
@@ -78,7 +80,8 @@ struct exp_user {
 };
 
 struct exporter {
-	const char *listen, *user, *tls_cert, *tls_key, *auth_file;
+	const char *listen, *user, *tls_cert, *tls_key, *auth_file, *by;
+	struct cgtab *cg;            /* --by cgroup: ids -> paths */
 	char *cert_pem, *key_pem;
 	struct exp_user *users;
 	int nr_users;
@@ -518,6 +521,97 @@ static int on_lost(void *ctx, uint64_t nr)
 	return 0;
 }
 
+static int on_cgroup(void *ctx, uint64_t id, const char *path)
+{
+	cgtab_add(((struct exporter *)ctx)->cg, id, path);	/* no memory: shown by id */
+	return 0;
+}
+
+/* --by cgroup: a group row's labels (cgroup label, container, pod) */
+struct cg_row {
+	char label[EXPV_LABEL_MAX];
+	struct cgroup_info ci;
+	struct top_task *g;
+};
+
+static int cmp_cg_label(const void *a, const void *b)
+{
+	return strcmp(((const struct cg_row *)a)->label, ((const struct cg_row *)b)->label);
+}
+
+static int cmp_cg_events(const void *a, const void *b)
+{
+	const struct cg_row *x = a, *y = b;
+	uint64_t ex = x->g->last.cnt.events, ey = y->g->last.cnt.events;
+
+	return ex != ey ? (ex > ey ? -1 : 1) : strcmp(x->label, y->label);
+}
+
+/* count_counts is all uint64_t: sums field by field, except max_fanout, a maximum */
+static void counts_add(struct count_counts *to, const struct count_counts *c)
+{
+	uint64_t *t = (uint64_t *)to, mx = to->max_fanout > c->max_fanout ? to->max_fanout :
+					   c->max_fanout;
+	const uint64_t *f = (const uint64_t *)c;
+
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		t[i] += f[i];
+	to->max_fanout = mx;
+}
+
+/*
+ * The interval's rows by cgroup: top's cgroup groups named by label, merged where two ids share
+ * one (a cgroup removed and made again; two long paths with the same end), ranked by
+ * invalidations. *groups and *cr are the caller's to free. The number of rows, or -1.
+ */
+static int cgroup_rows(struct exporter *e, struct expv_row **rows, struct top_task **groups,
+		       struct cg_row **cr)
+{
+	struct top_task **v;
+	int n = top_model_cgroup_rows(e->m, TOP_SORT_RATE, NULL, 0, 0, groups, &v), k = 0;
+
+	free(v);
+	*rows = NULL;
+	*cr = n >= 0 ? calloc((size_t)n + 1, sizeof(**cr)) : NULL;
+	if (!*cr)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct cg_row *c = &(*cr)[i];
+		const char *name = cgtab_name(e->cg, (*groups)[i].cgroup);
+		char idbuf[32];
+
+		if (!strcmp(name, "unknown")) {	/* no path (yet): its id */
+			snprintf(idbuf, sizeof(idbuf), "id:%llu",
+				 (unsigned long long)(*groups)[i].cgroup);
+			name = idbuf;
+		}
+		cgroup_label(name, c->label, sizeof(c->label));
+		cgroup_parse(name, &c->ci);
+		c->g = &(*groups)[i];
+	}
+	if (n)
+		qsort(*cr, (size_t)n, sizeof(**cr), cmp_cg_label);
+	for (int i = 0; i < n; i++) {
+		if (k && !strcmp((*cr)[k - 1].label, (*cr)[i].label)) {
+			counts_add(&(*cr)[k - 1].g->last.cnt, &(*cr)[i].g->last.cnt);
+			continue;
+		}
+		(*cr)[k++] = (*cr)[i];
+	}
+	if (k)
+		qsort(*cr, (size_t)k, sizeof(**cr), cmp_cg_events);
+	*rows = calloc((size_t)k + 1, sizeof(**rows));
+	if (!*rows)
+		return -1;
+	for (int i = 0; i < k; i++) {
+		struct cg_row *c = &(*cr)[i];
+
+		(*rows)[i] = (struct expv_row){ 0, NULL, &c->g->last.cnt, c->label, c->ci.container,
+						c->ci.pod };
+	}
+	return k;
+}
+
 static void update_transport(struct exporter *e)
 {
 	struct transport_observation obs = { .valid = true };
@@ -549,17 +643,32 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 			expv_request(e->x, done.nr);
 	top_model_close(e->m, secs);
 	top_model_node(e->m, &n);
-	nr = top_model_rows(e->m, TOP_SORT_RATE, 0, NULL, 0, e->top_k, &v);
-	rows = nr >= 0 ? calloc((size_t)nr + 1, sizeof(*rows)) : NULL;
-	if (!rows) {
+	if (e->cg) {
+		struct top_task *groups = NULL;
+		struct cg_row *cr = NULL;
+
+		nr = cgroup_rows(e, &rows, &groups, &cr);
+		if (nr >= 0)
+			expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs,
+				      page_seen(&e->page, now));
+		free(rows);
+		free(groups);
+		free(cr);
+		if (nr < 0)
+			return -1;
+	} else {
+		nr = top_model_rows(e->m, TOP_SORT_RATE, 0, NULL, 0, e->top_k, &v);
+		rows = nr >= 0 ? calloc((size_t)nr + 1, sizeof(*rows)) : NULL;
+		if (!rows) {
+			free(v);
+			return -1;
+		}
+		for (int i = 0; i < nr; i++)
+			rows[i] = (struct expv_row){ v[i]->pid, v[i]->comm, &v[i]->last.cnt };
+		expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs, page_seen(&e->page, now));
+		free(rows);
 		free(v);
-		return -1;
 	}
-	for (int i = 0; i < nr; i++)
-		rows[i] = (struct expv_row){ v[i]->pid, v[i]->comm, &v[i]->last.cnt };
-	expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs, page_seen(&e->page, now));
-	free(rows);
-	free(v);
 	e->events_rate = secs > 0 ? (double)(e->events - e->events_last) / secs : 0;
 	e->events_last = e->events;
 	e->last_close_ns = now;
@@ -591,8 +700,18 @@ static int add_events(struct exporter *e, int pages)
 	attr.wakeup_events = 0;
 	attr.watermark = 1;
 	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 4);
+	if (e->cg)	/* --by cgroup: each sample's cgroup id */
+		attr.sample_type |= PERF_SAMPLE_CGROUP;
 	/* top's set: the same events feed the same model */
-	return tlb_events_add_live_set(&e->el, &attr) < 0 ? EXIT_ENV : EXIT_OK;
+	if (tlb_events_add_live_set(&e->el, &attr) < 0)
+		return EXIT_ENV;
+	if (e->cg) {	/* the kernel's PERF_RECORD_CGROUP for cgroups made from now on */
+		struct perf_event_attr *a0 = perf_evsel__attr(e->el.evsels[0].evsel);
+
+		a0->cgroup = 1;
+		e->el.evsels[0].attr = *a0;
+	}
+	return EXIT_OK;
 }
 
 /*
@@ -627,6 +746,8 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 			    "with the highest recent rate (default 20, 1 to 1000); the rest: other"),
 		OPT_DURATION('i', "interval", &e->interval_ns, DUR_S, DUR_S, DUR_H,
 			     "aggregate and re-render the page every <secs> (default 5; 1s to 1h)"),
+		OPT_STR(0, "by", &e->by, "pid|cgroup", "series per process (default) or per cgroup "
+			"(cgroup, container and pod labels; the same top K + other)"),
 		OPT_INTEGER(0, "max-procs", &e->max_procs, "N", "processes tracked at most (default "
 			    "4096; least recently active dropped first)"),
 		OPT_POW2('m', "mmap-pages", &e->mmap_pages, "pages", "ring buffer pages per CPU "
@@ -653,6 +774,10 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 		tlb_err("exporter: --max-procs must not be negative");
 		return PARSE_OPT_USAGE;
 	}
+	if (e->by && strcmp(e->by, "pid") && strcmp(e->by, "cgroup")) {
+		tlb_err("exporter: --by: pid or cgroup, not '%s'", e->by);
+		return PARSE_OPT_USAGE;
+	}
 	if (e->user && !getpwnam(e->user)) {    /* before anything is opened */
 		tlb_err("exporter: --user: no user '%s'", e->user);
 		return PARSE_OPT_USAGE;
@@ -662,6 +787,30 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 	return 0;
 }
 
+static int add_cgroup(void *ctx, uint64_t id, const char *path)
+{
+	cgtab_add(ctx, id, path);	/* no memory: shown by id */
+	return 0;
+}
+
+/* --by cgroup: the cgroups there are now (later ones come in the kernel's records). */
+static int exporter_cgroups(struct exporter *e)
+{
+	char mnt[4096], err[512];
+
+	e->cg = cgtab_new(0);
+	if (!e->cg) {
+		tlb_err("exporter: out of memory");
+		return EXIT_FAIL;
+	}
+	if (cgroup_mount(NULL, mnt, sizeof(mnt), err, sizeof(err)) < 0 ||
+	    cgroup_walk(mnt, add_cgroup, e->cg, err, sizeof(err)) < 0) {
+		tlb_err("exporter: --by cgroup: %s", err);
+		return EXIT_ENV;
+	}
+	return EXIT_OK;
+}
+
 /* Events, model, series, first page: EXIT_OK or an exit code after a message. */
 static int exporter_open(struct exporter *e)
 {
@@ -669,6 +818,8 @@ static int exporter_open(struct exporter *e)
 	int pages = e->mmap_pages ? e->mmap_pages : 128, rc;
 	struct tlb_target target = { .system_wide = true };
 
+	if (e->by && !strcmp(e->by, "cgroup") && (rc = exporter_cgroups(e)) != EXIT_OK)
+		return rc;
 	tlb_evlist_init(&e->el);
 	rc = add_events(e, pages);
 	if (rc != EXIT_OK)
@@ -685,7 +836,8 @@ static int exporter_open(struct exporter *e)
 	cfg.max_threads = e->max_procs ? 4 * e->max_procs : 0;
 	cfg.read_proc_comm = true;
 	e->m = top_model_new(&cfg);
-	e->x = expv_new(e->top_k, e->el.nr_cpus, getpagesize());
+	e->x = expv_new_by(e->top_k, e->el.nr_cpus, getpagesize(),
+			   e->cg ? EXPV_BY_CGROUP : EXPV_BY_PID);
 	e->grp = count_group_new(0);
 	if (!e->m || !e->x || !e->grp) {
 		tlb_err("exporter: out of memory");
@@ -708,6 +860,7 @@ static void exporter_close(struct exporter *e)
 		session_close(e->s);
 	tlb_evlist_close(&e->el);
 	top_model_free(e->m);
+	cgtab_free(e->cg);
 	expv_free(e->x);
 	count_group_free(e->grp);
 	transport_sources_free(&e->tsrc);
@@ -789,6 +942,8 @@ int cmd_exporter(int argc, char **argv)
 	e.next_close_ns = e.last_close_ns + e.interval_ns;
 	tlb_evlist_enable(&e.el);
 	err[0] = 0;
+	if (e.cg)
+		ops.cgroup = on_cgroup;
 	rc = session_run(e.s, &ops, &e, &e.stop, NULL, err, sizeof(err));
 	tlb_evlist_disable(&e.el);
 	if (rc)

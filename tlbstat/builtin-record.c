@@ -4,6 +4,7 @@
  * them as a perf.data file that Debian's perf reads. Documentation/tlbstat-record.txt.
  */
 #include "builtin.h"
+#include "cgroup.h"
 #include "event.h"
 #include "events.h"
 #include "evlist.h"
@@ -59,6 +60,8 @@ struct record {
 	/* -g: the mappings, to find the objects with samples for their build-ids */
 	struct usyms *usyms;
 	bool kernel_hit;
+	/* --all-cgroups: the hierarchy whose cgroups are synthesised at the start; "" none */
+	char cg_mount[4096];
 };
 
 static volatile bool stop;
@@ -333,6 +336,15 @@ static int synthesize(struct record *r, const struct syms *syms, struct tlb_evli
 		rc = synth_comms(attr, id0, emit, r);
 	if (!rc && maps_pid != 0)
 		rc = synth_mmaps(attr, id0, maps_pid, emit, r);
+	if (!rc && r->cg_mount[0]) {
+		char err[512];
+
+		rc = synth_cgroups(attr, id0, r->cg_mount, emit, r, err, sizeof(err));
+		if (rc < 0 && !r->write_error)
+			tlb_warn("record: --all-cgroups: %s: samples name cgroups made before the "
+				 "recording by id only", err);
+		rc = 0;	/* a write failure comes back at the next write */
+	}
 	return rc < 0 ? rc : out_round(r);
 }
 
@@ -493,6 +505,29 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 }
 
 /*
+ * --all-cgroups, as perf record's: every event samples the task's cgroup id, the first also
+ * brings the kernel's PERF_RECORD_CGROUP for cgroups made while recording; the hierarchy is
+ * found now, to synthesise the existing ones. EXIT_OK or EXIT_ENV (said).
+ */
+static int record_cgroups(struct record *rec, struct tlb_evlist *el)
+{
+	char err[512];
+
+	if (cgroup_mount(NULL, rec->cg_mount, sizeof(rec->cg_mount), err, sizeof(err)) < 0) {
+		tlb_err("record: --all-cgroups: %s", err);
+		return EXIT_ENV;
+	}
+	for (int i = 0; i < el->nr_evsels; i++) {
+		struct perf_event_attr *a = perf_evsel__attr(el->evsels[i].evsel);
+
+		a->sample_type |= PERF_SAMPLE_CGROUP;
+		a->cgroup = i == 0;
+		el->evsels[i].attr = *a;
+	}
+	return EXIT_OK;
+}
+
+/*
  * Create the file (or, rec->out_fd >= 0, start the stream) with the evlist's events (their names
  * "sys:name" and sample ids). 0, or -1 with err.
  */
@@ -520,7 +555,7 @@ static int create_file(struct record *rec, const char *path, struct tlb_evlist *
 }
 
 struct record_opts {
-	bool all_cpus, quiet, cost, callchain;
+	bool all_cpus, quiet, cost, callchain, all_cgroups;
 	uint32_t dwarf_stack;		/* --call-graph dwarf: bytes of user stack per sample */
 	const char *cpu_list, *pid, *tid, *output, *events, *freq, *call_graph;
 	int mmap_pages, period;
@@ -553,6 +588,9 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 			    "one sample every n events (sample period; default 1: every event; report "
 			    "then counts samples)"),
 		OPT_STR('F', "freq", &o->freq, "hz", "not applicable to tracepoints: use -c"),
+		OPT_BOOLEAN(0, "all-cgroups", &o->all_cgroups,
+			    "record each sample's cgroup id and the cgroups' paths (report --sort "
+			    "cgroup; Linux 5.7+)"),
 		OPT_POW2('m', "mmap-pages", &o->mmap_pages, "pages",
 			    "ring buffer pages per CPU, a power of two (default: 16 MiB over "
 			    "the online CPUs, 128 to 512)"),
@@ -867,6 +905,8 @@ int cmd_record(int argc, char **argv)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
 	rc = add_events(&el, o.events, o.cost, o.period, o.callchain, o.dwarf_stack);
+	if (rc == EXIT_OK && o.all_cgroups)
+		rc = record_cgroups(&rec, &el);
 	if (rc != EXIT_OK) {
 		tlb_evlist_close(&el);
 		return rc;

@@ -7,6 +7,7 @@
  */
 #include "agg.h"
 #include "builtin.h"
+#include "cgroup.h"
 #include "callchain.h"
 #include "count.h"
 #include "event.h"
@@ -54,7 +55,7 @@ static int write_flamegraph(struct report *r);
 static int close_output(FILE *f, const char *path);
 
 static const char *const report_usage[] = {
-	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu] [--stdio|--csv|--json] "
+	"tlbstat report [-i <file>] [--sort pid,comm,reason,cpu,cgroup] [--stdio|--csv|--json] "
 	"[--interval 1s] [--top N]",
 	"tlbstat report [--pid <pids>] [--tid <tids>] [-c <names>] [-C <cpus>] "
 	"[--time <start>,<end>] [-n] [--header|--header-only]",
@@ -107,6 +108,7 @@ struct report {
 	uint64_t *dwarf_chain;          /* the kernel chain + the unwound user frames */
 	size_t dwarf_chain_len;
 	int page_size;
+	struct cgtab *cg;               /* --sort cgroup: ids -> paths (PERF_RECORD_CGROUP) */
 };
 
 /* ---------------- session callbacks ---------------- */
@@ -185,6 +187,13 @@ static int on_mmap(void *ctx, pid_t pid, pid_t tid, uint64_t start, uint64_t len
 	if (!r->usyms || pid == -1)	/* the kernel's map: kernel frames go through ksyms */
 		return 0;
 	return usym_mmap(r->usyms, pid, start, len, pgoff, path);
+}
+
+static int on_cgroup(void *ctx, uint64_t id, const char *path)
+{
+	struct report *r = ctx;
+
+	return r->cg ? cgtab_add(r->cg, id, path) : 0;
 }
 
 static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
@@ -744,6 +753,17 @@ static void json_histogram(struct json_writer *w, struct report *r)
 			json_string(w, "reason", tlb_reason_key(h[i].reason));
 		if (h[i].cpu >= 0)
 			json_int(w, "cpu", h[i].cpu);
+		if (r->cg) {
+			struct cgroup_info ci;
+
+			json_string(w, "cgroup", cgtab_name(r->cg, h[i].cgroup));
+			json_uint(w, "cgroup_id", h[i].cgroup);
+			cgroup_parse(cgtab_name(r->cg, h[i].cgroup), &ci);
+			if (ci.container[0])
+				json_string(w, "container", ci.container);
+			if (ci.pod[0])
+				json_string(w, "pod", ci.pod);
+		}
 		json_uint(w, "invalidations", h[i].events);
 		json_uint(w, "pages", h[i].pages);
 		json_uint(w, "full_flushes", h[i].full_flushes);
@@ -1516,6 +1536,20 @@ static void print_file_header(struct report *r)
 	fprintf(r->out, "# ========\n#\n");
 }
 
+/* A cgroup in a --sort row: perf's name (path, N/A, unknown), and its container or pod */
+static void stdio_cgroup(struct report *r, uint64_t id)
+{
+	const char *name = cgtab_name(r->cg, id);
+	struct cgroup_info ci;
+
+	cgroup_parse(name, &ci);
+	fprintf(r->out, "  %-32s", name);
+	if (ci.container[0])
+		fprintf(r->out, "  container %.12s", ci.container);
+	if (ci.pod[0])
+		fprintf(r->out, "  pod %s", ci.pod);
+}
+
 /* --sort's histogram: only the keys asked for, each with its label */
 static void stdio_histogram(struct report *r)
 {
@@ -1539,6 +1573,8 @@ static void stdio_histogram(struct report *r)
 			fprintf(r->out, "  %-20s", tlb_reason_label(h[i].reason));
 		if (h[i].cpu >= 0)
 			fprintf(r->out, "  cpu %-4d", h[i].cpu);
+		if (r->cg)
+			stdio_cgroup(r, h[i].cgroup);
 		fprintf(r->out, "  pages %llu, full %llu\n", (unsigned long long)h[i].pages,
 			(unsigned long long)h[i].full_flushes);
 	}
@@ -1912,7 +1948,7 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 			"perf.data file, FIFO or - (stdin) to read (default perf.data)"),
 		OPT_SECTION(" Tables"),
 		OPT_STR('s', "sort", &r->o.sort, "keys",
-			"also count by these keys: pid,comm,reason,cpu (any combination); or, from "
+			"also count by these keys: pid,comm,reason,cpu,cgroup (any combination); or, from "
 			"call chains (record -g), cause or callsite alone"),
 		OPT_INTEGER(0, "top", &r->o.top, "N", "rows per table (default 20; 0 = all)"),
 		OPT_BOOLEAN('T', "threads", &r->o.threads, "per-thread table too"),
@@ -2013,6 +2049,7 @@ static int report_read(struct report *r)
 	struct session_ops ops = {
 		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
 		.lost = on_lost, .raw = on_raw, .round = on_round, .mmap = on_mmap,
+		.cgroup = on_cgroup,
 	};
 	char err[512] = "";
 	uint64_t first, last;
@@ -2126,6 +2163,21 @@ static struct session *report_open(const char *input, char *err, size_t errlen)
 	return session_open_stream(fd, "-", err, errlen);
 }
 
+/* --sort cgroup: the id -> path table; a file whose samples carry no cgroup id is said once. */
+static void report_cgroups(struct report *r)
+{
+	bool sampled = false;
+
+	r->cg = cgtab_new(0);
+	if (!r->cg)
+		tlb_die(EXIT_FAIL, "report: out of memory");
+	for (int i = 0; r->rd && i < pd_nr_attrs(r->rd); i++)
+		sampled |= !!(pd_attr(r->rd, i)->attr.sample_type & PERF_SAMPLE_CGROUP);
+	if (!sampled)
+		tlb_warn("report: --sort cgroup: %s has no cgroup ids (record with --all-cgroups): "
+			 "every row is N/A", r->o.input);
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report r;
@@ -2171,6 +2223,8 @@ int cmd_report(int argc, char **argv)
 	cfg.hist_keys = keys > 0 ? (unsigned)keys : 0;
 	cfg.count_samples = r.o.nr_samples;
 	r.page_size = cfg.page_size;
+	if (keys > 0 && (keys & AGG_KEY_CGROUP))
+		report_cgroups(&r);
 	r.agg = agg_new(&cfg);
 	if (!r.agg)
 		tlb_err("report: out of memory");
@@ -2185,6 +2239,7 @@ int cmd_report(int argc, char **argv)
 	usym_free(r.usyms);
 	syms_free(r.ksyms);
 	agg_free(r.agg);
+	cgtab_free(r.cg);
 	session_close(r.s);
 	filter_free(&r.filter);
 	return rc;

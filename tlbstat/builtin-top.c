@@ -7,8 +7,8 @@
  * Documentation/tlbstat-top.txt.
  */
 #include "builtin.h"
-#include "symbols.h"
 #include "cause.h"
+#include "cgroup.h"
 #include "event.h"
 #include "evlist.h"
 #include "interrupts.h"
@@ -23,6 +23,7 @@
 #include "util.h"
 
 #include <curses.h>
+#include <perf/evsel.h>
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
@@ -38,7 +39,7 @@
 #pragma weak session_close
 
 static const char *const top_usage[] = {
-	"tlbstat top [-d secs] [-p pids] [-C cpus] [-s rate|remote|bytes|fanout] [-e sys:name] "
+	"tlbstat top [-d secs] [-p pids] [-C cpus] [-s [cgroup,]rate|remote|bytes|fanout] [-e sys:name] "
 	"[-n N] [-b] [<options>]",
 	NULL,
 };
@@ -64,6 +65,7 @@ struct top {
 	pid_t *pids;
 	int nr_pids;
 	struct top_render r;
+	struct cgtab *cg;               /* -s cgroup: ids -> paths */
 	char generic_names[256];
 	/* generic tracepoints: their sample ids, sorted, and their sample_type */
 	uint64_t *gen_ids;
@@ -80,6 +82,7 @@ struct top {
 	/* screen */
 	bool curses, paused, threads_view, help;
 	pid_t sel_pid, sel_tid;
+	uint64_t sel_cgroup;            /* -s cgroup: the selected row's cgroup */
 	int sel;
 	SCREEN *scr;
 };
@@ -109,6 +112,14 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
 {
 	top_model_comm(((struct top *)ctx)->m, pid, tid, comm);
+	return 0;
+}
+
+static int on_cgroup(void *ctx, uint64_t id, const char *path)
+{
+	struct top *t = ctx;
+
+	cgtab_add(t->cg, id, path);	/* out of memory: that cgroup shows by id */
 	return 0;
 }
 
@@ -240,7 +251,7 @@ static void draw(struct top *t)
 {
 	struct top_node n;
 	char lines[8][256], buf[512], st[16];
-	struct top_task **v;
+	struct top_task **v, *groups = NULL;
 	int nl, nr, y = 0, room;
 	pid_t threads_of = 0;
 	struct top_task *sel_proc = NULL;
@@ -278,10 +289,14 @@ static void draw(struct top *t)
 	room = LINES - y;
 	if (t->o.rows > 0 && t->o.rows < room)
 		room = t->o.rows;
-	nr = top_model_rows(t->m, t->r.sort, threads_of, t->pids, t->nr_pids, 0, &v);
+	if (t->r.by_cgroup)
+		nr = top_model_cgroup_rows(t->m, t->r.sort, t->pids, t->nr_pids, 0, &groups, &v);
+	else
+		nr = top_model_rows(t->m, t->r.sort, threads_of, t->pids, t->nr_pids, 0, &v);
 	/* keep the selection on the same task across refreshes */
 	for (int i = 0; i < nr; i++)
-		if ((t->threads_view ? v[i]->tid == t->sel_tid : v[i]->pid == t->sel_pid)) {
+		if (t->r.by_cgroup ? v[i]->cgroup == t->sel_cgroup :
+		    t->threads_view ? v[i]->tid == t->sel_tid : v[i]->pid == t->sel_pid) {
 			t->sel = i;
 			break;
 		}
@@ -294,6 +309,7 @@ static void draw(struct top *t)
 			t->sel_tid = v[t->sel]->tid;
 		else
 			t->sel_pid = v[t->sel]->pid;
+		t->sel_cgroup = v[t->sel]->cgroup;
 	}
 	{
 		int first = room > 0 && t->sel >= room ? t->sel - room + 1 : 0;
@@ -307,6 +323,7 @@ static void draw(struct top *t)
 		}
 	}
 	free(v);
+	free(groups);
 	if (t->help)
 		draw_help();
 	refresh();
@@ -337,6 +354,8 @@ static void handle_keys(struct top *t)
 			t->paused = !t->paused;
 			break;
 		case 't':
+			if (t->r.by_cgroup)
+				continue;	/* rows are cgroups: no threads to show */
 			t->threads_view = !t->threads_view;
 			if (t->threads_view) {     /* start on the busiest thread */
 				t->sel = 0;
@@ -371,8 +390,11 @@ static void handle_keys(struct top *t)
 	if (redraw) {
 		if (moved) {
 			/* moved: the row under the cursor becomes the selection */
-			struct top_task **v;
-			int nr = top_model_rows(t->m, t->r.sort, t->threads_view ? t->sel_pid : 0,
+			struct top_task **v, *groups = NULL;
+			int nr = t->r.by_cgroup ?
+				 top_model_cgroup_rows(t->m, t->r.sort, t->pids, t->nr_pids, 0, &groups,
+						       &v) :
+				 top_model_rows(t->m, t->r.sort, t->threads_view ? t->sel_pid : 0,
 						t->pids, t->nr_pids, 0, &v);
 
 			if (t->sel >= nr)
@@ -381,7 +403,10 @@ static void handle_keys(struct top *t)
 				t->sel_tid = v[t->sel]->tid;
 			else if (nr > 0)
 				t->sel_pid = v[t->sel]->pid;
+			if (nr > 0)
+				t->sel_cgroup = v[t->sel]->cgroup;
 			free(v);
+			free(groups);
 		}
 		draw(t);
 	}
@@ -567,8 +592,16 @@ static int add_events(struct top *t, int pages)
 	int nr_gen = 0;
 
 	sampling_attr(&attr, pages, t->causes != NULL);
+	if (t->r.by_cgroup)
+		attr.sample_type |= PERF_SAMPLE_CGROUP;
 	if (tlb_events_add_live_set(&t->el, &attr) < 0)
 		return EXIT_ENV;
+	if (t->r.by_cgroup) {	/* the kernel's PERF_RECORD_CGROUP for cgroups made from now on */
+		struct perf_event_attr *a0 = perf_evsel__attr(t->el.evsels[0].evsel);
+
+		a0->cgroup = 1;
+		t->el.evsels[0].attr = *a0;
+	}
 	/* a patched kernel's tlb_invalidation (patches/, in the live set where it exists) */
 	t->r.lab = tfs_event_exists("tlb", "tlb_invalidation");
 
@@ -650,7 +683,8 @@ static int top_options(int argc, char **argv, struct top *t)
 			     parse_pids),
 		OPT_STR('C', "cpu", &t->o.cpus, "cpus", "watch only these CPUs (e.g. 0-3,6): the others "
 			"are not opened"),
-		OPT_STR('s', "sort", &t->o.sort, "key", "rank by rate (default), remote, bytes, fanout, events"),
+		OPT_STR('s', "sort", &t->o.sort, "keys", "rank by rate (default), remote, bytes, fanout, "
+			"events; cgroup (alone or before a key): one row per cgroup"),
 		OPT_INTEGER(0, "rows", &t->o.rows, "N", "show at most N processes (batch default 20; 0 = all)"),
 		OPT_SECTION(" Batch mode"),
 		OPT_BOOLEAN('b', "batch", &t->o.batch, "plain text snapshots on stdout (also when stdout "
@@ -684,10 +718,18 @@ static int top_options(int argc, char **argv, struct top *t)
 		tlb_die(EXIT_USAGE, "top: --cause and --no-cause together");
 	t->r.sort = TOP_SORT_RATE;
 	if (t->o.sort) {
-		sort = top_sort_parse(t->o.sort);
+		/* perf top --sort's grouping key: "cgroup" or "cgroup,KEY" */
+		const char *key = t->o.sort;
+
+		if (!strncmp(key, "cgroup", 6) && (key[6] == 0 || key[6] == ',')) {
+			t->r.by_cgroup = true;
+			key = key[6] ? key + 7 : "rate";
+		}
+		sort = top_sort_parse(key);
 		if (sort < 0 || (sort == TOP_SORT_EVENTS && !t->o.events))
-			tlb_die(EXIT_USAGE, "top: unknown sort key '%s' (rate, remote, bytes, fanout%s)",
-				t->o.sort, t->o.events ? ", events" : "");
+			tlb_die(EXIT_USAGE, "top: unknown sort key '%s' (rate, remote, bytes, fanout%s; "
+				"cgroup or cgroup,KEY for one row per cgroup)", t->o.sort,
+				t->o.events ? ", events" : "");
 		t->r.sort = (enum top_sort)sort;
 	}
 	if (!t->o.batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
@@ -723,6 +765,35 @@ static void cause_setup(struct top *t)
 	}
 }
 
+static int add_cgroup(void *ctx, uint64_t id, const char *path)
+{
+	cgtab_add(ctx, id, path);	/* out of memory: that cgroup shows by id */
+	return 0;
+}
+
+/*
+ * -s cgroup: the paths of the cgroups there are now (a walk of the hierarchy that perf_event is
+ * on); later ones come in the kernel's records. EXIT_OK, or EXIT_ENV when none is mounted.
+ */
+static int top_cgroups(struct top *t)
+{
+	char mnt[4096], err[512];
+
+	t->cg = cgtab_new(0);
+	if (!t->cg) {
+		tlb_err("top: out of memory");
+		return EXIT_FAIL;
+	}
+	t->r.cg = t->cg;
+	if (cgroup_mount(NULL, mnt, sizeof(mnt), err, sizeof(err)) < 0 ||
+	    cgroup_walk(mnt, add_cgroup, t->cg, err, sizeof(err)) < 0) {
+		tlb_err("top: -s cgroup: %s", err);
+		cgtab_free(t->cg);
+		return EXIT_ENV;
+	}
+	return EXIT_OK;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static struct top t;
@@ -750,17 +821,22 @@ int cmd_top(int argc, char **argv)
 
 	if (t.o.cause)
 		cause_setup(&t);
+	if (t.r.by_cgroup && (rc = top_cgroups(&t)) != EXIT_OK)
+		return rc;
 	tlb_evlist_init(&t.el);	/* also initialises libperf (page size, quiet messages) */
 	rc = add_events(&t, pages);
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK) {
+		cgtab_free(t.cg);
 		return rc;
+	}
 	target.cpu_list = t.o.cpus;
-	if (tlb_evlist_set_target(&t.el, &target) < 0)
+	if (tlb_evlist_set_target(&t.el, &target) < 0) {
+		cgtab_free(t.cg);
 		return EXIT_USAGE;
-	if (tlb_evlist_open(&t.el) < 0)
-		return EXIT_ENV;
-	if (tlb_evlist_mmap(&t.el, pages) < 0) {
+	}
+	if (tlb_evlist_open(&t.el) < 0 || tlb_evlist_mmap(&t.el, pages) < 0) {
 		tlb_evlist_close(&t.el);
+		cgtab_free(t.cg);
 		return EXIT_ENV;
 	}
 	collect_generic_ids(&t);
@@ -781,6 +857,7 @@ int cmd_top(int argc, char **argv)
 	if (!t.m) {
 		tlb_err("top: out of memory");
 		tlb_evlist_close(&t.el);
+		cgtab_free(t.cg);
 		return EXIT_FAIL;
 	}
 
@@ -818,6 +895,8 @@ int cmd_top(int argc, char **argv)
 	ops.event = on_event;
 	ops.comm = on_comm;
 	ops.lost = on_lost;
+	if (t.cg)
+		ops.cgroup = on_cgroup;
 	if (t.nr_gen_ids)
 		ops.raw = on_raw;
 	ops.tick = on_tick;
@@ -839,6 +918,7 @@ int cmd_top(int argc, char **argv)
 	top_model_free(t.m);
 	cause_cache_free(t.causes);
 	syms_free(t.syms);
+	cgtab_free(t.cg);
 	free(t.tlb_start);
 	free(t.tlb_now);
 	free(t.gen_ids);

@@ -138,6 +138,7 @@ struct hkey {
 	pid_t pid;
 	char comm[16];
 	int reason, cpu;
+	uint64_t cgroup;
 };
 
 struct agg {
@@ -698,6 +699,7 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 		strncpy(k.comm, thr->proc->comm, sizeof(k.comm));
 	k.reason = keys & AGG_KEY_REASON ? ev->reason : -1;
 	k.cpu = keys & AGG_KEY_CPU ? ev->cpu : -1;
+	k.cgroup = keys & AGG_KEY_CGROUP ? ev->cgroup : 0;
 	h = (int64_t)hkey_hash(&k);
 	/* chain on hash collisions by probing h+1, h+2 ... with the real key compared */
 	for (;; h = (h + 1) & INT64_MAX) {
@@ -707,7 +709,7 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 			break;
 		r = &a->hist[idx - 1];
 		if (r->pid == k.pid && r->reason == k.reason && r->cpu == k.cpu &&
-		    !strncmp(r->comm, k.comm, sizeof(k.comm)))
+		    r->cgroup == k.cgroup && !strncmp(r->comm, k.comm, sizeof(k.comm)))
 			break;
 		r = NULL;
 	}
@@ -725,6 +727,7 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 		memcpy(r->comm, k.comm, sizeof(r->comm));
 		r->reason = k.reason;
 		r->cpu = k.cpu;
+		r->cgroup = k.cgroup;
 		if (imap_put(&a->hist_idx, h, (void *)(uintptr_t)a->nr_hist) < 0) {
 			a->nr_hist--;
 			return agg_nomem(a);
@@ -1460,6 +1463,8 @@ static int cmp_hist(const void *x, const void *y)
 		return r;
 	if (a->reason != b->reason)
 		return a->reason < b->reason ? -1 : 1;
+	if (a->cgroup != b->cgroup)
+		return a->cgroup < b->cgroup ? -1 : 1;
 	return a->cpu < b->cpu ? -1 : a->cpu > b->cpu;
 }
 
@@ -1482,7 +1487,7 @@ int agg_parse_keys(const char *s, char *err, size_t errlen)
 {
 	static const struct { const char *name; int key; } keys[] = {
 		{ "pid", AGG_KEY_PID }, { "comm", AGG_KEY_COMM },
-		{ "reason", AGG_KEY_REASON }, { "cpu", AGG_KEY_CPU },
+		{ "reason", AGG_KEY_REASON }, { "cpu", AGG_KEY_CPU }, { "cgroup", AGG_KEY_CGROUP },
 	};
 	struct strlist l;
 	const char *tok;
@@ -1491,7 +1496,7 @@ int agg_parse_keys(const char *s, char *err, size_t errlen)
 	if (strlist_split(&l, s, err, errlen) < 0) {
 		size_t n = strlen(err);
 
-		snprintf(err + n, errlen > n ? errlen - n : 0, " (sort keys: pid, comm, reason, cpu)");
+		snprintf(err + n, errlen > n ? errlen - n : 0, " (sort keys: pid, comm, reason, cpu, cgroup)");
 		return -1;
 	}
 	strlist_for_each(&l, i, tok) {
@@ -1500,7 +1505,7 @@ int agg_parse_keys(const char *s, char *err, size_t errlen)
 		for (k = 0; k < ARRAY_SIZE(keys) && strcmp(tok, keys[k].name); k++)
 			;
 		if (k == ARRAY_SIZE(keys)) {
-			snprintf(err, errlen, "unknown sort key '%s' (pid, comm, reason, cpu)", tok);
+			snprintf(err, errlen, "unknown sort key '%s' (pid, comm, reason, cpu, cgroup)", tok);
 			strlist_free(&l);
 			return -1;
 		}

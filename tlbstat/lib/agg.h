@@ -62,8 +62,9 @@ enum {
 	AGG_KEY_COMM = 1 << 1,
 	AGG_KEY_REASON = 1 << 2,
 	AGG_KEY_CPU = 1 << 3,
+	AGG_KEY_CGROUP = 1 << 4,	/* the sample's cgroup id (record --all-cgroups) */
 };
-/* "pid,comm,reason,cpu" -> key mask; -1 with the bad key in err. */
+/* "pid,comm,reason,cpu,cgroup" -> key mask; -1 with the bad key in err. */
 int agg_parse_keys(const char *s, char *err, size_t errlen);
 
 struct agg_config {
@@ -133,6 +134,7 @@ struct agg_hist_row {
 	pid_t pid;                           /* -1 when not a key */
 	char comm[16];                       /* "" when not a key */
 	int reason, cpu;                     /* -1 when not a key */
+	uint64_t cgroup;                     /* 0 when not a key or the sample had none */
 	uint64_t events, pages, full_flushes;
 };
 

@@ -52,6 +52,7 @@ struct tlb_event {
 	/* the sample's user registers and stack (--call-graph dwarf: REGS_USER|STACK_USER), NULL if
 	 * none or malformed; same lifetime as callchain */
 	const struct tlb_user_stack *ustack;
+	uint64_t cgroup;         /* PERF_SAMPLE_CGROUP: the task's cgroup id (lib/cgroup.h); 0 if none */
 };
 
 struct tlb_decoder;

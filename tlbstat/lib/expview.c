@@ -36,6 +36,11 @@ static void counts_sub(struct count_counts *a, const struct count_counts *b)
 
 struct expv *expv_new(int top_k, int nr_cpus, int page_size)
 {
+	return expv_new_by(top_k, nr_cpus, page_size, EXPV_BY_PID);
+}
+
+struct expv *expv_new_by(int top_k, int nr_cpus, int page_size, enum expv_by by)
+{
 	struct expv *x;
 
 	if (top_k < 1)
@@ -53,6 +58,8 @@ struct expv *expv_new(int top_k, int nr_cpus, int page_size)
 		return NULL;
 	}
 	x->top_k = top_k;
+	x->by = by;
+	snprintf(x->other.cgroup, sizeof(x->other.cgroup), "other");
 	x->nr_cpus = nr_cpus < 1 ? 1 : nr_cpus;
 	x->page_size = page_size > 0 ? page_size : 4096;
 	snprintf(x->other.comm, sizeof(x->other.comm), "other");
@@ -75,18 +82,51 @@ void expv_free(struct expv *x)
 	free(x);
 }
 
-static const struct expv_series *find(const struct expv *x, pid_t pid, const char *comm)
+/* A row's key: its pid, or (by cgroup) a hash of its label (FNV-1a). */
+static uint64_t row_key(const struct expv *x, const struct expv_row *r)
 {
+	uint64_t h = 1469598103934665603ULL;
+
+	if (x->by == EXPV_BY_PID)
+		return (uint64_t)(uint32_t)r->pid;
+	for (const char *p = r->cgroup ? r->cgroup : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* Is s the series of (key, comm, cgroup)? */
+static bool same(const struct expv *x, const struct expv_series *s, uint64_t key,
+		 const char *comm, const char *cgroup)
+{
+	if (s->key != key)
+		return false;
+	return x->by == EXPV_BY_PID ? !strcmp(s->comm, comm) : !strcmp(s->cgroup, cgroup);
+}
+
+static const char *row_comm(const struct expv_row *r)
+{
+	return r->comm && r->comm[0] ? r->comm : "?";
+}
+
+static const char *row_cgroup(const struct expv_row *r)
+{
+	return r->cgroup ? r->cgroup : "";
+}
+
+static const struct expv_series *find(const struct expv *x, const struct expv_row *r)
+{
+	uint64_t key = row_key(x, r);
+
 	for (int i = 0; i < x->nr; i++)
-		if (x->series[i].pid == pid && !strcmp(x->series[i].comm, comm))
+		if (same(x, &x->series[i], key, row_comm(r), row_cgroup(r)))
 			return &x->series[i];
 	return NULL;
 }
 
-static bool was_candidate(const struct expv *x, pid_t pid)
+static bool was_candidate(const struct expv *x, uint64_t key)
 {
 	for (int i = 0; i < x->nr_cand; i++)
-		if (x->cand[i] == pid)
+		if (x->cand[i] == key)
 			return true;
 	return false;
 }
@@ -108,12 +148,18 @@ static void set_rate(struct expv *x, struct expv_series *s, uint64_t n,
 
 /* A series for row r: a staying one takes its interval, a new one starts at 0 (fresh). */
 static void take_row(struct expv *x, struct expv_series *s, const struct expv_series *old,
-		     const struct expv_row *r, const char *comm, bool page_seen,
-		     struct count_counts *rest, uint64_t *rest_events, double secs)
+		     const struct expv_row *r, bool page_seen, struct count_counts *rest,
+		     uint64_t *rest_events, double secs)
 {
 	memset(s, 0, sizeof(*s));
 	s->pid = r->pid;
-	snprintf(s->comm, sizeof(s->comm), "%s", comm);
+	s->key = row_key(x, r);
+	snprintf(s->comm, sizeof(s->comm), "%s", row_comm(r));
+	if (x->by == EXPV_BY_CGROUP) {
+		snprintf(s->cgroup, sizeof(s->cgroup), "%s", row_cgroup(r));
+		snprintf(s->container, sizeof(s->container), "%s", r->container ? r->container : "");
+		snprintf(s->pod, sizeof(s->pod), "%s", r->pod ? r->pod : "");
+	}
 	s->fresh = !old || (old->fresh && !page_seen);
 	if (!s->fresh) {
 		s->total = old->total;
@@ -124,10 +170,11 @@ static void take_row(struct expv *x, struct expv_series *s, const struct expv_se
 	*rest_events -= r->c->events < *rest_events ? r->c->events : *rest_events;
 }
 
-static bool in_set(const struct expv_series *v, int n, pid_t pid, const char *comm)
+static bool in_set(const struct expv *x, const struct expv_series *v, int n,
+		   const struct expv_series *s)
 {
 	for (int i = 0; i < n; i++)
-		if (v[i].pid == pid && !strcmp(v[i].comm, comm))
+		if (same(x, &v[i], s->key, s->comm, s->cgroup))
 			return true;
 	return false;
 }
@@ -140,20 +187,19 @@ void expv_interval(struct expv *x, const struct expv_row *rows, int nr,
 	int *entrants = x->entrants;
 	int n = 0, nc = 0, ne = 0, top = nr < x->top_k ? nr : x->top_k;
 	struct expv_series *tmp;
-	pid_t *ptmp;
+	uint64_t *ptmp;
 
 	/* staying series; entrants (in the top K twice) wait for the room leavers leave */
 	for (int i = 0; i < top && rows[i].c->events; i++) {
-		const char *comm = rows[i].comm && rows[i].comm[0] ? rows[i].comm : "?";
-		const struct expv_series *old = find(x, rows[i].pid, comm);
+		const struct expv_series *old = find(x, &rows[i]);
 
 		if (old)
-			take_row(x, &x->spare[n++], old, &rows[i], comm, page_seen, &rest,
-				 &rest_events, secs);
-		else if (was_candidate(x, rows[i].pid))
+			take_row(x, &x->spare[n++], old, &rows[i], page_seen, &rest, &rest_events,
+				 secs);
+		else if (was_candidate(x, row_key(x, &rows[i])))
 			entrants[ne++] = i;
 		else
-			x->cand_next[nc++] = rows[i].pid;   /* first interval in the top K */
+			x->cand_next[nc++] = row_key(x, &rows[i]);   /* first interval in the top K */
 	}
 	/*
 	 * A leaver stays, frozen (its counts go to other), for EXPV_LINGER intervals and until a
@@ -165,7 +211,7 @@ void expv_interval(struct expv *x, const struct expv_row *rows, int nr,
 		const struct expv_series *old = &x->series[i];
 		struct expv_series *s;
 
-		if (old->fresh || in_set(x->spare, n, old->pid, old->comm))
+		if (old->fresh || in_set(x, x->spare, n, old))
 			continue;
 		if (old->linger == 1 && page_seen)
 			continue;       /* gone */
@@ -180,10 +226,9 @@ void expv_interval(struct expv *x, const struct expv_row *rows, int nr,
 		const struct expv_row *r = &rows[entrants[k]];
 
 		if (n < x->top_k)
-			take_row(x, &x->spare[n++], NULL, r, r->comm && r->comm[0] ? r->comm : "?",
-				 page_seen, &rest, &rest_events, secs);
+			take_row(x, &x->spare[n++], NULL, r, page_seen, &rest, &rest_events, secs);
 		else
-			x->cand_next[nc++] = r->pid;         /* no room yet: next interval */
+			x->cand_next[nc++] = row_key(x, r);  /* no room yet: next interval */
 	}
 	ptmp = x->cand;
 	x->cand = x->cand_next;
@@ -253,24 +298,55 @@ static void per_series(struct wr *w, const char *name, enum prom_type t, const c
 	for (int i = 0; i <= x->nr; i++) {
 		const struct expv_series *s = i < x->nr ? &x->series[i] : &x->other;
 		char pid[16];
-		struct prom_label l[2] = { { "pid", pid }, { "comm", s->comm } };
+		struct prom_label l[3] = { { "pid", pid }, { "comm", s->comm } };
+		int nl = 2;
 
 		if (s->pid)
 			snprintf(pid, sizeof(pid), "%d", (int)s->pid);
 		else
 			snprintf(pid, sizeof(pid), "other");
+		if (x->by == EXPV_BY_CGROUP) {	/* cgroup, then container and pod where known */
+			nl = 0;
+			l[nl++] = (struct prom_label){ "cgroup", s->cgroup };
+			if (s->container[0])
+				l[nl++] = (struct prom_label){ "container", s->container };
+			if (s->pod[0])
+				l[nl++] = (struct prom_label){ "pod", s->pod };
+		}
 		switch (what) {
-		case SV_EVENTS: u64(w, name, l, 2, s->total.events); break;
-		case SV_BYTES: u64(w, name, l, 2, s->total.pages * (uint64_t)x->page_size); break;
-		case SV_REMOTE: u64(w, name, l, 2, s->total.remote_sends); break;
-		case SV_RATE: dbl(w, name, l, 2, s->rate); break;
-		case SV_HEALTH: dbl(w, name, l, 2, health_score(s->health)); break;
+		case SV_EVENTS: u64(w, name, l, nl, s->total.events); break;
+		case SV_BYTES: u64(w, name, l, nl, s->total.pages * (uint64_t)x->page_size); break;
+		case SV_REMOTE: u64(w, name, l, nl, s->total.remote_sends); break;
+		case SV_RATE: dbl(w, name, l, nl, s->rate); break;
+		case SV_HEALTH: dbl(w, name, l, nl, health_score(s->health)); break;
 		}
 	}
 }
 
+/* --by cgroup: the same families, labelled by cgroup (and container, pod) */
+static void write_cgroups(struct wr *w)
+{
+	per_series(w, "tlb_invalidations_total", PROM_COUNTER, "TLB invalidations (tlb:tlb_flush "
+		   "events, every reason) by cgroup: the top K by recent rate, the rest in "
+		   "cgroup=\"other\"", SV_EVENTS);
+	per_series(w, "tlb_bytes_invalidated_total", PROM_COUNTER, "Bytes of ranged TLB flushes "
+		   "(pages x page size; remote sends and full flushes excluded) by cgroup",
+		   SV_BYTES);
+	per_series(w, "tlb_remote_sends_total", PROM_COUNTER, "Flushes that needed other CPUs "
+		   "(reason remote_ipi_send) by cgroup", SV_REMOTE);
+	per_series(w, "tlb_invalidation_rate", PROM_GAUGE, "TLB invalidations per second by "
+		   "cgroup over the last exporter interval", SV_RATE);
+	per_series(w, "tlb_health_score", PROM_GAUGE, "Health of the cgroup's address-space "
+		   "flushes (reasons 2 and 3) per core: 0 green (< 200/s/core), 1 yellow (< 2000/s/core), "
+		   "2 red, NaN too short an interval for a verdict", SV_HEALTH);
+}
+
 static void write_processes(struct wr *w)
 {
+	if (w->x->by == EXPV_BY_CGROUP) {
+		write_cgroups(w);
+		return;
+	}
 	per_series(w, "tlb_invalidations_total", PROM_COUNTER, "TLB invalidations (tlb:tlb_flush "
 		   "events, every reason) by process: the top K by recent rate, the rest in "
 		   "pid=\"other\"", SV_EVENTS);

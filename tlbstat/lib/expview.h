@@ -22,7 +22,12 @@
  *    which moving a leaver's whole past into other would create.
  *  - a fan-out histogram of remote flush requests (target CPUs), fed by the caller.
  *
- * No state but the object; no I/O. Memory: 2 K series, 3 K ints, fixed at creation.
+ * Series are per process (pid, comm labels) or, made with EXPV_BY_CGROUP (exporter --by cgroup),
+ * per cgroup: a cgroup label (the path, at most EXPV_LABEL_MAX - 1 bytes: a longer one keeps
+ * its end), container and pod labels where the path names them, and cgroup="other"; the rows
+ * must then be unique by cgroup label (the caller merges ids that share one).
+ *
+ * No state but the object; no I/O. Memory: 2 K series, 3 K keys, fixed at creation.
  */
 #ifndef TLBSTAT_EXPVIEW_H
 #define TLBSTAT_EXPVIEW_H
@@ -35,17 +40,26 @@
 
 #define EXPV_FANOUT_BOUNDS 9          /* 1, 2, 4, ..., 256 target CPUs, then +Inf */
 #define EXPV_LINGER 3                 /* intervals a leaver's series stays, frozen */
+#define EXPV_LABEL_MAX 256            /* a cgroup label, NUL included */
+
+enum expv_by { EXPV_BY_PID, EXPV_BY_CGROUP };
 
 /* One process of a closed interval, as the caller's model ranked it (most invalidations first). */
 struct expv_row {
 	pid_t pid;
 	const char *comm;                 /* NULL or "": "?" */
 	const struct count_counts *c;     /* its counts in the interval */
+	/* EXPV_BY_CGROUP: the cgroup label (< EXPV_LABEL_MAX bytes), container id and pod uid
+	 * (NULL or "": none) */
+	const char *cgroup, *container, *pod;
 };
 
 struct expv_series {
 	pid_t pid;                        /* 0: other */
 	char comm[16];
+	uint64_t key;                     /* pid, or a hash of the cgroup label */
+	char cgroup[EXPV_LABEL_MAX];      /* EXPV_BY_CGROUP; "other" for other */
+	char container[65], pod[37];
 	struct count_counts total;        /* since the series started */
 	double rate;                      /* invalidations/s in the last interval */
 	bool fresh;                       /* at 0 on a page no scrape has seen yet */
@@ -56,9 +70,10 @@ struct expv_series {
 
 struct expv {
 	int top_k, nr_cpus, page_size;
+	enum expv_by by;
 	struct expv_series *series, *spare;   /* [top_k]: the live ones, and the next set */
 	int nr;
-	pid_t *cand, *cand_next;          /* [top_k]: last interval's top K without a series */
+	uint64_t *cand, *cand_next;       /* [top_k]: last interval's top K without a series (keys) */
 	int nr_cand;
 	int *entrants;                    /* [top_k]: scratch of expv_interval */
 	struct expv_series other;
@@ -74,6 +89,8 @@ struct expv {
 
 /* top_k >= 1; nr_cpus for per-core rates (< 1: 1); page_size for bytes (0: 4096). NULL: no memory. */
 struct expv *expv_new(int top_k, int nr_cpus, int page_size);
+/* The same, with series per process (EXPV_BY_PID, as expv_new) or per cgroup. */
+struct expv *expv_new_by(int top_k, int nr_cpus, int page_size, enum expv_by by);
 void expv_free(struct expv *x);
 
 /*

@@ -17,6 +17,15 @@ static int take_u64(struct cursor *c, uint64_t *v)
 	return 0;
 }
 
+/* bytes of the fixed-size fields between STACK_USER and CGROUP (weight, data_src, transaction,
+ * phys_addr; REGS_INTR is sized by the attr and excluded by the callers) */
+static size_t after_stack_skip(uint64_t st)
+{
+	return 8 * (size_t)(!!(st & (PERF_SAMPLE_WEIGHT | PERF_SAMPLE_WEIGHT_STRUCT)) +
+			    !!(st & PERF_SAMPLE_DATA_SRC) + !!(st & PERF_SAMPLE_TRANSACTION) +
+			    !!(st & PERF_SAMPLE_PHYS_ADDR));
+}
+
 int sample_parse(const struct perf_event_header *hdr, uint64_t st, struct tlb_sample *s)
 {
 	struct cursor c = { (const uint8_t *)(hdr + 1), (const uint8_t *)hdr + hdr->size };
@@ -74,11 +83,23 @@ int sample_parse(const struct perf_event_header *hdr, uint64_t st, struct tlb_sa
 		c.p += size;
 	}
 	s->tail = c.p;	/* fields after RAW: sample_parse_user() */
+	if (st & PERF_SAMPLE_CGROUP) {
+		/* the fields between RAW and CGROUP: sized by sample_type alone, else unknown here
+		 * (after the user regs and stack, sample_parse_user() reads it) */
+		if (st & (PERF_SAMPLE_BRANCH_STACK | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER |
+			  PERF_SAMPLE_REGS_INTR))
+			return 0;
+		if ((size_t)(c.end - c.p) < after_stack_skip(st))
+			return -1;
+		c.p += after_stack_skip(st);
+		if (take_u64(&c, &s->cgroup))
+			return -1;
+	}
 	return 0;
 }
 
 int sample_parse_user(const struct perf_event_header *hdr, uint64_t st, uint64_t regs_mask,
-		      const struct tlb_sample *s, struct tlb_user_stack *u)
+		      struct tlb_sample *s, struct tlb_user_stack *u)
 {
 	struct cursor c = { s->tail, (const uint8_t *)hdr + hdr->size };
 
@@ -111,6 +132,13 @@ int sample_parse_user(const struct perf_event_header *hdr, uint64_t st, uint64_t
 			c.p += u->size;
 			if (take_u64(&c, &u->dyn_size) || u->dyn_size > u->size)
 				return -1;
+		}
+	}
+	/* the cgroup after the stack, when nothing of unknown size lies between */
+	if ((st & PERF_SAMPLE_CGROUP) && !(st & PERF_SAMPLE_REGS_INTR)) {
+		if ((size_t)(c.end - c.p) >= after_stack_skip(st)) {
+			c.p += after_stack_skip(st);
+			take_u64(&c, &s->cgroup);
 		}
 	}
 	return 0;
@@ -170,7 +198,8 @@ bool sample_record_id(const struct perf_event_header *hdr, uint64_t st, bool sam
 		}
 		if (!(st & PERF_SAMPLE_ID) || sample_parse(hdr, st & ~(uint64_t)PERF_SAMPLE_READ &
 							   ~(uint64_t)PERF_SAMPLE_CALLCHAIN &
-							   ~(uint64_t)PERF_SAMPLE_RAW, &s))
+							   ~(uint64_t)PERF_SAMPLE_RAW &
+							   ~(uint64_t)PERF_SAMPLE_CGROUP, &s))
 			return false;
 		*id = s.id;
 		return true;

@@ -18,6 +18,7 @@ struct tlb_sample {
 	uint32_t nr_callchain;
 	const void *raw;          /* tracepoint payload (common_type first), NULL if none */
 	uint32_t raw_size;
+	uint64_t cgroup;          /* PERF_SAMPLE_CGROUP: the task's cgroup id; 0 if none */
 	const uint8_t *tail;      /* the first byte after RAW (sample_parse_user starts there) */
 };
 
@@ -44,10 +45,11 @@ int sample_parse(const struct perf_event_header *hdr, uint64_t sample_type, stru
  * The user registers and stack of a sample sample_parse() accepted (s->tail), for its attr's
  * sample_type and sample_regs_user. Returns 0 (u zeroed for fields the type lacks), or -1 when the
  * record is shorter than they say, dyn_size exceeds size, or a BRANCH_STACK (whose layout needs
- * branch_sample_type) stands before them. Never reads past hdr->size.
+ * branch_sample_type) stands before them. Never reads past hdr->size. A CGROUP after them (when
+ * no REGS_INTR lies between) goes into s->cgroup, which sample_parse() cannot reach then.
  */
 int sample_parse_user(const struct perf_event_header *hdr, uint64_t sample_type, uint64_t regs_mask,
-		      const struct tlb_sample *s, struct tlb_user_stack *u);
+		      struct tlb_sample *s, struct tlb_user_stack *u);
 /*
  * The sample id of any record: for samples with IDENTIFIER the first u64; for other records with
  * sample_id_all the trailing id fields. Returns false when it cannot tell.

@@ -439,6 +439,7 @@ static int process_sample(struct session *s, const struct perf_event_header *hdr
 		return 0;
 	ev.callchain = smp.callchain;
 	ev.nr_callchain = smp.nr_callchain;
+	ev.cgroup = smp.cgroup;
 	ev.ustack = NULL;
 	if (attr->attr.sample_type & (PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER)) {
 		struct tlb_user_stack us;
@@ -446,6 +447,7 @@ static int process_sample(struct session *s, const struct perf_event_header *hdr
 		if (sample_parse_user(hdr, attr->attr.sample_type, attr->attr.sample_regs_user, &smp,
 				      &us) == 0)
 			ev.ustack = &us;
+		ev.cgroup = smp.cgroup;	/* after the stack: sample_parse_user() read it */
 		return ops->event(ctx, &ev, attr);
 	}
 	return ops->event(ctx, &ev, attr);
@@ -482,6 +484,22 @@ static int process_mmap(const struct perf_event_header *hdr, const struct sessio
 		return 0;
 	snprintf(buf, sizeof(buf), "%.*s", (int)strnlen(path, room), path);
 	return ops->mmap(ctx, (pid_t)m->pid, (pid_t)m->tid, m->start, m->len, m->pgoff, buf);
+}
+
+/* PERF_RECORD_CGROUP: an id and its path (NUL-padded), then the sample_id trailer. */
+static int process_cgroup(const struct perf_event_header *hdr, const struct session_ops *ops,
+			  void *ctx)
+{
+	size_t room = hdr->size - sizeof(*hdr) - 8;	/* the path's NUL ends it before the trailer */
+	const char *path = (const char *)(hdr + 1) + 8;
+	char buf[4096];
+	uint64_t id;
+
+	if (!ops->cgroup || hdr->size < sizeof(*hdr) + 8)
+		return 0;
+	memcpy(&id, hdr + 1, 8);
+	snprintf(buf, sizeof(buf), "%.*s", (int)strnlen(path, room), path);
+	return ops->cgroup(ctx, id, buf);
 }
 
 /*
@@ -540,6 +558,8 @@ static int process(struct session *s, const struct perf_event_header *hdr,
 	case PERF_RECORD_MMAP:
 	case PERF_RECORD_MMAP2:
 		return process_mmap(hdr, ops, ctx);
+	case PERF_RECORD_CGROUP:
+		return process_cgroup(hdr, ops, ctx);
 	default:
 		return 0;
 	}
@@ -609,7 +629,8 @@ static uint64_t record_time(struct session *s, const struct perf_event_header *h
 	st = a->attr.sample_type;
 	if (hdr->type == PERF_RECORD_SAMPLE)
 		return sample_parse(hdr, st & ~(uint64_t)(PERF_SAMPLE_READ | PERF_SAMPLE_CALLCHAIN |
-							 PERF_SAMPLE_RAW), &smp) ? 0 : smp.time;
+							 PERF_SAMPLE_RAW | PERF_SAMPLE_CGROUP),
+				    &smp) ? 0 : smp.time;
 	if (hdr->type == PERF_RECORD_FORK || hdr->type == PERF_RECORD_EXIT) {
 		uint64_t t;
 		if (hdr->size < sizeof(*hdr) + 24)

@@ -38,6 +38,8 @@ struct session_ops {
 	 */
 	int (*mmap)(void *ctx, pid_t pid, pid_t tid, uint64_t start, uint64_t len, uint64_t pgoff,
 		    const char *path);
+	/* PERF_RECORD_CGROUP (the kernel's, or synthesised at the start): a cgroup id's path. */
+	int (*cgroup)(void *ctx, uint64_t id, const char *path);
 	/*
 	 * Lost events: PERF_RECORD_LOST counts and LOST_SAMPLES counts describe the same drops
 	 * (perf record writes both): the sum of nr passed is max(sum of LOST, sum of LOST_SAMPLES).

@@ -4,6 +4,7 @@
  * writes them.
  */
 #include "synthesize.h"
+#include "cgroup.h"
 #include "symbols.h"
 #include "util.h"
 
@@ -242,6 +243,52 @@ int synth_mmaps(const struct perf_event_attr *attr, uint64_t id, pid_t pid, synt
 	closedir(proc);
 	errno = err;
 	return rc;
+}
+
+struct cg_synth {
+	const struct perf_event_attr *attr;
+	uint64_t id;
+	synth_emit_fn emit;
+	void *ctx;
+	bool emit_failed;
+};
+
+/* One PERF_RECORD_CGROUP: id, the path NUL-padded to 8 bytes, the sample_id trailer. */
+static int cgroup_record(void *ctx, uint64_t cg_id, const char *path)
+{
+	struct cg_synth *c = ctx;
+	struct {
+		struct perf_event_header h;
+		uint64_t id;
+		char path[CGROUP_PATH_MAX + 8 + 64];
+	} rec;
+	size_t plen = strnlen(path, CGROUP_PATH_MAX - 1), flen = (plen + 1 + 7) & ~(size_t)7, n;
+	uint64_t trailer[8];
+
+	memset(&rec.h, 0, sizeof(rec.h));
+	rec.h.type = PERF_RECORD_CGROUP;
+	rec.id = cg_id;
+	memset(rec.path, 0, flen);
+	memcpy(rec.path, path, plen);
+	n = synth_id_trailer(c->attr, c->id, -1, -1, trailer);
+	memcpy(rec.path + flen, trailer, n * 8);
+	rec.h.size = (uint16_t)(offsetof(typeof(rec), path) + flen + n * 8);
+	if (c->emit(c->ctx, &rec, rec.h.size) < 0) {
+		c->emit_failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+int synth_cgroups(const struct perf_event_attr *attr, uint64_t id, const char *mount,
+		  synth_emit_fn emit, void *ctx, char *err, size_t errlen)
+{
+	struct cg_synth c = { attr, id, emit, ctx, false };
+	int rc = cgroup_walk(mount, cgroup_record, &c, err, errlen);
+
+	if (c.emit_failed)
+		snprintf(err, errlen, "%s", strerror(errno));
+	return rc ? -1 : 0;
 }
 
 size_t synth_build_id_record(void *buf, size_t room, bool kernel, const char *path,

@@ -42,6 +42,13 @@ int synth_comms(const struct perf_event_attr *attr, uint64_t id, synth_emit_fn e
 int synth_mmaps(const struct perf_event_attr *attr, uint64_t id, pid_t pid, synth_emit_fn emit,
 		void *ctx);
 /*
+ * PERF_RECORD_CGROUP for every cgroup under mount (cgroup_walk: the root as "/"), as perf's
+ * synthetic cgroup events, so that the ids in samples (PERF_SAMPLE_CGROUP) have paths. 0, or -1
+ * with err (not a cgroupfs) or emit's -1 (errno).
+ */
+int synth_cgroups(const struct perf_event_attr *attr, uint64_t id, const char *mount,
+		  synth_emit_fn emit, void *ctx, char *err, size_t errlen);
+/*
  * One record of the HEADER_BUILD_ID feature, as perf writes it (header with misc KERNEL or USER
  * and BUILD_ID_SIZE, pid -1, 20 bytes of id and its size, the path NUL-padded to 64 bytes), into
  * buf if it fits in room. Returns its size.

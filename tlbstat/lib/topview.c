@@ -5,6 +5,7 @@
  */
 #include "topview.h"
 #include "cause.h"
+#include "cgroup.h"
 #include "runbook.h"
 #include "count.h"
 #include "event.h"
@@ -365,13 +366,15 @@ static int ensure_cpu(struct top_model *m, int cpu)
 
 /* Added targets of a user-mm request (count_request_grow) to its initiator and the node. */
 static void request_grow(struct top_model *m, const struct count_request *r, bool starts,
-			 int added)
+			 int added, uint64_t ev_cgroup)
 {
 	struct top_task *p, *t;
 
 	if (r->cls != TLB_FUNC_FLUSH)
 		return;          /* kernel-range requests belong to no task; top does not show them */
 	task_pair(m, r->pid, r->tid, &p, &t);
+	if (ev_cgroup)
+		p->cgroup = t->cgroup = ev_cgroup;
 	count_request_grow(&p->cur.cnt, starts, added, r->nr);
 	count_request_grow(&t->cur.cnt, starts, added, r->nr);
 	count_request_grow(&m->node.cnt, starts, added, r->nr);
@@ -424,6 +427,8 @@ static void flush_event(struct top_model *m, const struct tlb_event *ev)
 		cause_add(&t->cur, id);
 		cause_add(&m->node, id);
 	}
+	if (ev->cgroup)
+		p->cgroup = t->cgroup = ev->cgroup;
 	count_flush(&d, ev);
 	count_flush(&p->cur.cnt, ev);
 	count_flush(&t->cur.cnt, ev);
@@ -452,14 +457,14 @@ static int request_event(struct top_model *m, const struct tlb_event *ev)
 	int f;
 
 	if (count_request_of(ev, &r)) {
-		request_grow(m, &r, true, r.nr);
+		request_grow(m, &r, true, r.nr, ev->cgroup);
 		return 0;
 	}
 	f = count_group_feed(m->grp, ev, &r, &open);
 	if (f < 0)
 		return -1;
 	if (f & COUNT_GROUP_JOINED)
-		request_grow(m, open, f & COUNT_GROUP_STARTED, 1);
+		request_grow(m, open, f & COUNT_GROUP_STARTED, 1, 0);
 	return 0;
 }
 
@@ -665,6 +670,100 @@ struct top_task *top_model_find_process(struct top_model *m, pid_t pid)
 	return table_find(&m->procs, pid, false);
 }
 
+static int cmp_cgroup(const void *x, const void *y)
+{
+	const struct top_task *a = *(struct top_task *const *)x, *b = *(struct top_task *const *)y;
+
+	return a->cgroup < b->cgroup ? -1 : a->cgroup > b->cgroup;
+}
+
+/* count_counts is all uint64_t: sums field by field, except the maxima (max_fanout, max_targets) */
+static void counts_add(struct count_counts *to, const struct count_counts *c)
+{
+	uint64_t *t = (uint64_t *)to, mx = to->max_fanout > c->max_fanout ? to->max_fanout :
+					   c->max_fanout;
+	uint64_t mt = to->max_targets > c->max_targets ? to->max_targets : c->max_targets;
+	const uint64_t *f = (const uint64_t *)c;
+
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		t[i] += f[i];
+	to->max_fanout = mx;
+	to->max_targets = mt;
+}
+
+/* a process's causes into its cgroup's row: same id adds up, a new one takes a free or smaller slot */
+static void causes_add(struct top_counts *to, const struct top_counts *from)
+{
+	for (int i = 0; i < TOP_CAUSES; i++) {
+		int min = 0, k;
+
+		if (!from->cause[i].n)
+			continue;
+		for (k = 0; k < TOP_CAUSES; k++) {
+			if (to->cause[k].n && to->cause[k].id == from->cause[i].id)
+				break;
+			if (to->cause[k].n < to->cause[min].n)
+				min = k;
+		}
+		if (k < TOP_CAUSES) {
+			to->cause[k].n += from->cause[i].n;
+		} else if (from->cause[i].n > to->cause[min].n) {
+			to->cause[min].id = from->cause[i].id;
+			to->cause[min].n = from->cause[i].n;
+		}
+	}
+}
+
+int top_model_cgroup_rows(struct top_model *m, enum top_sort by, const pid_t *pid_filter,
+			  int nr_filter, int max, struct top_task **rows, struct top_task ***out)
+{
+	struct top_task **procs, *g = NULL;
+	int n, ng = 0;
+
+	*rows = NULL;
+	*out = NULL;
+	n = top_model_rows(m, by, 0, pid_filter, nr_filter, 0, &procs);
+	if (n < 0)
+		return -1;
+	if (n)
+		qsort(procs, (size_t)n, sizeof(*procs), cmp_cgroup);
+	g = calloc((size_t)n + 1, sizeof(*g));
+	*out = malloc(sizeof(**out) * ((size_t)n + 1));
+	if (!g || !*out) {
+		free(procs);
+		free(g);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct top_task *p = procs[i];
+		struct top_task *r;
+
+		if (!ng || g[ng - 1].cgroup != p->cgroup) {
+			r = &g[ng++];
+			r->cgroup = p->cgroup;
+			r->used = true;
+		}
+		r = &g[ng - 1];
+		counts_add(&r->cur.cnt, &p->cur.cnt);
+		counts_add(&r->last.cnt, &p->last.cnt);
+		causes_add(&r->cur, &p->cur);
+		causes_add(&r->last, &p->last);
+		r->cur.gen += p->cur.gen;
+		r->last.gen += p->last.gen;
+		for (int k = 0; k < TOP_HIST; k++)
+			r->hist[k] += p->hist[k];
+		r->members++;
+	}
+	free(procs);
+	for (int i = 0; i < ng; i++)
+		(*out)[i] = &g[i];
+	qsort_r(*out, (size_t)ng, sizeof(**out), cmp_rows, &by);
+	*rows = g;
+	return max > 0 && ng > max ? max : ng;
+}
+
 /* ---------------- text ---------------- */
 
 void top_fmt_rate(char *buf, size_t len, double v)
@@ -840,8 +939,14 @@ void top_fmt_columns(char *buf, size_t len, const struct top_render *r, bool thr
 	size_t o = 0;
 
 	buf[0] = 0;
-	col(buf, len, &o, threads ? "TID" : "PID", 7, false, false);
-	col(buf, len, &o, "COMM", 15, false, true);
+	if (r->by_cgroup) {
+		col(buf, len, &o, "CGROUP", TOP_CGROUP_W, false, true);
+		col(buf, len, &o, "CONTAINER", 12, false, true);
+		col(buf, len, &o, "PROCS", 5, false, false);
+	} else {
+		col(buf, len, &o, threads ? "TID" : "PID", 7, false, false);
+		col(buf, len, &o, "COMM", 15, false, true);
+	}
 	col(buf, len, &o, "INV/s", 9, r->sort == TOP_SORT_RATE, false);
 	col(buf, len, &o, "REMOTE/s", 9, r->sort == TOP_SORT_REMOTE, false);
 	col(buf, len, &o, "VICTIM/s", 9, false, false);
@@ -887,8 +992,24 @@ void top_fmt_row(char *buf, size_t len, const struct top_task *t, const struct t
 		snprintf(comm, sizeof(comm), "%.15s", t->comm);
 	else
 		snprintf(comm, sizeof(comm), ":%d", (int)(t->tid ? t->tid : t->pid));
-	o = snprintf(buf, len, " %7d %-15s %9s %9s %9s %9s %7s %7s", (int)(t->tid ? t->tid : t->pid),
-		     comm, inv, rem, vic, byt, full, fan);
+	if (r->by_cgroup) {
+		char path[TOP_CGROUP_W + 1], idbuf[32];
+		const char *name = cgtab_name(r->cg, t->cgroup);
+		struct cgroup_info ci;
+
+		if (!strcmp(name, "unknown")) {	/* no path yet: the id at least */
+			snprintf(idbuf, sizeof(idbuf), "id:%llu", (unsigned long long)t->cgroup);
+			name = idbuf;
+		}
+		cgroup_parse(name, &ci);
+		o = snprintf(buf, len, " %-*s %-12.12s %5d %9s %9s %9s %9s %7s %7s", TOP_CGROUP_W,
+			     cgroup_label(name, path, sizeof(path)),
+			     ci.container[0] ? ci.container : ci.pod[0] ? ci.pod : "-", t->members,
+			     inv, rem, vic, byt, full, fan);
+	} else {
+		o = snprintf(buf, len, " %7d %-15s %9s %9s %9s %9s %7s %7s",
+			     (int)(t->tid ? t->tid : t->pid), comm, inv, rem, vic, byt, full, fan);
+	}
 	if (r->lab && o > 0 && (size_t)o < len)
 		o += snprintf(buf + o, len - (size_t)o, " %9s", asked);
 	if (r->causes && o > 0 && (size_t)o < len) {
@@ -918,7 +1039,7 @@ void top_print_batch(FILE *f, const char *stamp, struct top_model *m, const stru
 {
 	struct top_node n;
 	char lines[8][256], buf[512];
-	struct top_task **v;
+	struct top_task **v, *g = NULL;
 	int nl, nr;
 
 	top_model_node(m, &n);
@@ -931,12 +1052,16 @@ void top_print_batch(FILE *f, const char *stamp, struct top_model *m, const stru
 	fputc('\n', f);
 	top_fmt_columns(buf, sizeof(buf), r, false);
 	fprintf(f, "%s\n", buf);
-	nr = top_model_rows(m, r->sort, 0, pid_filter, nr_filter, rows, &v);
+	if (r->by_cgroup)
+		nr = top_model_cgroup_rows(m, r->sort, pid_filter, nr_filter, rows, &g, &v);
+	else
+		nr = top_model_rows(m, r->sort, 0, pid_filter, nr_filter, rows, &v);
 	for (int i = 0; i < nr; i++) {
 		top_fmt_row(buf, sizeof(buf), v[i], &n, r, NULL, NULL);
 		fprintf(f, "%s\n", buf);
 	}
 	free(v);
+	free(g);
 	fputc('\n', f);
 	fflush(f);
 }

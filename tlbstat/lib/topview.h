@@ -27,8 +27,10 @@
 #include <sys/types.h>
 
 struct tlb_event;
+struct cgtab;
 
 #define TOP_HIST 10                  /* intervals in the trend column */
+#define TOP_CGROUP_W 40              /* the CGROUP column (top -s cgroup): a longer path shows its end */
 
 enum top_sort { TOP_SORT_RATE, TOP_SORT_REMOTE, TOP_SORT_BYTES, TOP_SORT_FANOUT, TOP_SORT_EVENTS,
 		TOP_NR_SORTS };
@@ -54,6 +56,8 @@ struct top_task {
 	struct top_counts last;          /* the last closed interval (what is shown) */
 	float hist[TOP_HIST];            /* invalidations/s of the last intervals, oldest first */
 	uint64_t seen_iv;                /* last interval with an event */
+	uint64_t cgroup;                 /* the cgroup id of its latest event (0: none seen) */
+	int members;                     /* top_model_cgroup_rows: processes in the group */
 	/* internal */
 	int hnext, lprev, lnext;
 	bool used;
@@ -116,6 +120,14 @@ void top_model_node(const struct top_model *m, struct top_node *n);
 int top_model_rows(struct top_model *m, enum top_sort by, pid_t threads_of,
 		   const pid_t *pid_filter, int nr_filter, int max, struct top_task ***out);
 struct top_task *top_model_find_process(struct top_model *m, pid_t pid);
+/*
+ * The processes grouped by cgroup (top -s cgroup): one row per cgroup id with the sums of its
+ * processes' counts and trends (a process counts in the cgroup of its latest event), sorted by
+ * key; pid_filter as above; at most max rows (0: all). *rows is a malloc'd array of nr rows
+ * (pid and tid 0, cgroup, members), *out pointers into it in order. -1 when out of memory.
+ */
+int top_model_cgroup_rows(struct top_model *m, enum top_sort by, const pid_t *pid_filter,
+			  int nr_filter, int max, struct top_task **rows, struct top_task ***out);
 
 /* ---------------- text rendering (batch and screen) ---------------- */
 
@@ -132,6 +144,8 @@ struct top_render {
 	int width;                       /* line width for the CPU strip (0 = 100) */
 	const int *cpus;                 /* the CPUs watched, ascending (-C); NULL: every one */
 	int nr_cpus;
+	bool by_cgroup;                  /* rows are cgroups (top_model_cgroup_rows) */
+	const struct cgtab *cg;          /* their paths (cgroup.h); NULL: ids only */
 };
 
 /* Rates: "7012.0", "12.3k", "4.5M". */
