@@ -6,6 +6,7 @@
 #                           (check-san), the fuzz regressions when that target and clang exist
 #   make check-suite        the suite alone (unit + integration tests of $(O))
 #   make check-san          the suite built with SANITIZE=1 into $(O)-san
+#   make check-arm64        make ARCH=arm64 into $(O)-arm64, its unit tests under qemu-aarch64
 #   make SANITIZE=1         build with -fsanitize=address,undefined (default O=build-san)
 #   make man                the manual pages, Documentation/tlbstat*.txt -> $(O)/man/*.1 (asciidoctor)
 #   make install            PREFIX=/usr/local DESTDIR=: binaries, perf-tlb, man pages, completion, docs
@@ -248,6 +249,10 @@ check-suite: deps
 check-san:
 	$(MAKE) SANITIZE=1 O=$(O)-san check-suite
 
+# the arm64 cross build, its binaries' ELF machine, its unit tests under qemu-aarch64
+check-arm64:
+	O_ARM64=$(if $(filter arm64,$(ARCH)),$(O),$(O)-arm64) O=$(O) bash tests/arm64-build.sh
+
 # ---- install, man pages, completion, .deb
 BINDIR  := $(PREFIX)/bin
 MANDIR  := $(PREFIX)/share/man/man1
@@ -351,5 +356,5 @@ fuzz-regress: $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz-%)
 		grep -E '^stat::number_of_executed_units|^Done' $(FUZZ_O)/fuzz-$$t.log || true; \
 	done
 
-.PHONY: all deps check check-suite check-san man install install-core deb clean FORCE fuzz fuzz-regress
+.PHONY: all deps check check-suite check-san check-arm64 man install install-core deb clean FORCE fuzz fuzz-regress
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
