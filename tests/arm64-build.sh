@@ -67,6 +67,13 @@ check "tlbstat links the :arm64 shared libraries (libtraceevent, ncursesw, libmi
 v=$(qemu-aarch64 "$O64/tlbstat" --version 2>&1)
 check "qemu-aarch64 tlbstat --version: '$v'" bash -c "grep -q '^tlbstat version ' <<<'$v'"
 check "qemu-aarch64 tlbstat stat --help" bash -c "qemu-aarch64 '$O64/tlbstat' stat --help 2>&1 | grep -q -- '--duration'"
+# qemu-user reports uname's machine as aarch64: transport takes arm64's path (broadcast TLBI)
+qemu-aarch64 "$O64/tlbstat" transport --json >"$tmp/transport.json" 2>&1
+tr=$(jget "$tmp/transport.json" transport 2>/dev/null)
+ev=$(jget "$tmp/transport.json" transport_evidence 2>/dev/null)
+vo=$(jget "$tmp/transport.json" victims_observable 2>/dev/null)
+check "qemu-aarch64 tlbstat transport: '$tr', victims observable '$vo', '${ev:0:40}...'" \
+	test "$tr" = broadcast -a "${ev:0:25}" = "hardware broadcast (TLBI)" -a "$vo" = False
 qemu-aarch64 "$O64/tlbbench" mmap --ops 200 --no-pin --json >"$tmp/bench.json" 2>"$tmp/bench.err"
 rc=$?
 if [ $rc -eq 0 ] && [ "$(jget "$tmp/bench.json" munmaps 2>/dev/null)" = 200 ]; then

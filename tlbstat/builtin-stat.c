@@ -414,7 +414,7 @@ static void print_table(struct stat_ctx *c, const struct counter_period *p)
 			tlb_reason_label(r), per_sec(p->reasons[r], p->secs));
 		print_noise(c, reason_noise(c, -1, r));
 		if (r == TLB_REASON_REMOTE_SHOOTDOWN && !victims && p->reasons[r] == 0)
-			fprintf(f, "   %s", transport_victims_note(c->transport.transport));
+			fprintf(f, "   %s", transport_info_victims_note(&c->transport));
 		fputc('\n', f);
 	}
 	fprintf(f, " %14llu      %-22s %12.1f/s   %.1f/s/core",
