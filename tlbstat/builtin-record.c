@@ -403,10 +403,18 @@ static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *att
 	size_t nr;
 	const struct tlb_event_def *defs = tlb_events_table(&nr);
 
+	/* a patched arm64 kernel: no tlb:tlb_flush, tlb:tlb_invalidation (a default) stands in */
+	bool inv_only = !tfs_event_exists("tlb", "tlb_flush") &&
+			tfs_event_exists("tlb", "tlb_invalidation");
+
+	if (inv_only)
+		tlb_warn("%s; recording tlb:tlb_invalidation (patches/) in its place",
+			 TLB_EVENTS_MISSING_FLUSH);
 	for (size_t i = 0; i < nr; i++) {
 		if (!(defs[i].uses & TLB_EVU_RECORD))
 			continue;
-		if (!(defs[i].uses & TLB_EVU_REQUIRED) && !tfs_event_exists(defs[i].sys, defs[i].name))
+		if ((!(defs[i].uses & TLB_EVU_REQUIRED) || inv_only) &&
+		    !tfs_event_exists(defs[i].sys, defs[i].name))
 			continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
 		if (tlb_evlist_add(el, defs[i].tracepoint, NULL, attr) < 0)
 			return -1;

@@ -82,12 +82,37 @@ size_t tlb_events_short_names(unsigned uses, const char *sep, char *buf, size_t 
 bool tlb_events_match(const struct tlb_event_def *def, const char *sys, const char *name,
 		      bool has_targets);
 
+/*
+ * What this kernel offers in place of tlb:tlb_flush (issue 20: arm64 kernels do not define it;
+ * Documentation/arm64.md). Read from tracefs, or filled by hand (tests).
+ */
+struct tlb_events_view {
+	bool tracefs;                  /* tracefs readable: the rest means something */
+	bool tlb_flush;                /* tlb:tlb_flush (x86's own) */
+	bool tlb_invalidation;         /* tlb:tlb_invalidation (patches/, x86 and arm64) */
+	bool sys_enter;                /* raw_syscalls:sys_enter (stat --syscalls) */
+	char ipi[160];                 /* the ipi: events, space-separated; "" none */
+};
+void tlb_events_view_read(struct tlb_events_view *v);
+/*
+ * Without tlb:tlb_flush, the one message every command gives (stable: the arm64 guest's smoke
+ * greps its start): "tlb:tlb_flush not available: this kernel has no tlb:tlb_flush tracepoint
+ * (...)", then, one line each, what exists instead and what to run. The commands print it with
+ * tlb_err ("tlbstat: " before it). Returns the length it needs (snprintf's habit).
+ */
+size_t tlb_events_missing_text(const struct tlb_events_view *v, char *buf, size_t len);
+/* The first line alone, for the commands that go on with tlb:tlb_invalidation. */
+#define TLB_EVENTS_MISSING_FLUSH "tlb:tlb_flush not available: this kernel has no tlb:tlb_flush " \
+	"tracepoint (arm64 kernels do not define it)"
+
 struct tlb_evlist;
 struct perf_event_attr;
 /*
  * The live consumers' event set (top, exporter): the required rows opened whatever tracefs says
- * (their error names what is missing), the others where this kernel has them. 0, or -1 when a
- * required one cannot be added (tlb_evlist_add said why).
+ * (their error names what is missing), the others where this kernel has them; tlb:tlb_flush is
+ * left out when this kernel lacks it but has tlb:tlb_invalidation (a patched arm64 kernel),
+ * which then stands in for it. 0, or -1 when a required one cannot be added (tlb_evlist_add
+ * said why).
  */
 int tlb_events_add_live_set(struct tlb_evlist *el, const struct perf_event_attr *attr);
 #endif
