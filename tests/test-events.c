@@ -104,21 +104,24 @@ static void test_table(void)
 	is_int(bad, 0, "every row: tracepoint is sys:name, kernels said, decoded");
 }
 
-/* Without tlb:tlb_flush (a stock arm64 kernel, issue 20): what the commands say, from a view */
+/* Without a usable tlb:tlb_flush (a stock arm64 kernel, issue 20): what the commands say */
 static void test_missing(void)
 {
-	struct tlb_events_view v = { .tracefs = true, .sys_enter = true };
+	struct tlb_events_view v = { .tracefs = true, .sys_enter = true, .tlb_flush_listed = true };
 	char buf[1024], small[40];
+	const char *head = "tlb:tlb_flush not available: ";
 	size_t n;
 
-	printf("# a stock arm64 kernel: no tlb: events, ipi_raise/entry/exit, raw_syscalls\n");
+	printf("# a stock arm64 kernel: tlb_flush listed (never fired), ipi_raise/entry/exit, raw_syscalls\n");
 	snprintf(v.ipi, sizeof(v.ipi), "ipi:ipi_entry ipi:ipi_exit ipi:ipi_raise");
+	tlb_events_view_settle(&v, "aarch64");
+	ok(v.arm64 && !v.tlb_flush, "on aarch64 a listed tlb:tlb_flush is not usable");
 	n = tlb_events_missing_text(&v, buf, sizeof(buf));
 	is_int((int)n, (int)strlen(buf), "returns its length");
-	ok(!strncmp(buf, "tlb:tlb_flush not available: this kernel has no tlb:tlb_flush tracepoint "
-		    "(arm64 kernels do not define it)", 101), "the stable first line");
+	ok(!strncmp(buf, head, strlen(head)), "starts with the stable 'tlb:tlb_flush not available: '");
 	ok(!strncmp(buf, TLB_EVENTS_MISSING_FLUSH, strlen(TLB_EVENTS_MISSING_FLUSH)),
 	   "which is TLB_EVENTS_MISSING_FLUSH");
+	ok(strstr(buf, "arm64 kernels list it but never fire it") != NULL, "says why: listed, never fired");
 	ok(strstr(buf, "tlb:tlb_invalidation (patches/") && strstr(buf, "is not here either"),
 	   "says the patched event is missing too");
 	ok(strstr(buf, "ipi:ipi_raise") != NULL, "names the ipi events that exist");
@@ -126,9 +129,24 @@ static void test_missing(void)
 	   "offers the syscall rate");
 	ok(strstr(buf, "not a flush count") != NULL, "and says it is not a flush count");
 
+	v.tlb_flush_listed = false;
+	tlb_events_view_settle(&v, "aarch64");
+	ok(strstr(tlb_events_missing_why(&v), "does not list it") != NULL,
+	   "arm64 without it listed: 'does not list it'");
+	tlb_events_view_settle(&v, "x86_64");
+	ok(!v.arm64 && !v.tlb_flush, "x86_64 without it listed: not usable");
+	ok(strstr(tlb_events_missing_why(&v), "this kernel has no tlb:tlb_flush tracepoint") != NULL,
+	   "x86_64: 'this kernel has no tlb:tlb_flush tracepoint'");
+	v.tlb_flush_listed = true;
+	tlb_events_view_settle(&v, "x86_64");
+	ok(v.tlb_flush, "x86_64 with it listed: usable");
+	tlb_events_view_settle(&v, NULL);
+	ok(v.tlb_flush, "unknown machine with it listed: usable (x86's rules)");
+
 	printf("# a patched arm64 kernel: tlb:tlb_invalidation, no ipi:, no raw_syscalls\n");
 	memset(&v, 0, sizeof(v));
-	v.tracefs = v.tlb_invalidation = true;
+	v.tracefs = v.tlb_invalidation = v.tlb_flush_listed = true;
+	tlb_events_view_settle(&v, "aarch64");
 	tlb_events_missing_text(&v, buf, sizeof(buf));
 	ok(strstr(buf, "tlb:tlb_invalidation (patches/) is here") != NULL, "the patched event is here");
 	ok(strstr(buf, "'tlbstat stat' counts it") && strstr(buf, "record -e tlb-inv"),

@@ -823,8 +823,8 @@ static int stat_alt(struct stat_ctx *c, struct tlb_target *target, char **cmd, i
 		a = (struct alt_stat){ "syscalls", "raw_syscalls:sys_enter, mm syscalls",
 				       syscall_rows, (int)ARRAY_SIZE(syscall_rows) };
 	} else if (v.tlb_invalidation) {
-		fprintf(stderr, "tlbstat: %s; counting tlb:tlb_invalidation (patches/) in its place\n",
-			TLB_EVENTS_MISSING_FLUSH);
+		fprintf(stderr, "tlbstat: %s: %s; counting tlb:tlb_invalidation (patches/) in its "
+			"place\n", TLB_EVENTS_MISSING_FLUSH, tlb_events_missing_why(&v));
 		a = (struct alt_stat){ "tlb_invalidation", "tlb:tlb_invalidation", inv_rows,
 				       (int)ARRAY_SIZE(inv_rows) };
 	} else {

@@ -12,11 +12,13 @@
 #include "events.h"
 #include "evlist.h"
 #include "tracefs.h"
+#include "transport.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #define TP(s, n) .tracepoint = s ":" n, .sys = s, .name = n
 
@@ -159,19 +161,37 @@ bool tlb_events_match(const struct tlb_event_def *def, const char *sys, const ch
 void tlb_events_view_read(struct tlb_events_view *v)
 {
 	char *ipi;
+	struct utsname u;
 
 	memset(v, 0, sizeof(*v));
 	v->tracefs = tfs_locate(NULL, 0, NULL, 0) == 0;
-	if (!v->tracefs)
-		return;
-	v->tlb_flush = tfs_event_exists("tlb", "tlb_flush");
-	v->tlb_invalidation = tfs_event_exists("tlb", "tlb_invalidation");
-	v->sys_enter = tfs_event_exists("raw_syscalls", "sys_enter");
-	ipi = tfs_list_events("ipi");
-	if (ipi)
-		snprintf(v->ipi, sizeof(v->ipi), "%s", ipi);
-	free(ipi);
+	if (v->tracefs) {
+		v->tlb_flush_listed = tfs_event_exists("tlb", "tlb_flush");
+		v->tlb_invalidation = tfs_event_exists("tlb", "tlb_invalidation");
+		v->sys_enter = tfs_event_exists("raw_syscalls", "sys_enter");
+		ipi = tfs_list_events("ipi");
+		if (ipi)
+			snprintf(v->ipi, sizeof(v->ipi), "%s", ipi);
+		free(ipi);
+	}
+	tlb_events_view_settle(v, uname(&u) == 0 ? u.machine : NULL);
 }
+
+void tlb_events_view_settle(struct tlb_events_view *v, const char *machine)
+{
+	v->arm64 = transport_machine_is_arm64(machine);
+	v->tlb_flush = v->tlb_flush_listed && !v->arm64;
+}
+
+const char *tlb_events_missing_why(const struct tlb_events_view *v)
+{
+	if (v->arm64 && v->tlb_flush_listed)
+		return "arm64 kernels list it but never fire it (only x86 calls trace_tlb_flush)";
+	if (v->arm64)
+		return "this arm64 kernel does not list it (only x86 fires it)";
+	return "this kernel has no tlb:tlb_flush tracepoint (only x86 kernels fire it)";
+}
+
 
 size_t tlb_events_missing_text(const struct tlb_events_view *v, char *buf, size_t len)
 {
@@ -182,7 +202,7 @@ size_t tlb_events_missing_text(const struct tlb_events_view *v, char *buf, size_
 		      if (k > 0) n += (size_t)k; } while (0)
 	if (len)
 		buf[0] = 0;
-	ADD("%s", TLB_EVENTS_MISSING_FLUSH);
+	ADD("%s: %s", TLB_EVENTS_MISSING_FLUSH, tlb_events_missing_why(v));
 	if (v->tlb_invalidation)
 		ADD("\n  tlb:tlb_invalidation (patches/) is here: 'tlbstat stat' counts it, "
 		    "'tlbstat record -e tlb-inv' records it");
@@ -203,9 +223,20 @@ int tlb_events_add_live_set(struct tlb_evlist *el, const struct perf_event_attr 
 {
 	const struct tlb_event_def *csd = tlb_events_by_kind(EV_CSD_QUEUE_CPU);
 	bool have_csd = tfs_event_exists(csd->sys, csd->name);
-	/* a patched arm64 kernel: tlb:tlb_invalidation (in the set below) stands in */
-	bool inv_only = !tfs_event_exists("tlb", "tlb_flush") &&
-			tfs_event_exists("tlb", "tlb_invalidation");
+	struct tlb_events_view v;
+	bool inv_only;
+
+	/* no usable tlb:tlb_flush (arm64): the patched tlb:tlb_invalidation stands in, or the
+	 * one message says what is missing */
+	tlb_events_view_read(&v);
+	inv_only = v.tracefs && !v.tlb_flush && v.tlb_invalidation;
+	if (v.tracefs && !v.tlb_flush && !v.tlb_invalidation) {
+		char text[1024];
+
+		tlb_events_missing_text(&v, text, sizeof(text));
+		tlb_err("%s", text);
+		return -1;
+	}
 	size_t nr;
 	const struct tlb_event_def *defs = tlb_events_table(&nr);
 
