@@ -12,7 +12,7 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 TFS=/sys/kernel/tracing
-MSG='^tlbstat: tlb:tlb_flush not available: this kernel has no tlb:tlb_flush tracepoint \(only x86 kernels fire it\)$'
+MSG='^tlbstat: tlb:tlb_flush not available: the tracepoint does not exist on this kernel \(only x86 kernels fire it\)$'
 MSG64='^tlbstat: tlb:tlb_flush not available: arm64 kernels list it but never fire it \(only x86 calls trace_tlb_flush\)$'
 
 if [ "$(id -u)" != 0 ] || [ ! -r "$TFS/events/raw_syscalls/sys_enter/id" ]; then

@@ -189,7 +189,7 @@ const char *tlb_events_missing_why(const struct tlb_events_view *v)
 		return "arm64 kernels list it but never fire it (only x86 calls trace_tlb_flush)";
 	if (v->arm64)
 		return "this arm64 kernel does not list it (only x86 fires it)";
-	return "this kernel has no tlb:tlb_flush tracepoint (only x86 kernels fire it)";
+	return "the tracepoint does not exist on this kernel (only x86 kernels fire it)";
 }
 
 
