@@ -42,7 +42,9 @@ endif
 ifneq ($(filter default environment,$(origin AR)),)
 AR := $(CROSS_COMPILE)ar
 endif
-PKG_CONFIG ?= PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig pkg-config
+ifneq ($(origin PKG_CONFIG),command line)
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
 ifeq ($(shell command -v $(CC)),)
 $(error $(CC) not found (ARCH=arm64 cross build): apt-get install gcc-aarch64-linux-gnu, or `make deps`)
 endif
