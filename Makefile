@@ -6,6 +6,7 @@
 #                           (check-san), the fuzz regressions when that target and clang exist
 #   make check-suite        the suite alone (unit + integration tests of $(O))
 #   make check-san          the suite built with SANITIZE=1 into $(O)-san
+#   make check-arm64        make ARCH=arm64 into $(O)-arm64, its unit tests under qemu-aarch64
 #   make SANITIZE=1         build with -fsanitize=address,undefined (default O=build-san)
 #   make man                the manual pages, Documentation/tlbstat*.txt -> $(O)/man/*.1 (asciidoctor)
 #   make install            PREFIX=/usr/local DESTDIR=: binaries, perf-tlb, man pages, completion, docs
@@ -13,6 +14,46 @@
 #   make clean
 # Every tlbstat/lib/*.c, tlbstat/builtin-*.c, tests/test-*.c and benchmarks/*.c is picked up by
 # wildcard, so adding a file needs no Makefile edit.
+
+# ARCH=arm64 (or aarch64, or CROSS_COMPILE=aarch64-linux-gnu- alone): a cross build for arm64
+# into build-arm64 (O's default then): $(CROSS_COMPILE)gcc, the :arm64 libraries (pkg-config
+# looks only in /usr/lib/aarch64-linux-gnu/pkgconfig) and $(TLBSTAT_DEPS)/libperf-arm64, all set
+# up by scripts/install-deps.sh. Every target but check works as natively; `make check-arm64`
+# (tests/arm64-build.sh) cross-builds and runs the arm64 unit tests under qemu-aarch64.
+ifneq ($(filter aarch64-%,$(notdir $(CROSS_COMPILE))),)
+ARCH ?= arm64
+endif
+ifeq ($(ARCH),aarch64)
+override ARCH := arm64
+endif
+ifeq ($(ARCH),arm64)
+ifeq ($(SANITIZE),1)
+$(error SANITIZE=1 with ARCH=arm64: not supported (the arm64 unit tests run under qemu-user; the sanitizer stage covers the same code natively))
+endif
+CROSS_COMPILE ?= aarch64-linux-gnu-
+O             ?= build-arm64
+MULTIARCH     := $(patsubst %-,%,$(notdir $(CROSS_COMPILE)))
+DEB_ARCH      := :arm64
+TOOLS_ARCH    := arm64
+TLBSTAT_LIBPERF_NAME := libperf-arm64
+ifneq ($(filter default environment,$(origin CC)),)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifneq ($(filter default environment,$(origin AR)),)
+AR := $(CROSS_COMPILE)ar
+endif
+ifneq ($(origin PKG_CONFIG),command line)
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
+ifeq ($(shell command -v $(CC)),)
+$(error $(CC) not found (ARCH=arm64 cross build): apt-get install gcc-aarch64-linux-gnu, or `make deps`)
+endif
+else ifneq ($(filter-out x86_64 x86 amd64,$(ARCH)),)
+$(error ARCH=$(ARCH): tlbstat cross-builds for arm64 only (ARCH=arm64); a native build needs no ARCH)
+endif
+PKG_CONFIG ?= pkg-config
+TOOLS_ARCH ?= x86
+TLBSTAT_LIBPERF_NAME ?= libperf
 
 # SANITIZE=1: AddressSanitizer (with LeakSanitizer) and UBSan, into its own tree; GCC leaves
 # float-cast-overflow out of "undefined", and a double too big for long long is one of its finds
@@ -48,27 +89,27 @@ endif
 endif
 
 # $(call feature,pkg-config name,Debian package,what needs it): yes when present
-feature = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo yes),yes,$(call missing,$(1),$(2),$(3)))
+feature = $(if $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes),yes,$(call missing,$(1),$(2),$(3)))
 ifdef SKIP_FEATURES
 missing =
 else
-missing = $(error $(1) not found by pkg-config ($(3)): apt-get install $(2), or `make deps`)
+missing = $(error $(1) not found by pkg-config ($(3)): apt-get install $(2)$(DEB_ARCH), or `make deps`)
 endif
 
 # libperf: a system one (pkg-config) is used when it also ships the internal headers perf uses;
 # otherwise the copy scripts/install-deps.sh builds from Debian's linux-source-6.1.
-SYS_LIBPERF_INC := $(shell pkg-config --variable=includedir libperf 2>/dev/null)
+SYS_LIBPERF_INC := $(shell $(PKG_CONFIG) --variable=includedir libperf 2>/dev/null)
 ifneq ($(and $(SYS_LIBPERF_INC),$(wildcard $(SYS_LIBPERF_INC)/internal/evsel.h)),)
-LIBPERF_CFLAGS := $(shell pkg-config --cflags libperf)
-LIBPERF_LIBS   := $(shell pkg-config --libs --static libperf) -lapi
+LIBPERF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libperf)
+LIBPERF_LIBS   := $(shell $(PKG_CONFIG) --libs --static libperf) -lapi
 LIBPERF_INTERNAL_CFLAGS := -I$(SYS_LIBPERF_INC)
 else
-LIBPERF_DIR    ?= $(TLBSTAT_DEPS)/libperf
+LIBPERF_DIR    ?= $(TLBSTAT_DEPS)/$(TLBSTAT_LIBPERF_NAME)
 LIBPERF_CFLAGS := -I$(LIBPERF_DIR)/include
 LIBPERF_LIBS   := $(LIBPERF_DIR)/lib/libperf.a $(LIBPERF_DIR)/lib/libapi.a
 LIBPERF_INTERNAL_CFLAGS := -I$(LIBPERF_DIR)/src/tools/lib/perf/include \
                            -I$(LIBPERF_DIR)/src/tools/lib -I$(LIBPERF_DIR)/src/tools/include \
-                           -I$(LIBPERF_DIR)/src/tools/arch/x86/include
+                           -I$(LIBPERF_DIR)/src/tools/arch/$(TOOLS_ARCH)/include
 ifndef SKIP_FEATURES
 ifeq ($(wildcard $(LIBPERF_DIR)/lib/libperf.a),)
 $(error libperf not found in $(LIBPERF_DIR) and no system libperf with its internal headers: \
@@ -82,35 +123,35 @@ HAVE_TRACEEVENT := $(call feature,libtraceevent,libtraceevent-dev,decoding trace
 HAVE_NCURSESW   := $(call feature,ncursesw,libncurses-dev,the screen of tlbstat top)
 HAVE_MHD        := $(call feature,libmicrohttpd,libmicrohttpd-dev,the HTTP server of tlbstat exporter)
 # optional: libcurl for the prom sampler plugin (plugins/prom.c); without it the others build
-optional = $(if $(shell pkg-config --exists $(1) 2>/dev/null && echo yes),yes,$(if $(SKIP_FEATURES),,$(warning $(1) not found by pkg-config: $(3) not built (apt-get install $(2)))))
+optional = $(if $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes),yes,$(if $(SKIP_FEATURES),,$(warning $(1) not found by pkg-config: $(3) not built (apt-get install $(2)$(DEB_ARCH)))))
 HAVE_CURL       := $(call optional,libcurl,libcurl4-openssl-dev,the prom sampler plugin)
-CURL_CFLAGS       := $(if $(HAVE_CURL),$(shell pkg-config --cflags libcurl))
-CURL_LIBS         := $(if $(HAVE_CURL),$(shell pkg-config --libs libcurl))
-TRACEEVENT_CFLAGS := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --cflags libtraceevent))
-TRACEEVENT_LIBS   := $(if $(HAVE_TRACEEVENT),$(shell pkg-config --libs libtraceevent))
-NCURSES_CFLAGS    := $(if $(HAVE_NCURSESW),$(shell pkg-config --cflags ncursesw))
+CURL_CFLAGS       := $(if $(HAVE_CURL),$(shell $(PKG_CONFIG) --cflags libcurl))
+CURL_LIBS         := $(if $(HAVE_CURL),$(shell $(PKG_CONFIG) --libs libcurl))
+TRACEEVENT_CFLAGS := $(if $(HAVE_TRACEEVENT),$(shell $(PKG_CONFIG) --cflags libtraceevent))
+TRACEEVENT_LIBS   := $(if $(HAVE_TRACEEVENT),$(shell $(PKG_CONFIG) --libs libtraceevent))
+NCURSES_CFLAGS    := $(if $(HAVE_NCURSESW),$(shell $(PKG_CONFIG) --cflags ncursesw))
 # optional: libelf names user frames (lib/usyms.c); without it they stay unnamed
 ifndef SKIP_FEATURES
-HAVE_LIBELF := $(shell pkg-config --exists libelf 2>/dev/null && echo yes)
+HAVE_LIBELF := $(shell $(PKG_CONFIG) --exists libelf 2>/dev/null && echo yes)
 ifeq ($(HAVE_LIBELF),)
-$(warning libelf not found by pkg-config (user symbols of call chains): apt-get install libelf-dev)
+$(warning libelf not found by pkg-config (user symbols of call chains): apt-get install libelf-dev$(DEB_ARCH))
 endif
 endif
-LIBELF_CFLAGS := $(if $(HAVE_LIBELF),-DHAVE_LIBELF $(shell pkg-config --cflags libelf))
-LIBELF_LIBS   := $(if $(HAVE_LIBELF),$(shell pkg-config --libs libelf))
+LIBELF_CFLAGS := $(if $(HAVE_LIBELF),-DHAVE_LIBELF $(shell $(PKG_CONFIG) --cflags libelf))
+LIBELF_LIBS   := $(if $(HAVE_LIBELF),$(shell $(PKG_CONFIG) --libs libelf))
 # optional: libdw unwinds --call-graph dwarf stacks (lib/unwind.c, its only user); without it
 # their user part is the sampled ip alone, and report says so
 ifndef SKIP_FEATURES
-HAVE_LIBDW := $(if $(HAVE_LIBELF),$(shell pkg-config --exists libdw 2>/dev/null && echo yes))
+HAVE_LIBDW := $(if $(HAVE_LIBELF),$(shell $(PKG_CONFIG) --exists libdw 2>/dev/null && echo yes))
 ifeq ($(HAVE_LIBDW),)
-$(warning libdw not found by pkg-config (unwinding --call-graph dwarf stacks): apt-get install libdw-dev)
+$(warning libdw not found by pkg-config (unwinding --call-graph dwarf stacks): apt-get install libdw-dev$(DEB_ARCH))
 endif
 endif
-LIBDW_CFLAGS := $(if $(HAVE_LIBDW),-DHAVE_LIBDW $(shell pkg-config --cflags libdw))
-LIBDW_LIBS   := $(if $(HAVE_LIBDW),$(shell pkg-config --libs libdw))
-NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell pkg-config --libs ncursesw))
-MHD_CFLAGS        := $(if $(HAVE_MHD),$(shell pkg-config --cflags libmicrohttpd))
-MHD_LIBS          := $(if $(HAVE_MHD),$(shell pkg-config --libs libmicrohttpd))
+LIBDW_CFLAGS := $(if $(HAVE_LIBDW),-DHAVE_LIBDW $(shell $(PKG_CONFIG) --cflags libdw))
+LIBDW_LIBS   := $(if $(HAVE_LIBDW),$(shell $(PKG_CONFIG) --libs libdw))
+NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell $(PKG_CONFIG) --libs ncursesw))
+MHD_CFLAGS        := $(if $(HAVE_MHD),$(shell $(PKG_CONFIG) --cflags libmicrohttpd))
+MHD_LIBS          := $(if $(HAVE_MHD),$(shell $(PKG_CONFIG) --libs libmicrohttpd))
 
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2
 CFLAGS   ?= -O2 -g
@@ -221,6 +262,10 @@ check-suite: deps
 
 check-san:
 	$(MAKE) SANITIZE=1 O=$(O)-san check-suite
+
+# the arm64 cross build, its binaries' ELF machine, its unit tests under qemu-aarch64
+check-arm64:
+	O_ARM64=$(if $(filter arm64,$(ARCH)),$(O),$(O)-arm64) O=$(O) bash tests/arm64-build.sh
 
 # ---- install, man pages, completion, .deb
 BINDIR  := $(PREFIX)/bin
@@ -335,5 +380,5 @@ fuzz-regress: $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz-%)
 		grep -E '^stat::number_of_executed_units|^Done' $(FUZZ_O)/fuzz-$$t.log || true; \
 	done
 
-.PHONY: all deps check check-suite check-san man install install-core deb clean FORCE fuzz fuzz-regress
+.PHONY: all deps check check-suite check-san check-arm64 man install install-core deb clean FORCE fuzz fuzz-regress
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -19,7 +19,8 @@
  *   madvise   one madvise(MADV_DONTNEED) of a touched range
  *   mremap    one mremap that moves (and alternately grows/shrinks) a touched range
  *   fork-cow  one fork; the parent writes the shared pages while the child is alive (COW)
- *   thp       one madvise(MADV_COLLAPSE) of a 2 MiB range touched as small pages
+ *   thp       one madvise(MADV_COLLAPSE) of one huge page (2 MiB with 4 KiB pages) touched
+ *             as small pages
  *   mixed     one of the above, chosen at random with fixed weights
  *
  * Output (stdout). Human lines by default; with --json exactly one JSON object:
@@ -74,7 +75,6 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
-#define THP_SIZE (2UL << 20)
 #define PROBE_BUF_PAGES 16
 #define PROBE_TOUCH_PAGES 4
 #define PROBE_WORK 200        /* xorshift steps per request (~0.3 us) */
@@ -87,8 +87,11 @@
  */
 #define DEFAULT_TOUCH 1
 
+/* the spin-wait hint, as the kernel's cpu_relax(): PAUSE on x86, YIELD on arm64 */
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
 #else
 #define cpu_relax() __asm__ __volatile__("" ::: "memory")
 #endif
@@ -129,6 +132,9 @@ static struct {
 };
 
 static size_t page_size;
+/* a PMD-sized huge page: 2 MiB with 4 KiB pages (x86-64, most arm64), 32 MiB with arm64's 16 KiB
+ * pages, 512 MiB with 64 KiB; from /sys/kernel/mm/transparent_hugepage/hpage_pmd_size */
+static size_t thp_size = 2UL << 20;
 static bool thp_collapse_ok;   /* MADV_COLLAPSE works here */
 static char thp_mode[32];      /* from /sys/kernel/mm/transparent_hugepage/enabled, "" if absent */
 
@@ -261,7 +267,7 @@ struct churn {
 	char *madv_buf;                      /* madvise */
 	char *mr_cur, *mr_spare; size_t mr_len; /* mremap: current range and spare reservation */
 	char *cow_buf; int cow_pipe[2];      /* fork-cow */
-	char *thp_buf;                       /* thp: 2 MiB aligned */
+	char *thp_buf;                       /* thp: thp_size aligned */
 	char *compute_sink;
 };
 
@@ -518,17 +524,17 @@ static int op_fork(struct churn *c)
 static int op_collapse(struct churn *c)
 {
 	/* small pages first: no huge page on fault while VM_NOHUGEPAGE */
-	if (madvise(c->thp_buf, THP_SIZE, MADV_NOHUGEPAGE))
+	if (madvise(c->thp_buf, thp_size, MADV_NOHUGEPAGE))
 		FAIL(c, "madvise(MADV_NOHUGEPAGE)");
-	touch_w(c->thp_buf, THP_SIZE / page_size);
-	if (madvise(c->thp_buf, THP_SIZE, MADV_HUGEPAGE))
+	touch_w(c->thp_buf, thp_size / page_size);
+	if (madvise(c->thp_buf, thp_size, MADV_HUGEPAGE))
 		FAIL(c, "madvise(MADV_HUGEPAGE)");
-	int r = madvise(c->thp_buf, THP_SIZE, MADV_COLLAPSE);
+	int r = madvise(c->thp_buf, thp_size, MADV_COLLAPSE);
 	if (r && errno != EAGAIN && errno != ENOMEM && errno != EBUSY)
 		FAIL(c, "madvise(MADV_COLLAPSE)");
 	if (r)
 		c->failed++;
-	if (madvise(c->thp_buf, THP_SIZE, MADV_DONTNEED))
+	if (madvise(c->thp_buf, thp_size, MADV_DONTNEED))
 		FAIL(c, "madvise(MADV_DONTNEED)");
 	return 0;
 }
@@ -603,11 +609,11 @@ static int churn_setup(struct churn *c)
 			return -1;
 	}
 	if (uses(OP_COLLAPSE)) {
-		char *p = mmap(NULL, 2 * THP_SIZE, PROT_READ | PROT_WRITE,
+		char *p = mmap(NULL, 2 * thp_size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			return -1;
-		c->thp_buf = (char *)(((uintptr_t)p + THP_SIZE - 1) & ~(THP_SIZE - 1));
+		c->thp_buf = (char *)(((uintptr_t)p + thp_size - 1) & ~(thp_size - 1));
 	}
 	return 0;
 }
@@ -654,6 +660,19 @@ static void *churn_main(void *arg)
 }
 
 /* ---- thp support ---- */
+static void read_thp_size(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+	unsigned long v;
+
+	if (!f)
+		return;
+	/* a power of two above the page size, or the 2 MiB default stays */
+	if (fscanf(f, "%lu", &v) == 1 && v > page_size && !(v & (v - 1)))
+		thp_size = v;
+	fclose(f);
+}
+
 static void read_thp_mode(void)
 {
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
@@ -676,26 +695,26 @@ static void read_thp_mode(void)
 static const char *probe_collapse(void)
 {
 	static char why[160];
-	char *p = mmap(NULL, 2 * THP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	char *p = mmap(NULL, 2 * thp_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 
 	if (p == MAP_FAILED) {
 		snprintf(why, sizeof(why), "thp: mmap failed: %s, skipped", strerror(errno));
 		return why;
 	}
-	char *a = (char *)(((uintptr_t)p + THP_SIZE - 1) & ~(THP_SIZE - 1));
-	int r = madvise(a, THP_SIZE, MADV_HUGEPAGE), e = errno;
+	char *a = (char *)(((uintptr_t)p + thp_size - 1) & ~(thp_size - 1));
+	int r = madvise(a, thp_size, MADV_HUGEPAGE), e = errno;
 	const char *res = "";
 
 	if (r && e == EINVAL) {
 		res = "thp: MADV_HUGEPAGE not supported by this kernel, skipped";
 	} else {
 		a[0] = 1;
-		r = madvise(a, THP_SIZE, MADV_COLLAPSE);
+		r = madvise(a, thp_size, MADV_COLLAPSE);
 		if (r && errno == EINVAL)
 			res = "thp: MADV_COLLAPSE not supported by this kernel, skipped";
 	}
-	munmap(p, 2 * THP_SIZE);
+	munmap(p, 2 * thp_size);
 	return res;
 }
 
@@ -819,7 +838,7 @@ static void usage(FILE *f)
 "  madvise    MADV_DONTNEED on a touched range, touch again (op = madvise)\n"
 "  mremap     move (and grow/shrink) a touched range   (op = mremap)\n"
 "  fork-cow   fork, write the shared pages while the child lives (op = fork)\n"
-"  thp        touch 2 MiB as small pages, MADV_COLLAPSE (op = collapse)\n"
+"  thp        touch one huge page (2 MiB) as small pages, MADV_COLLAPSE (op = collapse)\n"
 "  mixed      weighted mix of the above in each churn thread\n"
 "options:\n"
 "  --threads N        churn threads (default 1)\n"
@@ -981,8 +1000,8 @@ static void parse_args(int argc, char **argv)
 		opt.touch = DEFAULT_TOUCH;
 	if (opt.touch > opt.size / page_size)
 		opt.touch = opt.size / page_size;
-	if (opt.wl == W_THP && (!opt.touch_set || opt.touch > THP_SIZE / page_size))
-		opt.touch = THP_SIZE / page_size;
+	if (opt.wl == W_THP && (!opt.touch_set || opt.touch > thp_size / page_size))
+		opt.touch = thp_size / page_size;
 	if (opt.csv && !opt.probe_threads)
 		usage_error("--latency-csv needs at least one probe thread");
 }
@@ -996,6 +1015,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	page_size = (size_t)sysconf(_SC_PAGESIZE);
+	read_thp_size();
 	parse_args(argc, argv);
 	init_cpus();
 	read_thp_mode();

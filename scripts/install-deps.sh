@@ -43,11 +43,20 @@ need_root() {
 	fi
 }
 
+# installed NAME[:ARCH]: the package is installed for ARCH, or (no :ARCH) for the native
+# architecture or "all". Once arm64 is a foreign architecture, a plain `dpkg-query -W NAME`
+# prints one status per installed architecture, and comparing that to one status fails.
+installed() {
+	local want=${1#*:}
+	[ "$want" = "$1" ] && want="$(dpkg --print-architecture)|all"
+	dpkg-query -W -f='${Architecture} ${Status}\n' "$1" 2>/dev/null |
+		grep -Eq "^($want) install ok installed\$"
+}
+
 if [ -z "${TLBSTAT_NO_APT:-}" ]; then
 	missing=()
 	for p in "${PKGS[@]}"; do
-		st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-		[ "$st" = "install ok installed" ] || missing+=("$p")
+		installed "$p" || missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		need_root "${missing[@]}"
@@ -58,6 +67,64 @@ if [ -z "${TLBSTAT_NO_APT:-}" ]; then
 		step "packages installed"
 	fi
 fi
+
+# ---- arm64 cross build (issue 20; `make ARCH=arm64`, tests/arm64-build.sh). The :arm64 -dev
+# libraries tlbstat links, the cross compiler and qemu-user (the arm64 unit tests run under
+# qemu-aarch64), in ONE apt call: a Multi-Arch: same library must have the same version for
+# amd64 and arm64, and apt upgrades the amd64 one in the same transaction when needed. Never
+# install linux-headers-*:arm64 here: it depends on gcc-12:arm64 and removes the native gcc.
+# Then libperf for arm64 into $TLBSTAT_DEPS/libperf-arm64, the same recipe as below, cross.
+# Measured cold on this 2-core machine: apt 3.5 min (108 packages), libperf 1.3 min.
+# TLBSTAT_NO_ARM64=1 skips it all.
+ARM64_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file
+            libtraceevent-dev:arm64 libtracefs-dev:arm64 libelf-dev:arm64 libdw-dev:arm64
+            libncurses-dev:arm64 libmicrohttpd-dev:arm64 libcurl4-openssl-dev:arm64
+            libcrypt-dev:arm64)
+if [ -z "${TLBSTAT_NO_APT:-}" ] && [ -z "${TLBSTAT_NO_ARM64:-}" ]; then
+	missing=()
+	for p in "${ARM64_PKGS[@]}"; do
+		installed "$p" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		need_root "${missing[@]}"
+		step "arm64: installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		step "arm64: packages installed"
+	fi
+fi
+LP64=${TLBSTAT_DEPS:-/opt/tlbstat-deps}/libperf-arm64
+if [ -z "${TLBSTAT_NO_ARM64:-}" ] && command -v aarch64-linux-gnu-gcc >/dev/null &&
+   ! { [ -f "$LP64/lib/libperf.a" ] && [ -f "$LP64/lib/libapi.a" ] &&
+       [ -f "$LP64/src/tools/lib/perf/include/internal/evsel.h" ] &&
+       [ -d "$LP64/src/tools/arch/arm64/include" ]; }; then
+	src64=/usr/src/linux-source-6.1.tar.xz
+	[ -f "$src64" ] || { echo "install-deps: $src64 not found (apt-get install linux-source-6.1)" >&2; exit 1; }
+	step "arm64: building libperf from $src64 into $LP64 (about a minute, once)"
+	t64=$(mktemp -d)
+	tar -C "$t64" -xf "$src64" --wildcards 'linux-source-6.1/tools/*' \
+		'linux-source-6.1/include/uapi/*' 'linux-source-6.1/arch/arm64/include/uapi/*'
+	k64=$t64/linux-source-6.1
+	x64=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	make -s -C "$k64/tools/lib/perf" "${x64[@]}" prefix="$t64/inst" libdir_relative=lib \
+		install_lib install_headers install_pkgconfig >/dev/null 2>&1 &&
+	make -s -C "$k64/tools/lib/api" "${x64[@]}" >/dev/null 2>&1 ||
+		{ rm -rf "$t64"; echo "install-deps: arm64 libperf build failed" >&2; exit 1; }
+	rm -rf "$LP64.new"
+	mkdir -p "$LP64.new/lib" "$LP64.new/src/tools/lib/perf" "$LP64.new/src/tools/lib/api/fd"
+	cp -a "$t64/inst/include" "$LP64.new/include"
+	cp "$t64/inst"/lib*/libperf.a "$k64/tools/lib/api/libapi.a" "$LP64.new/lib/"
+	cp -a "$k64/tools/include" "$LP64.new/src/tools/include"
+	cp -a "$k64/tools/arch" "$LP64.new/src/tools/arch"
+	cp -a "$k64/tools/lib/perf/include" "$LP64.new/src/tools/lib/perf/include"
+	cp "$k64/tools/lib/api/fd/array.h" "$LP64.new/src/tools/lib/api/fd/"
+	rm -rf "$LP64" "$t64"
+	mv "$LP64.new" "$LP64"
+	step "arm64: libperf ready in $LP64"
+fi
+# ---- end arm64
 
 # libperf: the kernel's evlist/evsel/mmap library. tlbstat uses its public API plus the internal
 # headers perf itself uses (file descriptors of an evsel, applying filters), so a build needs

@@ -3,6 +3,7 @@
 #include "events.h"
 #include "tap.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void test_lookups(void)
@@ -103,6 +104,69 @@ static void test_table(void)
 	is_int(bad, 0, "every row: tracepoint is sys:name, kernels said, decoded");
 }
 
+/* Without a usable tlb:tlb_flush (a stock arm64 kernel, issue 20): what the commands say */
+static void test_missing(void)
+{
+	struct tlb_events_view v = { .tracefs = true, .sys_enter = true, .tlb_flush_listed = true };
+	char buf[1024], small[40];
+	const char *head = "tlb:tlb_flush not available: ";
+	size_t n;
+
+	printf("# a stock arm64 kernel: tlb_flush listed (never fired), ipi_raise/entry/exit, raw_syscalls\n");
+	snprintf(v.ipi, sizeof(v.ipi), "ipi:ipi_entry ipi:ipi_exit ipi:ipi_raise");
+	tlb_events_view_settle(&v, "aarch64");
+	ok(v.arm64 && !v.tlb_flush, "on aarch64 a listed tlb:tlb_flush is not usable");
+	n = tlb_events_missing_text(&v, buf, sizeof(buf));
+	is_int((int)n, (int)strlen(buf), "returns its length");
+	ok(!strncmp(buf, head, strlen(head)), "starts with the stable 'tlb:tlb_flush not available: '");
+	ok(!strncmp(buf, TLB_EVENTS_MISSING_FLUSH, strlen(TLB_EVENTS_MISSING_FLUSH)),
+	   "which is TLB_EVENTS_MISSING_FLUSH");
+	ok(strstr(buf, "arm64 kernels list it but never fire it") != NULL, "says why: listed, never fired");
+	ok(strstr(buf, "tlb:tlb_invalidation (patches/") && strstr(buf, "is not here either"),
+	   "says the patched event is missing too");
+	ok(strstr(buf, "ipi:ipi_raise") != NULL, "names the ipi events that exist");
+	ok(strstr(buf, "raw_syscalls:sys_enter") && strstr(buf, "'tlbstat stat --syscalls'"),
+	   "offers the syscall rate");
+	ok(strstr(buf, "not a flush count") != NULL, "and says it is not a flush count");
+
+	v.tlb_flush_listed = false;
+	tlb_events_view_settle(&v, "aarch64");
+	ok(strstr(tlb_events_missing_why(&v), "does not list it") != NULL,
+	   "arm64 without it listed: 'does not list it'");
+	tlb_events_view_settle(&v, "x86_64");
+	ok(!v.arm64 && !v.tlb_flush, "x86_64 without it listed: not usable");
+	ok(strstr(tlb_events_missing_why(&v), "the tracepoint does not exist on this kernel") != NULL,
+	   "x86_64: 'the tracepoint does not exist on this kernel'");
+	v.tlb_flush_listed = true;
+	tlb_events_view_settle(&v, "x86_64");
+	ok(v.tlb_flush, "x86_64 with it listed: usable");
+	tlb_events_view_settle(&v, NULL);
+	ok(v.tlb_flush, "unknown machine with it listed: usable (x86's rules)");
+
+	printf("# a patched arm64 kernel: tlb:tlb_invalidation, no ipi:, no raw_syscalls\n");
+	memset(&v, 0, sizeof(v));
+	v.tracefs = v.tlb_invalidation = v.tlb_flush_listed = true;
+	tlb_events_view_settle(&v, "aarch64");
+	tlb_events_missing_text(&v, buf, sizeof(buf));
+	ok(strstr(buf, "tlb:tlb_invalidation (patches/) is here") != NULL, "the patched event is here");
+	ok(strstr(buf, "'tlbstat stat' counts it") && strstr(buf, "record -e tlb-inv"),
+	   "stat counts it, record -e tlb-inv records it");
+	ok(strstr(buf, "no ipi: events") != NULL, "no ipi events said as such");
+	ok(!strstr(buf, "--syscalls"), "no --syscalls offer without raw_syscalls:sys_enter");
+
+	n = tlb_events_missing_text(&v, small, sizeof(small));
+	is_int((int)strlen(small), (int)sizeof(small) - 1, "truncated to the buffer");
+	ok(n > sizeof(small), "the length it needs comes back (%zu)", n);
+	is_int((int)tlb_events_missing_text(&v, NULL, 0), (int)n, "a 0-length buffer only measures");
+
+	const struct tlb_event_def *d = tlb_events_by_short("tlb-inv");
+	is_str(d ? d->tracepoint : NULL, "tlb:tlb_invalidation", "tlb-inv is tlb:tlb_invalidation");
+	is_str(d ? d->fields[TLB_F_TARGET_CPUS] : NULL, "target_cpus",
+	       "it carries target_cpus (-1: a broadcast, arm64's TLBI)");
+	ok(d && (d->uses & TLB_EVU_TOP) && (d->uses & TLB_EVU_RECORD),
+	   "record and top take it where it exists");
+}
+
 int main(void)
 {
 	test_lookups();
@@ -110,5 +174,6 @@ int main(void)
 	test_uses();
 	test_match();
 	test_table();
+	test_missing();
 	return done_testing();
 }

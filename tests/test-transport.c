@@ -348,6 +348,52 @@ static void test_sources(void)
 	transport_sources_free(&src);
 }
 
+/* arm64: the machine decides, whatever the log, flags or a run say (issue 20) */
+static void test_arm64(void)
+{
+	struct transport_observation o = obs(5000, 0, 0, false);
+	struct transport_info ti;
+	char *pvm = fixture("klog-pvm.txt");
+
+	printf("# arm64: broadcast TLBI, from uname's machine\n");
+	ok(transport_machine_is_arm64("aarch64"), "aarch64 is arm64");
+	ok(transport_machine_is_arm64("aarch64_be"), "aarch64_be is arm64");
+	ok(transport_machine_is_arm64("arm64"), "arm64 is arm64");
+	ok(!transport_machine_is_arm64("x86_64"), "x86_64 is not");
+	ok(!transport_machine_is_arm64("armv7l"), "armv7l (32-bit arm) is not");
+	ok(!transport_machine_is_arm64(NULL) && !transport_machine_is_arm64(""), "unknown is not");
+
+	memset(&ti, 0x55, sizeof(ti));
+	transport_decide_machine("aarch64", NULL, NULL, "6.1.0-57-arm64", NULL, &ti);
+	printf("#   -> %s: %s\n", transport_name(ti.transport), ti.evidence);
+	is_int(ti.transport, TRANSPORT_BROADCAST, "aarch64, nothing else known -> broadcast");
+	ok(ti.tlbi, "tlbi set");
+	ok(!strncmp(ti.evidence, "hardware broadcast (TLBI)", 25), "evidence starts 'hardware broadcast (TLBI)'");
+	ok(has(ti, "machine aarch64"), "evidence names the machine");
+	ok(!transport_victims_observable(ti.transport), "victims not observable on arm64");
+	is_str(transport_info_victims_note(&ti),
+	       "not observable on this machine (remote flushes broadcast by the CPU, arm64 TLBI)",
+	       "arm64 victims note names TLBI");
+	ok(!strstr(transport_info_victims_note(&ti), "INVLPGB"), "and not INVLPGB");
+
+	memset(&ti, 0x55, sizeof(ti));
+	transport_decide_machine("aarch64", pvm, "fp asimd evtstrm", "6.18.0", &o, &ti);
+	is_int(ti.transport, TRANSPORT_BROADCAST, "aarch64 with a hypercall log line and a silent run -> broadcast");
+	ok(ti.tlbi, "tlbi set");
+
+	memset(&ti, 0x55, sizeof(ti));
+	transport_decide_machine("x86_64", pvm, "fpu hypervisor", "6.18.44", NULL, &ti);
+	is_int(ti.transport, TRANSPORT_HYPERVISOR, "x86_64 keeps x86's rules (PVM line -> hypervisor)");
+	ok(!ti.tlbi, "tlbi clear on x86");
+	memset(&ti, 0x55, sizeof(ti));
+	transport_decide_machine(NULL, NULL, "fpu invlpgb hypervisor", "6.16.0", NULL, &ti);
+	is_int(ti.transport, TRANSPORT_BROADCAST, "unknown machine: x86's rules (invlpgb + 6.16)");
+	ok(!ti.tlbi, "tlbi clear for INVLPGB");
+	ok(strstr(transport_info_victims_note(&ti), "INVLPGB") != NULL,
+	   "INVLPGB broadcast keeps its own note");
+	free(pvm);
+}
+
 int main(void)
 {
 	test_names();
@@ -359,5 +405,6 @@ int main(void)
 	test_disagreements();
 	test_nothing();
 	test_sources();
+	test_arm64();
 	return done_testing();
 }

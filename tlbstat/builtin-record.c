@@ -425,10 +425,28 @@ static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *att
 	size_t nr;
 	const struct tlb_event_def *defs = tlb_events_table(&nr);
 
+	/* no usable tlb:tlb_flush (arm64 lists it and never fires it): the patched
+	 * tlb:tlb_invalidation (a default) stands in, or the one message says what is missing */
+	struct tlb_events_view v;
+	bool inv_only;
+
+	tlb_events_view_read(&v);
+	inv_only = v.tracefs && !v.tlb_flush && v.tlb_invalidation;
+	if (inv_only) {
+		fprintf(stderr, "tlbstat: %s: %s; recording tlb:tlb_invalidation (patches/) in its "
+			"place\n", TLB_EVENTS_MISSING_FLUSH, tlb_events_missing_why(&v));
+	} else if (v.tracefs && !v.tlb_flush) {
+		char text[1024];
+
+		tlb_events_missing_text(&v, text, sizeof(text));
+		tlb_err("%s", text);
+		return -1;
+	}
 	for (size_t i = 0; i < nr; i++) {
 		if (!(defs[i].uses & TLB_EVU_RECORD))
 			continue;
-		if (!(defs[i].uses & TLB_EVU_REQUIRED) && !tfs_event_exists(defs[i].sys, defs[i].name))
+		if ((!(defs[i].uses & TLB_EVU_REQUIRED) || inv_only) &&
+		    !tfs_event_exists(defs[i].sys, defs[i].name))
 			continue;   /* optional: older kernels lack csd:, ipi_send_cpumask */
 		if (tlb_evlist_add(el, defs[i].tracepoint, NULL, attr) < 0)
 			return -1;

@@ -7,6 +7,7 @@
  */
 #include "builtin.h"
 #include "count.h"
+#include "events.h"
 #include "counter.h"
 #include "evlist.h"
 #include "interrupts.h"
@@ -25,6 +26,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,7 +41,7 @@ static const char *const stat_usage[] = {
 };
 
 struct stat_opts {
-	bool all_cpus, json, csv, no_aggr, events_given;
+	bool all_cpus, json, csv, no_aggr, events_given, syscalls;
 	bool shown[TLB_NR_REASONS];	/* -e: the reasons printed (all without -e) */
 	const char *cpu_list, *pid, *tid, *output, *field_sep;
 	int interval_ms;
@@ -414,7 +417,7 @@ static void print_table(struct stat_ctx *c, const struct counter_period *p)
 			tlb_reason_label(r), per_sec(p->reasons[r], p->secs));
 		print_noise(c, reason_noise(c, -1, r));
 		if (r == TLB_REASON_REMOTE_SHOOTDOWN && !victims && p->reasons[r] == 0)
-			fprintf(f, "   %s", transport_victims_note(c->transport.transport));
+			fprintf(f, "   %s", transport_info_victims_note(&c->transport));
 		fputc('\n', f);
 	}
 	fprintf(f, " %14llu      %-22s %12.1f/s   %.1f/s/core",
@@ -647,6 +650,203 @@ static int stat_run(struct stat_ctx *c, struct tlb_target *target, char **cmd, i
 	return *failed ? EXIT_FAIL : rc;
 }
 
+/* ---------------- without tlb:tlb_flush (arm64; Documentation/arm64.md) ----------------
+ *
+ * Two stand-ins, each one counter per row (a tracepoint and a filter), counted over the same
+ * targets as the reasons are, and printed under their own names, never as tlb:tlb_flush
+ * reasons: the patched kernel's tlb:tlb_invalidation (what the initiating CPU asked for: all,
+ * broadcasts, full flushes), chosen when tlb:tlb_flush is absent; and with --syscalls the
+ * memory-management system calls that cause flushes, counted at entry from
+ * raw_syscalls:sys_enter by this architecture's numbers (a 32-bit compat task's are not these).
+ */
+struct alt_row {
+	const char *key, *label, *tracepoint, *filter;
+};
+
+#define SYS_ROW(name) { #name, #name "()", "raw_syscalls:sys_enter", "id == " STR(__NR_##name) }
+#define STR(x) STR_(x)
+#define STR_(x) #x
+static const struct alt_row syscall_rows[] = {
+	SYS_ROW(munmap), SYS_ROW(mprotect), SYS_ROW(madvise), SYS_ROW(mremap), SYS_ROW(brk),
+};
+static const struct alt_row inv_rows[] = {
+	{ "invalidations", "tlb invalidations", "tlb:tlb_invalidation", NULL },
+	{ "broadcast", "broadcast (target_cpus -1)", "tlb:tlb_invalidation", "target_cpus == -1" },
+	{ "full_flush", "full flushes (range_size 0)", "tlb:tlb_invalidation", "range_size == 0" },
+};
+
+struct alt_stat {
+	const char *source;		/* "syscalls", "tlb_invalidation" (JSON) */
+	const char *what;		/* the table header's event */
+	const struct alt_row *rows;
+	int nr;
+	int idx[8];
+	uint64_t counts[8], total;	/* syscalls: the sum; invalidations: row 0 */
+	double secs;
+};
+
+static void alt_print(struct stat_ctx *c, struct alt_stat *a)
+{
+	FILE *f = c->out;
+	int ncpus = c->el.nr_cpus;
+	double rate = a->secs > 0 ? (double)a->total / a->secs : 0;
+
+	if (c->o.json) {
+		struct json_writer w;
+
+		json_init(&w, f, false);
+		json_object_begin(&w, NULL);
+		json_int(&w, "schema_version", STAT_JSON_SCHEMA);
+		json_string(&w, "source", a->source);
+		json_double(&w, "duration_s", a->secs);
+		json_int(&w, "cpus", ncpus);
+		json_string(&w, "target", c->target_desc);
+		json_uint(&w, "total", a->total);
+		json_double(&w, "rate_per_s", rate);
+		json_string(&w, "transport", transport_name(c->transport.transport));
+		json_string(&w, "transport_evidence", c->transport.evidence);
+		json_bool(&w, "victims_observable",
+			  transport_victims_observable(c->transport.transport));
+		json_object_begin(&w, "counts");
+		for (int i = 0; i < a->nr; i++)
+			json_uint(&w, a->rows[i].key, a->counts[i]);
+		json_object_end(&w);
+		json_object_end(&w);
+		json_finish(&w);
+		return;
+	}
+	fprintf(f, "\n Performance counter stats for %s (%s, %d CPU%s):\n\n", c->target_desc,
+		a->what, ncpus, ncpus == 1 ? "" : "s");
+	for (int i = 0; i < a->nr; i++)
+		fprintf(f, " %14llu      %-28s %12.1f/s\n", (unsigned long long)a->counts[i],
+			a->rows[i].label, per_sec(a->counts[i], a->secs));
+	if (a->rows == syscall_rows)
+		fprintf(f, " %14llu      %-28s %12.1f/s   (system calls, not TLB flushes)\n",
+			(unsigned long long)a->total, "mm syscalls", rate);
+	fprintf(f, "\n transport: %s (%s)\n", transport_name(c->transport.transport),
+		c->transport.evidence);
+	if (!transport_victims_observable(c->transport.transport))
+		fprintf(f, " victims:   %s\n", transport_info_victims_note(&c->transport));
+	fprintf(f, "\n %14.6f seconds time elapsed\n\n", a->secs);
+}
+
+/* One run of a stand-in: the stat_run of the reasons, with its own rows. */
+static int alt_run(struct stat_ctx *c, struct alt_stat *a, struct tlb_target *target,
+		   char **cmd, int nr_cmd, char *desc, size_t len)
+{
+	struct workload wl;
+	uint64_t t0, deadline = 0;
+	int rc = EXIT_OK;
+
+	tlb_evlist_init(&c->el);
+	for (int i = 0; i < a->nr; i++) {
+		a->idx[i] = tlb_evlist_add(&c->el, a->rows[i].tracepoint, a->rows[i].filter, NULL);
+		if (a->idx[i] < 0) {
+			tlb_evlist_close(&c->el);
+			return EXIT_ENV;
+		}
+	}
+	workload_init(&wl);
+	if (nr_cmd > 0) {
+		if (workload_prepare(&wl, cmd, desc, len) < 0) {
+			tlb_err("%s", desc);
+			tlb_evlist_close(&c->el);
+			return EXIT_FAIL;
+		}
+		target->workload = wl.pid;
+	}
+	if (tlb_evlist_set_target(&c->el, target) < 0 || tlb_evlist_open(&c->el) < 0) {
+		workload_kill(&wl, SIGKILL);
+		tlb_evlist_close(&c->el);
+		return EXIT_ENV;
+	}
+	describe_target(c, target, &wl, cmd, nr_cmd, desc, len);
+	child_exited = 0;
+	if (wl.pid <= 0 || target->system_wide)
+		tlb_evlist_enable(&c->el);
+	if (wl.pid > 0)
+		workload_start(&wl);
+	else if (target->pid > 0 || target->tid > 0)
+		watched = &c->el;
+	t0 = now_ns();
+	if (c->o.duration > 0)
+		deadline = t0 + (uint64_t)(c->o.duration * 1e9);
+	for (;;) {
+		wait_until(deadline);
+		if (child_exited) {
+			if (workload_poll(&wl))
+				break;
+			child_exited = 0;
+			continue;
+		}
+		break;
+	}
+	tlb_evlist_disable(&c->el);
+	a->secs = (double)(now_ns() - t0) / 1e9;
+	a->total = 0;
+	for (int i = 0; i < a->nr; i++) {
+		a->counts[i] = 0;
+		for (int ci = 0; ci < c->el.nr_cpus; ci++)
+			a->counts[i] += tlb_evlist_count(&c->el, a->idx[i], ci);
+		if (a->rows == syscall_rows || i == 0)
+			a->total += a->counts[i];
+	}
+	if (workload_status(&wl) != -1)
+		rc = workload_exit_code(workload_status(&wl), done);
+	if (workload_exec_failed(&wl))
+		rc = EXIT_FAIL;
+	else
+		alt_print(c, a);
+	workload_close(&wl);
+	tlb_evlist_close(&c->el);
+	return rc;
+}
+
+/*
+ * Which source stat counts: tlb:tlb_flush's reasons (x86), else the patched kernel's
+ * tlb:tlb_invalidation, else nothing but the message of what is missing (EXIT_ENV); --syscalls
+ * chooses the mm system calls on any kernel. Returns -1 for the reasons, or an exit code with
+ * the run done.
+ */
+static int stat_alt(struct stat_ctx *c, struct tlb_target *target, char **cmd, int nr_cmd,
+		    char *desc, size_t len)
+{
+	struct tlb_events_view v;
+	struct alt_stat a = { 0 };
+	struct utsname u;
+	char text[1024];
+
+	tlb_events_view_read(&v);
+	if (!c->o.syscalls && (!v.tracefs || v.tlb_flush))
+		return -1;	/* the reasons; an unreadable tracefs is their error to give */
+	if (c->o.syscalls) {
+		a = (struct alt_stat){ "syscalls", "raw_syscalls:sys_enter, mm syscalls",
+				       syscall_rows, (int)ARRAY_SIZE(syscall_rows) };
+	} else if (v.tlb_invalidation) {
+		fprintf(stderr, "tlbstat: %s: %s; counting tlb:tlb_invalidation (patches/) in its "
+			"place\n", TLB_EVENTS_MISSING_FLUSH, tlb_events_missing_why(&v));
+		a = (struct alt_stat){ "tlb_invalidation", "tlb:tlb_invalidation", inv_rows,
+				       (int)ARRAY_SIZE(inv_rows) };
+	} else {
+		tlb_events_missing_text(&v, text, sizeof(text));
+		tlb_err("%s", text);
+		return EXIT_ENV;
+	}
+	if (c->o.events_given || c->o.interval_ms || c->o.repeat > 1 || c->o.csv ||
+	    c->o.field_sep || c->o.no_aggr) {
+		tlb_err("stat: -e, -I, -r, -A, -x and --csv count tlb:tlb_flush's reasons; %s",
+			c->o.syscalls ? "--syscalls prints a table or --json"
+				      : "counting tlb:tlb_invalidation prints a table or --json");
+		return EXIT_USAGE;
+	}
+	/* the machine decides arm64's transport; a run of these counters observes nothing */
+	if (uname(&u) == 0)
+		transport_decide_machine(u.machine, NULL, NULL, u.release, NULL, &c->transport);
+	if (!c->transport.tlbi)
+		transport_detect(NULL, &c->transport);
+	return alt_run(c, &a, target, cmd, nr_cmd, desc, len);
+}
+
 /* ---------------- options ---------------- */
 
 /* -e: "tlb" (every reason, the default), reason keys or numbers, comma-separated, repeatable */
@@ -723,6 +923,9 @@ static int stat_options(int argc, char **argv, struct stat_opts *o, struct tlb_t
 			     "stop after this long (seconds, or 500ms, 2m, 1h; 1ms to 365d)"),
 		OPT_UINTEGER('r', "repeat", &o->repeat, "n", "run the command n times (1 to 100): mean "
 			     "and noise of each count"),
+		OPT_BOOLEAN(0, "syscalls", &o->syscalls, "count the mm system calls that flush "
+			    "(munmap, mprotect, madvise, mremap, brk) instead: for kernels without "
+			    "tlb:tlb_flush (arm64)"),
 		OPT_DURATION_FLAG('I', "interval-print", &interval_ns, DUR_MS, 10 * DUR_MS, DUR_D,
 				  "print counts every <ms> milliseconds (or 2s, 1m; 10ms to 1d)",
 				  PARSE_OPT_ZERO_OK),
@@ -816,6 +1019,10 @@ int cmd_stat(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGCHLD, on_signal);
+	rc = stat_alt(&c, &target, argv + argi, argc - argi, desc, sizeof(desc));
+	if (rc >= 0)
+		return close_output(&c, rc);
+	rc = EXIT_OK;
 	for (unsigned run = 1; run <= c.o.repeat; run++) {
 		bool last;
 

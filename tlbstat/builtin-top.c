@@ -476,7 +476,7 @@ static void update_transport(struct top *t)
 	transport_detect_with(&t->tsrc, &obs, &t->tinfo);
 	t->r.transport = transport_name(t->tinfo.transport);
 	t->r.victims_observable = transport_victims_observable(t->tinfo.transport);
-	t->r.victims_note = transport_victims_note(t->tinfo.transport);
+	t->r.victims_note = transport_info_victims_note(&t->tinfo);
 }
 
 /* Stopping (q, -n) goes through t->stop like a signal: the buffers are drained first. */
@@ -867,7 +867,7 @@ int cmd_top(int argc, char **argv)
 	transport_detect_with(&t.tsrc, NULL, &t.tinfo);
 	t.r.transport = transport_name(t.tinfo.transport);
 	t.r.victims_observable = transport_victims_observable(t.tinfo.transport);
-	t.r.victims_note = transport_victims_note(t.tinfo.transport);
+	t.r.victims_note = transport_info_victims_note(&t.tinfo);
 
 	t.s = session_open_live(&t.el, t.syms, err, sizeof(err));
 	if (!t.s) {

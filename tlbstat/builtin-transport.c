@@ -186,7 +186,7 @@ static void print_json(const struct transport_info *ti, struct probe *p)
 	json_string(&w, "transport", transport_name(ti->transport));
 	json_string(&w, "transport_evidence", ti->evidence);
 	json_bool(&w, "victims_observable", transport_victims_observable(ti->transport));
-	json_string(&w, "victims_note", transport_victims_note(ti->transport));
+	json_string(&w, "victims_note", transport_info_victims_note(ti));
 	if (p) {
 		json_object_begin(&w, "probe");
 		json_double(&w, "duration_s", p->secs);
@@ -219,7 +219,7 @@ static void print_text(const struct transport_info *ti, struct probe *p)
 	}
 	printf(" transport: %s\n", transport_name(ti->transport));
 	printf(" evidence:  %s\n", ti->evidence);
-	printf(" victims:   %s\n", transport_victims_note(ti->transport));
+	printf(" victims:   %s\n", transport_info_victims_note(ti));
 }
 
 int cmd_transport(int argc, char **argv)

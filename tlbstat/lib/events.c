@@ -12,10 +12,13 @@
 #include "events.h"
 #include "evlist.h"
 #include "tracefs.h"
+#include "transport.h"
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #define TP(s, n) .tracepoint = s ":" n, .sys = s, .name = n
 
@@ -57,7 +60,7 @@ static const struct tlb_event_def table[] = {
 	{ "tlb-inv", TP("tlb", "tlb_invalidation"), EV_PATCHED_FLUSH,
 	  { [TLB_F_TARGET_CPUS] = "target_cpus", [TLB_F_RANGE_SIZE] = "range_size" },
 	  TLB_EVU_RECORD | TLB_EVU_TOP | TLB_EVU_DECODE,
-	  "patched kernels only (patches/0001, x86)" },
+	  "patched kernels only (patches/: x86 and arm64)" },
 	{ "mmu-notifier", TP("mmu_notifier", "mmu_notifier_invalidation"), EV_MMU_NOTIFIER,
 	  { [TLB_F_REASON] = "event", [TLB_F_RANGE_SIZE] = "range_size", [TLB_F_PHASE] = "phase" },
 	  TLB_EVU_RECORD | TLB_EVU_DECODE, "patched kernels only (patches/0002)" },
@@ -155,17 +158,92 @@ bool tlb_events_match(const struct tlb_event_def *def, const char *sys, const ch
 	return has_targets && !tlb_events_by_name(sys, name);
 }
 
+void tlb_events_view_read(struct tlb_events_view *v)
+{
+	char *ipi;
+	struct utsname u;
+
+	memset(v, 0, sizeof(*v));
+	v->tracefs = tfs_locate(NULL, 0, NULL, 0) == 0;
+	if (v->tracefs) {
+		v->tlb_flush_listed = tfs_event_exists("tlb", "tlb_flush");
+		v->tlb_invalidation = tfs_event_exists("tlb", "tlb_invalidation");
+		v->sys_enter = tfs_event_exists("raw_syscalls", "sys_enter");
+		ipi = tfs_list_events("ipi");
+		if (ipi)
+			snprintf(v->ipi, sizeof(v->ipi), "%s", ipi);
+		free(ipi);
+	}
+	tlb_events_view_settle(v, uname(&u) == 0 ? u.machine : NULL);
+}
+
+void tlb_events_view_settle(struct tlb_events_view *v, const char *machine)
+{
+	v->arm64 = transport_machine_is_arm64(machine);
+	v->tlb_flush = v->tlb_flush_listed && !v->arm64;
+}
+
+const char *tlb_events_missing_why(const struct tlb_events_view *v)
+{
+	if (v->arm64 && v->tlb_flush_listed)
+		return "arm64 kernels list it but never fire it (only x86 calls trace_tlb_flush)";
+	if (v->arm64)
+		return "this arm64 kernel does not list it (only x86 fires it)";
+	return "the tracepoint does not exist on this kernel (only x86 kernels fire it)";
+}
+
+
+size_t tlb_events_missing_text(const struct tlb_events_view *v, char *buf, size_t len)
+{
+	size_t n = 0;
+	int k;
+
+#define ADD(...) do { k = snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, __VA_ARGS__); \
+		      if (k > 0) n += (size_t)k; } while (0)
+	if (len)
+		buf[0] = 0;
+	ADD("%s: %s", TLB_EVENTS_MISSING_FLUSH, tlb_events_missing_why(v));
+	if (v->tlb_invalidation)
+		ADD("\n  tlb:tlb_invalidation (patches/) is here: 'tlbstat stat' counts it, "
+		    "'tlbstat record -e tlb-inv' records it");
+	else
+		ADD("\n  tlb:tlb_invalidation (patches/, a patched kernel: vm/build_kernel.sh) is not "
+		    "here either");
+	ADD("\n  this kernel has: %s%s%s", v->ipi[0] ? v->ipi : "no ipi: events",
+	    v->ipi[0] ? " (IPI-based paths; a broadcast TLBI fires none)" : "",
+	    v->sys_enter ? "; raw_syscalls:sys_enter" : "");
+	if (v->sys_enter)
+		ADD("\n  'tlbstat stat --syscalls' counts the memory-management system calls that "
+		    "flush (munmap, mprotect, madvise, mremap, brk): a syscall rate, not a flush count");
+#undef ADD
+	return n;
+}
+
 int tlb_events_add_live_set(struct tlb_evlist *el, const struct perf_event_attr *attr)
 {
 	const struct tlb_event_def *csd = tlb_events_by_kind(EV_CSD_QUEUE_CPU);
 	bool have_csd = tfs_event_exists(csd->sys, csd->name);
+	struct tlb_events_view v;
+	bool inv_only;
+
+	/* no usable tlb:tlb_flush (arm64): the patched tlb:tlb_invalidation stands in, or the
+	 * one message says what is missing */
+	tlb_events_view_read(&v);
+	inv_only = v.tracefs && !v.tlb_flush && v.tlb_invalidation;
+	if (v.tracefs && !v.tlb_flush && !v.tlb_invalidation) {
+		char text[1024];
+
+		tlb_events_missing_text(&v, text, sizeof(text));
+		tlb_err("%s", text);
+		return -1;
+	}
 	size_t nr;
 	const struct tlb_event_def *defs = tlb_events_table(&nr);
 
 	for (size_t i = 0; i < nr; i++) {
 		const struct tlb_event_def *def = &defs[i];
 
-		if ((def->uses & TLB_EVU_REQUIRED) && (def->uses & TLB_EVU_TOP)) {
+		if ((def->uses & TLB_EVU_REQUIRED) && (def->uses & TLB_EVU_TOP) && !inv_only) {
 			if (tlb_evlist_add(el, def->tracepoint, NULL, attr) < 0)
 				return -1;
 			continue;

@@ -82,12 +82,45 @@ size_t tlb_events_short_names(unsigned uses, const char *sep, char *buf, size_t 
 bool tlb_events_match(const struct tlb_event_def *def, const char *sys, const char *name,
 		      bool has_targets);
 
+/*
+ * What this kernel offers in place of tlb:tlb_flush (issue 20, Documentation/arm64.md). The
+ * event is defined on every architecture (include/trace/events/tlb.h, created in mm/rmap.c) but
+ * only x86 fires it: an arm64 kernel lists it in tracefs and never fires it (0 in a stock arm64
+ * guest over 200 munmaps), so on arm64 it is unusable whatever tracefs says. Read from tracefs
+ * and uname, or filled by hand (tests).
+ */
+struct tlb_events_view {
+	bool tracefs;                  /* tracefs readable: the rest means something */
+	bool arm64;                    /* uname's machine is arm64 (transport_machine_is_arm64) */
+	bool tlb_flush_listed;         /* tlb:tlb_flush is in tracefs */
+	bool tlb_flush;                /* ... and fires here: listed and not arm64 */
+	bool tlb_invalidation;         /* tlb:tlb_invalidation (patches/, x86 and arm64) */
+	bool sys_enter;                /* raw_syscalls:sys_enter (stat --syscalls) */
+	char ipi[160];                 /* the ipi: events, space-separated; "" none */
+};
+void tlb_events_view_read(struct tlb_events_view *v);
+/* v from what tracefs lists and the machine (fills arm64 and tlb_flush); for tests */
+void tlb_events_view_settle(struct tlb_events_view *v, const char *machine);
+/*
+ * Without a usable tlb:tlb_flush, the one message every command gives; its start is stable (the
+ * arm64 guest's smoke greps "tlbstat: tlb:tlb_flush not available"): TLB_EVENTS_MISSING_FLUSH,
+ * ": " and why (tlb_events_missing_why), then, one line each, what exists instead and what to
+ * run. The commands print it with tlb_err ("tlbstat: " before it). Returns the length it needs
+ * (snprintf's habit).
+ */
+size_t tlb_events_missing_text(const struct tlb_events_view *v, char *buf, size_t len);
+#define TLB_EVENTS_MISSING_FLUSH "tlb:tlb_flush not available"
+/* why, one clause: arm64 never fires it, or this kernel does not list it */
+const char *tlb_events_missing_why(const struct tlb_events_view *v);
+
 struct tlb_evlist;
 struct perf_event_attr;
 /*
  * The live consumers' event set (top, exporter): the required rows opened whatever tracefs says
- * (their error names what is missing), the others where this kernel has them. 0, or -1 when a
- * required one cannot be added (tlb_evlist_add said why).
+ * (their error names what is missing), the others where this kernel has them; tlb:tlb_flush is
+ * left out when this kernel lacks it but has tlb:tlb_invalidation (a patched arm64 kernel),
+ * which then stands in for it. 0, or -1 when a required one cannot be added (tlb_evlist_add
+ * said why).
  */
 int tlb_events_add_live_set(struct tlb_evlist *el, const struct perf_event_attr *attr);
 #endif

@@ -4,6 +4,7 @@
  * libperf's internal headers (to reach an evsel's fds for filters and sample ids).
  */
 #include "evlist.h"
+#include "events.h"
 #include "parse-options.h"
 #include "tracefs.h"
 #include "util.h"
@@ -121,9 +122,17 @@ int tlb_evlist_add(struct tlb_evlist *el, const char *event, const char *filter,
 			tlb_err("out of memory");
 			return -1;
 		}
-		if (why_errno == EACCES || why_errno == EPERM)
+		if (why_errno == EACCES || why_errno == EPERM) {
 			tlb_err("cannot read tracefs event '%s': permission denied (run as root)", event);
-		else if (*have)
+		} else if (!strcmp(event, "tlb:tlb_flush")) {
+			/* arm64 and others: the one message (events.h) with what exists instead */
+			struct tlb_events_view v;
+			char text[1024];
+
+			tlb_events_view_read(&v);
+			tlb_events_missing_text(&v, text, sizeof(text));
+			tlb_err("%s", text);
+		} else if (*have)
 			tlb_err("tracepoint %s does not exist on this kernel; %s has: %s", event, sys, have);
 		else if (!strcmp(sys, "tlb")) {
 			/* arm64 and others: say what TLB-related events this kernel does have */

@@ -10,6 +10,11 @@
  *   3. CPU flags and release: invlpgb with a kernel >= 6.15 (broadcast); no "hypervisor" flag
  *      (bare metal, no INVLPGB): IPIs.
  *
+ * Before all of these, the machine: arm64 flushes other CPUs with broadcast TLBI instructions
+ * (flush_tlb_mm/__flush_tlb_range/flush_tlb_page in arch/arm64/include/asm/tlbflush.h: TLBI
+ * ...IS, inner shareable), bare metal or guest alike: no IPI, no interrupt, no tracepoint on the
+ * CPUs reached, so victims are never observable there.
+ *
  * When the run and the log disagree the run wins, and the evidence string says so.
  */
 #include "transport.h"
@@ -56,6 +61,15 @@ enum tlb_transport transport_parse(const char *name)
 bool transport_victims_observable(enum tlb_transport t)
 {
 	return t == TRANSPORT_IPI;
+}
+
+#define TLBI_NOTE "not observable on this machine (remote flushes broadcast by the CPU, arm64 TLBI)"
+
+const char *transport_info_victims_note(const struct transport_info *ti)
+{
+	if (ti->transport == TRANSPORT_BROADCAST && ti->tlbi)
+		return TLBI_NOTE;
+	return transport_victims_note(ti->transport);
 }
 
 const char *transport_victims_note(enum tlb_transport t)
@@ -266,6 +280,28 @@ static void ev_run(struct ev *e, const struct transport_observation *o)
 	       (unsigned long long)o->remote_sends, (unsigned long long)o->remote_shootdowns, tlb);
 }
 
+bool transport_machine_is_arm64(const char *machine)
+{
+	return machine && (!strcmp(machine, "aarch64") || !strcmp(machine, "aarch64_be") ||
+			   !strcmp(machine, "arm64"));
+}
+
+void transport_decide_machine(const char *machine, const char *klog, const char *cpu_flags,
+			      const char *osrelease, const struct transport_observation *obs,
+			      struct transport_info *out)
+{
+	if (!transport_machine_is_arm64(machine)) {
+		transport_decide(klog, cpu_flags, osrelease, obs, out);
+		return;
+	}
+	out->transport = TRANSPORT_BROADCAST;
+	out->tlbi = true;
+	snprintf(out->evidence, sizeof(out->evidence),
+		 "hardware broadcast (TLBI): machine %s; arm64 kernels invalidate other CPUs' TLBs "
+		 "with broadcast TLBI instructions (no IPI, no interrupt, no tracepoint on the CPUs "
+		 "they reach)", machine);
+}
+
 void transport_decide(const char *klog, const char *cpu_flags, const char *osrelease,
 		      const struct transport_observation *obs, struct transport_info *out)
 {
@@ -281,6 +317,7 @@ void transport_decide(const char *klog, const char *cpu_flags, const char *osrel
 
 	out->evidence[0] = 0;
 	out->transport = TRANSPORT_UNKNOWN;
+	out->tlbi = false;
 
 	if (v == OBS_IPI) {
 		out->transport = TRANSPORT_IPI;
@@ -477,8 +514,10 @@ void transport_sources_read(struct transport_sources *src)
 	if (!src->klog)
 		src->klog = read_tail("/var/log/kern.log");
 	src->flags = read_cpu_flags();
-	if (uname(&u) == 0)
+	if (uname(&u) == 0) {
 		snprintf(src->release, sizeof(src->release), "%s", u.release);
+		snprintf(src->machine, sizeof(src->machine), "%s", u.machine);
+	}
 	src->read = true;
 }
 
@@ -494,7 +533,8 @@ void transport_detect_with(struct transport_sources *src, const struct transport
 {
 	if (!src->read)
 		transport_sources_read(src);
-	transport_decide(src->klog, src->flags, src->release[0] ? src->release : NULL, obs, out);
+	transport_decide_machine(src->machine, src->klog, src->flags,
+				 src->release[0] ? src->release : NULL, obs, out);
 }
 
 void transport_detect(const struct transport_observation *obs, struct transport_info *out)

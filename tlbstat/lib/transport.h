@@ -2,7 +2,8 @@
 /*
  * How this machine delivers remote TLB flushes: by IPI (receivers fire reason 1 and the TLB:
  * interrupt row moves), by the hypervisor (PV flush hypercall: at most the initiator's reason 4
- * is visible), or by hardware broadcast (AMD INVLPGB, kernels >= 6.15, processes on 4+ CPUs).
+ * is visible), or by hardware broadcast (AMD INVLPGB, kernels >= 6.15, processes on 4+ CPUs;
+ * arm64 always: broadcast TLBI instructions, decided from the machine uname reports).
  * Evidence, strongest first: what a run observed, the kernel log's remote-flush line, the CPU
  * flags and kernel release. Documentation/transport.md.
  */
@@ -36,6 +37,7 @@ struct transport_observation {
 
 struct transport_info {
 	enum tlb_transport transport;
+	bool tlbi;                   /* broadcast by arm64's TLBI instructions (else x86 rules) */
 	char evidence[512];          /* which evidence decided it (and any disagreement), one line */
 };
 
@@ -51,6 +53,17 @@ struct transport_info {
 void transport_decide(const char *klog, const char *cpu_flags, const char *osrelease,
 		      const struct transport_observation *obs, struct transport_info *out);
 /*
+ * The same with uname's machine first ("aarch64", "x86_64"; NULL or "" unknown: x86's rules).
+ * arm64 ("aarch64", "aarch64_be", "arm64") is always TRANSPORT_BROADCAST with tlbi set: its
+ * kernels invalidate other CPUs with broadcast TLBI instructions, which no tracepoint, interrupt
+ * or IPI shows on the CPUs they reach; nothing a run or the log shows changes that.
+ */
+void transport_decide_machine(const char *machine, const char *klog, const char *cpu_flags,
+			      const char *osrelease, const struct transport_observation *obs,
+			      struct transport_info *out);
+/* machine names an arm64 CPU (uname -m: aarch64, aarch64_be; arm64 as Debian and Apple say) */
+bool transport_machine_is_arm64(const char *machine);
+/*
  * What detection reads from the machine: the kernel log (klogctl READ_ALL, else /dev/kmsg
  * non-blocking, else the tail of /var/log/kern.log; at most 8 MiB), the cpuinfo flags and
  * uname. A caller that decides repeatedly (top, every refresh) keeps one and reads it once.
@@ -59,6 +72,7 @@ struct transport_sources {
 	bool read;                   /* filled (a { 0 } one is read on first use) */
 	char *klog, *flags;          /* NULL: not readable (or out of memory) */
 	char release[65];
+	char machine[65];            /* uname -m; "" unknown */
 };
 void transport_sources_read(struct transport_sources *src);
 void transport_sources_free(struct transport_sources *src);
@@ -74,6 +88,8 @@ enum tlb_transport transport_parse(const char *name);        /* UNKNOWN if not a
 bool transport_victims_observable(enum tlb_transport t);
 /* The sentence shown instead of victim numbers when they cannot be observed. */
 const char *transport_victims_note(enum tlb_transport t);
+/* The same for a decision: broadcast names TLBI on arm64 (ti->tlbi), INVLPGB otherwise. */
+const char *transport_info_victims_note(const struct transport_info *ti);
 
 /* Helpers exposed for tests. */
 /* Kernel release "6.18.44-..." is at least maj.min; false when it does not parse. */
