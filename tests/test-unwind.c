@@ -188,8 +188,13 @@ __attribute__((noinline)) void unwind_test_leaf(struct snap *s)
 {
 	uint64_t sp, bp, ip;
 
+#if defined(__x86_64__)
 	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
 			 : "=r"(ip), "=r"(sp), "=r"(bp));
+#else	/* the unwinder knows x86-64's registers only; test_self() is skipped elsewhere */
+	ip = sp = bp = 0;
+	return;
+#endif
 	s->regs[0] = bp;
 	s->regs[1] = sp;
 	s->regs[2] = ip;
@@ -254,6 +259,10 @@ static void names(struct usyms *u, pid_t pid, const uint64_t *ips, int n, char *
 
 __attribute__((noinline)) static void test_self(void)
 {
+#if !defined(__x86_64__)
+	ok(1, "# SKIP unwinding this process: --call-graph dwarf knows x86-64's registers only");
+	return;
+#endif
 	pid_t pid = getpid();
 	struct usyms *u = usym_new(NULL);
 	struct unwinder *w = unw_new(u);
