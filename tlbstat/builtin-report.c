@@ -1486,6 +1486,10 @@ static void stdio_header(struct report *r)
 		(unsigned long long)t->all.remote_sends, tlb_health_name(ch.health),
 		(unsigned long long)ch.events, isnan(ch.per_core) ? 0 : ch.per_core,
 		(unsigned long long)ch.task_switches);
+	if (!t->by_kind[EV_TLB_FLUSH] && t->all.decisions)
+		fprintf(r->out, "# no tlb:tlb_flush events (an arm64 kernel never fires it): this file's "
+			"flushes are the %llu tlb:tlb_invalidation decisions of \"Kernel lab events\" "
+			"below\n\n", (unsigned long long)t->all.decisions);
 }
 
 /* ---------------- --header ---------------- */
