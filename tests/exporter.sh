@@ -234,4 +234,22 @@ if command -v openssl >/dev/null; then
 else
 	skip "openssl missing: TLS and basic auth"
 fi
+
+# --cause: node-wide invalidations by cause (kernel chains, lib/cause); a madvise churn's lead
+"$TLBSTAT" exporter --listen 127.0.0.1:$PORT2 --interval 1 --cause 2>"$tmp/err5" &
+exp5=$!
+pids+=("$exp5")
+if wait_up "$PORT2"; then
+	"$TLBBENCH" madvise --threads 1 --duration 2 >/dev/null 2>&1
+	sleep 1.5
+	curl -s "http://127.0.0.1:$PORT2/metrics" >"$tmp/m-cause"
+	grep '^tlb_node_invalidations_by_cause_total' "$tmp/m-cause" | sort -k2 -n -r | head -3 | sed 's/^/# /'
+	check "--cause: tlb_node_invalidations_by_cause_total's largest is madvise" \
+		bash -c "grep '^tlb_node_invalidations_by_cause_total' '$tmp/m-cause' | sort -k2 -n -r | head -1 | grep -q 'cause=\"madvise\"'"
+	check "--cause: promtool check metrics" bash -c "promtool check metrics <'$tmp/m-cause' >/dev/null 2>&1"
+	check "without --cause: no by-cause family" bash -c "! grep -q by_cause '$tmp/m5'"
+else
+	not_ok "exporter --cause starts"; sed 's/^/# /' "$tmp/err5"
+fi
+kill "$exp5" 2>/dev/null; wait "$exp5" 2>/dev/null
 finish

@@ -9,6 +9,7 @@
  * Documentation/tlbstat-exporter.txt.
  */
 #include "builtin.h"
+#include "cause.h"
 #include "cgroup.h"
 #include "count.h"
 #include "event.h"
@@ -19,6 +20,7 @@
 #include "parse-options.h"
 #include "prom.h"
 #include "session.h"
+#include "symbols.h"
 #include "topview.h"
 #include "tracefs.h"
 #include "transport.h"
@@ -82,6 +84,10 @@ struct exp_user {
 struct exporter {
 	const char *listen, *user, *tls_cert, *tls_key, *auth_file, *by;
 	struct cgtab *cg;            /* --by cgroup: ids -> paths */
+	bool cause;                  /* --cause: kernel chains, invalidations by cause */
+	struct syms *syms;           /* ... kallsyms as a table, for */
+	struct cause_cache *causes;  /* ... the bounded cause cache (cause.h) */
+	uint64_t by_cause[CAUSE_MAX_NAMES];   /* tlb_flush events by cause id, since the start */
 	char *cert_pem, *key_pem;
 	struct exp_user *users;
 	int nr_users;
@@ -416,6 +422,29 @@ static uint64_t rss_bytes(void)
 	return (uint64_t)rss * (uint64_t)getpagesize();
 }
 
+/*
+ * --cause: invalidations by cause (lib/cause.c's names, at most CAUSE_MAX_NAMES values: a bounded
+ * label), node-wide: per process it would multiply the series by the causes.
+ */
+static int write_causes(struct exporter *e, struct prom_buf *b)
+{
+	int rc = 0;
+
+	if (!e->causes)
+		return 0;
+	rc |= prom_family(b, "tlb_node_invalidations_by_cause_total", PROM_COUNTER,
+			  "TLB invalidations (tlb:tlb_flush) on this node by cause, from their kernel "
+			  "call chains (tlbstat report --sort cause's names; Documentation/runbook.md)");
+	for (int i = 0; i < CAUSE_MAX_NAMES; i++) {
+		struct prom_label l = { "cause", cause_cache_name(e->causes, i) };
+
+		if (e->by_cause[i])
+			rc |= prom_sample_u64(b, "tlb_node_invalidations_by_cause_total", &l, 1,
+					      e->by_cause[i]);
+	}
+	return rc;
+}
+
 static int write_self(struct exporter *e, struct prom_buf *b)
 {
 	struct rusage ru;
@@ -470,7 +499,7 @@ static int publish(struct exporter *e)
 	size_t len;
 
 	prom_init(&b);
-	if (expv_write(e->x, &info, &b) || write_self(e, &b)) {
+	if (expv_write(e->x, &info, &b) || write_causes(e, &b) || write_self(e, &b)) {
 		prom_free(&b);
 		return -1;
 	}
@@ -496,6 +525,13 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 	e->events++;
 	if (top_model_event(e->m, ev) < 0)
 		return -1;
+	if (e->causes && ev->kind == EV_TLB_FLUSH) {
+		/* the comm names a kernel thread's cause (kthread:kcompactd); the model has it */
+		const struct top_task *p = top_model_find_process(e->m, ev->pid);
+
+		e->by_cause[cause_cache_of(e->causes, ev->callchain, ev->nr_callchain,
+					   p ? p->comm : NULL)]++;
+	}
 	if (count_request_of(ev, &r)) {
 		if (r.cls == TLB_FUNC_FLUSH)
 			expv_request(e->x, r.nr);
@@ -702,6 +738,11 @@ static int add_events(struct exporter *e, int pages)
 	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 4);
 	if (e->cg)	/* --by cgroup: each sample's cgroup id */
 		attr.sample_type |= PERF_SAMPLE_CGROUP;
+	if (e->causes) {	/* --cause: kernel chains only, no user stack walked or copied */
+		attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
+		attr.exclude_callchain_user = 1;
+		attr.sample_max_stack = 32;
+	}
 	/* top's set: the same events feed the same model */
 	if (tlb_events_add_live_set(&e->el, &attr) < 0)
 		return EXIT_ENV;
@@ -748,6 +789,8 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 			     "aggregate and re-render the page every <secs> (default 5; 1s to 1h)"),
 		OPT_STR(0, "by", &e->by, "pid|cgroup", "series per process (default) or per cgroup "
 			"(cgroup, container and pod labels; the same top K + other)"),
+		OPT_BOOLEAN(0, "cause", &e->cause, "also tlb_node_invalidations_by_cause_total "
+			    "(kernel call chains on every event: costs CPU, off by default)"),
 		OPT_INTEGER(0, "max-procs", &e->max_procs, "N", "processes tracked at most (default "
 			    "4096; least recently active dropped first)"),
 		OPT_POW2('m', "mmap-pages", &e->mmap_pages, "pages", "ring buffer pages per CPU "
@@ -817,9 +860,24 @@ static int exporter_open(struct exporter *e)
 	struct top_config cfg = { 0 };
 	int pages = e->mmap_pages ? e->mmap_pages : 128, rc;
 	struct tlb_target target = { .system_wide = true };
+	char err[256];
 
 	if (e->by && !strcmp(e->by, "cgroup") && (rc = exporter_cgroups(e)) != EXIT_OK)
 		return rc;
+	if (e->cause) {
+		e->syms = syms_new(SYMS_TABLE);
+		if (!e->syms || syms_load_proc(e->syms, err, sizeof(err)) < 0 ||
+		    !syms_addr(e->syms, "_text")) {
+			tlb_err("exporter: --cause: kernel symbols unreadable (/proc/kallsyms, "
+				"kernel.kptr_restrict)");
+			return EXIT_ENV;
+		}
+		e->causes = cause_cache_new(e->syms, 4096);
+		if (!e->causes) {
+			tlb_err("exporter: out of memory");
+			return EXIT_FAIL;
+		}
+	}
 	tlb_evlist_init(&e->el);
 	rc = add_events(e, pages);
 	if (rc != EXIT_OK)
@@ -860,6 +918,8 @@ static void exporter_close(struct exporter *e)
 		session_close(e->s);
 	tlb_evlist_close(&e->el);
 	top_model_free(e->m);
+	cause_cache_free(e->causes);
+	syms_free(e->syms);
 	cgtab_free(e->cg);
 	expv_free(e->x);
 	count_group_free(e->grp);
@@ -886,7 +946,7 @@ static int exporter_start(struct exporter *e, char *err, size_t errlen)
 		close(fd);
 		return rc;
 	}
-	e->s = session_open_live(&e->el, NULL, err, errlen);
+	e->s = session_open_live(&e->el, e->syms, err, errlen);
 	if (!e->s) {
 		close(fd);
 		tlb_err("exporter: %s", err);
