@@ -38,8 +38,14 @@ if command -v perf >/dev/null && perf bench sched pipe -l 10 >/dev/null 2>&1; th
 	h=$(jget "$tmp/pipe.json" health)
 	read -r n ts secs cpus < <(jsum "$tmp/pipe.json")
 	echo "# pipe: $n address-space flushes, $ts task switches, $secs s, $cpus cpus: $h"
-	[ "$ts" -gt $((100 * n)) ] && ok "pipe: task switches dominate ($ts vs $n)" ||
-		not_ok "pipe: $ts task switches, $n address-space flushes"
+	# reason 0 fires only where a switch flushes: with PCID the kernel keeps the other mm's
+	# entries under their ASID, and a PVM guest here fired 3 for 200,000 round trips
+	if [ "$ts" -lt 1000 ]; then
+		skip "pipe: this kernel switched mms without flushing ($ts task-switch flushes for 200000 round trips: PCID)"
+	else
+		[ "$ts" -gt $((100 * n)) ] && ok "pipe: task switches dominate ($ts vs $n)" ||
+			not_ok "pipe: $ts task switches, $n address-space flushes"
+	fi
 	case $h in green|yellow) ok "pipe: $h, not red" ;; *) not_ok "pipe: health '$h'" ;; esac
 else
 	skip "perf bench sched pipe not available"
