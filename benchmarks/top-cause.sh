@@ -41,7 +41,9 @@ secs = s1 - s0
 pc = (p1 - p0) / hz / secs * 100
 cc = (c1 - c0) / hz / secs * 100
 # the node's invalidations/s as the --no-cause top saw them (header of its last snapshots)
-rates = [float(m.group(1)) for m in re.finditer(r'Invalidations: ([0-9.]+)/s', open(sys.argv[10]).read())]
+unit = {'': 1, 'k': 1e3, 'M': 1e6, 'G': 1e9}
+rates = [float(m.group(1)) * unit[m.group(2)]
+         for m in re.finditer(r'Invalidations: ([0-9.]+)([kMG]?)/s', open(sys.argv[10]).read())]
 rate = sorted(rates)[len(rates) // 2] if rates else float('nan')
 cause = [l for l in open(sys.argv[11]) if 'tlbbench' in l][-1:]
 print('node invalidations/s (median of top\'s intervals)  %.0f' % rate)

@@ -67,13 +67,13 @@ else
 	fi
 	[ -s "$tmp/batch.err" ] && sed 's/^/# stderr: /' "$tmp/batch.err"
 
-	# (1b) --cause: a madvise churn's top cause is madvise (kernel chains, lib/cause); the other
-	# columns stay where they were; without it (the default) there is no column
+	# (1b) CAUSE (the default): a madvise churn's top cause is madvise (kernel chains,
+	# lib/cause); the other columns stay where they were; --no-cause has no column
 	"$TLBBENCH" madvise --threads 1 --duration 3 >/dev/null 2>&1 &
 	bench_pid=$!
 	sleep 0.3
-	"$TLBSTAT" top -b -d 1 -n 2 --rows 5 --cause >"$tmp/cause" 2>&1
-	"$TLBSTAT" top -b -d 0.5 -n 1 --rows 5 >"$tmp/nocause" 2>&1
+	"$TLBSTAT" top -b -d 1 -n 2 --rows 5 >"$tmp/cause" 2>&1
+	"$TLBSTAT" top -b -d 0.5 -n 1 --rows 5 --no-cause >"$tmp/nocause" 2>&1
 	wait "$bench_pid" 2>/dev/null; bench_pid=
 	# the last snapshot's tlbbench row (its other invalidations are its threads' task switches,
 	# more of them on a busy machine)
@@ -81,9 +81,9 @@ else
 	echo "# $row"
 	check "CAUSE column: the madvise churn's top cause is madvise, most of its invalidations" \
 		"$PY" -c "import re,sys; m = re.search(r'tlbbench .* madvise +([0-9]+)%', sys.argv[1]); sys.exit(0 if m and int(m.group(1)) >= 60 else 1)" "$row"
-	check "--cause: the header names the node's top cause and its runbook section" \
+	check "CAUSE: the header names the node's top cause and its runbook section" \
 		grep -qE '^Top cause: [a-z:_-]+, [0-9]+% of the invalidations \| remedies: Documentation/runbook.md#[a-z-]+$' "$tmp/cause"
-	check "without --cause: no CAUSE column" sh -c "grep -q '^ *PID COMM' '$tmp/nocause' && ! grep -q CAUSE '$tmp/nocause'"
+	check "--no-cause: no CAUSE column" sh -c "grep -q '^ *PID COMM' '$tmp/nocause' && ! grep -q CAUSE '$tmp/nocause'"
 	expect 2 "together" "--cause with --no-cause: usage error" -- "$TLBSTAT" top -b -n 1 --cause --no-cause
 fi
 

@@ -228,7 +228,7 @@ static void draw_help(void)
 		"transport hides them); BYTES/s pages x page size (full flushes in FULL/s);",
 		"FANOUT mean target CPUs per observed remote request; ASKED/s bytes callers asked",
 		"to flush (tlb:tlb_invalidation, patched kernels only); CAUSE top cause and share",
-		"(with --cause: kernel call chains); TREND last intervals.",
+		"(kernel call chains; --no-cause drops it); TREND last intervals.",
 	};
 	int h = (int)ARRAY_SIZE(lines) + 2, w = 86;
 	int y0 = LINES > h ? (LINES - h) / 2 : 0, x0 = COLS > w ? (COLS - w) / 2 : 0;
@@ -699,10 +699,9 @@ static int top_options(int argc, char **argv, struct top *t)
 			    "threads 4x; least recently active dropped first)"),
 		OPT_INTEGER(0, "age", &t->o.age, "N", "drop tasks without events for N refreshes (default 10)"),
 		OPT_BOOLEAN(0, "cause", &t->o.cause, "CAUSE column: each process's top cause and its "
-			    "share, from kernel call chains (costs top ~4 % of a core per 100k "
-			    "events/s: off by default)"),
-		OPT_BOOLEAN(0, "no-cause", &t->o.no_cause, "no CAUSE column and no call chains (the "
-			    "default)"),
+			    "share, from kernel call chains (the default; a warning when kernel "
+			    "symbols are unreadable)"),
+		OPT_BOOLEAN(0, "no-cause", &t->o.no_cause, "no CAUSE column and no call chains"),
 		OPT_FINISH(),
 	};
 	int sort, argi = parse_options(argc, argv, opts, top_usage, false);
@@ -819,7 +818,7 @@ int cmd_top(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
-	if (t.o.cause)
+	if (!t.o.no_cause)
 		cause_setup(&t);
 	if (t.r.by_cgroup && (rc = top_cgroups(&t)) != EXIT_OK)
 		return rc;
