@@ -389,6 +389,16 @@ static void compute_facts(struct report *r)
 			t->all.reasons[TLB_REASON_REMOTE_SHOOTDOWN] > 0;
 }
 
+/* Why victims are not shown: a broadcast recorded on arm64 is TLBI's, not INVLPGB's. */
+static const char *victims_note(const struct report *r)
+{
+	const char *arch = r->rd ? pd_feature_string(r->rd, HEADER_ARCH) : NULL;
+	struct transport_info ti = { .transport = r->effective };
+
+	ti.tlbi = arch && (!strcmp(arch, "aarch64") || !strcmp(arch, "arm64"));
+	return transport_info_victims_note(&ti);
+}
+
 /* ---------------- the kernel lab's events (patches/) ---------------- */
 
 /* Did the file carry tlb:tlb_invalidation or mmu_notifier_invalidation events? */
@@ -626,7 +636,7 @@ static void json_victims(struct json_writer *w, struct report *r)
 
 	if (!r->victims_ok) {
 		json_null(w, "victims");
-		json_string(w, "victims_note", transport_victims_note(r->effective));
+		json_string(w, "victims_note", victims_note(r));
 		json_null(w, "initiator_victim");
 		return;
 	}
@@ -1153,7 +1163,7 @@ static void json_handler(struct json_writer *w, struct report *r)
 
 		if (k == AGG_HANDLER_VICTIM && !r->victims_ok) {
 			json_null(w, handler_kind_key[k]);
-			json_string(w, "victim_note", transport_victims_note(r->effective));
+			json_string(w, "victim_note", victims_note(r));
 			continue;
 		}
 		json_object_begin(w, handler_kind_key[k]);
@@ -1261,7 +1271,7 @@ static void print_handler_kind(struct report *r, int k)
 
 	fprintf(r->out, "  %s:\n", title[k]);
 	if (k == AGG_HANDLER_VICTIM && !r->victims_ok) {
-		fprintf(r->out, "    %s\n", transport_victims_note(r->effective));
+		fprintf(r->out, "    %s\n", victims_note(r));
 		return;
 	}
 	if (!h->calls) {
@@ -1308,7 +1318,7 @@ static int write_html(struct report *r)
 	struct html_report_facts fx = {
 		.title = "tlbstat report", .interval_ns = (uint64_t)llround(r->interval_s * 1e9),
 		.window = 2, .max_lag = 5, .alpha = 0.05,
-		.victim_note = r->victims_ok ? NULL : transport_victims_note(r->effective),
+		.victim_note = r->victims_ok ? NULL : victims_note(r),
 	};
 	char err[512], *side = NULL, *sub = NULL;
 	FILE *f;
@@ -1723,7 +1733,7 @@ static void stdio_victims(struct report *r)
 
 	fprintf(r->out, "\nVictims (remote shootdowns received, in the interrupted task)\n");
 	if (!r->victims_ok) {
-		fprintf(r->out, "  %s\n", transport_victims_note(r->effective));
+		fprintf(r->out, "  %s\n", victims_note(r));
 		return;
 	}
 	n = agg_processes(r->agg, AGG_SORT_VICTIM, &v);
