@@ -221,7 +221,7 @@ int syms_load_text(struct syms *s, const char *text, size_t len, char *err, size
 			goto oom;
 		n += w->cls != TLB_FUNC_NONE;
 	}
-	if (s->flags & SYMS_TABLE)
+	if ((s->flags & SYMS_TABLE) && s->nr_tab)	/* none (kptr_restrict's zeros): no array */
 		qsort(s->tab, s->nr_tab, sizeof(*s->tab), cmp_tab);
 	return n;
 oom:
