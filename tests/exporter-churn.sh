@@ -44,8 +44,12 @@ prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
 pids+=("$!")
 sleep 3
 rss0=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^process_resident_memory_bytes/ { print $2 }')
+# the sanitizer stage (an ASan build) looks for memory errors in the same eviction paths over a
+# 25 s churn; the plain suite runs the 85 s one the 1-minute rate windows need
+OPS=5000
+sanitized && OPS=1500
 start=$(date +%s)
-"$TLBBENCH" fork-cow --ops 5000 --rate 60 >"$tmp/bench" 2>&1 &
+"$TLBBENCH" fork-cow --ops $OPS --rate 60 >"$tmp/bench" 2>&1 &
 bench=$!
 pids+=("$bench")
 maxn=0 scrapes=0
@@ -62,7 +66,7 @@ sleep 2
 curl -s "http://127.0.0.1:$PORT/metrics" >"$tmp/m"
 rss1=$(awk '/^process_resident_memory_bytes/ { print $2 }' "$tmp/m")
 evicted=$(awk '/^tlbstat_exporter_evicted_total/ { print $2 }' "$tmp/m")
-check "tlbbench fork-cow --ops 5000 ran" test "$brc" -eq 0
+check "tlbbench fork-cow --ops $OPS ran" test "$brc" -eq 0
 echo "# $scrapes scrapes, at most $maxn per-process series, $evicted tasks evicted, RSS $rss0 -> $rss1"
 check "every scrape: per-process series <= K+1 ($maxn)" test "$maxn" -le $((K + 1))
 if sanitized; then
@@ -73,6 +77,13 @@ fi
 
 # sum of the per-process series' rates against the node's, second by second during the churn,
 # over windows of 1 minute inside it (the churn runs about 85 s)
+if sanitized; then
+	skip "sum(rate(...[1m])) against the node rate: the plain suite's 85 s churn (here $OPS ops)"
+	skip "pid values in the TSDB head: the plain suite's 5,000 processes"
+	kill -TERM "$exp"; wait "$exp"; rc=$?
+	check "SIGTERM: exit 0" test "$rc" -eq 0
+	finish; exit
+fi
 "$PY" - "$PPORT" "$((start + 63))" "$((end - 1))" >"$tmp/cmp" <<'EOP'
 import json, sys, urllib.parse, urllib.request
 port, t0, t1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

@@ -136,6 +136,8 @@ fi
 # ---- the .deb: builds, installs with dpkg -i, removes with dpkg -r, leaves no file
 if [ "$(id -u)" != 0 ] || ! command -v dpkg-deb >/dev/null; then
 	skip "not root or no dpkg-deb: .deb not tested"
+elif sanitized; then
+	skip "the .deb: packaging, tested with the plain build (make deb would rebuild everything with ASan)"
 elif dpkg-query -W -f='${Status}' tlbstat 2>/dev/null | grep -q 'ok installed'; then
 	skip "a tlbstat package is installed on this machine: not replaced by the test"
 else
