@@ -738,11 +738,8 @@ static int add_events(struct exporter *e, int pages)
 	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 4);
 	if (e->cg)	/* --by cgroup: each sample's cgroup id */
 		attr.sample_type |= PERF_SAMPLE_CGROUP;
-	if (e->causes) {	/* --cause: kernel chains only, no user stack walked or copied */
-		attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
-		attr.exclude_callchain_user = 1;
-		attr.sample_max_stack = 32;
-	}
+	if (e->causes)	/* --cause: kernel chains only */
+		cause_live_setup(&attr);
 	/* top's set: the same events feed the same model */
 	if (tlb_events_add_live_set(&e->el, &attr) < 0)
 		return EXIT_ENV;
@@ -864,19 +861,9 @@ static int exporter_open(struct exporter *e)
 
 	if (e->by && !strcmp(e->by, "cgroup") && (rc = exporter_cgroups(e)) != EXIT_OK)
 		return rc;
-	if (e->cause) {
-		e->syms = syms_new(SYMS_TABLE);
-		if (!e->syms || syms_load_proc(e->syms, err, sizeof(err)) < 0 ||
-		    !syms_addr(e->syms, "_text")) {
-			tlb_err("exporter: --cause: kernel symbols unreadable (/proc/kallsyms, "
-				"kernel.kptr_restrict)");
-			return EXIT_ENV;
-		}
-		e->causes = cause_cache_new(e->syms, 4096);
-		if (!e->causes) {
-			tlb_err("exporter: out of memory");
-			return EXIT_FAIL;
-		}
+	if (e->cause && !(e->causes = cause_cache_open_live(&e->syms, 4096, err, sizeof(err)))) {
+		tlb_err("exporter: --cause: %s", err);
+		return strstr(err, "memory") ? EXIT_FAIL : EXIT_ENV;
 	}
 	tlb_evlist_init(&e->el);
 	rc = add_events(e, pages);

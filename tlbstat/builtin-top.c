@@ -46,7 +46,6 @@ static const char *const top_usage[] = {
 
 #define TOP_TICK_NS (100 * 1000 * 1000ULL)    /* keys and refresh checked this often */
 #define MAX_GENERIC 8
-#define TOP_MAX_STACK 32                      /* kernel frames kept for the cause */
 
 struct top_opts {
 	const char *sort, *events, *cpus;
@@ -555,12 +554,8 @@ static int parse_pids(const struct option_def *opt, const char *s, char *err, si
 static void sampling_attr(struct perf_event_attr *attr, int pages, bool chains)
 {
 	tlb_attr_sampling(attr, 0);
-	if (chains) {
-		/* kernel chains only, for the CAUSE column: no user stack is walked or copied */
-		attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
-		attr->exclude_callchain_user = 1;
-		attr->sample_max_stack = TOP_MAX_STACK;
-	}
+	if (chains)	/* kernel chains only, for the CAUSE column */
+		cause_live_setup(attr);
 	/*
 	 * Wake the reader when a quarter of the ring is full, not at every sample: the session's
 	 * tick drains the rest every TOP_TICK_NS anyway. At high rates this is most of the saving.
@@ -747,21 +742,9 @@ static void cause_setup(struct top *t)
 {
 	char err[256];
 
-	t->syms = syms_new(SYMS_TABLE);
-	if (!t->syms || syms_load_proc(t->syms, err, sizeof(err)) < 0 ||
-	    !syms_addr(t->syms, "_text")) {
-		if (t->o.cause)
-			tlb_warn("top: --cause: kernel symbols unreadable (/proc/kallsyms, "
-				 "kernel.kptr_restrict): no CAUSE column");
-		syms_free(t->syms);
-		t->syms = NULL;
-		return;
-	}
-	t->causes = cause_cache_new(t->syms, 4096);
-	if (!t->causes) {
-		syms_free(t->syms);
-		t->syms = NULL;
-	}
+	t->causes = cause_cache_open_live(&t->syms, 4096, err, sizeof(err));
+	if (!t->causes && t->o.cause)
+		tlb_warn("top: --cause: %s: no CAUSE column", err);
 }
 
 static int add_cgroup(void *ctx, uint64_t id, const char *path)

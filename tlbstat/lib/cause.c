@@ -254,3 +254,34 @@ void cause_cache_stats(const struct cause_cache *c, uint64_t *hits, uint64_t *mi
 	*hits = c->hits;
 	*misses = c->misses;
 }
+
+struct cause_cache *cause_cache_open_live(struct syms **syms, unsigned slots, char *err,
+					  size_t errlen)
+{
+	struct cause_cache *c;
+
+	*syms = syms_new(SYMS_TABLE);
+	if (!*syms) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (syms_load_proc(*syms, err, errlen) < 0 || !syms_addr(*syms, "_text")) {
+		snprintf(err, errlen, "kernel symbols unreadable (/proc/kallsyms, kernel.kptr_restrict)");
+		goto fail;
+	}
+	c = cause_cache_new(*syms, slots);
+	if (c)
+		return c;
+	snprintf(err, errlen, "out of memory");
+fail:
+	syms_free(*syms);
+	*syms = NULL;
+	return NULL;
+}
+
+void cause_live_setup(struct perf_event_attr *attr)
+{
+	attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
+	attr->exclude_callchain_user = 1;
+	attr->sample_max_stack = CAUSE_MAX_STACK;
+}

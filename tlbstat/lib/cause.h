@@ -56,4 +56,19 @@ void cause_cache_free(struct cause_cache *c);
 int cause_cache_of(struct cause_cache *c, const uint64_t *chain, uint32_t nr, const char *comm);
 const char *cause_cache_name(const struct cause_cache *c, int id);
 void cause_cache_stats(const struct cause_cache *c, uint64_t *hits, uint64_t *misses);
+
+/*
+ * For a live consumer (top, the exporter): /proc/kallsyms read now as a table into *syms (the
+ * caller frees it after the cache; pass it to session_open_live so kallsyms is read once) and a
+ * cache of slots over it. NULL with err when the kernel's addresses are unreadable
+ * (kptr_restrict's zeros: every cause would be "unknown") or memory runs out; *syms is NULL then.
+ */
+struct cause_cache *cause_cache_open_live(struct syms **syms, unsigned slots, char *err,
+					  size_t errlen);
+
+/* The sampling attr's part: kernel-only chains (no user stack walked or copied), at most
+ * CAUSE_MAX_STACK frames. */
+#define CAUSE_MAX_STACK 32
+struct perf_event_attr;
+void cause_live_setup(struct perf_event_attr *attr);
 #endif
