@@ -126,7 +126,8 @@ static int diff_both(const char *what, long id, const struct both *a, const stru
 	static const char *const names[] = { "events", "task_switch", "remote_shootdown",
 		"local_shootdown", "local_mm_shootdown", "remote_ipi_send", "remote_wrong_cpu", "pages",
 		"full_flushes", "remote_sends", "ipis", "ipi_targets", "max_fanout", "victim_hits",
-		"decisions", "decision_bytes", "decision_full", "decision_remote", "decision_broadcast",
+		"decisions", "decision_bytes", "decision_full", "decision_page", "decision_promoted",
+		"decision_remote", "decision_broadcast",
 		"decision_targets", "max_targets", "notifier_starts", "notifier_bytes" };
 
 	_Static_assert(ARRAY_SIZE(names) == ARRAY_SIZE(a->v), "one name per count");
@@ -460,6 +461,7 @@ static void test_lab(void)
 		mk_lab(EV_PATCHED_FLUSH, 100, 8192, 3, 0, 1010),     /* two other CPUs */
 		mk_lab(EV_PATCHED_FLUSH, 100, 0, 4, 0, 1020),        /* a full flush, all four */
 		mk_lab(EV_PATCHED_FLUSH, 200, 65536, -1, 0, 1030),   /* a broadcast (arm64 TLBI IS) */
+		mk_lab(EV_PATCHED_FLUSH, 200, 1 << 22, 2, 0, 1035),  /* a range flushed whole: */
 		mk_lab(EV_MMU_NOTIFIER, 100, 1 << 20, 0, 0, 1040),   /* notifier start ... */
 		mk_lab(EV_MMU_NOTIFIER, 100, 1 << 20, 0, 1, 1050),   /* ... and end: counted once */
 	};
@@ -467,24 +469,29 @@ static void test_lab(void)
 	struct both a, t;
 	struct top_node n;
 
+	v[4].flush_all = true;                               /* ... its end all ones */
+	v[2].flush_all = true;                               /* (a full flush's end is too) */
 	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
 		on_event(&f, &v[i], NULL);
 	agg_finish(f.agg);
 	top_model_close(f.top, 1.0);
 	top_model_node(f.top, &n);
 	c = &agg_totals(f.agg)->all;
-	is_int(c->decisions, 4, "lab: four decisions");
-	is_int(c->decision_bytes, 4096 + 8192 + 65536, "lab: bytes asked (a full flush adds none)");
-	is_int(c->decision_full, 1, "lab: one full");
-	is_int(c->decision_remote, 2, "lab: two with other CPUs");
+	is_int(c->decisions, 5, "lab: five decisions");
+	is_int(c->decision_bytes, 4096 + 8192 + 65536 + (1 << 22),
+	       "lab: bytes asked (a full flush adds none)");
+	is_int(c->decision_full, 1, "lab: one full (nothing asked but the whole space)");
+	is_int(c->decision_page, 1, "lab: one page");
+	is_int(c->decision_promoted, 1, "lab: one range flushed whole (promoted), not a full");
+	is_int(c->decision_remote, 3, "lab: three with other CPUs");
 	is_int(c->decision_broadcast, 1, "lab: one broadcast");
-	is_int(c->decision_targets, 1 + 3 + 4, "lab: targets of the counted decisions");
+	is_int(c->decision_targets, 1 + 3 + 4 + 2, "lab: targets of the counted decisions");
 	is_int(c->max_targets, 4, "lab: widest decision");
 	is_int(c->notifier_starts, 1, "lab: one notifier invalidation (start, not end)");
 	is_int(c->notifier_bytes, 1 << 20, "lab: notifier bytes");
 	is_int(c->events, 0, "lab: decisions are not tlb_flush invalidations");
-	is_int(c->ipis, 2, "lab: the decisions with other CPUs are requests");
-	is_int(c->ipi_targets, 2 + 3, "lab: their remote targets");
+	is_int(c->ipis, 3, "lab: the decisions with other CPUs are requests");
+	is_int(c->ipi_targets, 2 + 3 + 1, "lab: their remote targets");
 	a = from_counts(c);
 	t = from_counts(&n.c.cnt);
 	is_int(diff_both("node", 0, &a, &t), 0, "lab: node totals equal in report's and top's model");

@@ -403,6 +403,15 @@ static void test_patched_events(void)
 	decode_one("tlb", "formats/tlb_tlb_invalidation", inv, raw, sizeof(raw), &ev);
 	ok(ev.target_cpus == -1 && ev.nr_targets == 0,
 	   "a broadcast: target_cpus -1, no remote count (%d, %d)", ev.target_cpus, ev.nr_targets);
+	ok(!ev.flush_all, "end 0: not a whole-space flush");
+	{
+		uint64_t all = ~0ULL;
+
+		memcpy(raw + 40, &all, 8);
+		decode_one("tlb", "formats/tlb_tlb_invalidation", inv, raw, sizeof(raw), &ev);
+		ok(ev.flush_all && ev.range_size == 65536,
+		   "end all ones (TLB_FLUSH_ALL): a range flushed whole");
+	}
 
 	memset(raw, 0, sizeof(raw));
 	id = 191;

@@ -137,7 +137,7 @@ TLBLAB-JSON ftrace {"tlbbench_events": ${4:-$1}, "overruns": 0}
 TLBLAB-RC stat 0
 TLBLAB-JSON bench {"munmaps": 5000, "pid": 90, "churn_tids": [92], "probe_tids": [91]}
 TLBLAB-RC record 0
-TLBLAB-JSON report {"events": {"tlb_flush": 0, "tlb_invalidation": 5003}, "threads": [{"pid": 90, "tid": 90, "comm": "tlbbench", "invalidations": 0, "kernel_lab": {"decisions": 18}}, {"pid": 90, "tid": $3, "comm": "tlbbench", "invalidations": 0, "kernel_lab": {"decisions": 5000}}]}
+TLBLAB-JSON report {"events": {"tlb_flush": 0, "tlb_invalidation": 5003}, "threads": [{"pid": 90, "tid": 90, "comm": "tlbbench", "invalidations": 0, "kernel_lab": {"decisions": 18}}, {"pid": 90, "tid": $3, "comm": "tlbbench", "invalidations": 0, "kernel_lab": {"decisions": 5000, "page_decisions": 5000, "range_flushed_whole": 0, "asked_full": 0}}]}
 TLBLAB-RC report 0
 $(console_arm64 "$miss" broadcast "$label" 0 | grep -E 'PROBE|probe-log|RC probe|DONE')
 EOT

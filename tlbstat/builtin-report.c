@@ -423,6 +423,8 @@ static void json_lab(struct json_writer *w, const struct count_counts *c)
 	json_uint(w, "decisions", c->decisions);
 	json_uint(w, "asked_bytes", c->decision_bytes);
 	json_uint(w, "asked_full", c->decision_full);
+	json_uint(w, "page_decisions", c->decision_page);
+	json_uint(w, "range_flushed_whole", c->decision_promoted);
 	json_uint(w, "remote_decisions", c->decision_remote);
 	json_uint(w, "broadcasts", c->decision_broadcast);
 	json_double(w, "mean_target_cpus", lab_mean_targets(c));
@@ -1753,7 +1755,8 @@ static void stdio_lab(struct report *r)
 {
 	static const struct out_col cols[] = {
 		{ "PID", 8 }, { "COMM", 16, OUT_LEFT }, { "DECISIONS", 10 }, { "REMOTE", 8 },
-		{ "BCAST", 7 }, { "FULL", 7 }, { "ASKED", 10 }, { "MEAN", 10 }, { "TARGETS", 9 },
+		{ "BCAST", 7 }, { "FULL", 7 }, { "WHOLE", 7 }, { "PAGE", 7 }, { "ASKED", 10 },
+		{ "MEAN", 10 }, { "TARGETS", 9 },
 		{ "NOTIFIER", 9 }, { "NBYTES", 10 },
 	};
 	const struct agg_totals *tot = agg_totals(r->agg);
@@ -1768,7 +1771,8 @@ static void stdio_lab(struct report *r)
 		"mmu_notifier_invalidation)\n", (unsigned long long)tot->by_kind[EV_PATCHED_FLUSH],
 		(unsigned long long)tot->by_kind[EV_MMU_NOTIFIER]);
 	fprintf(r->out, "  DECISIONS flushes decided (tlb_invalidation, in the initiator); REMOTE with "
-		"other CPUs; BCAST broadcasts;\n  FULL whole address space asked; ASKED bytes asked, "
+		"other CPUs; BCAST broadcasts;\n  FULL whole address space asked (one ASID); WHOLE a "
+		"range asked, flushed whole; PAGE one page; ASKED bytes asked, "
 		"MEAN per ranged decision; TARGETS mean/max CPUs flushed;\n  NOTIFIER secondary-MMU "
 		"invalidations (mmu_notifier_invalidation starts), NBYTES their range\n");
 	n = agg_processes(r->agg, AGG_SORT_EVENTS, &v);
@@ -1787,6 +1791,8 @@ static void stdio_lab(struct report *r)
 		out_cell_u64(&t, c->decision_remote);
 		out_cell_u64(&t, c->decision_broadcast);
 		out_cell_u64(&t, c->decision_full);
+		out_cell_u64(&t, c->decision_promoted);
+		out_cell_u64(&t, c->decision_page);
 		human_bytes(c->decision_bytes, buf, sizeof(buf));
 		out_cell(&t, buf);
 		if (ranged) {

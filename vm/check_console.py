@@ -234,6 +234,14 @@ def check_arm64_patched(ck, js, rcs, ops):
              (top.get("kernel_lab") or {}).get("decisions"), bench.get("churn_tids")))
     ck(bool(top) and top.get("tid") in bench.get("churn_tids", []),
        "report names the churning thread %s first" % bench.get("churn_tids"))
+    kl = top.get("kernel_lab") or {}
+    print("# the churn's decisions by what arm64 flushed: %s page, %s range flushed whole (ASID), "
+          "%s whole space asked, of %s" % (kl.get("page_decisions"), kl.get("range_flushed_whole"),
+                                           kl.get("asked_full"), kl.get("decisions")))
+    ck(kl.get("page_decisions", 0) >= 0.9 * ops and kl.get("page_decisions", 0) +
+       kl.get("range_flushed_whole", 0) + kl.get("asked_full", 0) <= kl.get("decisions", 0),
+       "report: the churn's one-page munmaps counted as page decisions (%s of %s)"
+       % (kl.get("page_decisions"), ops))
     if info.get("mmu_notifier_invalidation"):
         mn = js.get("notifier", {}).get("events", {}).get("mmu_notifier_invalidation", 0)
         ck(rcs.get("notifier") == 0, "guest step notifier exited 0 (got %s)" % rcs.get("notifier"))

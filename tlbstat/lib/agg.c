@@ -1143,10 +1143,10 @@ static void lab_event(struct agg *a, const struct tlb_event *ev)
 
 	if (!t || !c)
 		return;
-	count_lab(&t->total, ev);
-	count_lab(&t->proc->total, ev);
-	count_lab(&c->total, ev);
-	count_lab(&a->tot.all, ev);
+	count_lab(&t->total, ev, a->cfg.page_size);
+	count_lab(&t->proc->total, ev, a->cfg.page_size);
+	count_lab(&c->total, ev, a->cfg.page_size);
+	count_lab(&a->tot.all, ev, a->cfg.page_size);
 }
 
 int agg_event(struct agg *a, const struct tlb_event *ev)

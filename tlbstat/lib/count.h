@@ -53,6 +53,9 @@ struct count_counts {
 	uint64_t decisions;                  /* tlb:tlb_invalidation: flushes decided */
 	uint64_t decision_bytes;             /* their range_size: bytes the callers asked for */
 	uint64_t decision_full;              /* range_size 0: the whole address space asked */
+	uint64_t decision_page;              /* one page asked (range_size = page size), flushed so */
+	uint64_t decision_promoted;          /* a range asked, the whole space flushed (its end all
+						ones: past x86's ceiling, arm64's MAX_TLBI_OPS) */
 	uint64_t decision_remote;            /* target_cpus > 1: other CPUs flushed too */
 	uint64_t decision_broadcast;         /* target_cpus -1: a broadcast to every CPU */
 	uint64_t decision_targets;           /* sum of target_cpus > 0 (the initiator's included) */
@@ -103,9 +106,11 @@ static inline void count_flush(struct count_counts *c, const struct tlb_event *e
  * decided, in the initiator's context, with the bytes asked (range_size, 0 = all) and the CPUs
  * flushed (target_cpus, the initiator's included; -1 a broadcast, as arm64's TLBI IS); an
  * mmu_notifier_invalidation (EV_MMU_NOTIFIER) start is one secondary-MMU invalidation (its end
- * adds nothing). The decision's fan-out also makes a remote request (count_request_of()).
+ * adds nothing). What a decision flushed, which is what arm64 can tell (its reasons): the whole
+ * address space asked (full: one ASID, TLBI ASIDE1IS), a range flushed whole (promoted), one
+ * page, or a range (the rest). The decision's fan-out also makes a remote request (count_request_of()).
  */
-static inline void count_lab(struct count_counts *c, const struct tlb_event *ev)
+static inline void count_lab(struct count_counts *c, const struct tlb_event *ev, int page_size)
 {
 	if (ev->kind == EV_PATCHED_FLUSH) {
 		c->decisions++;
@@ -113,6 +118,10 @@ static inline void count_lab(struct count_counts *c, const struct tlb_event *ev)
 			c->decision_bytes += (uint64_t)ev->range_size;
 		else
 			c->decision_full++;
+		if (ev->range_size > 0 && ev->flush_all)
+			c->decision_promoted++;
+		else if (ev->range_size == page_size)
+			c->decision_page++;
 		if (ev->target_cpus < 0) {
 			c->decision_broadcast++;
 		} else {

@@ -296,6 +296,9 @@ static void patched_extra(const struct tlb_decoder *d, const struct dec_event *d
 	}
 	if (read_field(d, de->f[TLB_F_RANGE_SIZE], s, &v))
 		ev->range_size = (int64_t)v;
+	/* end is an unsigned long: all ones (TLB_FLUSH_ALL, ULONG_MAX) in 8 or 4 bytes */
+	if (read_field(d, de->f[TLB_F_END], s, &v))
+		ev->flush_all = v == ~0ULL || v == 0xffffffffULL;
 }
 
 enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s, struct tlb_event *ev)

@@ -34,6 +34,9 @@ struct tlb_event {
 	/* tlb_invalidation: bytes asked for, 0 a full flush; mmu_notifier_invalidation: end -
 	 * start; 0 for other events */
 	int64_t range_size;
+	/* tlb_invalidation: its end is all ones, the whole address space flushed (asked, or a range
+	 * past the architecture's ceiling: x86 tlb_single_page_flush_ceiling, arm64 MAX_TLBI_OPS) */
+	bool flush_all;
 	int phase;               /* EV_MMU_NOTIFIER: 0 invalidate_range_start, 1 end */
 	int target_cpu;          /* EV_IPI_SEND_CPU, EV_CSD_QUEUE_CPU; -1 otherwise */
 	uint64_t func;           /* callback / csd func address; 0 if none */

@@ -58,7 +58,8 @@ static const struct tlb_event_def table[] = {
 	 * secondary-MMU invalidation (only for mms with notifiers).
 	 */
 	{ "tlb-inv", TP("tlb", "tlb_invalidation"), EV_PATCHED_FLUSH,
-	  { [TLB_F_TARGET_CPUS] = "target_cpus", [TLB_F_RANGE_SIZE] = "range_size" },
+	  { [TLB_F_TARGET_CPUS] = "target_cpus", [TLB_F_RANGE_SIZE] = "range_size",
+	    [TLB_F_END] = "end" },
 	  TLB_EVU_RECORD | TLB_EVU_TOP | TLB_EVU_DECODE,
 	  "patched kernels only (patches/: x86 and arm64)" },
 	{ "mmu-notifier", TP("mmu_notifier", "mmu_notifier_invalidation"), EV_MMU_NOTIFIER,

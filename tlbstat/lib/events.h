@@ -36,6 +36,7 @@ enum tlb_field_slot {
 	TLB_F_TARGET_CPUS,       /* CPUs flushed, the initiator's included; -1 a broadcast */
 	TLB_F_RANGE_SIZE,        /* bytes asked for; 0 a full flush (tlb_invalidation) */
 	TLB_F_PHASE,             /* mmu_notifier: 0 start, 1 end */
+	TLB_F_END,               /* tlb_invalidation: end of the range flushed (all ones: whole) */
 	TLB_F_MAX
 };
 

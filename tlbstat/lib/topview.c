@@ -444,9 +444,9 @@ static void lab_event(struct top_model *m, const struct tlb_event *ev)
 	struct top_task *p, *t;
 
 	task_pair(m, ev->pid, ev->tid, &p, &t);
-	count_lab(&p->cur.cnt, ev);
-	count_lab(&t->cur.cnt, ev);
-	count_lab(&m->node.cnt, ev);
+	count_lab(&p->cur.cnt, ev, m->cfg.page_size);
+	count_lab(&t->cur.cnt, ev, m->cfg.page_size);
+	count_lab(&m->node.cnt, ev, m->cfg.page_size);
 }
 
 /* Requests count as their targets come: a csd request grows with each target. */
