@@ -614,6 +614,22 @@ static int run_setup(struct stat_ctx *c, struct tlb_target *target, struct workl
  * the exit code; *failed when nothing may be reported (setup failed, the command did not start).
  * The evlist stays open for the printing (its cpu numbers): the caller closes it.
  */
+/*
+ * Start counting: a system-wide or -p/-t target now (watched: the loop notices when its tasks
+ * are gone); per-task counters of a workload are enabled by the kernel at its exec
+ * (enable_on_exec), which workload_start() lets happen.
+ */
+static void counting_start(struct stat_ctx *c, const struct tlb_target *target, struct workload *wl)
+{
+	child_exited = 0;
+	if (wl->pid <= 0 || target->system_wide)
+		tlb_evlist_enable(&c->el);
+	if (wl->pid > 0)
+		workload_start(wl);
+	else if (target->pid > 0 || target->tid > 0)
+		watched = &c->el;
+}
+
 static int stat_run(struct stat_ctx *c, struct tlb_target *target, char **cmd, int nr_cmd,
 		    struct counter_period *whole, bool *failed, char *desc, size_t len)
 {
@@ -624,14 +640,7 @@ static int stat_run(struct stat_ctx *c, struct tlb_target *target, char **cmd, i
 	*failed = rc != EXIT_OK;
 	if (*failed)
 		return rc;
-	child_exited = 0;
-	/* per-task counters of a workload are enabled by the kernel at its exec (enable_on_exec) */
-	if (wl.pid <= 0 || target->system_wide)
-		tlb_evlist_enable(&c->el);
-	if (wl.pid > 0)
-		workload_start(&wl);
-	else if (target->pid > 0 || target->tid > 0)
-		watched = &c->el;
+	counting_start(c, target, &wl);
 	take(c, &start);
 	count_loop(c, &wl, &start);
 	tlb_evlist_disable(&c->el);
@@ -761,13 +770,7 @@ static int alt_run(struct stat_ctx *c, struct alt_stat *a, struct tlb_target *ta
 		return EXIT_ENV;
 	}
 	describe_target(c, target, &wl, cmd, nr_cmd, desc, len);
-	child_exited = 0;
-	if (wl.pid <= 0 || target->system_wide)
-		tlb_evlist_enable(&c->el);
-	if (wl.pid > 0)
-		workload_start(&wl);
-	else if (target->pid > 0 || target->tid > 0)
-		watched = &c->el;
+	counting_start(c, target, &wl);
 	t0 = now_ns();
 	if (c->o.duration > 0)
 		deadline = t0 + (uint64_t)(c->o.duration * 1e9);
