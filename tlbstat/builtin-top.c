@@ -776,11 +776,31 @@ static int top_cgroups(struct top *t)
 	return EXIT_OK;
 }
 
+/* The per-interval model over the opened events (-C: the strip shows the watched CPUs only). */
+static int top_model_setup(struct top *t)
+{
+	struct top_config cfg = { 0 };
+
+	cfg.page_size = getpagesize();
+	cfg.nr_cpus = t->el.nr_cpus;
+	if (t->o.cpus) {
+		t->r.cpus = t->el.cpus;
+		t->r.nr_cpus = t->el.nr_cpus;
+	}
+	cfg.max_procs = t->o.max_procs;
+	cfg.max_threads = t->o.max_procs ? 4 * t->o.max_procs : 0;
+	cfg.age_intervals = t->o.age;
+	cfg.read_proc_comm = true;
+	cfg.causes = t->causes;
+	t->r.causes = t->causes;
+	t->m = top_model_new(&cfg);
+	return t->m ? 0 : -1;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static struct top t;
 	struct tlb_target target = { .system_wide = true };	/* -C: cpu_list below */
-	struct top_config cfg = { 0 };
 	struct session_ops ops = { 0 };
 	char err[512];
 	int rc, pages, argi;
@@ -823,20 +843,7 @@ int cmd_top(int argc, char **argv)
 	}
 	collect_generic_ids(&t);
 
-	cfg.page_size = getpagesize();
-	cfg.nr_cpus = t.el.nr_cpus;
-	if (t.o.cpus) {   /* the strip shows the watched CPUs only */
-		t.r.cpus = t.el.cpus;
-		t.r.nr_cpus = t.el.nr_cpus;
-	}
-	cfg.max_procs = t.o.max_procs;
-	cfg.max_threads = t.o.max_procs ? 4 * t.o.max_procs : 0;
-	cfg.age_intervals = t.o.age;
-	cfg.read_proc_comm = true;
-	cfg.causes = t.causes;
-	t.r.causes = t.causes;
-	t.m = top_model_new(&cfg);
-	if (!t.m) {
+	if (top_model_setup(&t) < 0) {
 		tlb_err("top: out of memory");
 		tlb_evlist_close(&t.el);
 		cgtab_free(t.cg);
