@@ -364,21 +364,23 @@ $(O)/fuzz-replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(LIBTLB)
 
 fuzz: $(FUZZ_BINS)
 
-# new inputs go to $(FUZZ_O)/corpus-<name>, the tree's corpus and regress/ are only read
-fuzz-regress: $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz-%)
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(FUZZ_O)/corpus-$$t; \
-		dirs=tests/fuzz/corpus/$$t; \
-		if [ -d tests/fuzz/regress/$$t ]; then dirs="$$dirs tests/fuzz/regress/$$t"; fi; \
-		echo "fuzz-regress: $$t for $(FUZZ_SECONDS) s"; \
-		LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 \
-		$(FUZZ_O)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
-			-malloc_limit_mb=1024 -close_fd_mask=3 -print_final_stats=1 \
-			-artifact_prefix=$(FUZZ_O)/crash-$$t- $(FUZZ_O)/corpus-$$t \
-			$$dirs 2>$(FUZZ_O)/fuzz-$$t.log || \
-			{ tail -n 40 $(FUZZ_O)/fuzz-$$t.log; echo "fuzz-regress: $$t FAILED"; exit 1; }; \
-		grep -E '^stat::number_of_executed_units|^Done' $(FUZZ_O)/fuzz-$$t.log || true; \
-	done
+# new inputs go to $(FUZZ_O)/corpus-<name>, the tree's corpus and regress/ are only read; one
+# rule per target so that `make -j2 fuzz-regress` runs two at a time (each still for FUZZ_SECONDS)
+fuzz-regress: $(FUZZ_TARGETS:%=fuzz-regress-%)
+
+fuzz-regress-%: $(FUZZ_O)/fuzz-%
+	@mkdir -p $(FUZZ_O)/corpus-$*
+	@dirs=tests/fuzz/corpus/$*; \
+	if [ -d tests/fuzz/regress/$* ]; then dirs="$$dirs tests/fuzz/regress/$*"; fi; \
+	echo "fuzz-regress: $* for $(FUZZ_SECONDS) s"; \
+	LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 \
+	$(FUZZ_O)/fuzz-$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+		-malloc_limit_mb=1024 -close_fd_mask=3 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_O)/crash-$*- $(FUZZ_O)/corpus-$* \
+		$$dirs 2>$(FUZZ_O)/fuzz-$*.log || \
+		{ tail -n 40 $(FUZZ_O)/fuzz-$*.log; echo "fuzz-regress: $* FAILED"; exit 1; }; \
+	echo "fuzz-regress: $* done: $$(grep -hE '^stat::number_of_executed_units' $(FUZZ_O)/fuzz-$*.log | \
+		awk '{print $$2}') executions, 0 crashes"
 
 .PHONY: all deps check check-suite check-san check-arm64 man install install-core deb clean FORCE fuzz fuzz-regress
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -4,7 +4,8 @@
 #   suite      unit and integration tests of $O (tests/run.sh)
 #   sanitize   the same suite built with ASan+LSan and UBSan into $O-san (make check-san)
 #   fuzz       the fuzz targets' regression run, when the Makefile has fuzz-regress and clang
-#              is installed (FUZZ_SECONDS per target, default 30)
+#              is installed (FUZZ_SECONDS per target, default 30; FUZZ_JOBS at a time, default
+#              the CPUs, at most 2)
 #   kernlab    the kernel lab (issue 19): patches apply and pass checkpatch (tests/patches.sh,
 #              35-70 s), and the stock 6.1 guest's smoke under QEMU/TCG (tests/vm.sh:
 #              vm/run_qemu.sh --smoke, 23-140 s warm, by load; cold adds the kernel and headers
@@ -54,7 +55,8 @@ stage() {
 stage suite $MAKE --no-print-directory O="$O" check-suite
 stage sanitize $MAKE --no-print-directory O="$O" check-san
 if $MAKE -n fuzz-regress >/dev/null 2>&1 && command -v clang >/dev/null; then
-	stage fuzz $MAKE --no-print-directory fuzz-regress FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+	jobs=${FUZZ_JOBS:-$(nproc)}; [ "$jobs" -gt 2 ] && jobs=2
+	stage fuzz $MAKE --no-print-directory -j"$jobs" fuzz-regress FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 else
 	echo "# stage fuzz: skipped ($( $MAKE -n fuzz-regress >/dev/null 2>&1 &&
 		echo "clang not installed" || echo "no fuzz-regress target"))"
