@@ -60,6 +60,7 @@ struct record {
 	/* -g: the mappings, to find the objects with samples for their build-ids */
 	struct usyms *usyms;
 	bool kernel_hit;
+	bool kchains;		/* --kernel-callchains: chains without user frames or usyms */
 	/* --all-cgroups: the hierarchy whose cgroups are synthesised at the start; "" none */
 	char cg_mount[4096];
 };
@@ -160,12 +161,12 @@ static void mark_chain(struct record *r, const struct tlb_event *ev)
 		if (ev->callchain[i] >= PERF_CONTEXT_MAX) {
 			user = ev->callchain[i] == PERF_CONTEXT_USER;
 			r->kernel_hit |= ev->callchain[i] == PERF_CONTEXT_KERNEL;
-		} else if (user) {
+		} else if (user && r->usyms) {
 			usym_mark(r->usyms, ev->pid, ev->callchain[i]);
 		}
 	}
 	/* --call-graph dwarf: the user part is unwound later; its sampled ip names the object */
-	if (ev->ustack) {
+	if (ev->ustack && r->usyms) {
 		uint64_t dw[UNW_DW_NR];
 		uint32_t have;
 
@@ -180,7 +181,7 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 	struct record *r = ctx;
 	if (ev->kind == EV_TLB_FLUSH && ev->reason >= 0 && ev->reason < TLB_NR_REASONS)
 		r->reasons[ev->reason]++;
-	if (r->usyms)
+	if (r->usyms || r->kchains)
 		mark_chain(r, ev);
 	return 0;
 }
@@ -243,11 +244,12 @@ static void write_build_ids(struct record *r, const char *output)
 	unsigned char kid[64];
 	size_t kn;
 
-	if (!r->usyms || !r->w)
+	if ((!r->usyms && !r->kchains) || !r->w)
 		return;	/* a stream cannot carry features written at the end */
 	if (r->kernel_hit && (kn = synth_kernel_build_id(kid, sizeof(kid))))
 		add_build_id(&b, "[kernel.kallsyms]", kid, kn);
-	usym_hit_build_ids(r->usyms, add_build_id, &b);
+	if (r->usyms)
+		usym_hit_build_ids(r->usyms, add_build_id, &b);
 	if (b.oom || pd_set_build_ids(r->w, b.p, b.len) < 0)
 		tlb_warn("out of memory: %s has no build-ids", output);
 	free(b.p);
@@ -461,7 +463,7 @@ static int add_defaults(struct tlb_evlist *el, const struct perf_event_attr *att
  * EXIT_OK or EXIT_ENV (an event that cannot be added); dies on a bad name.
  */
 static int add_events(struct tlb_evlist *el, const char *events, bool cost, int period,
-		      bool callchain, uint32_t dwarf_stack)
+		      bool callchain, bool kernel_only, uint32_t dwarf_stack)
 {
 	struct perf_event_attr attr;
 	const struct tlb_event_def *entry = tlb_events_by_kind(EV_CSD_FUNC_ENTRY);
@@ -478,6 +480,8 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 	}
 	if (callchain)	/* -g: the kernel walks both stacks by frame pointers, as perf -g */
 		attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
+	if (kernel_only)   /* --kernel-callchains: no user stack walk, no user frames */
+		attr.exclude_callchain_user = 1;
 	if (dwarf_stack) {
 		/*
 		 * --call-graph dwarf, as perf sets it: the kernel chain by the kernel, the user part
@@ -513,8 +517,8 @@ static int add_events(struct tlb_evlist *el, const char *events, bool cost, int 
 		a0->comm_exec = 1;
 		a0->task = 1;
 		/* call chains: the mappings made while recording, to symbolise user frames */
-		a0->mmap = callchain;
-		a0->mmap2 = callchain;
+		a0->mmap = callchain && !kernel_only;
+		a0->mmap2 = callchain && !kernel_only;
 		/* dwarf: data mappings too, as perf (its unwinders read the read-only segment) */
 		a0->mmap_data = dwarf_stack != 0;
 		el->evsels[0].attr = *a0;
@@ -574,6 +578,7 @@ static int create_file(struct record *rec, const char *path, struct tlb_evlist *
 
 struct record_opts {
 	bool all_cpus, quiet, cost, callchain, all_cgroups;
+	bool kernel_chains;		/* --kernel-callchains: -g without the user part */
 	uint32_t dwarf_stack;		/* --call-graph dwarf: bytes of user stack per sample */
 	const char *cpu_list, *pid, *tid, *output, *events, *freq, *call_graph;
 	int mmap_pages, period;
@@ -620,6 +625,9 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_STR(0, "call-graph", &o->call_graph, "mode",
 			"call chains: fp (frame pointers, as -g) or dwarf[,size] (user stack "
 			"copies, default 8192 bytes, unwound by report)"),
+		OPT_BOOLEAN(0, "kernel-callchains", &o->kernel_chains,
+			    "kernel call chains only (implies -g; no user stack walk or user "
+			    "mappings: enough for report --sort cause)"),
 		OPT_SECTION(" Output"),
 		OPT_STR('o', "output", &o->output, "file",
 			"output file, or - for a stream on stdout (default perf.data)"),
@@ -668,6 +676,14 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		} else if (strcmp(o->call_graph, "fp")) {
 			tlb_err("record: --call-graph: unknown mode '%s' (fp, dwarf[,size])",
 				o->call_graph);
+			return PARSE_OPT_USAGE;
+		}
+		o->callchain = true;
+	}
+	if (o->kernel_chains) {
+		if (o->dwarf_stack) {
+			tlb_err("record: --kernel-callchains with --call-graph dwarf: dwarf is "
+				"about user stacks");
 			return PARSE_OPT_USAGE;
 		}
 		o->callchain = true;
@@ -863,7 +879,7 @@ static void record_samplers_close(struct sampler_file *sf)
 /* Whose mappings to synthesise (synthesize()): none without call chains or for a workload. */
 static pid_t maps_pid(const struct record_opts *o, const struct tlb_target *t)
 {
-	if (!o->callchain)
+	if (!o->callchain || o->kernel_chains)
 		return 0;
 	if (t->pid || t->tid)
 		return t->pid ? t->pid : t->tid;
@@ -878,11 +894,13 @@ static pid_t maps_pid(const struct record_opts *o, const struct tlb_target *t)
 static int record_symbols(struct record *rec, const struct record_opts *o, struct syms **syms)
 {
 	char err[512];
+	bool user = o->callchain && !o->kernel_chains;
 
 	*syms = syms_new(0);
-	if (o->callchain)
+	rec->kchains = o->kernel_chains;
+	if (user)
 		rec->usyms = usym_new(NULL);
-	if (!*syms || (o->callchain && !rec->usyms)) {
+	if (!*syms || (user && !rec->usyms)) {
 		tlb_err("out of memory");
 		return -1;
 	}
@@ -922,7 +940,8 @@ int cmd_record(int argc, char **argv)
 	if (tfs_locate(NULL, 0, err, sizeof(err)) < 0)
 		tlb_die(EXIT_ENV, "%s", err);
 	tlb_evlist_init(&el);
-	rc = add_events(&el, o.events, o.cost, o.period, o.callchain, o.dwarf_stack);
+	rc = add_events(&el, o.events, o.cost, o.period, o.callchain, o.kernel_chains,
+			o.dwarf_stack);
 	if (rc == EXIT_OK && o.all_cgroups)
 		rc = record_cgroups(&rec, &el);
 	if (rc != EXIT_OK) {
