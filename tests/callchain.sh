@@ -75,6 +75,23 @@ for wc in mmap:munmap mprotect:mprotect madvise:madvise; do
 		"$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.95 else 1)" "${s:-0}"
 done
 
+# --kernel-callchains: the cause from kernel chains alone, and no user frame in the file
+"$TLBSTAT" record -q --kernel-callchains -o "$T/kern.data" -- "$bench" mmap --ops 2000 \
+	--probe-threads 0 >/dev/null 2>"$T/kern.err"
+s=$(share "$T/kern.data" munmap)
+check "record --kernel-callchains: munmap holds $s of tlbbench mmap's invalidations (>= 0.95)" \
+	"$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.95 else 1)" "${s:-0}"
+if command -v perf >/dev/null; then
+	# perf script -F ip prints each sample's chain, one address per line: all kernel ones
+	perf script -i "$T/kern.data" -F ip 2>/dev/null | awk 'NF == 1 || NF == 2 { n++;
+		if ($1 !~ /^ffff/) u++ } END { print n + 0, u + 0 }' >"$T/kern.ips"
+	read -r nips uips <"$T/kern.ips"
+	check "record --kernel-callchains: perf script reads $nips chain addresses, none in user space ($uips)" \
+		test "$nips" -gt 2000 -a "$uips" -eq 0
+fi
+expect 2 "dwarf is about user stacks" "record --kernel-callchains --call-graph dwarf is refused" -- \
+	"$TLBSTAT" record --kernel-callchains --call-graph dwarf -o "$T/x.data" -- true
+
 # ---- (3) a frame-pointer program, attributed to its own functions
 if cc -O1 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-shrink-wrap -fno-inline \
 	-o "$T/fpv" "$(dirname "$0")/data/callchain/fp-victim.c" 2>"$T/cc.err"; then

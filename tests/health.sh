@@ -64,12 +64,18 @@ echo "# system-wide: $n address-space flushes, $ts task switches in $secs s on $
 # --- report of a recording: the same definition per process
 "$TLBSTAT" record -o "$tmp/c.data" -- "$TLBBENCH" mmap --duration 1 >/dev/null 2>&1
 "$TLBSTAT" report -i "$tmp/c.data" --json > "$tmp/r.json" 2>/dev/null
-"$PY" - "$tmp/r.json" <<'PY' && ok "report: tlbbench red, task switches beside" || not_ok "report's health"
+# red where the churn reached 2000 address-space flushes/s per CPU (a loaded machine slows it:
+# 1,994/s once, yellow); either way the verdict is the thresholds' on the rate report shows
+"$PY" - "$tmp/r.json" <<'PY' && ok "report: tlbbench's health from its address-space flushes, task switches beside" || not_ok "report's health"
 import json, sys
 d = json.load(open(sys.argv[1]))
 p = [p for p in d["processes"] if p["comm"] == "tlbbench"][0]
 r = p["reasons"]
 assert p["health_events"] == r["local_shootdown"] + r["local_mm_shootdown"], p
-assert p["task_switches"] == r["task_switch"] and p["health"] == "red", p
+rate = p["health_per_core_rate"]
+want = "green" if rate < 200 else "yellow" if rate < 2000 else "red"
+assert p["task_switches"] == r["task_switch"] and p["health"] == want, p
+assert p["health"] != "green", p
+print("# tlbbench mmap --duration 1: %.0f address-space flushes/s per CPU: %s" % (rate, p["health"]))
 PY
 finish
