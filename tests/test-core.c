@@ -47,6 +47,13 @@ static void test_cpu_lists(void)
 	is_int(parse_cpu_list("0-4", 3, &c, err, sizeof(err)), -1, "cpu above the highest online rejected");
 	ok(strstr(err, "not online") != NULL, "error says not online: %s", err);
 	is_int(parse_cpu_list("3-1", -1, &c, err, sizeof(err)), -1, "reversed range rejected");
+	/* fuzz-options found "0-653177": a 653,178-entry list sorted without an online bound */
+	is_int(parse_cpu_list("0-653177", -1, &c, err, sizeof(err)), -1,
+	       "a cpu past Linux's NR_CPUS rejected without an online bound");
+	ok(strstr(err, "0 to 8191") != NULL, "error says the range: %s", err);
+	n = parse_cpu_list("8191", -1, &c, err, sizeof(err));
+	is_int(n, 1, "cpu 8191 accepted");
+	free(c);
 	is_int(parse_cpu_list("1,", -1, &c, err, sizeof(err)), -1, "trailing comma rejected");
 	is_int(parse_cpu_list("a", -1, &c, err, sizeof(err)), -1, "letters rejected");
 	is_int(parse_cpu_list("", -1, &c, err, sizeof(err)), -1, "empty list rejected");

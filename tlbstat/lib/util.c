@@ -207,6 +207,11 @@ int parse_cpu_list(const char *s, int max_cpu, int **cpus, char *err, size_t err
 			snprintf(err, errlen, "bad cpu list '%s' (expected e.g. 0-3,5)", s);
 			goto fail;
 		}
+		if (b > TLB_CPU_NUMBER_MAX) {   /* no online check can bound it: still no 10^6 loop */
+			snprintf(err, errlen, "cpu %ld in '%s': Linux numbers CPUs 0 to %d (NR_CPUS "
+				 "at most %d)", b, s, TLB_CPU_NUMBER_MAX, TLB_CPU_NUMBER_MAX + 1);
+			goto fail;
+		}
 		if (max_cpu >= 0 && b > max_cpu) {
 			snprintf(err, errlen, "cpu %ld in '%s' is not online (highest online cpu is %d)",
 				 b, s, max_cpu);

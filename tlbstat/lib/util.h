@@ -33,6 +33,8 @@ int pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 uint64_t now_ns(void);            /* CLOCK_MONOTONIC, the clock perf uses for samples */
 double ns_to_s(uint64_t ns);
 
+/* The largest CPU number a cpu list may name: Linux's NR_CPUS is at most 8192 (x86 MAXSMP). */
+#define TLB_CPU_NUMBER_MAX 8191
 /*
  * Parse a cpu list like "0-3,5,7-8" into a sorted, de-duplicated array of cpu numbers.
  * Returns the number of cpus, or -1 with a message in err (errlen bytes) on bad syntax.
