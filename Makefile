@@ -194,8 +194,8 @@ all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS) $(PLUGINS) $(TEST_FIXTURES)
 $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 # where an installed tlbstat finds its plugins
 $(OBJ)/tlbstat/lib/sampler.o: ALL_CFLAGS += -DTLBSTAT_PLUGINDIR='"$(PLUGINDIR)"'
-# the only user of libdw
-$(OBJ)/tlbstat/lib/unwind.o: ALL_CFLAGS += $(LIBDW_CFLAGS)
+# the only users of libdw (unwinding; source lines and inline frames)
+$(OBJ)/tlbstat/lib/unwind.o $(OBJ)/tlbstat/lib/srcline.o: ALL_CFLAGS += $(LIBDW_CFLAGS)
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 # the only user of microhttpd.h

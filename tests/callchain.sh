@@ -4,16 +4,21 @@
 # (1) usage errors; (2) tlbbench's mmap, mprotect and madvise workloads land under munmap,
 # mprotect and madvise for >= 95 % of their invalidations; (3) a program built with frame
 # pointers (tests/data/callchain/fp-victim.c) is attributed to its own functions; (4) report
-# --folded on perf's own -g file, and on tlbstat's, gives exactly the stacks `perf script` prints
-# (folded by tests/fold-perf-script.py); perf report -g reads tlbstat's file, perf buildid-list
+# --folded --no-inline on perf's own -g file, and on tlbstat's, gives exactly the stacks `perf
+# script` prints (folded by tests/fold-perf-script.py; perf 6.1 expands no inline frames in
+# frame-pointer chains, tlbstat does where debug info has them); perf report -g reads tlbstat's file, perf buildid-list
 # its build-ids; (5) report --flamegraph's SVG parses as XML and headless Chromium renders it;
 # (6) --call-graph dwarf: tests/fixtures/dwarf-victim.c built with frame pointers and without
 # (-O2 -fomit-frame-pointer -fasynchronous-unwind-tables, as distributions build): -g loses the
 # omit build's own functions, dwarf names them for >= 95 % of its munmap invalidations, and
-# report --folded on perf's and on tlbstat's dwarf files equals `perf script --no-inline` folded
-# (the one documented difference: perf names functions inlined at an address from debug info,
-# tlbstat the ELF symbol, so perf's inline frames are left out of the comparison).
-# Root, tracefs, perf and cc needed for (2)-(4) and (6); about 15 s.
+# report --folded --no-inline on perf's and on tlbstat's dwarf files equals `perf script
+# --no-inline` folded (with inline on, perf names a libc function with debug info by its DWARF
+# name, marked inlined; tlbstat keeps the ELF symbol); (7) inline
+# frames and --srcline: tests/fixtures/inline-victim.c (-O2 -g; madvise through an always_inline
+# helper in a static inline function) folds with both inlined functions as frames, --no-inline
+# without them, --srcline and --sort srcline name the call's line (grepped from the source), -g
+# marks "(inlined)", and the program's frames and lines equal perf report -g folded,address's.
+# Root, tracefs, perf and cc needed for (2)-(4), (6) and (7); about 20 s.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
@@ -32,8 +37,10 @@ expect 2 "bad stack dump size '65536'" "record --call-graph dwarf,65536 is refus
 	"$TLBSTAT" record --call-graph dwarf,65536 -o "$T/x.data" -- true
 expect 2 "bad stack dump size '8k'" "record --call-graph dwarf,8k is refused (bytes, a number)" -- \
 	"$TLBSTAT" record --call-graph dwarf,8k -o "$T/x.data" -- true
-expect 2 "cause and callsite go alone" "report --sort cause,pid" -- \
+expect 2 "cause, callsite and srcline go alone" "report --sort cause,pid" -- \
 	"$TLBSTAT" report -i "$T/none.data" --sort cause,pid
+expect 2 "cause, callsite and srcline go alone" "report --sort srcline,comm" -- \
+	"$TLBSTAT" report -i "$T/none.data" --sort srcline,comm
 expect 2 "folded prints the stacks alone" "report --folded --header" -- \
 	"$TLBSTAT" report -i "$T/none.data" --folded --header
 expect 2 "caller or callee" "report --call-graph sideways" -- \
@@ -139,8 +146,9 @@ if command -v perf >/dev/null; then
 		--probe-threads 0 >/dev/null 2>&1
 	for f in perf-g madvise; do
 		perf script -i "$T/$f.data" 2>/dev/null | $FOLD tlb:tlb_flush >"$T/$f.perf"
-		"$TLBSTAT" report -i "$T/$f.data" --folded >"$T/$f.ours" 2>"$T/$f.err"
-		check "report --folded on $f.data = perf script's stacks ($(wc -l <"$T/$f.ours") lines)" \
+		# perf 6.1 adds inline frames to dwarf chains only: like with like, --no-inline
+		"$TLBSTAT" report -i "$T/$f.data" --folded --no-inline >"$T/$f.ours" 2>"$T/$f.err"
+		check "report --folded --no-inline on $f.data = perf script's stacks ($(wc -l <"$T/$f.ours") lines)" \
 			test -s "$T/$f.ours" -a -z "$(diff "$T/$f.perf" "$T/$f.ours" | head -5)"
 	done
 	perf buildid-list -i "$T/fpv.data" >"$T/ids" 2>/dev/null
@@ -243,8 +251,8 @@ if cc -O2 -fomit-frame-pointer -fasynchronous-unwind-tables -o "$T/dwv-omit" "$s
 		for f in perf-dw dwv-omit-dw; do
 			perf script --no-inline -i "$T/$f.data" 2>/dev/null | $FOLD tlb:tlb_flush \
 				>"$T/$f.perf"
-			"$TLBSTAT" report -i "$T/$f.data" --folded >"$T/$f.ours" 2>"$T/$f.err"
-			check "report --folded on $f.data = perf script --no-inline's stacks ($(wc -l <"$T/$f.ours") lines, $(grep -c "$own" "$T/$f.ours") through release_block)" \
+			"$TLBSTAT" report -i "$T/$f.data" --folded --no-inline >"$T/$f.ours" 2>"$T/$f.err"
+			check "report --folded --no-inline on $f.data = perf script --no-inline's stacks ($(wc -l <"$T/$f.ours") lines, $(grep -c "$own" "$T/$f.ours") through release_block)" \
 				test -s "$T/$f.ours" -a -z "$(diff "$T/$f.perf" "$T/$f.ours" | head -5)" -a \
 				"$(grep -c "$own" "$T/$f.ours")" -gt 0
 		done
@@ -262,8 +270,80 @@ if cc -O2 -fomit-frame-pointer -fasynchronous-unwind-tables -o "$T/dwv-omit" "$s
 		"$PY" -c "import sys; i, t = map(int, sys.argv[1:]); sys.exit(0 if t >= 100 and i >= 0.95 * t else 1)" "${1:-0}" "${2:-0}"
 	if command -v perf >/dev/null; then
 		perf script --no-inline -i "$T/dwv-p.data" 2>/dev/null | $FOLD tlb:tlb_flush >"$T/dwv-p.perf"
+		"$TLBSTAT" report -i "$T/dwv-p.data" --folded --no-inline >"$T/dwv-p.noinl" 2>/dev/null
 		check "... and perf script --no-inline reads the same stacks from it" \
-			test -s "$T/dwv-p.folded" -a -z "$(diff "$T/dwv-p.perf" "$T/dwv-p.folded" | head -5)"
+			test -s "$T/dwv-p.noinl" -a -z "$(diff "$T/dwv-p.perf" "$T/dwv-p.noinl" | head -5)"
+	fi
+else
+	skip "no C compiler: $(head -c 200 "$T/cc.err")"
+fi
+
+# ---- (7) inline frames and source lines: tests/fixtures/inline-victim.c built -O2 -g
+src="$(dirname "$0")/fixtures/inline-victim.c"
+l_call=$(grep -n "madvise(block, len, MADV_DONTNEED)" "$src" | cut -d: -f1)
+l_drop=$(grep -n "^	drop_pages(block, len);" "$src" | cut -d: -f1)
+l_trim=$(grep -n "^		trim_cache(block, len);" "$src" | cut -d: -f1)
+if cc -O2 -g -fomit-frame-pointer -fasynchronous-unwind-tables -o "$T/iv" "$src" 2>"$T/cc.err"; then
+	"$TLBSTAT" record -q --call-graph dwarf -o "$T/iv.data" -- "$T/iv" 2000 >/dev/null 2>&1
+	"$TLBSTAT" report -i "$T/iv.data" --folded >"$T/iv.folded" 2>"$T/iv.err"
+	"$TLBSTAT" report -i "$T/iv.data" --folded --no-inline >"$T/iv-noinl.folded" 2>>"$T/iv.err"
+	"$TLBSTAT" report -i "$T/iv.data" --folded --srcline >"$T/iv-src.folded" 2>>"$T/iv.err"
+	# madv FILE STACK: "IN TOTAL" of the madvise invalidations in a folded FILE
+	madv() {
+		"$PY" - "$1" "$2" <<'PY'
+import sys
+mine = tot = 0
+for line in open(sys.argv[1]):
+    stack, n = line.rsplit(" ", 1)
+    if "__x64_sys_madvise" in stack:
+        tot += int(n)
+        mine += int(n) if sys.argv[2] in stack else 0
+print(mine, tot)
+PY
+	}
+	set -- $(madv "$T/iv.folded" ";main;serve_requests;trim_cache;drop_pages;")
+	check "inline-victim: $1 of $2 madvise flushes under main;serve_requests;trim_cache;drop_pages (the two inlined functions as frames, >= 95 %)" \
+		at_least "$1" "$2" 0.95
+	set -- $(madv "$T/iv-noinl.folded" ";main;serve_requests;")
+	check "inline-victim, --no-inline: $1 of $2 under main;serve_requests, no inline frame" \
+		test "$(grep -c "trim_cache\|drop_pages" "$T/iv-noinl.folded")" -eq 0 -a "${2:-0}" -ge 2000 -a \
+		"${1:-0}" -ge "$(( ${2:-0} * 95 / 100 ))"
+	want="serve_requests inline-victim.c:$l_trim;trim_cache inline-victim.c:$l_drop;drop_pages inline-victim.c:$l_call;"
+	set -- $(madv "$T/iv-src.folded" ";$want")
+	check "inline-victim, --srcline: $1 of $2 through $want (lines grepped from the source)" \
+		at_least "$1" "$2" 0.95
+	top=$("$TLBSTAT" report -i "$T/iv.data" --sort srcline --json 2>/dev/null |
+	      "$PY" -c "import json,sys; print(json.load(sys.stdin)['srclines'][0]['srcline'])")
+	check "inline-victim: --sort srcline puts the madvise call's line first ($top)" \
+		test "$top" = "inline-victim.c:$l_call"
+	"$TLBSTAT" report -i "$T/iv.data" --call-graph caller --srcline --json >"$T/iv.g.json" 2>/dev/null
+	check "inline-victim: -g --srcline: drop_pages inline-victim.c:$l_call (inlined) in the JSON tree" \
+		"$PY" - "$T/iv.g.json" "drop_pages inline-victim.c:$l_call (inlined)" <<'PY'
+import json, sys
+nodes = json.load(open(sys.argv[1]))["call_graph"]["nodes"]
+sys.exit(0 if any(n["name"] == sys.argv[2] and n["invalidations"] >= 1900 for n in nodes) else 1)
+PY
+	if command -v perf >/dev/null; then
+		# perf report -g folded,address on the same file: its frames of the program itself
+		# (leaf first, "NAME FILE:LINE [(inlined)]") against ours
+		perf report -i "$T/iv.data" --stdio --no-children -g folded,address --sort comm \
+			--comms iv 2>/dev/null >"$T/iv.perf"
+		check "inline-victim: the program's frames and lines equal perf report -g folded,address's" \
+			"$PY" - "$T/iv.perf" "$T/iv-src.folded" <<'PY'
+import sys
+mine = ("drop_pages", "trim_cache", "serve_requests", "main")
+def own(frames):
+    return [f.replace(" (inlined)", "") for f in frames if f.split(" ")[0] in mine]
+theirs = [own(l.split(" ", 1)[1].split(";")) for l in open(sys.argv[1])
+          if "__x64_sys_madvise" in l and "%" in l.split(" ", 1)[0]]
+ours = [own(l.rsplit(" ", 1)[0].split(";")[::-1]) for l in open(sys.argv[2])
+        if "__x64_sys_madvise" in l]
+print("# perf:", theirs[:1], "ours:", ours[:1])
+sys.exit(0 if theirs and ours and max(theirs, key=len) == max(ours, key=len) and
+         len(max(ours, key=len)) == 4 else 1)
+PY
+	else
+		skip "perf not installed: no comparison with perf report -g folded,address"
 	fi
 else
 	skip "no C compiler: $(head -c 200 "$T/cc.err")"

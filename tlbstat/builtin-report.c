@@ -21,6 +21,7 @@
 #include "reason.h"
 #include "runbook.h"
 #include "session.h"
+#include "srcline.h"
 #include "symbols.h"
 #include "transport.h"
 #include "unwind.h"
@@ -66,7 +67,7 @@ struct report_opts {
 	const char *input, *sort, *series_csv, *output, *flamegraph;
 	const char *html;               /* --html: the page (lib/html.c) */
 	const char *pids, *tids, *comms, *cpus, *time;   /* the sample filter */
-	bool stdio, csv, json, threads, folded, graph;
+	bool stdio, csv, json, threads, folded, graph, no_inline, srcline;
 	const char *graph_order;
 	bool nr_samples, header, header_only;
 	int top;
@@ -100,9 +101,11 @@ struct report {
 	double interval_s;
 	bool handler_recorded;          /* the file has csd_function_entry events (record --cost) */
 	/* call chains: --folded, --sort cause|callsite */
-	int chain_key;                  /* -1: no chain table; CC_BY_CAUSE, CC_BY_CALLSITE */
+	int chain_key;                  /* -1: no chain table; CC_BY_CAUSE, _CALLSITE, _SRCLINE */
 	struct cc_table *cc;
 	struct usyms *usyms;
+	struct srcline *srcl;           /* DWARF: inline frames, source lines (NULL: neither) */
+	bool want_srcline;              /* --srcline or --sort srcline */
 	struct syms *ksyms;             /* this boot's kallsyms, every symbol */
 	struct unwinder *unw;           /* --call-graph dwarf files: user stacks unwound */
 	uint64_t *dwarf_chain;          /* the kernel chain + the unwound user frames */
@@ -788,9 +791,11 @@ static void json_histogram(struct json_writer *w, struct report *r)
 
 /* ---------------- call chains ---------------- */
 
-static const char *const chain_key_name[] = { "cause", "callsite" };
+static const char *const chain_key_name[] = { "cause", "callsite", "srcline" };
+static const char *const chain_key_title[] = { "CAUSE", "CALLSITE", "SRCLINE" };
+static const char *const chain_key_json[] = { "causes", "callsites", "srclines" };
 
-/* --sort cause|callsite: one row per cause or call site, most invalidations first */
+/* --sort cause|callsite|srcline: one row per cause, call site or its line, most invalidations first */
 static void stdio_chains(struct report *r)
 {
 	static const struct out_col cols[] = {
@@ -813,7 +818,7 @@ static void stdio_chains(struct report *r)
 	for (long i = 0; i < n; i++)
 		total += g[i].c.events;
 	memcpy(c, cols, sizeof(c));
-	c[0].title = r->chain_key == CC_BY_CAUSE ? "CAUSE" : "CALLSITE";
+	c[0].title = chain_key_title[r->chain_key];
 	fprintf(r->out, "Invalidations by %s (%d of %ld; from call chains; RIPIS: remote IPI "
 		"sends, reason 4; PROCS: processes)\n", chain_key_name[r->chain_key], limit(r, (int)n),
 		n);
@@ -847,7 +852,7 @@ static void json_chains(struct json_writer *w, struct report *r)
 
 	if (r->chain_key < 0 || (n = cc_group_by(r->cc, r->chain_key, &g)) < 0)
 		return;
-	json_array_begin(w, r->chain_key == CC_BY_CAUSE ? "causes" : "callsites");
+	json_array_begin(w, chain_key_json[r->chain_key]);
 	for (int i = 0; i < limit(r, (int)n); i++) {
 		json_object_begin(w, NULL);
 		json_string(w, chain_key_name[r->chain_key], g[i].name);
@@ -868,11 +873,21 @@ static void json_chains(struct json_writer *w, struct report *r)
 	free(g);
 }
 
+/*
+ * How frames are written: " file.c:LINE" with --srcline; " (inlined)" on inline frames in the -g
+ * trees (as perf report -g; folded lines and flame graphs keep the plain names, as perf script
+ * and stackcollapse give them)
+ */
+static unsigned fold_flags(const struct report *r, bool tree)
+{
+	return (r->o.srcline ? CC_FOLD_SRCLINE : 0) | (tree ? CC_FOLD_INLINED : 0);
+}
+
 /* --folded: "comm;root;...;leaf count" per unique stack */
 static void print_folded(struct report *r)
 {
 	struct cc_line *l;
-	long n = cc_folded(r->cc, &l);
+	long n = cc_folded(r->cc, fold_flags(r, false), &l);
 
 	if (n < 0) {
 		tlb_err("report: out of memory");
@@ -895,7 +910,7 @@ static struct cc_node *graph_tree(struct report *r)
 {
 	struct cc_line *l;
 	struct cc_node *roots = NULL;
-	long n = cc_folded(r->cc, &l);
+	long n = cc_folded(r->cc, fold_flags(r, true), &l);
 
 	if (n < 0 || cc_tree(l, n, graph_caller(r), &roots) < 0)
 		tlb_err("report: out of memory: no call graph");
@@ -990,7 +1005,7 @@ static int write_flamegraph(struct report *r)
 {
 	char err[512], title[300];
 	struct cc_line *l;
-	long n = cc_folded(r->cc, &l);
+	long n = cc_folded(r->cc, fold_flags(r, false), &l);
 	FILE *f;
 	int rc;
 
@@ -1014,20 +1029,55 @@ static int write_flamegraph(struct report *r)
 	return rc;
 }
 
-/* cc_resolver: kernel frames by this boot's kallsyms, user frames by the mappings */
-static struct cc_frame resolve_frame(void *ctx, pid_t pid, uint64_t ip, bool kernel)
+/*
+ * A user frame's inline chain and source lines (lib/srcline.c, cached by object and address):
+ * out[0] holds the frame named by its symbol table; the functions DWARF says are inlined at ip go
+ * before it. Looked up one byte before a return address (inside its call). The number of frames.
+ */
+static uint32_t user_inlines(struct report *r, pid_t pid, uint64_t ip, bool ret,
+			     struct cc_frame *out, uint32_t room)
+{
+	const struct srcl_frame *sf;
+	struct cc_frame holder = out[0];
+	const char *path;
+	uint64_t vaddr;
+	uint32_t n, keep, k;
+
+	if (!r->srcl || !usym_object_addr(r->usyms, pid, ret ? ip - 1 : ip, &path, &vaddr) ||
+	    !(n = srcl_lookup(r->srcl, path, vaddr, &sf)))
+		return 1;
+	if (r->o.no_inline) {	/* the line of the address itself: the innermost one */
+		out[0].srcline = r->want_srcline ? sf[0].srcline : NULL;
+		return 1;
+	}
+	/* the inline chain, innermost first (the outer ones cut when deeper than room); the holder
+	 * (last) keeps its symbol table's name, as perf names it, and the line of its call */
+	keep = n < room ? n : room;
+	for (k = 0; k + 1 < keep; k++)
+		out[k] = (struct cc_frame){ sf[k].func, holder.dso, sf[k].srcline, true };
+	out[k] = holder;
+	out[k].srcline = sf[n - 1].srcline;
+	for (uint32_t i = 0; i < keep && !r->want_srcline; i++)
+		out[i].srcline = NULL;
+	return keep;
+}
+
+/* cc_resolver: kernel frames by this boot's kallsyms, user frames by the mappings and DWARF */
+static uint32_t resolve_frame(void *ctx, pid_t pid, uint64_t ip, bool kernel, bool ret,
+			      struct cc_frame *out, uint32_t room)
 {
 	struct report *r = ctx;
-	struct cc_frame f = { NULL, NULL };
 	uint64_t off;
 
+	out[0] = (struct cc_frame){ NULL, NULL, NULL, false };
 	if (kernel) {
-		f.sym = r->ksyms ? syms_lookup(r->ksyms, ip, &off) : NULL;
-		f.dso = "[kernel.kallsyms]";
+		out[0].sym = r->ksyms ? syms_lookup(r->ksyms, ip, &off) : NULL;
+		out[0].dso = "[kernel.kallsyms]";
 	} else if (r->usyms) {
-		f.sym = usym_resolve(r->usyms, pid, ip, &f.dso);
+		out[0].sym = usym_resolve(r->usyms, pid, ip, &out[0].dso);
+		return user_inlines(r, pid, ip, ret, out, room);
 	}
-	return f;
+	return 1;
 }
 
 /* Does any event of the file carry call chains? */
@@ -1059,6 +1109,16 @@ static int chains_setup(struct report *r)
 	}
 	r->cc = cc_new(&res);
 	r->usyms = usym_new(NULL);
+	r->want_srcline = r->o.srcline || r->chain_key == CC_BY_SRCLINE;
+	if (!r->o.no_inline || r->want_srcline) {
+		r->srcl = srcl_new(NULL);
+		if (!r->srcl) {
+			tlb_err("report: out of memory");
+			return EXIT_FAIL;
+		}
+		if (r->want_srcline && !srcl_available())
+			tlb_warn("report: built without libdw: no source lines ([unknown])");
+	}
 	r->ksyms = syms_new(SYMS_TABLE);
 	if (!r->cc || !r->usyms || !r->ksyms) {
 		tlb_err("report: out of memory");
@@ -1969,7 +2029,8 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 		OPT_SECTION(" Tables"),
 		OPT_STR('s', "sort", &r->o.sort, "keys",
 			"also count by these keys: pid,comm,reason,cpu,cgroup (any combination); or, from "
-			"call chains (record -g), cause or callsite alone"),
+			"call chains (record -g), cause, callsite or srcline (the call site's file:line) "
+			"alone"),
 		OPT_INTEGER(0, "top", &r->o.top, "N", "rows per table (default 20; 0 = all)"),
 		OPT_BOOLEAN('T', "threads", &r->o.threads, "per-thread table too"),
 		OPT_DURATION(0, "interval", interval_ns, DUR_S, DUR_MS, DUR_D,
@@ -2002,6 +2063,11 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 				 "one line per unique call chain, root first, with its count (the "
 				 "stackcollapse form flame-graph tools read; record -g)",
 				 PARSE_OPT_EXCLUSIVE),
+		OPT_BOOLEAN(0, "srcline", &r->o.srcline,
+			    "call chains: each user frame's file:line where debug info has it"),
+		OPT_BOOLEAN(0, "no-inline", &r->o.no_inline,
+			    "call chains: no frames for functions inlined at an address (debug info "
+			    "names them by default)"),
 		OPT_STR(0, "series-csv", &r->o.series_csv, "file", "also write the time series CSV here"),
 		OPT_STR(0, "flamegraph", &r->o.flamegraph, "file",
 			"also write an interactive flame graph (SVG) of the call chains here"),
@@ -2020,11 +2086,14 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 	if (argi < 0)
 		return argi;
 	r->chain_key = -1;
-	if (r->o.sort && (!strcmp(r->o.sort, "cause") || !strcmp(r->o.sort, "callsite"))) {
-		r->chain_key = !strcmp(r->o.sort, "cause") ? CC_BY_CAUSE : CC_BY_CALLSITE;
-	} else if (r->o.sort) {
-		if (strstr(r->o.sort, "cause") || strstr(r->o.sort, "callsite")) {
-			tlb_err("report: --sort: cause and callsite go alone, not with other keys");
+	for (int k = CC_BY_CAUSE; r->o.sort && k <= CC_BY_SRCLINE; k++)
+		if (!strcmp(r->o.sort, chain_key_name[k]))
+			r->chain_key = k;
+	if (r->o.sort && r->chain_key < 0) {
+		if (strstr(r->o.sort, "cause") || strstr(r->o.sort, "callsite") ||
+		    strstr(r->o.sort, "srcline")) {
+			tlb_err("report: --sort: cause, callsite and srcline go alone, not with other "
+				"keys");
 			return PARSE_OPT_USAGE;
 		}
 		*keys = agg_parse_keys(r->o.sort, err, sizeof(err));
@@ -2255,6 +2324,7 @@ int cmd_report(int argc, char **argv)
 		rc = report_write(&r);
 	cc_free(r.cc);
 	unw_free(r.unw);
+	srcl_free(r.srcl);
 	free(r.dwarf_chain);
 	usym_free(r.usyms);
 	syms_free(r.ksyms);

@@ -7,6 +7,7 @@
 #include "cause.h"
 
 #include <linux/perf_event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,32 +160,63 @@ bool cc_frame_is_runtime(const struct cc_frame *f)
 	return false;
 }
 
-/* Name the frames of a new stack, its cause and call site: 0, or -1 when out of memory. */
+/* Room for n more frames in e's frames (*alloc of them): 0, or -1 when out of memory. */
+static int frames_room(struct cc_entry *e, uint32_t n, uint32_t *alloc)
+{
+	struct cc_frame *f;
+	uint32_t na;
+
+	if (e->st.nr_frames + n <= *alloc)
+		return 0;
+	na = (e->st.nr_frames + n) * 2;
+	f = realloc(e->st.frames, na * sizeof(*f));
+	if (!f)
+		return -1;
+	e->st.frames = f;
+	*alloc = na;
+	return 0;
+}
+
+/*
+ * Name the frames of a new stack (a user address may expand to its inline chain), its cause and
+ * call site: 0, or -1 when out of memory.
+ */
 static int describe(struct cc_table *t, struct cc_entry *e)
 {
 	const char *knames[128];
 	char cause[64];
 	bool kernel = false;
-	uint32_t n = 0, nk = 0;
+	uint32_t nk = 0, alloc = e->nr_ips + 1, users = 0;
 
-	e->st.frames = calloc(e->nr_ips ? e->nr_ips : 1, sizeof(*e->st.frames));
+	e->st.frames = calloc(alloc, sizeof(*e->st.frames));
 	if (!e->st.frames)
 		return -1;
 	for (uint32_t i = 0; i < e->nr_ips; i++) {
-		struct cc_frame f;
+		struct cc_frame *f;
+		uint32_t n;
 
 		if (e->ips[i] >= PERF_CONTEXT_MAX) {
 			kernel = e->ips[i] == PERF_CONTEXT_KERNEL;
 			continue;
 		}
-		f = t->res.resolve(t->res.ctx, e->st.pid, e->ips[i], kernel);
-		if (kernel && nk < sizeof(knames) / sizeof(knames[0]))
-			knames[nk++] = f.sym;
-		if (!kernel && !e->st.callsite && f.sym && !cc_frame_is_runtime(&f))
-			e->st.callsite = f.sym;
-		e->st.frames[n++] = f;
+		if (frames_room(e, CC_MAX_INLINE, &alloc) < 0)
+			return -1;
+		f = &e->st.frames[e->st.nr_frames];
+		memset(f, 0, CC_MAX_INLINE * sizeof(*f));
+		/* user frames past the first are return addresses (the sampled ip is exact) */
+		n = t->res.resolve(t->res.ctx, e->st.pid, e->ips[i], kernel, !kernel && users++,
+				   f, CC_MAX_INLINE);
+		n = n < 1 ? 1 : n > CC_MAX_INLINE ? CC_MAX_INLINE : n;
+		for (uint32_t k = 0; k < n; k++) {
+			if (kernel && nk < sizeof(knames) / sizeof(knames[0]))
+				knames[nk++] = f[k].sym;
+			if (!kernel && !e->st.callsite && f[k].sym && !cc_frame_is_runtime(&f[k])) {
+				e->st.callsite = f[k].sym;
+				e->st.callsite_srcline = f[k].srcline;
+			}
+		}
+		e->st.nr_frames += n;
 	}
-	e->st.nr_frames = n;
 	e->st.nr_kernel = nk;
 	e->st.cause = intern_cause(t, cause_classify(knames, nk, e->st.comm, cause,
 						     sizeof(cause)));
@@ -293,7 +325,8 @@ long cc_group_by(const struct cc_table *t, enum cc_key key, struct cc_group **ou
 	}
 	for (size_t i = 0; i < t->nr; i++) {
 		const struct cc_stack *s = &t->e[i].st;
-		const char *name = key == CC_BY_CAUSE ? s->cause : s->callsite;
+		const char *name = key == CC_BY_CAUSE ? s->cause : key == CC_BY_CALLSITE ?
+				   s->callsite : s->callsite_srcline;
 
 		p[i] = (struct cc_pair){ name ? name : "[unknown]", s->pid, &s->c };
 	}
@@ -314,21 +347,34 @@ long cc_group_by(const struct cc_table *t, enum cc_key key, struct cc_group **ou
 	return n;
 }
 
+/* Frame f as cc_folded() flags write it, at p (NULL: only its length). Its length. */
+static size_t frame_text(const struct cc_frame *f, unsigned flags, char *p)
+{
+	const char *sym = f->sym ? f->sym : "[unknown]";
+	bool src = (flags & CC_FOLD_SRCLINE) && f->srcline;
+	bool inl = (flags & CC_FOLD_INLINED) && f->inlined;
+
+	if (p)
+		sprintf(p, "%s%s%s%s", sym, src ? " " : "", src ? f->srcline : "",
+			inl ? " (inlined)" : "");
+	return strlen(sym) + (src ? 1 + strlen(f->srcline) : 0) + (inl ? 10 : 0);
+}
+
 /* "comm;root;...;leaf" of a stack; NULL when out of memory. */
-static char *fold(const struct cc_stack *s)
+static char *fold(const struct cc_stack *s, unsigned flags)
 {
 	size_t len = strlen(s->comm) + 1;
 	char *text, *p;
 
 	for (uint32_t i = 0; i < s->nr_frames; i++)
-		len += strlen(s->frames[i].sym ? s->frames[i].sym : "[unknown]") + 1;
-	text = malloc(len);
+		len += frame_text(&s->frames[i], flags, NULL) + 1;
+	text = malloc(len + 16);
 	if (!text)
 		return NULL;
 	p = stpcpy(text, s->comm[0] ? s->comm : "[unknown]");
 	for (uint32_t i = s->nr_frames; i-- > 0;) {
 		*p++ = ';';
-		p = stpcpy(p, s->frames[i].sym ? s->frames[i].sym : "[unknown]");
+		p += frame_text(&s->frames[i], flags, p);
 	}
 	return text;
 }
@@ -345,7 +391,7 @@ void cc_lines_free(struct cc_line *lines, long nr)
 	free(lines);
 }
 
-long cc_folded(const struct cc_table *t, struct cc_line **out)
+long cc_folded(const struct cc_table *t, unsigned flags, struct cc_line **out)
 {
 	struct cc_line *l = calloc(t->nr ? t->nr : 1, sizeof(*l));
 	long n = 0;
@@ -353,7 +399,7 @@ long cc_folded(const struct cc_table *t, struct cc_line **out)
 	if (!l)
 		return -1;
 	for (size_t i = 0; i < t->nr; i++) {
-		l[i].text = fold(&t->e[i].st);
+		l[i].text = fold(&t->e[i].st, flags);
 		l[i].events = t->e[i].st.c.events;
 		if (!l[i].text) {
 			cc_lines_free(l, (long)t->nr);

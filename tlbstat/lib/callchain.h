@@ -12,15 +12,27 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A frame's name and object, both owned by the resolver (they outlive the stacks). */
+/* A frame's name, object and source line, all owned by the resolver (they outlive the stacks). */
 struct cc_frame {
 	const char *sym;          /* function, or NULL when unknown */
 	const char *dso;          /* object path ("[kernel.kallsyms]"), or NULL */
+	const char *srcline;      /* "file.c:LINE" where debug info says (and was asked), or NULL */
+	bool inlined;             /* a function inlined into the next frame (same address) */
 };
 
+/* most frames one address may expand to (its inline chain and the function holding it) */
+#define CC_MAX_INLINE 16
+
 struct cc_resolver {
-	/* Name ip of pid (kernel: a kernel address). Must not fail: unknown is {NULL, NULL}. */
-	struct cc_frame (*resolve)(void *ctx, pid_t pid, uint64_t ip, bool kernel);
+	/*
+	 * Name ip of pid into out[0..room) (room <= CC_MAX_INLINE), innermost first: the functions
+	 * inlined at ip, then the one holding them (one frame where there is no inline chain).
+	 * kernel: a kernel address; ret: a caller's return address (its call is the byte before:
+	 * what source lines and inline chains are looked up by). Returns the number of frames, at
+	 * least 1: it must not fail, unknown is one {NULL}.
+	 */
+	uint32_t (*resolve)(void *ctx, pid_t pid, uint64_t ip, bool kernel, bool ret,
+			    struct cc_frame *out, uint32_t room);
 	void *ctx;
 };
 
@@ -33,11 +45,12 @@ struct cc_counts {
 struct cc_stack {
 	pid_t pid;
 	char comm[16];
-	uint32_t nr_frames;       /* context markers left out */
+	uint32_t nr_frames;       /* context markers left out, inline frames in */
 	uint32_t nr_kernel;       /* frames[0 .. nr_kernel-1] are kernel frames */
 	struct cc_frame *frames;  /* leaf first */
 	const char *cause;        /* cause_classify()'s answer (interned in the table) */
 	const char *callsite;     /* the first user frame outside libc and allocators, or NULL */
+	const char *callsite_srcline; /* its source line, or NULL */
 	struct cc_counts c;
 };
 
@@ -64,10 +77,10 @@ bool cc_frame_is_runtime(const struct cc_frame *f);
 
 /* ---------------- views ---------------- */
 
-enum cc_key { CC_BY_CAUSE, CC_BY_CALLSITE };
+enum cc_key { CC_BY_CAUSE, CC_BY_CALLSITE, CC_BY_SRCLINE };
 
 struct cc_group {
-	const char *name;         /* the cause, or the call site ("[unknown]" when none) */
+	const char *name;         /* the cause, the call site or its source line ("[unknown]": none) */
 	struct cc_counts c;
 	uint64_t processes;       /* distinct pids */
 };
@@ -83,12 +96,18 @@ struct cc_line {
 	uint64_t events;
 };
 
+/* How cc_folded() writes a frame: its function's name ("[unknown]" when it has none), then */
+enum {
+	CC_FOLD_SRCLINE = 1,      /* " file.c:LINE" where known (perf report -g folded,address) */
+	CC_FOLD_INLINED = 2,      /* " (inlined)" on inline frames (perf report -g) */
+};
+
 /*
- * One line per unique folded stack (pids merged), sorted by text: frames root first, each the
- * function's name, "[unknown]" when it has none. cc_lines_free() frees. The number of lines, or
- * -1 when out of memory.
+ * One line per unique folded stack (pids merged), sorted by text: frames root first, each
+ * written as flags (CC_FOLD_*) say. cc_lines_free() frees. The number of lines, or -1 when out
+ * of memory.
  */
-long cc_folded(const struct cc_table *t, struct cc_line **out);
+long cc_folded(const struct cc_table *t, unsigned flags, struct cc_line **out);
 void cc_lines_free(struct cc_line *lines, long nr);
 
 /*

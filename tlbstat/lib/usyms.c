@@ -679,6 +679,22 @@ const char *usym_resolve(struct usyms *u, pid_t pid, uint64_t ip, const char **d
 		*c = (struct usym_cache){ m->dso, vaddr, dso_lookup(d, vaddr) };
 	return c->name;
 }
+
+bool usym_object_addr(struct usyms *u, pid_t pid, uint64_t ip, const char **path, uint64_t *vaddr)
+{
+	struct usym_proc *p = proc_of(u, pid, false);
+	const struct usym_map *m = p ? map_at(p, ip) : NULL;
+	struct usym_dso *d;
+
+	if (!m || m->dso < 0 || !is_file(u->dsos[m->dso].path))
+		return false;
+	d = &u->dsos[m->dso];
+	if (!d->loaded)
+		load_dso(u, d);
+	*path = d->path;
+	return to_vaddr(d, m, ip, vaddr);
+}
+
 static size_t file_build_id(const char *path, unsigned char *id, size_t room)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -716,6 +732,11 @@ const char *usym_resolve(struct usyms *u, pid_t pid, uint64_t ip, const char **d
 
 	*dso = m && m->dso >= 0 ? u->dsos[m->dso].path : NULL;
 	return NULL;	/* no libelf: the object is known, the function is not */
+}
+
+bool usym_object_addr(struct usyms *u, pid_t pid, uint64_t ip, const char **path, uint64_t *vaddr)
+{
+	return false;	/* no libelf: no segments to place ip in its object */
 }
 #endif
 

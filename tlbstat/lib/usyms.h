@@ -27,6 +27,12 @@ int usym_fork(struct usyms *u, pid_t parent, pid_t child);
  * (NULL otherwise). The strings live as long as u.
  */
 const char *usym_resolve(struct usyms *u, pid_t pid, uint64_t ip, const char **dso);
+/*
+ * The object mapped at ip in pid (*path) and ip's address in it (*vaddr: the object's own
+ * link-time address, through its PT_LOAD segments, what DWARF and symbol tables use). false when ip
+ * is in no mapped object (or built without libelf).
+ */
+bool usym_object_addr(struct usyms *u, pid_t pid, uint64_t ip, const char **path, uint64_t *vaddr);
 /* Mark the object mapped at ip in pid as sampled (for its build-id); no symbols are read. */
 void usym_mark(struct usyms *u, pid_t pid, uint64_t ip);
 /*
