@@ -41,6 +41,8 @@ expect 2 "cause, callsite and srcline go alone" "report --sort cause,pid" -- \
 	"$TLBSTAT" report -i "$T/none.data" --sort cause,pid
 expect 2 "cause, callsite and srcline go alone" "report --sort srcline,comm" -- \
 	"$TLBSTAT" report -i "$T/none.data" --sort srcline,comm
+expect 2 "--inline and --no-inline together" "report --inline --no-inline" -- \
+	"$TLBSTAT" report -i "$T/none.data" --inline --no-inline
 expect 2 "folded prints the stacks alone" "report --folded --header" -- \
 	"$TLBSTAT" report -i "$T/none.data" --folded --header
 expect 2 "caller or callee" "report --call-graph sideways" -- \

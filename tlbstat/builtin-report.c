@@ -67,7 +67,7 @@ struct report_opts {
 	const char *input, *sort, *series_csv, *output, *flamegraph;
 	const char *html;               /* --html: the page (lib/html.c) */
 	const char *pids, *tids, *comms, *cpus, *time;   /* the sample filter */
-	bool stdio, csv, json, threads, folded, graph, no_inline, srcline;
+	bool stdio, csv, json, threads, folded, graph, no_inline, inline_, srcline;
 	const char *graph_order;
 	bool nr_samples, header, header_only;
 	int top;
@@ -106,6 +106,7 @@ struct report {
 	struct usyms *usyms;
 	struct srcline *srcl;           /* DWARF: inline frames, source lines (NULL: neither) */
 	bool want_srcline;              /* --srcline or --sort srcline */
+	bool inlines;                   /* inline frames: dwarf chains, or --inline */
 	struct syms *ksyms;             /* this boot's kallsyms, every symbol */
 	struct unwinder *unw;           /* --call-graph dwarf files: user stacks unwound */
 	uint64_t *dwarf_chain;          /* the kernel chain + the unwound user frames */
@@ -1046,7 +1047,7 @@ static uint32_t user_inlines(struct report *r, pid_t pid, uint64_t ip, bool ret,
 	if (!r->srcl || !usym_object_addr(r->usyms, pid, ret ? ip - 1 : ip, &path, &vaddr) ||
 	    !(n = srcl_lookup(r->srcl, path, vaddr, &sf)))
 		return 1;
-	if (r->o.no_inline) {	/* the line of the address itself: the innermost one */
+	if (!r->inlines) {	/* the line of the address itself: the innermost one */
 		out[0].srcline = r->want_srcline ? sf[0].srcline : NULL;
 		return 1;
 	}
@@ -1080,11 +1081,11 @@ static uint32_t resolve_frame(void *ctx, pid_t pid, uint64_t ip, bool kernel, bo
 	return 1;
 }
 
-/* Does any event of the file carry call chains? */
-static bool file_has_chains(struct report *r)
+/* Does any event of the file carry these sample fields (call chains, user stacks)? */
+static bool file_has_sample(struct report *r, uint64_t type)
 {
 	for (int i = 0; r->rd && i < pd_nr_attrs(r->rd); i++)
-		if (pd_attr(r->rd, i)->attr.sample_type & PERF_SAMPLE_CALLCHAIN)
+		if (pd_attr(r->rd, i)->attr.sample_type & type)
 			return true;
 	return false;
 }
@@ -1102,7 +1103,7 @@ static int chains_setup(struct report *r)
 
 	if (!r->o.folded && r->chain_key < 0 && !r->o.flamegraph && !r->o.graph)
 		return 0;
-	if (!file_has_chains(r)) {
+	if (!file_has_sample(r, PERF_SAMPLE_CALLCHAIN)) {
 		tlb_err("report: %s has no call chains: record with -g (tlbstat record -g, or perf "
 			"record -g)", r->o.input);
 		return EXIT_FAIL;
@@ -1110,7 +1111,10 @@ static int chains_setup(struct report *r)
 	r->cc = cc_new(&res);
 	r->usyms = usym_new(NULL);
 	r->want_srcline = r->o.srcline || r->chain_key == CC_BY_SRCLINE;
-	if (!r->o.no_inline || r->want_srcline) {
+	/* as perf 6.1: inline frames in dwarf-unwound chains; frame-pointer ones with --inline */
+	r->inlines = !r->o.no_inline &&
+		     (r->o.inline_ || file_has_sample(r, PERF_SAMPLE_STACK_USER));
+	if (r->inlines || r->want_srcline) {
 		r->srcl = srcl_new(NULL);
 		if (!r->srcl) {
 			tlb_err("report: out of memory");
@@ -2065,9 +2069,12 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 				 PARSE_OPT_EXCLUSIVE),
 		OPT_BOOLEAN(0, "srcline", &r->o.srcline,
 			    "call chains: each user frame's file:line where debug info has it"),
+		OPT_BOOLEAN(0, "inline", &r->o.inline_,
+			    "call chains: frames for functions inlined at an address (debug info) in "
+			    "frame-pointer chains too (by default in --call-graph dwarf chains only, "
+			    "as perf)"),
 		OPT_BOOLEAN(0, "no-inline", &r->o.no_inline,
-			    "call chains: no frames for functions inlined at an address (debug info "
-			    "names them by default)"),
+			    "call chains: no frames for functions inlined at an address"),
 		OPT_STR(0, "series-csv", &r->o.series_csv, "file", "also write the time series CSV here"),
 		OPT_STR(0, "flamegraph", &r->o.flamegraph, "file",
 			"also write an interactive flame graph (SVG) of the call chains here"),
@@ -2124,6 +2131,10 @@ static int report_options(int argc, char **argv, struct report *r, uint64_t *int
 			return PARSE_OPT_USAGE;
 		}
 		r->o.graph = true;
+	}
+	if (r->o.inline_ && r->o.no_inline) {
+		tlb_err("report: --inline and --no-inline together");
+		return PARSE_OPT_USAGE;
 	}
 	if (r->o.folded && (r->o.header || r->o.series_csv)) {
 		tlb_err("report: --folded prints the stacks alone (no --header, --series-csv)");
