@@ -41,7 +41,7 @@ expect 2 "cause, callsite and srcline go alone" "report --sort cause,pid" -- \
 	"$TLBSTAT" report -i "$T/none.data" --sort cause,pid
 expect 2 "cause, callsite and srcline go alone" "report --sort srcline,comm" -- \
 	"$TLBSTAT" report -i "$T/none.data" --sort srcline,comm
-expect 2 "--inline and --no-inline together" "report --inline --no-inline" -- \
+expect 2 "inline and --no-inline together" "report --inline --no-inline" -- \
 	"$TLBSTAT" report -i "$T/none.data" --inline --no-inline
 expect 2 "folded prints the stacks alone" "report --folded --header" -- \
 	"$TLBSTAT" report -i "$T/none.data" --folded --header
@@ -91,8 +91,8 @@ s=$(share "$T/kern.data" munmap)
 check "record --kernel-callchains: munmap holds $s of tlbbench mmap's invalidations (>= 0.95)" \
 	"$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.95 else 1)" "${s:-0}"
 if command -v perf >/dev/null; then
-	# perf script -F ip prints each sample's chain, one address per line: all kernel ones
-	perf script -i "$T/kern.data" -F ip 2>/dev/null | awk 'NF == 1 || NF == 2 { n++;
+	# perf script prints each sample's chain below it, a tab and an address per frame
+	perf script -i "$T/kern.data" 2>/dev/null | awk '/^\t+ *[0-9a-f]+ / { n++;
 		if ($1 !~ /^ffff/) u++ } END { print n + 0, u + 0 }' >"$T/kern.ips"
 	read -r nips uips <"$T/kern.ips"
 	check "record --kernel-callchains: perf script reads $nips chain addresses, none in user space ($uips)" \
