@@ -235,6 +235,56 @@ else
 	skip "openssl missing: TLS and basic auth"
 fi
 
+# --cpu-budget: with a budget no exporter can keep, the sampling period of tlb:tlb_flush rises
+# under churn while the node totals stay exact (counting-mode counters): the increase of
+# tlb_node_invalidations_total between two interval closes matches what `tlbstat stat -a`
+# counts over the same window (started just after the first close, stopped just after the
+# second), within 5 %.
+expect 2 "cpu-budget" "--cpu-budget -1: usage error" -- "$TLBSTAT" exporter --cpu-budget -1
+"$TLBSTAT" exporter --listen 127.0.0.1:$PORT2 --interval 1 --cpu-budget 0.001 2>"$tmp/err6" &
+exp6=$!
+pids+=("$exp6")
+# node_total [FILE]: the sum of tlb_node_invalidations_total now (and the page into FILE)
+node_total() {
+	curl -s "http://127.0.0.1:$PORT2/metrics" | tee "${1:-/dev/null}" |
+		awk '/^tlb_node_invalidations_total\{/ { s += $2 } END { printf "%.0f\n", s }'
+}
+# next_close: the node total once it changes (an interval closed), polled every 20 ms, at most 5 s
+next_close() {
+	local v0 v
+	v0=$(node_total)
+	for _ in $(seq 250); do
+		v=$(node_total)
+		[ "$v" != "$v0" ] && { echo "$v"; return 0; }
+		sleep 0.02
+	done
+	echo "$v0"
+	return 1
+}
+if wait_up "$PORT2"; then
+	a=$(next_close)
+	"$TLBSTAT" stat -a -j -o "$tmp/stat6.json" &
+	st=$!
+	sleep 0.2
+	"$TLBBENCH" mmap --threads 1 --duration 3 >/dev/null 2>&1
+	b=$(next_close)
+	kill -INT "$st"; wait "$st"
+	node_total "$tmp/m-budget" >/dev/null
+	s=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['total'])" "$tmp/stat6.json" 2>/dev/null)
+	echo "# exporter node increase $((b - a)), stat -a ${s:-?}"
+	grep -E '^tlbstat_exporter_(sample_period|cpu_usage_ratio|cpu_budget_ratio|sample_period_raises_total) ' "$tmp/m-budget" | sed 's/^/# /'
+	check "--cpu-budget: the sampling period rose under churn" \
+		awk '/^tlbstat_exporter_sample_period / && $2 > 1 { f = 1 } END { exit !f }' "$tmp/m-budget"
+	check "--cpu-budget: node invalidations within 5 % of stat -a's over the same window" \
+		"$PY" -c "import sys; e, s = float(sys.argv[1]), float(sys.argv[2]); sys.exit(not (s > 0 and abs(e - s) <= 0.05 * s))" "$((b - a))" "${s:-0}"
+	check "--cpu-budget: the tlbbench series still there (scaled)" \
+		awk '/^tlb_invalidations_total\{pid="[0-9]+",comm="tlbbench"\}/ && $2 > 0 { f = 1 } END { exit !f }' "$tmp/m-budget"
+	check "--cpu-budget: promtool check metrics" bash -c "! command -v promtool >/dev/null || promtool check metrics <'$tmp/m-budget' >/dev/null 2>&1"
+else
+	not_ok "exporter --cpu-budget starts"; sed 's/^/# /' "$tmp/err6"
+fi
+kill "$exp6" 2>/dev/null; wait "$exp6" 2>/dev/null
+
 # --cause: node-wide invalidations by cause (kernel chains, lib/cause); a madvise churn's lead
 "$TLBSTAT" exporter --listen 127.0.0.1:$PORT2 --interval 1 --cause 2>"$tmp/err5" &
 exp5=$!

@@ -12,6 +12,7 @@
 #include "cause.h"
 #include "cgroup.h"
 #include "count.h"
+#include "counter.h"
 #include "event.h"
 #include "events.h"
 #include "evlist.h"
@@ -35,11 +36,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Outside 9100-9999, the Prometheus exporter range, which is fully allocated (see the manual). */
 #define EXP_DEFAULT_LISTEN "127.0.0.1:19110"
 #define EXP_TICK_NS (100 * 1000 * 1000ULL)
+#define EXP_MAX_PERIOD 1024          /* --cpu-budget: the most the sampling period rises to */
 
 static const char *const exporter_usage[] = {
 	"tlbstat exporter [--listen ADDR:PORT] [--top K] [--interval S] [--by pid|cgroup] [<options>]",
@@ -58,6 +61,14 @@ struct exporter {
 	int nr_users;
 	int top_k, max_procs, mmap_pages;
 	uint64_t interval_ns;
+	/* --cpu-budget: own CPU per interval against it; above, tlb:tlb_flush sampled every Nth */
+	double cpu_budget;           /* percent of one core; 0: off (every event, no counters) */
+	struct tlb_evlist cel;       /* counting mode: the node's exact tlb_flush reasons */
+	struct counter ctr;
+	struct counter_snapshot cs_prev, cs_now;
+	uint64_t period, cpu_prev_ns, period_raised;
+	double cpu_ratio;            /* own CPU in the last interval, in cores */
+	int flush_idx;               /* tlb:tlb_flush in el */
 	struct tlb_evlist el;
 	struct session *s;
 	struct top_model *m;
@@ -191,6 +202,22 @@ static int write_self(struct exporter *e, struct prom_buf *b)
 	rc |= prom_family(b, "process_cpu_seconds_total", PROM_COUNTER,
 			  "User and system CPU time of the exporter");
 	rc |= prom_sample(b, "process_cpu_seconds_total", NULL, 0, cpu);
+	rc |= prom_family(b, "tlbstat_exporter_sample_period", PROM_GAUGE,
+			  "tlb:tlb_flush events per sample: 1 is every event; doubled (up to 1024) "
+			  "while the exporter's CPU is above its budget, halved again well under it. "
+			  "Node totals stay exact (counting-mode counters); per-process and per-cgroup "
+			  "counts are scaled to them");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_sample_period", NULL, 0, e->period);
+	rc |= prom_family(b, "tlbstat_exporter_sample_period_raises_total", PROM_COUNTER,
+			  "Times the sampling period was raised for the CPU budget");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_sample_period_raises_total", NULL, 0,
+			      e->period_raised);
+	rc |= prom_family(b, "tlbstat_exporter_cpu_budget_ratio", PROM_GAUGE,
+			  "The exporter's CPU budget (--cpu-budget) in cores; 0: off");
+	rc |= prom_sample(b, "tlbstat_exporter_cpu_budget_ratio", NULL, 0, e->cpu_budget / 100);
+	rc |= prom_family(b, "tlbstat_exporter_cpu_usage_ratio", PROM_GAUGE,
+			  "The exporter's own CPU over the last interval, in cores");
+	rc |= prom_sample(b, "tlbstat_exporter_cpu_usage_ratio", NULL, 0, e->cpu_ratio);
 	rc |= prom_family(b, "tlbstat_exporter_series", PROM_GAUGE,
 			  "Samples on this page, this one included");
 	rc |= prom_sample_u64(b, "tlbstat_exporter_series", NULL, 0, (uint64_t)b->series + 1);
@@ -365,13 +392,95 @@ static void update_transport(struct exporter *e)
 	transport_detect_with(&e->tsrc, &obs, &e->tinfo);
 }
 
+/* The interval's rows by process: the top K by rate. *v is the caller's to free. Number, or -1. */
+static int pid_rows(struct exporter *e, struct expv_row **rows, struct top_task ***v)
+{
+	int nr = top_model_rows(e->m, TOP_SORT_RATE, 0, NULL, 0, e->top_k, v);
+
+	*rows = nr >= 0 ? calloc((size_t)nr + 1, sizeof(**rows)) : NULL;
+	if (!*rows)
+		return -1;
+	for (int i = 0; i < nr; i++)
+		(*rows)[i] = (struct expv_row){ (*v)[i]->pid, (*v)[i]->comm, &(*v)[i]->last.cnt };
+	return nr;
+}
+
+/*
+ * --cpu-budget: the node's tlb_flush counts of the interval from the counters (exact at any
+ * sampling period, lost events or not), and each row's scaled to them (count_scale) into
+ * *scaled (the caller's to free). A counter that cannot be read leaves the sampled counts.
+ * 0, or -1 (out of memory).
+ */
+static int exact_counts(struct exporter *e, struct expv_row *rows, int nr,
+			struct count_counts *node, struct count_counts **scaled)
+{
+	struct counter_period p = { 0 };
+	uint64_t sampled[TLB_NR_REASONS];
+	char err[256];
+
+	if (counter_take(&e->ctr, &e->cs_now, err, sizeof(err)) < 0)
+		return 0;
+	if (!e->cs_prev.counts)         /* the first read failed: from this one on */
+		return counter_copy(&e->ctr, &e->cs_prev, &e->cs_now);
+	if (counter_diff(&e->ctr, &e->cs_prev, &e->cs_now, &p) < 0 ||
+	    counter_copy(&e->ctr, &e->cs_prev, &e->cs_now) < 0 ||
+	    !(*scaled = calloc((size_t)nr + 1, sizeof(**scaled)))) {
+		counter_period_free(&p);
+		return -1;
+	}
+	memcpy(sampled, node->reasons, sizeof(sampled));
+	for (int i = 0; i < nr; i++) {
+		(*scaled)[i] = *rows[i].c;
+		count_scale(&(*scaled)[i], sampled, p.reasons);
+		rows[i].c = &(*scaled)[i];
+	}
+	count_scale(node, sampled, p.reasons);
+	for (int r = 0; r < TLB_NR_REASONS; r++) {  /* a reason no sample showed: the counter's */
+		node->events += p.reasons[r] - node->reasons[r];
+		node->reasons[r] = p.reasons[r];
+	}
+	node->remote_sends = p.reasons[TLB_REASON_REMOTE_SEND_IPI];
+	node->victim_hits = p.reasons[TLB_REASON_REMOTE_SHOOTDOWN];
+	counter_period_free(&p);
+	return 0;
+}
+
+/*
+ * --cpu-budget: own CPU over the interval against the budget. Above it, tlb:tlb_flush is sampled
+ * every 2N-th event (up to EXP_MAX_PERIOD); under a quarter of it, every N/2-th again (the gap
+ * keeps a halved cost from bouncing straight back).
+ */
+static void budget_check(struct exporter *e, double secs)
+{
+	struct timespec ts;
+	uint64_t cpu, next = e->period;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) || secs <= 0)
+		return;
+	cpu = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	e->cpu_ratio = (double)(cpu - e->cpu_prev_ns) / 1e9 / secs;
+	e->cpu_prev_ns = cpu;
+	if (e->flush_idx < 0)
+		return;
+	if (e->cpu_ratio * 100 > e->cpu_budget && next < EXP_MAX_PERIOD)
+		next *= 2;
+	else if (e->cpu_ratio * 100 < e->cpu_budget / 4 && next > 1)
+		next /= 2;
+	if (next != e->period && !tlb_evlist_set_period(&e->el, e->flush_idx, next)) {
+		e->period_raised += next > e->period;
+		e->period = next;
+	}
+}
+
 /* Close the interval: top's model, then the series, then the page. */
 static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 {
 	double secs = (double)(now - e->last_close_ns) / 1e9;
 	struct count_request done;
-	struct top_task **v;
-	struct expv_row *rows;
+	struct top_task **v = NULL, *groups = NULL;
+	struct cg_row *cr = NULL;
+	struct count_counts node, *scaled = NULL;
+	struct expv_row *rows = NULL;
 	struct top_node n;
 	int nr, cursor = 0;
 
@@ -382,32 +491,21 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 			expv_request(e->x, done.nr);
 	top_model_close(e->m, secs);
 	top_model_node(e->m, &n);
-	if (e->cg) {
-		struct top_task *groups = NULL;
-		struct cg_row *cr = NULL;
-
-		nr = cgroup_rows(e, &rows, &groups, &cr);
-		if (nr >= 0)
-			expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs,
-				      web_page_seen(e->web, now));
-		free(rows);
-		free(groups);
-		free(cr);
-		if (nr < 0)
-			return -1;
-	} else {
-		nr = top_model_rows(e->m, TOP_SORT_RATE, 0, NULL, 0, e->top_k, &v);
-		rows = nr >= 0 ? calloc((size_t)nr + 1, sizeof(*rows)) : NULL;
-		if (!rows) {
-			free(v);
-			return -1;
-		}
-		for (int i = 0; i < nr; i++)
-			rows[i] = (struct expv_row){ v[i]->pid, v[i]->comm, &v[i]->last.cnt };
-		expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs, web_page_seen(e->web, now));
-		free(rows);
-		free(v);
-	}
+	node = n.c.cnt;
+	nr = e->cg ? cgroup_rows(e, &rows, &groups, &cr) : pid_rows(e, &rows, &v);
+	if (nr >= 0 && e->cpu_budget > 0 && exact_counts(e, rows, nr, &node, &scaled) < 0)
+		nr = -1;
+	if (nr >= 0)
+		expv_interval(e->x, rows, nr, &node, n.lost, secs, web_page_seen(e->web, now));
+	free(rows);
+	free(groups);
+	free(cr);
+	free(v);
+	free(scaled);
+	if (nr < 0)
+		return -1;
+	if (e->cpu_budget > 0)
+		budget_check(e, secs);
 	e->events_rate = secs > 0 ? (double)(e->events - e->events_last) / secs : 0;
 	e->events_last = e->events;
 	e->last_close_ns = now;
@@ -491,6 +589,9 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 			"(cgroup, container and pod labels; the same top K + other)"),
 		OPT_BOOLEAN(0, "cause", &e->cause, "also tlb_node_invalidations_by_cause_total "
 			    "(kernel call chains on every event: costs CPU, off by default)"),
+		OPT_DBL(0, "cpu-budget", &e->cpu_budget, "pct", "own CPU allowed, in percent of one "
+			"core (default 2; 0: off): above it tlb:tlb_flush is sampled every Nth event, "
+			"N doubling up to 1024, and node totals come from counters"),
 		OPT_INTEGER(0, "max-procs", &e->max_procs, "N", "processes tracked at most (default "
 			    "4096; least recently active dropped first)"),
 		OPT_POW2('m', "mmap-pages", &e->mmap_pages, "pages", "ring buffer pages per CPU "
@@ -511,6 +612,11 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 		return argi;
 	if (e->top_k < 1 || e->top_k > 1000) {
 		tlb_err("exporter: --top must be 1 to 1000 (got %d)", e->top_k);
+		return PARSE_OPT_USAGE;
+	}
+	if (!(e->cpu_budget >= 0 && e->cpu_budget <= 10000)) {
+		tlb_err("exporter: --cpu-budget must be 0 (off) to 10000 percent (got %g)",
+			e->cpu_budget);
 		return PARSE_OPT_USAGE;
 	}
 	if (e->max_procs < 0) {
@@ -554,6 +660,21 @@ static int exporter_cgroups(struct exporter *e)
 	return EXIT_OK;
 }
 
+/* --cpu-budget: the reason counters, system wide (counter.h, as stat counts). */
+static int open_counters(struct exporter *e, const struct tlb_target *target)
+{
+	char err[256];
+
+	tlb_evlist_init(&e->cel);
+	if (counter_add_reasons(&e->ctr, &e->cel, err, sizeof(err)) < 0) {
+		tlb_err("exporter: --cpu-budget: %s (--cpu-budget 0 runs without counters)", err);
+		return EXIT_ENV;
+	}
+	if (tlb_evlist_set_target(&e->cel, target) < 0 || tlb_evlist_open(&e->cel) < 0)
+		return EXIT_ENV;
+	return EXIT_OK;
+}
+
 /* Events, model, series, first page: EXIT_OK or an exit code after a message. */
 static int exporter_open(struct exporter *e)
 {
@@ -571,6 +692,9 @@ static int exporter_open(struct exporter *e)
 	tlb_evlist_init(&e->el);
 	rc = add_events(e, pages);
 	if (rc != EXIT_OK)
+		return rc;
+	e->flush_idx = tlb_evlist_find(&e->el, "tlb:tlb_flush");
+	if (e->cpu_budget > 0 && (rc = open_counters(e, &target)) != EXIT_OK)
 		return rc;
 	if (tlb_evlist_set_target(&e->el, &target) < 0)
 		return EXIT_USAGE;
@@ -607,6 +731,9 @@ static void exporter_close(struct exporter *e)
 	if (e->s)
 		session_close(e->s);
 	tlb_evlist_close(&e->el);
+	tlb_evlist_close(&e->cel);
+	counter_snapshot_free(&e->cs_prev);
+	counter_snapshot_free(&e->cs_now);
 	top_model_free(e->m);
 	cause_cache_free(e->causes);
 	syms_free(e->syms);
@@ -666,6 +793,8 @@ int cmd_exporter(int argc, char **argv)
 	e.listen = EXP_DEFAULT_LISTEN;
 	e.top_k = 20;
 	e.interval_ns = 5 * DUR_S;
+	e.cpu_budget = 2;
+	e.period = 1;
 	argi = exporter_options(argc, argv, &e);
 	if (argi < 0) {
 		free(e.cert_pem);
@@ -686,11 +815,22 @@ int cmd_exporter(int argc, char **argv)
 	e.last_close_ns = now_ns();
 	e.next_close_ns = e.last_close_ns + e.interval_ns;
 	tlb_evlist_enable(&e.el);
+	if (e.cpu_budget > 0) {
+		struct timespec ts;
+
+		tlb_evlist_enable(&e.cel);
+		if (counter_take(&e.ctr, &e.cs_prev, err, sizeof(err)) < 0)
+			tlb_err("exporter: --cpu-budget: %s", err);
+		if (!clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+			e.cpu_prev_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
 	err[0] = 0;
 	if (e.cg)
 		ops.cgroup = on_cgroup;
 	rc = session_run(e.s, &ops, &e, &e.stop, NULL, err, sizeof(err));
 	tlb_evlist_disable(&e.el);
+	if (e.cpu_budget > 0)
+		tlb_evlist_disable(&e.cel);
 	if (rc)
 		tlb_err("exporter: %s", err[0] ? err : "out of memory");
 	exporter_close(&e);
