@@ -157,11 +157,12 @@ WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers 
 CFLAGS   ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS) $(LIBELF_CFLAGS)
-# what libtlbstat.a itself needs at link time (libdl: sampler plugins; libelf: user symbols); the
-# tlbstat binary adds ncurses for top, and libmicrohttpd and libcrypt (its --auth-file hashes)
-# for the exporter
-LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBDW_LIBS) $(LIBELF_LIBS) -lm -lpthread -ldl
-LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS) $(MHD_LIBS) -lcrypt
+# what libtlbstat.a itself needs at link time (libdl: sampler plugins; libelf: user symbols;
+# libmicrohttpd and libcrypt: the exporter's web side, lib/web.c, and its --auth-file hashes);
+# the tlbstat binary adds ncurses for top
+LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBDW_LIBS) $(LIBELF_LIBS) $(MHD_LIBS) -lcrypt \
+              -lm -lpthread -ldl
+LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS)
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
 CMD_SRCS   := tlbstat/tlbstat.c $(sort $(wildcard tlbstat/builtin-*.c))
@@ -198,8 +199,8 @@ $(OBJ)/tlbstat/lib/sampler.o: ALL_CFLAGS += -DTLBSTAT_PLUGINDIR='"$(PLUGINDIR)"'
 $(OBJ)/tlbstat/lib/unwind.o $(OBJ)/tlbstat/lib/srcline.o: ALL_CFLAGS += $(LIBDW_CFLAGS)
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
-# the only user of microhttpd.h
-$(OBJ)/tlbstat/builtin-exporter.o: ALL_CFLAGS += $(MHD_CFLAGS)
+# the only user of microhttpd.h (the exporter's web side; the fuzz target drives it too)
+$(OBJ)/tlbstat/lib/web.o: ALL_CFLAGS += $(MHD_CFLAGS)
 
 # -V and perf.data's header name the build: recompiled when `git describe` changes (git's
 # GIT-VERSION-FILE habit), not only when a source does, so an installed -V is never stale.
@@ -346,6 +347,7 @@ all: $(FUZZ_REPLAY)
 $(FUZZ_O)/obj/tlbstat/lib/evlist.o $(FUZZ_O)/obj/tlbstat/lib/session.o: \
 	FUZZ_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 $(FUZZ_O)/obj/tlbstat/lib/unwind.o: FUZZ_CFLAGS += $(LIBDW_CFLAGS)
+$(FUZZ_O)/obj/tlbstat/lib/web.o: FUZZ_CFLAGS += $(MHD_CFLAGS)
 
 $(FUZZ_O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -3,6 +3,7 @@
 # The exporter's own CPU per 100k events/s drained, against `tlbstat top -b` on the same load in
 # the same run (both attached at once), and its scrape latency (P50/P99 of N scrapes at K = 50).
 # Root. Usage: benchmarks/exporter-cost.sh [seconds (default 10)] [scrapes (default 200)]
+# EXPORTER_ARGS: more exporter options (e.g. "--cpu-budget 0").
 # Prints one table; figures go to Documentation/benchmarks.md by hand, with the date.
 set -u
 cd "$(dirname "$0")/.."
@@ -18,7 +19,8 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
-"$O/tlbstat" exporter --listen 127.0.0.1:$PORT --top 50 --interval 5 2>"$tmp/exp.err" &
+# shellcheck disable=SC2086
+"$O/tlbstat" exporter --listen 127.0.0.1:$PORT --top 50 --interval 5 ${EXPORTER_ARGS:-} 2>"$tmp/exp.err" &
 exp=$!; pids+=("$exp")
 "$O/tlbstat" top -b -d 1 --rows 5 >/dev/null 2>&1 &
 top=$!; pids+=("$top")

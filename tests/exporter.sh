@@ -106,15 +106,20 @@ check "/ links to /metrics" bash -c "curl -s http://127.0.0.1:$PORT/ | grep -q '
 check "unknown path: 404" test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/nope)" = 404
 check "POST: 405" test "$(curl -s -X POST -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/metrics)" = 405
 
-# a real Prometheus scrapes the exporter; PromQL over its HTTP API sees the churn, and every
-# panel query of the Grafana dashboard returns data
+# a real Prometheus scrapes the exporter (and one --by cgroup, for the dashboard's container
+# panel); PromQL over its HTTP API sees the churn, and every panel query of the Grafana
+# dashboard returns data
 if command -v prometheus >/dev/null; then
-	PPORT=$((PORT + 2))
+	PPORT=$((PORT + 2)) CPORT=$((PORT + 3))
+	"$TLBSTAT" exporter --listen 127.0.0.1:$CPORT --interval 1 --by cgroup 2>"$tmp/err-cg" &
+	pids+=("$!")
+	cg_exp=$!
+	wait_up "$CPORT" || sed 's/^/# --by cgroup: /' "$tmp/err-cg"
 	cat >"$tmp/prom.yml" <<EOC
 global: { scrape_interval: 1s, evaluation_interval: 1s }
 scrape_configs:
   - job_name: tlbstat
-    static_configs: [ { targets: ['127.0.0.1:$PORT'] } ]
+    static_configs: [ { targets: ['127.0.0.1:$PORT', '127.0.0.1:$CPORT'] } ]
 EOC
 	prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
 		--web.listen-address=127.0.0.1:$PPORT >"$tmp/prom.log" 2>&1 &
@@ -141,7 +146,7 @@ for p in d['panels']:
             print('# no data: %s: %s' % (p['title'], e)); bad = 1
 sys.exit(bad)
 "
-	kill "$prom" 2>/dev/null; wait "$prom" 2>/dev/null
+	kill "$prom" "$cg_exp" 2>/dev/null; wait "$prom" "$cg_exp" 2>/dev/null
 else
 	skip "prometheus missing (apt-get install prometheus): a real server scraping"
 fi
@@ -234,6 +239,63 @@ if command -v openssl >/dev/null; then
 else
 	skip "openssl missing: TLS and basic auth"
 fi
+
+# --cpu-budget: with a budget no exporter can keep, the sampling period of tlb:tlb_flush rises
+# under churn while the node totals stay exact (counting-mode counters): the increase of
+# tlb_node_invalidations_total between two interval closes lies between what two `tlbstat stat
+# -a` count, one started after the first close and stopped before the second (inner), one
+# started before the first and stopped after the second (outer). Both windows differ from the
+# exporter's by background flushes only, which a loaded machine has plenty of: the check is the
+# bracket, not a percentage of one of them.
+expect 2 "cpu-budget" "--cpu-budget -1: usage error" -- "$TLBSTAT" exporter --cpu-budget -1
+"$TLBSTAT" exporter --listen 127.0.0.1:$PORT2 --interval 1 --cpu-budget 0.001 2>"$tmp/err6" &
+exp6=$!
+pids+=("$exp6")
+# node_total [FILE]: the sum of tlb_node_invalidations_total now (and the page into FILE)
+node_total() {
+	curl -s "http://127.0.0.1:$PORT2/metrics" | tee "${1:-/dev/null}" |
+		awk '/^tlb_node_invalidations_total\{/ { s += $2 } END { printf "%.0f\n", s }'
+}
+# next_close: the node total once it changes (an interval closed), polled every 20 ms, at most 5 s
+next_close() {
+	local v0 v
+	v0=$(node_total)
+	for _ in $(seq 250); do
+		v=$(node_total)
+		[ "$v" != "$v0" ] && { echo "$v"; return 0; }
+		sleep 0.02
+	done
+	echo "$v0"
+	return 1
+}
+stat_total() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['total'])" "$1" 2>/dev/null; }
+if wait_up "$PORT2"; then
+	"$TLBSTAT" stat -a -j -o "$tmp/outer.json" &
+	outer=$!
+	sleep 0.5
+	a=$(next_close)
+	"$TLBSTAT" stat -a -j -o "$tmp/inner.json" &
+	inner=$!
+	"$TLBBENCH" mmap --threads 1 --duration 3 >/dev/null 2>&1
+	kill -INT "$inner"; wait "$inner"
+	sleep 0.1       # a close under way when inner stopped has published
+	b=$(next_close)
+	kill -INT "$outer"; wait "$outer"
+	node_total "$tmp/m-budget" >/dev/null
+	si=$(stat_total "$tmp/inner.json") so=$(stat_total "$tmp/outer.json")
+	echo "# node increase: stat -a inner ${si:-?} <= exporter $((b - a)) <= stat -a outer ${so:-?}"
+	grep -E '^tlbstat_exporter_(sample_period|cpu_usage_ratio|cpu_budget_ratio|sample_period_raises_total) ' "$tmp/m-budget" | sed 's/^/# /'
+	check "--cpu-budget: the sampling period rose under churn" \
+		awk '/^tlbstat_exporter_sample_period / && $2 > 1 { f = 1 } END { exit !f }' "$tmp/m-budget"
+	check "--cpu-budget: the node's invalidations between inner and outer stat -a counts" \
+		test "${si:-0}" -gt 0 -a "${si:-0}" -le "$((b - a))" -a "$((b - a))" -le "${so:-0}"
+	check "--cpu-budget: the tlbbench series still there (scaled)" \
+		awk '/^tlb_invalidations_total\{pid="[0-9]+",comm="tlbbench"\}/ && $2 > 0 { f = 1 } END { exit !f }' "$tmp/m-budget"
+	check "--cpu-budget: promtool check metrics" bash -c "! command -v promtool >/dev/null || promtool check metrics <'$tmp/m-budget' >/dev/null 2>&1"
+else
+	not_ok "exporter --cpu-budget starts"; sed 's/^/# /' "$tmp/err6"
+fi
+kill "$exp6" 2>/dev/null; wait "$exp6" 2>/dev/null
 
 # --cause: node-wide invalidations by cause (kernel chains, lib/cause); a madvise churn's lead
 "$TLBSTAT" exporter --listen 127.0.0.1:$PORT2 --interval 1 --cause 2>"$tmp/err5" &

@@ -501,6 +501,35 @@ static void test_lab(void)
 	top_model_free(f.top);
 }
 
+/* count_scale: every Nth flush sampled, scaled to the counters' exact reasons */
+static void test_scale(void)
+{
+	const uint64_t sampled[TLB_NR_REASONS] = { 0, 3, 10, 0, 7, 0 };
+	const uint64_t exact[TLB_NR_REASONS] = { 5, 12, 40, 0, 70, 0 };
+	struct count_counts a = { .events = 9, .reasons = { 0, 1, 5, 0, 3, 0 }, .pages = 12,
+				  .full_flushes = 1, .remote_sends = 3, .victim_hits = 1,
+				  .ipis = 2, .decisions = 4 };
+	struct count_counts b = { .events = 11, .reasons = { 0, 2, 5, 0, 4, 0 }, .remote_sends = 4,
+				  .victim_hits = 2 };
+
+	count_scale(&a, sampled, exact);
+	count_scale(&b, sampled, exact);
+	is_int(a.reasons[2], 20, "scale: reason 2 by 40/10");
+	is_int(a.reasons[4], 30, "scale: reason 4 by 70/7");
+	is_int(a.reasons[1], 4, "scale: reason 1 by 12/3");
+	is_int(a.reasons[0], 0, "scale: a reason never sampled stays 0");
+	is_int(a.events, 54, "scale: events are the scaled reasons");
+	is_int(a.pages, 52, "scale: pages by the ranged reasons' ratio (57/13)");
+	is_int(a.full_flushes, 4, "scale: full flushes likewise, rounded down");
+	is_int(a.remote_sends, 30, "scale: remote sends follow reason 4");
+	is_int(a.victim_hits, 4, "scale: victim hits follow reason 1");
+	is_int(a.ipis, 2, "scale: requests are not sampled: left alone");
+	is_int(a.decisions, 4, "scale: the kernel lab's counts left alone");
+	ok(a.reasons[1] + b.reasons[1] <= exact[1] && a.reasons[4] + b.reasons[4] <= exact[4],
+	   "scale: rows scaled alike never sum above the exact count");
+	is_int(b.reasons[4], 40, "scale: the second row's reason 4");
+}
+
 int main(void)
 {
 	static const char *const files[] = { "perf-tlb-pvm.data", "tlbstat-ipi.data", "perf-ipi.data" };
@@ -512,6 +541,7 @@ int main(void)
 	test_health();
 	test_models_agree();
 	test_lab();
+	test_scale();
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char path[256];
 		struct feed f = { 0 };

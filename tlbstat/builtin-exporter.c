@@ -12,6 +12,7 @@
 #include "cause.h"
 #include "cgroup.h"
 #include "count.h"
+#include "counter.h"
 #include "event.h"
 #include "events.h"
 #include "evlist.h"
@@ -25,60 +26,27 @@
 #include "tracefs.h"
 #include "transport.h"
 #include "util.h"
+#include "web.h"
 
-#include <crypt.h>
 #include <perf/evsel.h>
 #include <errno.h>
 #include <grp.h>
-#include <microhttpd.h>
-#include <netdb.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Outside 9100-9999, the Prometheus exporter range, which is fully allocated (see the manual). */
 #define EXP_DEFAULT_LISTEN "127.0.0.1:19110"
 #define EXP_TICK_NS (100 * 1000 * 1000ULL)
-#define EXP_MAX_CONNECTIONS 64
-#define EXP_MAX_PER_IP 16            /* one hostile host cannot take every connection */
-#define EXP_CONN_TIMEOUT_S 10        /* a client that sends nothing for this long is dropped */
-#define EXP_CONN_MEMORY (32 * 1024)  /* per connection: request line, headers and any body */
+#define EXP_MAX_PERIOD 1024          /* --cpu-budget: the most the sampling period rises to */
 
 static const char *const exporter_usage[] = {
 	"tlbstat exporter [--listen ADDR:PORT] [--top K] [--interval S] [--by pid|cgroup] [<options>]",
 	NULL,
-};
-
-#define EXP_CLIENTS 16               /* scrapers remembered (address and User-Agent) */
-#define EXP_CLIENT_ACTIVE_NS (300 * 1000000000ULL)  /* ... as active for this long */
-
-/* A scraper: a new or leaving series waits until every active one has seen the page. */
-struct exp_client {
-	char key[128];               /* "address|User-Agent" */
-	uint64_t last_ns;            /* its last /metrics request */
-};
-
-/* The page scrapes copy: replaced whole each interval under the lock. */
-struct exp_page {
-	pthread_mutex_t lock;        /* also guards clients and published_ns */
-	char *text;
-	size_t len;
-	uint64_t published_ns;
-	struct exp_client clients[EXP_CLIENTS];
-};
-
-#define EXP_MAX_USERS 64
-
-/* --auth-file: user names and crypt(3) hashes ("$6$...", "$y$...", "$2b$..."). */
-struct exp_user {
-	char name[64];
-	char hash[256];
 };
 
 struct exporter {
@@ -89,17 +57,24 @@ struct exporter {
 	struct cause_cache *causes;  /* ... the bounded cause cache (cause.h) */
 	uint64_t by_cause[CAUSE_MAX_NAMES];   /* tlb_flush events by cause id, since the start */
 	char *cert_pem, *key_pem;
-	struct exp_user *users;
+	struct web_user *users;      /* --auth-file */
 	int nr_users;
 	int top_k, max_procs, mmap_pages;
 	uint64_t interval_ns;
+	/* --cpu-budget: own CPU per interval against it; above, tlb:tlb_flush sampled every Nth */
+	double cpu_budget;           /* percent of one core; 0: off (every event, no counters) */
+	struct tlb_evlist cel;       /* counting mode: the node's exact tlb_flush reasons */
+	struct counter ctr;
+	struct counter_snapshot cs_prev, cs_now;
+	uint64_t period, cpu_prev_ns, period_raised;
+	double cpu_ratio;            /* own CPU in the last interval, in cores */
+	int flush_idx;               /* tlb:tlb_flush in el */
 	struct tlb_evlist el;
 	struct session *s;
 	struct top_model *m;
 	struct expv *x;
 	struct count_group *grp;     /* requests for the fan-out histogram */
-	struct exp_page page;
-	struct MHD_Daemon *httpd;
+	struct web *web;             /* the page and its server (web.h) */
 	/* transport, as top decides it */
 	struct transport_sources tsrc;
 	struct transport_info tinfo;
@@ -107,7 +82,6 @@ struct exporter {
 	/* self */
 	uint64_t events, events_last, last_close_ns, next_close_ns, evicted;
 	double events_rate;
-	_Atomic uint64_t scrapes, scrape_ns_last;   /* written by the HTTP thread */
 	volatile bool stop;
 };
 
@@ -119,248 +93,11 @@ static void on_signal(int sig)
 		*stop_flag = true;
 }
 
-/* ---------------- HTTP ---------------- */
-
-static const char index_html[] =
-	"<html><head><title>tlbstat exporter</title></head><body>\n"
-	"<h1>tlbstat exporter</h1>\n"
-	"<p>TLB invalidation metrics of this node: <a href=\"/metrics\">/metrics</a></p>\n"
-	"</body></html>\n";
-
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
-			       void *body, size_t len, enum MHD_ResponseMemoryMode mode)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
-	enum MHD_Result rc;
-
-	if (!r) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type", type);
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, "Allow", "GET, HEAD");
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
-/* Note a scrape by this client (page lock held): its slot, or the least recent one's. */
-static void note_client(struct exp_page *pg, struct MHD_Connection *c, uint64_t now)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
-	char host[64] = "?", key[128];
-	struct exp_client *slot = &pg->clients[0];
-
-	if (ci && ci->client_addr)
-		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
-			    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
-			    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-	snprintf(key, sizeof(key), "%s|%.60s", host, ua ? ua : "");
-	for (int i = 0; i < EXP_CLIENTS; i++) {
-		if (!strcmp(pg->clients[i].key, key)) {
-			slot = &pg->clients[i];
-			break;
-		}
-		if (pg->clients[i].last_ns < slot->last_ns)
-			slot = &pg->clients[i];
-	}
-	snprintf(slot->key, sizeof(slot->key), "%s", key);
-	slot->last_ns = now;
-}
-
-/* Has every scraper active lately fetched the current page? (No scraper: nobody can miss it.) */
-static bool page_seen(struct exp_page *pg, uint64_t now)
-{
-	bool seen = true;
-
-	pthread_mutex_lock(&pg->lock);
-	for (int i = 0; i < EXP_CLIENTS; i++) {
-		const struct exp_client *cl = &pg->clients[i];
-
-		if (cl->key[0] && cl->last_ns + EXP_CLIENT_ACTIVE_NS > now &&
-		    cl->last_ns < pg->published_ns)
-			seen = false;
-	}
-	pthread_mutex_unlock(&pg->lock);
-	return seen;
-}
-
-/* A copy of the current page: the lock is held for a memcpy, never across network I/O. */
-static enum MHD_Result serve_metrics(struct exporter *e, struct MHD_Connection *c)
-{
-	char *copy;
-	size_t len;
-
-	pthread_mutex_lock(&e->page.lock);
-	note_client(&e->page, c, now_ns());
-	len = e->page.len;
-	copy = malloc(len + 1);
-	if (copy)
-		memcpy(copy, e->page.text, len);
-	pthread_mutex_unlock(&e->page.lock);
-	if (!copy)
-		return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "out of memory\n",
-			       14, MHD_RESPMEM_PERSISTENT);
-	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", copy, len,
-		       MHD_RESPMEM_MUST_FREE);
-}
-
-/* Equal lengths and bytes, in time that depends on the lengths only. */
-static bool same_secret(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char d = la != lb;
-
-	for (size_t i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return !d;
-}
-
-/*
- * Basic auth against the --auth-file hashes. An unknown user costs a hash too (of a dummy
- * entry), so that the time does not tell which names exist.
- */
-static bool authorized(const struct exporter *e, struct MHD_Connection *c)
-{
-	static const char dummy[] = "$6$tlbstat$0000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
-	char *pass = NULL, *name = MHD_basic_auth_get_username_password(c, &pass);
-	const char *hash = dummy, *out;
-	struct crypt_data *cd;
-	bool ok = false, known = false;
-
-	if (!name || !pass)
-		goto out;
-	for (int i = 0; i < e->nr_users; i++)
-		if (!strcmp(e->users[i].name, name)) {
-			hash = e->users[i].hash;
-			known = true;
-			break;
-		}
-	cd = calloc(1, sizeof(*cd));
-	if (cd) {
-		out = crypt_r(pass, hash, cd);
-		ok = known && out && out[0] != '*' && same_secret(out, hash);
-		free(cd);
-	}
-out:
-	MHD_free(name);
-	MHD_free(pass);
-	return ok;
-}
-
-static enum MHD_Result deny(struct MHD_Connection *c)
-{
-	static const char body[] = "authentication required\n";
-	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
-								 MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result rc;
-
-	if (!r)
-		return MHD_NO;
-	rc = MHD_queue_basic_auth_fail_response(c, "tlbstat exporter", r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **con_cls)
-{
-	static int marker;     /* only its address: "headers seen" */
-	struct exporter *e = cls;
-	uint64_t t0 = now_ns();
-	enum MHD_Result rc;
-
-	if (!*con_cls) {        /* headers only: answer once the body (if any) is consumed */
-		*con_cls = &marker;
-		return MHD_YES;
-	}
-	if (*upload_data_size) {
-		*upload_data_size = 0;  /* a body on GET is ignored; MHD bounds its size */
-		return MHD_YES;
-	}
-	if (e->nr_users && !authorized(e, c))
-		return deny(c);
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-			       "only GET and HEAD\n", 18, MHD_RESPMEM_PERSISTENT);
-	if (!strcmp(url, "/"))
-		return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)index_html,
-			       sizeof(index_html) - 1, MHD_RESPMEM_PERSISTENT);
-	if (strcmp(url, "/metrics"))
-		return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics\n",
-			       24, MHD_RESPMEM_PERSISTENT);
-	rc = serve_metrics(e, c);
-	atomic_store(&e->scrape_ns_last, now_ns() - t0);
-	atomic_fetch_add(&e->scrapes, 1);
-	return rc;
-}
-
-/* ADDR:PORT, [V6]:PORT or :PORT (every address): a bound, listening socket, or -1 with err. */
-static int listen_on(const char *spec, char *err, size_t errlen)
-{
-	char host[256];
-	const char *colon = strrchr(spec, ':'), *h = host;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai;
-	size_t hl;
-	int fd, one = 1, rc;
-
-	if (!colon || !colon[1]) {
-		snprintf(err, errlen, "exporter: --listen needs ADDR:PORT (got '%s')", spec);
-		return -2;
-	}
-	hl = (size_t)(colon - spec);
-	if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']')
-		snprintf(host, sizeof(host), "%.*s", (int)(hl - 2), spec + 1);
-	else
-		snprintf(host, sizeof(host), "%.*s", (int)hl, spec);
-	rc = getaddrinfo(host[0] ? h : NULL, colon + 1, &hints, &ai);
-	if (rc) {
-		snprintf(err, errlen, "exporter: --listen '%s': %s", spec, gai_strerror(rc));
-		return -2;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-			bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64))) {
-		snprintf(err, errlen, "exporter: cannot listen on %s: %s", spec, strerror(errno));
-		close(fd);
-		fd = -1;
-	} else if (fd < 0) {
-		snprintf(err, errlen, "exporter: socket: %s", strerror(errno));
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
-static struct MHD_Daemon *http_start(struct exporter *e, int fd)
-{
-	struct MHD_OptionItem o[10];
-	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD;
-	int n = 0;
-
-	if (e->cert_pem) {
-		flags |= MHD_USE_TLS;
-		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, e->cert_pem };
-		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, e->key_pem };
-	}
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, EXP_MAX_CONNECTIONS, NULL };
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, EXP_MAX_PER_IP, NULL };
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, EXP_CONN_TIMEOUT_S, NULL };
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, EXP_CONN_MEMORY, NULL };
-	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, e, MHD_OPTION_ARRAY, o,
-				MHD_OPTION_END);
-}
-
 /* --tls-cert/--tls-key into memory, --auth-file into users: EXIT_OK or a code after a message. */
 static int load_web_config(struct exporter *e)
 {
-	char *text, *line, *save;
+	char *text, err[512];
+	int rc;
 
 	if (!e->tls_cert != !e->tls_key) {
 		tlb_err("exporter: --tls-cert and --tls-key go together");
@@ -382,29 +119,11 @@ static int load_web_config(struct exporter *e)
 		tlb_err("exporter: cannot read %s: %s", e->auth_file, strerror(errno));
 		return EXIT_USAGE;
 	}
-	e->users = xcalloc(EXP_MAX_USERS, sizeof(*e->users));
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':');
-
-		if (line[0] == '#' || !line[0])
-			continue;
-		if (!colon || colon == line || colon[1] != '$' || e->nr_users == EXP_MAX_USERS ||
-		    (size_t)(colon - line) >= sizeof(e->users[0].name) ||
-		    strlen(colon + 1) >= sizeof(e->users[0].hash)) {
-			tlb_err("exporter: %s: want 'user:$hash' lines (crypt(3) hashes, e.g. from "
-				"'openssl passwd -6'; at most %d users)", e->auth_file, EXP_MAX_USERS);
-			free(text);
-			return EXIT_USAGE;
-		}
-		snprintf(e->users[e->nr_users].name, sizeof(e->users[0].name), "%.*s",
-			 (int)(colon - line), line);
-		snprintf(e->users[e->nr_users].hash, sizeof(e->users[0].hash), "%s", colon + 1);
-		e->nr_users++;
-	}
+	rc = web_parse_auth(text, e->auth_file, &e->users, &e->nr_users, err, sizeof(err));
 	free(text);
-	if (!e->nr_users) {
-		tlb_err("exporter: %s has no users", e->auth_file);
-		return EXIT_USAGE;
+	if (rc) {
+		tlb_err("exporter: %s", err);
+		return rc == -2 ? EXIT_FAIL : EXIT_USAGE;
 	}
 	return EXIT_OK;
 }
@@ -471,18 +190,34 @@ static int write_self(struct exporter *e, struct prom_buf *b)
 	rc |= prom_sample_u64(b, "tlbstat_exporter_evicted_total", NULL, 0, n.evicted);
 	rc |= prom_family(b, "tlbstat_exporter_scrapes_total", PROM_COUNTER,
 			  "Requests for /metrics served");
-	rc |= prom_sample_u64(b, "tlbstat_exporter_scrapes_total", NULL, 0, atomic_load(&e->scrapes));
+	rc |= prom_sample_u64(b, "tlbstat_exporter_scrapes_total", NULL, 0, web_scrapes(e->web));
 	rc |= prom_family(b, "tlbstat_exporter_scrape_duration_seconds", PROM_GAUGE,
 			  "Time the last /metrics request took inside the exporter (as of the "
 			  "last interval)");
 	rc |= prom_sample(b, "tlbstat_exporter_scrape_duration_seconds", NULL, 0,
-			  (double)atomic_load(&e->scrape_ns_last) / 1e9);
+			  (double)web_scrape_ns_last(e->web) / 1e9);
 	rc |= prom_family(b, "process_resident_memory_bytes", PROM_GAUGE,
 			  "Resident memory of the exporter");
 	rc |= prom_sample_u64(b, "process_resident_memory_bytes", NULL, 0, rss_bytes());
 	rc |= prom_family(b, "process_cpu_seconds_total", PROM_COUNTER,
 			  "User and system CPU time of the exporter");
 	rc |= prom_sample(b, "process_cpu_seconds_total", NULL, 0, cpu);
+	rc |= prom_family(b, "tlbstat_exporter_sample_period", PROM_GAUGE,
+			  "tlb:tlb_flush events per sample: 1 is every event; doubled (up to 1024) "
+			  "while the exporter's CPU is above its budget, halved again well under it. "
+			  "Node totals stay exact (counting-mode counters); per-process and per-cgroup "
+			  "counts are scaled to them");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_sample_period", NULL, 0, e->period);
+	rc |= prom_family(b, "tlbstat_exporter_sample_period_raises_total", PROM_COUNTER,
+			  "Times the sampling period was raised for the CPU budget");
+	rc |= prom_sample_u64(b, "tlbstat_exporter_sample_period_raises_total", NULL, 0,
+			      e->period_raised);
+	rc |= prom_family(b, "tlbstat_exporter_cpu_budget_ratio", PROM_GAUGE,
+			  "The exporter's CPU budget (--cpu-budget) in cores; 0: off");
+	rc |= prom_sample(b, "tlbstat_exporter_cpu_budget_ratio", NULL, 0, e->cpu_budget / 100);
+	rc |= prom_family(b, "tlbstat_exporter_cpu_usage_ratio", PROM_GAUGE,
+			  "The exporter's own CPU over the last interval, in cores");
+	rc |= prom_sample(b, "tlbstat_exporter_cpu_usage_ratio", NULL, 0, e->cpu_ratio);
 	rc |= prom_family(b, "tlbstat_exporter_series", PROM_GAUGE,
 			  "Samples on this page, this one included");
 	rc |= prom_sample_u64(b, "tlbstat_exporter_series", NULL, 0, (uint64_t)b->series + 1);
@@ -495,7 +230,7 @@ static int publish(struct exporter *e)
 	struct expv_info info = { transport_name(e->tinfo.transport),
 				  transport_victims_observable(e->tinfo.transport) };
 	struct prom_buf b;
-	char *old;
+	char *text;
 	size_t len;
 
 	prom_init(&b);
@@ -503,13 +238,8 @@ static int publish(struct exporter *e)
 		prom_free(&b);
 		return -1;
 	}
-	pthread_mutex_lock(&e->page.lock);
-	old = e->page.text;
-	e->page.text = prom_take(&b, &len);
-	e->page.len = len;
-	e->page.published_ns = now_ns();
-	pthread_mutex_unlock(&e->page.lock);
-	free(old);
+	text = prom_take(&b, &len);
+	web_publish(e->web, text, len, now_ns());
 	return 0;
 }
 
@@ -662,13 +392,95 @@ static void update_transport(struct exporter *e)
 	transport_detect_with(&e->tsrc, &obs, &e->tinfo);
 }
 
+/* The interval's rows by process: the top K by rate. *v is the caller's to free. Number, or -1. */
+static int pid_rows(struct exporter *e, struct expv_row **rows, struct top_task ***v)
+{
+	int nr = top_model_rows(e->m, TOP_SORT_RATE, 0, NULL, 0, e->top_k, v);
+
+	*rows = nr >= 0 ? calloc((size_t)nr + 1, sizeof(**rows)) : NULL;
+	if (!*rows)
+		return -1;
+	for (int i = 0; i < nr; i++)
+		(*rows)[i] = (struct expv_row){ (*v)[i]->pid, (*v)[i]->comm, &(*v)[i]->last.cnt };
+	return nr;
+}
+
+/*
+ * --cpu-budget: the node's tlb_flush counts of the interval from the counters (exact at any
+ * sampling period, lost events or not), and each row's scaled to them (count_scale) into
+ * *scaled (the caller's to free). A counter that cannot be read leaves the sampled counts.
+ * 0, or -1 (out of memory).
+ */
+static int exact_counts(struct exporter *e, struct expv_row *rows, int nr,
+			struct count_counts *node, struct count_counts **scaled)
+{
+	struct counter_period p = { 0 };
+	uint64_t sampled[TLB_NR_REASONS];
+	char err[256];
+
+	if (counter_take(&e->ctr, &e->cs_now, err, sizeof(err)) < 0)
+		return 0;
+	if (!e->cs_prev.counts)         /* the first read failed: from this one on */
+		return counter_copy(&e->ctr, &e->cs_prev, &e->cs_now);
+	if (counter_diff(&e->ctr, &e->cs_prev, &e->cs_now, &p) < 0 ||
+	    counter_copy(&e->ctr, &e->cs_prev, &e->cs_now) < 0 ||
+	    !(*scaled = calloc((size_t)nr + 1, sizeof(**scaled)))) {
+		counter_period_free(&p);
+		return -1;
+	}
+	memcpy(sampled, node->reasons, sizeof(sampled));
+	for (int i = 0; i < nr; i++) {
+		(*scaled)[i] = *rows[i].c;
+		count_scale(&(*scaled)[i], sampled, p.reasons);
+		rows[i].c = &(*scaled)[i];
+	}
+	count_scale(node, sampled, p.reasons);
+	for (int r = 0; r < TLB_NR_REASONS; r++) {  /* a reason no sample showed: the counter's */
+		node->events += p.reasons[r] - node->reasons[r];
+		node->reasons[r] = p.reasons[r];
+	}
+	node->remote_sends = p.reasons[TLB_REASON_REMOTE_SEND_IPI];
+	node->victim_hits = p.reasons[TLB_REASON_REMOTE_SHOOTDOWN];
+	counter_period_free(&p);
+	return 0;
+}
+
+/*
+ * --cpu-budget: own CPU over the interval against the budget. Above it, tlb:tlb_flush is sampled
+ * every 2N-th event (up to EXP_MAX_PERIOD); under a quarter of it, every N/2-th again (the gap
+ * keeps a halved cost from bouncing straight back).
+ */
+static void budget_check(struct exporter *e, double secs)
+{
+	struct timespec ts;
+	uint64_t cpu, next = e->period;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) || secs <= 0)
+		return;
+	cpu = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	e->cpu_ratio = (double)(cpu - e->cpu_prev_ns) / 1e9 / secs;
+	e->cpu_prev_ns = cpu;
+	if (e->flush_idx < 0)
+		return;
+	if (e->cpu_ratio * 100 > e->cpu_budget && next < EXP_MAX_PERIOD)
+		next *= 2;
+	else if (e->cpu_ratio * 100 < e->cpu_budget / 4 && next > 1)
+		next /= 2;
+	if (next != e->period && !tlb_evlist_set_period(&e->el, e->flush_idx, next)) {
+		e->period_raised += next > e->period;
+		e->period = next;
+	}
+}
+
 /* Close the interval: top's model, then the series, then the page. */
 static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 {
 	double secs = (double)(now - e->last_close_ns) / 1e9;
 	struct count_request done;
-	struct top_task **v;
-	struct expv_row *rows;
+	struct top_task **v = NULL, *groups = NULL;
+	struct cg_row *cr = NULL;
+	struct count_counts node, *scaled = NULL;
+	struct expv_row *rows = NULL;
 	struct top_node n;
 	int nr, cursor = 0;
 
@@ -679,32 +491,21 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 			expv_request(e->x, done.nr);
 	top_model_close(e->m, secs);
 	top_model_node(e->m, &n);
-	if (e->cg) {
-		struct top_task *groups = NULL;
-		struct cg_row *cr = NULL;
-
-		nr = cgroup_rows(e, &rows, &groups, &cr);
-		if (nr >= 0)
-			expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs,
-				      page_seen(&e->page, now));
-		free(rows);
-		free(groups);
-		free(cr);
-		if (nr < 0)
-			return -1;
-	} else {
-		nr = top_model_rows(e->m, TOP_SORT_RATE, 0, NULL, 0, e->top_k, &v);
-		rows = nr >= 0 ? calloc((size_t)nr + 1, sizeof(*rows)) : NULL;
-		if (!rows) {
-			free(v);
-			return -1;
-		}
-		for (int i = 0; i < nr; i++)
-			rows[i] = (struct expv_row){ v[i]->pid, v[i]->comm, &v[i]->last.cnt };
-		expv_interval(e->x, rows, nr, &n.c.cnt, n.lost, secs, page_seen(&e->page, now));
-		free(rows);
-		free(v);
-	}
+	node = n.c.cnt;
+	nr = e->cg ? cgroup_rows(e, &rows, &groups, &cr) : pid_rows(e, &rows, &v);
+	if (nr >= 0 && e->cpu_budget > 0 && exact_counts(e, rows, nr, &node, &scaled) < 0)
+		nr = -1;
+	if (nr >= 0)
+		expv_interval(e->x, rows, nr, &node, n.lost, secs, web_page_seen(e->web, now));
+	free(rows);
+	free(groups);
+	free(cr);
+	free(v);
+	free(scaled);
+	if (nr < 0)
+		return -1;
+	if (e->cpu_budget > 0)
+		budget_check(e, secs);
 	e->events_rate = secs > 0 ? (double)(e->events - e->events_last) / secs : 0;
 	e->events_last = e->events;
 	e->last_close_ns = now;
@@ -788,6 +589,9 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 			"(cgroup, container and pod labels; the same top K + other)"),
 		OPT_BOOLEAN(0, "cause", &e->cause, "also tlb_node_invalidations_by_cause_total "
 			    "(kernel call chains on every event: costs CPU, off by default)"),
+		OPT_DBL(0, "cpu-budget", &e->cpu_budget, "pct", "own CPU allowed, in percent of one "
+			"core (default 2; 0: off): above it tlb:tlb_flush is sampled every Nth event, "
+			"N doubling up to 1024, and node totals come from counters"),
 		OPT_INTEGER(0, "max-procs", &e->max_procs, "N", "processes tracked at most (default "
 			    "4096; least recently active dropped first)"),
 		OPT_POW2('m', "mmap-pages", &e->mmap_pages, "pages", "ring buffer pages per CPU "
@@ -808,6 +612,11 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 		return argi;
 	if (e->top_k < 1 || e->top_k > 1000) {
 		tlb_err("exporter: --top must be 1 to 1000 (got %d)", e->top_k);
+		return PARSE_OPT_USAGE;
+	}
+	if (!(e->cpu_budget >= 0 && e->cpu_budget <= 10000)) {
+		tlb_err("exporter: --cpu-budget must be 0 (off) to 10000 percent (got %g)",
+			e->cpu_budget);
 		return PARSE_OPT_USAGE;
 	}
 	if (e->max_procs < 0) {
@@ -851,6 +660,21 @@ static int exporter_cgroups(struct exporter *e)
 	return EXIT_OK;
 }
 
+/* --cpu-budget: the reason counters, system wide (counter.h, as stat counts). */
+static int open_counters(struct exporter *e, const struct tlb_target *target)
+{
+	char err[256];
+
+	tlb_evlist_init(&e->cel);
+	if (counter_add_reasons(&e->ctr, &e->cel, err, sizeof(err)) < 0) {
+		tlb_err("exporter: --cpu-budget: %s (--cpu-budget 0 runs without counters)", err);
+		return EXIT_ENV;
+	}
+	if (tlb_evlist_set_target(&e->cel, target) < 0 || tlb_evlist_open(&e->cel) < 0)
+		return EXIT_ENV;
+	return EXIT_OK;
+}
+
 /* Events, model, series, first page: EXIT_OK or an exit code after a message. */
 static int exporter_open(struct exporter *e)
 {
@@ -869,6 +693,9 @@ static int exporter_open(struct exporter *e)
 	rc = add_events(e, pages);
 	if (rc != EXIT_OK)
 		return rc;
+	e->flush_idx = tlb_evlist_find(&e->el, "tlb:tlb_flush");
+	if (e->cpu_budget > 0 && (rc = open_counters(e, &target)) != EXIT_OK)
+		return rc;
 	if (tlb_evlist_set_target(&e->el, &target) < 0)
 		return EXIT_USAGE;
 	if (tlb_evlist_open(&e->el) < 0)
@@ -884,7 +711,8 @@ static int exporter_open(struct exporter *e)
 	e->x = expv_new_by(e->top_k, e->el.nr_cpus, getpagesize(),
 			   e->cg ? EXPV_BY_CGROUP : EXPV_BY_PID);
 	e->grp = count_group_new(0);
-	if (!e->m || !e->x || !e->grp) {
+	e->web = web_new(e->users, e->nr_users);
+	if (!e->m || !e->x || !e->grp || !e->web) {
 		tlb_err("exporter: out of memory");
 		return EXIT_FAIL;
 	}
@@ -899,11 +727,13 @@ static int exporter_open(struct exporter *e)
 
 static void exporter_close(struct exporter *e)
 {
-	if (e->httpd)
-		MHD_stop_daemon(e->httpd);
+	web_free(e->web);
 	if (e->s)
 		session_close(e->s);
 	tlb_evlist_close(&e->el);
+	tlb_evlist_close(&e->cel);
+	counter_snapshot_free(&e->cs_prev);
+	counter_snapshot_free(&e->cs_now);
 	top_model_free(e->m);
 	cause_cache_free(e->causes);
 	syms_free(e->syms);
@@ -911,11 +741,9 @@ static void exporter_close(struct exporter *e)
 	expv_free(e->x);
 	count_group_free(e->grp);
 	transport_sources_free(&e->tsrc);
-	free(e->page.text);
 	free(e->cert_pem);
 	free(e->key_pem);
 	free(e->users);
-	pthread_mutex_destroy(&e->page.lock);
 }
 
 /* Listen, open, drop privileges, serve: the exit code up to the loop. */
@@ -923,9 +751,9 @@ static int exporter_start(struct exporter *e, char *err, size_t errlen)
 {
 	int fd, rc;
 
-	fd = listen_on(e->listen, err, errlen);
+	fd = web_listen(e->listen, err, errlen);
 	if (fd < 0) {
-		tlb_err("%s", err);
+		tlb_err("exporter: %s", err);
 		return fd == -2 ? EXIT_USAGE : EXIT_ENV;
 	}
 	rc = exporter_open(e);
@@ -944,8 +772,7 @@ static int exporter_start(struct exporter *e, char *err, size_t errlen)
 		tlb_err("%s", err);
 		return rc;
 	}
-	e->httpd = http_start(e, fd);
-	if (!e->httpd) {
+	if (web_start(e->web, fd, e->cert_pem, e->key_pem)) {
 		close(fd);
 		tlb_err("exporter: cannot start the HTTP server on %s", e->listen);
 		return EXIT_FAIL;
@@ -963,16 +790,16 @@ int cmd_exporter(int argc, char **argv)
 	int rc, argi;
 
 	memset(&e, 0, sizeof(e));
-	pthread_mutex_init(&e.page.lock, NULL);
 	e.listen = EXP_DEFAULT_LISTEN;
 	e.top_k = 20;
 	e.interval_ns = 5 * DUR_S;
+	e.cpu_budget = 2;
+	e.period = 1;
 	argi = exporter_options(argc, argv, &e);
 	if (argi < 0) {
 		free(e.cert_pem);
 		free(e.key_pem);
 		free(e.users);
-		pthread_mutex_destroy(&e.page.lock);
 		return parse_options_exit(argi);
 	}
 	/* SIGPIPE: a client that goes away mid-response must not end the exporter */
@@ -988,11 +815,22 @@ int cmd_exporter(int argc, char **argv)
 	e.last_close_ns = now_ns();
 	e.next_close_ns = e.last_close_ns + e.interval_ns;
 	tlb_evlist_enable(&e.el);
+	if (e.cpu_budget > 0) {
+		struct timespec ts;
+
+		tlb_evlist_enable(&e.cel);
+		if (counter_take(&e.ctr, &e.cs_prev, err, sizeof(err)) < 0)
+			tlb_err("exporter: --cpu-budget: %s", err);
+		if (!clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+			e.cpu_prev_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
 	err[0] = 0;
 	if (e.cg)
 		ops.cgroup = on_cgroup;
 	rc = session_run(e.s, &ops, &e, &e.stop, NULL, err, sizeof(err));
 	tlb_evlist_disable(&e.el);
+	if (e.cpu_budget > 0)
+		tlb_evlist_disable(&e.cel);
 	if (rc)
 		tlb_err("exporter: %s", err[0] ? err : "out of memory");
 	exporter_close(&e);

@@ -205,3 +205,39 @@ struct count_health count_health_of(const uint64_t reasons[TLB_NR_REASONS], doub
 	h.health = tlb_health_of(h.per_core);
 	return h;
 }
+
+/* x * num / den rounded down, in 128 bits; den 0: 0 */
+static uint64_t scale_u64(uint64_t x, uint64_t num, uint64_t den)
+{
+	unsigned __int128 v;
+
+	if (!den)
+		return 0;
+	v = (unsigned __int128)x * num / den;
+	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
+void count_scale(struct count_counts *c, const uint64_t sampled[TLB_NR_REASONS],
+		 const uint64_t exact[TLB_NR_REASONS])
+{
+	uint64_t ranged_s = 0, ranged_e = 0, in = 0, out = 0;
+
+	for (int r = 0; r < TLB_NR_REASONS; r++) {
+		uint64_t v = scale_u64(c->reasons[r], exact[r], sampled[r]);
+
+		if (r != TLB_REASON_REMOTE_SEND_IPI) {
+			ranged_s += sampled[r];
+			ranged_e += exact[r];
+		}
+		in += c->reasons[r];
+		out += v;
+		c->reasons[r] = v;
+	}
+	c->events = c->events - (in < c->events ? in : c->events) + out;
+	c->pages = scale_u64(c->pages, ranged_e, ranged_s);
+	c->full_flushes = scale_u64(c->full_flushes, ranged_e, ranged_s);
+	c->remote_sends = scale_u64(c->remote_sends, exact[TLB_REASON_REMOTE_SEND_IPI],
+				    sampled[TLB_REASON_REMOTE_SEND_IPI]);
+	c->victim_hits = scale_u64(c->victim_hits, exact[TLB_REASON_REMOTE_SHOOTDOWN],
+				   sampled[TLB_REASON_REMOTE_SHOOTDOWN]);
+}

@@ -154,6 +154,16 @@ static inline void count_request_grow(struct count_counts *c, bool starts, int a
 
 /* A whole request of nr targets. */
 void count_request(struct count_counts *c, int nr);
+/*
+ * Scale the tlb_flush part of c, counted from a sample of the flushes (every Nth: the exporter's
+ * CPU budget; or one that lost events), to exact totals: sampled[r] flushes of reason r were
+ * seen where exact[r] happened (counting-mode counters). Each reason scales by
+ * exact[r] / sampled[r], pages and full flushes by the ranged reasons' (all but 4) ratio, events
+ * by its reasons'. Rounded down, so counts each no larger than sampled, scaled alike, never sum
+ * above exact. Requests and the kernel lab's counts are not sampled: left alone.
+ */
+void count_scale(struct count_counts *c, const uint64_t sampled[TLB_NR_REASONS],
+		 const uint64_t exact[TLB_NR_REASONS]);
 
 /* ---------------- requests ---------------- */
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Counting mode (stat, and the exporter next): one tlb:tlb_flush counter per reason (a tracepoint
- * filter "reason == N"), grouped so that one read per cpu takes all six; snapshots of those
- * counters and of the /proc/interrupts TLB: row, and the figures of the period between two
- * snapshots (deltas, rate, per-core rate, health). No output here: the commands print.
+ * Counting mode (stat; the exporter, for exact node totals): one tlb:tlb_flush counter per
+ * reason (a tracepoint filter "reason == N"), grouped so that one read per cpu takes all six;
+ * snapshots of those counters and of the /proc/interrupts TLB: row, and the figures of the
+ * period between two snapshots (deltas, rate, per-core rate, health). No output here: the
+ * commands print.
  */
 #ifndef TLBSTAT_COUNTER_H
 #define TLBSTAT_COUNTER_H

@@ -563,6 +563,20 @@ int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids)
 	return n;
 }
 
+int tlb_evlist_set_period(struct tlb_evlist *el, int idx, uint64_t period)
+{
+	struct perf_evsel *ev = el->evsels[idx].evsel;
+
+	for (int c = 0; c < el->nr_cpus; c++)
+		for (int t = 0; t < el->nr_tids; t++) {
+			int *fd = ev->fd ? xyarray__entry(ev->fd, (size_t)c, (size_t)t) : NULL;
+
+			if (fd && *fd >= 0 && ioctl(*fd, PERF_EVENT_IOC_PERIOD, &period))
+				return -1;
+		}
+	return 0;
+}
+
 void tlb_evlist_group(struct tlb_evlist *el)
 {
 	perf_evlist__set_leader(el->evlist);

@@ -116,6 +116,8 @@ int tlb_evlist_read_group(struct tlb_evlist *el, int ci, uint64_t *vals);
  * (free it even when the count is 0), or -1 and *ids NULL when out of memory.
  */
 int tlb_evlist_ids(struct tlb_evlist *el, int idx, uint64_t **ids);
+/* A sampling evsel's period, on every fd (PERF_EVENT_IOC_PERIOD). 0, or -1 with errno. */
+int tlb_evlist_set_period(struct tlb_evlist *el, int idx, uint64_t period);
 
 /* The errno of a failed perf_event_open turned into advice (paranoid, CAP_PERFMON, ...) in buf. */
 const char *tlb_perf_open_advice(int err, char *buf, size_t len);

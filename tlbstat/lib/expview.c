@@ -328,7 +328,8 @@ static void write_cgroups(struct wr *w)
 {
 	per_series(w, "tlb_invalidations_total", PROM_COUNTER, "TLB invalidations (tlb:tlb_flush "
 		   "events, every reason) by cgroup: the top K by recent rate, the rest in "
-		   "cgroup=\"other\"", SV_EVENTS);
+		   "cgroup=\"other\"; scaled to the node's exact counts while sampled "
+		   "(tlbstat_exporter_sample_period above 1)", SV_EVENTS);
 	per_series(w, "tlb_bytes_invalidated_total", PROM_COUNTER, "Bytes of ranged TLB flushes "
 		   "(pages x page size; remote sends and full flushes excluded) by cgroup",
 		   SV_BYTES);
@@ -349,7 +350,8 @@ static void write_processes(struct wr *w)
 	}
 	per_series(w, "tlb_invalidations_total", PROM_COUNTER, "TLB invalidations (tlb:tlb_flush "
 		   "events, every reason) by process: the top K by recent rate, the rest in "
-		   "pid=\"other\"", SV_EVENTS);
+		   "pid=\"other\"; scaled to the node's exact counts while sampled "
+		   "(tlbstat_exporter_sample_period above 1)", SV_EVENTS);
 	per_series(w, "tlb_bytes_invalidated_total", PROM_COUNTER, "Bytes of ranged TLB flushes "
 		   "(pages x page size; remote sends and full flushes excluded) by process",
 		   SV_BYTES);

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exporter's web side (web.h): libmicrohttpd's request handler, the router, basic auth,
+ * --auth-file and --listen. Moved out of builtin-exporter.c so that the fuzz target drives the
+ * same code the exporter serves with.
+ */
+#include "web.h"
+#include "util.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define WEB_MAX_CONNECTIONS 64
+#define WEB_MAX_PER_IP 16            /* one hostile host cannot take every connection */
+#define WEB_CONN_TIMEOUT_S 10        /* a client that sends nothing for this long is dropped */
+#define WEB_CONN_MEMORY (32 * 1024)  /* per connection: request line, headers and any body */
+#define WEB_CLIENTS 16               /* scrapers remembered (address and User-Agent) */
+#define WEB_CLIENT_ACTIVE_NS (300 * 1000000000ULL)  /* ... as active for this long */
+
+/* A scraper: a new or leaving series waits until every active one has seen the page. */
+struct web_client {
+	char key[128];               /* "address|User-Agent" */
+	uint64_t last_ns;            /* its last /metrics request */
+};
+
+struct web {
+	pthread_mutex_t lock;        /* the page, clients and published_ns */
+	char *text;
+	size_t len;
+	uint64_t published_ns;
+	struct web_client clients[WEB_CLIENTS];
+	struct web_user *users;
+	int nr_users;
+	struct MHD_Daemon *httpd;
+	_Atomic uint64_t scrapes, scrape_ns_last;   /* written by the HTTP thread */
+};
+
+/* ---------------- configuration ---------------- */
+
+int web_parse_auth(const char *text, const char *what, struct web_user **users, int *nr,
+		   char *err, size_t errlen)
+{
+	const char *line = text, *end;
+	struct web_user *u = calloc(WEB_MAX_USERS, sizeof(*u));
+	int n = 0;
+
+	*users = NULL;
+	*nr = 0;
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return -2;
+	}
+	for (; *line; line = *end ? end + 1 : end) {
+		const char *colon;
+		size_t len;
+
+		end = strchrnul(line, '\n');
+		len = (size_t)(end - line);
+		if (len && line[len - 1] == '\r')
+			len--;
+		if (!len || line[0] == '#')
+			continue;
+		colon = memchr(line, ':', len);
+		if (!colon || colon == line || (size_t)(colon - line) + 1 >= len ||
+		    colon[1] != '$' || n == WEB_MAX_USERS ||
+		    (size_t)(colon - line) >= sizeof(u[0].name) ||
+		    len - (size_t)(colon - line) - 1 >= sizeof(u[0].hash)) {
+			snprintf(err, errlen, "%s: want 'user:$hash' lines (crypt(3) hashes, e.g. "
+				 "from 'openssl passwd -6'; at most %d users)", what, WEB_MAX_USERS);
+			free(u);
+			return -1;
+		}
+		memcpy(u[n].name, line, (size_t)(colon - line));
+		memcpy(u[n].hash, colon + 1, len - (size_t)(colon - line) - 1);
+		n++;
+	}
+	if (!n) {
+		snprintf(err, errlen, "%s has no users", what);
+		free(u);
+		return -1;
+	}
+	*users = u;
+	*nr = n;
+	return 0;
+}
+
+int web_split_listen(const char *spec, char *host, size_t hostlen, char *port, size_t portlen,
+		     char *err, size_t errlen)
+{
+	const char *colon = strrchr(spec, ':');
+	size_t hl;
+
+	if (!colon || !colon[1]) {
+		snprintf(err, errlen, "--listen needs ADDR:PORT (got '%.200s')", spec);
+		return -1;
+	}
+	hl = (size_t)(colon - spec);
+	if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
+		spec++;
+		hl -= 2;
+	}
+	if (hl >= hostlen || strlen(colon + 1) >= portlen) {
+		snprintf(err, errlen, "--listen '%.200s': address or port too long", spec);
+		return -1;
+	}
+	memcpy(host, spec, hl);
+	host[hl] = 0;
+	strcpy(port, colon + 1);
+	return 0;
+}
+
+int web_listen(const char *spec, char *err, size_t errlen)
+{
+	char host[256], port[64];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai;
+	int fd, one = 1, rc;
+
+	if (web_split_listen(spec, host, sizeof(host), port, sizeof(port), err, errlen))
+		return -2;
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "--listen '%s': %s", spec, gai_strerror(rc));
+		return -2;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+			bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64))) {
+		snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
+		close(fd);
+		fd = -1;
+	} else if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* ---------------- requests ---------------- */
+
+static const char index_html[] =
+	"<html><head><title>tlbstat exporter</title></head><body>\n"
+	"<h1>tlbstat exporter</h1>\n"
+	"<p>TLB invalidation metrics of this node: <a href=\"/metrics\">/metrics</a></p>\n"
+	"</body></html>\n";
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
+			       void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result rc;
+
+	if (!r) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* Note a scrape by this client (lock held): its slot, or the least recent one's. */
+static void note_client(struct web *w, struct MHD_Connection *c, uint64_t now)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+	char host[64] = "?", key[128];
+	struct web_client *slot = &w->clients[0];
+
+	if (ci && ci->client_addr && (ci->client_addr->sa_family == AF_INET ||
+				      ci->client_addr->sa_family == AF_INET6))
+		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+			    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	snprintf(key, sizeof(key), "%s|%.60s", host, ua ? ua : "");
+	for (int i = 0; i < WEB_CLIENTS; i++) {
+		if (!strcmp(w->clients[i].key, key)) {
+			slot = &w->clients[i];
+			break;
+		}
+		if (w->clients[i].last_ns < slot->last_ns)
+			slot = &w->clients[i];
+	}
+	snprintf(slot->key, sizeof(slot->key), "%s", key);
+	slot->last_ns = now;
+}
+
+bool web_page_seen(struct web *w, uint64_t now)
+{
+	bool seen = true;
+
+	pthread_mutex_lock(&w->lock);
+	for (int i = 0; i < WEB_CLIENTS; i++) {
+		const struct web_client *cl = &w->clients[i];
+
+		if (cl->key[0] && cl->last_ns + WEB_CLIENT_ACTIVE_NS > now &&
+		    cl->last_ns < w->published_ns)
+			seen = false;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return seen;
+}
+
+/* A copy of the current page: the lock is held for a memcpy, never across network I/O. */
+static enum MHD_Result serve_metrics(struct web *w, struct MHD_Connection *c)
+{
+	char *copy;
+	size_t len;
+
+	pthread_mutex_lock(&w->lock);
+	note_client(w, c, now_ns());
+	len = w->len;
+	copy = malloc(len + 1);
+	if (copy && len)
+		memcpy(copy, w->text, len);
+	pthread_mutex_unlock(&w->lock);
+	if (!copy)
+		return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "out of memory\n",
+			       14, MHD_RESPMEM_PERSISTENT);
+	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", copy, len,
+		       MHD_RESPMEM_MUST_FREE);
+}
+
+/* Equal lengths and bytes, in time that depends on the lengths only. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return !d;
+}
+
+/*
+ * Basic auth against the --auth-file hashes. An unknown user costs a hash too, with the first
+ * user's setting (method, rounds, salt), so that the time does not tell which names exist.
+ */
+static bool authorized(const struct web *w, struct MHD_Connection *c)
+{
+	char *pass = NULL, *name = MHD_basic_auth_get_username_password(c, &pass);
+	const char *hash = w->users[0].hash, *out;
+	struct crypt_data *cd;
+	bool ok = false, known = false;
+
+	if (!name || !pass)
+		goto out;
+	for (int i = 0; i < w->nr_users; i++)
+		if (!strcmp(w->users[i].name, name)) {
+			hash = w->users[i].hash;
+			known = true;
+			break;
+		}
+	cd = calloc(1, sizeof(*cd));
+	if (cd) {
+		out = crypt_r(pass, hash, cd);
+		ok = known && out && out[0] != '*' && same_secret(out, hash);
+		free(cd);
+	}
+out:
+	MHD_free(name);
+	MHD_free(pass);
+	return ok;
+}
+
+static enum MHD_Result deny(struct MHD_Connection *c)
+{
+	static const char body[] = "authentication required\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (!r)
+		return MHD_NO;
+	rc = MHD_queue_basic_auth_fail_response(c, "tlbstat exporter", r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	static const int marker;     /* only its address: "headers seen" */
+	struct web *w = cls;
+	uint64_t t0 = now_ns();
+	enum MHD_Result rc;
+
+	if (!*con_cls) {        /* headers only: answer once the body (if any) is consumed */
+		*con_cls = (void *)&marker;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;  /* a body on GET is ignored; MHD bounds its size */
+		return MHD_YES;
+	}
+	if (w->nr_users && !authorized(w, c))
+		return deny(c);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			       "only GET and HEAD\n", 18, MHD_RESPMEM_PERSISTENT);
+	if (!strcmp(url, "/"))
+		return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)index_html,
+			       sizeof(index_html) - 1, MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/metrics"))
+		return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics\n",
+			       24, MHD_RESPMEM_PERSISTENT);
+	rc = serve_metrics(w, c);
+	atomic_store(&w->scrape_ns_last, now_ns() - t0);
+	atomic_fetch_add(&w->scrapes, 1);
+	return rc;
+}
+
+/* ---------------- the object ---------------- */
+
+struct web *web_new(const struct web_user *users, int nr)
+{
+	struct web *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	if (nr > 0) {
+		w->users = calloc((size_t)nr, sizeof(*users));
+		if (!w->users) {
+			free(w);
+			return NULL;
+		}
+		memcpy(w->users, users, (size_t)nr * sizeof(*users));
+		w->nr_users = nr;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	return w;
+}
+
+int web_start(struct web *w, int listen_fd, const char *cert_pem, const char *key_pem)
+{
+	struct MHD_OptionItem o[10];
+	unsigned flags = listen_fd >= 0 ? MHD_USE_POLL_INTERNAL_THREAD : MHD_USE_NO_LISTEN_SOCKET;
+	int n = 0;
+
+	if (cert_pem && key_pem) {
+		flags |= MHD_USE_TLS;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert_pem };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key_pem };
+	}
+	if (listen_fd >= 0)
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, WEB_MAX_CONNECTIONS, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, WEB_MAX_PER_IP, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, WEB_CONN_TIMEOUT_S, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, WEB_CONN_MEMORY, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	w->httpd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_ARRAY, o,
+				    MHD_OPTION_END);
+	return w->httpd ? 0 : -1;
+}
+
+struct MHD_Daemon *web_daemon(struct web *w)
+{
+	return w->httpd;
+}
+
+void web_publish(struct web *w, char *text, size_t len, uint64_t now)
+{
+	char *old;
+
+	pthread_mutex_lock(&w->lock);
+	old = w->text;
+	w->text = text;
+	w->len = len;
+	w->published_ns = now;
+	pthread_mutex_unlock(&w->lock);
+	free(old);
+}
+
+uint64_t web_scrapes(struct web *w)
+{
+	return atomic_load(&w->scrapes);
+}
+
+uint64_t web_scrape_ns_last(struct web *w)
+{
+	return atomic_load(&w->scrape_ns_last);
+}
+
+void web_free(struct web *w)
+{
+	if (!w)
+		return;
+	if (w->httpd)
+		MHD_stop_daemon(w->httpd);
+	pthread_mutex_destroy(&w->lock);
+	free(w->text);
+	free(w->users);
+	free(w);
+}
