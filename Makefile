@@ -178,7 +178,9 @@ LIBTLB     := $(O)/libtlbstat.a
 
 # Sampler plugins (tlbstat/plugin.h): one plugins/<name>.c -> $(O)/plugins/<name>.so each,
 # standalone shared objects (they cannot link libtlbstat.a), installed to PLUGINDIR. tlbstat
-# looks in --plugin-dir, then in plugins/ beside its own binary (the build tree), then PLUGINDIR.
+# looks in --plugin-dir, then in plugins/ beside its own binary (the build tree), then in
+# ../lib/tlbstat/plugins from its binary (PLUGINDIR of an install: found at run time, so no object
+# depends on PREFIX and `make deb`'s PREFIX=/usr install rebuilds nothing).
 PLUGINDIR    ?= $(PREFIX)/lib/tlbstat/plugins
 PLUGIN_NAMES := $(filter-out $(if $(HAVE_CURL),,prom),$(sort $(basename $(notdir $(wildcard plugins/*.c)))))
 PLUGINS      := $(PLUGIN_NAMES:%=$(O)/plugins/%.so)
@@ -193,8 +195,6 @@ all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS) $(PLUGINS) $(TEST_FIXTURES)
 
 # files that include libperf's internal headers (they need tools/include on the path)
 $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
-# where an installed tlbstat finds its plugins
-$(OBJ)/tlbstat/lib/sampler.o: ALL_CFLAGS += -DTLBSTAT_PLUGINDIR='"$(PLUGINDIR)"'
 # the only users of libdw (unwinding; source lines and inline frames)
 $(OBJ)/tlbstat/lib/unwind.o $(OBJ)/tlbstat/lib/srcline.o: ALL_CFLAGS += $(LIBDW_CFLAGS)
 # the only user of curses.h
@@ -283,14 +283,8 @@ INSTALL_EXTRA ?=
 
 man: $(MAN_PAGES)
 
-# report --sort cause points to the installed runbook (DOCDIR/runbook.md, installed below).
-# Objects that compile in a PREFIX path are rebuilt when PREFIX changes (make deb installs with
-# PREFIX=/usr after a plain make), as VERSION-FILE does for the version.
-$(OBJ)/tlbstat/builtin-report.o: ALL_CFLAGS += -DTLBSTAT_DOCDIR='"$(DOCDIR)"'
-$(O)/PREFIX-FILE: FORCE
-	@mkdir -p $(O)
-	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
-$(OBJ)/tlbstat/builtin-report.o $(OBJ)/tlbstat/lib/sampler.o: $(O)/PREFIX-FILE
+# report --sort cause points to the installed runbook (DOCDIR/runbook.md, installed below),
+# found at run time from the binary's place (../share/doc/tlbstat): no object depends on PREFIX.
 
 # A warning (a broken list, an unknown section level) fails the build: the page would render
 # wrong. The .txt files are AsciiDoc man pages: NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT

@@ -41,6 +41,17 @@ for f in bin/tlbstat bin/tlbbench bin/perf-tlb share/man/man1/tlbstat.1 share/ma
 done
 check "perf-tlb links to tlbstat" test "$(readlink "$bin/perf-tlb")" = tlbstat
 
+# ---- the installed report points to the installed runbook (found from the binary's place)
+if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/tracing/events/tlb/tlb_flush/format ]; then
+	"$bin/tlbstat" record -q -g -o "$dest/g.data" -- "$bin/tlbbench" mmap --ops 200 \
+		--probe-threads 0 >/dev/null 2>&1
+	line=$("$bin/tlbstat" report -i "$dest/g.data" --sort cause 2>/dev/null | grep '^Top cause ')
+	check "installed report --sort cause: '(installed as $p/share/doc/tlbstat/runbook.md)'" \
+		eval '[[ $line == *"(installed as $p/share/doc/tlbstat/runbook.md)" ]]'
+else
+	skip "installed runbook pointer: needs root and tlb:tlb_flush"
+fi
+
 # ---- -V, --version
 v=$("$bin/tlbstat" -V)
 check "tlbstat -V: '$v'" grep -qE '^tlbstat version [^ ]+$' <<<"$v"

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+/* where `make install` puts the runbook when the binary is not in an installed tree */
 #ifndef TLBSTAT_DOCDIR
 #define TLBSTAT_DOCDIR "/usr/local/share/doc/tlbstat"
 #endif
@@ -796,6 +797,30 @@ static const char *const chain_key_name[] = { "cause", "callsite", "srcline" };
 static const char *const chain_key_title[] = { "CAUSE", "CALLSITE", "SRCLINE" };
 static const char *const chain_key_json[] = { "causes", "callsites", "srclines" };
 
+/*
+ * The runbook's installed directory: PREFIX/share/doc/tlbstat beside PREFIX/bin/tlbstat, found
+ * from the running binary (make install and the .deb put them so), else where a default
+ * `make install` puts it (a binary in the build tree).
+ */
+static const char *installed_docdir(char *buf, size_t len)
+{
+	char exe[4096], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+
+	if (n > 0) {
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash && slash - exe >= 4 && !strncmp(slash - 4, "/bin", 4)) {
+			snprintf(buf, len, "%.*s/share/doc/tlbstat", (int)(slash - 4 - exe), exe);
+			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+				return buf;
+		}
+	}
+	snprintf(buf, len, "%s", TLBSTAT_DOCDIR);
+	return buf;
+}
+
 /* --sort cause|callsite|srcline: one row per cause, call site or its line, most invalidations first */
 static void stdio_chains(struct report *r)
 {
@@ -838,10 +863,13 @@ static void stdio_chains(struct report *r)
 		out_row_end(&t);
 	}
 	/* from cause to remedy: the runbook section of the top cause (lib/runbook.c) */
-	if (r->chain_key == CC_BY_CAUSE && n > 0)
+	if (r->chain_key == CC_BY_CAUSE && n > 0) {
+		char dir[4096];
+
 		fprintf(r->out, "Top cause %s: see Documentation/%s#%s (installed as %s/%s)\n",
-			g[0].name, RUNBOOK_FILE, runbook_anchor(g[0].name), TLBSTAT_DOCDIR,
-			RUNBOOK_FILE);
+			g[0].name, RUNBOOK_FILE, runbook_anchor(g[0].name),
+			installed_docdir(dir, sizeof(dir)), RUNBOOK_FILE);
+	}
 	fprintf(r->out, "\n");
 	free(g);
 }
