@@ -67,6 +67,9 @@ struct session {
 	uint64_t lost_records, lost_samples, lost_given;
 	const struct perf_event_header *cached_hdr;
 	const struct pd_attr *cached_attr;
+	/* the fixed fields' places for the sample_types seen (a file has one or a few) */
+	struct sample_layout layouts[4];
+	int next_layout;
 };
 
 static struct session *session_new(void)
@@ -409,6 +412,20 @@ static const struct pd_attr *record_attr(struct session *s, const struct perf_ev
 	}
 }
 
+/* The layout of sample_type st: found among the few kept, else worked out (round robin). */
+static const struct sample_layout *layout_of(struct session *s, uint64_t st)
+{
+	struct sample_layout *l;
+
+	for (size_t i = 0; i < ARRAY_SIZE(s->layouts); i++)
+		if (s->layouts[i].valid && s->layouts[i].st == st)
+			return &s->layouts[i];
+	l = &s->layouts[s->next_layout];
+	s->next_layout = (s->next_layout + 1) % (int)ARRAY_SIZE(s->layouts);
+	sample_layout_init(l, st);
+	return l;
+}
+
 static void seen_time(struct session *s, uint64_t t)
 {
 	if (!t)
@@ -430,7 +447,7 @@ static int process_sample(struct session *s, const struct perf_event_header *hdr
 		s->unknown_samples++;
 		return 0;
 	}
-	if (sample_parse(hdr, attr->attr.sample_type, &smp) < 0 || !smp.raw) {
+	if (sample_parse_layout(hdr, layout_of(s, attr->attr.sample_type), &smp) < 0 || !smp.raw) {
 		s->bad_samples++;
 		return 0;
 	}
@@ -627,10 +644,8 @@ static uint64_t record_time(struct session *s, const struct perf_event_header *h
 	    !(a = record_attr(s, hdr)))
 		return 0;
 	st = a->attr.sample_type;
-	if (hdr->type == PERF_RECORD_SAMPLE)
-		return sample_parse(hdr, st & ~(uint64_t)(PERF_SAMPLE_READ | PERF_SAMPLE_CALLCHAIN |
-							 PERF_SAMPLE_RAW | PERF_SAMPLE_CGROUP),
-				    &smp) ? 0 : smp.time;
+	if (hdr->type == PERF_RECORD_SAMPLE)	/* the time among the fixed fields, or 0 */
+		return sample_layout_time(hdr, layout_of(s, st));
 	if (hdr->type == PERF_RECORD_FORK || hdr->type == PERF_RECORD_EXIT) {
 		uint64_t t;
 		if (hdr->size < sizeof(*hdr) + 24)
