@@ -151,7 +151,8 @@ void tlb_decoder_free(struct tlb_decoder *d)
  * the host's) is a plain load: libtraceevent's tep_read_number_field was a fifth of report's
  * time on a 1M-sample file.
  */
-static unsigned long long read_num(const struct tlb_decoder *d, const unsigned char *p, int size)
+static inline __attribute__((always_inline)) unsigned long long
+read_num(const struct tlb_decoder *d, const unsigned char *p, int size)
 {
 	if (d->file_be == (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)) {
 		uint8_t u8; uint16_t u16; uint32_t u32; uint64_t u64;
@@ -166,7 +167,8 @@ static unsigned long long read_num(const struct tlb_decoder *d, const unsigned c
 	return tep_read_number(d->tep, p, size);
 }
 
-static bool read_field(const struct tlb_decoder *d, const struct tep_format_field *f,
+static inline __attribute__((always_inline)) bool
+read_field(const struct tlb_decoder *d, const struct tep_format_field *f,
 		       const struct tlb_sample *s, unsigned long long *v)
 {
 	if (!f || f->offset < 0 || (uint64_t)f->offset + (uint64_t)f->size > s->raw_size)
