@@ -704,8 +704,8 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 	k.pid = keys & AGG_KEY_PID ? thr->pid : -1;
 	/* strncpy pads with NULs: bytes left after the name by an earlier, longer one must not
 	 * reach the hash, or one comm becomes several rows (and rows compare with memcmp) */
-	if (keys & AGG_KEY_COMM)
-		strncpy(k.comm, thr->proc->comm, sizeof(k.comm));
+	if (keys & AGG_KEY_COMM)	/* strncpy's result: the name, then zeros (k is zeroed) */
+		memcpy(k.comm, thr->proc->comm, strnlen(thr->proc->comm, sizeof(k.comm)));
 	k.reason = keys & AGG_KEY_REASON ? ev->reason : -1;
 	k.cpu = keys & AGG_KEY_CPU ? ev->cpu : -1;
 	k.cgroup = keys & AGG_KEY_CGROUP ? ev->cgroup : 0;
@@ -1044,13 +1044,9 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 
 int agg_handler_bucket(uint64_t ns)
 {
-	int b = 0;
+	int b = ns > 1 ? 63 - __builtin_clzll(ns) : 0;	/* floor(log2(ns)) */
 
-	while (ns > 1 && b < AGG_HANDLER_BUCKETS - 1) {
-		ns >>= 1;
-		b++;
-	}
-	return b;
+	return b < AGG_HANDLER_BUCKETS - 1 ? b : AGG_HANDLER_BUCKETS - 1;
 }
 
 static void handler_charge(struct agg *a, const struct hentry *e, pid_t pid, uint64_t ns)
