@@ -146,6 +146,9 @@ struct agg {
 	bool nomem;                  /* an allocation failed: counts are incomplete */
 	struct agg_totals tot;
 	struct imap procs, threads, names;
+	/* the thread of the last get_thread (samples come in runs of one thread); NULL: none */
+	struct agg_task *last_thr;
+	int64_t last_thr_key;
 	struct agg_cpu **cpus;       /* by cpu number */
 	struct sendq *sendq;         /* by cpu number */
 	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
@@ -335,11 +338,17 @@ static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 	 * the first process that had one. Such a thread is keyed by its process instead.
 	 */
 	int64_t key = tid > 0 ? (int64_t)tid : -2 - (int64_t)pid;
-	struct agg_task *t = imap_get(&a->threads, key);
+	struct agg_task *t;
 	struct name *n;
 
-	if (t)
+	if (a->last_thr && a->last_thr_key == key)
+		return a->last_thr;
+	t = imap_get(&a->threads, key);
+	if (t) {
+		a->last_thr = t;
+		a->last_thr_key = key;
 		return t;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		agg_nomem(a);
@@ -362,6 +371,8 @@ static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 	t->kernel_thread = t->proc->kernel_thread;
 	if (!t->proc->comm[0] && t->comm[0])
 		memcpy(t->proc->comm, t->comm, sizeof(t->comm));
+	a->last_thr = t;
+	a->last_thr_key = key;
 	return t;
 }
 
@@ -473,6 +484,8 @@ static int ensure_cpu(struct agg *a, int cpu)
 
 static struct agg_cpu *get_cpu(struct agg *a, int cpu)
 {
+	if (cpu < a->nr_cpu_slots && a->cpus[cpu])	/* callers checked cpu >= 0 */
+		return a->cpus[cpu];
 	if (ensure_cpu(a, cpu) < 0)
 		return NULL;
 	if (!a->cpus[cpu]) {
@@ -700,6 +713,18 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 
 	if (!keys)
 		return 0;
+	/* the thread's last row, when its key still fits (one flush after another of a thread) */
+	if (thr->hist_row) {
+		r = &a->hist[thr->hist_row - 1];
+		if (r->pid == (keys & AGG_KEY_PID ? thr->pid : -1) &&
+		    r->reason == (keys & AGG_KEY_REASON ? ev->reason : -1) &&
+		    r->cpu == (keys & AGG_KEY_CPU ? ev->cpu : -1) &&
+		    r->cgroup == (keys & AGG_KEY_CGROUP ? ev->cgroup : 0) &&
+		    (keys & AGG_KEY_COMM ? !strncmp(r->comm, thr->proc->comm, sizeof(k.comm))
+					 : !r->comm[0]))
+			goto found;
+		r = NULL;
+	}
 	memset(&k, 0, sizeof(k));
 	k.pid = keys & AGG_KEY_PID ? thr->pid : -1;
 	/* strncpy pads with NULs: bytes left after the name by an earlier, longer one must not
@@ -742,6 +767,8 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 			return agg_nomem(a);
 		}
 	}
+	thr->hist_row = (size_t)(r - a->hist) + 1;
+found:
 	r->events += d->events;
 	r->full_flushes += d->full_flushes;
 	r->pages += d->pages;
@@ -1541,6 +1568,7 @@ int agg_expire(struct agg *a, uint64_t now_ns, uint64_t max_age_ns)
 		imap_free(&keep_procs);
 		return agg_nomem(a);
 	}
+	a->last_thr = NULL;	/* it may go now */
 	/* threads first (they point at their process) */
 	for (size_t i = 0; i < a->threads.cap; i++) {
 		struct agg_task *t = a->threads.vals[i];

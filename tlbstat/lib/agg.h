@@ -102,6 +102,7 @@ struct agg_task {
 	/* internal */
 	struct agg_task *proc;
 	uint64_t slot_iv[8], slot_n[8];      /* per-interval counts for the series' top */
+	size_t hist_row;                     /* its last histogram row, index + 1 (0: none) */
 };
 
 struct agg_cpu {
