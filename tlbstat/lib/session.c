@@ -629,14 +629,6 @@ struct ordered_queue {
 	bool unsorted;
 };
 
-static int cmp_oq(const void *a, const void *b)
-{
-	const struct oq_item *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
 /* The time a record carries (0 when none: such records go first). */
 static uint64_t record_time(struct session *s, const struct perf_event_header *hdr)
 {
@@ -692,25 +684,39 @@ static int oq_push(struct session *s, struct ordered_queue *q, const struct perf
 	return 0;
 }
 
-/* Merge the sorted runs src[run[i], run[i + 1]) (nr of them, at most OQ_WAYS) into dst. */
+static inline bool oq_less(const struct oq_item *x, const struct oq_item *y)
+{
+	return x->time < y->time || (x->time == y->time && x->seq < y->seq);
+}
+
+/*
+ * Merge the sorted runs src[run[i], run[i + 1]) (nr of them, at most OQ_WAYS) into dst. A run
+ * that ends leaves the set (the last takes its place: (time, seq) has no ties, so the order of
+ * the heads does not matter); the last run left is copied whole.
+ */
 #define OQ_WAYS 8
 static void oq_merge(const struct oq_item *src, const size_t *run, int nr, struct oq_item *dst)
 {
-	size_t pos[OQ_WAYS], out = 0;
+	struct { const struct oq_item *p, *end; } h[OQ_WAYS];
+	int k = 0;
 
 	for (int i = 0; i < nr; i++)
-		pos[i] = run[i];
-	for (;;) {
-		int best = -1;
+		if (run[i] < run[i + 1]) {
+			h[k].p = src + run[i];
+			h[k++].end = src + run[i + 1];
+		}
+	while (k > 1) {
+		int best = 0;
 
-		for (int i = 0; i < nr; i++)
-			if (pos[i] < run[i + 1] &&
-			    (best < 0 || cmp_oq(&src[pos[i]], &src[pos[best]]) < 0))
+		for (int i = 1; i < k; i++)
+			if (oq_less(h[i].p, h[best].p))
 				best = i;
-		if (best < 0)
-			break;
-		dst[out++] = src[pos[best]++];
+		*dst++ = *h[best].p++;
+		if (h[best].p == h[best].end)
+			h[best] = h[--k];
 	}
+	if (k == 1)
+		memcpy(dst, h[0].p, (size_t)(h[0].end - h[0].p) * sizeof(*dst));
 }
 
 /*
@@ -745,7 +751,7 @@ static int oq_sort(struct ordered_queue *q)
 			run[0] = i;
 			while (i < n && nr < OQ_WAYS) {
 				i++;
-				while (i < n && cmp_oq(&src[i - 1], &src[i]) <= 0)
+				while (i < n && !oq_less(&src[i], &src[i - 1]))
 					i++;
 				run[++nr] = i;
 			}
