@@ -149,6 +149,7 @@ struct agg {
 	/* the thread of the last get_thread (samples come in runs of one thread); NULL: none */
 	struct agg_task *last_thr;
 	int64_t last_thr_key;
+	uint64_t comm_gen;           /* bumped when a process's comm changes (agg_task.hist_gen) */
 	struct agg_cpu **cpus;       /* by cpu number */
 	struct sendq *sendq;         /* by cpu number */
 	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
@@ -369,8 +370,10 @@ static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 	else
 		memcpy(t->comm, t->proc->comm, sizeof(t->comm));
 	t->kernel_thread = t->proc->kernel_thread;
-	if (!t->proc->comm[0] && t->comm[0])
+	if (!t->proc->comm[0] && t->comm[0]) {
 		memcpy(t->proc->comm, t->comm, sizeof(t->comm));
+		a->comm_gen++;
+	}
 	a->last_thr = t;
 	a->last_thr_key = key;
 	return t;
@@ -405,8 +408,10 @@ int agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t tim
 	if (t)
 		memcpy(t->comm, n->comm, sizeof(t->comm));
 	p = imap_get(&a->procs, pid);
-	if (p && (tid == pid || !p->comm[0]))
+	if (p && (tid == pid || !p->comm[0])) {
 		memcpy(p->comm, n->comm, sizeof(p->comm));
+		a->comm_gen++;	/* histogram rows kept by threads: their comm is checked again */
+	}
 	if (p && !p->kernel_thread)
 		p->kernel_thread = name_is_kthread(a, pid, p->comm);
 	return 0;
@@ -720,9 +725,11 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 		    r->reason == (keys & AGG_KEY_REASON ? ev->reason : -1) &&
 		    r->cpu == (keys & AGG_KEY_CPU ? ev->cpu : -1) &&
 		    r->cgroup == (keys & AGG_KEY_CGROUP ? ev->cgroup : 0) &&
-		    (keys & AGG_KEY_COMM ? !strncmp(r->comm, thr->proc->comm, sizeof(k.comm))
-					 : !r->comm[0]))
+		    (!(keys & AGG_KEY_COMM) || thr->hist_gen == a->comm_gen ||
+		     !strncmp(r->comm, thr->proc->comm, sizeof(k.comm)))) {
+			thr->hist_gen = a->comm_gen;
 			goto found;
+		}
 		r = NULL;
 	}
 	memset(&k, 0, sizeof(k));
@@ -768,6 +775,7 @@ static int hist_add(struct agg *a, const struct tlb_event *ev, struct agg_task *
 		}
 	}
 	thr->hist_row = (size_t)(r - a->hist) + 1;
+	thr->hist_gen = a->comm_gen;
 found:
 	r->events += d->events;
 	r->full_flushes += d->full_flushes;
