@@ -511,8 +511,12 @@ const struct pd_attr *pd_attr_of(const struct pd_reader *r, const struct perf_ev
 	int i;
 	if (r->nr_attrs == 1)
 		return &r->attrs[0];
-	/* perf requires the id fields to sit at the same place in every attr of a file */
-	if (!sample_record_id(hdr, a0->sample_type, a0->sample_id_all, &id))
+	/* perf requires the id fields to sit at the same place in every attr of a file; a sample
+	 * with IDENTIFIER (most records of a file) has it first */
+	if (hdr->type == PERF_RECORD_SAMPLE && (a0->sample_type & PERF_SAMPLE_IDENTIFIER) &&
+	    hdr->size >= sizeof(*hdr) + 8)
+		memcpy(&id, hdr + 1, 8);
+	else if (!sample_record_id(hdr, a0->sample_type, a0->sample_id_all, &id))
 		return NULL;
 	i = id_lookup(r, id);
 	return i >= 0 ? &r->attrs[i] : NULL;
