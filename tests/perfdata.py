@@ -13,6 +13,9 @@ perf-data.md. Little-endian PERFILE2 only.
       feature bits, as a killed tlbstat record leaves it: its early features only)
   python3 tests/perfdata.py shared-ids SRC OUT NR_ATTRS NR_IDS  NR_ATTRS attrs that all point
       at one block of NR_IDS ids (the pd_open OOM case of issue 14)
+  python3 tests/perfdata.py repeat SRC OUT K   SRC's data section K times, each copy's times
+      moved past the previous copy's (its span + 1 s): a large file of SRC's shape, the same
+      processes, for the report benchmarks (perf's synthesized records, types >= 64, once)
 """
 import struct
 import sys
@@ -129,6 +132,55 @@ def shared_ids(src, nr_attrs, nr_ids):
     return bytes(out)
 
 
+TRAILER_AFTER_TIME = (1 << 6) | (1 << 9) | (1 << 7) | (1 << 16)   # ID, STREAM_ID, CPU, IDENTIFIER
+
+
+def time_offsets(pd, rec, typ, by_id):
+    """Byte offsets of the times a kernel record carries (sample, trailer, fork/exit body)."""
+    first = struct.unpack_from('<Q', rec, 8)[0] if len(rec) >= 16 else None
+    st, sid_all = by_id.get(first, by_id[None]) if typ == SAMPLE else by_id[None]
+    if typ == SAMPLE:
+        if not st & 4:
+            return []
+        return [8 + 8 * bin(st & 0x10003).count('1')]     # IDENTIFIER, IP, TID before TIME
+    if typ >= 64:
+        return []                                        # perf's own records: no trailer
+    offs = [24] if typ in (4, 7) else []                 # EXIT, FORK: pid, ppid, tid, ptid, time
+    if sid_all and st & 4:
+        offs.append(len(rec) - 8 * (1 + bin(st & TRAILER_AFTER_TIME).count('1')))
+    return offs
+
+
+def repeat(src, k):
+    pd = PerfData(open(src, 'rb').read())
+    nattr = pd.attrs_size // pd.attr_size
+    by_id = {}
+    for i in range(nattr):
+        st = pd.attr(i)[0]
+        flags = struct.unpack_from('<Q', pd.b, pd.attrs_off + i * pd.attr_size + 40)[0]
+        by_id[None] = by_id.get(None, (st, (flags >> 18) & 1))
+        for x in pd.ids(i):
+            by_id[x] = (st, (flags >> 18) & 1)
+    assert len({v for kk, v in by_id.items() if kk is not None} | {by_id[None]}) == 1 or \
+        all(v[0] & 0x10000 for v in by_id.values()), 'mixed layouts without IDENTIFIER'
+    recs = [(typ, rec, time_offsets(pd, rec, typ, by_id)) for _, typ, rec in pd.records()]
+    times = [struct.unpack_from('<Q', rec, o)[0] for _, rec, offs in recs for o in offs]
+    times = [t for t in times if t]
+    span = max(times) - min(times) + 1000000000
+    data = bytearray()
+    for c in range(k):
+        for typ, rec, offs in recs:
+            if typ >= 64 and typ != FINISHED_ROUND and c:
+                continue
+            r = bytearray(rec)
+            for o in offs:
+                t = struct.unpack_from('<Q', r, o)[0]
+                if t:
+                    struct.pack_into('<Q', r, o, t + c * span)
+            data += r
+    return pd.with_data(bytes(data))
+
+
 def main(argv):
     if len(argv) in (6, 7, 8) and argv[1] == 'order':
         blob = order(argv[2], int(argv[4]), argv[5] == 'reversed',
@@ -136,6 +188,8 @@ def main(argv):
                      len(argv) == 8 and argv[7] == 'pids')
     elif len(argv) in (5, 6) and argv[1] == 'cut':
         blob = cut(argv[2], int(argv[4]), len(argv) == 6 and argv[5] == 'killed')
+    elif len(argv) == 5 and argv[1] == 'repeat':
+        blob = repeat(argv[2], int(argv[4]))
     elif len(argv) == 6 and argv[1] == 'shared-ids':
         blob = shared_ids(argv[2], int(argv[4]), int(argv[5]))
     else:

@@ -115,6 +115,28 @@ static void test_table(void)
 	syms_free(s);
 }
 
+/* the same symbols out of address order (a kallsyms copy need not be sorted): the table sorts */
+static void test_table_unsorted(void)
+{
+	static const char shuffled[] =
+		"ffffffff81e00000 T _etext\n"
+		"ffffffff8134bf80 t do_kernel_range_flush\n"
+		"ffffffff81000000 T _text\n"
+		"ffffffff8134ae80 t flush_tlb_func\n"
+		"ffffffff8130d4f0 t do_sync_core\n";
+	struct syms *s = syms_new(SYMS_TABLE);
+	char err[128];
+	uint64_t off = 1;
+
+	syms_load_text(s, shuffled, strlen(shuffled), err, sizeof(err));
+	is_str(syms_lookup(s, 0xffffffff8134ae90ULL, &off), "flush_tlb_func", "unsorted: inside a function");
+	is_int(off, 0x10, "unsorted: and the offset");
+	is_str(syms_lookup(s, 0xffffffff8130d500ULL, NULL), "do_sync_core", "unsorted: an earlier one");
+	is_str(syms_lookup(s, 0xffffffff81e00010ULL, NULL), "_etext", "unsorted: above the last");
+	ok(syms_lookup(s, 0xffffffff80000000ULL, NULL) == NULL, "unsorted: below every symbol");
+	syms_free(s);
+}
+
 static void test_want_proc(void)
 {
 	struct syms *s = syms_new(0);
@@ -136,6 +158,7 @@ int main(void)
 	test_classify();
 	test_addr_and_subset();
 	test_table();
+	test_table_unsorted();
 	test_want_proc();
 	return done_testing();
 }

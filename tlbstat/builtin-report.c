@@ -2179,6 +2179,9 @@ static int report_read(struct report *r)
 		.lost = on_lost, .raw = on_raw, .round = on_round, .mmap = on_mmap,
 		.cgroup = on_cgroup,
 	};
+
+	if (!r->usyms)
+		ops.mmap = NULL;	/* no user symbols: the session need not copy each path */
 	char err[512] = "";
 	uint64_t first, last;
 

@@ -102,6 +102,8 @@ struct agg_task {
 	/* internal */
 	struct agg_task *proc;
 	uint64_t slot_iv[8], slot_n[8];      /* per-interval counts for the series' top */
+	size_t hist_row;                     /* its last histogram row, index + 1 (0: none) */
+	uint64_t hist_gen;                   /* the agg's comm generation when that row was found */
 };
 
 struct agg_cpu {

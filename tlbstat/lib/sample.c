@@ -26,6 +26,46 @@ static size_t after_stack_skip(uint64_t st)
 			    !!(st & PERF_SAMPLE_PHYS_ADDR));
 }
 
+/* The fields after PERIOD: CALLCHAIN, RAW, then a CGROUP whose place sample_type alone tells. */
+static int parse_tail(struct cursor *c, uint64_t st, struct tlb_sample *s)
+{
+	if (st & PERF_SAMPLE_CALLCHAIN) {
+		uint64_t nr;
+		if (take_u64(c, &nr) || nr > (uint64_t)(c->end - c->p) / 8 || nr > UINT32_MAX)
+			return -1;
+		/* records are 8-byte aligned, so the ips can be read in place */
+		s->callchain = nr ? (const uint64_t *)c->p : NULL;
+		s->nr_callchain = (uint32_t)nr;
+		c->p += nr * 8;
+	}
+	if (st & PERF_SAMPLE_RAW) {
+		uint32_t size;
+		if (c->end - c->p < 4)
+			return -1;
+		memcpy(&size, c->p, 4);
+		c->p += 4;
+		if (size > (uint64_t)(c->end - c->p))
+			return -1;
+		s->raw = c->p;
+		s->raw_size = size;
+		c->p += size;
+	}
+	s->tail = c->p;	/* fields after RAW: sample_parse_user() */
+	if (st & PERF_SAMPLE_CGROUP) {
+		/* the fields between RAW and CGROUP: sized by sample_type alone, else unknown here
+		 * (after the user regs and stack, sample_parse_user() reads it) */
+		if (st & (PERF_SAMPLE_BRANCH_STACK | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER |
+			  PERF_SAMPLE_REGS_INTR))
+			return 0;
+		if ((size_t)(c->end - c->p) < after_stack_skip(st))
+			return -1;
+		c->p += after_stack_skip(st);
+		if (take_u64(c, &s->cgroup))
+			return -1;
+	}
+	return 0;
+}
+
 int sample_parse(const struct perf_event_header *hdr, uint64_t st, struct tlb_sample *s)
 {
 	struct cursor c = { (const uint8_t *)(hdr + 1), (const uint8_t *)hdr + hdr->size };
@@ -61,41 +101,80 @@ int sample_parse(const struct perf_event_header *hdr, uint64_t st, struct tlb_sa
 		return -1;
 	if (st & PERF_SAMPLE_READ)
 		return -1;	/* not produced by tracepoint recordings; layout needs read_format */
-	if (st & PERF_SAMPLE_CALLCHAIN) {
-		uint64_t nr;
-		if (take_u64(&c, &nr) || nr > (uint64_t)(c.end - c.p) / 8 || nr > UINT32_MAX)
-			return -1;
-		/* records are 8-byte aligned, so the ips can be read in place */
-		s->callchain = nr ? (const uint64_t *)c.p : NULL;
-		s->nr_callchain = (uint32_t)nr;
-		c.p += nr * 8;
+	return parse_tail(&c, st, s);
+}
+
+void sample_layout_init(struct sample_layout *l, uint64_t st)
+{
+	int16_t off = 0;
+
+	memset(l, 0, sizeof(*l));
+	l->st = st;
+	l->id = l->ip = l->tid = l->time = l->cpu = l->period = -1;
+	if (st & PERF_SAMPLE_IDENTIFIER)
+		l->id = off, off += 8;
+	if (st & PERF_SAMPLE_IP)
+		l->ip = off, off += 8;
+	if (st & PERF_SAMPLE_TID)
+		l->tid = off, off += 8;
+	if (st & PERF_SAMPLE_TIME)
+		l->time = off, off += 8;
+	if (st & PERF_SAMPLE_ADDR)
+		off += 8;
+	if (st & PERF_SAMPLE_ID)
+		l->id = off, off += 8;	/* ID after IDENTIFIER: the same id, the later one kept */
+	if (st & PERF_SAMPLE_STREAM_ID)
+		off += 8;
+	if (st & PERF_SAMPLE_CPU)
+		l->cpu = off, off += 8;
+	if (st & PERF_SAMPLE_PERIOD)
+		l->period = off, off += 8;
+	l->fixed = (uint16_t)off;
+	l->valid = true;
+}
+
+static inline uint64_t load_u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+int sample_parse_layout(const struct perf_event_header *hdr, const struct sample_layout *l,
+			struct tlb_sample *s)
+{
+	const uint8_t *b = (const uint8_t *)(hdr + 1);
+	struct cursor c = { b + l->fixed, (const uint8_t *)hdr + hdr->size };
+
+	/* too short for the fixed fields, or READ: sample_parse says how it fails */
+	if (hdr->size < sizeof(*hdr) + l->fixed || (l->st & PERF_SAMPLE_READ))
+		return sample_parse(hdr, l->st, s);
+	memset(s, 0, sizeof(*s));
+	if (l->id >= 0)
+		s->id = load_u64(b + l->id);
+	if (l->ip >= 0)
+		s->ip = load_u64(b + l->ip);
+	if (l->tid >= 0) {
+		uint64_t v = load_u64(b + l->tid);
+
+		s->pid = (uint32_t)v;
+		s->tid = (uint32_t)(v >> 32);
 	}
-	if (st & PERF_SAMPLE_RAW) {
-		uint32_t size;
-		if (c.end - c.p < 4)
-			return -1;
-		memcpy(&size, c.p, 4);
-		c.p += 4;
-		if (size > (uint64_t)(c.end - c.p))
-			return -1;
-		s->raw = c.p;
-		s->raw_size = size;
-		c.p += size;
-	}
-	s->tail = c.p;	/* fields after RAW: sample_parse_user() */
-	if (st & PERF_SAMPLE_CGROUP) {
-		/* the fields between RAW and CGROUP: sized by sample_type alone, else unknown here
-		 * (after the user regs and stack, sample_parse_user() reads it) */
-		if (st & (PERF_SAMPLE_BRANCH_STACK | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER |
-			  PERF_SAMPLE_REGS_INTR))
-			return 0;
-		if ((size_t)(c.end - c.p) < after_stack_skip(st))
-			return -1;
-		c.p += after_stack_skip(st);
-		if (take_u64(&c, &s->cgroup))
-			return -1;
-	}
-	return 0;
+	if (l->time >= 0)
+		s->time = load_u64(b + l->time);
+	if (l->cpu >= 0)
+		s->cpu = (uint32_t)load_u64(b + l->cpu);
+	if (l->period >= 0)
+		s->period = load_u64(b + l->period);
+	return parse_tail(&c, l->st, s);
+}
+
+uint64_t sample_layout_time(const struct perf_event_header *hdr, const struct sample_layout *l)
+{
+	if (l->time < 0 || hdr->size < sizeof(*hdr) + l->fixed)
+		return 0;
+	return load_u64((const uint8_t *)(hdr + 1) + l->time);
 }
 
 int sample_parse_user(const struct perf_event_header *hdr, uint64_t st, uint64_t regs_mask,

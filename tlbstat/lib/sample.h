@@ -42,6 +42,23 @@ struct tlb_user_stack {
  */
 int sample_parse(const struct perf_event_header *hdr, uint64_t sample_type, struct tlb_sample *s);
 /*
+ * Where a sample_type puts the fixed-size fields (IDENTIFIER up to PERIOD), worked out once per
+ * sample_type: the per-sample path then loads them instead of testing every bit (report's
+ * sample parsing was an eighth of its instructions). Offsets are bytes after the header, -1 absent.
+ */
+struct sample_layout {
+	uint64_t st;
+	int16_t id, ip, tid, time, cpu, period;
+	uint16_t fixed;           /* bytes of the fixed-size fields */
+	bool valid;
+};
+void sample_layout_init(struct sample_layout *l, uint64_t sample_type);
+/* sample_parse(hdr, l->st, s), the same result and the same checks, through the layout. */
+int sample_parse_layout(const struct perf_event_header *hdr, const struct sample_layout *l,
+			struct tlb_sample *s);
+/* A sample's time (0 when its type has none or the record is too short for its fixed fields). */
+uint64_t sample_layout_time(const struct perf_event_header *hdr, const struct sample_layout *l);
+/*
  * The user registers and stack of a sample sample_parse() accepted (s->tail), for its attr's
  * sample_type and sample_regs_user. Returns 0 (u zeroed for fields the type lacks), or -1 when the
  * record is shorter than they say, dyn_size exceeds size, or a BRANCH_STACK (whose layout needs

@@ -67,6 +67,9 @@ struct session {
 	uint64_t lost_records, lost_samples, lost_given;
 	const struct perf_event_header *cached_hdr;
 	const struct pd_attr *cached_attr;
+	/* the fixed fields' places for the sample_types seen (a file has one or a few) */
+	struct sample_layout layouts[4];
+	int next_layout;
 };
 
 static struct session *session_new(void)
@@ -409,6 +412,20 @@ static const struct pd_attr *record_attr(struct session *s, const struct perf_ev
 	}
 }
 
+/* The layout of sample_type st: found among the few kept, else worked out (round robin). */
+static const struct sample_layout *layout_of(struct session *s, uint64_t st)
+{
+	struct sample_layout *l;
+
+	for (size_t i = 0; i < ARRAY_SIZE(s->layouts); i++)
+		if (s->layouts[i].valid && s->layouts[i].st == st)
+			return &s->layouts[i];
+	l = &s->layouts[s->next_layout];
+	s->next_layout = (s->next_layout + 1) % (int)ARRAY_SIZE(s->layouts);
+	sample_layout_init(l, st);
+	return l;
+}
+
 static void seen_time(struct session *s, uint64_t t)
 {
 	if (!t)
@@ -430,7 +447,7 @@ static int process_sample(struct session *s, const struct perf_event_header *hdr
 		s->unknown_samples++;
 		return 0;
 	}
-	if (sample_parse(hdr, attr->attr.sample_type, &smp) < 0 || !smp.raw) {
+	if (sample_parse_layout(hdr, layout_of(s, attr->attr.sample_type), &smp) < 0 || !smp.raw) {
 		s->bad_samples++;
 		return 0;
 	}
@@ -601,20 +618,16 @@ static int src_next(struct session *s, const struct perf_event_header **hdr, cha
 	return pp_next(s->pp, hdr, err, errlen);
 }
 
+/*
+ * Queued records are items[head, n): delivery moves head instead of moving the rest down. tmp is
+ * the merge's second buffer, kept (its contents are nothing once a sort is done).
+ */
 struct ordered_queue {
-	struct oq_item *items;
-	size_t n, cap;
+	struct oq_item *items, *tmp;
+	size_t head, n, cap, tmp_cap;
 	uint64_t seq, max_time, limit, last_time;
 	bool unsorted;
 };
-
-static int cmp_oq(const void *a, const void *b)
-{
-	const struct oq_item *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return (x->seq > y->seq) - (x->seq < y->seq);
-}
 
 /* The time a record carries (0 when none: such records go first). */
 static uint64_t record_time(struct session *s, const struct perf_event_header *hdr)
@@ -627,10 +640,8 @@ static uint64_t record_time(struct session *s, const struct perf_event_header *h
 	    !(a = record_attr(s, hdr)))
 		return 0;
 	st = a->attr.sample_type;
-	if (hdr->type == PERF_RECORD_SAMPLE)
-		return sample_parse(hdr, st & ~(uint64_t)(PERF_SAMPLE_READ | PERF_SAMPLE_CALLCHAIN |
-							 PERF_SAMPLE_RAW | PERF_SAMPLE_CGROUP),
-				    &smp) ? 0 : smp.time;
+	if (hdr->type == PERF_RECORD_SAMPLE)	/* the time among the fixed fields, or 0 */
+		return sample_layout_time(hdr, layout_of(s, st));
 	if (hdr->type == PERF_RECORD_FORK || hdr->type == PERF_RECORD_EXIT) {
 		uint64_t t;
 		if (hdr->size < sizeof(*hdr) + 24)
@@ -647,14 +658,21 @@ static int oq_push(struct session *s, struct ordered_queue *q, const struct perf
 		   uint64_t t)
 {
 	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 4096;
-		struct oq_item *grown = realloc(q->items, cap * sizeof(*q->items));
-		if (!grown)
-			return -1;
-		q->items = grown;
-		q->cap = cap;
+		if (q->cap && q->head >= q->cap / 2) {	/* delivered half or more: reuse it */
+			memmove(q->items, q->items + q->head, (q->n - q->head) * sizeof(*q->items));
+			q->n -= q->head;
+			q->head = 0;
+		} else {
+			size_t cap = q->cap ? q->cap * 2 : 4096;
+			struct oq_item *grown = realloc(q->items, cap * sizeof(*q->items));
+
+			if (!grown)
+				return -1;
+			q->items = grown;
+			q->cap = cap;
+		}
 	}
-	if (q->n == 0)
+	if (q->n == q->head)
 		src_pin(s, hdr);	/* the reader keeps the records from here on */
 	if (t < q->last_time)
 		q->unsorted = true;
@@ -666,52 +684,101 @@ static int oq_push(struct session *s, struct ordered_queue *q, const struct perf
 	return 0;
 }
 
+static inline bool oq_less(const struct oq_item *x, const struct oq_item *y)
+{
+	return x->time < y->time || (x->time == y->time && x->seq < y->seq);
+}
+
 /*
- * Sort the queue by (time, seq). A round is one sorted run per CPU buffer, so merge the runs
- * (natural merge sort: linear for few runs) rather than sorting from scratch.
+ * Merge the sorted runs src[run[i], run[i + 1]) (nr of them, at most OQ_WAYS) into dst. A run
+ * that ends leaves the set (the last takes its place: (time, seq) has no ties, so the order of
+ * the heads does not matter); the last run left is copied whole.
+ */
+#define OQ_WAYS 8
+static void oq_merge(const struct oq_item *src, const size_t *run, int nr, struct oq_item *dst)
+{
+	struct { const struct oq_item *p, *end; } h[OQ_WAYS];
+	int k = 0;
+
+	for (int i = 0; i < nr; i++)
+		if (run[i] < run[i + 1]) {
+			h[k].p = src + run[i];
+			h[k++].end = src + run[i + 1];
+		}
+	while (k > 1) {
+		int best = 0;
+
+		for (int i = 1; i < k; i++)
+			if (oq_less(h[i].p, h[best].p))
+				best = i;
+		*dst++ = *h[best].p++;
+		if (h[best].p == h[best].end)
+			h[best] = h[--k];
+	}
+	if (k == 1)
+		memcpy(dst, h[0].p, (size_t)(h[0].end - h[0].p) * sizeof(*dst));
+}
+
+/*
+ * Sort the queue by (time, seq). A round is one sorted run per CPU buffer (and what the last
+ * round left, sorted), so merge the runs (natural merge sort: linear for few runs) rather than
+ * sorting from scratch: up to OQ_WAYS runs at a time, so a 2-CPU round is one pass. The result
+ * lands in tmp or in place; the buffers swap rather than copy back.
  */
 static int oq_sort(struct ordered_queue *q)
 {
-	struct oq_item *a = q->items, *tmp;
-	size_t n = q->n;
+	size_t n = q->n - q->head;
+	struct oq_item *src = q->items + q->head, *dst;
 
 	if (n < 2)
 		return 0;
-	tmp = malloc(n * sizeof(*tmp));
-	if (!tmp)
-		return -1;
+	if (q->tmp_cap < q->cap) {
+		struct oq_item *t = realloc(q->tmp, q->cap * sizeof(*t));
+
+		if (!t)
+			return -1;
+		q->tmp = t;
+		q->tmp_cap = q->cap;
+	}
+	dst = q->tmp;
 	for (;;) {
-		size_t runs = 0, i = 0, out = 0;
+		size_t run[OQ_WAYS + 1], i = 0, out = 0;
+		int passes_runs = 0;
+
 		while (i < n) {
-			size_t mid = i + 1, end;
-			while (mid < n && cmp_oq(&a[mid - 1], &a[mid]) <= 0)
-				mid++;
-			end = mid;
-			if (end < n) {
-				end++;
-				while (end < n && cmp_oq(&a[end - 1], &a[end]) <= 0)
-					end++;
+			int nr = 0;
+
+			run[0] = i;
+			while (i < n && nr < OQ_WAYS) {
+				i++;
+				while (i < n && !oq_less(&src[i], &src[i - 1]))
+					i++;
+				run[++nr] = i;
 			}
-			/* merge a[i..mid) and a[mid..end) into tmp[out..] */
-			for (size_t x = i, y = mid; x < mid || y < end;)
-				tmp[out++] = (y >= end || (x < mid && cmp_oq(&a[x], &a[y]) <= 0)) ? a[x++]
-												: a[y++];
-			runs++;
-			i = end;
+			oq_merge(src, run, nr, dst + out);
+			out = i;
+			passes_runs++;
 		}
 		{
-			struct oq_item *t = a;
-			a = tmp;
-			tmp = t;
+			struct oq_item *t = src;
+
+			src = dst;
+			dst = t;
 		}
-		if (runs <= 1)
+		if (passes_runs <= 1)
 			break;
 	}
-	if (a != q->items) {
-		memcpy(q->items, a, n * sizeof(*a));
-		tmp = a;
+	if (src == q->tmp) {	/* sorted into tmp: it becomes the queue */
+		struct oq_item *t = q->items;
+		size_t c = q->cap;
+
+		q->items = q->tmp;
+		q->cap = q->tmp_cap;
+		q->tmp = t;
+		q->tmp_cap = c;
+		q->n = n;
+		q->head = 0;
 	}
-	free(tmp);
 	return 0;
 }
 
@@ -730,21 +797,22 @@ static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 		*oom = true;
 		return 0;
 	}
+	k = q->head;
 	while (!r && k < q->n && (everything || q->items[k].time <= q->limit)) {
 		s->cached_hdr = q->items[k].attr ? q->items[k].hdr : NULL;
 		s->cached_attr = q->items[k].attr;
 		r = process(s, q->items[k++].hdr, ops, ctx);
 	}
-	if (k && k < q->n)	/* an empty queue's items may be NULL (UBSan: memmove) */
-		memmove(q->items, q->items + k, (q->n - k) * sizeof(*q->items));
-	q->n -= k;
+	q->head = k;
+	if (q->head == q->n)
+		q->head = q->n = 0;
 	/*
 	 * The rest is sorted; the first read of those still queued stays pinned: by seq (read
 	 * order), not by address (a stream's copies sit in chunks in no address order).
 	 */
 	q->unsorted = false;
-	q->last_time = q->n ? q->items[q->n - 1].time : 0;
-	for (size_t i = 0; i < q->n; i++)
+	q->last_time = q->n > q->head ? q->items[q->n - 1].time : 0;
+	for (size_t i = q->head; i < q->n; i++)
 		if (!oldest || q->items[i].seq < oldest->seq)
 			oldest = &q->items[i];
 	src_pin(s, oldest ? oldest->hdr : NULL);
@@ -770,7 +838,7 @@ static int oq_flush_half(struct session *s, struct ordered_queue *q,
 		return 0;
 	}
 	q->unsorted = false;
-	median = q->items[q->n / 2].time;
+	median = q->items[q->head + (q->n - q->head) / 2].time;
 	if (median > q->limit)
 		q->limit = median;
 	return oq_flush(s, q, false, ops, ctx, oom);
@@ -788,7 +856,8 @@ static int file_record(struct session *s, struct ordered_queue *q, const struct 
 	if (hdr->type != PERF_RECORD_FINISHED_ROUND) {
 		if (oq_push(s, q, hdr, record_time(s, hdr)) < 0)
 			*oom = true;
-		if (s->pp && !*oom && pp_held(s->pp) + q->n * sizeof(*q->items) > STREAM_WINDOW)
+		if (s->pp && !*oom && pp_held(s->pp) + (q->n - q->head) * sizeof(*q->items) >
+		    STREAM_WINDOW)
 			return oq_flush_half(s, q, ops, ctx, oom);
 		return 0;
 	}
@@ -841,6 +910,7 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 	if (!cb && !oom)
 		cb = oq_flush(s, &q, true, ops, ctx, &oom);
 	free(q.items);
+	free(q.tmp);
 	if (!cb && !oom && ops->round)
 		cb = ops->round(ctx);
 	if (oom) {
