@@ -273,13 +273,14 @@ BINDIR  := $(PREFIX)/bin
 MANDIR  := $(PREFIX)/share/man/man1
 DOCDIR  := $(PREFIX)/share/doc/tlbstat
 COMPDIR := $(PREFIX)/share/bash-completion/completions
+# systemd looks for vendor units in /usr/lib/systemd/system and /usr/local/lib/systemd/system
+UNITDIR := $(PREFIX)/lib/systemd/system
 ASCIIDOCTOR ?= asciidoctor
 MAN_TXT   := $(sort $(wildcard Documentation/tlbstat*.txt))
 MAN_PAGES := $(MAN_TXT:Documentation/%.txt=$(O)/man/%.1)
-# Hook for files other parts install (the exporter's systemd unit: its issue adds a target here,
-# e.g. INSTALL_EXTRA += install-exporter). `make deb` packs whatever install puts in DESTDIR,
-# and copies maintainer scripts (postinst, prerm, ...) from packaging/deb/ when there are any.
-INSTALL_EXTRA ?=
+# Hook for files other parts install. `make deb` packs whatever install puts in DESTDIR, and
+# copies maintainer scripts (postinst, prerm, ...) from packaging/deb/ when there are any.
+INSTALL_EXTRA ?= install-exporter
 
 man: $(MAN_PAGES)
 
@@ -298,6 +299,17 @@ $(O)/man/%.1: Documentation/%.txt
 
 # perf 6.1 runs `perf tlb ARGS` as perf-tlb ARGS from PATH: a link to tlbstat, beside it.
 install: install-core $(INSTALL_EXTRA)
+
+# The exporter's systemd unit (installed, not enabled: `systemctl enable --now
+# tlbstat-exporter`), its paths rewritten for this PREFIX at install time, and the fleet files
+# (scrape config, rules and their tests, Grafana dashboard, DaemonSet) beside the docs.
+FLEET_FILES := $(filter-out %.service,$(wildcard Documentation/fleet/*))
+install-exporter:
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/fleet
+	sed -e 's|^ExecStart=/usr/local/bin/|ExecStart=$(BINDIR)/|' \
+		Documentation/fleet/tlbstat-exporter.service >$(DESTDIR)$(UNITDIR)/tlbstat-exporter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tlbstat-exporter.service
+	install -m 0644 $(FLEET_FILES) $(DESTDIR)$(DOCDIR)/fleet/
 
 install-core: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR)
@@ -378,5 +390,5 @@ fuzz-regress-%: $(FUZZ_O)/fuzz-%
 	echo "fuzz-regress: $* done: $$(grep -hE '^stat::number_of_executed_units' $(FUZZ_O)/fuzz-$*.log | \
 		awk '{print $$2}') executions, 0 crashes"
 
-.PHONY: all deps check check-suite check-san check-arm64 man install install-core deb clean FORCE fuzz fuzz-regress
+.PHONY: all deps check check-suite check-san check-arm64 man install install-core install-exporter deb clean FORCE fuzz fuzz-regress
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

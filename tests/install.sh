@@ -40,6 +40,13 @@ for f in bin/tlbstat bin/tlbbench bin/perf-tlb share/man/man1/tlbstat.1 share/ma
 	check "installed: \$PREFIX/$f" test -e "$p/$f"
 done
 check "perf-tlb links to tlbstat" test "$(readlink "$bin/perf-tlb")" = tlbstat
+unit=$p/lib/systemd/system/tlbstat-exporter.service
+check "installed: the exporter's systemd unit, starting \$PREFIX/bin/tlbstat exporter" \
+	grep -q '^ExecStart=/usr/local/bin/tlbstat exporter ' "$unit"
+for f in Documentation/fleet/*; do
+	case $f in *.service) continue ;; esac
+	check "installed: \$PREFIX/share/doc/tlbstat/fleet/${f##*/}" cmp -s "$f" "$p/share/doc/tlbstat/fleet/${f##*/}"
+done
 
 # ---- the installed report points to the installed runbook (found from the binary's place)
 if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/tracing/events/tlb/tlb_flush/format ]; then
@@ -166,9 +173,17 @@ else
 		files=$(dpkg -L tlbstat)
 		v=$(/usr/bin/tlbstat -V 2>&1)
 		check "from the package: /usr/bin/tlbstat -V: '$v'" grep -q '^tlbstat version ' <<<"$v"
-		check "package has perf-tlb, man pages, completion" bash -c \
+		check "package has perf-tlb, man pages, completion, the exporter's unit" bash -c \
 			'grep -qx /usr/bin/perf-tlb <<<"$1" && grep -qx /usr/share/man/man1/tlbstat-record.1.gz <<<"$1" &&
-			 grep -qx /usr/share/bash-completion/completions/tlbstat <<<"$1"' _ "$files"
+			 grep -qx /usr/share/bash-completion/completions/tlbstat <<<"$1" &&
+			 grep -qx /usr/lib/systemd/system/tlbstat-exporter.service <<<"$1"' _ "$files"
+		if command -v systemd-analyze >/dev/null; then
+			out=$(systemd-analyze verify /usr/lib/systemd/system/tlbstat-exporter.service 2>&1)
+			check "systemd-analyze verify on the packaged unit (ExecStart /usr/bin/tlbstat)${out:+: $out}" \
+				eval '[ -z "$out" ] && grep -q "^ExecStart=/usr/bin/tlbstat exporter " /usr/lib/systemd/system/tlbstat-exporter.service'
+		else
+			skip "systemd-analyze missing: packaged unit not verified"
+		fi
 		if dpkg -r tlbstat >/dev/null 2>&1; then
 			ok "dpkg -r tlbstat"
 		else
