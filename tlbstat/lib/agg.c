@@ -153,6 +153,7 @@ struct agg {
 	struct agg_cpu **cpus;       /* by cpu number */
 	struct sendq *sendq;         /* by cpu number */
 	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
+	bool grp_fed;                /* a csd_queue_cpu reached grp: flushes may close requests */
 	struct hstack *hstack;       /* by cpu number: flush handler entries */
 	int nr_cpu_slots;
 	/* pairing */
@@ -1018,7 +1019,11 @@ static void group_event(struct agg *a, const struct tlb_event *ev)
 	struct count_request done;
 	const struct count_request *open;
 
-	int f = count_group_feed(a->grp, ev, &done, &open);
+	int f;
+
+	if (ev->kind == EV_CSD_QUEUE_CPU)
+		a->grp_fed = true;
+	f = count_group_feed(a->grp, ev, &done, &open);
 
 	if (f < 0)
 		agg_nomem(a);
@@ -1027,6 +1032,22 @@ static void group_event(struct agg *a, const struct tlb_event *ev)
 }
 
 /* ---------------- events ---------------- */
+
+/*
+ * Add one flush's counts d (count_flush of a zeroed struct) to c: what count_flush(c, ev) does,
+ * without its tests again for each of the four places a flush counts in.
+ */
+static inline void count_add_flush(struct count_counts *c, const struct count_counts *d,
+				   int reason)
+{
+	c->events++;
+	if (reason >= 0 && reason < TLB_NR_REASONS)
+		c->reasons[reason]++;
+	c->pages += d->pages;
+	c->full_flushes += d->full_flushes;
+	c->remote_sends += d->remote_sends;
+	c->victim_hits += d->victim_hits;
+}
 
 static void flush_event(struct agg *a, const struct tlb_event *ev)
 {
@@ -1037,10 +1058,10 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	if (!t || !c)
 		return;
 	count_flush(&d, ev);
-	count_flush(&t->total, ev);
-	count_flush(&t->proc->total, ev);
-	count_flush(&c->total, ev);
-	count_flush(&a->tot.all, ev);
+	count_add_flush(&t->total, &d, ev->reason);
+	count_add_flush(&t->proc->total, &d, ev->reason);
+	count_add_flush(&c->total, &d, ev->reason);
+	count_add_flush(&a->tot.all, &d, ev->reason);
 	for (struct agg_task *x = t; x; x = x == t ? t->proc : NULL) {
 		if (!x->first_time || ev->time < x->first_time)
 			x->first_time = ev->time;
@@ -1050,8 +1071,9 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	series_flush(a, ev, t->proc, &d, count_flush_bytes(ev, a->cfg.page_size));
 	hist_add(a, ev, t, &d);
 
-	/* any flush on this cpu ends the csd request it had open */
-	group_event(a, ev);
+	/* any flush on this cpu ends the csd request it had open (none before a csd_queue_cpu) */
+	if (a->grp_fed)
+		group_event(a, ev);
 	if (d.remote_sends) {                /* a send: a candidate initiator */
 		struct sendrec r;
 
