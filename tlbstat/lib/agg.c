@@ -153,6 +153,7 @@ struct agg {
 	struct agg_cpu **cpus;       /* by cpu number */
 	struct sendq *sendq;         /* by cpu number */
 	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
+	bool grp_fed;                /* a csd_queue_cpu reached grp: flushes may close requests */
 	struct hstack *hstack;       /* by cpu number: flush handler entries */
 	int nr_cpu_slots;
 	/* pairing */
@@ -168,6 +169,9 @@ struct agg {
 	size_t iv_head, iv_cap;
 	uint64_t iv_steps;           /* interval slots initialized or moved (agg_series_steps) */
 	int64_t iv_lo;               /* absolute index of iv[0] */
+	/* the interval interval_at found last: [hit_start, hit_end) (hit_end 0: none) */
+	uint64_t hit_start, hit_end;
+	int64_t hit_idx;
 	uint64_t span_first, span_last;  /* agg_set_span; 0: the events' */
 	size_t nr_iv;
 	int64_t iv_final;            /* absolute indexes below are final (top computed) */
@@ -332,18 +336,27 @@ static struct agg_task *get_proc(struct agg *a, pid_t pid)
 	return p;
 }
 
-static struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
+static struct agg_task *get_thread_slow(struct agg *a, pid_t pid, pid_t tid, int64_t key);
+
+/* The last thread again (inline: once or twice per event), else get_thread_slow. */
+static inline struct agg_task *get_thread(struct agg *a, pid_t pid, pid_t tid)
 {
 	/*
 	 * The kernel writes some samples with tid -1: keyed by tid alone they would all land on
 	 * the first process that had one. Such a thread is keyed by its process instead.
 	 */
 	int64_t key = tid > 0 ? (int64_t)tid : -2 - (int64_t)pid;
-	struct agg_task *t;
-	struct name *n;
 
 	if (a->last_thr && a->last_thr_key == key)
 		return a->last_thr;
+	return get_thread_slow(a, pid, tid, key);
+}
+
+static struct agg_task *get_thread_slow(struct agg *a, pid_t pid, pid_t tid, int64_t key)
+{
+	struct agg_task *t;
+	struct name *n;
+
 	t = imap_get(&a->threads, key);
 	if (t) {
 		a->last_thr = t;
@@ -487,10 +500,17 @@ static int ensure_cpu(struct agg *a, int cpu)
 	return 0;
 }
 
-static struct agg_cpu *get_cpu(struct agg *a, int cpu)
+static struct agg_cpu *get_cpu_slow(struct agg *a, int cpu);
+
+static inline struct agg_cpu *get_cpu(struct agg *a, int cpu)
 {
 	if (cpu < a->nr_cpu_slots && a->cpus[cpu])	/* callers checked cpu >= 0 */
 		return a->cpus[cpu];
+	return get_cpu_slow(a, cpu);
+}
+
+static struct agg_cpu *get_cpu_slow(struct agg *a, int cpu)
+{
 	if (ensure_cpu(a, cpu) < 0)
 		return NULL;
 	if (!a->cpus[cpu]) {
@@ -545,7 +565,22 @@ static void iv_init(struct agg *a, struct agg_interval *from, int64_t abs_idx, s
 
 /* The interval of time t, grown as needed; NULL without a series, outside its span (dropped) or
  * out of memory (a->nomem). */
-static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_idx)
+static struct agg_interval *interval_at_slow(struct agg *a, uint64_t t, int64_t *abs_idx);
+
+/*
+ * The interval of time t (its absolute index in *abs_idx), made when new; NULL without a series
+ * or past AGG_MAX_INTERVALS. Events come in time order: the last one found first.
+ */
+static inline struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_idx)
+{
+	if (t >= a->hit_start && t < a->hit_end) {
+		*abs_idx = a->hit_idx;
+		return &a->iv[a->hit_idx - a->iv_lo];
+	}
+	return interval_at_slow(a, t, abs_idx);
+}
+
+static struct agg_interval *interval_at_slow(struct agg *a, uint64_t t, int64_t *abs_idx)
 {
 	int64_t idx;
 
@@ -583,6 +618,10 @@ static struct agg_interval *interval_at(struct agg *a, uint64_t t, int64_t *abs_
 		iv_init(a, a->iv + a->nr_iv, a->iv_lo + (int64_t)a->nr_iv, n - a->nr_iv);
 		a->nr_iv = n;
 	}
+	a->hit_idx = idx;
+	a->hit_start = (uint64_t)idx * a->cfg.interval_ns;
+	a->hit_end = a->hit_start + a->cfg.interval_ns > a->hit_start ?
+		     a->hit_start + a->cfg.interval_ns : UINT64_MAX;
 	return &a->iv[idx - a->iv_lo];
 nomem:
 	agg_nomem(a);
@@ -1018,7 +1057,11 @@ static void group_event(struct agg *a, const struct tlb_event *ev)
 	struct count_request done;
 	const struct count_request *open;
 
-	int f = count_group_feed(a->grp, ev, &done, &open);
+	int f;
+
+	if (ev->kind == EV_CSD_QUEUE_CPU)
+		a->grp_fed = true;
+	f = count_group_feed(a->grp, ev, &done, &open);
 
 	if (f < 0)
 		agg_nomem(a);
@@ -1027,6 +1070,22 @@ static void group_event(struct agg *a, const struct tlb_event *ev)
 }
 
 /* ---------------- events ---------------- */
+
+/*
+ * Add one flush's counts d (count_flush of a zeroed struct) to c: what count_flush(c, ev) does,
+ * without its tests again for each of the four places a flush counts in.
+ */
+static inline void count_add_flush(struct count_counts *c, const struct count_counts *d,
+				   int reason)
+{
+	c->events++;
+	if (reason >= 0 && reason < TLB_NR_REASONS)
+		c->reasons[reason]++;
+	c->pages += d->pages;
+	c->full_flushes += d->full_flushes;
+	c->remote_sends += d->remote_sends;
+	c->victim_hits += d->victim_hits;
+}
 
 static void flush_event(struct agg *a, const struct tlb_event *ev)
 {
@@ -1037,10 +1096,10 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	if (!t || !c)
 		return;
 	count_flush(&d, ev);
-	count_flush(&t->total, ev);
-	count_flush(&t->proc->total, ev);
-	count_flush(&c->total, ev);
-	count_flush(&a->tot.all, ev);
+	count_add_flush(&t->total, &d, ev->reason);
+	count_add_flush(&t->proc->total, &d, ev->reason);
+	count_add_flush(&c->total, &d, ev->reason);
+	count_add_flush(&a->tot.all, &d, ev->reason);
 	for (struct agg_task *x = t; x; x = x == t ? t->proc : NULL) {
 		if (!x->first_time || ev->time < x->first_time)
 			x->first_time = ev->time;
@@ -1050,8 +1109,9 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	series_flush(a, ev, t->proc, &d, count_flush_bytes(ev, a->cfg.page_size));
 	hist_add(a, ev, t, &d);
 
-	/* any flush on this cpu ends the csd request it had open */
-	group_event(a, ev);
+	/* any flush on this cpu ends the csd request it had open (none before a csd_queue_cpu) */
+	if (a->grp_fed)
+		group_event(a, ev);
 	if (d.remote_sends) {                /* a send: a candidate initiator */
 		struct sendrec r;
 

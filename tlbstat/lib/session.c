@@ -544,12 +544,17 @@ static int process_lost(struct session *s, const struct perf_event_header *hdr,
 	return ops->lost ? ops->lost(ctx, total - given) : 0;
 }
 
-/* One record (not FINISHED_ROUND) to the callbacks; their first non-zero return. */
-static int process(struct session *s, const struct perf_event_header *hdr,
-		   const struct session_ops *ops, void *ctx)
+/*
+ * One record (not FINISHED_ROUND) to the callbacks; their first non-zero return. attr: its event
+ * when already found (the ordered queue found it), else NULL.
+ */
+static int process_attr(struct session *s, const struct perf_event_header *hdr,
+			const struct pd_attr *attr, const struct session_ops *ops, void *ctx)
 {
-	const struct pd_attr *attr = hdr->type < PERF_RECORD_MAX ? record_attr(s, hdr) : NULL;
 	int r;
+
+	if (!attr && hdr->type < PERF_RECORD_MAX)
+		attr = record_attr(s, hdr);
 
 	if (ops->raw && (r = ops->raw(ctx, hdr, attr)))
 		return r;
@@ -580,6 +585,12 @@ static int process(struct session *s, const struct perf_event_header *hdr,
 	default:
 		return 0;
 	}
+}
+
+static int process(struct session *s, const struct perf_event_header *hdr,
+		   const struct session_ops *ops, void *ctx)
+{
+	return process_attr(s, hdr, NULL, ops, ctx);
 }
 
 /*
@@ -799,9 +810,11 @@ static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 	}
 	k = q->head;
 	while (!r && k < q->n && (everything || q->items[k].time <= q->limit)) {
-		s->cached_hdr = q->items[k].attr ? q->items[k].hdr : NULL;
-		s->cached_attr = q->items[k].attr;
-		r = process(s, q->items[k++].hdr, ops, ctx);
+		const struct oq_item *it = &q->items[k++];
+
+		if (!it->attr)
+			s->cached_hdr = NULL;	/* not found when queued: look again */
+		r = process_attr(s, it->hdr, it->attr, ops, ctx);
 	}
 	q->head = k;
 	if (q->head == q->n)
