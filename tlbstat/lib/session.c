@@ -927,32 +927,36 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 	return r < 0 ? -1 : 0;
 }
 
+struct drain_ctx {
+	struct session *s;
+	const struct session_ops *ops;
+	void *ctx;
+};
+
+static int drain_record(void *ctx, const struct perf_event_header *hdr)
+{
+	struct drain_ctx *d = ctx;
+
+	return process(d->s, hdr, d->ops, d->ctx);
+}
+
 /* Read every ring buffer once, then the end of the round; the first non-zero callback return. */
 static int drain(struct session *s, const struct session_ops *ops, void *ctx)
 {
+	struct drain_ctx d = { s, ops, ctx };
 	struct perf_mmap *map;
-	int r = 0;
+	int r;
 
-	perf_evlist__for_each_mmap(s->el->evlist, map, false) {
-		union perf_event *ev;
-		if (perf_mmap__read_init(map) < 0)
-			continue;
-		/*
-		 * The tail moves after every record (process() keeps no pointer into the buffer):
-		 * holding it until the whole snapshot was processed left the kernel only what was
-		 * free when the drain began, and at 400k-800k events/s the buffers overflowed
-		 * during the drain (perf record, which writes and consumes chunk by chunk, lost
-		 * nothing). read_event re-reads the head each time, so this also takes in what
-		 * arrives meanwhile.
-		 */
-		while (!r && (ev = perf_mmap__read_event(map)) != NULL) {
-			r = process(s, &ev->header, ops, ctx);
-			perf_mmap__consume(map);
-		}
-		perf_mmap__read_done(map);
-		if (r)
+	/*
+	 * The tail moves during the drain (every TLB_RING_TAIL_STEP bytes; process() keeps no
+	 * pointer into the buffer): holding it until the whole snapshot was processed left the
+	 * kernel only what was free when the drain began, and at 400k-800k events/s the buffers
+	 * overflowed during the drain. The head is read again once a batch is done, so this also
+	 * takes in what arrives meanwhile.
+	 */
+	perf_evlist__for_each_mmap(s->el->evlist, map, false)
+		if ((r = tlb_mmap_read(map, drain_record, &d)))
 			return r;
-	}
 	return ops->round ? ops->round(ctx) : 0;
 }
 
