@@ -59,6 +59,9 @@ struct session {
 	struct pd_attr *live_attrs;
 	struct id_evsel { uint64_t id; int idx; } *ids;
 	int nr_ids;
+	/* the ids of one open are near each other: idx by id - id_base, -1 none (NULL: bsearch) */
+	int *id_direct;
+	uint64_t id_base, id_span;
 	struct session_fd *fds;
 	int nr_fds;
 	bool targets_gone;		/* live, -p/-t: every target thread exited */
@@ -239,6 +242,9 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* At most this many ids between the first and the last for the direct id -> evsel table. */
+#define ID_DIRECT_MAX 4096
+
 /* One descriptor per evsel (what the callbacks get as attr), and the id -> evsel table. */
 static int live_attrs(struct session *s, struct tlb_evlist *el)
 {
@@ -264,6 +270,17 @@ static int live_attrs(struct session *s, struct tlb_evlist *el)
 			s->ids[s->nr_ids++] = (struct id_evsel){ a->ids[j], i };
 	}
 	qsort(s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
+	if (s->nr_ids && s->ids[s->nr_ids - 1].id - s->ids[0].id < ID_DIRECT_MAX) {
+		s->id_base = s->ids[0].id;
+		s->id_span = s->ids[s->nr_ids - 1].id - s->id_base + 1;
+		s->id_direct = malloc(sizeof(*s->id_direct) * s->id_span);
+		if (!s->id_direct)
+			return -1;
+		for (uint64_t k = 0; k < s->id_span; k++)
+			s->id_direct[k] = -1;
+		for (int j = 0; j < s->nr_ids; j++)
+			s->id_direct[s->ids[j].id - s->id_base] = s->ids[j].idx;
+	}
 	return 0;
 }
 
@@ -333,6 +350,7 @@ void session_close(struct session *s)
 	}
 	free(s->live_attrs);
 	free(s->ids);
+	free(s->id_direct);
 	free(s->fds);
 	free(s->transport);
 	free(s);
@@ -391,6 +409,22 @@ static int dispatch_fds(struct session *s, bool ask_poll)
 	return 0;
 }
 
+/* ids sorted by id: the one equal to id, or NULL (bsearch without a call per probe: per record) */
+static const struct id_evsel *id_find(const struct id_evsel *ids, int n, uint64_t id)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (ids[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && ids[lo].id == id ? &ids[lo] : NULL;
+}
+
 /* The event (attr) a record belongs to, or NULL. */
 static const struct pd_attr *record_attr(struct session *s, const struct perf_event_header *hdr)
 {
@@ -404,10 +438,17 @@ static const struct pd_attr *record_attr(struct session *s, const struct perf_ev
 	/* live: the identifier sits first (samples) or last (others) in every layout */
 	{
 		const struct perf_event_attr *a0 = &s->el->evsels[0].attr;
-		struct id_evsel key, *hit;
+		struct id_evsel key;
+		const struct id_evsel *hit;
 		if (!sample_record_id(hdr, a0->sample_type, a0->sample_id_all, &key.id))
 			return NULL;
-		hit = bsearch(&key, s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
+		if (s->id_direct) {
+			uint64_t k = key.id - s->id_base;
+
+			return k < s->id_span && s->id_direct[k] >= 0 ?
+			       &s->live_attrs[s->id_direct[k]] : NULL;
+		}
+		hit = id_find(s->ids, s->nr_ids, key.id);
 		return hit ? &s->live_attrs[hit->idx] : NULL;
 	}
 }
