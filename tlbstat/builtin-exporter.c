@@ -74,7 +74,6 @@ struct exporter {
 	struct session *s;
 	struct top_model *m;
 	struct expv *x;
-	struct count_group *grp;     /* requests for the fan-out histogram */
 	struct web *web;             /* the page and its server (web.h) */
 	/* transport, as top decides it */
 	struct transport_sources tsrc;
@@ -249,11 +248,9 @@ static int publish(struct exporter *e)
 static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
 	struct exporter *e = ctx;
-	struct count_request r;
-	const struct count_request *open;
-	int f;
 
 	e->events++;
+	/* the model's csd grouper ends each request (on_request): one grouper for both */
 	if (top_model_event(e->m, ev) < 0)
 		return -1;
 	if (e->causes && ev->kind == EV_TLB_FLUSH) {
@@ -263,17 +260,14 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 		e->by_cause[cause_cache_of(e->causes, ev->callchain, ev->nr_callchain,
 					   p ? p->comm : NULL)]++;
 	}
-	if (count_request_of(ev, &r)) {
-		if (r.cls == TLB_FUNC_FLUSH)
-			expv_request(e->x, r.nr);
-		return 0;
-	}
-	f = count_group_feed(e->grp, ev, &r, &open);
-	if (f < 0)
-		return -1;
-	if ((f & COUNT_GROUP_CLOSED) && r.cls == TLB_FUNC_FLUSH)
-		expv_request(e->x, r.nr);
 	return 0;
+}
+
+/* A whole request, from the model: TLB flush requests make the fan-out histogram. */
+static void on_request(void *ctx, const struct count_request *r)
+{
+	if (r->cls == TLB_FUNC_FLUSH)
+		expv_request(((struct exporter *)ctx)->x, r->nr);
 }
 
 static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
@@ -477,19 +471,16 @@ static void budget_check(struct exporter *e, double secs)
 static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 {
 	double secs = (double)(now - e->last_close_ns) / 1e9;
-	struct count_request done;
 	struct top_task **v = NULL, *groups = NULL;
 	struct cg_row *cr = NULL;
 	struct count_counts node, *scaled = NULL;
 	struct expv_row *rows = NULL;
 	struct top_node n;
-	int nr, cursor = 0;
+	int nr;
 
 	/* csd requests whose window ended (with a margin: events still in flight) */
-	while (sample_now > EXP_TICK_NS &&
-	       count_group_expire(e->grp, sample_now - EXP_TICK_NS, &cursor, &done))
-		if (done.cls == TLB_FUNC_FLUSH)
-			expv_request(e->x, done.nr);
+	if (sample_now > EXP_TICK_NS)
+		top_model_expire_requests(e->m, sample_now - EXP_TICK_NS);
 	top_model_close(e->m, secs);
 	top_model_node(e->m, &n);
 	node = n.c.cnt;
@@ -714,12 +705,13 @@ static int exporter_open(struct exporter *e)
 	cfg.max_procs = e->max_procs;
 	cfg.max_threads = e->max_procs ? 4 * e->max_procs : 0;
 	cfg.read_proc_comm = true;
+	cfg.request_done = on_request;
+	cfg.request_ctx = e;
 	e->m = top_model_new(&cfg);
 	e->x = expv_new_by(e->top_k, e->el.nr_cpus, getpagesize(),
 			   e->cg ? EXPV_BY_CGROUP : EXPV_BY_PID);
-	e->grp = count_group_new(0);
 	e->web = web_new(e->users, e->nr_users);
-	if (!e->m || !e->x || !e->grp || !e->web) {
+	if (!e->m || !e->x || !e->web) {
 		tlb_err("exporter: out of memory");
 		return EXIT_FAIL;
 	}
@@ -746,7 +738,6 @@ static void exporter_close(struct exporter *e)
 	syms_free(e->syms);
 	cgtab_free(e->cg);
 	expv_free(e->x);
-	count_group_free(e->grp);
 	transport_sources_free(&e->tsrc);
 	free(e->cert_pem);
 	free(e->key_pem);
