@@ -4,6 +4,8 @@
 # the same run (both attached at once), and its scrape latency (P50/P99 of N scrapes at K = 50).
 # Root. Usage: benchmarks/exporter-cost.sh [seconds (default 10)] [scrapes (default 200)]
 # EXPORTER_ARGS: more exporter options (e.g. "--cpu-budget 0").
+# CHURN: tlbbench mmap's options (default "--threads 1"; e.g. "--threads 1 --rate 5000" for a
+# rate that other work on the machine moves less; two rates give the cost per event alone).
 # SCRAPE_NICE: the scraping curl's nice (default 0). A Prometheus on another host does not wait
 # for this node's CPUs; a curl here does, and its own wait counts in time_total: give it e.g. -10
 # to see the exporter's side of the latency on a loaded machine (the same in runs compared).
@@ -28,7 +30,8 @@ HZ=1000000000
 exp=$!; pids+=("$exp")
 "$O/tlbstat" top -b -d 1 --rows 5 >/dev/null 2>&1 &
 top=$!; pids+=("$top")
-"$O/tlbbench" mmap --threads 1 --duration $((SECS + 12)) >/dev/null 2>&1 &
+# shellcheck disable=SC2086
+"$O/tlbbench" mmap ${CHURN:---threads 1} --duration $((SECS + 12)) >/dev/null 2>&1 &
 pids+=("$!")
 sleep 6      # both attached, one exporter interval closed
 e0=$(ticks "$exp"); t0=$(ticks "$top")
