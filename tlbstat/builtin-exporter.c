@@ -597,7 +597,7 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 		OPT_STR(0, "auth-file", &e->auth_file, "file", "require basic auth: 'user:$hash' "
 			"lines, crypt(3) hashes ('openssl passwd -6')"),
 		OPT_INTEGER(0, "http-nice", &e->http_nice, "N", "the HTTP thread's nice relative to "
-			    "the exporter's (default -5, -20 to 0; needs root or CAP_SYS_NICE)"),
+			    "the exporter's (-20 to 0; default 0: left alone; needs root or CAP_SYS_NICE)"),
 		OPT_FINISH(),
 	};
 	int argi = parse_options(argc, argv, opts, exporter_usage, false);
@@ -824,7 +824,6 @@ int cmd_exporter(int argc, char **argv)
 	e.top_k = 20;
 	e.interval_ns = 5 * DUR_S;
 	e.cpu_budget = 2;
-	e.http_nice = -5;
 	e.period = 1;
 	argi = exporter_options(argc, argv, &e);
 	if (argi < 0) {
