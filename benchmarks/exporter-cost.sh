@@ -4,6 +4,11 @@
 # the same run (both attached at once), and its scrape latency (P50/P99 of N scrapes at K = 50).
 # Root. Usage: benchmarks/exporter-cost.sh [seconds (default 10)] [scrapes (default 200)]
 # EXPORTER_ARGS: more exporter options (e.g. "--cpu-budget 0").
+# CHURN: tlbbench mmap's options (default "--threads 1"; e.g. "--threads 1 --rate 5000" for a
+# rate that other work on the machine moves less; two rates give the cost per event alone).
+# SCRAPE_NICE: the scraping curl's nice (default 0). A Prometheus on another host does not wait
+# for this node's CPUs; a curl here does, and its own wait counts in time_total: give it e.g. -10
+# to see the exporter's side of the latency on a loaded machine (the same in runs compared).
 # Prints one table; figures go to Documentation/benchmarks.md by hand, with the date.
 set -u
 cd "$(dirname "$0")/.."
@@ -16,15 +21,17 @@ tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-HZ=$(getconf CLK_TCK)
+# CPU time in ns of every thread of a process (schedstat's run time: ns, not 10 ms ticks)
+ticks() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
+HZ=1000000000
 
 # shellcheck disable=SC2086
 "$O/tlbstat" exporter --listen 127.0.0.1:$PORT --top 50 --interval 5 ${EXPORTER_ARGS:-} 2>"$tmp/exp.err" &
 exp=$!; pids+=("$exp")
 "$O/tlbstat" top -b -d 1 --rows 5 >/dev/null 2>&1 &
 top=$!; pids+=("$top")
-"$O/tlbbench" mmap --threads 1 --duration $((SECS + 12)) >/dev/null 2>&1 &
+# shellcheck disable=SC2086
+"$O/tlbbench" mmap ${CHURN:---threads 1} --duration $((SECS + 12)) >/dev/null 2>&1 &
 pids+=("$!")
 sleep 6      # both attached, one exporter interval closed
 e0=$(ticks "$exp"); t0=$(ticks "$top")
@@ -32,7 +39,8 @@ d0=$(curl -s "127.0.0.1:$PORT/metrics" | awk '/^tlbstat_exporter_events_drained_
 s0=$(date +%s.%N)
 # scrape latency while it drains: N scrapes spread over the measurement
 for i in $(seq "$N"); do
-	curl -s -o /dev/null -w '%{time_total}\n' "127.0.0.1:$PORT/metrics" >>"$tmp/lat"
+	nice -n "${SCRAPE_NICE:-0}" curl -s -o /dev/null -w '%{time_total}\n' \
+		"127.0.0.1:$PORT/metrics" >>"$tmp/lat"
 	sleep "$(echo "$SECS / $N" | bc -l)"
 done
 e1=$(ticks "$exp"); t1=$(ticks "$top")

@@ -60,6 +60,7 @@ struct exporter {
 	struct web_user *users;      /* --auth-file */
 	int nr_users;
 	int top_k, max_procs, mmap_pages;
+	int http_nice;               /* --http-nice: the HTTP thread's nice, relative to ours */
 	uint64_t interval_ns;
 	/* --cpu-budget: own CPU per interval against it; above, tlb:tlb_flush sampled every Nth */
 	double cpu_budget;           /* percent of one core; 0: off (every event, no counters) */
@@ -73,7 +74,6 @@ struct exporter {
 	struct session *s;
 	struct top_model *m;
 	struct expv *x;
-	struct count_group *grp;     /* requests for the fan-out histogram */
 	struct web *web;             /* the page and its server (web.h) */
 	/* transport, as top decides it */
 	struct transport_sources tsrc;
@@ -248,11 +248,9 @@ static int publish(struct exporter *e)
 static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr *attr)
 {
 	struct exporter *e = ctx;
-	struct count_request r;
-	const struct count_request *open;
-	int f;
 
 	e->events++;
+	/* the model's csd grouper ends each request (on_request): one grouper for both */
 	if (top_model_event(e->m, ev) < 0)
 		return -1;
 	if (e->causes && ev->kind == EV_TLB_FLUSH) {
@@ -262,17 +260,14 @@ static int on_event(void *ctx, const struct tlb_event *ev, const struct pd_attr 
 		e->by_cause[cause_cache_of(e->causes, ev->callchain, ev->nr_callchain,
 					   p ? p->comm : NULL)]++;
 	}
-	if (count_request_of(ev, &r)) {
-		if (r.cls == TLB_FUNC_FLUSH)
-			expv_request(e->x, r.nr);
-		return 0;
-	}
-	f = count_group_feed(e->grp, ev, &r, &open);
-	if (f < 0)
-		return -1;
-	if ((f & COUNT_GROUP_CLOSED) && r.cls == TLB_FUNC_FLUSH)
-		expv_request(e->x, r.nr);
 	return 0;
+}
+
+/* A whole request, from the model: TLB flush requests make the fan-out histogram. */
+static void on_request(void *ctx, const struct count_request *r)
+{
+	if (r->cls == TLB_FUNC_FLUSH)
+		expv_request(((struct exporter *)ctx)->x, r->nr);
 }
 
 static int on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, uint64_t time)
@@ -476,19 +471,16 @@ static void budget_check(struct exporter *e, double secs)
 static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 {
 	double secs = (double)(now - e->last_close_ns) / 1e9;
-	struct count_request done;
 	struct top_task **v = NULL, *groups = NULL;
 	struct cg_row *cr = NULL;
 	struct count_counts node, *scaled = NULL;
 	struct expv_row *rows = NULL;
 	struct top_node n;
-	int nr, cursor = 0;
+	int nr;
 
 	/* csd requests whose window ended (with a margin: events still in flight) */
-	while (sample_now > EXP_TICK_NS &&
-	       count_group_expire(e->grp, sample_now - EXP_TICK_NS, &cursor, &done))
-		if (done.cls == TLB_FUNC_FLUSH)
-			expv_request(e->x, done.nr);
+	if (sample_now > EXP_TICK_NS)
+		top_model_expire_requests(e->m, sample_now - EXP_TICK_NS);
 	top_model_close(e->m, secs);
 	top_model_node(e->m, &n);
 	node = n.c.cnt;
@@ -604,6 +596,8 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 		OPT_STR(0, "tls-key", &e->tls_key, "file", "... and this PEM private key"),
 		OPT_STR(0, "auth-file", &e->auth_file, "file", "require basic auth: 'user:$hash' "
 			"lines, crypt(3) hashes ('openssl passwd -6')"),
+		OPT_INTEGER(0, "http-nice", &e->http_nice, "N", "the HTTP thread's nice relative to "
+			    "the exporter's (-20 to 0; default 0: left alone; needs root or CAP_SYS_NICE)"),
 		OPT_FINISH(),
 	};
 	int argi = parse_options(argc, argv, opts, exporter_usage, false);
@@ -617,6 +611,10 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 	if (!(e->cpu_budget >= 0 && e->cpu_budget <= 10000)) {
 		tlb_err("exporter: --cpu-budget must be 0 (off) to 10000 percent (got %g)",
 			e->cpu_budget);
+		return PARSE_OPT_USAGE;
+	}
+	if (e->http_nice < -20 || e->http_nice > 0) {
+		tlb_err("exporter: --http-nice must be -20 to 0 (got %d)", e->http_nice);
 		return PARSE_OPT_USAGE;
 	}
 	if (e->max_procs < 0) {
@@ -707,12 +705,13 @@ static int exporter_open(struct exporter *e)
 	cfg.max_procs = e->max_procs;
 	cfg.max_threads = e->max_procs ? 4 * e->max_procs : 0;
 	cfg.read_proc_comm = true;
+	cfg.request_done = on_request;
+	cfg.request_ctx = e;
 	e->m = top_model_new(&cfg);
 	e->x = expv_new_by(e->top_k, e->el.nr_cpus, getpagesize(),
 			   e->cg ? EXPV_BY_CGROUP : EXPV_BY_PID);
-	e->grp = count_group_new(0);
 	e->web = web_new(e->users, e->nr_users);
-	if (!e->m || !e->x || !e->grp || !e->web) {
+	if (!e->m || !e->x || !e->web) {
 		tlb_err("exporter: out of memory");
 		return EXIT_FAIL;
 	}
@@ -739,17 +738,44 @@ static void exporter_close(struct exporter *e)
 	syms_free(e->syms);
 	cgtab_free(e->cg);
 	expv_free(e->x);
-	count_group_free(e->grp);
 	transport_sources_free(&e->tsrc);
 	free(e->cert_pem);
 	free(e->key_pem);
 	free(e->users);
 }
 
+/*
+ * --http-nice: this thread's nice lowered by n (a thread's own: PRIO_PROCESS with 0 is the
+ * calling thread on Linux), so that the HTTP thread created next inherits it and a scrape
+ * waits less behind other work; a nice, never a real-time class that a scrape storm could use
+ * to starve the node. Where it may not (no CAP_SYS_NICE), a note and the default nice.
+ * Returns the nice to go back to.
+ */
+static int http_nice_begin(int n)
+{
+	int prio;
+
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, 0);
+	if (!n || (prio == -1 && errno))
+		return 0;
+	if (setpriority(PRIO_PROCESS, 0, prio + n < -20 ? -20 : prio + n) < 0)
+		tlb_warn("exporter: --http-nice %d: %s (the HTTP thread keeps nice %d)", n,
+			 strerror(errno), prio);
+	return prio;
+}
+
+/* This thread back to its nice (raising it needs no privilege, also after --user). */
+static void http_nice_end(int n, int prio)
+{
+	if (n)
+		setpriority(PRIO_PROCESS, 0, prio);
+}
+
 /* Listen, open, drop privileges, serve: the exit code up to the loop. */
 static int exporter_start(struct exporter *e, char *err, size_t errlen)
 {
-	int fd, rc;
+	int fd, rc, prio;
 
 	fd = web_listen(e->listen, err, errlen);
 	if (fd < 0) {
@@ -767,12 +793,16 @@ static int exporter_start(struct exporter *e, char *err, size_t errlen)
 		tlb_err("exporter: %s", err);
 		return EXIT_FAIL;
 	}
+	/* the HTTP thread inherits this thread's nice: lowered while still root, then back */
+	prio = http_nice_begin(e->http_nice);
 	if (e->user && (rc = drop_privileges(e->user, err, errlen)) != EXIT_OK) {
 		close(fd);
 		tlb_err("%s", err);
 		return rc;
 	}
-	if (web_start(e->web, fd, e->cert_pem, e->key_pem)) {
+	rc = web_start(e->web, fd, e->cert_pem, e->key_pem);
+	http_nice_end(e->http_nice, prio);
+	if (rc) {
 		close(fd);
 		tlb_err("exporter: cannot start the HTTP server on %s", e->listen);
 		return EXIT_FAIL;

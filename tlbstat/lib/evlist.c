@@ -23,9 +23,13 @@
 #include <perf/cpumap.h>
 #include <perf/evlist.h>
 #include <perf/evsel.h>
+#include <perf/mmap.h>
 #include <perf/threadmap.h>
 #include <internal/evsel.h>
 #include <internal/xyarray.h>
+#include <internal/mmap.h>
+#include <internal/lib.h>
+#include <linux/ring_buffer.h>
 
 void tlb_attr_counting(struct perf_event_attr *attr, int tp_id)
 {
@@ -444,6 +448,59 @@ bool tlb_evlist_poll(struct tlb_evlist *el, int timeout_ms)
 	if (r > 0 && el->nr_tids > 0 && el->tids[0] != -1)
 		return perf_evlist__filter_pollfd(el->evlist, POLLERR | POLLHUP) > 0;
 	return true;
+}
+
+/* The record at pos, in place, or copied whole into map->event_copy where it wraps. */
+static const struct perf_event_header *ring_record(struct perf_mmap *map, const unsigned char *data,
+						   uint64_t pos, uint16_t size)
+{
+	size_t off = (size_t)(pos & (uint64_t)map->mask), len = (size_t)map->mask + 1;
+
+	if (off + size <= len)
+		return (const void *)(data + off);
+	memcpy(map->event_copy, data + off, len - off);
+	memcpy(map->event_copy + (len - off), data, size - (len - off));
+	return (const void *)map->event_copy;
+}
+
+int tlb_mmap_read(struct perf_mmap *map, tlb_record_fn fn, void *ctx)
+{
+	const unsigned char *data;
+	uint64_t pos, head, tail;
+	int r = 0;
+
+	if (!refcount_read(&map->refcnt) || map->overwrite || perf_mmap__read_init(map) < 0)
+		return 0;
+	data = (const unsigned char *)map->base + page_size;
+	pos = tail = map->start;
+	head = map->end;
+	while (!r) {
+		const struct perf_event_header *h;
+		uint16_t size;
+
+		if (head - pos < sizeof(*h)) {
+			/* what arrived meanwhile: the head again once this batch is read */
+			ring_buffer_write_tail(map->base, pos);
+			tail = pos;
+			head = ring_buffer_read_head(map->base);
+			if (head - pos < sizeof(*h))
+				break;
+		}
+		h = (const void *)(data + (pos & (uint64_t)map->mask));
+		size = h->size;
+		/* a size no record has, or one not all written: read no further (perf_mmap__read) */
+		if (size < sizeof(*h) || head - pos < size)
+			break;
+		r = fn(ctx, ring_record(map, data, pos, size));
+		pos += size;
+		if (pos - tail >= TLB_RING_TAIL_STEP) {
+			ring_buffer_write_tail(map->base, pos);
+			tail = pos;
+		}
+	}
+	map->start = map->prev = pos;
+	perf_mmap__consume(map);	/* the tail at pos; a hung-up task's empty buffer let go */
+	return r;
 }
 
 int tlb_default_mmap_pages(void)

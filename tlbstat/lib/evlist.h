@@ -98,6 +98,16 @@ bool tlb_evlist_poll(struct tlb_evlist *el, int timeout_ms);
  * back to 128 where this user may not lock that much).
  */
 int tlb_evlist_mmap(struct tlb_evlist *el, int pages);
+/*
+ * Every record of one ring buffer to fn, oldest first, in place (a record that wraps is copied
+ * whole first). The head is read once per batch, not per record; the tail moves every
+ * TLB_RING_TAIL_STEP bytes and at the end, so the kernel gets room back during a long drain.
+ * Stops at fn's first non-zero return (the record it was given counts as read) and returns it.
+ */
+struct perf_mmap;
+typedef int (*tlb_record_fn)(void *ctx, const struct perf_event_header *hdr);
+#define TLB_RING_TAIL_STEP (16u << 10)
+int tlb_mmap_read(struct perf_mmap *map, tlb_record_fn fn, void *ctx);
 void tlb_evlist_enable(struct tlb_evlist *el);
 void tlb_evlist_disable(struct tlb_evlist *el);
 void tlb_evlist_close(struct tlb_evlist *el);   /* munmap, close, free */

@@ -59,6 +59,9 @@ struct session {
 	struct pd_attr *live_attrs;
 	struct id_evsel { uint64_t id; int idx; } *ids;
 	int nr_ids;
+	/* the ids of one open are near each other: idx by id - id_base, -1 none (NULL: bsearch) */
+	int *id_direct;
+	uint64_t id_base, id_span;
 	struct session_fd *fds;
 	int nr_fds;
 	bool targets_gone;		/* live, -p/-t: every target thread exited */
@@ -239,6 +242,9 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* At most this many ids between the first and the last for the direct id -> evsel table. */
+#define ID_DIRECT_MAX 4096
+
 /* One descriptor per evsel (what the callbacks get as attr), and the id -> evsel table. */
 static int live_attrs(struct session *s, struct tlb_evlist *el)
 {
@@ -264,6 +270,17 @@ static int live_attrs(struct session *s, struct tlb_evlist *el)
 			s->ids[s->nr_ids++] = (struct id_evsel){ a->ids[j], i };
 	}
 	qsort(s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
+	if (s->nr_ids && s->ids[s->nr_ids - 1].id - s->ids[0].id < ID_DIRECT_MAX) {
+		s->id_base = s->ids[0].id;
+		s->id_span = s->ids[s->nr_ids - 1].id - s->id_base + 1;
+		s->id_direct = malloc(sizeof(*s->id_direct) * s->id_span);
+		if (!s->id_direct)
+			return -1;
+		for (uint64_t k = 0; k < s->id_span; k++)
+			s->id_direct[k] = -1;
+		for (int j = 0; j < s->nr_ids; j++)
+			s->id_direct[s->ids[j].id - s->id_base] = s->ids[j].idx;
+	}
 	return 0;
 }
 
@@ -333,6 +350,7 @@ void session_close(struct session *s)
 	}
 	free(s->live_attrs);
 	free(s->ids);
+	free(s->id_direct);
 	free(s->fds);
 	free(s->transport);
 	free(s);
@@ -391,6 +409,22 @@ static int dispatch_fds(struct session *s, bool ask_poll)
 	return 0;
 }
 
+/* ids sorted by id: the one equal to id, or NULL (bsearch without a call per probe: per record) */
+static const struct id_evsel *id_find(const struct id_evsel *ids, int n, uint64_t id)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (ids[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && ids[lo].id == id ? &ids[lo] : NULL;
+}
+
 /* The event (attr) a record belongs to, or NULL. */
 static const struct pd_attr *record_attr(struct session *s, const struct perf_event_header *hdr)
 {
@@ -404,10 +438,17 @@ static const struct pd_attr *record_attr(struct session *s, const struct perf_ev
 	/* live: the identifier sits first (samples) or last (others) in every layout */
 	{
 		const struct perf_event_attr *a0 = &s->el->evsels[0].attr;
-		struct id_evsel key, *hit;
+		struct id_evsel key;
+		const struct id_evsel *hit;
 		if (!sample_record_id(hdr, a0->sample_type, a0->sample_id_all, &key.id))
 			return NULL;
-		hit = bsearch(&key, s->ids, (size_t)s->nr_ids, sizeof(*s->ids), cmp_id);
+		if (s->id_direct) {
+			uint64_t k = key.id - s->id_base;
+
+			return k < s->id_span && s->id_direct[k] >= 0 ?
+			       &s->live_attrs[s->id_direct[k]] : NULL;
+		}
+		hit = id_find(s->ids, s->nr_ids, key.id);
 		return hit ? &s->live_attrs[hit->idx] : NULL;
 	}
 }
@@ -940,32 +981,36 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 	return r < 0 ? -1 : 0;
 }
 
+struct drain_ctx {
+	struct session *s;
+	const struct session_ops *ops;
+	void *ctx;
+};
+
+static int drain_record(void *ctx, const struct perf_event_header *hdr)
+{
+	struct drain_ctx *d = ctx;
+
+	return process(d->s, hdr, d->ops, d->ctx);
+}
+
 /* Read every ring buffer once, then the end of the round; the first non-zero callback return. */
 static int drain(struct session *s, const struct session_ops *ops, void *ctx)
 {
+	struct drain_ctx d = { s, ops, ctx };
 	struct perf_mmap *map;
-	int r = 0;
+	int r;
 
-	perf_evlist__for_each_mmap(s->el->evlist, map, false) {
-		union perf_event *ev;
-		if (perf_mmap__read_init(map) < 0)
-			continue;
-		/*
-		 * The tail moves after every record (process() keeps no pointer into the buffer):
-		 * holding it until the whole snapshot was processed left the kernel only what was
-		 * free when the drain began, and at 400k-800k events/s the buffers overflowed
-		 * during the drain (perf record, which writes and consumes chunk by chunk, lost
-		 * nothing). read_event re-reads the head each time, so this also takes in what
-		 * arrives meanwhile.
-		 */
-		while (!r && (ev = perf_mmap__read_event(map)) != NULL) {
-			r = process(s, &ev->header, ops, ctx);
-			perf_mmap__consume(map);
-		}
-		perf_mmap__read_done(map);
-		if (r)
+	/*
+	 * The tail moves during the drain (every TLB_RING_TAIL_STEP bytes; process() keeps no
+	 * pointer into the buffer): holding it until the whole snapshot was processed left the
+	 * kernel only what was free when the drain began, and at 400k-800k events/s the buffers
+	 * overflowed during the drain. The head is read again once a batch is done, so this also
+	 * takes in what arrives meanwhile.
+	 */
+	perf_evlist__for_each_mmap(s->el->evlist, map, false)
+		if ((r = tlb_mmap_read(map, drain_record, &d)))
 			return r;
-	}
 	return ops->round ? ops->round(ctx) : 0;
 }
 

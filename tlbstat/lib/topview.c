@@ -458,14 +458,28 @@ static int request_event(struct top_model *m, const struct tlb_event *ev)
 
 	if (count_request_of(ev, &r)) {
 		request_grow(m, &r, true, r.nr, ev->cgroup);
+		if (m->cfg.request_done)
+			m->cfg.request_done(m->cfg.request_ctx, &r);
 		return 0;
 	}
 	f = count_group_feed(m->grp, ev, &r, &open);
 	if (f < 0)
 		return -1;
+	if ((f & COUNT_GROUP_CLOSED) && m->cfg.request_done)
+		m->cfg.request_done(m->cfg.request_ctx, &r);
 	if (f & COUNT_GROUP_JOINED)
 		request_grow(m, open, f & COUNT_GROUP_STARTED, 1, 0);
 	return 0;
+}
+
+void top_model_expire_requests(struct top_model *m, uint64_t before)
+{
+	struct count_request done;
+	int cursor = 0;
+
+	while (count_group_expire(m->grp, before, &cursor, &done))
+		if (m->cfg.request_done)
+			m->cfg.request_done(m->cfg.request_ctx, &done);
 }
 
 int top_model_event(struct top_model *m, const struct tlb_event *ev)

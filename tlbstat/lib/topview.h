@@ -72,6 +72,13 @@ struct top_config {
 	bool read_proc_comm;             /* name tasks from /proc on first sight (tests: false) */
 	struct cause_cache *causes;      /* classify flushes with a kernel chain (cause.h); NULL:
 					    no causes. The caller's, for the model's life. */
+	/*
+	 * Each whole request as it ends, for a caller that wants them (the exporter's fan-out):
+	 * one that an event is (count_request_of), a csd request that the model's grouper closes
+	 * (count_group_feed), or one top_model_expire_requests() closes. NULL: none.
+	 */
+	void (*request_done)(void *ctx, const struct count_request *r);
+	void *request_ctx;
 };
 
 struct top_model;
@@ -86,6 +93,9 @@ void top_model_free(struct top_model *m);
 
 /* A decoded event (TLB kinds, exec, rename; others are ignored). -1 when out of memory. */
 int top_model_event(struct top_model *m, const struct tlb_event *ev);
+/* Close the open csd requests whose last event is older than before - the grouping window
+ * (count_group_expire), each to cfg.request_done. */
+void top_model_expire_requests(struct top_model *m, uint64_t before);
 /* A hit of a generic tracepoint (--events). -1 when out of memory. */
 int top_model_generic(struct top_model *m, pid_t pid, pid_t tid, int cpu);
 void top_model_comm(struct top_model *m, pid_t pid, pid_t tid, const char *comm);
