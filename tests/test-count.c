@@ -26,10 +26,28 @@ struct both {
 	uint64_t v[sizeof(struct count_counts) / sizeof(uint64_t)];
 };
 
+/* The whole requests top's model hands out (top_config.request_done: the exporter's fan-out). */
+struct done_requests {
+	uint64_t n, targets, max;
+};
+
 struct feed {
 	struct agg *agg;
 	struct top_model *top;
+	struct done_requests done;
 };
+
+static void on_request_done(void *ctx, const struct count_request *r)
+{
+	struct done_requests *d = ctx;
+
+	if (r->cls != TLB_FUNC_FLUSH)
+		return;
+	d->n++;
+	d->targets += (uint64_t)r->nr;
+	if ((uint64_t)r->nr > d->max)
+		d->max = (uint64_t)r->nr;
+}
 
 static struct both from_counts(const struct count_counts *c)
 {
@@ -107,11 +125,14 @@ static int feed_file(const char *path, struct feed *f, double *secs)
 	}
 	acfg.page_size = tcfg.page_size = tep_get_page_size(session_tep(s));
 	tcfg.nr_cpus = session_nr_cpus(s);
+	tcfg.request_done = on_request_done;
+	tcfg.request_ctx = &f->done;
 	f->agg = agg_new(&acfg);
 	f->top = top_model_new(&tcfg);
 	rc = session_run(s, &ops, f, NULL, NULL, err, sizeof(err));
 	if (rc < 0)
 		printf("# %s: %s\n", path, err);
+	top_model_expire_requests(f->top, UINT64_MAX);   /* the last requests, as an exporter's close */
 	agg_finish(f->agg);
 	*secs = (double)(session_last_time(s) - session_first_time(s)) / 1e9;
 	top_model_close(f->top, *secs);
@@ -181,6 +202,11 @@ static void check_node(const char *name, struct feed *f)
 	       "requests, %llu targets)", name, (unsigned long long)tot->all.events,
 	       (unsigned long long)tot->all.ipis, (unsigned long long)tot->all.ipi_targets);
 	is_int(n.lost_total, tot->lost, "%s: lost equal", name);
+	/* every request the node counted reached request_done whole, once (the exporter's fan-out) */
+	is_int(f->done.n, tot->all.ipis, "%s: requests handed out whole = the node's requests (%llu)",
+	       name, (unsigned long long)f->done.n);
+	is_int(f->done.targets, tot->all.ipi_targets, "%s: their targets = the node's targets", name);
+	is_int(f->done.max, tot->all.max_fanout, "%s: largest = the node's max fan-out", name);
 }
 
 /* ---------------- top's batch output ---------------- */
@@ -363,6 +389,36 @@ static void test_group(void)
 	count_group_free(g);
 }
 
+/* top's model hands each request out once, the open ones when the exporter's close expires them. */
+static void test_model_requests(void)
+{
+	struct done_requests d = { 0 };
+	struct top_config cfg = { .nr_cpus = 4, .group_window_ns = 100,
+				  .request_done = on_request_done, .request_ctx = &d };
+	struct top_model *m = top_model_new(&cfg);
+	struct tlb_event ev;
+
+	ev = mk_csd(10, 0, 1, FLUSH_FUNC, 1000);
+	top_model_event(m, &ev);
+	ev = mk_csd(10, 0, 2, FLUSH_FUNC, 1010);
+	top_model_event(m, &ev);
+	ev = mk_csd(10, 0, 3, RANGE_FUNC, 1020);        /* another function: the first ends */
+	top_model_event(m, &ev);
+	is_int(d.n, 1, "model: the first request handed out when the next one starts");
+	is_int(d.max, 2, "model: with its two targets");
+	top_model_expire_requests(m, 1100);             /* last event 1020 + window 100 > 1100 */
+	is_int(d.n, 1, "model: a request inside its window is not expired");
+	ev = mk_csd(11, 1, 0, FLUSH_FUNC, 1030);
+	top_model_event(m, &ev);
+	top_model_expire_requests(m, 2000);
+	is_int(d.n, 2, "model: past the window both open requests end; the kernel-range one is not "
+	       "a TLB flush request");
+	top_model_expire_requests(m, 3000);
+	is_int(d.n, 2, "model: an expired request is handed out once");
+	is_int(d.targets, 3, "model: targets of the two flush requests");
+	top_model_free(m);
+}
+
 static void test_rate(void)
 {
 	struct count_rate r = count_rate_of(100, 0, 4);
@@ -537,6 +593,7 @@ int main(void)
 	test_counts();
 	test_request_of();
 	test_group();
+	test_model_requests();
 	test_rate();
 	test_health();
 	test_models_agree();
