@@ -60,7 +60,6 @@ struct exporter {
 	struct web_user *users;      /* --auth-file */
 	int nr_users;
 	int top_k, max_procs, mmap_pages;
-	int http_nice;               /* --http-nice: the HTTP thread's nice, relative to ours */
 	uint64_t interval_ns;
 	/* --cpu-budget: own CPU per interval against it; above, tlb:tlb_flush sampled every Nth */
 	double cpu_budget;           /* percent of one core; 0: off (every event, no counters) */
@@ -596,8 +595,6 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 		OPT_STR(0, "tls-key", &e->tls_key, "file", "... and this PEM private key"),
 		OPT_STR(0, "auth-file", &e->auth_file, "file", "require basic auth: 'user:$hash' "
 			"lines, crypt(3) hashes ('openssl passwd -6')"),
-		OPT_INTEGER(0, "http-nice", &e->http_nice, "N", "the HTTP thread's nice relative to "
-			    "the exporter's (-20 to 0; default 0: left alone; needs root or CAP_SYS_NICE)"),
 		OPT_FINISH(),
 	};
 	int argi = parse_options(argc, argv, opts, exporter_usage, false);
@@ -611,10 +608,6 @@ static int exporter_options(int argc, char **argv, struct exporter *e)
 	if (!(e->cpu_budget >= 0 && e->cpu_budget <= 10000)) {
 		tlb_err("exporter: --cpu-budget must be 0 (off) to 10000 percent (got %g)",
 			e->cpu_budget);
-		return PARSE_OPT_USAGE;
-	}
-	if (e->http_nice < -20 || e->http_nice > 0) {
-		tlb_err("exporter: --http-nice must be -20 to 0 (got %d)", e->http_nice);
 		return PARSE_OPT_USAGE;
 	}
 	if (e->max_procs < 0) {
@@ -744,38 +737,10 @@ static void exporter_close(struct exporter *e)
 	free(e->users);
 }
 
-/*
- * --http-nice: this thread's nice lowered by n (a thread's own: PRIO_PROCESS with 0 is the
- * calling thread on Linux), so that the HTTP thread created next inherits it and a scrape
- * waits less behind other work; a nice, never a real-time class that a scrape storm could use
- * to starve the node. Where it may not (no CAP_SYS_NICE), a note and the default nice.
- * Returns the nice to go back to.
- */
-static int http_nice_begin(int n)
-{
-	int prio;
-
-	errno = 0;
-	prio = getpriority(PRIO_PROCESS, 0);
-	if (!n || (prio == -1 && errno))
-		return 0;
-	if (setpriority(PRIO_PROCESS, 0, prio + n < -20 ? -20 : prio + n) < 0)
-		tlb_warn("exporter: --http-nice %d: %s (the HTTP thread keeps nice %d)", n,
-			 strerror(errno), prio);
-	return prio;
-}
-
-/* This thread back to its nice (raising it needs no privilege, also after --user). */
-static void http_nice_end(int n, int prio)
-{
-	if (n)
-		setpriority(PRIO_PROCESS, 0, prio);
-}
-
 /* Listen, open, drop privileges, serve: the exit code up to the loop. */
 static int exporter_start(struct exporter *e, char *err, size_t errlen)
 {
-	int fd, rc, prio;
+	int fd, rc;
 
 	fd = web_listen(e->listen, err, errlen);
 	if (fd < 0) {
@@ -793,16 +758,12 @@ static int exporter_start(struct exporter *e, char *err, size_t errlen)
 		tlb_err("exporter: %s", err);
 		return EXIT_FAIL;
 	}
-	/* the HTTP thread inherits this thread's nice: lowered while still root, then back */
-	prio = http_nice_begin(e->http_nice);
 	if (e->user && (rc = drop_privileges(e->user, err, errlen)) != EXIT_OK) {
 		close(fd);
 		tlb_err("%s", err);
 		return rc;
 	}
-	rc = web_start(e->web, fd, e->cert_pem, e->key_pem);
-	http_nice_end(e->http_nice, prio);
-	if (rc) {
+	if (web_start(e->web, fd, e->cert_pem, e->key_pem)) {
 		close(fd);
 		tlb_err("exporter: cannot start the HTTP server on %s", e->listen);
 		return EXIT_FAIL;
