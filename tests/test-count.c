@@ -312,6 +312,23 @@ static void test_counts(void)
 	count_request_grow(&grown, true, 1, 1);
 	ok(!memcmp(&whole, &grown, sizeof(whole)), "a request counted whole or as it grows: same");
 	is_int(whole.max_fanout, 3, "max fan-out");
+	/* count_add_flush (report's one computation for four places) = count_flush, every case */
+	{
+		static const int64_t pages[] = { -1, 0, 5 };
+		struct count_counts byflush = { 0 }, byadd = { 0 };
+
+		for (int r = -1; r <= TLB_NR_REASONS; r++)
+			for (size_t k = 0; k < ARRAY_SIZE(pages); k++) {
+				struct count_counts d = { 0 };
+
+				ev = mk_flush(1, 0, r, pages[k], 4);
+				count_flush(&byflush, &ev);
+				count_flush(&d, &ev);
+				count_add_flush(&byadd, &d, ev.reason);
+			}
+		ok(!memcmp(&byflush, &byadd, sizeof(byflush)),
+		   "count_add_flush of a flush's own counts = count_flush (every reason, full, ranged)");
+	}
 }
 
 static void test_request_of(void)

@@ -1071,22 +1071,6 @@ static void group_event(struct agg *a, const struct tlb_event *ev)
 
 /* ---------------- events ---------------- */
 
-/*
- * Add one flush's counts d (count_flush of a zeroed struct) to c: what count_flush(c, ev) does,
- * without its tests again for each of the four places a flush counts in.
- */
-static inline void count_add_flush(struct count_counts *c, const struct count_counts *d,
-				   int reason)
-{
-	c->events++;
-	if (reason >= 0 && reason < TLB_NR_REASONS)
-		c->reasons[reason]++;
-	c->pages += d->pages;
-	c->full_flushes += d->full_flushes;
-	c->remote_sends += d->remote_sends;
-	c->victim_hits += d->victim_hits;
-}
-
 static void flush_event(struct agg *a, const struct tlb_event *ev)
 {
 	struct agg_task *t = get_thread(a, ev->pid, ev->tid);

@@ -102,6 +102,23 @@ static inline void count_flush(struct count_counts *c, const struct tlb_event *e
 }
 
 /*
+ * Add one flush's counts d (count_flush of a zeroed struct for the same event, whose reason is
+ * given) to c: what count_flush(c, ev) does, without its tests again for each place the same
+ * flush counts in (report adds it to its thread, process, CPU and node). Keep the two together.
+ */
+static inline void count_add_flush(struct count_counts *c, const struct count_counts *d,
+				   int reason)
+{
+	c->events++;
+	if (reason >= 0 && reason < TLB_NR_REASONS)
+		c->reasons[reason]++;
+	c->pages += d->pages;
+	c->full_flushes += d->full_flushes;
+	c->remote_sends += d->remote_sends;
+	c->victim_hits += d->victim_hits;
+}
+
+/*
  * The kernel lab's events (patches/): a tlb:tlb_invalidation (EV_PATCHED_FLUSH) is one flush
  * decided, in the initiator's context, with the bytes asked (range_size, 0 = all) and the CPUs
  * flushed (target_cpus, the initiator's included; -1 a broadcast, as arm64's TLBI IS); an
