@@ -9,8 +9,12 @@
  * pd_finish() the feature sections follow the data, as perf wants, and the header is rewritten
  * with them.
  *
- * Reader: maps the file; records are read in file order with bounds checks; file pages behind
- * the cursor are dropped from memory as it advances, so resident memory stays small.
+ * Reader: maps the file for its header, attrs and features; the data section is read with
+ * pread() into 1 MiB chunks (a record cut by a chunk's end is copied to the next one's start) and
+ * records are handed out in file order with bounds checks. Chunks behind the cursor go back to a
+ * spare list unless they hold the pinned record (pd_pin) or a later one: resident memory is a few
+ * chunks, not the file, and no page of the data is mapped, faulted in or dropped (on a
+ * paravirtualised guest each of those was a trip through the hypervisor).
  */
 #include "perfdata.h"
 #include "outfile.h"
@@ -62,6 +66,16 @@ static void set_bit(uint64_t *bits, int b)
 
 /* ======================= reader ======================= */
 
+/* A piece of the data section read into memory: data[0] is the file's byte off. */
+struct pd_chunk {
+	struct pd_chunk *next;
+	uint64_t off;
+	size_t len;
+	uint8_t data[];
+};
+
+#define PD_CHUNK (1u << 20)	/* >= the largest record (its size is a u16) */
+
 struct pd_reader {
 	int fd;
 	const uint8_t *map;
@@ -69,9 +83,10 @@ struct pd_reader {
 	struct file_header h;
 	struct pd_attr *attrs;
 	int nr_attrs;
-	uint64_t data_start, data_end, pos, dropped;
+	uint64_t data_start, data_end, pos;
 	uint64_t nr_records;	/* whole records pd_next gave */
-	uint64_t pinned;	/* pages at or after this offset stay (UINT64_MAX: none pinned) */
+	struct pd_chunk *head, *tail, *spare;	/* chunks read, oldest first; tail is the newest */
+	const void *pinned;	/* the chunk holding it and later ones stay (NULL: none pinned) */
 	bool truncated;
 	bool features_present;
 	struct file_section feat[HEADER_FEAT_BITS];
@@ -403,7 +418,6 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	madvise((void *)r->map, r->map_size, MADV_SEQUENTIAL);
 	memcpy(&r->h, r->map, sizeof(r->h));
 	if (r->h.magic != PERF_MAGIC2) {
 		if (!memcmp(r->map, "PERFILE2", 8) || r->h.magic == __builtin_bswap64(PERF_MAGIC2))
@@ -457,7 +471,6 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 	if (r->oom)
 		goto oom;
 	r->pos = r->data_start;
-	r->pinned = UINT64_MAX;
 	return r;
 oom:
 	snprintf(err, errlen, "out of memory reading %s", path);
@@ -466,10 +479,21 @@ fail:
 	return NULL;
 }
 
+static void free_chunks(struct pd_chunk *c)
+{
+	while (c) {
+		struct pd_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+}
+
 void pd_close(struct pd_reader *r)
 {
 	if (!r)
 		return;
+	free_chunks(r->head);
+	free_chunks(r->spare);
 	if (r->map)
 		munmap((void *)r->map, r->map_size);
 	if (r->fd >= 0)
@@ -493,7 +517,7 @@ bool pd_truncated(const struct pd_reader *r) { return r->truncated; }
 
 void pd_pin(struct pd_reader *r, const void *rec)
 {
-	r->pinned = rec ? (uint64_t)((const uint8_t *)rec - r->map) : UINT64_MAX;
+	r->pinned = rec;
 }
 uint64_t pd_data_size(const struct pd_reader *r) { return r->data_end - r->data_start; }
 
@@ -556,18 +580,87 @@ const void *pd_feature_blob(const struct pd_reader *r, int feat, size_t *len)
 	return r->map + r->feat[feat].offset;
 }
 
+static bool chunk_holds(const struct pd_chunk *c, const void *p)
+{
+	return (const uint8_t *)p >= c->data && (const uint8_t *)p < c->data + c->len;
+}
+
 /*
- * The reader's window: once the cursor is PD_WINDOW past the last drop, pages more than
- * PD_WINDOW_KEEP behind it go. 64 MiB (and 16 kept) made a report's peak RSS 72 MB on a 1M-sample
- * file; 8 MiB costs 11 madvise calls per 88 MB read.
+ * Chunks before the tail go back to the spare list, unless the pinned record lies in one of
+ * them (it and every later record stay). Called before the next record is read: the caller is
+ * done with the one pd_next gave last, unless it pinned it.
  */
-#define PD_WINDOW (8u << 20)
-#define PD_WINDOW_KEEP (2u << 20)
+static void release_chunks(struct pd_reader *r)
+{
+	while (r->head != r->tail && !(r->pinned && chunk_holds(r->head, r->pinned))) {
+		struct pd_chunk *c = r->head;
+
+		r->head = c->next;
+		c->next = r->spare;
+		r->spare = c;
+	}
+}
+
+/*
+ * Make the file's bytes [pos, pos + n) (n <= PD_CHUNK, inside the data section) readable in the
+ * tail chunk: a new chunk starts at pos with what the tail already had of them, the rest read
+ * from the file. Returns 0, or -1 (err set) when out of memory or the file cannot be read.
+ */
+static int pd_fill(struct pd_reader *r, uint64_t pos, size_t n, char *err, size_t errlen)
+{
+	struct pd_chunk *t = r->tail, *c;
+	size_t have = 0, want;
+
+	if (t && pos >= t->off && pos + n <= t->off + t->len)
+		return 0;
+	if (r->spare) {
+		c = r->spare;
+		r->spare = c->next;
+	} else if (!(c = malloc(sizeof(*c) + PD_CHUNK))) {
+		snprintf(err, errlen, "out of memory reading records");
+		return -1;
+	}
+	c->next = NULL;
+	c->off = pos;
+	if (t && pos >= t->off && pos < t->off + t->len) {
+		have = (size_t)(t->off + t->len - pos);
+		memcpy(c->data, t->data + (pos - t->off), have);
+	}
+	want = r->data_end - pos < PD_CHUNK ? (size_t)(r->data_end - pos) : PD_CHUNK;
+	while (have < want) {
+		ssize_t got = pread(r->fd, c->data + have, want - have, (off_t)(pos + have));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			snprintf(err, errlen, "cannot read records at offset %llu: %s",
+				 (unsigned long long)(pos + have),
+				 got < 0 ? strerror(errno) : "the file got shorter");
+			c->next = r->spare;
+			r->spare = c;
+			return -1;
+		}
+		have += (size_t)got;
+	}
+	c->len = have;
+	if (t)
+		t->next = c;
+	else
+		r->head = c;
+	r->tail = c;
+	if (have < n) {
+		snprintf(err, errlen, "truncated record at offset %llu", (unsigned long long)pos);
+		return -1;
+	}
+	return 0;
+}
 
 int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err, size_t errlen)
 {
 	struct perf_event_header h;
+	const struct pd_chunk *t;
 
+	release_chunks(r);
 	if (r->pos >= r->data_end)
 		return 0;
 	if (r->data_end - r->pos < sizeof(h)) {
@@ -576,7 +669,10 @@ int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err
 		snprintf(err, errlen, "truncated record at offset %llu", (unsigned long long)r->pos);
 		return -1;
 	}
-	memcpy(&h, r->map + r->pos, sizeof(h));
+	if (pd_fill(r, r->pos, sizeof(h), err, errlen) < 0)
+		return -1;
+	t = r->tail;
+	memcpy(&h, t->data + (r->pos - t->off), sizeof(h));
 	if (h.size < sizeof(h) || h.size % 8) {
 		if (r->truncated && h.size == 0)
 			return 0;	/* preallocated zeros after the last record */
@@ -592,23 +688,12 @@ int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err
 			 (unsigned long long)(r->data_end - r->pos));
 		return -1;
 	}
-	*hdr = (const struct perf_event_header *)(r->map + r->pos);
+	if (pd_fill(r, r->pos, h.size, err, errlen) < 0)
+		return -1;
+	t = r->tail;
+	*hdr = (const struct perf_event_header *)(t->data + (r->pos - t->off));
 	r->pos += h.size;
 	r->nr_records++;
-	/*
-	 * Drop what lies behind the cursor (a record queued for time order, pd_pin, stays): resident
-	 * memory is a window of the file, not the file. A page dropped by mistake would only be
-	 * read again from the page cache (the mapping is read-only).
-	 */
-	if (r->pos - r->dropped > PD_WINDOW) {
-		uint64_t upto = (r->pos - PD_WINDOW_KEEP) & ~(uint64_t)4095;
-		if (upto > (r->pinned & ~(uint64_t)4095))
-			upto = r->pinned & ~(uint64_t)4095;
-		if (upto > r->dropped) {
-			madvise((void *)(r->map + r->dropped), upto - r->dropped, MADV_DONTNEED);
-			r->dropped = upto;
-		}
-	}
 	return 1;
 }
 

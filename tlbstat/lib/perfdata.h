@@ -66,9 +66,9 @@ const void *pd_tracing_data(const struct pd_reader *r, size_t *len);
 const void *pd_feature_blob(const struct pd_reader *r, int feat, size_t *len);
 
 /*
- * Next record of the data section, in file order. Returns 1 with *hdr pointing into the file
- * mapping (valid until the reader has moved 16 MiB further: pages far behind are dropped),
- * 0 at the end, -1 on a corrupt record (err says where).
+ * Next record of the data section, in file order. Returns 1 with *hdr pointing into the reader's
+ * buffer (8-byte aligned; valid until the next pd_next call unless pinned, pd_pin), 0 at the end,
+ * -1 on a corrupt record or a read error (err says which and where).
  * A file whose header says data size 0 (killed before the header was rewritten) is read up to
  * its last complete record; pd_truncated() then says so.
  */
@@ -80,7 +80,7 @@ bool pd_truncated(const struct pd_reader *r);
  * (an incomplete last record, or the kill's zero-filled tail).
  */
 void pd_extent(const struct pd_reader *r, uint64_t *records, uint64_t *offset, uint64_t *file_size);
-/* Keep records from rec on (a pointer pd_next gave) valid: pages there are not dropped. NULL: none. */
+/* Keep records from rec on (a pointer pd_next gave) valid while pd_next moves on. NULL: none. */
 void pd_pin(struct pd_reader *r, const void *rec);
 uint64_t pd_data_size(const struct pd_reader *r);
 
