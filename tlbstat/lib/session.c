@@ -639,16 +639,16 @@ static int process(struct session *s, const struct perf_event_header *hdr,
  * CPU) and ends it with FINISHED_ROUND; a record can only be older than the previous round's
  * newest one by being in the current round. So, as perf does: queue records (copied), and at
  * each FINISHED_ROUND deliver, in time order, those no newer than the previous round's newest.
- * The queue points into the file mapping, which the reader keeps resident from the oldest queued
- * record on (pd_pin). Memory: about two rounds of records, whatever the file size.
+ * The queue points into the reader's buffers, which it keeps from the oldest queued record on
+ * (pd_pin, pp_pin). Memory: about two rounds of records, whatever the file size.
  */
 struct oq_item {
 	uint64_t time, seq;
-	const struct perf_event_header *hdr;	/* in the reader's mapping, pinned (pd_pin) */
+	const struct perf_event_header *hdr;	/* in the reader's buffer, pinned (pd_pin, pp_pin) */
 	const struct pd_attr *attr;		/* its event, found when it was queued */
 };
 
-/* Keep records from rec on: a file's mapping resident, a stream's arena (NULL: none). */
+/* Keep records from rec on in the file's or the stream's buffers (NULL: none). */
 static void src_pin(struct session *s, const void *rec)
 {
 	if (s->pp)
@@ -658,16 +658,14 @@ static void src_pin(struct session *s, const void *rec)
 }
 
 /*
- * The next record of a file or stream. A stream's records are copies whose addresses come back
- * once their memory is reused: the one-record attr cache must not outlive its record.
+ * The next record of a file or stream. Both readers hand out records in buffers they reuse, so
+ * an address comes back for another record: the one-record attr cache must not outlive its record.
  */
 static int src_next(struct session *s, const struct perf_event_header **hdr, char *err,
 		    size_t errlen)
 {
-	if (!s->pp)
-		return pd_next(s->rd, hdr, err, errlen);
 	s->cached_hdr = NULL;
-	return pp_next(s->pp, hdr, err, errlen);
+	return s->pp ? pp_next(s->pp, hdr, err, errlen) : pd_next(s->rd, hdr, err, errlen);
 }
 
 /*
