@@ -40,6 +40,23 @@ struct table {
 	int head, tail;          /* LRU: head = most recently seen */
 	int free_list;           /* through hnext */
 	uint64_t evicted;
+	uint64_t removed;        /* tasks taken out (evicted, aged out, tid reused) */
+};
+
+/*
+ * The tasks of recent events, by tid: events come in runs from a few threads at a time (one
+ * ring per CPU drained after another), and one last-hit slot missed a third of them under
+ * tlbbench mmap. A slot holds table indexes, valid while no task left either table and the
+ * interval is the same (its stamp: both tables' removals plus the interval's number, each only
+ * grows): then get_proc() and get_thread() would return the same tasks and touch() would do
+ * nothing.
+ */
+#define TASK_CACHE 32		/* a power of two */
+
+struct task_slot {
+	uint64_t stamp;          /* task_stamp() when filled; 0: empty */
+	pid_t pid, tid;          /* as the event gave them */
+	int p, t;                /* indexes in procs and threads */
 };
 
 struct top_model {
@@ -53,9 +70,7 @@ struct top_model {
 	uint64_t lost, lost_last, lost_total;
 	uint64_t remote_total, victim_total;
 	double last_secs;
-	/* the last task looked up (runs of events from one thread are the common case) */
-	pid_t c_pid, c_tid;
-	struct top_task *c_proc, *c_thr;
+	struct task_slot tcache[TASK_CACHE];
 };
 
 static int table_init(struct table *t, int cap)
@@ -149,6 +164,7 @@ static void table_remove(struct table *t, int i)
 		*pp = e->hnext;
 	lru_unlink(t, i);
 	memset(e, 0, sizeof(*e));
+	t->removed++;
 	e->hnext = t->free_list;
 	t->free_list = i;
 	t->n--;
@@ -271,22 +287,46 @@ static struct top_task *get_thread(struct top_model *m, pid_t pid, pid_t tid,
 	return e;
 }
 
-/* The process and thread of an event; every look-up goes through here (the cache's validity). */
-static void task_pair(struct top_model *m, pid_t pid, pid_t tid, struct top_task **p,
-		      struct top_task **t)
+static struct task_slot *task_slot_of(struct top_model *m, pid_t tid)
 {
-	if (m->c_proc && m->c_pid == pid && m->c_tid == tid) {
-		*p = m->c_proc;
-		*t = m->c_thr;
-		return;
-	}
+	return &m->tcache[((uint32_t)tid * 0x9E3779B1u) >> 27 & (TASK_CACHE - 1)];
+}
+
+/*
+ * The slot's tasks are what get_proc() and get_thread() would return without a change: the
+ * same keys (table_find's), and seen in this interval already (touch() would do nothing).
+ */
+static uint64_t task_stamp(const struct top_model *m)
+{
+	return m->iv + m->procs.removed + m->threads.removed;
+}
+
+/* The miss path of task_pair(): the tables, and the slot filled. */
+static void task_fill(struct top_model *m, struct task_slot *s, pid_t pid, pid_t tid,
+		      struct top_task **p, struct top_task **t)
+{
 	*p = get_proc(m, pid);
 	*t = get_thread(m, pid, tid, *p);
-	/* adding the thread may have evicted nothing of the proc table: both stay valid */
-	m->c_pid = pid;
-	m->c_tid = tid;
-	m->c_proc = *p;
-	m->c_thr = *t;
+	/* adding the thread removes nothing from the proc table: both indexes hold */
+	s->stamp = task_stamp(m);
+	s->pid = pid;
+	s->tid = tid;
+	s->p = (int)(*p - m->procs.v);
+	s->t = (int)(*t - m->threads.v);
+}
+
+/* The process and thread of an event. */
+static inline void task_pair(struct top_model *m, pid_t pid, pid_t tid, struct top_task **p,
+			     struct top_task **t)
+{
+	struct task_slot *s = task_slot_of(m, tid);
+
+	if (s->stamp == task_stamp(m) && s->pid == pid && s->tid == tid) {
+		*p = &m->procs.v[s->p];
+		*t = &m->threads.v[s->t];
+		return;
+	}
+	task_fill(m, s, pid, tid, p, t);
 }
 
 /* ---------------- model ---------------- */
@@ -543,7 +583,6 @@ void top_model_comm(struct top_model *m, pid_t pid, pid_t tid, const char *comm)
 
 void top_model_track(struct top_model *m, pid_t pid)
 {
-	m->c_proc = m->c_thr = NULL;     /* get_proc may evict the cached task */
 	get_proc(m, pid);
 }
 
@@ -572,8 +611,7 @@ static void close_table(struct top_model *m, struct table *t, double secs)
 
 void top_model_close(struct top_model *m, double secs)
 {
-	m->c_proc = m->c_thr = NULL;     /* tasks age out below; touch() needs a look-up per interval */
-	m->iv++;
+	m->iv++;        /* a new task_stamp(): each task is looked up (touched) again */
 	close_table(m, &m->procs, secs);
 	close_table(m, &m->threads, secs);
 	for (int c = 0; c < m->cpu_slots; c++) {
