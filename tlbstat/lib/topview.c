@@ -46,7 +46,7 @@ struct table {
 /*
  * The tasks of recent events, by tid: events come in runs from a few threads at a time (one
  * ring per CPU drained after another), and one last-hit slot missed a third of them under
- * tlbbench mmap. A slot holds table indexes, valid while no task left either table and the
+ * tlbbench mmap. A slot holds two table entries (the tables never move), valid while no task left either table and the
  * interval is the same (its stamp: both tables' removals plus the interval's number, each only
  * grows): then get_proc() and get_thread() would return the same tasks and touch() would do
  * nothing.
@@ -56,7 +56,7 @@ struct table {
 struct task_slot {
 	uint64_t stamp;          /* task_stamp() when filled; 0: empty */
 	pid_t pid, tid;          /* as the event gave them */
-	int p, t;                /* indexes in procs and threads */
+	struct top_task *p, *t;  /* in procs and threads */
 };
 
 struct top_model {
@@ -66,6 +66,7 @@ struct top_model {
 	int cpu_slots;
 	uint64_t *cpu_inv, *cpu_gen, *cpu_inv_last, *cpu_gen_last;
 	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
+	uint64_t grp_open;           /* how many: none, and a flush has nothing to end there */
 	struct top_counts node, node_last;
 	uint64_t lost, lost_last, lost_total;
 	uint64_t remote_total, victim_total;
@@ -307,12 +308,12 @@ static void task_fill(struct top_model *m, struct task_slot *s, pid_t pid, pid_t
 {
 	*p = get_proc(m, pid);
 	*t = get_thread(m, pid, tid, *p);
-	/* adding the thread removes nothing from the proc table: both indexes hold */
+	/* adding the thread removes nothing from the proc table: both entries hold */
 	s->stamp = task_stamp(m);
 	s->pid = pid;
 	s->tid = tid;
-	s->p = (int)(*p - m->procs.v);
-	s->t = (int)(*t - m->threads.v);
+	s->p = *p;
+	s->t = *t;
 }
 
 /* The process and thread of an event. */
@@ -322,8 +323,8 @@ static inline void task_pair(struct top_model *m, pid_t pid, pid_t tid, struct t
 	struct task_slot *s = task_slot_of(m, tid);
 
 	if (s->stamp == task_stamp(m) && s->pid == pid && s->tid == tid) {
-		*p = &m->procs.v[s->p];
-		*t = &m->threads.v[s->t];
+		*p = s->p;
+		*t = s->t;
 		return;
 	}
 	task_fill(m, s, pid, tid, p, t);
@@ -470,9 +471,9 @@ static void flush_event(struct top_model *m, const struct tlb_event *ev)
 	if (ev->cgroup)
 		p->cgroup = t->cgroup = ev->cgroup;
 	count_flush(&d, ev);
-	count_flush(&p->cur.cnt, ev);
-	count_flush(&t->cur.cnt, ev);
-	count_flush(&m->node.cnt, ev);
+	count_add_flush(&p->cur.cnt, &d, ev->reason);
+	count_add_flush(&t->cur.cnt, &d, ev->reason);
+	count_add_flush(&m->node.cnt, &d, ev->reason);
 	m->cpu_inv[ev->cpu] += d.events;
 	m->remote_total += d.remote_sends;
 	m->victim_total += d.victim_hits;
@@ -505,6 +506,8 @@ static int request_event(struct top_model *m, const struct tlb_event *ev)
 	f = count_group_feed(m->grp, ev, &r, &open);
 	if (f < 0)
 		return -1;
+	m->grp_open += !!(f & COUNT_GROUP_STARTED);
+	m->grp_open -= !!(f & COUNT_GROUP_CLOSED);
 	if ((f & COUNT_GROUP_CLOSED) && m->cfg.request_done)
 		m->cfg.request_done(m->cfg.request_ctx, &r);
 	if (f & COUNT_GROUP_JOINED)
@@ -517,21 +520,24 @@ void top_model_expire_requests(struct top_model *m, uint64_t before)
 	struct count_request done;
 	int cursor = 0;
 
-	while (count_group_expire(m->grp, before, &cursor, &done))
+	while (count_group_expire(m->grp, before, &cursor, &done)) {
+		m->grp_open--;
 		if (m->cfg.request_done)
 			m->cfg.request_done(m->cfg.request_ctx, &done);
+	}
 }
 
 int top_model_event(struct top_model *m, const struct tlb_event *ev)
 {
-	int rc = ensure_cpu(m, ev->cpu);
+	int rc = (unsigned)ev->cpu < (unsigned)m->cpu_slots ? 1 : ensure_cpu(m, ev->cpu);
 
 	if (rc <= 0)
 		return rc;
 	switch (ev->kind) {
 	case EV_TLB_FLUSH:
 		flush_event(m, ev);
-		return request_event(m, ev);     /* a flush on this cpu ends its csd request */
+		/* a flush on this cpu ends its csd request (a flush is no request itself) */
+		return m->grp_open ? request_event(m, ev) : 0;
 	case EV_PATCHED_FLUSH:
 	case EV_MMU_NOTIFIER:
 		lab_event(m, ev);
