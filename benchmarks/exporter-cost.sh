@@ -6,6 +6,7 @@
 # EXPORTER_ARGS: more exporter options (e.g. "--cpu-budget 0").
 # CHURN: tlbbench mmap's options (default "--threads 1"; e.g. "--threads 1 --rate 5000" for a
 # rate that other work on the machine moves less; two rates give the cost per event alone).
+# CHURN_PROCS: how many such tlbbench processes (default 1; 2 for a higher rate than one reaches).
 # SCRAPE_NICE: the scraping curl's nice (default 0). A Prometheus on another host does not wait
 # for this node's CPUs; a curl here does, and its own wait counts in time_total: give it e.g. -10
 # to see the exporter's side of the latency on a loaded machine (the same in runs compared).
@@ -30,9 +31,11 @@ HZ=1000000000
 exp=$!; pids+=("$exp")
 "$O/tlbstat" top -b -d 1 --rows 5 >/dev/null 2>&1 &
 top=$!; pids+=("$top")
-# shellcheck disable=SC2086
-"$O/tlbbench" mmap ${CHURN:---threads 1} --duration $((SECS + 12)) >/dev/null 2>&1 &
-pids+=("$!")
+for _ in $(seq "${CHURN_PROCS:-1}"); do
+	# shellcheck disable=SC2086
+	"$O/tlbbench" mmap ${CHURN:---threads 1} --duration $((SECS + 12)) >/dev/null 2>&1 &
+	pids+=("$!")
+done
 sleep 6      # both attached, one exporter interval closed
 e0=$(ticks "$exp"); t0=$(ticks "$top")
 d0=$(curl -s "127.0.0.1:$PORT/metrics" | awk '/^tlbstat_exporter_events_drained_total/ { print $2 }')

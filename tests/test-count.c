@@ -433,6 +433,45 @@ static void test_model_requests(void)
 	top_model_expire_requests(m, 3000);
 	is_int(d.n, 2, "model: an expired request is handed out once");
 	is_int(d.targets, 3, "model: targets of the two flush requests");
+	/* a flush on the initiator's cpu ends its request at once, whatever else is open */
+	ev = mk_csd(12, 2, 3, FLUSH_FUNC, 4000);
+	top_model_event(m, &ev);
+	ev = mk_flush(12, 2, TLB_REASON_REMOTE_SEND_IPI, 1, 4010);
+	top_model_event(m, &ev);
+	is_int(d.n, 3, "model: a flush on its cpu ends a request");
+	top_model_event(m, &ev);
+	is_int(d.n, 3, "model: a second flush ends nothing");
+	ev = mk_csd(12, 0, 3, FLUSH_FUNC, 5000);
+	top_model_event(m, &ev);
+	ev = mk_csd(13, 1, 3, FLUSH_FUNC, 5000);
+	top_model_event(m, &ev);
+	ev = mk_flush(13, 1, TLB_REASON_REMOTE_SEND_IPI, 1, 5010);
+	top_model_event(m, &ev);
+	ev = mk_flush(12, 0, TLB_REASON_REMOTE_SEND_IPI, 1, 5010);
+	top_model_event(m, &ev);
+	is_int(d.n, 5, "model: two open requests, each ended by its cpu's flush");
+	ev = mk_csd(12, 0, 1, FLUSH_FUNC, 6000);
+	top_model_event(m, &ev);
+	ev = mk_csd(12, 0, 1, RANGE_FUNC, 6010);        /* ends the first, starts another */
+	top_model_event(m, &ev);
+	ev = mk_csd(12, 0, 1, FLUSH_FUNC, 6020);        /* ends the kernel-range one */
+	top_model_event(m, &ev);
+	ev = mk_flush(12, 0, TLB_REASON_REMOTE_SEND_IPI, 1, 6030);
+	top_model_event(m, &ev);
+	is_int(d.n, 7, "model: a flush ends the request that replaced two others");
+	ev = mk_csd(14, 3, 0, FLUSH_FUNC, 7000);
+	top_model_event(m, &ev);
+	top_model_expire_requests(m, 8000);
+	ev = mk_flush(14, 3, TLB_REASON_REMOTE_SEND_IPI, 1, 8010);
+	top_model_event(m, &ev);
+	is_int(d.n, 8, "model: an expired request is not ended again by a flush");
+	ev = mk_csd(14, 3, 0, FLUSH_FUNC, 9000);
+	top_model_event(m, &ev);
+	ev = mk_flush(14, 3, TLB_REASON_REMOTE_SEND_IPI, 1, 9010);
+	top_model_event(m, &ev);
+	is_int(d.n, 9, "model: after an expiry a flush ends the next request");
+	top_model_expire_requests(m, UINT64_MAX);
+	is_int(d.n, 9, "model: nothing left open");
 	top_model_free(m);
 }
 

@@ -40,6 +40,23 @@ struct table {
 	int head, tail;          /* LRU: head = most recently seen */
 	int free_list;           /* through hnext */
 	uint64_t evicted;
+	uint64_t removed;        /* tasks taken out (evicted, aged out, tid reused) */
+};
+
+/*
+ * The tasks of recent events, by tid: events come in runs from a few threads at a time (one
+ * ring per CPU drained after another), and one last-hit slot missed a third of them under
+ * tlbbench mmap. A slot holds two table entries (the tables never move), valid while no task left either table and the
+ * interval is the same (its stamp: both tables' removals plus the interval's number, each only
+ * grows): then get_proc() and get_thread() would return the same tasks and touch() would do
+ * nothing.
+ */
+#define TASK_CACHE 32		/* a power of two */
+
+struct task_slot {
+	uint64_t stamp;          /* task_stamp() when filled; 0: empty */
+	pid_t pid, tid;          /* as the event gave them */
+	struct top_task *p, *t;  /* in procs and threads */
 };
 
 struct top_model {
@@ -49,13 +66,12 @@ struct top_model {
 	int cpu_slots;
 	uint64_t *cpu_inv, *cpu_gen, *cpu_inv_last, *cpu_gen_last;
 	struct count_group *grp;     /* open csd_queue_cpu requests per initiator cpu */
+	uint64_t grp_open;           /* how many: none, and a flush has nothing to end there */
 	struct top_counts node, node_last;
 	uint64_t lost, lost_last, lost_total;
 	uint64_t remote_total, victim_total;
 	double last_secs;
-	/* the last task looked up (runs of events from one thread are the common case) */
-	pid_t c_pid, c_tid;
-	struct top_task *c_proc, *c_thr;
+	struct task_slot tcache[TASK_CACHE];
 };
 
 static int table_init(struct table *t, int cap)
@@ -149,6 +165,7 @@ static void table_remove(struct table *t, int i)
 		*pp = e->hnext;
 	lru_unlink(t, i);
 	memset(e, 0, sizeof(*e));
+	t->removed++;
 	e->hnext = t->free_list;
 	t->free_list = i;
 	t->n--;
@@ -271,22 +288,46 @@ static struct top_task *get_thread(struct top_model *m, pid_t pid, pid_t tid,
 	return e;
 }
 
-/* The process and thread of an event; every look-up goes through here (the cache's validity). */
-static void task_pair(struct top_model *m, pid_t pid, pid_t tid, struct top_task **p,
-		      struct top_task **t)
+static struct task_slot *task_slot_of(struct top_model *m, pid_t tid)
 {
-	if (m->c_proc && m->c_pid == pid && m->c_tid == tid) {
-		*p = m->c_proc;
-		*t = m->c_thr;
-		return;
-	}
+	return &m->tcache[((uint32_t)tid * 0x9E3779B1u) >> 27 & (TASK_CACHE - 1)];
+}
+
+/*
+ * The slot's tasks are what get_proc() and get_thread() would return without a change: the
+ * same keys (table_find's), and seen in this interval already (touch() would do nothing).
+ */
+static uint64_t task_stamp(const struct top_model *m)
+{
+	return m->iv + m->procs.removed + m->threads.removed;
+}
+
+/* The miss path of task_pair(): the tables, and the slot filled. */
+static void task_fill(struct top_model *m, struct task_slot *s, pid_t pid, pid_t tid,
+		      struct top_task **p, struct top_task **t)
+{
 	*p = get_proc(m, pid);
 	*t = get_thread(m, pid, tid, *p);
-	/* adding the thread may have evicted nothing of the proc table: both stay valid */
-	m->c_pid = pid;
-	m->c_tid = tid;
-	m->c_proc = *p;
-	m->c_thr = *t;
+	/* adding the thread removes nothing from the proc table: both entries hold */
+	s->stamp = task_stamp(m);
+	s->pid = pid;
+	s->tid = tid;
+	s->p = *p;
+	s->t = *t;
+}
+
+/* The process and thread of an event. */
+static inline void task_pair(struct top_model *m, pid_t pid, pid_t tid, struct top_task **p,
+			     struct top_task **t)
+{
+	struct task_slot *s = task_slot_of(m, tid);
+
+	if (s->stamp == task_stamp(m) && s->pid == pid && s->tid == tid) {
+		*p = s->p;
+		*t = s->t;
+		return;
+	}
+	task_fill(m, s, pid, tid, p, t);
 }
 
 /* ---------------- model ---------------- */
@@ -430,9 +471,9 @@ static void flush_event(struct top_model *m, const struct tlb_event *ev)
 	if (ev->cgroup)
 		p->cgroup = t->cgroup = ev->cgroup;
 	count_flush(&d, ev);
-	count_flush(&p->cur.cnt, ev);
-	count_flush(&t->cur.cnt, ev);
-	count_flush(&m->node.cnt, ev);
+	count_add_flush(&p->cur.cnt, &d, ev->reason);
+	count_add_flush(&t->cur.cnt, &d, ev->reason);
+	count_add_flush(&m->node.cnt, &d, ev->reason);
 	m->cpu_inv[ev->cpu] += d.events;
 	m->remote_total += d.remote_sends;
 	m->victim_total += d.victim_hits;
@@ -465,6 +506,8 @@ static int request_event(struct top_model *m, const struct tlb_event *ev)
 	f = count_group_feed(m->grp, ev, &r, &open);
 	if (f < 0)
 		return -1;
+	m->grp_open += !!(f & COUNT_GROUP_STARTED);
+	m->grp_open -= !!(f & COUNT_GROUP_CLOSED);
 	if ((f & COUNT_GROUP_CLOSED) && m->cfg.request_done)
 		m->cfg.request_done(m->cfg.request_ctx, &r);
 	if (f & COUNT_GROUP_JOINED)
@@ -477,21 +520,24 @@ void top_model_expire_requests(struct top_model *m, uint64_t before)
 	struct count_request done;
 	int cursor = 0;
 
-	while (count_group_expire(m->grp, before, &cursor, &done))
+	while (count_group_expire(m->grp, before, &cursor, &done)) {
+		m->grp_open--;
 		if (m->cfg.request_done)
 			m->cfg.request_done(m->cfg.request_ctx, &done);
+	}
 }
 
 int top_model_event(struct top_model *m, const struct tlb_event *ev)
 {
-	int rc = ensure_cpu(m, ev->cpu);
+	int rc = (unsigned)ev->cpu < (unsigned)m->cpu_slots ? 1 : ensure_cpu(m, ev->cpu);
 
 	if (rc <= 0)
 		return rc;
 	switch (ev->kind) {
 	case EV_TLB_FLUSH:
 		flush_event(m, ev);
-		return request_event(m, ev);     /* a flush on this cpu ends its csd request */
+		/* a flush on this cpu ends its csd request (a flush is no request itself) */
+		return m->grp_open ? request_event(m, ev) : 0;
 	case EV_PATCHED_FLUSH:
 	case EV_MMU_NOTIFIER:
 		lab_event(m, ev);
@@ -543,7 +589,6 @@ void top_model_comm(struct top_model *m, pid_t pid, pid_t tid, const char *comm)
 
 void top_model_track(struct top_model *m, pid_t pid)
 {
-	m->c_proc = m->c_thr = NULL;     /* get_proc may evict the cached task */
 	get_proc(m, pid);
 }
 
@@ -572,8 +617,7 @@ static void close_table(struct top_model *m, struct table *t, double secs)
 
 void top_model_close(struct top_model *m, double secs)
 {
-	m->c_proc = m->c_thr = NULL;     /* tasks age out below; touch() needs a look-up per interval */
-	m->iv++;
+	m->iv++;        /* a new task_stamp(): each task is looked up (touched) again */
 	close_table(m, &m->procs, secs);
 	close_table(m, &m->threads, secs);
 	for (int c = 0; c < m->cpu_slots; c++) {
