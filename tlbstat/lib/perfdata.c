@@ -655,12 +655,42 @@ static int pd_fill(struct pd_reader *r, uint64_t pos, size_t n, char *err, size_
 	return 0;
 }
 
+static int pd_next_slow(struct pd_reader *r, const struct perf_event_header **hdr, char *err,
+			size_t errlen);
+
+/*
+ * The common case inline: the whole record (its header said a sane size) is in the tail chunk.
+ * Anything else (a record across the chunk's end, the file's end, a bad size) goes the slow way,
+ * which checks and says what is wrong.
+ */
 int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err, size_t errlen)
+{
+	const struct pd_chunk *t = r->tail;
+
+	if (r->head != t)
+		release_chunks(r);
+	if (t && r->pos >= t->off && r->pos + sizeof(**hdr) <= t->off + t->len) {
+		const struct perf_event_header *h = (const void *)(t->data + (r->pos - t->off));
+		uint16_t size = h->size;
+
+		if (size >= sizeof(*h) && !(size % 8) && r->pos + size <= t->off + t->len &&
+		    size <= r->data_end - r->pos) {
+			*hdr = h;
+			r->pos += size;
+			r->nr_records++;
+			return 1;
+		}
+	}
+	return pd_next_slow(r, hdr, err, errlen);
+}
+
+static __attribute__((noinline)) int pd_next_slow(struct pd_reader *r,
+						  const struct perf_event_header **hdr,
+						  char *err, size_t errlen)
 {
 	struct perf_event_header h;
 	const struct pd_chunk *t;
 
-	release_chunks(r);
 	if (r->pos >= r->data_end)
 		return 0;
 	if (r->data_end - r->pos < sizeof(h)) {
