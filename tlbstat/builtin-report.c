@@ -89,6 +89,8 @@ struct report {
 	/* samples per event (attr), for "events" */
 	struct { const struct pd_attr *attr; uint64_t n; } names[MAX_NAMES];
 	int nr_names;
+	/* a name's slot by its attr, direct-mapped (events of a file alternate in runs) */
+	struct { const struct pd_attr *attr; int slot; } name_cache[8];
 	uint64_t other_samples;
 	uint64_t samples;
 	/* header facts */
@@ -241,33 +243,44 @@ static int on_round(void *ctx)
 }
 
 /* Samples per event, for the "events" table. */
+static int name_slot(struct report *r, const struct pd_attr *a)
+{
+	int i;
+
+	for (i = 0; i < r->nr_names; i++)
+		if (r->names[i].attr == a)
+			return i;
+	if (r->nr_names == MAX_NAMES)
+		return -1;
+	r->names[r->nr_names].attr = a;
+	r->names[r->nr_names].n = 0;
+	return r->nr_names++;
+}
+
+/* Samples per event: listed in the file's order of events (attrs), then any unknown. */
 static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct pd_attr *a)
 {
 	struct report *r = ctx;
+	unsigned h = (unsigned)((uintptr_t)a / sizeof(*a)) % ARRAY_SIZE(r->name_cache);
 	int i;
 
 	if (hdr->type != PERF_RECORD_SAMPLE)
 		return 0;
 	r->samples++;
-	/* the previous record's event first: samples come in runs */
-	for (i = 0; i < r->nr_names; i++)
-		if (r->names[i].attr == a)
-			break;
-	if (i == r->nr_names) {
-		if (r->nr_names == MAX_NAMES) {
+	if (r->name_cache[h].attr == a && a) {
+		i = r->name_cache[h].slot;
+	} else {
+		i = name_slot(r, a);
+		if (i < 0) {
 			r->other_samples++;
 			return 0;
 		}
-		r->names[r->nr_names].attr = a;
-		r->names[r->nr_names++].n = 0;
+		if (a) {
+			r->name_cache[h].attr = a;
+			r->name_cache[h].slot = i;
+		}
 	}
 	r->names[i].n++;
-	if (i > 0) {   /* move to front */
-		typeof(r->names[0]) tmp = r->names[i];
-
-		r->names[i] = r->names[0];
-		r->names[0] = tmp;
-	}
 	return 0;
 }
 
