@@ -3,6 +3,7 @@
  * The counting rules (count.h): flushes, requests, the csd_queue_cpu grouper, rates and health.
  */
 #include "count.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ void count_request(struct count_counts *c, int nr)
 static void request_init(struct count_request *r, const struct tlb_event *ev,
 			 enum tlb_func_class cls)
 {
-	memset(r, 0, sizeof(*r));
+	zero_words(r, sizeof(*r));
 	r->cpu = ev->cpu;
 	r->start = r->last = ev->time;
 	r->pid = ev->pid;

@@ -338,7 +338,7 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 		return EV_OTHER;
 	de = &d->evs[idx - 1];
 
-	memset(ev, 0, sizeof(*ev));
+	zero_words(ev, sizeof(*ev));
 	ev->time = s->time;
 	ev->cpu = (int)s->cpu;
 	ev->pid = (pid_t)s->pid;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* PERF_RECORD_SAMPLE bodies and sample_id_all trailers, in the kernel's field order. */
 #include "sample.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -150,7 +151,7 @@ int sample_parse_layout(const struct perf_event_header *hdr, const struct sample
 	/* too short for the fixed fields, or READ: sample_parse says how it fails */
 	if (hdr->size < sizeof(*hdr) + l->fixed || (l->st & PERF_SAMPLE_READ))
 		return sample_parse(hdr, l->st, s);
-	memset(s, 0, sizeof(*s));
+	zero_words(s, sizeof(*s));
 	if (l->id >= 0)
 		s->id = load_u64(b + l->id);
 	if (l->ip >= 0)
