@@ -824,7 +824,8 @@ found:
 
 /* ---------------- pairing ---------------- */
 
-static int sendq_push(struct sendq *q, const struct sendrec *r)
+/* Room for one more send after the last; -1 when out of memory. */
+static int sendq_room(struct sendq *q)
 {
 	if (q->head + q->n == q->cap) {
 		if (q->head > q->cap / 2) {
@@ -838,6 +839,13 @@ static int sendq_push(struct sendq *q, const struct sendrec *r)
 			q->cap = cap;
 		}
 	}
+	return 0;
+}
+
+static int sendq_push(struct sendq *q, const struct sendrec *r)
+{
+	if (sendq_room(q) < 0)
+		return -1;
 	/*
 	 * Kept in time order, so that a victim finds its sends by binary search: a csd group is
 	 * pushed when it closes, after reason-4 sends that came later, so walk back over those.
@@ -1097,14 +1105,23 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	if (a->grp_fed)
 		group_event(a, ev);
 	if (d.remote_sends) {                /* a send: a candidate initiator */
-		struct sendrec r;
+		struct sendq *q = &a->sendq[ev->cpu];
 
-		memset(&r, 0, sizeof(r));
-		r.time = ev->time;
-		r.pid = ev->pid;
-		r.tid = ev->tid;
-		if (sendq_push(&a->sendq[ev->cpu], &r) < 0)
+		if (sendq_room(q) < 0) {
 			agg_nomem(a);
+		} else if (!q->n || q->v[q->head + q->n - 1].time <= ev->time) {
+			/* in time order (the common case): written in place, no mask to clear */
+			struct sendrec *r = &q->v[q->head + q->n++];
+
+			r->time = ev->time;
+			r->pid = ev->pid;
+			r->tid = ev->tid;
+			r->has_mask = false;
+		} else {
+			struct sendrec r = { .time = ev->time, .pid = ev->pid, .tid = ev->tid };
+
+			sendq_push(q, &r);
+		}
 	} else if (d.victim_hits) {          /* a victim: paired at the next round */
 		if (a->nr_pending == a->cap_pending) {
 			size_t cap = a->cap_pending ? a->cap_pending * 2 : 256;
