@@ -10,7 +10,7 @@
  * with them.
  *
  * Reader: maps the file for its header, attrs and features; the data section is read with
- * pread() into 1 MiB chunks (a record cut by a chunk's end is copied to the next one's start) and
+ * pread() into 256 KiB chunks (a record cut by a chunk's end is copied to the next one's start) and
  * records are handed out in file order with bounds checks. Chunks behind the cursor go back to a
  * spare list unless they hold the pinned record (pd_pin) or a later one: resident memory is a few
  * chunks, not the file, and no page of the data is mapped, faulted in or dropped (on a
@@ -74,7 +74,7 @@ struct pd_chunk {
 	uint8_t data[];
 };
 
-#define PD_CHUNK (1u << 20)	/* >= the largest record (its size is a u16) */
+#define PD_CHUNK (1u << 18)	/* >= the largest record (a u16 size); the copy stays in L2 */
 
 struct pd_reader {
 	int fd;
