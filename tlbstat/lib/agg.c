@@ -416,7 +416,7 @@ int agg_comm(struct agg *a, pid_t pid, pid_t tid, const char *comm, uint64_t tim
 	if (!n)
 		return agg_nomem(a);
 	n->pid = pid;
-	snprintf(n->comm, sizeof(n->comm), "%s", comm);
+	copy_name(n->comm, sizeof(n->comm), comm, sizeof(n->comm));
 	t = imap_get(&a->threads, tid);
 	if (t)
 		memcpy(t->comm, n->comm, sizeof(t->comm));

@@ -521,7 +521,7 @@ static int process_comm(const struct perf_event_header *hdr, const struct pd_att
 
 	if (hdr->size < sizeof(*hdr) + 8 || !ops->comm)
 		return 0;
-	snprintf(comm, sizeof(comm), "%.*s", (int)strnlen(c->comm, room < 16 ? room : 16), c->comm);
+	copy_name(comm, sizeof(comm), c->comm, room < 16 ? room : 16);
 	if (attr && attr->attr.sample_id_all)
 		sample_id_trailer(hdr, attr->attr.sample_type, &smp);
 	return ops->comm(ctx, (pid_t)c->pid, (pid_t)c->tid, comm, smp.time);

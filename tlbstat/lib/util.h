@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 
 /* Documented exit codes (Documentation/tlbstat.txt). */
@@ -63,6 +64,19 @@ struct membuf {
 void membuf_put(struct membuf *m, const void *d, size_t n);
 void membuf_u32(struct membuf *m, uint32_t v);
 void membuf_u64(struct membuf *m, uint64_t v);
+/*
+ * Copy at most room bytes of src, up to its NUL, into dst of size dstlen (> 0), NUL-terminated
+ * and cut to fit: snprintf(dst, dstlen, "%.*s", room, src) without the format engine (comm
+ * records reach this tens of thousands of times in a report).
+ */
+static inline void copy_name(char *dst, size_t dstlen, const char *src, size_t room)
+{
+	size_t n = strnlen(src, room < dstlen - 1 ? room : dstlen - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /*
  * Zero an object of n bytes (8-byte aligned) with plain stores. GCC turns a memset of a
  * mid-sized struct (100-200 bytes) into `rep stos`, whose start-up cost made it 40 % of
