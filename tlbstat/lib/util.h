@@ -92,6 +92,7 @@ static inline __attribute__((always_inline)) void zero_words(void *p, size_t n)
 	size_t i;
 
 	__asm__("" : "+r"(z));
+#pragma GCC unroll 32
 	for (i = 0; i < n / 8; i++)
 		w[i] = z;
 	for (i = n & ~(size_t)7; i < n; i++)
