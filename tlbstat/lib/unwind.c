@@ -243,9 +243,24 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
+/*
+ * Unwinding needs CFI only: .eh_frame, in every x86-64 and arm64 object, and .debug_frame where
+ * the object itself has one. Not looking for separate debug files keeps libdw from opening them
+ * when .eh_frame ends a chain (it then asks dwfl_module_dwarf_cfi, which loads the object's whole
+ * DWARF: libc6-dbg's compressed debug file was a third of a --call-graph dwarf report's time,
+ * and distributions' debug files carry no .debug_frame anyway). lib/srcline.c reads the debug
+ * files for inline frames and lines.
+ */
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+			char **debuginfo_file_name)
+{
+	return -1;
+}
+
 static char *debuginfo_path;
 static const Dwfl_Callbacks offline_callbacks = {
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = no_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 	.section_address = dwfl_offline_section_address,
 };
