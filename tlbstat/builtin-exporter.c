@@ -41,7 +41,13 @@
 
 /* Outside 9100-9999, the Prometheus exporter range, which is fully allocated (see the manual). */
 #define EXP_DEFAULT_LISTEN "127.0.0.1:19110"
-#define EXP_TICK_NS (100 * 1000 * 1000ULL)
+/*
+ * The longest the draining thread sleeps: the rings wake it at their watermark, a signal or the
+ * interval's close (the session's tick_due) when due, so this only bounds a signal that lands
+ * between the stop check and poll. Was 100 ms: ten wakeups a second of an idle exporter.
+ */
+#define EXP_WAKE_NS (1000 * 1000 * 1000ULL)
+#define EXP_REQ_MARGIN_NS (100 * 1000 * 1000ULL)  /* a csd request's events still in flight */
 #define EXP_MAX_PERIOD 1024          /* --cpu-budget: the most the sampling period rises to */
 
 static const char *const exporter_usage[] = {
@@ -478,8 +484,8 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 	int nr;
 
 	/* csd requests whose window ended (with a margin: events still in flight) */
-	if (sample_now > EXP_TICK_NS)
-		top_model_expire_requests(e->m, sample_now - EXP_TICK_NS);
+	if (sample_now > EXP_REQ_MARGIN_NS)
+		top_model_expire_requests(e->m, sample_now - EXP_REQ_MARGIN_NS);
 	top_model_close(e->m, secs);
 	top_model_node(e->m, &n);
 	node = n.c.cnt;
@@ -515,6 +521,12 @@ static int on_tick(void *ctx, uint64_t sample_now)
 	if (e->next_close_ns <= now)
 		e->next_close_ns = now + e->interval_ns;
 	return close_interval(e, now, sample_now);
+}
+
+/* The session's next tick: the interval's close, not up to a tick_ns after it. */
+static uint64_t tick_due(void *ctx)
+{
+	return ((struct exporter *)ctx)->next_close_ns;
 }
 
 /* ---------------- set-up ---------------- */
@@ -775,7 +787,8 @@ int cmd_exporter(int argc, char **argv)
 {
 	static struct exporter e;
 	struct session_ops ops = { .event = on_event, .comm = on_comm, .lost = on_lost,
-				   .tick = on_tick, .tick_ns = EXP_TICK_NS };
+				   .tick = on_tick, .tick_ns = EXP_WAKE_NS,
+				   .tick_due = tick_due };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512];
 	int rc, argi;

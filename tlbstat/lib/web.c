@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +349,7 @@ struct web *web_new(const struct web_user *users, int nr)
 int web_start(struct web *w, int listen_fd, const char *cert_pem, const char *key_pem)
 {
 	struct MHD_OptionItem o[10];
+	sigset_t all, old;
 	unsigned flags = listen_fd >= 0 ? MHD_USE_POLL_INTERNAL_THREAD : MHD_USE_NO_LISTEN_SOCKET;
 	int n = 0;
 
@@ -363,8 +365,15 @@ int web_start(struct web *w, int listen_fd, const char *cert_pem, const char *ke
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, WEB_CONN_TIMEOUT_S, NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, WEB_CONN_MEMORY, NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	/*
+	 * The HTTP thread starts with every signal blocked (it inherits this mask), so that SIGINT
+	 * and SIGTERM interrupt the draining thread's poll, which sleeps up to a second.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	w->httpd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_ARRAY, o,
 				    MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return w->httpd ? 0 : -1;
 }
 
