@@ -531,7 +531,13 @@ static uint64_t tick_due(void *ctx)
 
 /* ---------------- set-up ---------------- */
 
-/* top's event set (events.c: TLB_EVU_TOP rows), sampled every hit, woken at a quarter ring. */
+/*
+ * top's event set (events.c: TLB_EVU_TOP rows), sampled every hit, woken at half a ring: a
+ * wakeup (poll, a drain) costs about 45 us on a PVM guest, and a quarter ring made it 0.82-0.92
+ * of the CPU at 32-35k events/s with no lost events either way (benchmarks.md, 2026-12-03). The
+ * other half (256 KiB a CPU at the default 128 pages, about 2,600 samples) is the slack for a
+ * reader woken late; -m raises it.
+ */
 static int add_events(struct exporter *e, int pages)
 {
 	struct perf_event_attr attr;
@@ -539,7 +545,7 @@ static int add_events(struct exporter *e, int pages)
 	tlb_attr_sampling(&attr, 0);
 	attr.wakeup_events = 0;
 	attr.watermark = 1;
-	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 4);
+	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 2);
 	if (e->cg)	/* --by cgroup: each sample's cgroup id */
 		attr.sample_type |= PERF_SAMPLE_CGROUP;
 	if (e->causes)	/* --cause: kernel chains only */
