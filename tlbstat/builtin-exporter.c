@@ -41,7 +41,13 @@
 
 /* Outside 9100-9999, the Prometheus exporter range, which is fully allocated (see the manual). */
 #define EXP_DEFAULT_LISTEN "127.0.0.1:19110"
-#define EXP_TICK_NS (100 * 1000 * 1000ULL)
+/*
+ * The longest the draining thread sleeps: the rings wake it at their watermark, a signal or the
+ * interval's close (the session's tick_due) when due, so this only bounds a signal that lands
+ * between the stop check and poll. Was 100 ms: ten wakeups a second of an idle exporter.
+ */
+#define EXP_WAKE_NS (1000 * 1000 * 1000ULL)
+#define EXP_REQ_MARGIN_NS (100 * 1000 * 1000ULL)  /* a csd request's events still in flight */
 #define EXP_MAX_PERIOD 1024          /* --cpu-budget: the most the sampling period rises to */
 
 static const char *const exporter_usage[] = {
@@ -478,8 +484,8 @@ static int close_interval(struct exporter *e, uint64_t now, uint64_t sample_now)
 	int nr;
 
 	/* csd requests whose window ended (with a margin: events still in flight) */
-	if (sample_now > EXP_TICK_NS)
-		top_model_expire_requests(e->m, sample_now - EXP_TICK_NS);
+	if (sample_now > EXP_REQ_MARGIN_NS)
+		top_model_expire_requests(e->m, sample_now - EXP_REQ_MARGIN_NS);
 	top_model_close(e->m, secs);
 	top_model_node(e->m, &n);
 	node = n.c.cnt;
@@ -517,9 +523,21 @@ static int on_tick(void *ctx, uint64_t sample_now)
 	return close_interval(e, now, sample_now);
 }
 
+/* The session's next tick: the interval's close, not up to a tick_ns after it. */
+static uint64_t tick_due(void *ctx)
+{
+	return ((struct exporter *)ctx)->next_close_ns;
+}
+
 /* ---------------- set-up ---------------- */
 
-/* top's event set (events.c: TLB_EVU_TOP rows), sampled every hit, woken at a quarter ring. */
+/*
+ * top's event set (events.c: TLB_EVU_TOP rows), sampled every hit, woken at half a ring: a
+ * wakeup (poll, a drain) costs about 45 us on a PVM guest, and a quarter ring made it 0.82-0.92
+ * of the CPU at 32-35k events/s with no lost events either way (benchmarks.md, 2026-12-03). The
+ * other half (256 KiB a CPU at the default 128 pages, about 2,600 samples) is the slack for a
+ * reader woken late; -m raises it.
+ */
 static int add_events(struct exporter *e, int pages)
 {
 	struct perf_event_attr attr;
@@ -527,7 +545,7 @@ static int add_events(struct exporter *e, int pages)
 	tlb_attr_sampling(&attr, 0);
 	attr.wakeup_events = 0;
 	attr.watermark = 1;
-	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 4);
+	attr.wakeup_watermark = (uint32_t)((size_t)pages * (size_t)getpagesize() / 2);
 	if (e->cg)	/* --by cgroup: each sample's cgroup id */
 		attr.sample_type |= PERF_SAMPLE_CGROUP;
 	if (e->causes)	/* --cause: kernel chains only */
@@ -775,7 +793,8 @@ int cmd_exporter(int argc, char **argv)
 {
 	static struct exporter e;
 	struct session_ops ops = { .event = on_event, .comm = on_comm, .lost = on_lost,
-				   .tick = on_tick, .tick_ns = EXP_TICK_NS };
+				   .tick = on_tick, .tick_ns = EXP_WAKE_NS,
+				   .tick_due = tick_due };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512];
 	int rc, argi;

@@ -1027,17 +1027,23 @@ static int drain(struct session *s, const struct session_ops *ops, void *ctx)
 	return ops->round ? ops->round(ctx) : 0;
 }
 
-/* How long to sleep in poll: until the next tick, at most 100 ms. */
-static int poll_timeout(uint64_t next_tick)
+/*
+ * How long to sleep in poll, in ms: until the next tick, at most the session's tick_ns (its
+ * consumer's own bound on how long it may go unwoken); without a tick, at most 100 ms.
+ */
+static int poll_timeout(uint64_t next_tick, uint64_t cap_ns)
 {
-	uint64_t now;
+	uint64_t now, left;
 
 	if (!next_tick)
 		return 100;
 	now = now_ns();
 	if (now >= next_tick)
 		return 0;
-	return next_tick - now >= 100000000 ? 100 : (int)((next_tick - now) / 1000000) + 1;
+	left = next_tick - now;
+	if (left >= cap_ns)	/* poll takes an int of ms: a day at most */
+		return (int)((cap_ns < 86400000000000ULL ? cap_ns : 86400000000000ULL) / 1000000);
+	return (int)(left / 1000000) + 1;
 }
 
 /* Wake poll at the workload's exit (its pidfd), not up to 100 ms later. */
@@ -1047,24 +1053,39 @@ static int workload_fd_cb(void *ctx, int fd, short revents)
 	return 0;
 }
 
+/* The next tick's time after one at `now`: the consumer's (tick_due), or tick_ns on. */
+static uint64_t tick_next(const struct session_ops *ops, void *ctx, uint64_t prev, uint64_t now)
+{
+	uint64_t next;
+
+	if (ops->tick_due)
+		return ops->tick_due(ctx);
+	next = prev + ops->tick_ns;
+	return next < now ? now + ops->tick_ns : next;
+}
+
 static int run_live(struct session *s, const struct session_ops *ops, void *ctx,
 		    volatile bool *stop, struct workload *wl, char *err, size_t errlen)
 {
-	uint64_t next_tick = ops->tick_ns ? now_ns() + ops->tick_ns : 0, now;
+	uint64_t next_tick = 0, now;
+	bool drained = false;
 	int r = 0;
 
+	if (ops->tick && ops->tick_ns)
+		next_tick = ops->tick_due ? ops->tick_due(ctx) : now_ns() + ops->tick_ns;
 	if (wl && workload_fd(wl) >= 0 && session_add_fd(s, workload_fd(wl), POLLIN,
 							 workload_fd_cb, wl) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (;;) {
-		int timeout = poll_timeout(next_tick);
+		if (!drained && (r = drain(s, ops, ctx)))
+			return r;
+		drained = false;
+		/* after the drain: a stop that came during it is seen before a long sleep */
 		if ((stop && *stop) || (wl && workload_poll(wl)))
 			break;
-		if ((r = drain(s, ops, ctx)))
-			return r;
-		if (!tlb_evlist_poll(s->el, timeout)) {
+		if (!tlb_evlist_poll(s->el, poll_timeout(next_tick, ops->tick_ns))) {
 			/* every target thread exited (-p/-t), or the per-task workload did */
 			s->targets_gone = true;
 			if (wl)
@@ -1074,11 +1095,11 @@ static int run_live(struct session *s, const struct session_ops *ops, void *ctx,
 		if ((r = dispatch_fds(s, false)))
 			return r;
 		if (next_tick && (now = now_ns()) >= next_tick) {
-			if ((r = ops->tick(ctx, now)))
+			/* what came in during the sleep belongs before the tick (an interval's close) */
+			if ((r = drain(s, ops, ctx)) || (r = ops->tick(ctx, now)))
 				return r;
-			next_tick += ops->tick_ns;
-			if (next_tick < now)
-				next_tick = now + ops->tick_ns;
+			drained = true;
+			next_tick = tick_next(ops, ctx, next_tick, now);
 		}
 	}
 	/* what is still in the buffers belongs to the run */

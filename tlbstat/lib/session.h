@@ -53,9 +53,19 @@ struct session_ops {
 	 * once more at the end of the file.
 	 */
 	int (*round)(void *ctx);
-	/* Called at least every tick_ns of sample time (live: wall time too) for interval output. */
+	/*
+	 * Called at least every tick_ns of sample time (live: wall time too) for interval output.
+	 * Live, the rings are drained just before each tick, and tick_ns also bounds every sleep
+	 * in poll (a consumer that needs no wakeup between ticks sets a long one).
+	 */
 	int (*tick)(void *ctx, uint64_t now_ns);
 	uint64_t tick_ns;
+	/*
+	 * Live only, optional: when the next tick is due (now_ns()'s clock), asked at the start and
+	 * after each tick, e.g. an interval's close, so that a long tick_ns does not make it late.
+	 * The loop still wakes at least every tick_ns, but the tick runs only when due.
+	 */
+	uint64_t (*tick_due)(void *ctx);
 };
 
 struct session;

@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +33,19 @@ struct web_client {
 	uint64_t last_ns;            /* its last /metrics request */
 };
 
-struct web {
-	pthread_mutex_t lock;        /* the page, clients and published_ns */
-	char *text;
+/*
+ * A published page, shared by the responses that serve it: the last one to let go (the next
+ * publish or a response's end, in libmicrohttpd's thread) frees it. No copy per scrape.
+ */
+struct web_page {
+	atomic_uint refs;
 	size_t len;
+	char *text;
+};
+
+struct web {
+	pthread_mutex_t lock;        /* the page pointer, clients and published_ns */
+	struct web_page *page;
 	uint64_t published_ns;
 	struct web_client clients[WEB_CLIENTS];
 	struct web_user *users;
@@ -172,20 +182,26 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
 	return rc;
 }
 
-/* Note a scrape by this client (lock held): its slot, or the least recent one's. */
-static void note_client(struct web *w, struct MHD_Connection *c, uint64_t now)
+/* The client's key for note_client: "address|User-Agent" (no lock needed). */
+static void client_key(struct MHD_Connection *c, char *key, size_t size)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
-	char host[64] = "?", key[128];
-	struct web_client *slot = &w->clients[0];
+	char host[64] = "?";
 
 	if (ci && ci->client_addr && (ci->client_addr->sa_family == AF_INET ||
 				      ci->client_addr->sa_family == AF_INET6))
 		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
 			    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
 			    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-	snprintf(key, sizeof(key), "%s|%.60s", host, ua ? ua : "");
+	snprintf(key, size, "%s|%.60s", host, ua ? ua : "");
+}
+
+/* Note a scrape by this client (lock held): its slot, or the least recent one's. */
+static void note_client(struct web *w, const char *key, uint64_t now)
+{
+	struct web_client *slot = &w->clients[0];
+
 	for (int i = 0; i < WEB_CLIENTS; i++) {
 		if (!strcmp(w->clients[i].key, key)) {
 			slot = &w->clients[i];
@@ -196,6 +212,16 @@ static void note_client(struct web *w, struct MHD_Connection *c, uint64_t now)
 	}
 	snprintf(slot->key, sizeof(slot->key), "%s", key);
 	slot->last_ns = now;
+}
+
+static void page_put(void *cls)
+{
+	struct web_page *p = cls;
+
+	if (p && atomic_fetch_sub(&p->refs, 1) == 1) {
+		free(p->text);
+		free(p);
+	}
 }
 
 bool web_page_seen(struct web *w, uint64_t now)
@@ -214,24 +240,38 @@ bool web_page_seen(struct web *w, uint64_t now)
 	return seen;
 }
 
-/* A copy of the current page: the lock is held for a memcpy, never across network I/O. */
+/*
+ * The current page, by reference: the lock is held to note the client and take a reference,
+ * never for a copy or network I/O; the response lets go of the page when it is done.
+ */
 static enum MHD_Result serve_metrics(struct web *w, struct MHD_Connection *c)
 {
-	char *copy;
-	size_t len;
+	static const char type[] = "text/plain; version=0.0.4; charset=utf-8";
+	struct MHD_Response *r;
+	struct web_page *p;
+	enum MHD_Result rc;
+	char key[128];
 
+	client_key(c, key, sizeof(key));
 	pthread_mutex_lock(&w->lock);
-	note_client(w, c, now_ns());
-	len = w->len;
-	copy = malloc(len + 1);
-	if (copy && len)
-		memcpy(copy, w->text, len);
+	note_client(w, key, now_ns());
+	p = w->page;
+	if (p)
+		atomic_fetch_add(&p->refs, 1);
 	pthread_mutex_unlock(&w->lock);
-	if (!copy)
+	if (!p || !p->len)	/* nothing published yet */
+		r = MHD_create_response_from_buffer_with_free_callback_cls(0, (void *)"", page_put, p);
+	else
+		r = MHD_create_response_from_buffer_with_free_callback_cls(p->len, p->text, page_put, p);
+	if (!r) {
+		page_put(p);
 		return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "out of memory\n",
 			       14, MHD_RESPMEM_PERSISTENT);
-	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", copy, len,
-		       MHD_RESPMEM_MUST_FREE);
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
 }
 
 /* Equal lengths and bytes, in time that depends on the lengths only. */
@@ -348,6 +388,7 @@ struct web *web_new(const struct web_user *users, int nr)
 int web_start(struct web *w, int listen_fd, const char *cert_pem, const char *key_pem)
 {
 	struct MHD_OptionItem o[10];
+	sigset_t all, old;
 	unsigned flags = listen_fd >= 0 ? MHD_USE_POLL_INTERNAL_THREAD : MHD_USE_NO_LISTEN_SOCKET;
 	int n = 0;
 
@@ -363,8 +404,15 @@ int web_start(struct web *w, int listen_fd, const char *cert_pem, const char *ke
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, WEB_CONN_TIMEOUT_S, NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, WEB_CONN_MEMORY, NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	/*
+	 * The HTTP thread starts with every signal blocked (it inherits this mask), so that SIGINT
+	 * and SIGTERM interrupt the draining thread's poll, which sleeps up to a second.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	w->httpd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_ARRAY, o,
 				    MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return w->httpd ? 0 : -1;
 }
 
@@ -375,15 +423,21 @@ struct MHD_Daemon *web_daemon(struct web *w)
 
 void web_publish(struct web *w, char *text, size_t len, uint64_t now)
 {
-	char *old;
+	struct web_page *p = malloc(sizeof(*p)), *old;
 
+	if (!p) {	/* the old page stays, not marked as new; the next interval tries again */
+		free(text);
+		return;
+	}
+	atomic_init(&p->refs, 1);	/* the web object's own reference */
+	p->text = text;
+	p->len = text ? len : 0;
 	pthread_mutex_lock(&w->lock);
-	old = w->text;
-	w->text = text;
-	w->len = len;
+	old = w->page;
+	w->page = p;
 	w->published_ns = now;
 	pthread_mutex_unlock(&w->lock);
-	free(old);
+	page_put(old);
 }
 
 uint64_t web_scrapes(struct web *w)
@@ -403,7 +457,7 @@ void web_free(struct web *w)
 	if (w->httpd)
 		MHD_stop_daemon(w->httpd);
 	pthread_mutex_destroy(&w->lock);
-	free(w->text);
+	page_put(w->page);
 	free(w->users);
 	free(w);
 }

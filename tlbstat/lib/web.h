@@ -3,9 +3,10 @@
  * The exporter's web side: one page of text served by libmicrohttpd (GET/HEAD /metrics, / with a
  * link to it, 404 elsewhere, 405 for other methods), basic auth against crypt(3) hashes with a
  * constant-time compare, the --auth-file parser and --listen's ADDR:PORT. The caller renders its
- * page and hands it over whole (web_publish); each request copies the current page under a lock
- * held for the memcpy only, so no request touches the caller's live state and a slow client never
- * holds the lock across network I/O. Connections are bounded (count, per address, idle time,
+ * page and hands it over whole (web_publish); each request takes a reference to the current page
+ * under a lock held for that (and noting the client) only, no copy: no request touches the
+ * caller's live state, and a slow client never holds the lock across network I/O (it holds its
+ * page, which the last reference frees). Connections are bounded (count, per address, idle time,
  * memory for the request line, headers and body).
  *
  * A web object serves from libmicrohttpd's own polling thread on a listening socket, or, started
