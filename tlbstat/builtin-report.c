@@ -242,7 +242,7 @@ static int on_round(void *ctx)
 	return agg_round(r->agg);
 }
 
-/* Samples per event, for the "events" table. */
+/* Attr a's row of the "events" table (added after the others), -1 when the table is full. */
 static int name_slot(struct report *r, const struct pd_attr *a)
 {
 	int i;
