@@ -159,10 +159,12 @@ BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT
 ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS) $(LIBELF_CFLAGS)
 # what libtlbstat.a itself needs at link time (libdl: sampler plugins; libelf: user symbols;
 # libmicrohttpd and libcrypt: the exporter's web side, lib/web.c, and its --auth-file hashes);
-# the tlbstat binary adds ncurses for top
+# the tlbstat binary adds ncurses for top, and loads libmicrohttpd only when the exporter starts
+# its server (lib/web.c: dlopen; linked, it cost every command ~5 ms of start-up); the tests of
+# lib/web.c link it for MHD_add_connection/MHD_run
 LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBDW_LIBS) $(LIBELF_LIBS) $(MHD_LIBS) -lcrypt \
               -lm -lpthread -ldl
-LDLIBS   := $(LIB_LDLIBS) $(NCURSES_LIBS)
+LDLIBS   := $(filter-out $(MHD_LIBS),$(LIB_LDLIBS)) $(NCURSES_LIBS)
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
 CMD_SRCS   := tlbstat/tlbstat.c $(sort $(wildcard tlbstat/builtin-*.c))

@@ -66,6 +66,11 @@ cp LICENSE "$stage/usr/share/doc/tlbstat/copyright"
 bins=$(cd "$stage/usr/bin" && find . -type f -printf '%f\n' | sort)
 # shellcheck disable=SC2086
 deps=$(deb_depends "$stage" $bins)
+# libmicrohttpd is dlopen()ed by the exporter (lib/web.c), so no binary lists it: its package by
+# the library's file (libmicrohttpd12 on Debian 12)
+mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 .*x86-64|libmicrohttpd\.so\.12 .*AArch64/{print $NF; exit}')
+mhd_pkg=$([ -n "$mhd" ] && dpkg -S "$(readlink -f "$mhd")" 2>/dev/null | cut -d: -f1 | head -1)
+[ -n "$mhd_pkg" ] && deps=${deps:+$deps, }$mhd_pkg
 size=$(du -sk "$stage/usr" | cut -f1)
 mkdir -p "$stage/DEBIAN"
 {

@@ -314,4 +314,21 @@ else
 	not_ok "exporter --cause starts"; sed 's/^/# /' "$tmp/err5"
 fi
 kill "$exp5" 2>/dev/null; wait "$exp5" 2>/dev/null
+
+# libmicrohttpd is loaded by the exporter (dlopen), not linked: the other commands start without
+# it, and the exporter says what is missing (exit 3). A mount namespace hides the library.
+mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 /{print $NF; exit}')
+check "no command but the exporter links libmicrohttpd" bash -c "! readelf -d '$TLBSTAT' | grep -q microhttpd"
+if [ -n "$mhd" ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	: >"$tmp/empty.so"
+	unshare -m bash -c "mount --bind '$tmp/empty.so' '$mhd' &&
+		'$TLBSTAT' exporter --listen 127.0.0.1:$PORT2 >'$tmp/nomhd.out' 2>'$tmp/nomhd.err'
+		echo \$? >'$tmp/nomhd.rc'
+		'$TLBSTAT' report -i tests/data/tlbstat-ipi.data --sort comm >'$tmp/nomhd.report' 2>&1"
+	check "without libmicrohttpd: exporter exits 3" test "$(cat "$tmp/nomhd.rc" 2>/dev/null)" = 3
+	check "without libmicrohttpd: the exporter names the library" grep -q 'libmicrohttpd.so.12' "$tmp/nomhd.err"
+	check "without libmicrohttpd: report still runs" grep -q '^# tlbstat report' "$tmp/nomhd.report"
+else
+	skip "without libmicrohttpd: no mount namespace or no libmicrohttpd.so.12"
+fi
 finish

@@ -812,6 +812,13 @@ int cmd_exporter(int argc, char **argv)
 		free(e.users);
 		return parse_options_exit(argi);
 	}
+	if (web_load_error()) {		/* libmicrohttpd (dlopen): before any event is opened */
+		tlb_err("exporter: %s", web_load_error());
+		free(e.cert_pem);
+		free(e.key_pem);
+		free(e.users);
+		return EXIT_ENV;
+	}
 	/* SIGPIPE: a client that goes away mid-response must not end the exporter */
 	signal(SIGPIPE, SIG_IGN);
 	rc = exporter_start(&e, err, sizeof(err));

@@ -56,6 +56,11 @@ struct web *web_new(const struct web_user *users, int nr);
  * MHD_run on web_daemon()). cert_pem and key_pem: HTTPS (both or neither). 0 or -1.
  */
 int web_start(struct web *w, int listen_fd, const char *cert_pem, const char *key_pem);
+/*
+ * libmicrohttpd is loaded (dlopen) at the first web_start, not linked: NULL when it is loaded,
+ * else why it cannot be (web_start then fails).
+ */
+const char *web_load_error(void);
 struct MHD_Daemon *web_daemon(struct web *w);
 /* Replace the page with text (len bytes, malloc'ed; the web object frees it). */
 void web_publish(struct web *w, char *text, size_t len, uint64_t now);
