@@ -824,9 +824,16 @@ found:
 
 /* ---------------- pairing ---------------- */
 
-/* Room for one more send after the last; -1 when out of memory. */
-static int sendq_room(struct sendq *q)
+/*
+ * A send at time t on this queue, kept in time order so that a victim finds its sends by binary
+ * search: a csd group is pushed when it closes, after reason-4 sends that came later, so those
+ * move up one. Returns its slot (the caller fills mask when has_mask), NULL when out of memory.
+ */
+static struct sendrec *sendq_add(struct sendq *q, uint64_t t, pid_t pid, pid_t tid, bool has_mask)
 {
+	struct sendrec *r;
+	size_t i;
+
 	if (q->head + q->n == q->cap) {
 		if (q->head > q->cap / 2) {
 			memmove(q->v, q->v + q->head, sizeof(*q->v) * q->n);
@@ -835,32 +842,20 @@ static int sendq_room(struct sendq *q)
 			size_t cap = q->cap ? q->cap * 2 : 64;
 
 			if (grow_array(&q->v, sizeof(*q->v), cap) < 0)
-				return -1;
+				return NULL;
 			q->cap = cap;
 		}
 	}
-	return 0;
-}
-
-static int sendq_push(struct sendq *q, const struct sendrec *r)
-{
-	if (sendq_room(q) < 0)
-		return -1;
-	/*
-	 * Kept in time order, so that a victim finds its sends by binary search: a csd group is
-	 * pushed when it closes, after reason-4 sends that came later, so walk back over those.
-	 */
-	{
-		size_t i = q->head + q->n;
-		while (i > q->head && q->v[i - 1].time > r->time) {
-			q->v[i] = q->v[i - 1];
-			i--;
-		}
-		q->v[i] = *r;
-		q->n++;
-		q->masked += r->has_mask;
-	}
-	return 0;
+	for (i = q->head + q->n; i > q->head && q->v[i - 1].time > t; i--)
+		q->v[i] = q->v[i - 1];
+	r = &q->v[i];
+	r->time = t;
+	r->pid = pid;
+	r->tid = tid;
+	r->has_mask = has_mask;
+	q->n++;
+	q->masked += has_mask;
+	return r;
 }
 
 static void sendq_prune(struct sendq *q, uint64_t before)
@@ -1022,7 +1017,7 @@ int agg_round(struct agg *a)
 
 static void commit_request(struct agg *a, const struct count_request *r)
 {
-	struct sendrec q;
+	struct sendrec *s;
 	struct agg_task *t;
 	struct agg_cpu *pc;
 	struct agg_interval *iv;
@@ -1049,13 +1044,10 @@ static void commit_request(struct agg *a, const struct count_request *r)
 		iv->ipi_targets += (uint64_t)r->nr;
 	}
 	/* only user-mm requests (flush_tlb_func) make reason-1 events on their targets */
-	memset(&q, 0, sizeof(q));
-	q.time = r->start;
-	q.pid = r->pid;
-	q.tid = r->tid;
-	q.has_mask = true;
-	memcpy(q.mask, r->mask, sizeof(q.mask));
-	if (sendq_push(&a->sendq[r->cpu], &q) < 0)      /* get_cpu made the slot */
+	s = sendq_add(&a->sendq[r->cpu], r->start, r->pid, r->tid, true);  /* get_cpu made it */
+	if (s)
+		memcpy(s->mask, r->mask, sizeof(s->mask));
+	else
 		agg_nomem(a);
 }
 
@@ -1105,23 +1097,8 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	if (a->grp_fed)
 		group_event(a, ev);
 	if (d.remote_sends) {                /* a send: a candidate initiator */
-		struct sendq *q = &a->sendq[ev->cpu];
-
-		if (sendq_room(q) < 0) {
+		if (!sendq_add(&a->sendq[ev->cpu], ev->time, ev->pid, ev->tid, false))
 			agg_nomem(a);
-		} else if (!q->n || q->v[q->head + q->n - 1].time <= ev->time) {
-			/* in time order (the common case): written in place, no mask to clear */
-			struct sendrec *r = &q->v[q->head + q->n++];
-
-			r->time = ev->time;
-			r->pid = ev->pid;
-			r->tid = ev->tid;
-			r->has_mask = false;
-		} else {
-			struct sendrec r = { .time = ev->time, .pid = ev->pid, .tid = ev->tid };
-
-			sendq_push(q, &r);
-		}
 	} else if (d.victim_hits) {          /* a victim: paired at the next round */
 		if (a->nr_pending == a->cap_pending) {
 			size_t cap = a->cap_pending ? a->cap_pending * 2 : 256;
