@@ -46,10 +46,10 @@ struct table {
 /*
  * The tasks of recent events, by tid: events come in runs from a few threads at a time (one
  * ring per CPU drained after another), and one last-hit slot missed a third of them under
- * tlbbench mmap. A slot holds two table entries (the tables never move), valid while no task left either table and the
- * interval is the same (its stamp: both tables' removals plus the interval's number, each only
- * grows): then get_proc() and get_thread() would return the same tasks and touch() would do
- * nothing.
+ * tlbbench mmap. A slot holds two table entries (the tables never move), valid while no task
+ * left either table and the interval is the same (its stamp: both tables' removals plus the
+ * interval's number, each only grows): then get_proc() and get_thread() would return the same
+ * tasks and touch() would do nothing.
  */
 #define TASK_CACHE 32		/* a power of two */
 
@@ -332,7 +332,7 @@ static inline void task_pair(struct top_model *m, pid_t pid, pid_t tid, struct t
 
 /* ---------------- model ---------------- */
 
-static int ensure_cpu(struct top_model *m, int cpu);
+static inline int ensure_cpu(struct top_model *m, int cpu);
 
 struct top_model *top_model_new(const struct top_config *cfg)
 {
@@ -388,14 +388,13 @@ static int grow(uint64_t **p, int old, int n)
 }
 
 /* 1: cpu has slots; 0: not a cpu number (the event is ignored); -1: out of memory. */
-static int ensure_cpu(struct top_model *m, int cpu)
+/* ensure_cpu's growth: 1, 0 for a cpu out of range, -1 out of memory */
+static int grow_cpus(struct top_model *m, int cpu)
 {
 	int n;
 
 	if (cpu < 0 || cpu > 65535)
 		return 0;
-	if (cpu < m->cpu_slots)
-		return 1;
 	n = cpu + 1 > m->cpu_slots * 2 ? cpu + 1 : m->cpu_slots * 2;
 	if (grow(&m->cpu_inv, m->cpu_slots, n) < 0 || grow(&m->cpu_gen, m->cpu_slots, n) < 0 ||
 	    grow(&m->cpu_inv_last, m->cpu_slots, n) < 0 ||
@@ -403,6 +402,12 @@ static int ensure_cpu(struct top_model *m, int cpu)
 		return -1;
 	m->cpu_slots = n;
 	return 1;
+}
+
+/* The per-cpu slots hold cpu: 1 (grown if needed), 0 for a cpu out of range, -1 out of memory. */
+static inline int ensure_cpu(struct top_model *m, int cpu)
+{
+	return (unsigned)cpu < (unsigned)m->cpu_slots ? 1 : grow_cpus(m, cpu);
 }
 
 /* Added targets of a user-mm request (count_request_grow) to its initiator and the node. */
@@ -529,7 +534,7 @@ void top_model_expire_requests(struct top_model *m, uint64_t before)
 
 int top_model_event(struct top_model *m, const struct tlb_event *ev)
 {
-	int rc = (unsigned)ev->cpu < (unsigned)m->cpu_slots ? 1 : ensure_cpu(m, ev->cpu);
+	int rc = ensure_cpu(m, ev->cpu);
 
 	if (rc <= 0)
 		return rc;
