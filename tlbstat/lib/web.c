@@ -240,23 +240,31 @@ static const char index_html[] =
 	"<p>TLB invalidation metrics of this node: <a href=\"/metrics\">/metrics</a></p>\n"
 	"</body></html>\n";
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
-			       void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+/* Queue response r (its headers added) and let go of it. */
+static enum MHD_Result send_response(struct MHD_Connection *c, unsigned status, const char *type,
+				     struct MHD_Response *r)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
 	enum MHD_Result rc;
 
-	if (!r) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;
-	}
 	MHD_add_response_header(r, "Content-Type", type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, "Allow", "GET, HEAD");
 	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
+			       void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+
+	if (!r) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	return send_response(c, status, type, r);
 }
 
 /* The client's key for note_client: "address|User-Agent" (no lock needed). */
@@ -323,10 +331,8 @@ bool web_page_seen(struct web *w, uint64_t now)
  */
 static enum MHD_Result serve_metrics(struct web *w, struct MHD_Connection *c)
 {
-	static const char type[] = "text/plain; version=0.0.4; charset=utf-8";
 	struct MHD_Response *r;
 	struct web_page *p;
-	enum MHD_Result rc;
 	char key[128];
 
 	client_key(c, key, sizeof(key));
@@ -345,10 +351,7 @@ static enum MHD_Result serve_metrics(struct web *w, struct MHD_Connection *c)
 		return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "out of memory\n",
 			       14, MHD_RESPMEM_PERSISTENT);
 	}
-	MHD_add_response_header(r, "Content-Type", type);
-	rc = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return rc;
+	return send_response(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", r);
 }
 
 /* Equal lengths and bytes, in time that depends on the lengths only. */
