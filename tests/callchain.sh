@@ -350,4 +350,49 @@ PY
 else
 	skip "no C compiler: $(head -c 200 "$T/cc.err")"
 fi
+# ---- (8) the kernel's kallsyms in perf's build-id cache: record -g puts it there when missing
+# (-N does not), report reads that copy when its _text is the file's, /proc/kallsyms otherwise
+B=$T/buildid
+PERF_BUILDID_DIR=$B "$TLBSTAT" record -q --kernel-callchains -o "$T/bc.data" -- "$bench" mmap \
+	--ops 200 --probe-threads 0 >/dev/null 2>"$T/bc.err"
+kid=$("$PY" - <<'PY'
+import struct
+d = open("/sys/kernel/notes", "rb").read()
+o = 0
+while o + 12 <= len(d):
+    n, s, t = struct.unpack_from("<III", d, o)
+    nm, ds = (n + 3) & ~3, (s + 3) & ~3
+    if t == 3 and d[o + 12:o + 12 + n] == b"GNU\0":
+        print(d[o + 12 + nm:o + 12 + nm + s].hex()); break
+    o += 12 + nm + ds
+PY
+)
+kc="$B/[kernel.kallsyms]/$kid/kallsyms"
+check "record -g: this kernel's kallsyms in the build-id cache ([kernel.kallsyms]/${kid:-?}/kallsyms)" \
+	test -n "$kid" -a -s "$kc"
+check "the cached kallsyms has this boot's _text" \
+	test "$(awk '$3 == "_text" { print $1; exit }' "$kc" 2>/dev/null)" = \
+	"$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"
+PERF_BUILDID_DIR=$T/nocache "$TLBSTAT" record -q -N --kernel-callchains -o "$T/bn.data" -- \
+	"$bench" mmap --ops 20 --probe-threads 0 >/dev/null 2>&1
+check "record -N: nothing in the build-id cache" test ! -e "$T/nocache"
+PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc.folded" 2>/dev/null
+# the leaf kernel frame, renamed in the cached copy: report names it from the copy
+leaf=$(awk '{ n = split($1, f, ";"); print f[n]; exit }' "$T/bc.folded")
+if [ -s "$kc" ] && [ -n "$leaf" ]; then
+	cp "$kc" "$T/kallsyms.orig"
+	chmod u+w "$kc"
+	sed -i "s/ $leaf\$/ ${leaf}_from_cache/" "$kc"
+	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc2.folded" 2>&1
+	check "report reads the kernel's symbols from the build-id cache ($leaf renamed there)" \
+		grep -q ";${leaf}_from_cache " "$T/bc2.folded"
+	# another boot's copy (its _text moved): not used, /proc/kallsyms names the frames
+	awk '$3 == "_text" { $1 = "ffffffff00000000" } { print }' "$kc" >"$T/k2" && cp "$T/k2" "$kc"
+	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc3.folded" 2>&1
+	check "a cached copy whose _text is not the file's is not used" \
+		cmp -s "$T/bc.folded" "$T/bc3.folded"
+else
+	skip "no cached kallsyms or no kernel frame (leaf '$leaf')"
+	skip "no cached kallsyms or no kernel frame"
+fi
 finish

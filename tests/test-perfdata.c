@@ -9,6 +9,7 @@
  */
 #include "event.h"
 #include "perfdata.h"
+#include "synthesize.h"
 #include "tracing-data.h"
 #include "sample.h"
 #include "session.h"
@@ -721,6 +722,42 @@ static void test_killed(void)
 	   (unsigned long long)samples);
 }
 
+/* HEADER_BUILD_ID written by pd_set_build_ids, found again by path (pd_build_id). */
+static void test_build_ids(void)
+{
+	struct pd_writer *w = create(path("bid.data"));
+	unsigned char id[20] = { 0 };
+	struct sample_rec s;
+	struct pd_reader *r;
+	char ids[512], err[512] = "";
+	size_t n;
+
+	if (!w)
+		return;
+	s = tlb_sample(101, 4000, 1000, 3, 1);	/* data: a file of none reads as killed */
+	wr(w, &s, 0);
+	round_(w);
+	n = synth_build_id_record(ids, sizeof(ids), false, "/usr/lib/libx.so",
+				  (const unsigned char *)"abcdefghijklmnopqrst", 20);
+	n += synth_build_id_record(ids + n, sizeof(ids) - n, true, "[kernel.kallsyms]",
+				   (const unsigned char *)"KERNEL-BUILD-ID!", 16);	/* a short id */
+	is_int(pd_set_build_ids(w, ids, n), 0, "pd_set_build_ids");
+	is_int(pd_finish(w), 0, "pd_finish with build-ids");
+	r = pd_open(path("bid.data"), err, sizeof(err));
+	ok(r != NULL, "pd_open (%s)", err);
+	if (!r)
+		return;
+	is_int(pd_build_id(r, "[kernel.kallsyms]", id, sizeof(id)), 16,
+	       "pd_build_id: the kernel's, its own length");
+	ok(!memcmp(id, "KERNEL-BUILD-ID!", 16), "pd_build_id: the kernel's bytes");
+	is_int(pd_build_id(r, "/usr/lib/libx.so", id, 8), 8, "pd_build_id: cut to room");
+	ok(!memcmp(id, "abcdefgh", 8), "pd_build_id: the object's bytes");
+	is_int(pd_build_id(r, "/usr/lib/libx.s", id, sizeof(id)), 0,
+	       "pd_build_id: a path's prefix is not the path");
+	pd_close(r);
+	unlink(path("bid.data"));
+}
+
 static void test_create_errors(void)
 {
 	struct pd_writer_attr wa[1] = { { &attr_tlb, ids_tlb, 2, "tlb:tlb_flush" } };
@@ -768,6 +805,7 @@ int main(void)
 	test_shared_ids();
 	test_killed();
 	test_create_errors();
+	test_build_ids();
 
 	{	/* clean up */
 		const char *names[] = { "rt", "cut-data", "cut-feat", "cut-table", "short", "magic", "v1",

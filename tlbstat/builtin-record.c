@@ -236,9 +236,11 @@ static int add_build_id(void *ctx, const char *path, const unsigned char *id, si
 
 /*
  * -g: HEADER_BUILD_ID for the kernel (when a chain had kernel frames) and for every object a user
- * frame ran through, as perf record writes it, so perf finds the right symbols later.
+ * frame ran through, as perf record writes it, so perf finds the right symbols later; and, as
+ * perf record does unless -N, this kernel's kallsyms into the build-id cache when it is not
+ * there yet (report reads that plain file instead of formatting /proc/kallsyms again).
  */
-static void write_build_ids(struct record *r, const char *output)
+static void write_build_ids(struct record *r, const char *output, bool cache)
 {
 	struct build_ids b = { 0 };
 	unsigned char kid[64];
@@ -246,8 +248,13 @@ static void write_build_ids(struct record *r, const char *output)
 
 	if ((!r->usyms && !r->kchains) || !r->w)
 		return;	/* a stream cannot carry features written at the end */
-	if (r->kernel_hit && (kn = synth_kernel_build_id(kid, sizeof(kid))))
+	if (r->kernel_hit && (kn = synth_kernel_build_id(kid, sizeof(kid)))) {
 		add_build_id(&b, "[kernel.kallsyms]", kid, kn);
+		if (cache && syms_cache_save(kid, kn) < 0)
+			tlb_warn("record: kallsyms not put in the build-id cache (%s): %s",
+				 getenv("PERF_BUILDID_DIR") ? "$PERF_BUILDID_DIR" : "~/.debug",
+				 strerror(errno));
+	}
 	if (r->usyms)
 		usym_hit_build_ids(r->usyms, add_build_id, &b);
 	if (b.oom || pd_set_build_ids(r->w, b.p, b.len) < 0)
@@ -577,7 +584,7 @@ static int create_file(struct record *rec, const char *path, struct tlb_evlist *
 }
 
 struct record_opts {
-	bool all_cpus, quiet, cost, callchain, all_cgroups;
+	bool all_cpus, quiet, cost, callchain, all_cgroups, no_buildid_cache;
 	bool kernel_chains;		/* --kernel-callchains: -g without the user part */
 	uint32_t dwarf_stack;		/* --call-graph dwarf: bytes of user stack per sample */
 	const char *cpu_list, *pid, *tid, *output, *events, *freq, *call_graph;
@@ -632,6 +639,9 @@ static int record_options(int argc, char **argv, struct record_opts *o)
 		OPT_STR('o', "output", &o->output, "file",
 			"output file, or - for a stream on stdout (default perf.data)"),
 		OPT_BOOLEAN('q', "quiet", &o->quiet, "no summary line"),
+		OPT_BOOLEAN('N', "no-buildid-cache", &o->no_buildid_cache,
+			    "-g: do not put this kernel's kallsyms in the build-id cache (~/.debug, "
+			    "as perf)"),
 		OPT_STR(0, "sample", &o->sample, "list",
 			"sampler plugins (sched,vmstat,gpu,prom:URL) into <output>.samples.csv"),
 		OPT_DURATION(0, "sample-interval", &o->sample_ns, DUR_S, 10 * DUR_MS, DUR_H,
@@ -779,7 +789,7 @@ static int record_finish(struct record *rec, const struct record_opts *o, struct
 	/* a stream cannot carry it: perf 6.1 stops at a feature id it does not know */
 	if (rec->w && pd_set_note(rec->w, note) < 0)
 		tlb_warn("out of memory: %s says nothing of the transport", o->output);
-	write_build_ids(rec, o->output);
+	write_build_ids(rec, o->output, !o->no_buildid_cache);
 	if (!rec->write_error && write_lost_samples(rec, &el->evsels[0].attr) < 0) {
 		rec->write_error = true;
 		rec->write_errno = errno;

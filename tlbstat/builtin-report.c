@@ -110,7 +110,9 @@ struct report {
 	struct srcline *srcl;           /* DWARF: inline frames, source lines (NULL: neither) */
 	bool want_srcline;              /* --srcline or --sort srcline */
 	bool inlines;                   /* inline frames: dwarf chains, or --inline */
-	struct syms *ksyms;             /* this boot's kallsyms, every symbol */
+	struct syms *ksyms;             /* the file's kernel symbols, every symbol */
+	bool ksyms_pending;             /* read at the first kernel frame (kernel_syms()) */
+	uint64_t file_ktext;            /* the file's kernel map: its _text (0: not seen) */
 	struct unwinder *unw;           /* --call-graph dwarf files: user stacks unwound */
 	uint64_t *dwarf_chain;          /* the kernel chain + the unwound user frames */
 	size_t dwarf_chain_len;
@@ -191,7 +193,12 @@ static int on_mmap(void *ctx, pid_t pid, pid_t tid, uint64_t start, uint64_t len
 {
 	struct report *r = ctx;
 
-	if (!r->usyms || pid == -1)	/* the kernel's map: kernel frames go through ksyms */
+	if (pid == -1) {	/* the kernel's map ("[kernel.kallsyms]_text" at _text, as perf) */
+		if (!strncmp(path, "[kernel.kallsyms]", 17))
+			r->file_ktext = pgoff;
+		return 0;
+	}
+	if (!r->usyms)
 		return 0;
 	return usym_mmap(r->usyms, pid, start, len, pgoff, path);
 }
@@ -1105,6 +1112,40 @@ static uint32_t user_inlines(struct report *r, pid_t pid, uint64_t ip, bool ret,
 }
 
 /* cc_resolver: kernel frames by this boot's kallsyms, user frames by the mappings and DWARF */
+/*
+ * The kernel symbols, read at the first kernel frame (the file's kernel map is seen by then):
+ * perf's build-id cache copy of the file's kernel (HEADER_BUILD_ID) when its _text is the
+ * file's, so also right for a file of another boot or machine; else /proc/kallsyms when the file
+ * is of this kernel release (its frames stay unnamed otherwise, said). The cached copy is a
+ * plain file; /proc/kallsyms is text the kernel formats line by line (about 40 ms here).
+ */
+static void kernel_syms(struct report *r)
+{
+	const char *rel = session_osrelease(r->s);
+	unsigned char id[20];
+	size_t n = r->rd && r->file_ktext ? pd_build_id(r->rd, "[kernel.kallsyms]", id, 20) : 0;
+	char *path = n ? syms_cache_path(id, n) : NULL, err[256];
+	struct utsname u;
+	int rc = path ? syms_load_file(r->ksyms, path, err, sizeof(err)) : -1;
+
+	r->ksyms_pending = false;
+	free(path);
+	if (rc == 0 && syms_addr(r->ksyms, "_text") == r->file_ktext)
+		return;
+	syms_free(r->ksyms);	/* none, or another boot's: start again */
+	r->ksyms = NULL;
+	if (rel && *rel && uname(&u) == 0 && strcmp(rel, u.release)) {
+		tlb_warn("report: %s was recorded on Linux %s, this is %s: kernel frames stay unnamed "
+			 "([unknown]) and causes unknown", r->o.input, rel, u.release);
+		return;
+	}
+	r->ksyms = syms_new(SYMS_TABLE);
+	if (!r->ksyms)
+		tlb_warn("report: out of memory: kernel frames stay unnamed");
+	else if (syms_load_proc(r->ksyms, err, sizeof(err)) < 0)
+		tlb_warn("report: %s: kernel frames stay unnamed", err);
+}
+
 static uint32_t resolve_frame(void *ctx, pid_t pid, uint64_t ip, bool kernel, bool ret,
 			      struct cc_frame *out, uint32_t room)
 {
@@ -1113,6 +1154,8 @@ static uint32_t resolve_frame(void *ctx, pid_t pid, uint64_t ip, bool kernel, bo
 
 	out[0] = (struct cc_frame){ NULL, NULL, NULL, false };
 	if (kernel) {
+		if (r->ksyms_pending)
+			kernel_syms(r);
 		out[0].sym = r->ksyms ? syms_lookup(r->ksyms, ip, &off) : NULL;
 		out[0].dso = "[kernel.kallsyms]";
 	} else if (r->usyms) {
@@ -1132,15 +1175,12 @@ static bool file_has_sample(struct report *r, uint64_t type)
 }
 
 /*
- * For --folded and --sort cause|callsite: the stack table, user symbols and this boot's kernel
- * symbols (a file of another kernel: its kernel frames stay unnamed, said). 0, or EXIT_FAIL.
+ * For --folded and --sort cause|callsite: the stack table, user symbols, and kernel symbols to be
+ * read at the first kernel frame (kernel_syms()). 0, or EXIT_FAIL.
  */
 static int chains_setup(struct report *r)
 {
 	struct cc_resolver res = { resolve_frame, r };
-	const char *rel = session_osrelease(r->s);
-	struct utsname u;
-	char err[256];
 
 	if (!r->o.folded && r->chain_key < 0 && !r->o.flamegraph && !r->o.graph)
 		return 0;
@@ -1169,14 +1209,7 @@ static int chains_setup(struct report *r)
 		tlb_err("report: out of memory");
 		return EXIT_FAIL;
 	}
-	if (rel && *rel && uname(&u) == 0 && strcmp(rel, u.release)) {
-		tlb_warn("report: %s was recorded on Linux %s, this is %s: kernel frames stay unnamed "
-			 "([unknown]) and causes unknown", r->o.input, rel, u.release);
-		syms_free(r->ksyms);
-		r->ksyms = NULL;
-	} else if (syms_load_proc(r->ksyms, err, sizeof(err)) < 0) {
-		tlb_warn("report: %s: kernel frames stay unnamed", err);
-	}
+	r->ksyms_pending = true;
 	if (!usym_available())
 		tlb_warn("report: built without libelf: user frames stay unnamed");
 	for (int i = 0; r->rd && i < pd_nr_attrs(r->rd); i++)

@@ -551,6 +551,34 @@ bool pd_has_feature(const struct pd_reader *r, int feat)
 	return feat >= 0 && feat < HEADER_FEAT_BITS && r->feat[feat].size > 0;
 }
 
+size_t pd_build_id(const struct pd_reader *r, const char *name, unsigned char *id, size_t room)
+{
+	const uint8_t *p = r->map + r->feat[HEADER_BUILD_ID].offset;
+	const uint8_t *end = p + r->feat[HEADER_BUILD_ID].size;
+	size_t want = strlen(name);
+
+	/* perf's build_id_event: header, pid, 24 bytes of id (its length in byte 20 when misc has
+	 * bit 15, else 20), then the NUL-padded path to the record's end */
+	while (end - p >= 8 + 4 + 24) {
+		struct perf_event_header h;
+		const char *path = (const char *)p + 8 + 4 + 24;
+		size_t n;
+
+		memcpy(&h, p, sizeof(h));
+		if (h.size < 8 + 4 + 24 || h.size > end - p)
+			break;
+		if (strnlen(path, h.size - 36) == want && !memcmp(path, name, want)) {
+			n = (h.misc & (1 << 15)) ? p[8 + 4 + 20] : 20;
+			n = n > 20 ? 20 : n;
+			n = n > room ? room : n;
+			memcpy(id, p + 8 + 4, n);
+			return n;
+		}
+		p += h.size;
+	}
+	return 0;
+}
+
 const char *pd_feature_string(const struct pd_reader *r, int feat)
 {
 	return feat >= 0 && feat < HEADER_FEAT_BITS ? r->strings[feat] : NULL;

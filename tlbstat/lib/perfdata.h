@@ -56,6 +56,11 @@ const struct pd_attr *pd_attr_of(const struct pd_reader *r, const struct perf_ev
 bool pd_has_feature(const struct pd_reader *r, int feat);
 /* String features (HOSTNAME, OSRELEASE, VERSION, ARCH, CPUDESC, CPUID); NULL if absent. */
 const char *pd_feature_string(const struct pd_reader *r, int feat);
+/*
+ * The build-id the file's HEADER_BUILD_ID gives for an object ("[kernel.kallsyms]" for the
+ * kernel), copied into id (room bytes at most): its length, 0 when the file has none for it.
+ */
+size_t pd_build_id(const struct pd_reader *r, const char *name, unsigned char *id, size_t room);
 /* NRCPUS: online and available; false if absent. */
 bool pd_nr_cpus(const struct pd_reader *r, uint32_t *online, uint32_t *avail);
 /* CMDLINE joined with spaces; NULL if absent. */

@@ -7,10 +7,15 @@
 #include "symbols.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * The symbols kept: TLB flush functions (with their class), the other functions whose lines a
@@ -43,7 +48,7 @@ struct kept {
 
 struct table_sym {
 	uint64_t addr;
-	size_t name;              /* offset into names */
+	const char *name;         /* in one of texts, to its newline (syms_lookup() ends it) */
 };
 
 enum proc_state { PROC_NO, PROC_WANTED, PROC_DONE };
@@ -55,8 +60,11 @@ struct syms {
 	size_t nr_kept, cap_kept;
 	struct table_sym *tab;    /* SYMS_TABLE: sorted by address once loaded */
 	size_t nr_tab, cap_tab;
-	char *names;
-	size_t names_len, names_cap;
+	struct text {             /* SYMS_TABLE: the kallsyms text read, owned (names point in) */
+		char *p;
+		size_t mapped;    /* its length when a private mapping of a file, else 0 */
+	} *texts;
+	size_t nr_texts;
 };
 
 struct syms *syms_new(unsigned flags)
@@ -76,7 +84,12 @@ void syms_free(struct syms *s)
 		free(s->kept[i].line);
 	free(s->kept);
 	free(s->tab);
-	free(s->names);
+	for (size_t i = 0; i < s->nr_texts; i++)
+		if (s->texts[i].mapped)
+			munmap(s->texts[i].p, s->texts[i].mapped);
+		else
+			free(s->texts[i].p);
+	free(s->texts);
 	free(s);
 }
 
@@ -173,17 +186,14 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+/* The name stays where it is in the (owned) text, neither copied nor ended here. */
 static int add_table(struct syms *s, const struct ksym_line *k)
 {
-	if (grow((void **)&s->tab, &s->cap_tab, s->nr_tab + 1, sizeof(*s->tab)) < 0 ||
-	    grow((void **)&s->names, &s->names_cap, s->names_len + k->name_len + 1, 1) < 0)
+	if (grow((void **)&s->tab, &s->cap_tab, s->nr_tab + 1, sizeof(*s->tab)) < 0)
 		return -1;
 	s->tab[s->nr_tab].addr = k->addr;
-	s->tab[s->nr_tab].name = s->names_len;
+	s->tab[s->nr_tab].name = k->name;
 	s->nr_tab++;
-	memcpy(s->names + s->names_len, k->name, k->name_len);
-	s->names_len += k->name_len;
-	s->names[s->names_len++] = 0;
 	return 0;
 }
 
@@ -202,12 +212,20 @@ static bool tab_sorted(const struct syms *s)
 	return true;
 }
 
-int syms_load_text(struct syms *s, const char *text, size_t len, char *err, size_t errlen)
+/*
+ * Parse kallsyms text; with SYMS_TABLE the text is the table's (owned by s: see adopt()) and its
+ * names stay in it, neither copied nor allocated one by one.
+ */
+static int load(struct syms *s, const char *text, size_t len, char *err, size_t errlen)
 {
 	const char *p = text, *end = text + len, *ln;
 	size_t l;
 	int n = 0;
 
+	/* about 40 bytes a line: one allocation, not a doubling series of copies */
+	if ((s->flags & SYMS_TABLE) &&
+	    grow((void **)&s->tab, &s->cap_tab, s->nr_tab + len / 32 + 1, sizeof(*s->tab)) < 0)
+		goto oom;
 	while (next_line(&p, end, &ln, &l)) {
 		struct ksym_line k;
 		const struct wanted *w;
@@ -239,23 +257,116 @@ oom:
 	return -1;
 }
 
-int syms_load_proc(struct syms *s, char *err, size_t errlen)
+/*
+ * SYMS_TABLE: load() text that s now owns, freed (or unmapped: mapped is its length) with it:
+ * len bytes, then a NUL, or (a mapping) ending in a newline, so that every name ends inside.
+ */
+static int adopt(struct syms *s, char *text, size_t len, size_t mapped, char *err, size_t errlen)
+{
+	struct text *t = realloc(s->texts, (s->nr_texts + 1) * sizeof(*t));
+
+	if (!t) {
+		if (mapped)
+			munmap(text, mapped);
+		else
+			free(text);
+		snprintf(err, errlen, "out of memory reading kallsyms");
+		return -1;
+	}
+	s->texts = t;
+	s->texts[s->nr_texts++] = (struct text){ text, mapped };
+	return load(s, text, len, err, errlen);
+}
+
+/*
+ * A regular file of kallsyms text mapped privately (names are ended in place when looked up):
+ * page-cache pages come 16 to a fault, where a read copies 5 MB into fresh memory, a fault each
+ * 4 KiB. NULL (read it instead) for anything else, or text not ending in a newline.
+ */
+static char *map_text(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *p = MAP_FAILED;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < SIZE_MAX / 2)
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	if (p[*len - 1] != '\n') {
+		munmap(p, *len);
+		return NULL;
+	}
+	return p;
+}
+
+int syms_load_text(struct syms *s, const char *text, size_t len, char *err, size_t errlen)
+{
+	char *own;
+
+	if (!(s->flags & SYMS_TABLE))
+		return load(s, text, len, err, errlen);
+	own = malloc(len + 1);
+	if (!own) {
+		snprintf(err, errlen, "out of memory reading kallsyms");
+		return -1;
+	}
+	memcpy(own, text, len);
+	own[len] = '\0';
+	return adopt(s, own, len, 0, err, errlen);
+}
+
+int syms_load_file(struct syms *s, const char *path, char *err, size_t errlen)
 {
 	size_t len;
-	char *text;
+	char *text = (s->flags & SYMS_TABLE) ? map_text(path, &len) : NULL;
 	int rc;
 
+	if (text)
+		return adopt(s, text, len, len, err, errlen) < 0 ? -1 : 0;
+	text = read_file(path, &len);
+	if (!text) {
+		snprintf(err, errlen, "cannot read %s", path);
+		return -1;
+	}
+	if (s->flags & SYMS_TABLE)
+		return adopt(s, text, len, 0, err, errlen) < 0 ? -1 : 0;
+	rc = load(s, text, len, err, errlen);
+	free(text);
+	return rc < 0 ? -1 : 0;
+}
+
+int syms_load_proc(struct syms *s, char *err, size_t errlen)
+{
 	if (s->proc == PROC_DONE)
 		return 0;
 	s->proc = PROC_DONE;
-	text = read_file("/proc/kallsyms", &len);
-	if (!text) {
-		snprintf(err, errlen, "cannot read /proc/kallsyms");
-		return -1;
-	}
-	rc = syms_load_text(s, text, len, err, errlen);
-	free(text);
-	return rc < 0 ? -1 : 0;
+	return syms_load_file(s, "/proc/kallsyms", err, errlen);
+}
+
+char *syms_cache_path(const unsigned char *id, size_t len)
+{
+	const char *dir = getenv("PERF_BUILDID_DIR"), *home = getenv("HOME");
+	char hex[2 * 20 + 1], *path;
+	size_t n;
+
+	if (!len || len > 20 || (!(dir && *dir) && !(home && *home)))
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	n = strlen(dir && *dir ? dir : home) + sizeof("/.debug/[kernel.kallsyms]//kallsyms") +
+	    sizeof(hex);
+	path = malloc(n);
+	if (path && dir && *dir)
+		snprintf(path, n, "%s/[kernel.kallsyms]/%s/kallsyms", dir, hex);
+	else if (path)
+		snprintf(path, n, "%s/.debug/[kernel.kallsyms]/%s/kallsyms", home, hex);
+	return path;
 }
 
 void syms_want_proc(struct syms *s)
@@ -271,6 +382,65 @@ void syms_settle(struct syms *s)
 	/* unreadable (not root, kptr_restrict): classes stay NONE, as documented */
 	if (s && s->proc == PROC_WANTED)
 		syms_load_proc(s, err, sizeof(err));
+}
+
+/* mkdir -p of path's directory part. 0, or -1 with errno. */
+static int make_dirs(const char *path)
+{
+	char *d = strdup(path), *p;
+	int rc = 0;
+
+	if (!d)
+		return -1;
+	for (p = strchr(d + 1, '/'); p && !rc; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(d, 0755) < 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	free(d);
+	return rc;
+}
+
+int syms_cache_save(const unsigned char *id, size_t len)
+{
+	char *path = syms_cache_path(id, len), *tmp = NULL, *text = NULL;
+	size_t n;
+	int fd = -1, rc = -1, e;
+
+	if (!path) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (access(path, F_OK) == 0) {
+		free(path);
+		return 0;
+	}
+	n = strlen(path) + 16;
+	if (make_dirs(path) < 0 || !(tmp = malloc(n)))
+		goto out;
+	snprintf(tmp, n, "%s.%d", path, (int)getpid());
+	if (!(text = read_file("/proc/kallsyms", &len)))
+		goto out;
+	/* kallsyms with addresses says where the kernel is: readable by its owner only, as perf */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400);
+	if (fd < 0 || pwrite_all(fd, text, len, 0) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	rc = rename(tmp, path) < 0 ? -1 : 1;
+out:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	free(text);
+	free(tmp);
+	free(path);
+	errno = e;
+	return rc;
 }
 
 enum tlb_func_class syms_func_class(struct syms *s, uint64_t addr, const char **name)
@@ -300,6 +470,7 @@ uint64_t syms_addr(const struct syms *s, const char *name)
 const char *syms_lookup(const struct syms *s, uint64_t addr, uint64_t *off)
 {
 	size_t lo = 0, hi;
+	char *name;
 
 	if (!s || !s->nr_tab || addr < s->tab[0].addr)
 		return NULL;
@@ -315,7 +486,10 @@ const char *syms_lookup(const struct syms *s, uint64_t addr, uint64_t *off)
 	}
 	if (off)
 		*off = addr - s->tab[lo].addr;
-	return s->names + s->tab[lo].name;
+	/* the name runs to its line's newline in a text s owns: ended there once, in place */
+	name = (char *)s->tab[lo].name;
+	name[strcspn(name, "\n")] = '\0';
+	return name;
 }
 
 int syms_kallsyms_subset(const struct syms *s, char **out, size_t *len)

@@ -35,6 +35,21 @@ void syms_free(struct syms *s);
 int syms_load_text(struct syms *s, const char *text, size_t len, char *err, size_t errlen);
 /* Read /proc/kallsyms (~0.1 s) and add it; once per table. 0, or -1 with err (unreadable). */
 int syms_load_proc(struct syms *s, char *err, size_t errlen);
+/* Read a file of kallsyms text and add it. 0, or -1 with err (unreadable, out of memory). */
+int syms_load_file(struct syms *s, const char *path, char *err, size_t errlen);
+/*
+ * Where perf's build-id cache keeps a kernel's kallsyms, by build-id:
+ * $PERF_BUILDID_DIR/[kernel.kallsyms]/HEX/kallsyms, or $HOME/.debug/... when it is unset (the
+ * caller frees; NULL when neither is set, len is 0 or over 20, or out of memory). Reading that
+ * plain file costs a copy; /proc/kallsyms is text the kernel formats line by line.
+ */
+char *syms_cache_path(const unsigned char *id, size_t len);
+/*
+ * Put this boot's /proc/kallsyms at syms_cache_path(id) when nothing is there yet, as perf
+ * record does for the kernel it recorded (the caller gives this kernel's build-id): 1 written,
+ * 0 already there, -1 with errno.
+ */
+int syms_cache_save(const unsigned char *id, size_t len);
 /*
  * /proc/kallsyms is to stand in, but only when a function address must first be classified
  * (a file without its own kallsyms part): syms_func_class() or syms_settle() reads it then.
