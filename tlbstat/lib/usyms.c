@@ -466,16 +466,19 @@ static void strip_params(char *s)
  */
 static void demangle_syms(struct usym_dso *d)
 {
-	void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
-	demangle_fn dem = h ? (demangle_fn)dlsym(h, "__cxa_demangle") : NULL;
+	void *h = NULL;
+	demangle_fn dem;
 	char **names = NULL, *strings = NULL, *p;
 	size_t bytes = 0, i;
 
-	if (!dem)
-		goto out;
+	/* libstdc++ is loaded only for an object with C++ names (loading it costs ~1 ms) */
 	for (i = 0; i < d->nr_syms && strncmp(d->syms[i].name, "_Z", 2); i++)
 		;
-	if (i == d->nr_syms || !(names = calloc(d->nr_syms, sizeof(*names))))
+	if (i == d->nr_syms)
+		return;
+	h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+	dem = h ? (demangle_fn)dlsym(h, "__cxa_demangle") : NULL;
+	if (!dem || !(names = calloc(d->nr_syms, sizeof(*names))))
 		goto out;
 	for (i = 0; i < d->nr_syms; i++) {
 		int st = -1;
