@@ -148,7 +148,17 @@ $(warning libdw not found by pkg-config (unwinding --call-graph dwarf stacks): a
 endif
 endif
 LIBDW_CFLAGS := $(if $(HAVE_LIBDW),-DHAVE_LIBDW $(shell $(PKG_CONFIG) --cflags libdw))
-LIBDW_LIBS   := $(if $(HAVE_LIBDW),$(shell $(PKG_CONFIG) --libs libdw))
+LIBDW_LIBS   := $(if $(HAVE_LIBDW),$(shell $(PKG_CONFIG) --libs libdw) -lz)
+# optional: libdeflate inflates compressed DWARF (lib/debugfile.c) 2x faster than zlib, which
+# libdw uses without it
+ifndef SKIP_FEATURES
+HAVE_LIBDEFLATE := $(if $(HAVE_LIBDW),$(shell $(PKG_CONFIG) --exists libdeflate 2>/dev/null && echo yes))
+ifeq ($(HAVE_LIBDEFLATE)$(if $(HAVE_LIBDW),,no),)
+$(warning libdeflate not found by pkg-config (compressed debug info inflated by zlib, slower): apt-get install libdeflate-dev$(DEB_ARCH))
+endif
+endif
+LIBDEFLATE_CFLAGS := $(if $(HAVE_LIBDEFLATE),-DHAVE_LIBDEFLATE $(shell $(PKG_CONFIG) --cflags libdeflate))
+LIBDEFLATE_LIBS   := $(if $(HAVE_LIBDEFLATE),$(shell $(PKG_CONFIG) --libs libdeflate))
 NCURSES_LIBS      := $(if $(HAVE_NCURSESW),$(shell $(PKG_CONFIG) --libs ncursesw))
 MHD_CFLAGS        := $(if $(HAVE_MHD),$(shell $(PKG_CONFIG) --cflags libmicrohttpd))
 MHD_LIBS          := $(if $(HAVE_MHD),$(shell $(PKG_CONFIG) --libs libmicrohttpd))
@@ -162,7 +172,8 @@ ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS
 # the tlbstat binary adds ncurses for top, and loads libmicrohttpd only when the exporter starts
 # its server (lib/web.c: dlopen; linked, it cost every command ~5 ms of start-up); the tests of
 # lib/web.c link it for MHD_add_connection/MHD_run
-LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBDW_LIBS) $(LIBELF_LIBS) $(MHD_LIBS) -lcrypt \
+LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBDW_LIBS) $(LIBDEFLATE_LIBS) $(LIBELF_LIBS) \
+              $(MHD_LIBS) -lcrypt \
               -lm -lpthread -ldl
 LDLIBS   := $(filter-out $(MHD_LIBS),$(LIB_LDLIBS)) $(NCURSES_LIBS)
 
@@ -197,8 +208,9 @@ all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS) $(PLUGINS) $(TEST_FIXTURES)
 
 # files that include libperf's internal headers (they need tools/include on the path)
 $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
-# the only users of libdw (unwinding; source lines and inline frames)
+# the only users of libdw (unwinding; source lines and inline frames; the DWARF they read)
 $(OBJ)/tlbstat/lib/unwind.o $(OBJ)/tlbstat/lib/srcline.o: ALL_CFLAGS += $(LIBDW_CFLAGS)
+$(OBJ)/tlbstat/lib/debugfile.o: ALL_CFLAGS += $(LIBDW_CFLAGS) $(LIBDEFLATE_CFLAGS)
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 # the only user of microhttpd.h (the exporter's web side; the fuzz target drives it too)

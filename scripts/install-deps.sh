@@ -15,7 +15,7 @@ set -euo pipefail
 PKGS=(gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev libdw-dev libncurses-dev
       linux-perf linux-source-6.1 xz-utils tmux stress-ng procps bc libmicrohttpd-dev python3
       asciidoctor man-db bash-completion python3-jsonschema curl prometheus openssl
-      libcurl4-openssl-dev)
+      libcurl4-openssl-dev libdeflate-dev)
 
 # One line per step with the seconds since the start: the libperf build takes about a minute
 # on a fresh 2-core machine, and a silent minute looks like a hang.
@@ -79,7 +79,7 @@ fi
 ARM64_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file
             libtraceevent-dev:arm64 libtracefs-dev:arm64 libelf-dev:arm64 libdw-dev:arm64
             libncurses-dev:arm64 libmicrohttpd-dev:arm64 libcurl4-openssl-dev:arm64
-            libcrypt-dev:arm64)
+            libcrypt-dev:arm64 libdeflate-dev:arm64)
 if [ -z "${TLBSTAT_NO_APT:-}" ] && [ -z "${TLBSTAT_NO_ARM64:-}" ]; then
 	missing=()
 	for p in "${ARM64_PKGS[@]}"; do

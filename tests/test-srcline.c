@@ -68,6 +68,59 @@ static int first_bias(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 1;	/* the first is the program itself */
 }
 
+/* The three frames at vaddr of the copy at path, looked up with debug root root. */
+static bool three_frames(const char *path, const char *root, uint64_t vaddr)
+{
+	struct srcline *s = srcl_new(root);
+	const struct srcl_frame *f;
+	uint32_t n = s ? srcl_lookup(s, path, vaddr, &f) : 0;
+	bool good = n == 3 && !strcmp(f[0].func, "srcline_inner") &&
+		    !strcmp(f[2].func, "srcline_holder") && f[0].srcline;
+
+	srcl_free(s);
+	return good;
+}
+
+/*
+ * lib/debugfile.c on copies of this program: its DWARF compressed in place (zlib: inflated before
+ * libdw reads it), in a separate compressed debug file found by build-id under a debug root, or
+ * by .gnu_debuglink beside the stripped copy, and refused when its CRC is not the link's.
+ */
+static void debug_files(const char *exe, uint64_t vaddr)
+{
+	char dir[] = "/tmp/test-srcline.XXXXXX", p[4200], root[4200];
+
+	if (!mkdtemp(dir) || system("command -v objcopy >/dev/null && command -v strip >/dev/null")) {
+		ok(1, "# SKIP no temporary directory or no binutils (objcopy, strip)");
+		return;
+	}
+	setenv("EXE", exe, 1);
+	setenv("D", dir, 1);
+	snprintf(p, sizeof(p), "%s/z", dir);
+	snprintf(root, sizeof(root), "%s/root", dir);
+	ok(!system("set -e; cd \"$D\"; objcopy --compress-debug-sections=zlib \"$EXE\" z; "
+		   "objcopy --only-keep-debug --compress-debug-sections=zlib \"$EXE\" dbg; "
+		   "strip --strip-debug -o bare \"$EXE\"; "
+		   "id=$(readelf -n bare | awk '/Build ID/ { print $3 }'); test -n \"$id\"; "
+		   "mkdir -p root/.build-id/$(echo $id | cut -c1-2); "
+		   "cp dbg root/.build-id/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).debug; "
+		   "mkdir linked; cp dbg linked/t.debug; "
+		   "objcopy --add-gnu-debuglink=linked/t.debug bare linked/t; "
+		   "mkdir badcrc; cp linked/t badcrc/t; cp dbg badcrc/t.debug; "
+		   "printf x >>badcrc/t.debug; readelf -S z | grep -q ' C '"),
+	   "copies made (objcopy, strip): compressed, split by build-id, by debuglink");
+	ok(three_frames(p, NULL, vaddr), "DWARF compressed in the object (zlib): the same frames");
+	snprintf(p, sizeof(p), "%s/bare", dir);
+	ok(three_frames(p, root, vaddr), "a stripped copy: the frames from ROOT/.build-id/ab/cd....debug");
+	ok(!three_frames(p, dir, vaddr), "... and none from a root without that file");
+	snprintf(p, sizeof(p), "%s/linked/t", dir);
+	ok(three_frames(p, dir, vaddr), "a stripped copy with .gnu_debuglink: the linked file beside it");
+	snprintf(p, sizeof(p), "%s/badcrc/t", dir);
+	ok(!three_frames(p, dir, vaddr), "a linked file whose CRC is not the link's: not used");
+	if (!getenv("KEEP"))
+		(void)!system("rm -rf \"$D\"");
+}
+
 int main(void)
 {
 	struct srcline *s = srcl_new(NULL);
@@ -118,5 +171,6 @@ int main(void)
 	n = srcl_lookup(s, exe, vaddr, &f);
 	ok(n == 3 && !strcmp(f[2].func, "srcline_holder"), "the first answer kept while the cache grew");
 	srcl_free(s);
+	debug_files(exe, vaddr);
 	return done_testing();
 }

@@ -5,6 +5,7 @@
  * table of answers keyed by (object, address).
  */
 #include "srcline.h"
+#include "debugfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,18 +13,13 @@
 #ifdef HAVE_LIBDW
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
 #endif
 
 #define SRCL_MAX_FRAMES 32	/* inline depth kept per address (deeper ones are cut) */
 
 struct srcl_obj {
 	char *path;
-#ifdef HAVE_LIBDW
-	Dwfl *dwfl;
-	Dwfl_Module *mod;         /* NULL: no DWARF */
-	Dwarf_Addr bias;          /* Dwfl address = the object's address + bias */
-#endif
+	struct debugfile *df;     /* NULL: no DWARF */
 };
 
 struct srcl_entry {
@@ -34,10 +30,7 @@ struct srcl_entry {
 };
 
 struct srcline {
-	char *debuginfo_path;     /* libdwfl's search path (":.debug:ROOT") */
-#ifdef HAVE_LIBDW
-	Dwfl_Callbacks cb;        /* dwfl_begin() keeps a pointer to it */
-#endif
+	char *debug_root;         /* where .build-id/ lives */
 	struct srcl_obj *objs;
 	size_t nr_objs, last_obj;
 	struct srcl_entry *slots;
@@ -48,25 +41,18 @@ struct srcline {
 struct srcline *srcl_new(const char *debug_root)
 {
 	struct srcline *s = calloc(1, sizeof(*s));
-	size_t n = strlen(debug_root ? debug_root : "/usr/lib/debug") + 16;
 
 	if (!s)
 		return NULL;
-	s->debuginfo_path = malloc(n);
+	s->debug_root = strdup(debug_root ? debug_root : "/usr/lib/debug");
 	s->nr_slots = 1024;
 	s->slots = malloc(s->nr_slots * sizeof(*s->slots));
-	if (!s->debuginfo_path || !s->slots) {
+	if (!s->debug_root || !s->slots) {
 		srcl_free(s);
 		return NULL;
 	}
-	snprintf(s->debuginfo_path, n, ":.debug:%s", debug_root ? debug_root : "/usr/lib/debug");
 	for (size_t i = 0; i < s->nr_slots; i++)
 		s->slots[i].obj = -1;
-#ifdef HAVE_LIBDW
-	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
-	s->cb.section_address = dwfl_offline_section_address;
-	s->cb.debuginfo_path = &s->debuginfo_path;
-#endif
 	return s;
 }
 
@@ -78,15 +64,12 @@ void srcl_free(struct srcline *s)
 		if (s->slots[i].obj >= 0)
 			free(s->slots[i].frames);
 	for (size_t i = 0; i < s->nr_objs; i++) {
-#ifdef HAVE_LIBDW
-		if (s->objs[i].dwfl)
-			dwfl_end(s->objs[i].dwfl);
-#endif
+		debugfile_close(s->objs[i].df);
 		free(s->objs[i].path);
 	}
 	free(s->objs);
 	free(s->slots);
-	free(s->debuginfo_path);
+	free(s->debug_root);
 	free(s);
 }
 
@@ -132,25 +115,13 @@ bool srcl_available(void)
 	return true;
 }
 
-/* The object's Dwfl module (reported at its own addresses), opened on first use. */
+/* The object's DWARF (lib/debugfile.c: its own, or its debug file's), opened on first use. */
 static void obj_open(struct srcline *s, struct srcl_obj *o)
 {
-	GElf_Addr bias;
-	Dwarf_Addr dwbias;
-
 	s->st.objects++;
-	o->dwfl = dwfl_begin(&s->cb);
-	if (!o->dwfl)
-		return;
-	dwfl_report_begin(o->dwfl);
-	o->mod = dwfl_report_elf(o->dwfl, o->path, o->path, -1, 0, false);
-	dwfl_report_end(o->dwfl, NULL, NULL);
-	if (o->mod && dwfl_module_getelf(o->mod, &bias) && dwfl_module_getdwarf(o->mod, &dwbias)) {
-		o->bias = bias;
-		s->st.with_dwarf++;
-		return;
-	}
-	o->mod = NULL;	/* no DWARF: every lookup in it answers 0 */
+	o->df = debugfile_open(o->path, s->debug_root);
+	if (o->df)
+		s->st.with_dwarf++;	/* else every lookup in it answers 0 */
 }
 #else
 bool srcl_available(void)
@@ -226,22 +197,21 @@ static void call_site(Dwarf_Die *die, Dwarf_Die *cu, const char **file, int *lin
  */
 static uint32_t walk(const struct srcl_obj *o, uint64_t vaddr, struct srcl_raw *raw)
 {
-	Dwarf_Addr a = vaddr + o->bias, dwbias;
-	Dwarf_Die *cu = o->mod ? dwfl_module_addrdie(o->mod, a, &dwbias) : NULL;
-	Dwfl_Line *ln;
+	Dwarf_Die cu_mem, *cu = o->df ? dwarf_addrdie(debugfile_dwarf(o->df), vaddr, &cu_mem) : NULL;
+	Dwarf_Line *ln;
 	Dwarf_Die *scopes = NULL, inner;
 	const char *file = NULL;
 	int line = 0, ns;
 	uint32_t n = 0;
 
-	/* no CU holds it (crt1's _start; libdwfl answers the arange below the address): no line
+	/* no CU holds it (crt1's _start; an arange may answer the CU below the address): no line
 	 * either, as perf's ??:0 */
-	if (!cu || dwarf_haspc(cu, a - dwbias) <= 0)
+	if (!cu || dwarf_haspc(cu, vaddr) <= 0)
 		return 0;
-	ln = dwfl_module_getsrc(o->mod, a);
-	if (ln)
-		file = dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL);
-	ns = dwarf_getscopes(cu, a - dwbias, &scopes);
+	ln = dwarf_getsrc_die(cu, vaddr);
+	if (ln && (file = dwarf_linesrc(ln, NULL, NULL)))
+		dwarf_lineno(ln, &line);
+	ns = dwarf_getscopes(cu, vaddr, &scopes);
 	if (ns > 0) {
 		inner = scopes[0];
 		free(scopes);
