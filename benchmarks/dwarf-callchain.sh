@@ -13,9 +13,7 @@
 # run's CSV files, nothing measured).
 #   benchmarks/dwarf-callchain.sh [--runs N] [--ops N] [--report-runs N] [--out DIR] [--tables DIR]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-O=${O:-build}
-TLBSTAT=${TLBSTAT:-$O/tlbstat}
+. "$(dirname "$0")/lib.sh"
 runs=3 ops=10000 report_runs=3 out="" tables=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -28,13 +26,12 @@ while [ $# -gt 0 ]; do
 	*) echo "dwarf-callchain.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-out=${out:-out/dwarf-callchain-$(date +%Y%m%d-%H%M%S)}
+out=${out:-$(default_out dwarf-callchain)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-[ -x "$TLBSTAT" ] || { echo "dwarf-callchain.sh: $TLBSTAT not built (make)" >&2; exit 1; }
-command -v perf >/dev/null || { echo "dwarf-callchain.sh: perf not installed (linux-perf)" >&2; exit 1; }
-[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
-PY=${PY:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
+need_built "$TLBSTAT"
+need_perf
+need_time
 victim=$out/dwarf-victim
 [ -n "$tables" ] || cc -O2 -fomit-frame-pointer -fasynchronous-unwind-tables -o "$victim" tests/fixtures/dwarf-victim.c
 

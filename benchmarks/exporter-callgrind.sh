@@ -9,11 +9,10 @@
 # EXPORTER_ARGS: exporter options (default "--top 50 --interval 5 --cpu-budget 0").
 # KEEP=dir: keep callgrind.out there. Prints one table of instructions per event.
 set -u
-cd "$(dirname "$0")/.."
-O=${O:-build}
+. "$(dirname "$0")/lib.sh"
 SECS=${1:-12}
 PORT=${EXPORTER_BENCH_PORT:-19292}
-[ "$(id -u)" -eq 0 ] || { echo "exporter-callgrind: needs root" >&2; exit 3; }
+need_root
 command -v valgrind >/dev/null || { echo "exporter-callgrind: no valgrind" >&2; exit 3; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -12,12 +12,11 @@
 # to see the exporter's side of the latency on a loaded machine (the same in runs compared).
 # Prints one table; figures go to Documentation/benchmarks.md by hand, with the date.
 set -u
-cd "$(dirname "$0")/.."
-O=${O:-build}
+. "$(dirname "$0")/lib.sh"
 SECS=${1:-10}
 N=${2:-200}
 PORT=${EXPORTER_BENCH_PORT:-19190}
-[ "$(id -u)" -eq 0 ] || { echo "exporter-cost: needs root" >&2; exit 3; }
+need_root
 tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT

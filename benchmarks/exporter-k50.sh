@@ -12,8 +12,7 @@
 # (/proc/loadavg's fourth field) at the first and last scrape.
 #   benchmarks/exporter-k50.sh [--procs N] [--scrapes N] [--port P]   (root)
 set -u
-cd "$(dirname "$0")/.."
-O=${O:-build}
+. "$(dirname "$0")/lib.sh"
 procs=1000 scrapes=200 port=19187
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -24,8 +23,8 @@ while [ $# -gt 0 ]; do
 	*) echo "exporter-k50.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-[ "$(id -u)" = 0 ] || { echo "exporter-k50.sh: needs root (tracepoints)" >&2; exit 3; }
-for b in "$O/tlbstat" "$O/tlbbench"; do [ -x "$b" ] || { echo "exporter-k50.sh: $b not built (make)" >&2; exit 1; }; done
+need_root
+need_built "$O/tlbstat" "$O/tlbbench"
 command -v curl >/dev/null || { echo "exporter-k50.sh: curl missing" >&2; exit 1; }
 tmp=$(mktemp -d)
 pids=()

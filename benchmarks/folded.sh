@@ -10,11 +10,7 @@
 # Prints a Markdown table; raw rows as CSV under --out.
 #   benchmarks/folded.sh [--ops N] [--report-runs N] [--out DIR]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-O=${O:-build}
-TLBSTAT=${TLBSTAT:-$O/tlbstat}
-TLBBENCH=${TLBBENCH:-$O/tlbbench}
-PY=${PY:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
+. "$(dirname "$0")/lib.sh"
 ops=1000000 report_runs=3 out=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -25,11 +21,11 @@ while [ $# -gt 0 ]; do
 	*) echo "folded.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-[ "$(id -u)" = 0 ] || { echo "folded.sh: needs root (tracepoints)" >&2; exit 3; }
-for b in "$TLBSTAT" "$TLBBENCH"; do [ -x "$b" ] || { echo "folded.sh: $b not built (make)" >&2; exit 1; }; done
-command -v perf >/dev/null || { echo "folded.sh: perf not installed (linux-perf)" >&2; exit 1; }
-[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
-out=${out:-out/folded-$(date +%Y%m%d-%H%M%S)}
+need_root
+need_built "$TLBSTAT" "$TLBBENCH"
+need_perf
+need_time
+out=${out:-$(default_out folded)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 churn=("$TLBBENCH" mprotect --threads 1 --ops "$ops" --probe-threads 0)

@@ -6,10 +6,7 @@
 # Prints a Markdown table and the median slowdown ratios; writes the raw runs as CSV.
 #   benchmarks/overhead.sh [--runs N] [--ops N] [--out DIR]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-O=${O:-build}
-TLBSTAT=${TLBSTAT:-$O/tlbstat}
-TLBBENCH=${TLBBENCH:-$O/tlbbench}
+. "$(dirname "$0")/lib.sh"
 runs=5 ops=30000 out=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -20,10 +17,10 @@ while [ $# -gt 0 ]; do
 	*) echo "overhead.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-out=${out:-out/overhead-$(date +%Y%m%d-%H%M%S)}
+out=${out:-$(default_out overhead)}
 mkdir -p "$out"
-for b in "$TLBSTAT" "$TLBBENCH"; do [ -x "$b" ] || { echo "overhead.sh: $b not built (make)" >&2; exit 1; }; done
-command -v perf >/dev/null || { echo "overhead.sh: perf not installed (linux-perf)" >&2; exit 1; }
+need_built "$TLBSTAT" "$TLBBENCH"
+need_perf
 
 churn=("$TLBBENCH" mmap --threads 1 --ops "$ops" --json)
 csv=$out/overhead.csv

@@ -11,11 +11,7 @@
 # table; raw rows as CSV under --out.
 #   benchmarks/record-chains.sh [--runs N] [--seconds S] [--out DIR]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-O=${O:-build}
-TLBSTAT=${TLBSTAT:-$O/tlbstat}
-TLBBENCH=${TLBBENCH:-$O/tlbbench}
-PY=${PY:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
+. "$(dirname "$0")/lib.sh"
 runs=5 secs=3 out=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -26,10 +22,10 @@ while [ $# -gt 0 ]; do
 	*) echo "record-chains.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-[ "$(id -u)" = 0 ] || { echo "record-chains.sh: needs root (system-wide tracepoints)" >&2; exit 3; }
-for b in "$TLBSTAT" "$TLBBENCH"; do [ -x "$b" ] || { echo "record-chains.sh: $b not built (make)" >&2; exit 1; }; done
-[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
-out=${out:-out/record-chains-$(date +%Y%m%d-%H%M%S)}
+need_root "system-wide tracepoints"
+need_built "$TLBSTAT" "$TLBBENCH"
+need_time
+out=${out:-$(default_out record-chains)}
 mkdir -p "$out"
 csv=$out/chains.csv
 echo "run,mode,ops_per_s,wall_s,cpu_s,samples,file_bytes" >"$csv"

@@ -16,10 +16,7 @@
 #   benchmarks/record-overhead.sh [--runs N] [--ops N] [--calls N] [--tlb-ops N] [--out DIR]
 #                                 [--report-runs N] [--paced "200000 400000 800000"]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-O=${O:-build}
-TLBSTAT=${TLBSTAT:-$O/tlbstat}
-TLBBENCH=${TLBBENCH:-$O/tlbbench}
+. "$(dirname "$0")/lib.sh"
 runs=5 ops=30000 calls=2000000 tlb_ops=500000 report_runs=3 out="" paced_rates="200000 400000 800000"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -34,13 +31,12 @@ while [ $# -gt 0 ]; do
 	*) echo "record-overhead.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-out=${out:-out/record-overhead-$(date +%Y%m%d-%H%M%S)}
+out=${out:-$(default_out record-overhead)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-for b in "$TLBSTAT" "$TLBBENCH"; do [ -x "$b" ] || { echo "record-overhead.sh: $b not built (make)" >&2; exit 1; }; done
-command -v perf >/dev/null || { echo "record-overhead.sh: perf not installed (linux-perf)" >&2; exit 1; }
-[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
-PY=${PY:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
+need_built "$TLBSTAT" "$TLBBENCH"
+need_perf
+need_time
 
 # peak RSS (KiB) of one command from /usr/bin/time -v ($out/time.txt); wall seconds to the ns
 timed() {

@@ -8,11 +8,10 @@
 # Root. Usage: benchmarks/top-cause.sh [seconds (default 10)] [workload (default mmap)]
 # Prints one table; figures go to Documentation/benchmarks.md by hand, with the date.
 set -u
-cd "$(dirname "$0")/.."
-O=${O:-build}
+. "$(dirname "$0")/lib.sh"
 SECS=${1:-10}
 WL=${2:-mmap}
-[ "$(id -u)" -eq 0 ] || { echo "top-cause: needs root" >&2; exit 3; }
+need_root
 tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
