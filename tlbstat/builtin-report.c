@@ -1111,7 +1111,6 @@ static uint32_t user_inlines(struct report *r, pid_t pid, uint64_t ip, bool ret,
 	return keep;
 }
 
-/* cc_resolver: kernel frames by this boot's kallsyms, user frames by the mappings and DWARF */
 /*
  * The kernel symbols, read at the first kernel frame (the file's kernel map is seen by then):
  * perf's build-id cache copy of the file's kernel (HEADER_BUILD_ID) when its _text is the
@@ -1146,6 +1145,7 @@ static void kernel_syms(struct report *r)
 		tlb_warn("report: %s: kernel frames stay unnamed", err);
 }
 
+/* cc_resolver: kernel frames by kernel_syms()' table, user frames by the mappings and DWARF */
 static uint32_t resolve_frame(void *ctx, pid_t pid, uint64_t ip, bool kernel, bool ret,
 			      struct cc_frame *out, uint32_t room)
 {
