@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Source lines and inline frames (srcline.h): one offline Dwfl per object, dwarf_getscopes() at
- * the address for the inline chain, the line table for the innermost line, and an open-addressing
- * table of answers keyed by (object, address).
+ * Source lines and inline frames (srcline.h): one Dwarf per object (lib/debugfile.c: the file
+ * holding it, compressed sections inflated), dwarf_getscopes() at the address for the inline
+ * chain, the line table for the innermost line, and an open-addressing table of answers keyed by
+ * (object, address).
  */
 #include "srcline.h"
 #include "debugfile.h"
