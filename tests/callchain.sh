@@ -377,6 +377,8 @@ PERF_BUILDID_DIR=$T/nocache "$TLBSTAT" record -q -N --kernel-callchains -o "$T/b
 	"$bench" mmap --ops 20 --probe-threads 0 >/dev/null 2>&1
 check "record -N: nothing in the build-id cache" test ! -e "$T/nocache"
 PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc.folded" 2>/dev/null
+PERF_BUILDID_DIR=$B "$TLBSTAT" record -q --kernel-callchains -o - -- "$bench" mmap --ops 200 \
+	--probe-threads 0 >"$T/bc.pipe" 2>/dev/null
 # the leaf kernel frame, renamed in the cached copy: report names it from the copy
 leaf=$(awk '{ n = split($1, f, ";"); print f[n]; exit }' "$T/bc.folded")
 if [ -s "$kc" ] && [ -n "$leaf" ]; then
@@ -386,13 +388,19 @@ if [ -s "$kc" ] && [ -n "$leaf" ]; then
 	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc2.folded" 2>&1
 	check "report reads the kernel's symbols from the build-id cache ($leaf renamed there)" \
 		grep -q ";${leaf}_from_cache " "$T/bc2.folded"
+	# a stream has no HEADER_BUILD_ID: /proc/kallsyms's stand-in, the running kernel's copy
+	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.pipe" --folded >"$T/bp2.folded" 2>&1
+	check "and for a stream, the running kernel's copy in place of /proc/kallsyms" \
+		grep -q ";${leaf}_from_cache " "$T/bp2.folded"
 	# another boot's copy (its _text moved): not used, /proc/kallsyms names the frames
 	awk '$3 == "_text" { $1 = "ffffffff00000000" } { print }' "$kc" >"$T/k2" && cp "$T/k2" "$kc"
 	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc3.folded" 2>&1
 	check "a cached copy whose _text is not the file's is not used" \
 		cmp -s "$T/bc.folded" "$T/bc3.folded"
+	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.pipe" --folded >"$T/bp3.folded" 2>&1
+	check "nor one whose _text is not this boot's, in place of /proc/kallsyms" \
+		grep -q ";${leaf} " "$T/bp3.folded"
 else
-	skip "no cached kallsyms or no kernel frame (leaf '$leaf')"
-	skip "no cached kallsyms or no kernel frame"
+	for i in 1 2 3 4; do skip "no cached kallsyms or no kernel frame (leaf '$leaf')"; done
 fi
 finish

@@ -489,7 +489,10 @@ static void test_window(const struct pd_writer_attr *wa, int tlb_id)
 	if (cfd < 0 || rss < 0 || hwm < 0)
 		ok(1, "# SKIP the peak RSS cannot be reset or read (or ASan)");
 	else
-		ok(hwm - rss < 110 * 1024, "memory grew by %ld MB for a 132 MB stream (window 64 MiB; "
+		/* the window and the queue's arrays (95-110 MB here, by glibc's mmap threshold of
+		 * the moment: an 8 MB buffer freed earlier raises it, the kernel's symbols read from
+		 * a mapped cache copy do not), far below the stream held whole */
+		ok(hwm - rss < 140 * 1024, "memory grew by %ld MB for a 132 MB stream (window 64 MiB; "
 		   "all of it held: > 180 MB)", (hwm - rss) / 1024);
 }
 

@@ -248,7 +248,7 @@ static void write_build_ids(struct record *r, const char *output, bool cache)
 
 	if ((!r->usyms && !r->kchains) || !r->w)
 		return;	/* a stream cannot carry features written at the end */
-	if (r->kernel_hit && (kn = synth_kernel_build_id(kid, sizeof(kid)))) {
+	if (r->kernel_hit && (kn = syms_kernel_build_id(kid, sizeof(kid)))) {
 		add_build_id(&b, "[kernel.kallsyms]", kid, kn);
 		if (cache && syms_cache_save(kid, kn) < 0)
 			tlb_warn("record: kallsyms not put in the build-id cache (%s): %s",

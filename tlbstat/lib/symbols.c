@@ -341,11 +341,116 @@ int syms_load_file(struct syms *s, const char *path, char *err, size_t errlen)
 	return rc < 0 ? -1 : 0;
 }
 
+size_t syms_kernel_build_id(unsigned char *id, size_t room)
+{
+	size_t len, off = 0, n = 0;
+	char *notes = read_file("/sys/kernel/notes", &len);
+
+	while (notes && off + 12 <= len) {
+		uint32_t hdr[3];
+		size_t name, desc;
+
+		memcpy(hdr, notes + off, sizeof(hdr));
+		name = (hdr[0] + 3) & ~3u;
+		desc = (hdr[1] + 3) & ~3u;
+		if (off + 12 + name + desc > len)
+			break;
+		if (hdr[2] == 3 /* NT_GNU_BUILD_ID */ && hdr[0] == 4 &&
+		    !memcmp(notes + off + 12, "GNU", 4)) {
+			n = hdr[1] < room ? hdr[1] : room;
+			memcpy(id, notes + off + 12 + name, n);
+			break;
+		}
+		off += 12 + name + desc;
+	}
+	free(notes);
+	return n;
+}
+
+/* The address on kallsyms text's "_text" line, looked for in its first MiB; 0 when not there. */
+static uint64_t text_of(const char *text, size_t len)
+{
+	const char *p = text, *end = text + (len < (1 << 20) ? len : (1 << 20)), *ln;
+	struct ksym_line k;
+	size_t l;
+
+	while (next_line(&p, end, &ln, &l))
+		if (parse_line(ln, l, &k) && k.name_len == 5 && !memcmp(k.name, "_text", 5))
+			return line_addr(&k);
+	return 0;
+}
+
+/*
+ * The running kernel's _text from the head of /proc/kallsyms, read only until its line (the
+ * kernel formats only what is read: a few KiB, where the whole is 5 MB); 0 when not found.
+ */
+static uint64_t proc_text(void)
+{
+	int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	size_t have = 0, cap = 64 << 10;
+	char *buf = fd >= 0 ? malloc(cap) : NULL;
+	uint64_t a = 0;
+	ssize_t r;
+
+	while (buf && !a && have < cap && (r = read(fd, buf + have, cap - have)) > 0) {
+		const char *nl = memrchr(buf + have, '\n', (size_t)r);
+
+		have += (size_t)r;
+		if (nl)
+			a = text_of(buf, (size_t)(nl + 1 - buf));
+		if (!a && have == cap && cap < (1 << 20)) {
+			char *g = realloc(buf, cap * 2);
+
+			if (!g)
+				break;
+			buf = g;
+			cap *= 2;
+		}
+	}
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return a;
+}
+
+/*
+ * perf's build-id cache copy of the running kernel's kallsyms (record -g writes it) in place of
+ * /proc/kallsyms, when its _text is this boot's: the same kernel symbols (tables here leave out
+ * modules' symbols, which may have changed since). 1 loaded, 0 not (none, another boot's), -1
+ * with err.
+ */
+static int load_cached(struct syms *s, char *err, size_t errlen)
+{
+	unsigned char id[20];
+	size_t n = syms_kernel_build_id(id, sizeof(id)), len;
+	char *path = n ? syms_cache_path(id, n) : NULL;
+	char *text = path && access(path, R_OK) == 0 ? map_text(path, &len) : NULL;
+	uint64_t t = text ? text_of(text, len) : 0;
+	int rc;
+
+	free(path);
+	if (!t || t != proc_text()) {
+		if (text)
+			munmap(text, len);
+		return 0;
+	}
+	if (s->flags & SYMS_TABLE)
+		return adopt(s, text, len, len, err, errlen) < 0 ? -1 : 1;
+	rc = load(s, text, len, err, errlen);
+	munmap(text, len);
+	return rc < 0 ? -1 : 1;
+}
+
 int syms_load_proc(struct syms *s, char *err, size_t errlen)
 {
+	int rc;
+
 	if (s->proc == PROC_DONE)
 		return 0;
 	s->proc = PROC_DONE;
+	rc = load_cached(s, err, errlen);
+	if (rc)
+		return rc < 0 ? -1 : 0;
 	return syms_load_file(s, "/proc/kallsyms", err, errlen);
 }
 

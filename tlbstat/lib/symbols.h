@@ -33,7 +33,11 @@ void syms_free(struct syms *s);
  * or -1 with err ("out of memory").
  */
 int syms_load_text(struct syms *s, const char *text, size_t len, char *err, size_t errlen);
-/* Read /proc/kallsyms (~0.1 s) and add it; once per table. 0, or -1 with err (unreadable). */
+/*
+ * Add this boot's kernel symbols, once per table: perf's build-id cache copy of the running
+ * kernel's kallsyms when there is one whose _text is this boot's (a plain file), else
+ * /proc/kallsyms (~0.04 s of the kernel formatting 5 MB of text). 0, or -1 with err (unreadable).
+ */
 int syms_load_proc(struct syms *s, char *err, size_t errlen);
 /* Read a file of kallsyms text and add it. 0, or -1 with err (unreadable, out of memory). */
 int syms_load_file(struct syms *s, const char *path, char *err, size_t errlen);
@@ -44,6 +48,8 @@ int syms_load_file(struct syms *s, const char *path, char *err, size_t errlen);
  * plain file costs a copy; /proc/kallsyms is text the kernel formats line by line.
  */
 char *syms_cache_path(const unsigned char *id, size_t len);
+/* The running kernel's build-id (/sys/kernel/notes) into id: its length, 0 when unreadable. */
+size_t syms_kernel_build_id(unsigned char *id, size_t room);
 /*
  * Put this boot's /proc/kallsyms at syms_cache_path(id) when nothing is there yet, as perf
  * record does for the kernel it recorded (the caller gives this kernel's build-id): 1 written,

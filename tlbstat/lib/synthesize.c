@@ -315,29 +315,3 @@ size_t synth_build_id_record(void *buf, size_t room, bool kernel, const char *pa
 	memcpy((char *)buf + sizeof(b), path, strlen(path));
 	return total;
 }
-
-size_t synth_kernel_build_id(unsigned char *id, size_t room)
-{
-	size_t len, off = 0, n = 0;
-	char *notes = read_file("/sys/kernel/notes", &len);
-
-	while (notes && off + 12 <= len) {
-		uint32_t hdr[3];
-		size_t name, desc;
-
-		memcpy(hdr, notes + off, sizeof(hdr));
-		name = (hdr[0] + 3) & ~3u;
-		desc = (hdr[1] + 3) & ~3u;
-		if (off + 12 + name + desc > len)
-			break;
-		if (hdr[2] == 3 /* NT_GNU_BUILD_ID */ && hdr[0] == 4 &&
-		    !memcmp(notes + off + 12, "GNU", 4)) {
-			n = hdr[1] < room ? hdr[1] : room;
-			memcpy(id, notes + off + 12 + name, n);
-			break;
-		}
-		off += 12 + name + desc;
-	}
-	free(notes);
-	return n;
-}

@@ -55,6 +55,4 @@ int synth_cgroups(const struct perf_event_attr *attr, uint64_t id, const char *m
  */
 size_t synth_build_id_record(void *buf, size_t room, bool kernel, const char *path,
 			     const unsigned char *id, size_t len);
-/* This kernel's build-id (/sys/kernel/notes) into id: its length, 0 when unreadable. */
-size_t synth_kernel_build_id(unsigned char *id, size_t room);
 #endif
