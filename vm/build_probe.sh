@@ -37,7 +37,8 @@ sfx=$([ $arch = arm64 ] && echo -arm64 || true)
 # Module.symvers) is reused
 build() {
 	local key
-	key=$( { cat probes/$arch/tlbprobe.c probes/$arch/Kbuild; echo "$2 ${kargs[*]}";
+	key=$( { cat probes/$arch/tlbprobe.c probes/$arch/Kbuild probes/tlbprobe-common.h;
+		echo "$2 ${kargs[*]}";
 		cat "$2/Module.symvers" 2>/dev/null; } | sha256sum | cut -c1-16)
 	if [ -f "$1/tlbprobe.ko" ] && [ "$(cat "$1/.key" 2>/dev/null)" = "$key" ]; then
 		log "reusing $1/tlbprobe.ko (same sources and kernel tree)"
@@ -46,7 +47,7 @@ build() {
 	fi
 	rm -rf "$1"
 	mkdir -p "$1"
-	cp probes/$arch/tlbprobe.c probes/$arch/Kbuild "$1/"
+	cp probes/$arch/tlbprobe.c probes/$arch/Kbuild probes/tlbprobe-common.h "$1/"
 	if ! make -C "$2" M="$1" "${kargs[@]}" modules >"$1/build.log" 2>&1; then
 		tail -20 "$1/build.log" >&2
 		log "the probe module did not build against $2 ($1/build.log)"

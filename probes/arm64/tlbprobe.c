@@ -29,22 +29,18 @@
  */
 #include <linux/debugfs.h>
 #include <linux/irqflags.h>
-#include <linux/kstrtox.h>
 #include <linux/math64.h>
-#include <linux/mmu_notifier.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/pid.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
-#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/vmalloc.h>
 #include <asm/mmu.h>
 #include <asm/sysreg.h>
 #include <asm/tlbflush.h>
+
+#include "tlbprobe-common.h"
 
 static unsigned int iterations = 10000;
 module_param(iterations, uint, 0444);
@@ -93,9 +89,7 @@ struct tlbprobe {
 	unsigned long asid;
 	struct probe_result res[OP_MAX];
 	struct dentry *dir;
-	struct mutex lock;	/* guards mm */
-	struct mmu_notifier mn;
-	struct mm_struct *mm;	/* the mm the notifier is on (mmgrab'bed); NULL: none */
+	struct probe_notify notify;	/* the notify file (../tlbprobe-common.h) */
 };
 
 static struct tlbprobe *probe;
@@ -184,13 +178,6 @@ static __always_inline void do_op(enum probe_op op, unsigned long va, unsigned l
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* time one operation kind: `iterations` samples of `batch` operations each */
 static void measure(struct tlbprobe *p, enum probe_op op)
 {
@@ -221,11 +208,8 @@ static void measure(struct tlbprobe *p, enum probe_op op)
 		p->samples[i] = t1 - t0;
 	}
 	preempt_enable();
-	sort(p->samples, iterations, sizeof(u64), cmp_u64, NULL);
+	order_stats(p->samples, iterations, &r->min, &r->median, &r->p99);
 	r->n = iterations;
-	r->min = p->samples[0];
-	r->median = p->samples[iterations / 2];
-	r->p99 = p->samples[(u64)iterations * 99 / 100];
 	r->median_ps = mul_u64_u64_div_u64(r->median, 1000000000000ULL, p->freq * batch);
 	r->done = true;
 	pr_info("tlbprobe: %-16s median %llu ticks, p99 %llu, min %llu (n=%u, batch %u; median %llu.%03llu ns/op)\n",
@@ -258,70 +242,6 @@ static int results_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(results);
 
-#ifdef CONFIG_MMU_NOTIFIER
-/* the notifier only has to exist: its presence makes the kernel call the invalidate hooks */
-static const struct mmu_notifier_ops probe_mn_ops = { };
-
-static ssize_t notify_write(struct file *f, const char __user *buf, size_t len, loff_t *off)
-{
-	struct tlbprobe *p = file_inode(f)->i_private;
-	struct task_struct *task;
-	struct mm_struct *mm;
-	struct pid *spid;
-	int pid, rc;
-
-	rc = kstrtoint_from_user(buf, len, 10, &pid);
-	if (rc)
-		return rc;
-	spid = find_get_pid(pid);
-	task = get_pid_task(spid, PIDTYPE_PID);
-	put_pid(spid);
-	if (!task)
-		return -ESRCH;
-	mm = get_task_mm(task);
-	put_task_struct(task);
-	if (!mm)
-		return -EINVAL;
-	mutex_lock(&p->lock);
-	rc = -EBUSY;
-	if (!p->mm) {
-		p->mn.ops = &probe_mn_ops;
-		rc = mmu_notifier_register(&p->mn, mm);
-		if (!rc) {
-			mmgrab(mm);
-			p->mm = mm;
-			pr_info("tlbprobe: mmu notifier registered on pid %d's mm\n", pid);
-		}
-	}
-	mutex_unlock(&p->lock);
-	mmput(mm);
-	return rc ? rc : len;
-}
-
-static const struct file_operations notify_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = notify_write,
-};
-
-static void notify_create(struct tlbprobe *p)
-{
-	debugfs_create_file("notify", 0200, p->dir, p, &notify_fops);
-}
-
-static void notify_remove(struct tlbprobe *p)
-{
-	if (p->mm) {
-		mmu_notifier_unregister(&p->mn, p->mm);
-		mmdrop(p->mm);
-	}
-}
-#else
-/* a kernel without mmu notifiers (the patched tinyconfig guest): no notify file */
-static void notify_create(struct tlbprobe *p) { }
-static void notify_remove(struct tlbprobe *p) { }
-#endif
-
 static int __init tlbprobe_init(void)
 {
 	struct tlbprobe *p;
@@ -344,7 +264,6 @@ static int __init tlbprobe_init(void)
 	}
 	for (i = 0; i < PROBE_PAGES; i++)
 		p->pages[i * PAGE_SIZE] = 1;
-	mutex_init(&p->lock);
 	p->freq = read_sysreg(cntfrq_el0);
 	if (!p->freq)
 		p->freq = 1;	/* firmware left it unset: ns columns meaningless, ticks still right */
@@ -356,7 +275,7 @@ static int __init tlbprobe_init(void)
 		measure(p, op);
 	p->dir = debugfs_create_dir("tlbprobe", NULL);
 	debugfs_create_file("results", 0444, p->dir, p, &results_fops);
-	notify_create(p);
+	notify_create(&p->notify, p->dir);
 	probe = p;
 	return 0;
 }
@@ -364,7 +283,7 @@ static int __init tlbprobe_init(void)
 static void __exit tlbprobe_exit(void)
 {
 	debugfs_remove_recursive(probe->dir);
-	notify_remove(probe);
+	notify_remove(&probe->notify);
 	vfree(probe->pages);
 	kvfree(probe->samples);
 	kfree(probe);

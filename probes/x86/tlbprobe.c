@@ -20,20 +20,16 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/irqflags.h>
-#include <linux/kstrtox.h>
-#include <linux/mmu_notifier.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/pid.h>
-#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
-#include <linux/sort.h>
 #include <asm/cpufeature.h>
 #include <asm/invpcid.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
+
+#include "tlbprobe-common.h"
 
 static unsigned int iterations = 10000;
 module_param(iterations, uint, 0444);
@@ -62,9 +58,7 @@ struct tlbprobe {
 	u64 *samples;
 	struct probe_result res[OP_MAX];
 	struct dentry *dir;
-	struct mutex lock;		/* guards mm */
-	struct mmu_notifier mn;
-	struct mm_struct *mm;		/* the mm the notifier is on (mmgrab'bed); NULL: none */
+	struct probe_notify notify;	/* the notify file (../tlbprobe-common.h) */
 };
 
 static struct tlbprobe *probe;
@@ -102,13 +96,6 @@ static void do_op(enum probe_op op, void *addr, int other)
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* time one operation kind; the remote one runs with interrupts on (it waits for the IPI) */
 static void measure(struct tlbprobe *p, enum probe_op op, int other)
 {
@@ -131,11 +118,8 @@ static void measure(struct tlbprobe *p, enum probe_op op, int other)
 		if (!(i & 1023))
 			cond_resched();
 	}
-	sort(p->samples, iterations, sizeof(u64), cmp_u64, NULL);
+	order_stats(p->samples, iterations, &r->min, &r->median, &r->p99);
 	r->n = iterations;
-	r->min = p->samples[0];
-	r->median = p->samples[iterations / 2];
-	r->p99 = p->samples[(u64)iterations * 99 / 100];
 	r->done = true;
 	pr_info("tlbprobe: %-24s median %llu cycles, p99 %llu, min %llu (n=%u)\n",
 		op_names[op], r->median, r->p99, r->min, r->n);
@@ -187,51 +171,6 @@ static int results_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(results);
 
-/* the notifier only has to exist: its presence makes the kernel call the invalidate hooks */
-static const struct mmu_notifier_ops probe_mn_ops = { };
-
-static ssize_t notify_write(struct file *f, const char __user *buf, size_t len, loff_t *off)
-{
-	struct tlbprobe *p = file_inode(f)->i_private;
-	struct task_struct *task;
-	struct mm_struct *mm;
-	struct pid *spid;
-	int pid, rc;
-
-	rc = kstrtoint_from_user(buf, len, 10, &pid);
-	if (rc)
-		return rc;
-	spid = find_get_pid(pid);
-	task = get_pid_task(spid, PIDTYPE_PID);
-	put_pid(spid);
-	if (!task)
-		return -ESRCH;
-	mm = get_task_mm(task);
-	put_task_struct(task);
-	if (!mm)
-		return -EINVAL;
-	mutex_lock(&p->lock);
-	rc = -EBUSY;
-	if (!p->mm) {
-		p->mn.ops = &probe_mn_ops;
-		rc = mmu_notifier_register(&p->mn, mm);
-		if (!rc) {
-			mmgrab(mm);
-			p->mm = mm;
-			pr_info("tlbprobe: mmu notifier registered on pid %d's mm\n", pid);
-		}
-	}
-	mutex_unlock(&p->lock);
-	mmput(mm);
-	return rc ? rc : len;
-}
-
-static const struct file_operations notify_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = notify_write,
-};
-
 static int __init tlbprobe_init(void)
 {
 	struct tlbprobe *p;
@@ -250,11 +189,10 @@ static int __init tlbprobe_init(void)
 		kfree(p);
 		return -ENOMEM;
 	}
-	mutex_init(&p->lock);
 	run_all(p);
 	p->dir = debugfs_create_dir("tlbprobe", NULL);
 	debugfs_create_file("results", 0444, p->dir, p, &results_fops);
-	debugfs_create_file("notify", 0200, p->dir, p, &notify_fops);
+	notify_create(&p->notify, p->dir);
 	probe = p;
 	return 0;
 }
@@ -262,10 +200,7 @@ static int __init tlbprobe_init(void)
 static void __exit tlbprobe_exit(void)
 {
 	debugfs_remove_recursive(probe->dir);
-	if (probe->mm) {
-		mmu_notifier_unregister(&probe->mn, probe->mm);
-		mmdrop(probe->mm);
-	}
+	notify_remove(&probe->notify);
 	free_page((unsigned long)probe->page);
 	kvfree(probe->samples);
 	kfree(probe);
