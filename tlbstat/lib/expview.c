@@ -323,45 +323,31 @@ static void per_series(struct wr *w, const char *name, enum prom_type t, const c
 	}
 }
 
-/* --by cgroup: the same families, labelled by cgroup (and container, pod) */
-static void write_cgroups(struct wr *w)
-{
-	per_series(w, "tlb_invalidations_total", PROM_COUNTER, "TLB invalidations (tlb:tlb_flush "
-		   "events, every reason) by cgroup: the top K by recent rate, the rest in "
-		   "cgroup=\"other\"; scaled to the node's exact counts while sampled "
-		   "(tlbstat_exporter_sample_period above 1)", SV_EVENTS);
-	per_series(w, "tlb_bytes_invalidated_total", PROM_COUNTER, "Bytes of ranged TLB flushes "
-		   "(pages x page size; remote sends and full flushes excluded) by cgroup",
-		   SV_BYTES);
-	per_series(w, "tlb_remote_sends_total", PROM_COUNTER, "Flushes that needed other CPUs "
-		   "(reason remote_ipi_send) by cgroup", SV_REMOTE);
-	per_series(w, "tlb_invalidation_rate", PROM_GAUGE, "TLB invalidations per second by "
-		   "cgroup over the last exporter interval", SV_RATE);
-	per_series(w, "tlb_health_score", PROM_GAUGE, "Health of the cgroup's address-space "
-		   "flushes (reasons 2 and 3) per core: 0 green (< 200/s/core), 1 yellow (< 2000/s/core), "
-		   "2 red, NaN too short an interval for a verdict", SV_HEALTH);
-}
-
+/* The per-series families, by process or (--by cgroup, labelled by cgroup, container, pod) by
+ * cgroup: one list, the unit named in each HELP */
 static void write_processes(struct wr *w)
 {
-	if (w->x->by == EXPV_BY_CGROUP) {
-		write_cgroups(w);
-		return;
-	}
-	per_series(w, "tlb_invalidations_total", PROM_COUNTER, "TLB invalidations (tlb:tlb_flush "
-		   "events, every reason) by process: the top K by recent rate, the rest in "
-		   "pid=\"other\"; scaled to the node's exact counts while sampled "
-		   "(tlbstat_exporter_sample_period above 1)", SV_EVENTS);
-	per_series(w, "tlb_bytes_invalidated_total", PROM_COUNTER, "Bytes of ranged TLB flushes "
-		   "(pages x page size; remote sends and full flushes excluded) by process",
-		   SV_BYTES);
-	per_series(w, "tlb_remote_sends_total", PROM_COUNTER, "Flushes that needed other CPUs "
-		   "(reason remote_ipi_send) by process", SV_REMOTE);
-	per_series(w, "tlb_invalidation_rate", PROM_GAUGE, "TLB invalidations per second by "
-		   "process over the last exporter interval", SV_RATE);
-	per_series(w, "tlb_health_score", PROM_GAUGE, "Health of the process's address-space "
-		   "flushes (reasons 2 and 3) per core: 0 green (< 200/s/core), 1 yellow (< 2000/s/core), "
-		   "2 red, NaN too short an interval for a verdict", SV_HEALTH);
+	bool cg = w->x->by == EXPV_BY_CGROUP;
+	const char *by = cg ? "cgroup" : "process";
+	char help[320];
+
+	snprintf(help, sizeof(help), "TLB invalidations (tlb:tlb_flush events, every reason) by %s: "
+		 "the top K by recent rate, the rest in %s=\"other\"; scaled to the node's exact counts "
+		 "while sampled (tlbstat_exporter_sample_period above 1)", by, cg ? "cgroup" : "pid");
+	per_series(w, "tlb_invalidations_total", PROM_COUNTER, help, SV_EVENTS);
+	snprintf(help, sizeof(help), "Bytes of ranged TLB flushes (pages x page size; remote sends "
+		 "and full flushes excluded) by %s", by);
+	per_series(w, "tlb_bytes_invalidated_total", PROM_COUNTER, help, SV_BYTES);
+	snprintf(help, sizeof(help), "Flushes that needed other CPUs (reason remote_ipi_send) by %s",
+		 by);
+	per_series(w, "tlb_remote_sends_total", PROM_COUNTER, help, SV_REMOTE);
+	snprintf(help, sizeof(help), "TLB invalidations per second by %s over the last exporter "
+		 "interval", by);
+	per_series(w, "tlb_invalidation_rate", PROM_GAUGE, help, SV_RATE);
+	snprintf(help, sizeof(help), "Health of the %s's address-space flushes (reasons 2 and 3) per "
+		 "core: 0 green (< 200/s/core), 1 yellow (< 2000/s/core), 2 red, NaN too short an "
+		 "interval for a verdict", by);
+	per_series(w, "tlb_health_score", PROM_GAUGE, help, SV_HEALTH);
 }
 
 static void write_node_counts(struct wr *w)
