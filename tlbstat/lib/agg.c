@@ -1094,7 +1094,7 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	hist_add(a, ev, t, &d);
 
 	/* any flush on this cpu ends the csd request it had open (none before a csd_queue_cpu) */
-	if (a->grp_fed)
+	if (a->grp_fed && count_group_has_open(a->grp))
 		group_event(a, ev);
 	if (d.remote_sends) {                /* a send: a candidate initiator */
 		if (!sendq_add(&a->sendq[ev->cpu], ev->time, ev->pid, ev->tid, false))
