@@ -14,7 +14,8 @@
  * records are handed out in file order with bounds checks. Chunks behind the cursor go back to a
  * spare list unless they hold the pinned record (pd_pin) or a later one: resident memory is a few
  * chunks, not the file, and no page of the data is mapped, faulted in or dropped (on a
- * paravirtualised guest each of those was a trip through the hypervisor).
+ * paravirtualised guest each of those was a trip through the hypervisor); the chunks' own pages
+ * are populated when they are mapped, not faulted in one by one.
  */
 #include "perfdata.h"
 #include "outfile.h"
