@@ -88,6 +88,7 @@ struct pd_reader {
 	uint64_t nr_records;	/* whole records pd_next gave */
 	struct pd_chunk *head, *tail, *spare;	/* chunks read, oldest first; tail is the newest */
 	const void *pinned;	/* the chunk holding it and later ones stay (NULL: none pinned) */
+	bool release_due;	/* pinned or tail moved since release_chunks last looked */
 	bool truncated;
 	bool features_present;
 	struct file_section feat[HEADER_FEAT_BITS];
@@ -534,6 +535,8 @@ bool pd_truncated(const struct pd_reader *r) { return r->truncated; }
 
 void pd_pin(struct pd_reader *r, const void *rec)
 {
+	if (rec != r->pinned)
+		r->release_due = true;
 	r->pinned = rec;
 }
 uint64_t pd_data_size(const struct pd_reader *r) { return r->data_end - r->data_start; }
@@ -609,6 +612,7 @@ static bool chunk_holds(const struct pd_chunk *c, const void *p)
  */
 static void release_chunks(struct pd_reader *r)
 {
+	r->release_due = false;	/* what it leaves stays until the pin or the tail moves */
 	while (r->head != r->tail && !(r->pinned && chunk_holds(r->head, r->pinned))) {
 		struct pd_chunk *c = r->head;
 
@@ -665,6 +669,7 @@ static int pd_fill(struct pd_reader *r, uint64_t pos, size_t n, char *err, size_
 	else
 		r->head = c;
 	r->tail = c;
+	r->release_due = true;
 	if (have < n) {
 		snprintf(err, errlen, "truncated record at offset %llu", (unsigned long long)pos);
 		return -1;
@@ -684,7 +689,7 @@ int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err
 {
 	const struct pd_chunk *t = r->tail;
 
-	if (r->head != t)
+	if (r->head != t && r->release_due)
 		release_chunks(r);
 	if (t && r->pos >= t->off && r->pos + sizeof(**hdr) <= t->off + t->len) {
 		const struct perf_event_header *h = (const void *)(t->data + (r->pos - t->off));
