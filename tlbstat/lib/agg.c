@@ -1148,7 +1148,7 @@ static void handler_event(struct agg *a, const struct tlb_event *ev)
 	struct hstack *st;
 	int i;
 
-	if (ensure_cpu(a, ev->cpu) < 0)
+	if (ev->cpu >= a->nr_cpu_slots && ensure_cpu(a, ev->cpu) < 0)
 		return;
 	st = &a->hstack[ev->cpu];
 	/* entries left open too long lost their exits: drop them (they are the outermost) */
