@@ -426,8 +426,9 @@ static const struct id_evsel *id_find(const struct id_evsel *ids, int n, uint64_
 	return lo < n && ids[lo].id == id ? &ids[lo] : NULL;
 }
 
-/* The event (attr) a record belongs to, or NULL. */
-static const struct pd_attr *record_attr(struct session *s, const struct perf_event_header *hdr)
+/* The event (attr) a record belongs to, or NULL. Inline: asked of every record as it is queued. */
+static inline __attribute__((always_inline)) const struct pd_attr *
+record_attr(struct session *s, const struct perf_event_header *hdr)
 {
 	if (s->rd) {
 		/* asked twice per record (its time when queued, then its delivery): remember one */
