@@ -89,6 +89,9 @@ struct pd_reader {
 	struct pd_chunk *head, *tail, *spare;	/* chunks read, oldest first; tail is the newest */
 	const void *pinned;	/* the chunk holding it and later ones stay (NULL: none pinned) */
 	bool release_due;	/* pinned or tail moved since release_chunks last looked */
+	/* pos's byte in the tail chunk and the chunk's end (both NULL before the first record):
+	 * pd_next's common case, a whole record between them */
+	const uint8_t *cur, *cur_end;
 	bool truncated;
 	bool features_present;
 	struct file_section feat[HEADER_FEAT_BITS];
@@ -687,17 +690,18 @@ static int pd_next_slow(struct pd_reader *r, const struct perf_event_header **hd
  */
 int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err, size_t errlen)
 {
-	const struct pd_chunk *t = r->tail;
+	const uint8_t *p = r->cur;
 
-	if (r->head != t && r->release_due)
+	if (r->head != r->tail && r->release_due)
 		release_chunks(r);
-	if (t && r->pos >= t->off && r->pos + sizeof(**hdr) <= t->off + t->len) {
-		const struct perf_event_header *h = (const void *)(t->data + (r->pos - t->off));
+	/* a chunk ends at or before the data section's end (pd_fill): inside it is inside that */
+	if (r->cur_end - p >= (ptrdiff_t)sizeof(**hdr)) {
+		const struct perf_event_header *h = (const void *)p;
 		uint16_t size = h->size;
 
-		if (size >= sizeof(*h) && !(size % 8) && r->pos + size <= t->off + t->len &&
-		    size <= r->data_end - r->pos) {
+		if (size >= sizeof(*h) && !(size % 8) && size <= r->cur_end - p) {
 			*hdr = h;
+			r->cur = p + size;
 			r->pos += size;
 			r->nr_records++;
 			return 1;
@@ -746,6 +750,8 @@ static __attribute__((noinline)) int pd_next_slow(struct pd_reader *r,
 	*hdr = (const struct perf_event_header *)(t->data + (r->pos - t->off));
 	r->pos += h.size;
 	r->nr_records++;
+	r->cur = t->data + (r->pos - t->off);
+	r->cur_end = t->data + t->len;
 	return 1;
 }
 
