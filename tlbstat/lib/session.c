@@ -69,11 +69,10 @@ struct session {
 	uint64_t unknown_samples, bad_samples;
 	/* lost events: sums of LOST and of LOST_SAMPLES records, and what was passed on */
 	uint64_t lost_records, lost_samples, lost_given;
-	const struct perf_event_header *cached_hdr;
-	const struct pd_attr *cached_attr;
 	/* the fixed fields' places for the sample_types seen (a file has one or a few) */
 	struct sample_layout layouts[4];
 	int next_layout;
+	const struct sample_layout *last_layout;	/* the one layout_of gave last */
 };
 
 static struct session *session_new(void)
@@ -430,13 +429,8 @@ static const struct id_evsel *id_find(const struct id_evsel *ids, int n, uint64_
 static inline __attribute__((always_inline)) const struct pd_attr *
 record_attr(struct session *s, const struct perf_event_header *hdr)
 {
-	if (s->rd) {
-		/* asked twice per record (its time when queued, then its delivery): remember one */
-		const struct pd_attr *a = hdr == s->cached_hdr ? s->cached_attr : pd_attr_of(s->rd, hdr);
-		s->cached_hdr = hdr;
-		s->cached_attr = a;
-		return a;
-	}
+	if (s->rd)	/* once per record: the ordered queue keeps what it found for delivery */
+		return pd_attr_of(s->rd, hdr);
 	/* live: the identifier sits first (samples) or last (others) in every layout */
 	{
 		const struct perf_event_attr *a0 = &s->el->evsels[0].attr;
@@ -456,17 +450,25 @@ record_attr(struct session *s, const struct perf_event_header *hdr)
 }
 
 /* The layout of sample_type st: found among the few kept, else worked out (round robin). */
-static const struct sample_layout *layout_of(struct session *s, uint64_t st)
+static const struct sample_layout *layout_find(struct session *s, uint64_t st)
 {
 	struct sample_layout *l;
 
 	for (size_t i = 0; i < ARRAY_SIZE(s->layouts); i++)
 		if (s->layouts[i].valid && s->layouts[i].st == st)
-			return &s->layouts[i];
+			return s->last_layout = &s->layouts[i];
 	l = &s->layouts[s->next_layout];
 	s->next_layout = (s->next_layout + 1) % (int)ARRAY_SIZE(s->layouts);
 	sample_layout_init(l, st);
-	return l;
+	return s->last_layout = l;
+}
+
+/* layout_find, the last answer again first (twice per sample; a file has one type or a few) */
+static inline const struct sample_layout *layout_of(struct session *s, uint64_t st)
+{
+	const struct sample_layout *l = s->last_layout;
+
+	return l && l->valid && l->st == st ? l : layout_find(s, st);
 }
 
 static void seen_time(struct session *s, uint64_t t)
@@ -666,14 +668,10 @@ static void src_pin(struct session *s, const void *rec)
 		pd_pin(s->rd, rec);
 }
 
-/*
- * The next record of a file or stream. Both readers hand out records in buffers they reuse, so
- * an address comes back for another record: the one-record attr cache must not outlive its record.
- */
+/* The next record of a file or stream. */
 static int src_next(struct session *s, const struct perf_event_header **hdr, char *err,
 		    size_t errlen)
 {
-	s->cached_hdr = NULL;
 	return s->pp ? pp_next(s->pp, hdr, err, errlen) : pd_next(s->rd, hdr, err, errlen);
 }
 
@@ -715,16 +713,19 @@ static void oq_free(struct oq_item *items, size_t cap)
 		munmap(items, cap * sizeof(*items));
 }
 
-/* The time a record carries (0 when none: such records go first). */
-static uint64_t record_time(struct session *s, const struct perf_event_header *hdr)
+/* The time a record carries (0 when none: such records go first); *attr its event, or NULL. */
+static uint64_t record_time(struct session *s, const struct perf_event_header *hdr,
+			   const struct pd_attr **attr)
 {
 	const struct pd_attr *a;
 	uint64_t st;
 	struct tlb_sample smp;
 
+	*attr = NULL;
 	if (hdr->type == PERF_RECORD_FINISHED_ROUND || hdr->type >= PERF_RECORD_MAX ||
 	    !(a = record_attr(s, hdr)))
 		return 0;
+	*attr = a;
 	st = a->attr.sample_type;
 	if (hdr->type == PERF_RECORD_SAMPLE)	/* the time among the fixed fields, or 0 */
 		return sample_layout_time(hdr, layout_of(s, st));
@@ -741,7 +742,7 @@ static uint64_t record_time(struct session *s, const struct perf_event_header *h
 }
 
 static int oq_push(struct session *s, struct ordered_queue *q, const struct perf_event_header *hdr,
-		   uint64_t t)
+		   uint64_t t, const struct pd_attr *attr)
 {
 	if (q->n == q->cap) {
 		if (q->cap && q->head >= q->cap / 2) {	/* delivered half or more: reuse it */
@@ -763,8 +764,7 @@ static int oq_push(struct session *s, struct ordered_queue *q, const struct perf
 	if (t < q->last_time)
 		q->unsorted = true;
 	q->last_time = t;
-	q->items[q->n++] = (struct oq_item){ t, q->seq++, hdr,
-					     hdr == s->cached_hdr ? s->cached_attr : NULL };
+	q->items[q->n++] = (struct oq_item){ t, q->seq++, hdr, attr };
 	if (t > q->max_time)
 		q->max_time = t;
 	return 0;
@@ -902,9 +902,7 @@ static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 	while (!r && k < q->n && (everything || q->items[k].time <= q->limit)) {
 		const struct oq_item *it = &q->items[k++];
 
-		if (!it->attr)
-			s->cached_hdr = NULL;	/* not found when queued: look again */
-		r = process_attr(s, it->hdr, it->attr, ops, ctx);
+		r = process_attr(s, it->hdr, it->attr, ops, ctx);	/* NULL: looked for again */
 	}
 	q->head = k;
 	if (q->head == q->n)
@@ -957,7 +955,10 @@ static int file_record(struct session *s, struct ordered_queue *q, const struct 
 	int r;
 
 	if (hdr->type != PERF_RECORD_FINISHED_ROUND) {
-		if (oq_push(s, q, hdr, record_time(s, hdr)) < 0)
+		const struct pd_attr *a;
+		uint64_t t = record_time(s, hdr, &a);
+
+		if (oq_push(s, q, hdr, t, a) < 0)
 			*oom = true;
 		if (s->pp && !*oom && pp_held(s->pp) + (q->n - q->head) * sizeof(*q->items) >
 		    STREAM_WINDOW)
