@@ -73,6 +73,12 @@ struct session {
 	struct sample_layout layouts[4];
 	int next_layout;
 	const struct sample_layout *last_layout;	/* the one layout_of gave last */
+	/*
+	 * A file's samples with IDENTIFIER first (id_first): their event by id, direct-mapped in
+	 * front of pd_attr_of (a file's ids are a few close numbers; its attrs never move).
+	 */
+	bool id_first;
+	struct { uint64_t id; const struct pd_attr *attr; } id_cache[16];
 };
 
 static struct session *session_new(void)
@@ -111,6 +117,8 @@ static int open_reader(struct session *s, const char *path, char *err, size_t er
 	uint32_t on, av;
 	const char *str;
 
+	s->id_first = pd_nr_attrs(s->rd) > 0 &&
+		      (pd_attr(s->rd, 0)->attr.sample_type & PERF_SAMPLE_IDENTIFIER);
 	s->syms = syms_new(0);
 	s->own_syms = true;
 	if (!s->syms) {
@@ -429,8 +437,24 @@ static const struct id_evsel *id_find(const struct id_evsel *ids, int n, uint64_
 static inline __attribute__((always_inline)) const struct pd_attr *
 record_attr(struct session *s, const struct perf_event_header *hdr)
 {
-	if (s->rd)	/* once per record: the ordered queue keeps what it found for delivery */
-		return pd_attr_of(s->rd, hdr);
+	if (s->rd) {	/* once per record: the ordered queue keeps what it found for delivery */
+		uint64_t id;
+		unsigned k;
+
+		if (hdr->type != PERF_RECORD_SAMPLE || !s->id_first || hdr->size < sizeof(*hdr) + 8)
+			return pd_attr_of(s->rd, hdr);
+		memcpy(&id, hdr + 1, 8);	/* where pd_attr_of reads it too */
+		k = (unsigned)id % ARRAY_SIZE(s->id_cache);
+		if (s->id_cache[k].id != id || !s->id_cache[k].attr) {
+			const struct pd_attr *a = pd_attr_of(s->rd, hdr);
+
+			if (!a)
+				return NULL;
+			s->id_cache[k].id = id;
+			s->id_cache[k].attr = a;
+		}
+		return s->id_cache[k].attr;
+	}
 	/* live: the identifier sits first (samples) or last (others) in every layout */
 	{
 		const struct perf_event_attr *a0 = &s->el->evsels[0].attr;
