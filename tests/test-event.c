@@ -247,6 +247,32 @@ static void test_blob_and_decode(void)
 	memcpy(raw + 24, &u64, 8);
 	tlb_decode(d, &s, &ev);
 	is_int(ev.func_class, TLB_FUNC_NONE, "generic IPI handler is not a TLB func");
+	/* a payload that ends inside func: the fields' own checks (cpu read, func not) */
+	u64 = KRANGE_FUNC;
+	memcpy(raw + 24, &u64, 8);
+	sample_of(&s, raw, 28);
+	is_int(tlb_decode(d, &s, &ev), EV_CSD_QUEUE_CPU, "csd_queue_cpu cut inside func: decoded");
+	ok(ev.func == 0 && ev.func_class == TLB_FUNC_NONE && ev.nr_targets == 1,
+	   "cut csd_queue_cpu: its target, no func");
+	sample_of(&s, raw, 11);
+	is_int(tlb_decode(d, &s, &ev), EV_OTHER, "csd_queue_cpu cut inside cpu: not decoded");
+
+	/* csd_function_entry: func at 8, csd at 16 (the fast path's plain loads, and cut) */
+	memset(raw, 0, sizeof(raw));
+	id = (uint16_t)id_of("formats/csd_csd_function_entry");
+	memcpy(raw, &id, 2);
+	u64 = FLUSH_TLB_FUNC;
+	memcpy(raw + 8, &u64, 8);
+	u64 = 0xffff888012345678ULL;
+	memcpy(raw + 16, &u64, 8);
+	sample_of(&s, raw, 24);
+	is_int(tlb_decode(d, &s, &ev), EV_CSD_FUNC_ENTRY, "csd_function_entry decoded");
+	ok(ev.func == FLUSH_TLB_FUNC && ev.csd == 0xffff888012345678ULL &&
+	   ev.func_class == TLB_FUNC_FLUSH, "csd_function_entry: func, csd, class");
+	sample_of(&s, raw, 20);
+	is_int(tlb_decode(d, &s, &ev), EV_CSD_FUNC_ENTRY, "csd_function_entry cut inside csd");
+	ok(ev.func == FLUSH_TLB_FUNC && ev.csd == 0, "cut csd_function_entry: func, no csd");
+
 	ok(!tlb_decoder_is_tlb_func(d, FLUSH_TLB_FUNC + 16), "an address inside flush_tlb_func is not its start");
 	ok(tlb_decoder_is_tlb_func(d, 0xffffffff8134a820ULL), "do_flush_tlb_all is a TLB func");
 	ok(!tlb_decoder_is_tlb_func(d, 0xffffffffc0001000ULL), "module symbols are ignored");

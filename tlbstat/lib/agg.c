@@ -1094,7 +1094,7 @@ static void flush_event(struct agg *a, const struct tlb_event *ev)
 	hist_add(a, ev, t, &d);
 
 	/* any flush on this cpu ends the csd request it had open (none before a csd_queue_cpu) */
-	if (a->grp_fed)
+	if (a->grp_fed && count_group_has_open(a->grp))
 		group_event(a, ev);
 	if (d.remote_sends) {                /* a send: a candidate initiator */
 		if (!sendq_add(&a->sendq[ev->cpu], ev->time, ev->pid, ev->tid, false))
@@ -1148,7 +1148,7 @@ static void handler_event(struct agg *a, const struct tlb_event *ev)
 	struct hstack *st;
 	int i;
 
-	if (ensure_cpu(a, ev->cpu) < 0)
+	if (ev->cpu >= a->nr_cpu_slots && ensure_cpu(a, ev->cpu) < 0)
 		return;
 	st = &a->hstack[ev->cpu];
 	/* entries left open too long lost their exits: drop them (they are the outermost) */

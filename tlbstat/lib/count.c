@@ -70,6 +70,7 @@ struct count_group {
 	uint64_t window_ns;
 	struct group_slot *slots;    /* by cpu number */
 	int nr_slots;
+	int nr_open;                 /* slots with an open request */
 };
 
 struct count_group *count_group_new(uint64_t window_ns)
@@ -115,6 +116,7 @@ static bool slot_close(struct count_group *g, int cpu, struct count_request *don
 	s = &g->slots[cpu];
 	*done = s->r;
 	s->open = false;
+	g->nr_open--;
 	return true;
 }
 
@@ -151,6 +153,7 @@ int count_group_feed(struct count_group *g, const struct tlb_event *ev, struct c
 	if (!s->open) {
 		request_init(&s->r, ev, ev->func_class);
 		s->open = true;
+		g->nr_open++;
 		flags |= COUNT_GROUP_STARTED;
 	}
 	s->r.last = ev->time;
@@ -159,6 +162,11 @@ int count_group_feed(struct count_group *g, const struct tlb_event *ev, struct c
 		s->r.mask[w] |= ev->target_mask[w];
 	*open = &s->r;
 	return flags | COUNT_GROUP_JOINED;
+}
+
+bool count_group_has_open(const struct count_group *g)
+{
+	return g->nr_open > 0;
 }
 
 bool count_group_expire(struct count_group *g, uint64_t before, int *cursor,

@@ -219,6 +219,11 @@ enum {
 int count_group_feed(struct count_group *g, const struct tlb_event *ev, struct count_request *done,
 		     const struct count_request **open);
 /*
+ * Whether any cpu has a request open: a tlb_flush fed while none is open changes nothing (the
+ * callers' cheap test before feeding the flushes of a busy file).
+ */
+bool count_group_has_open(const struct count_group *g);
+/*
  * Close the next open request whose window ended before `before` (an ordering point: no later
  * event comes before it); UINT64_MAX closes every one (end of input). Call with *cursor = 0 and
  * again while it returns true.

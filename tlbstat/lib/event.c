@@ -18,14 +18,29 @@
 
 #include <event-parse.h>
 
+/*
+ * A fixed field's place, copied from its format (size 0: the event has no such field): read as
+ * the 8 bytes that end where it ends, shifted down (little-endian, the file's order the host's),
+ * so that no size is switched on; every field lies past the 8-byte common header.
+ */
+struct plain_field {
+	uint16_t end;
+	uint8_t size, shift;
+};
+
 struct dec_event {
 	int id;
 	enum tlb_event_kind kind;
 	struct tep_format_field *f[TLB_F_MAX];
-	/* tlb_flush: reason and pages as plain loads when both are 1/2/4/8 bytes (flush_fast) and
-	 * the payload holds flush_need bytes; most samples of every file are tlb_flush */
-	bool flush_fast;
-	uint32_t flush_need;
+	/*
+	 * The kinds almost every sample of a file is (tlb_flush, csd and single-CPU ipi events):
+	 * their fields read as plain loads from pf[] when each is 1/2/4/8 bytes at a known offset
+	 * (fast) and the payload holds fast_need bytes; read_field's checks hold for all of them
+	 * then, and the field formats (one heap object each) are not touched per sample.
+	 */
+	bool fast;
+	uint32_t fast_need;
+	struct plain_field pf[TLB_F_MAX];
 };
 
 #define FUNC_CACHE 64
@@ -33,6 +48,7 @@ struct dec_event {
 struct tlb_decoder {
 	struct tep_handle *tep;
 	int type_off, type_size;
+	bool type_u16;		/* common_type is 2 bytes in the host's order */
 	/* id -> index+1 into evs (0 = not ours); ids above max_id are not ours */
 	unsigned short *by_id;
 	int max_id;
@@ -43,6 +59,47 @@ struct tlb_decoder {
 	struct syms *syms;        /* the caller's; NULL: no classes */
 	struct { uint64_t addr; enum tlb_func_class cls; const char *name; } cache[FUNC_CACHE];
 };
+
+/*
+ * The fields tlb_decode's fast path reads for each kind it takes (the first one required:
+ * without it the slow path says EV_OTHER), and whether all of them are plain numbers.
+ */
+static void set_fast(const struct tlb_decoder *d, struct dec_event *de)
+{
+	static const int need_f[][3] = {
+		[EV_TLB_FLUSH] = { TLB_F_REASON, TLB_F_PAGES, -1 },
+		[EV_IPI_SEND_CPU] = { TLB_F_CPU, TLB_F_FUNC, -1 },
+		[EV_CSD_QUEUE_CPU] = { TLB_F_CPU, TLB_F_FUNC, -1 },
+		[EV_CSD_FUNC_ENTRY] = { -1, TLB_F_FUNC, TLB_F_CSD },
+		[EV_CSD_FUNC_EXIT] = { -1, TLB_F_FUNC, TLB_F_CSD },
+	};
+	bool takes = de->kind == EV_TLB_FLUSH || de->kind == EV_IPI_SEND_CPU ||
+		     de->kind == EV_CSD_QUEUE_CPU || de->kind == EV_CSD_FUNC_ENTRY ||
+		     de->kind == EV_CSD_FUNC_EXIT;
+
+	de->fast = false;
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ || d->file_be)
+		return;
+	if (!takes || (need_f[de->kind][0] >= 0 && !de->f[need_f[de->kind][0]]))
+		return;
+	for (int i = 0; i < 3; i++) {
+		const struct tep_format_field *f = need_f[de->kind][i] >= 0 ?
+						   de->f[need_f[de->kind][i]] : NULL;
+		uint32_t end;
+
+		if (!f)
+			continue;
+		if (!(f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) ||
+		    f->offset < 0 || f->offset + f->size < 8 || f->offset + f->size > 65535)
+			return;
+		end = (uint32_t)(f->offset + f->size);
+		de->pf[need_f[de->kind][i]] = (struct plain_field){ (uint16_t)end, (uint8_t)f->size,
+								    (uint8_t)(64 - 8 * f->size) };
+		if (end > de->fast_need)
+			de->fast_need = end;
+	}
+	de->fast = true;
+}
 
 /* Add event e as kind; -1 when out of memory (an event it cannot decode is left out). */
 static int add_event(struct tlb_decoder *d, struct tep_event *e, enum tlb_event_kind kind,
@@ -62,18 +119,7 @@ static int add_event(struct tlb_decoder *d, struct tep_event *e, enum tlb_event_
 	/* a tlb_flush without its fields cannot be decoded: leave it as "other" */
 	if (kind == EV_TLB_FLUSH && (!de->f[TLB_F_REASON] || !de->f[TLB_F_PAGES]))
 		return 0;
-	if (kind == EV_TLB_FLUSH) {
-		const struct tep_format_field *r = de->f[TLB_F_REASON], *pg = de->f[TLB_F_PAGES];
-		bool sized = (r->size == 1 || r->size == 2 || r->size == 4 || r->size == 8) &&
-			     (pg->size == 1 || pg->size == 2 || pg->size == 4 || pg->size == 8);
-
-		de->flush_fast = sized && r->offset >= 0 && pg->offset >= 0;
-		if (de->flush_fast) {
-			uint32_t re = (uint32_t)(r->offset + r->size), pe = (uint32_t)(pg->offset + pg->size);
-
-			de->flush_need = re > pe ? re : pe;
-		}
-	}
+	set_fast(d, de);
 	if (e->id > d->max_id) {
 		unsigned short *by_id = realloc(d->by_id, sizeof(*by_id) * (size_t)(e->id + 1));
 
@@ -151,6 +197,8 @@ struct tlb_decoder *tlb_decoder_new(struct tep_handle *tep, struct syms *syms)
 		d->type_off = ct->offset;
 		d->type_size = ct->size;
 	}
+	d->type_u16 = d->type_size == 2 &&
+		      d->file_be == (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 	return d;
 }
 
@@ -319,6 +367,68 @@ static void patched_extra(const struct tlb_decoder *d, const struct dec_event *d
 		ev->flush_all = v == ~0ULL || v == 0xffffffffULL;
 }
 
+static unsigned func_slot(uint64_t a)
+{
+	return (unsigned)((a >> 4) ^ (a >> 12)) % FUNC_CACHE;
+}
+
+/* tlb_decoder_func_class, its cache's hit inline */
+static inline __attribute__((always_inline)) enum tlb_func_class
+func_class_of(struct tlb_decoder *d, uint64_t func)
+{
+	unsigned i = func_slot(func);
+
+	return d->cache[i].addr == func ? d->cache[i].cls : tlb_decoder_func_class(d, func);
+}
+
+/* A plain field of the fast path: present (size) and inside the payload (fast_need). */
+static inline __attribute__((always_inline)) unsigned long long
+plain_num(const unsigned char *raw, struct plain_field f)
+{
+	uint64_t v;
+
+	memcpy(&v, raw + f.end - 8, 8);
+	return v >> f.shift;
+}
+
+/*
+ * tlb_decode for an event whose fields are all plain and inside the payload: the same values
+ * as the switch below gives, without its per-field checks.
+ */
+static inline __attribute__((always_inline)) enum tlb_event_kind
+decode_fast(struct tlb_decoder *d, const struct dec_event *de, const unsigned char *raw,
+	    struct tlb_event *ev)
+{
+	unsigned long long v;
+
+	switch (de->kind) {
+	case EV_TLB_FLUSH:
+		ev->reason = (int)(int32_t)plain_num(raw, de->pf[TLB_F_REASON]);
+		v = plain_num(raw, de->pf[TLB_F_PAGES]);
+		/* TLB_FLUSH_ALL is -1UL: a full flush, whatever the long size */
+		ev->pages = (de->pf[TLB_F_PAGES].size == 8 && v == ~0ULL) ||
+			    (de->pf[TLB_F_PAGES].size == 4 && v == 0xffffffffULL) ? -1 : (int64_t)v;
+		ev->kind = EV_TLB_FLUSH;
+		return EV_TLB_FLUSH;
+	case EV_IPI_SEND_CPU:
+	case EV_CSD_QUEUE_CPU:
+		set_target(ev, plain_num(raw, de->pf[TLB_F_CPU]));
+		if (de->pf[TLB_F_FUNC].size)
+			ev->func = plain_num(raw, de->pf[TLB_F_FUNC]);
+		break;
+	default:	/* EV_CSD_FUNC_ENTRY, EV_CSD_FUNC_EXIT */
+		if (de->pf[TLB_F_FUNC].size)
+			ev->func = plain_num(raw, de->pf[TLB_F_FUNC]);
+		if (de->pf[TLB_F_CSD].size)
+			ev->csd = plain_num(raw, de->pf[TLB_F_CSD]);
+		break;
+	}
+	if (ev->func)
+		ev->func_class = func_class_of(d, ev->func);
+	ev->kind = de->kind;
+	return de->kind;
+}
+
 enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s, struct tlb_event *ev)
 {
 	unsigned long long type = 0, v;
@@ -330,7 +440,14 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 	ev->kind = EV_OTHER;
 	if (!d || !s->raw || s->raw_size < (uint32_t)(d->type_off + d->type_size))
 		return EV_OTHER;
-	type = read_num(d, (const unsigned char *)s->raw + d->type_off, d->type_size);
+	if (d->type_u16) {	/* common_type: a u16 in the host's order, almost always */
+		uint16_t t16;
+
+		memcpy(&t16, (const unsigned char *)s->raw + d->type_off, 2);
+		type = t16;
+	} else {
+		type = read_num(d, (const unsigned char *)s->raw + d->type_off, d->type_size);
+	}
 	if ((long long)type > d->max_id)
 		return EV_OTHER;
 	idx = d->by_id[type];
@@ -345,19 +462,8 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 	ev->tid = (pid_t)s->tid;
 	ev->target_cpu = -1;
 
-	if (de->flush_fast && s->raw_size >= de->flush_need) {
-		/* read_field's checks hold for both fields: the same values, fewer tests */
-		const unsigned char *raw = s->raw;
-		const struct tep_format_field *pg = de->f[TLB_F_PAGES];
-
-		ev->reason = (int)(int32_t)read_num(d, raw + de->f[TLB_F_REASON]->offset,
-						    de->f[TLB_F_REASON]->size);
-		v = read_num(d, raw + pg->offset, pg->size);
-		ev->pages = (pg->size == 8 && v == ~0ULL) || (pg->size == 4 && v == 0xffffffffULL) ?
-			    -1 : (int64_t)v;
-		ev->kind = EV_TLB_FLUSH;
-		return EV_TLB_FLUSH;
-	}
+	if (de->fast && s->raw_size >= de->fast_need)
+		return decode_fast(d, de, s->raw, ev);
 	switch (de->kind) {
 	case EV_TLB_FLUSH:
 		if (!read_field(d, de->f[TLB_F_REASON], s, &v))
@@ -428,11 +534,6 @@ enum tlb_event_kind tlb_decode(struct tlb_decoder *d, const struct tlb_sample *s
 		ev->func_class = tlb_decoder_func_class(d, ev->func);
 	ev->kind = de->kind;
 	return de->kind;
-}
-
-static unsigned func_slot(uint64_t a)
-{
-	return (unsigned)((a >> 4) ^ (a >> 12)) % FUNC_CACHE;
 }
 
 void tlb_decoder_load_symbols(struct tlb_decoder *d)

@@ -5,6 +5,7 @@
 #include <linux/perf_event.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 struct tlb_sample {
 	uint64_t id;              /* IDENTIFIER or ID; 0 if neither */
@@ -56,8 +57,20 @@ void sample_layout_init(struct sample_layout *l, uint64_t sample_type);
 /* sample_parse(hdr, l->st, s), the same result and the same checks, through the layout. */
 int sample_parse_layout(const struct perf_event_header *hdr, const struct sample_layout *l,
 			struct tlb_sample *s);
-/* A sample's time (0 when its type has none or the record is too short for its fixed fields). */
-uint64_t sample_layout_time(const struct perf_event_header *hdr, const struct sample_layout *l);
+/*
+ * A sample's time (0 when its type has none or the record is too short for its fixed fields).
+ * Inline: the ordered queue asks it of every sample it queues.
+ */
+static inline uint64_t sample_layout_time(const struct perf_event_header *hdr,
+					  const struct sample_layout *l)
+{
+	uint64_t t;
+
+	if (l->time < 0 || hdr->size < sizeof(*hdr) + l->fixed)
+		return 0;
+	memcpy(&t, (const uint8_t *)(hdr + 1) + l->time, sizeof(t));
+	return t;
+}
 /*
  * The user registers and stack of a sample sample_parse() accepted (s->tail), for its attr's
  * sample_type and sample_regs_user. Returns 0 (u zeroed for fields the type lacks), or -1 when the

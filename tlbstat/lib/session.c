@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -68,11 +69,16 @@ struct session {
 	uint64_t unknown_samples, bad_samples;
 	/* lost events: sums of LOST and of LOST_SAMPLES records, and what was passed on */
 	uint64_t lost_records, lost_samples, lost_given;
-	const struct perf_event_header *cached_hdr;
-	const struct pd_attr *cached_attr;
 	/* the fixed fields' places for the sample_types seen (a file has one or a few) */
 	struct sample_layout layouts[4];
 	int next_layout;
+	const struct sample_layout *last_layout;	/* the one layout_of gave last */
+	/*
+	 * A file's samples with IDENTIFIER first (id_first): their event by id, direct-mapped in
+	 * front of pd_attr_of (a file's ids are a few close numbers; its attrs never move).
+	 */
+	bool id_first;
+	struct { uint64_t id; const struct pd_attr *attr; } id_cache[16];
 };
 
 static struct session *session_new(void)
@@ -111,6 +117,8 @@ static int open_reader(struct session *s, const char *path, char *err, size_t er
 	uint32_t on, av;
 	const char *str;
 
+	s->id_first = pd_nr_attrs(s->rd) > 0 &&
+		      (pd_attr(s->rd, 0)->attr.sample_type & PERF_SAMPLE_IDENTIFIER);
 	s->syms = syms_new(0);
 	s->own_syms = true;
 	if (!s->syms) {
@@ -425,15 +433,27 @@ static const struct id_evsel *id_find(const struct id_evsel *ids, int n, uint64_
 	return lo < n && ids[lo].id == id ? &ids[lo] : NULL;
 }
 
-/* The event (attr) a record belongs to, or NULL. */
-static const struct pd_attr *record_attr(struct session *s, const struct perf_event_header *hdr)
+/* The event (attr) a record belongs to, or NULL. Inline: asked of every record as it is queued. */
+static inline __attribute__((always_inline)) const struct pd_attr *
+record_attr(struct session *s, const struct perf_event_header *hdr)
 {
-	if (s->rd) {
-		/* asked twice per record (its time when queued, then its delivery): remember one */
-		const struct pd_attr *a = hdr == s->cached_hdr ? s->cached_attr : pd_attr_of(s->rd, hdr);
-		s->cached_hdr = hdr;
-		s->cached_attr = a;
-		return a;
+	if (s->rd) {	/* once per record: the ordered queue keeps what it found for delivery */
+		uint64_t id;
+		unsigned k;
+
+		if (hdr->type != PERF_RECORD_SAMPLE || !s->id_first || hdr->size < sizeof(*hdr) + 8)
+			return pd_attr_of(s->rd, hdr);
+		memcpy(&id, hdr + 1, 8);	/* where pd_attr_of reads it too */
+		k = (unsigned)id % ARRAY_SIZE(s->id_cache);
+		if (s->id_cache[k].id != id || !s->id_cache[k].attr) {
+			const struct pd_attr *a = pd_attr_of(s->rd, hdr);
+
+			if (!a)
+				return NULL;
+			s->id_cache[k].id = id;
+			s->id_cache[k].attr = a;
+		}
+		return s->id_cache[k].attr;
 	}
 	/* live: the identifier sits first (samples) or last (others) in every layout */
 	{
@@ -454,17 +474,25 @@ static const struct pd_attr *record_attr(struct session *s, const struct perf_ev
 }
 
 /* The layout of sample_type st: found among the few kept, else worked out (round robin). */
-static const struct sample_layout *layout_of(struct session *s, uint64_t st)
+static const struct sample_layout *layout_find(struct session *s, uint64_t st)
 {
 	struct sample_layout *l;
 
 	for (size_t i = 0; i < ARRAY_SIZE(s->layouts); i++)
 		if (s->layouts[i].valid && s->layouts[i].st == st)
-			return &s->layouts[i];
+			return s->last_layout = &s->layouts[i];
 	l = &s->layouts[s->next_layout];
 	s->next_layout = (s->next_layout + 1) % (int)ARRAY_SIZE(s->layouts);
 	sample_layout_init(l, st);
-	return l;
+	return s->last_layout = l;
+}
+
+/* layout_find, the last answer again first (twice per sample; a file has one type or a few) */
+static inline const struct sample_layout *layout_of(struct session *s, uint64_t st)
+{
+	const struct sample_layout *l = s->last_layout;
+
+	return l && l->valid && l->st == st ? l : layout_find(s, st);
 }
 
 static void seen_time(struct session *s, uint64_t t)
@@ -477,9 +505,13 @@ static void seen_time(struct session *s, uint64_t t)
 		s->last = t;
 }
 
-/* A sample: parsed, decoded, handed on when it is a TLB-related event. */
-static int process_sample(struct session *s, const struct perf_event_header *hdr,
-			  const struct pd_attr *attr, const struct session_ops *ops, void *ctx)
+/*
+ * A sample: parsed, decoded, handed on when it is a TLB-related event. Inline in process_attr,
+ * its one caller: a call and a frame per sample less.
+ */
+static inline __attribute__((always_inline)) int
+process_sample(struct session *s, const struct perf_event_header *hdr,
+	       const struct pd_attr *attr, const struct session_ops *ops, void *ctx)
 {
 	struct tlb_sample smp;
 	struct tlb_event ev;
@@ -587,10 +619,13 @@ static int process_lost(struct session *s, const struct perf_event_header *hdr,
 
 /*
  * One record (not FINISHED_ROUND) to the callbacks; their first non-zero return. attr: its event
- * when already found (the ordered queue found it), else NULL.
+ * when already found (the ordered queue found it), else NULL. Inline in its two callers (the
+ * ordered queue's delivery, the live drain): per record a call less, and with process_sample
+ * inline too the sample's path has no frame of its own (callgrind: 4.8 % fewer instructions).
  */
-static int process_attr(struct session *s, const struct perf_event_header *hdr,
-			const struct pd_attr *attr, const struct session_ops *ops, void *ctx)
+static inline __attribute__((always_inline)) int
+process_attr(struct session *s, const struct perf_event_header *hdr, const struct pd_attr *attr,
+	     const struct session_ops *ops, void *ctx)
 {
 	int r;
 
@@ -657,14 +692,10 @@ static void src_pin(struct session *s, const void *rec)
 		pd_pin(s->rd, rec);
 }
 
-/*
- * The next record of a file or stream. Both readers hand out records in buffers they reuse, so
- * an address comes back for another record: the one-record attr cache must not outlive its record.
- */
+/* The next record of a file or stream. */
 static int src_next(struct session *s, const struct perf_event_header **hdr, char *err,
 		    size_t errlen)
 {
-	s->cached_hdr = NULL;
 	return s->pp ? pp_next(s->pp, hdr, err, errlen) : pd_next(s->rd, hdr, err, errlen);
 }
 
@@ -679,16 +710,46 @@ struct ordered_queue {
 	bool unsorted;
 };
 
-/* The time a record carries (0 when none: such records go first). */
-static uint64_t record_time(struct session *s, const struct perf_event_header *hdr)
+/*
+ * The queue's arrays (4096 items, 128 KiB, to start: a round of a 2-CPU file fills most of it)
+ * are mapped with their pages populated, as the reader's chunks are (perfdata.c: a page faulted
+ * in costs about twice as much on a PVM guest); growth keeps the pages it has (mremap).
+ */
+static struct oq_item *oq_alloc(struct oq_item *old, size_t old_cap, size_t cap)
+{
+	size_t ob = old_cap * sizeof(*old), nb = cap * sizeof(*old);
+	void *p = old ? mremap(old, ob, nb, MREMAP_MAYMOVE) :
+		  mmap(NULL, nb, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_POPULATE_WRITE
+	if (old)	/* advice only: where the kernel lacks it, the pages fault in */
+		madvise((char *)p + ob, nb - ob, MADV_POPULATE_WRITE);
+#endif
+	return p;
+}
+
+static void oq_free(struct oq_item *items, size_t cap)
+{
+	if (items)
+		munmap(items, cap * sizeof(*items));
+}
+
+/* The time a record carries (0 when none: such records go first); *attr its event, or NULL. */
+static uint64_t record_time(struct session *s, const struct perf_event_header *hdr,
+			   const struct pd_attr **attr)
 {
 	const struct pd_attr *a;
 	uint64_t st;
 	struct tlb_sample smp;
 
+	*attr = NULL;
 	if (hdr->type == PERF_RECORD_FINISHED_ROUND || hdr->type >= PERF_RECORD_MAX ||
 	    !(a = record_attr(s, hdr)))
 		return 0;
+	*attr = a;
 	st = a->attr.sample_type;
 	if (hdr->type == PERF_RECORD_SAMPLE)	/* the time among the fixed fields, or 0 */
 		return sample_layout_time(hdr, layout_of(s, st));
@@ -705,7 +766,7 @@ static uint64_t record_time(struct session *s, const struct perf_event_header *h
 }
 
 static int oq_push(struct session *s, struct ordered_queue *q, const struct perf_event_header *hdr,
-		   uint64_t t)
+		   uint64_t t, const struct pd_attr *attr)
 {
 	if (q->n == q->cap) {
 		if (q->cap && q->head >= q->cap / 2) {	/* delivered half or more: reuse it */
@@ -714,7 +775,7 @@ static int oq_push(struct session *s, struct ordered_queue *q, const struct perf
 			q->head = 0;
 		} else {
 			size_t cap = q->cap ? q->cap * 2 : 4096;
-			struct oq_item *grown = realloc(q->items, cap * sizeof(*q->items));
+			struct oq_item *grown = oq_alloc(q->items, q->cap, cap);
 
 			if (!grown)
 				return -1;
@@ -727,8 +788,7 @@ static int oq_push(struct session *s, struct ordered_queue *q, const struct perf
 	if (t < q->last_time)
 		q->unsorted = true;
 	q->last_time = t;
-	q->items[q->n++] = (struct oq_item){ t, q->seq++, hdr,
-					     hdr == s->cached_hdr ? s->cached_attr : NULL };
+	q->items[q->n++] = (struct oq_item){ t, q->seq++, hdr, attr };
 	if (t > q->max_time)
 		q->max_time = t;
 	return 0;
@@ -798,7 +858,7 @@ static int oq_sort(struct ordered_queue *q)
 	if (n < 2)
 		return 0;
 	if (q->tmp_cap < q->cap) {
-		struct oq_item *t = realloc(q->tmp, q->cap * sizeof(*t));
+		struct oq_item *t = oq_alloc(q->tmp, q->tmp_cap, q->cap);
 
 		if (!t)
 			return -1;
@@ -866,9 +926,7 @@ static int oq_flush(struct session *s, struct ordered_queue *q, bool everything,
 	while (!r && k < q->n && (everything || q->items[k].time <= q->limit)) {
 		const struct oq_item *it = &q->items[k++];
 
-		if (!it->attr)
-			s->cached_hdr = NULL;	/* not found when queued: look again */
-		r = process_attr(s, it->hdr, it->attr, ops, ctx);
+		r = process_attr(s, it->hdr, it->attr, ops, ctx);	/* NULL: looked for again */
 	}
 	q->head = k;
 	if (q->head == q->n)
@@ -921,7 +979,10 @@ static int file_record(struct session *s, struct ordered_queue *q, const struct 
 	int r;
 
 	if (hdr->type != PERF_RECORD_FINISHED_ROUND) {
-		if (oq_push(s, q, hdr, record_time(s, hdr)) < 0)
+		const struct pd_attr *a;
+		uint64_t t = record_time(s, hdr, &a);
+
+		if (oq_push(s, q, hdr, t, a) < 0)
 			*oom = true;
 		if (s->pp && !*oom && pp_held(s->pp) + (q->n - q->head) * sizeof(*q->items) >
 		    STREAM_WINDOW)
@@ -976,8 +1037,8 @@ static int run_file(struct session *s, const struct session_ops *ops, void *ctx,
 	/* what is left, also after a corrupt record: everything before it is delivered */
 	if (!cb && !oom)
 		cb = oq_flush(s, &q, true, ops, ctx, &oom);
-	free(q.items);
-	free(q.tmp);
+	oq_free(q.items, q.cap);
+	oq_free(q.tmp, q.tmp_cap);
 	if (!cb && !oom && ops->round)
 		cb = ops->round(ctx);
 	if (oom) {
