@@ -11,13 +11,14 @@
  *
  * Reader: maps the file for its header, attrs and features; the data section is read with
  * pread() into 256 KiB chunks (a record cut by a chunk's end is copied to the next one's start) and
- * records are handed out in file order with bounds checks. Chunks behind the cursor go back to a
- * spare list unless they hold the pinned record (pd_pin) or a later one: resident memory is a few
- * chunks, not the file, and no page of the data is mapped, faulted in or dropped (on a
- * paravirtualised guest each of those was a trip through the hypervisor); the chunks' own pages
- * are populated when they are mapped, not faulted in one by one.
+ * records are handed out in file order with bounds checks. Chunks behind the cursor are free
+ * again unless they hold the pinned record (pd_pin) or a later one (lib/chunks.c, the rule the
+ * stream reader shares): resident memory is a few chunks, not the file, and no page of the data
+ * is mapped, faulted in or dropped (on a paravirtualised guest each of those was a trip through
+ * the hypervisor).
  */
 #include "perfdata.h"
+#include "chunks.h"
 #include "outfile.h"
 #include "tracing-data.h"
 #include "sample.h"
@@ -68,13 +69,6 @@ static void set_bit(uint64_t *bits, int b)
 /* ======================= reader ======================= */
 
 /* A piece of the data section read into memory: data[0] is the file's byte off. */
-struct pd_chunk {
-	struct pd_chunk *next;
-	uint64_t off;
-	size_t len;
-	uint8_t data[];
-};
-
 #define PD_CHUNK (1u << 18)	/* >= the largest record (a u16 size); the copy stays in L2 */
 
 struct pd_reader {
@@ -86,9 +80,7 @@ struct pd_reader {
 	int nr_attrs;
 	uint64_t data_start, data_end, pos;
 	uint64_t nr_records;	/* whole records pd_next gave */
-	struct pd_chunk *head, *tail, *spare;	/* chunks read, oldest first; tail is the newest */
-	const void *pinned;	/* the chunk holding it and later ones stay (NULL: none pinned) */
-	bool release_due;	/* pinned or tail moved since release_chunks last looked */
+	struct chunks ch;	/* the data read (off: each chunk's file offset), lib/chunks.c */
 	/* pos's byte in the tail chunk and the chunk's end (both NULL before the first record):
 	 * pd_next's common case, a whole record between them */
 	const uint8_t *cur, *cur_end;
@@ -401,7 +393,7 @@ struct pd_reader *pd_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-
+	chunks_init(&r->ch, PD_CHUNK);
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
@@ -484,37 +476,11 @@ fail:
 	return NULL;
 }
 
-/*
- * A chunk's pages mapped in at once (MAP_POPULATE): left to fault in one by one under pread's
- * copy, the 64 pages of each of the three chunks a report uses cost about 10 us apiece on this
- * project's PVM guest, against about half that populated (see benchmarks.md).
- */
-#define PD_CHUNK_MAP ((sizeof(struct pd_chunk) + PD_CHUNK + 4095) & ~(size_t)4095)
-
-static struct pd_chunk *chunk_new(void)
-{
-	void *p = mmap(NULL, PD_CHUNK_MAP, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void free_chunks(struct pd_chunk *c)
-{
-	while (c) {
-		struct pd_chunk *next = c->next;
-
-		munmap(c, PD_CHUNK_MAP);
-		c = next;
-	}
-}
-
 void pd_close(struct pd_reader *r)
 {
 	if (!r)
 		return;
-	free_chunks(r->head);
-	free_chunks(r->spare);
+	chunks_free(&r->ch);
 	if (r->map)
 		munmap((void *)r->map, r->map_size);
 	if (r->fd >= 0)
@@ -538,9 +504,7 @@ bool pd_truncated(const struct pd_reader *r) { return r->truncated; }
 
 void pd_pin(struct pd_reader *r, const void *rec)
 {
-	if (rec != r->pinned)
-		r->release_due = true;
-	r->pinned = rec;
+	chunks_pin(&r->ch, rec);
 }
 uint64_t pd_data_size(const struct pd_reader *r) { return r->data_end - r->data_start; }
 
@@ -631,28 +595,6 @@ const void *pd_feature_blob(const struct pd_reader *r, int feat, size_t *len)
 	return r->map + r->feat[feat].offset;
 }
 
-static bool chunk_holds(const struct pd_chunk *c, const void *p)
-{
-	return (const uint8_t *)p >= c->data && (const uint8_t *)p < c->data + c->len;
-}
-
-/*
- * Chunks before the tail go back to the spare list, unless the pinned record lies in one of
- * them (it and every later record stay). Called before the next record is read: the caller is
- * done with the one pd_next gave last, unless it pinned it.
- */
-static void release_chunks(struct pd_reader *r)
-{
-	r->release_due = false;	/* what it leaves stays until the pin or the tail moves */
-	while (r->head != r->tail && !(r->pinned && chunk_holds(r->head, r->pinned))) {
-		struct pd_chunk *c = r->head;
-
-		r->head = c->next;
-		c->next = r->spare;
-		r->spare = c;
-	}
-}
-
 /*
  * Make the file's bytes [pos, pos + n) (n <= PD_CHUNK, inside the data section) readable in the
  * tail chunk: a new chunk starts at pos with what the tail already had of them, the rest read
@@ -660,19 +602,15 @@ static void release_chunks(struct pd_reader *r)
  */
 static int pd_fill(struct pd_reader *r, uint64_t pos, size_t n, char *err, size_t errlen)
 {
-	struct pd_chunk *t = r->tail, *c;
+	struct chunk *t = r->ch.tail, *c;
 	size_t have = 0, want;
 
 	if (t && pos >= t->off && pos + n <= t->off + t->len)
 		return 0;
-	if (r->spare) {
-		c = r->spare;
-		r->spare = c->next;
-	} else if (!(c = chunk_new())) {
+	if (!(c = chunks_take(&r->ch))) {
 		snprintf(err, errlen, "out of memory reading records");
 		return -1;
 	}
-	c->next = NULL;
 	c->off = pos;
 	if (t && pos >= t->off && pos < t->off + t->len) {
 		have = (size_t)(t->off + t->len - pos);
@@ -688,19 +626,13 @@ static int pd_fill(struct pd_reader *r, uint64_t pos, size_t n, char *err, size_
 			snprintf(err, errlen, "cannot read records at offset %llu: %s",
 				 (unsigned long long)(pos + have),
 				 got < 0 ? strerror(errno) : "the file got shorter");
-			c->next = r->spare;
-			r->spare = c;
+			chunks_give_back(&r->ch, c);
 			return -1;
 		}
 		have += (size_t)got;
 	}
 	c->len = have;
-	if (t)
-		t->next = c;
-	else
-		r->head = c;
-	r->tail = c;
-	r->release_due = true;
+	chunks_append(&r->ch, c);
 	if (have < n) {
 		snprintf(err, errlen, "truncated record at offset %llu", (unsigned long long)pos);
 		return -1;
@@ -720,8 +652,7 @@ int pd_next(struct pd_reader *r, const struct perf_event_header **hdr, char *err
 {
 	const uint8_t *p = r->cur;
 
-	if (r->head != r->tail && r->release_due)
-		release_chunks(r);
+	chunks_release(&r->ch);
 	/* a chunk ends at or before the data section's end (pd_fill): inside it is inside that */
 	if (r->cur_end - p >= (ptrdiff_t)sizeof(**hdr)) {
 		const struct perf_event_header *h = (const void *)p;
@@ -743,7 +674,7 @@ static __attribute__((noinline)) int pd_next_slow(struct pd_reader *r,
 						  char *err, size_t errlen)
 {
 	struct perf_event_header h;
-	const struct pd_chunk *t;
+	const struct chunk *t;
 
 	if (r->pos >= r->data_end)
 		return 0;
@@ -755,7 +686,7 @@ static __attribute__((noinline)) int pd_next_slow(struct pd_reader *r,
 	}
 	if (pd_fill(r, r->pos, sizeof(h), err, errlen) < 0)
 		return -1;
-	t = r->tail;
+	t = r->ch.tail;
 	memcpy(&h, t->data + (r->pos - t->off), sizeof(h));
 	if (h.size < sizeof(h) || h.size % 8) {
 		if (r->truncated && h.size == 0)
@@ -774,7 +705,7 @@ static __attribute__((noinline)) int pd_next_slow(struct pd_reader *r,
 	}
 	if (pd_fill(r, r->pos, h.size, err, errlen) < 0)
 		return -1;
-	t = r->tail;
+	t = r->ch.tail;
 	*hdr = (const struct perf_event_header *)(t->data + (r->pos - t->off));
 	r->pos += h.size;
 	r->nr_records++;

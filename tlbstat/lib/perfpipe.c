@@ -6,6 +6,7 @@
  * _features, _tracing_data), util/session.c (__perf_session__process_pipe_events).
  */
 #include "perfpipe.h"
+#include "chunks.h"
 #include "perfdata.h"
 #include "symbols.h"
 #include "tracing-data.h"
@@ -20,7 +21,7 @@
 
 #define PERF_MAGIC2 0x32454c4946524550ULL	/* "PERFILE2" little-endian */
 #define PP_IN_CAP (256u << 10)			/* read buffer: more than a record (u16 size) */
-#define PP_CHUNK (1u << 20)			/* arena chunk */
+#define PP_CHUNK (1u << 20)			/* a chunk of copied records */
 #define PP_MAX_ATTRS 4096
 #define PP_MAX_BLOB (256u << 20)		/* tracing data and features, each */
 
@@ -41,12 +42,6 @@ struct pp_file_header {
 
 /* ======================= reader ======================= */
 
-struct pp_chunk {
-	struct pp_chunk *next;
-	size_t len, cap;
-	uint64_t data[];		/* records, each at an 8-byte boundary */
-};
-
 struct pp_attr {
 	struct perf_event_attr attr;
 	uint64_t *ids;
@@ -60,9 +55,7 @@ struct pp_reader {
 	size_t in_len, in_pos;
 	bool eof, ended_early;
 	uint64_t bytes;
-	struct pp_chunk *head, *tail, *spare;
-	const void *pinned;
-	size_t held;
+	struct chunks ch;		/* the records, copied (lib/chunks.c: the release rule) */
 	/* the prologue, until the header image is built */
 	struct pp_attr *attrs;
 	int nr_attrs;
@@ -152,56 +145,24 @@ static int read_payload(struct pp_reader *r, uint64_t len, uint8_t *out, char *e
 	return 1;
 }
 
-/* Copy a record into the arena, at an 8-byte boundary. NULL when out of memory. */
-static const struct perf_event_header *arena_put(struct pp_reader *r, const void *rec,
+/* Copy a record into the newest chunk, at an 8-byte boundary. NULL when out of memory. */
+static const struct perf_event_header *chunk_put(struct pp_reader *r, const void *rec,
 						 size_t len)
 {
 	size_t room = (len + 7) & ~(size_t)7;
-	struct pp_chunk *c = r->tail;
+	struct chunk *c = r->ch.tail;
 	void *at;
 
-	if (!c || c->len + room > c->cap) {
-		c = r->spare;
-		r->spare = NULL;
-		if (!c) {
-			c = malloc(sizeof(*c) + PP_CHUNK);
-			if (!c)
-				return NULL;
-			c->cap = PP_CHUNK;
-		}
-		c->next = NULL;
-		c->len = 0;
-		if (r->tail)
-			r->tail->next = c;
-		else
-			r->head = c;
-		r->tail = c;
-		r->held += c->cap;
+	if (!c || c->len + room > r->ch.cap) {
+		c = chunks_take(&r->ch);
+		if (!c)
+			return NULL;
+		chunks_append(&r->ch, c);
 	}
-	at = (char *)c->data + c->len;
+	at = c->data + c->len;
 	memcpy(at, rec, len);
 	c->len += room;
 	return at;
-}
-
-static bool chunk_holds(const struct pp_chunk *c, const void *p)
-{
-	return (const char *)p >= (const char *)c->data && (const char *)p < (const char *)c->data + c->cap;
-}
-
-/* Free the chunks wholly before the pinned record (all but the last one when none is). */
-static void arena_release(struct pp_reader *r)
-{
-	while (r->head && r->head != r->tail && !(r->pinned && chunk_holds(r->head, r->pinned))) {
-		struct pp_chunk *c = r->head;
-
-		r->head = c->next;
-		r->held -= c->cap;
-		if (!r->spare)
-			r->spare = c;	/* one kept for the next chunk: no malloc per chunk */
-		else
-			free(c);
-	}
 }
 
 static void free_prologue(struct pp_reader *r)
@@ -218,15 +179,9 @@ static void free_prologue(struct pp_reader *r)
 
 void pp_close(struct pp_reader *r)
 {
-	struct pp_chunk *c, *next;
-
 	if (!r)
 		return;
-	for (c = r->head; c; c = next) {
-		next = c->next;
-		free(c);
-	}
-	free(r->spare);
+	chunks_free(&r->ch);
 	free_prologue(r);
 	pd_close(r->rd);
 	free(r->in);
@@ -411,7 +366,7 @@ static int prologue_record(struct pp_reader *r, char *err, size_t errlen)
 				 h.size);
 			return -1;
 		}
-		r->first = arena_put(r, body, h.size);
+		r->first = chunk_put(r, body, h.size);
 		if (!r->first) {
 			snprintf(err, errlen, "out of memory reading %s", r->name);
 			return -1;
@@ -499,6 +454,8 @@ struct pp_reader *pp_open(int fd, const char *name, char *err, size_t errlen)
 	struct pp_reader *r = calloc(1, sizeof(*r));
 	int rc;
 
+	if (r)
+		chunks_init(&r->ch, PP_CHUNK);
 	if (!r || !(r->in = malloc(PP_IN_CAP))) {
 		snprintf(err, errlen, "out of memory");
 		if (r)
@@ -536,8 +493,8 @@ fail:
 struct pd_reader *pp_header(struct pp_reader *r) { return r->rd; }
 bool pp_ended_early(const struct pp_reader *r) { return r->ended_early; }
 uint64_t pp_bytes_read(const struct pp_reader *r) { return r->bytes; }
-size_t pp_held(const struct pp_reader *r) { return r->held; }
-void pp_pin(struct pp_reader *r, const void *rec) { r->pinned = rec; }
+size_t pp_held(const struct pp_reader *r) { return r->ch.held; }
+void pp_pin(struct pp_reader *r, const void *rec) { chunks_pin(&r->ch, rec); }
 
 int pp_next(struct pp_reader *r, const struct perf_event_header **hdr, char *err, size_t errlen)
 {
@@ -545,7 +502,7 @@ int pp_next(struct pp_reader *r, const struct perf_event_header **hdr, char *err
 	const uint8_t *body;
 	int rc;
 
-	arena_release(r);
+	chunks_release(&r->ch);
 	if (r->first) {
 		*hdr = r->first;
 		r->first = NULL;
@@ -585,7 +542,7 @@ int pp_next(struct pp_reader *r, const struct perf_event_header **hdr, char *err
 			 h.size);
 		return -1;
 	}
-	*hdr = arena_put(r, body, h.size);
+	*hdr = chunk_put(r, body, h.size);
 	if (!*hdr) {
 		snprintf(err, errlen, "out of memory reading %s", r->name);
 		return -1;

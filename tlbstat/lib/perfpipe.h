@@ -8,8 +8,8 @@
  *
  * Reader: the prologue is reassembled into a perf.data header image (attrs, ids, features; in
  * a memfd) that pd_open validates and parses, so attrs, ids and features have one parser, the
- * file reader's. Data records are copied into an arena of chunks that lives as long as the
- * caller's oldest pinned record (pp_pin, as pd_pin for files).
+ * file reader's. Data records are copied into chunks (lib/chunks.c, the file reader's too) that
+ * live as long as the caller's oldest pinned record (pp_pin, as pd_pin for files).
  */
 #ifndef TLBSTAT_PERFPIPE_H
 #define TLBSTAT_PERFPIPE_H
@@ -46,7 +46,7 @@ void pp_pin(struct pp_reader *r, const void *rec);
 /* The stream stopped inside a record: the writer died. */
 bool pp_ended_early(const struct pp_reader *r);
 uint64_t pp_bytes_read(const struct pp_reader *r);
-/* Bytes of records held in memory now (the arena), for tests. */
+/* Bytes of the chunks of records held in memory now, for tests. */
 size_t pp_held(const struct pp_reader *r);
 
 /* ---------------- writing ---------------- */
