@@ -113,7 +113,7 @@ static int candidate(const char *path, const void *id, ssize_t idlen, bool check
 	if (!has_dwarf(*e) || (idlen > 0 && clen > 0 && (clen != idlen || memcmp(cid, id, idlen))))
 		goto no;
 	if (check_crc && (!(image = elf_rawfile(*e, &size)) ||
-			  (GElf_Word)crc32(0, (const Bytef *)image, (uInt)size) != crc))
+			  (GElf_Word)crc32_z(0, (const Bytef *)image, size) != crc))
 		goto no;
 	return fd;
 no:
