@@ -379,25 +379,27 @@ check "record -N: nothing in the build-id cache" test ! -e "$T/nocache"
 PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc.folded" 2>/dev/null
 PERF_BUILDID_DIR=$B "$TLBSTAT" record -q --kernel-callchains -o - -- "$bench" mmap --ops 200 \
 	--probe-threads 0 >"$T/bc.pipe" 2>/dev/null
+# cached_fold IN OUT: report --folded of IN with the test's build-id cache
+cached_fold() { PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$1" --folded >"$2" 2>&1; }
 # the leaf kernel frame, renamed in the cached copy: report names it from the copy
 leaf=$(awk '{ n = split($1, f, ";"); print f[n]; exit }' "$T/bc.folded")
 if [ -s "$kc" ] && [ -n "$leaf" ]; then
 	cp "$kc" "$T/kallsyms.orig"
 	chmod u+w "$kc"
 	sed -i "s/ $leaf\$/ ${leaf}_from_cache/" "$kc"
-	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc2.folded" 2>&1
+	cached_fold "$T/bc.data" "$T/bc2.folded"
 	check "report reads the kernel's symbols from the build-id cache ($leaf renamed there)" \
 		grep -q ";${leaf}_from_cache " "$T/bc2.folded"
 	# a stream has no HEADER_BUILD_ID: /proc/kallsyms's stand-in, the running kernel's copy
-	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.pipe" --folded >"$T/bp2.folded" 2>&1
+	cached_fold "$T/bc.pipe" "$T/bp2.folded"
 	check "and for a stream, the running kernel's copy in place of /proc/kallsyms" \
 		grep -q ";${leaf}_from_cache " "$T/bp2.folded"
 	# another boot's copy (its _text moved): not used, /proc/kallsyms names the frames
 	awk '$3 == "_text" { $1 = "ffffffff00000000" } { print }' "$kc" >"$T/k2" && cp "$T/k2" "$kc"
-	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.data" --folded >"$T/bc3.folded" 2>&1
+	cached_fold "$T/bc.data" "$T/bc3.folded"
 	check "a cached copy whose _text is not the file's is not used" \
 		cmp -s "$T/bc.folded" "$T/bc3.folded"
-	PERF_BUILDID_DIR=$B "$TLBSTAT" report -i "$T/bc.pipe" --folded >"$T/bp3.folded" 2>&1
+	cached_fold "$T/bc.pipe" "$T/bp3.folded"
 	check "nor one whose _text is not this boot's, in place of /proc/kallsyms" \
 		grep -q ";${leaf} " "$T/bp3.folded"
 else
