@@ -1123,26 +1123,22 @@ static void kernel_syms(struct report *r)
 	const char *rel = session_osrelease(r->s);
 	unsigned char id[20];
 	size_t n = r->rd && r->file_ktext ? pd_build_id(r->rd, "[kernel.kallsyms]", id, 20) : 0;
-	char *path = n ? syms_cache_path(id, n) : NULL, err[256];
 	struct utsname u;
-	int rc = path ? syms_load_file(r->ksyms, path, err, sizeof(err)) : -1;
+	char err[256];
+	int rc = n ? syms_load_cached(r->ksyms, id, n, r->file_ktext, err, sizeof(err)) : 0;
 
 	r->ksyms_pending = false;
-	free(path);
-	if (rc == 0 && syms_addr(r->ksyms, "_text") == r->file_ktext)
+	if (rc > 0)
 		return;
-	syms_free(r->ksyms);	/* none, or another boot's: start again */
-	r->ksyms = NULL;
-	if (rel && *rel && uname(&u) == 0 && strcmp(rel, u.release)) {
+	if (rc == 0 && rel && *rel && uname(&u) == 0 && strcmp(rel, u.release))
 		tlb_warn("report: %s was recorded on Linux %s, this is %s: kernel frames stay unnamed "
 			 "([unknown]) and causes unknown", r->o.input, rel, u.release);
-		return;
-	}
-	r->ksyms = syms_new(SYMS_TABLE);
-	if (!r->ksyms)
-		tlb_warn("report: out of memory: kernel frames stay unnamed");
-	else if (syms_load_proc(r->ksyms, err, sizeof(err)) < 0)
+	else if (rc < 0 || syms_load_proc(r->ksyms, err, sizeof(err)) < 0)
 		tlb_warn("report: %s: kernel frames stay unnamed", err);
+	else
+		return;
+	syms_free(r->ksyms);
+	r->ksyms = NULL;
 }
 
 /* cc_resolver: kernel frames by kernel_syms()' table, user frames by the mappings and DWARF */

@@ -413,42 +413,41 @@ static uint64_t proc_text(void)
 	return a;
 }
 
-/*
- * perf's build-id cache copy of the running kernel's kallsyms (record -g writes it) in place of
- * /proc/kallsyms, when its _text is this boot's: the same kernel symbols (tables here leave out
- * modules' symbols, which may have changed since). 1 loaded, 0 not (none, another boot's), -1
- * with err.
- */
-static int load_cached(struct syms *s, char *err, size_t errlen)
+int syms_load_cached(struct syms *s, const unsigned char *id, size_t n, uint64_t text,
+		     char *err, size_t errlen)
 {
-	unsigned char id[20];
-	size_t n = syms_kernel_build_id(id, sizeof(id)), len;
-	char *path = n ? syms_cache_path(id, n) : NULL;
-	char *text = path && access(path, R_OK) == 0 ? map_text(path, &len) : NULL;
-	uint64_t t = text ? text_of(text, len) : 0;
+	char *path = syms_cache_path(id, n), *copy;
+	size_t len;
+	uint64_t t;
 	int rc;
 
+	copy = path && access(path, R_OK) == 0 ? map_text(path, &len) : NULL;
+	t = copy ? text_of(copy, len) : 0;
 	free(path);
-	if (!t || t != proc_text()) {
-		if (text)
-			munmap(text, len);
+	if (!t || t != (text ? text : proc_text())) {
+		if (copy)
+			munmap(copy, len);
 		return 0;
 	}
 	if (s->flags & SYMS_TABLE)
-		return adopt(s, text, len, len, err, errlen) < 0 ? -1 : 1;
-	rc = load(s, text, len, err, errlen);
-	munmap(text, len);
+		return adopt(s, copy, len, len, err, errlen) < 0 ? -1 : 1;
+	rc = load(s, copy, len, err, errlen);
+	munmap(copy, len);
 	return rc < 0 ? -1 : 1;
 }
 
 int syms_load_proc(struct syms *s, char *err, size_t errlen)
 {
+	unsigned char id[20];
+	size_t n;
 	int rc;
 
 	if (s->proc == PROC_DONE)
 		return 0;
 	s->proc = PROC_DONE;
-	rc = load_cached(s, err, errlen);
+	/* the running kernel's copy in the build-id cache, when its _text is this boot's */
+	n = syms_kernel_build_id(id, sizeof(id));
+	rc = n ? syms_load_cached(s, id, n, 0, err, errlen) : 0;
 	if (rc)
 		return rc < 0 ? -1 : 0;
 	return syms_load_file(s, "/proc/kallsyms", err, errlen);

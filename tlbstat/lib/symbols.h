@@ -51,6 +51,13 @@ char *syms_cache_path(const unsigned char *id, size_t len);
 /* The running kernel's build-id (/sys/kernel/notes) into id: its length, 0 when unreadable. */
 size_t syms_kernel_build_id(unsigned char *id, size_t room);
 /*
+ * Add perf's build-id cache copy of kernel id's kallsyms (syms_cache_path()) when there is one
+ * and its _text is text (0: this boot's, from the head of /proc/kallsyms): a plain file mapped,
+ * names left in it. 1 added, 0 not (no copy, or another boot's), -1 with err (out of memory).
+ */
+int syms_load_cached(struct syms *s, const unsigned char *id, size_t n, uint64_t text,
+		     char *err, size_t errlen);
+/*
  * Put this boot's /proc/kallsyms at syms_cache_path(id) when nothing is there yet, as perf
  * record does for the kernel it recorded (the caller gives this kernel's build-id): 1 written,
  * 0 already there, -1 with errno.
