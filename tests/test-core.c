@@ -231,6 +231,19 @@ static void test_tfs_locate(void)
 	free(saved);
 }
 
+static void test_build_id_hex(void)
+{
+	const unsigned char id[] = { 0x00, 0x9f, 0xa3, 0xe4 };
+	char out[9], small[6];
+
+	build_id_hex(id, sizeof(id), out, sizeof(out));
+	is_str(out, "009fa3e4", "build_id_hex: lowercase, two digits a byte");
+	build_id_hex(id, sizeof(id), small, sizeof(small));
+	is_str(small, "009f", "build_id_hex: cut to whole bytes that fit, NUL-terminated");
+	build_id_hex(id, 0, out, sizeof(out));
+	is_str(out, "", "build_id_hex: no bytes, empty");
+}
+
 int main(void)
 {
 	test_cpu_lists();
@@ -240,5 +253,6 @@ int main(void)
 	test_tfs_locate();
 	test_health_reasons();
 	test_json();
+	test_build_id_hex();
 	return done_testing();
 }

@@ -12,6 +12,7 @@
  * plain sections, so dwarf_begin_elf() finds nothing left to inflate.
  */
 #include "debugfile.h"
+#include "util.h"
 
 #include <stdlib.h>
 
@@ -131,17 +132,13 @@ static int find_debug_file(const char *path, const char *root, Elf *obj, Elf **e
 	GElf_Word crc = 0;
 	const char *link = dwelf_elf_gnu_debuglink(obj, &crc), *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path) : 0, fd = -1;
-	char p[4096];
+	char p[4096], hex[2 * 64 + 1];
 
 	if (idlen > 0 && idlen <= 64) {
-		int n = snprintf(p, sizeof(p), "%s/.build-id/%02x/", root, id[0]);
-
-		for (ssize_t i = 1; i < idlen && n + 3 < (int)sizeof(p); i++)
-			n += snprintf(p + n, sizeof(p) - n, "%02x", id[i]);
-		if (n + 7 < (int)sizeof(p)) {
-			strcpy(p + n, ".debug");
+		build_id_hex(id, (size_t)idlen, hex, sizeof(hex));
+		if (snprintf(p, sizeof(p), "%s/.build-id/%.2s/%s.debug", root, hex, hex + 2) <
+		    (int)sizeof(p))
 			fd = candidate(p, id, idlen, false, 0, e);
-		}
 	}
 	/* the link beside the object, in its .debug/, under the root at the object's directory */
 	for (int i = 0; fd < 0 && link && i < 3; i++)

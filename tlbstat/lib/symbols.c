@@ -461,8 +461,7 @@ char *syms_cache_path(const unsigned char *id, size_t len)
 
 	if (!len || len > 20 || (!(dir && *dir) && !(home && *home)))
 		return NULL;
-	for (size_t i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	build_id_hex(id, len, hex, sizeof(hex));
 	n = strlen(dir && *dir ? dir : home) + sizeof("/.debug/[kernel.kallsyms]//kallsyms") +
 	    sizeof(hex);
 	path = malloc(n);

@@ -4,6 +4,7 @@
  * and a direct-mapped (object, address) cache in front of the binary search.
  */
 #include "usyms.h"
+#include "util.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -356,9 +357,7 @@ static void build_id_of(Elf *e, char *buf, size_t len)
 	unsigned char id[64];
 	size_t n = build_id_raw(e, id, sizeof(id));
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && 2 * i + 3 <= len; i++)
-		snprintf(buf + 2 * i, 3, "%02x", id[i]);
+	build_id_hex(id, n, buf, len);
 }
 
 static size_t underscores(const char *s)

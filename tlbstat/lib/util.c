@@ -103,6 +103,18 @@ fail: {
 }
 }
 
+void build_id_hex(const unsigned char *id, size_t n, char *out, size_t outlen)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n && 2 * i + 2 < outlen; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
 int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const char *p = buf;

@@ -26,6 +26,8 @@ void tlb_verr(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)))
 void tlb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Read a whole file (NUL-terminated); NULL and errno on failure. *len may be NULL. */
 char *read_file(const char *path, size_t *len);
+/* A build-id's n bytes as lowercase hex into out (outlen > 0), NUL-terminated, cut to fit. */
+void build_id_hex(const unsigned char *id, size_t n, char *out, size_t outlen);
 /* The next line of [*p, end) without its newline (not NUL-terminated); false at the end. */
 bool next_line(const char **p, const char *end, const char **line, size_t *len);
 /* Write all of buf at offset off; 0 or -1 with errno. */
