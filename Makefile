@@ -150,7 +150,7 @@ endif
 LIBDW_CFLAGS := $(if $(HAVE_LIBDW),-DHAVE_LIBDW $(shell $(PKG_CONFIG) --cflags libdw))
 LIBDW_LIBS   := $(if $(HAVE_LIBDW),$(shell $(PKG_CONFIG) --libs libdw) -lz)
 # optional: libdeflate inflates compressed DWARF (lib/debugfile.c) 2x faster than zlib, which
-# libdw uses without it
+# debugfile.c calls without it
 ifndef SKIP_FEATURES
 HAVE_LIBDEFLATE := $(if $(HAVE_LIBDW),$(shell $(PKG_CONFIG) --exists libdeflate 2>/dev/null && echo yes))
 ifeq ($(HAVE_LIBDEFLATE)$(if $(HAVE_LIBDW),,no),)

@@ -6,7 +6,8 @@
  * directory or under ROOT at the object's directory (the link's CRC checked). Compressed DWARF
  * sections (SHF_COMPRESSED, zlib) are inflated with libdeflate into one arena of transparent huge
  * pages before libdw sees them, and the sections lib/srcline.c never reads (locations, macros,
- * name indexes) are not inflated at all; built without libdeflate, libdw inflates them itself.
+ * name indexes) are not inflated at all; built without libdeflate, zlib inflates them into the
+ * same arena (a section that fails either way is left for libdw to inflate).
  * Built without libdw: nothing is opened.
  */
 #ifndef TLBSTAT_DEBUGFILE_H
