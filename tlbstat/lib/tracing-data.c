@@ -75,14 +75,17 @@ struct tep_handle *tdata_tep_from_tracefs(const char *const *events, int nr)
 
 /*
  * A format text from a file is untrusted: libtraceevent (1.7) dereferences NULL on some corrupt
- * print formats (a print fmt naming a field the format lacks) and on non-ASCII field lines. tlbstat
- * reads fields only, never prints through the print fmt, so the print fmt is replaced by an empty
- * one, and a format with bytes a kernel never writes (outside tab, newline, 0x20-0x7e) is refused.
- * Returns false for a refused format.
+ * print formats (a print fmt naming a field the format lacks), on non-ASCII field lines and on a
+ * field line cut short at the text's end ("field:char oldcomm["). tlbstat reads fields only, never
+ * prints through the print fmt, so the print fmt is replaced by an empty one, and a format with
+ * bytes a kernel never writes (outside tab, newline, 0x20-0x7e) or without the print fmt line
+ * every kernel format ends with (cut short) is refused. Returns false for a refused format.
  */
 static bool sanitize_format(char *buf, size_t *len)
 {
+	static const char empty[] = "print fmt: \"\"\n";
 	char *pf;
+	size_t keep;
 
 	for (size_t i = 0; i < *len; i++) {
 		unsigned char ch = (unsigned char)buf[i];
@@ -91,15 +94,13 @@ static bool sanitize_format(char *buf, size_t *len)
 			return false;
 	}
 	pf = strstr(buf, "\nprint fmt:");
-	if (pf) {
-		/* buf has room: the replacement is shorter than "\nprint fmt:" plus anything */
-		size_t keep = (size_t)(pf - buf) + 1;
-		static const char empty[] = "print fmt: \"\"\n";
-
-		if (*len - keep >= sizeof(empty) - 1) {
-			memcpy(buf + keep, empty, sizeof(empty));
-			*len = keep + sizeof(empty) - 1;
-		}
+	if (!pf)
+		return false;	/* cut short: its last field line may be too */
+	/* buf has room: the replacement is shorter than "\nprint fmt:" plus anything */
+	keep = (size_t)(pf - buf) + 1;
+	if (*len - keep >= sizeof(empty) - 1) {
+		memcpy(buf + keep, empty, sizeof(empty));
+		*len = keep + sizeof(empty) - 1;
 	}
 	return true;
 }
@@ -312,7 +313,7 @@ static bool read_formats(struct cursor *c)
 			if (buf && !sanitize_format(buf, &blen)) {
 				c->pos = at;
 				cfail(c, "corrupt tracing data: format %llu of system '%.32s' has bytes "
-				      "no kernel writes", (unsigned long long)j + 1, s);
+				      "no kernel writes or is cut short", (unsigned long long)j + 1, s);
 			} else if (buf) {
 				/* one libtraceevent cannot parse is left out, like perf does */
 				tep_parse_event(c->tep, buf, blen, s);
