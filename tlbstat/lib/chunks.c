@@ -3,19 +3,41 @@
  * Record chunks (chunks.h): a list in use, a spare list, the release rule.
  */
 #include "chunks.h"
+#include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-static size_t map_size(const struct chunks *l)
-{
-	return (sizeof(struct chunk) + l->cap + 4095) & ~(size_t)4095;
-}
+/* A huge-page region the chunks' bytes are carved from, cap after cap. */
+struct chunk_region {
+	struct chunk_region *next;
+	uint8_t *map;
+	size_t len, used;
+};
 
 void chunks_init(struct chunks *l, size_t cap)
 {
 	memset(l, 0, sizeof(*l));
-	l->cap = cap;
+	l->cap = (cap + 4095) & ~(size_t)4095;
+}
+
+/* cap bytes from the newest region, or from a new one; NULL when out of memory */
+static uint8_t *carve(struct chunks *l)
+{
+	struct chunk_region *g = l->regions;
+
+	if (!g || g->len - g->used < l->cap) {
+		if (!(g = calloc(1, sizeof(*g))))
+			return NULL;
+		if (!(g->map = huge_map(l->cap, true, &g->len))) {
+			free(g);
+			return NULL;
+		}
+		g->next = l->regions;
+		l->regions = g;
+	}
+	g->used += l->cap;
+	return g->map + g->used - l->cap;
 }
 
 struct chunk *chunks_take(struct chunks *l)
@@ -25,13 +47,12 @@ struct chunk *chunks_take(struct chunks *l)
 	if (c) {
 		l->spare = c->next;
 	} else {
-		/* its pages mapped in at once (MAP_POPULATE), not faulted in one by one */
-		void *p = mmap(NULL, map_size(l), PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-		if (p == MAP_FAILED)
+		if (!(c = malloc(sizeof(*c))))
 			return NULL;
-		c = p;
+		if (!(c->data = carve(l))) {
+			free(c);
+			return NULL;
+		}
 	}
 	c->next = NULL;
 	c->off = 0;
@@ -73,19 +94,28 @@ void chunks_release_slow(struct chunks *l)
 	}
 }
 
-static void unmap_all(struct chunk *c, size_t size)
+static void free_all(struct chunk *c)
 {
 	while (c) {
 		struct chunk *next = c->next;
 
-		munmap(c, size);
+		free(c);
 		c = next;
 	}
 }
 
 void chunks_free(struct chunks *l)
 {
-	unmap_all(l->head, map_size(l));
-	unmap_all(l->spare, map_size(l));
-	chunks_init(l, l->cap);
+	size_t cap = l->cap;
+
+	free_all(l->head);
+	free_all(l->spare);
+	while (l->regions) {
+		struct chunk_region *g = l->regions;
+
+		l->regions = g->next;
+		huge_unmap(g->map, g->len);
+		free(g);
+	}
+	chunks_init(l, cap);
 }

@@ -4,9 +4,9 @@
  * read into them; perfpipe.c: a stream's records copied into them), with the one rule of what
  * they may give back: a chunk before the newest is free again once neither the pinned record (the
  * ordered queue's oldest, pd_pin/pp_pin) nor any later one lies in it. Freed chunks wait on a
- * spare list, so resident memory follows the records held, not the input; each chunk is one
- * mapping with its pages populated (a page faulted in under the copy cost about twice as much on
- * this project's PVM guest: Documentation/benchmarks.md).
+ * spare list, so resident memory follows the records held, not the input. The chunks' bytes are
+ * carved from huge-page regions (util.h huge_map: on this project's PVM guest three 256 KiB
+ * chunks cost 1.1 ms in 4 KiB pages, populated, and 0.2 ms as one 2 MiB huge page).
  */
 #ifndef TLBSTAT_CHUNKS_H
 #define TLBSTAT_CHUNKS_H
@@ -18,12 +18,15 @@ struct chunk {
 	struct chunk *next;
 	uint64_t off;                     /* the owner's: perfdata, the file offset of data[0] */
 	size_t len;                       /* bytes of data in use */
-	uint8_t data[] __attribute__((aligned(8)));
+	uint8_t *data;                    /* cap bytes (page-aligned) in one of the regions */
 };
+
+struct chunk_region;
 
 struct chunks {
 	struct chunk *head, *tail;        /* in use, oldest first; tail the newest */
 	struct chunk *spare;              /* free */
+	struct chunk_region *regions;     /* the chunks' memory, newest first */
 	const void *pinned;               /* its chunk and every later one stay (NULL: none) */
 	size_t cap;                       /* data bytes of each chunk */
 	size_t held;                      /* data bytes of the chunks in use */

@@ -22,7 +22,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <elfutils/libdwelf.h>
@@ -30,7 +29,6 @@
 #include <libdeflate.h>
 #endif
 
-#define HUGE_PAGE (2UL << 20)
 
 struct debugfile {
 	int fd;
@@ -210,7 +208,6 @@ static void inflate_sections(struct debugfile *d)
 	GElf_Shdr sh;
 	GElf_Chdr ch;
 	void *z = NULL;
-	char *map;
 
 	if (elf_getshdrstrndx(d->elf, &shstrndx) != 0)
 		return;
@@ -225,19 +222,9 @@ static void inflate_sections(struct debugfile *d)
 	}
 	if (!total)
 		return;
-	d->arena_len = (total + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	map = mmap(NULL, d->arena_len + HUGE_PAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED) {
-		d->arena_len = 0;
+	/* a fault per 2 MiB where THP allows (util.h); the pages are written once, by inflating */
+	if (!(d->arena = huge_map(total, false, &d->arena_len)))
 		return;
-	}
-	/* aligned to a huge page, the rest given back (a fault per 2 MB where THP allows) */
-	d->arena = (char *)(((uintptr_t)map + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	if (d->arena > map)
-		munmap(map, (size_t)(d->arena - map));
-	munmap(d->arena + d->arena_len, (size_t)(map + HUGE_PAGE - d->arena));
-	madvise(d->arena, d->arena_len, MADV_HUGEPAGE);
 #ifdef HAVE_LIBDEFLATE
 	z = libdeflate_alloc_decompressor();
 	if (!z)
@@ -297,8 +284,7 @@ void debugfile_close(struct debugfile *d)
 		return;
 	dwarf_end(d->dw);
 	elf_end(d->elf);
-	if (d->arena)
-		munmap(d->arena, d->arena_len);
+	huge_unmap(d->arena, d->arena_len);
 	close(d->fd);
 	free(d);
 }

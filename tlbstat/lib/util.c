@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,6 +114,38 @@ void build_id_hex(const unsigned char *id, size_t n, char *out, size_t outlen)
 		out[2 * i + 1] = digits[id[i] & 15];
 	}
 	out[2 * i] = '\0';
+}
+
+void *huge_map(size_t len, bool populate, size_t *got)
+{
+	size_t n = (len + HUGE_PAGE_SIZE - 1) & ~(HUGE_PAGE_SIZE - 1);
+	uint8_t *map, *p;
+
+	*got = 0;
+	if (!n || n < len)
+		return NULL;
+	map = mmap(NULL, n + HUGE_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	/* aligned to a huge page, the rest given back */
+	p = (uint8_t *)(((uintptr_t)map + HUGE_PAGE_SIZE - 1) & ~(uintptr_t)(HUGE_PAGE_SIZE - 1));
+	if (p > map)
+		munmap(map, (size_t)(p - map));
+	munmap(p + n, (size_t)(map + HUGE_PAGE_SIZE - p));
+	madvise(p, n, MADV_HUGEPAGE);	/* advice: without THP, 4 KiB pages */
+#ifdef MADV_POPULATE_WRITE
+	if (populate)			/* advice too: before 5.14 the pages fault in */
+		madvise(p, n, MADV_POPULATE_WRITE);
+#endif
+	*got = n;
+	return p;
+}
+
+void huge_unmap(void *p, size_t got)
+{
+	if (p)
+		munmap(p, got);
 }
 
 int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)

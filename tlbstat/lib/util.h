@@ -33,6 +33,18 @@ bool next_line(const char **p, const char *end, const char **line, size_t *len);
 /* Write all of buf at offset off; 0 or -1 with errno. */
 int pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 
+/*
+ * Memory in transparent huge pages where the kernel gives them: len bytes rounded up to a
+ * multiple of HUGE_PAGE_SIZE, aligned to one, with MADV_HUGEPAGE, its pages mapped in now
+ * (MADV_POPULATE_WRITE) when populate. On this project's PVM guest a 4 KiB page costs 6 us
+ * populated and 12 us faulted in, a 2 MiB huge page about 180 us (Documentation/benchmarks.md):
+ * buffers of a few hundred KiB are cheaper as one huge page. Where THP is off, the same
+ * mapping in 4 KiB pages. *got: the bytes mapped (for huge_unmap). NULL when out of memory.
+ */
+#define HUGE_PAGE_SIZE ((size_t)2 << 20)
+void *huge_map(size_t len, bool populate, size_t *got);
+void huge_unmap(void *p, size_t got);
+
 uint64_t now_ns(void);            /* CLOCK_MONOTONIC, the clock perf uses for samples */
 double ns_to_s(uint64_t ns);
 
