@@ -76,6 +76,44 @@ static void count_file(const char *file, uint64_t *rounds, uint64_t *records)
 	pd_close(rd);
 }
 
+/*
+ * session_event_samples: each event's SAMPLE records of the file (counted here by reading it
+ * directly), each event once, none of them unknown, and no more than asked for.
+ */
+static void check_event_samples(struct session *s, const char *file)
+{
+	char err[256];
+	struct pd_reader *rd = pd_open(file, err, sizeof(err));
+	const struct perf_event_header *hdr;
+	const struct pd_attr *attr[64];
+	uint64_t want[64] = { 0 }, n[64], total = 0, sum = 0;
+	int nr = session_event_samples(s, attr, n, 64), bad = 0;
+
+	while (rd && pd_next(rd, &hdr, err, sizeof(err)) > 0) {
+		const struct pd_attr *a = hdr->type == PERF_RECORD_SAMPLE ? pd_attr_of(rd, hdr) : NULL;
+
+		if (a) {
+			want[a - pd_attr(rd, 0)]++;
+			total++;
+		}
+	}
+	ok(nr >= 1 && nr <= pd_nr_attrs(session_reader(s)),
+	   "%s: session_event_samples: %d events with samples", file, nr);
+	for (int i = 0; i < nr && i < 64; i++) {
+		int k = attr[i] ? (int)(attr[i] - pd_attr(session_reader(s), 0)) : -1;
+
+		if (k < 0 || k >= 64 || n[i] != want[k] || !n[i])
+			bad++;
+		for (int j = 0; j < i; j++)
+			bad += attr[j] == attr[i];
+		sum += n[i];
+	}
+	is_int(bad, 0, "each event once, with the file's count of its samples");
+	is_int(sum, total, "all %llu samples counted", (unsigned long long)total);
+	is_int(session_event_samples(s, attr, n, 1), nr, "asked for one: still says how many");
+	pd_close(rd);
+}
+
 static int run(const char *file, struct seen *c)
 {
 	struct session_ops ops = { .event = on_event, .round = on_round, .raw = on_raw };
@@ -112,6 +150,14 @@ static void test_whole_file(struct seen *all)
 		struct session_ops none = { 0 };
 		session_run(s, &none, NULL, NULL, NULL, msg, sizeof(msg));
 		is_int(session_errors_message(s, msg, sizeof(msg)), 0, "a clean file: nothing to warn");
+		check_event_samples(s, FILE_IPI);
+		session_close(s);
+	}
+	s = session_open_file("tests/data/tlbstat-ipi.data", msg, sizeof(msg));	/* 7 events */
+	if (s) {
+		struct session_ops none = { 0 };
+		session_run(s, &none, NULL, NULL, NULL, msg, sizeof(msg));
+		check_event_samples(s, "tests/data/tlbstat-ipi.data");
 		session_close(s);
 	}
 }

@@ -89,8 +89,6 @@ struct report {
 	/* samples per event (attr), for "events" */
 	struct { const struct pd_attr *attr; uint64_t n; } names[MAX_NAMES];
 	int nr_names;
-	/* a name's slot by its attr, direct-mapped (events of a file alternate in runs) */
-	struct { const struct pd_attr *attr; int slot; } name_cache[8];
 	uint64_t other_samples;
 	uint64_t samples;
 	/* header facts */
@@ -264,31 +262,27 @@ static int name_slot(struct report *r, const struct pd_attr *a)
 	return r->nr_names++;
 }
 
-/* Samples per event: listed in the file's order of events (attrs), then any unknown. */
-static int on_raw(void *ctx, const struct perf_event_header *hdr, const struct pd_attr *a)
+/*
+ * Samples per event from the session's counts: the file's tracepoints in its order of events
+ * (set up before reading), then the others and any unknown in the order of their first sample.
+ */
+static void count_names(struct report *r)
 {
-	struct report *r = ctx;
-	unsigned h = (unsigned)((uintptr_t)a / sizeof(*a)) % ARRAY_SIZE(r->name_cache);
-	int i;
+	const struct pd_attr *attr[MAX_NAMES + 1];
+	uint64_t n[MAX_NAMES + 1];
+	int nr = session_event_samples(r->s, attr, n, MAX_NAMES + 1);
 
-	if (hdr->type != PERF_RECORD_SAMPLE)
-		return 0;
-	r->samples++;
-	if (r->name_cache[h].attr == a && a) {
-		i = r->name_cache[h].slot;
-	} else {
-		i = name_slot(r, a);
-		if (i < 0) {
-			r->other_samples++;
-			return 0;
-		}
-		if (a) {
-			r->name_cache[h].attr = a;
-			r->name_cache[h].slot = i;
-		}
+	if (nr > MAX_NAMES + 1)
+		nr = MAX_NAMES + 1;	/* more events than rows: the rest as "other" below */
+	for (int i = 0; i < nr; i++) {
+		int k = name_slot(r, attr[i]);
+
+		if (k < 0)
+			r->other_samples += n[i];
+		else
+			r->names[k].n = n[i];
+		r->samples += n[i];
 	}
-	r->names[i].n++;
-	return 0;
 }
 
 /* ---------------- helpers ---------------- */
@@ -2218,7 +2212,7 @@ static int report_read(struct report *r)
 {
 	struct session_ops ops = {
 		.event = on_event, .comm = on_comm, .fork = on_fork, .exit = on_exit_rec,
-		.lost = on_lost, .raw = on_raw, .round = on_round, .mmap = on_mmap,
+		.lost = on_lost, .round = on_round, .mmap = on_mmap,
 		.cgroup = on_cgroup,
 	};
 
@@ -2234,6 +2228,7 @@ static int report_read(struct report *r)
 	}
 	if (session_errors_message(r->s, err, sizeof(err)))
 		tlb_warn("report: %s: %s", r->o.input, err);
+	count_names(r);
 	report_span(r, &first, &last);
 	agg_set_span(r->agg, first, last);
 	if (agg_finish(r->agg) < 0) {

@@ -67,6 +67,16 @@ struct session {
 	int nr_fds;
 	bool targets_gone;		/* live, -p/-t: every target thread exited */
 	uint64_t unknown_samples, bad_samples;
+	/*
+	 * Samples per event (counted before parsing): by index in the events' array (the file's or
+	 * the stream's, or live_attrs), and the indexes in the order of each one's first sample,
+	 * nr_attrs standing for samples of no known event (session_event_samples)
+	 */
+	const struct pd_attr *attrs;
+	int nr_attrs;
+	uint64_t *attr_samples;		/* nr_attrs + 1 */
+	int *seen_order;		/* nr_attrs + 1 */
+	int nr_seen;
 	/* lost events: sums of LOST and of LOST_SAMPLES records, and what was passed on */
 	uint64_t lost_records, lost_samples, lost_given;
 	/* the fixed fields' places for the sample_types seen (a file has one or a few) */
@@ -109,6 +119,16 @@ static char *note_value(const char *note, size_t len, const char *key)
 	return NULL;
 }
 
+/* The per-event sample counts for the events attrs[0, nr). -1 when out of memory. */
+static int count_events(struct session *s, const struct pd_attr *attrs, int nr)
+{
+	s->attrs = attrs;
+	s->nr_attrs = nr;
+	s->attr_samples = calloc((size_t)nr + 1, sizeof(*s->attr_samples));
+	s->seen_order = calloc((size_t)nr + 1, sizeof(*s->seen_order));
+	return s->attr_samples && s->seen_order ? 0 : -1;
+}
+
 /* The decoder and the source's facts from s->rd (a file's reader or a stream's header). */
 static int open_reader(struct session *s, const char *path, char *err, size_t errlen)
 {
@@ -119,6 +139,11 @@ static int open_reader(struct session *s, const char *path, char *err, size_t er
 
 	s->id_first = pd_nr_attrs(s->rd) > 0 &&
 		      (pd_attr(s->rd, 0)->attr.sample_type & PERF_SAMPLE_IDENTIFIER);
+	if (count_events(s, pd_nr_attrs(s->rd) > 0 ? pd_attr(s->rd, 0) : NULL,
+			 pd_nr_attrs(s->rd)) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	s->syms = syms_new(0);
 	s->own_syms = true;
 	if (!s->syms) {
@@ -324,7 +349,8 @@ struct session *session_open_live(struct tlb_evlist *el, struct syms *syms, char
 			syms_want_proc(s->syms);
 	}
 	s->dec = s->syms ? tlb_decoder_new(s->tep, s->syms) : NULL;
-	if (!s->dec || live_attrs(s, el) < 0) {
+	if (!s->dec || live_attrs(s, el) < 0 ||
+	    count_events(s, s->live_attrs, el->nr_evsels) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -357,6 +383,8 @@ void session_close(struct session *s)
 		free(s->live_attrs[i].name);
 	}
 	free(s->live_attrs);
+	free(s->attr_samples);
+	free(s->seen_order);
 	free(s->ids);
 	free(s->id_direct);
 	free(s->fds);
@@ -515,7 +543,12 @@ process_sample(struct session *s, const struct perf_event_header *hdr,
 {
 	struct tlb_sample smp;
 	struct tlb_event ev;
+	size_t k = attr ? (size_t)(attr - s->attrs) : (size_t)s->nr_attrs;
 
+	if (k > (size_t)s->nr_attrs)	/* not one of the session's events: as unknown */
+		k = (size_t)s->nr_attrs;
+	if (!s->attr_samples[k]++)
+		s->seen_order[s->nr_seen++] = (int)k;
 	if (!attr) {
 		s->unknown_samples++;
 		return 0;
@@ -1203,6 +1236,18 @@ struct pd_reader *session_reader(struct session *s) { return s->rd; }
 bool session_ended_early(const struct session *s) { return s->pp && pp_ended_early(s->pp); }
 struct tep_handle *session_tep(struct session *s) { return s->tep; }
 uint64_t session_bad_samples(const struct session *s) { return s->bad_samples + s->unknown_samples; }
+
+int session_event_samples(const struct session *s, const struct pd_attr **attr, uint64_t *n,
+			  int max)
+{
+	for (int i = 0; i < s->nr_seen && i < max; i++) {
+		int k = s->seen_order[i];
+
+		attr[i] = k < s->nr_attrs ? &s->attrs[k] : NULL;
+		n[i] = s->attr_samples[k];
+	}
+	return s->nr_seen;
+}
 
 int session_errors_message(const struct session *s, char *buf, size_t len)
 {
