@@ -187,6 +187,8 @@ LIB_OBJS   := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 CMD_OBJS   := $(CMD_SRCS:%.c=$(OBJ)/%.o)
 TEST_BINS  := $(TEST_SRCS:%.c=$(O)/%)
 BENCH_BINS := $(BENCH_SRCS:benchmarks/%.c=$(O)/%)
+# installed beside tlbstat: the workloads (tlbbench, alloc-churn), not the lab's own measures
+INSTALL_BENCH := $(filter-out $(O)/memcost,$(BENCH_BINS))
 LIBTLB     := $(O)/libtlbstat.a
 
 # Sampler plugins (tlbstat/plugin.h): one plugins/<name>.c -> $(O)/plugins/<name>.so each,
@@ -327,7 +329,7 @@ install-exporter:
 
 install-core: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR)
-	install -m 0755 $(O)/tlbstat $(BENCH_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(O)/tlbstat $(INSTALL_BENCH) $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/include/tlbstat
 	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 0644 tlbstat/plugin.h $(DESTDIR)$(PREFIX)/include/tlbstat/
