@@ -543,9 +543,10 @@ process_sample(struct session *s, const struct perf_event_header *hdr,
 {
 	struct tlb_sample smp;
 	struct tlb_event ev;
-	size_t k = attr ? (size_t)(attr - s->attrs) : (size_t)s->nr_attrs;
+	/* the event's index (by address: attr is one of s->attrs); any other as unknown */
+	size_t k = ((uintptr_t)attr - (uintptr_t)s->attrs) / sizeof(*attr);
 
-	if (k > (size_t)s->nr_attrs)	/* not one of the session's events: as unknown */
+	if (!attr || k > (size_t)s->nr_attrs)
 		k = (size_t)s->nr_attrs;
 	if (!s->attr_samples[k]++)
 		s->seen_order[s->nr_seen++] = (int)k;
