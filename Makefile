@@ -175,7 +175,7 @@ ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS
 LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBDW_LIBS) $(LIBDEFLATE_LIBS) $(LIBELF_LIBS) \
               $(MHD_LIBS) -lcrypt \
               -lm -lpthread -ldl
-LDLIBS   := $(filter-out $(MHD_LIBS),$(LIB_LDLIBS)) $(NCURSES_LIBS)
+LDLIBS   := $(filter-out $(MHD_LIBS) -lcrypt,$(LIB_LDLIBS)) $(NCURSES_LIBS)
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
 CMD_SRCS   := tlbstat/tlbstat.c $(sort $(wildcard tlbstat/builtin-*.c))
