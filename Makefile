@@ -176,7 +176,7 @@ ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS
 # the tests of lib/web.c need it for MHD_add_connection/MHD_run.
 DL_LIBS    := $(LIBDW_LIBS) $(LIBDEFLATE_LIBS) $(LIBELF_LIBS) $(MHD_LIBS) -lcrypt
 LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(DL_LIBS) -lm -lpthread -ldl
-LDLIBS     := $(filter-out $(DL_LIBS),$(LIB_LDLIBS)) $(NCURSES_LIBS)
+LDLIBS     := $(filter-out $(DL_LIBS),$(LIB_LDLIBS))
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
 CMD_SRCS   := tlbstat/tlbstat.c $(sort $(wildcard tlbstat/builtin-*.c))
