@@ -212,7 +212,8 @@ $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPER
 # the only users of libdw (unwinding; source lines and inline frames; the DWARF they read), and
 # elfdl.o, which loads it (lib/elfdl.h)
 $(OBJ)/tlbstat/lib/unwind.o $(OBJ)/tlbstat/lib/srcline.o: ALL_CFLAGS += $(LIBDW_CFLAGS)
-$(OBJ)/tlbstat/lib/debugfile.o $(OBJ)/tlbstat/lib/elfdl.o: ALL_CFLAGS += $(LIBDW_CFLAGS) $(LIBDEFLATE_CFLAGS)
+$(OBJ)/tlbstat/lib/debugfile.o $(OBJ)/tlbstat/lib/elfdl.o: \
+	ALL_CFLAGS += $(LIBDW_CFLAGS) $(LIBDEFLATE_CFLAGS)
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 # the only user of microhttpd.h (the exporter's web side; the fuzz target drives it too)
