@@ -779,6 +779,10 @@ static int top_options(int argc, char **argv, struct top *t)
 	}
 	if (!t->o.batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
 		t->o.batch = true;
+	/* the screen's library (dlopen), before any event is opened; -b needs none */
+	if (!t->o.batch && dynlib_error(&curses_group))
+		tlb_die(EXIT_ENV, "top: %s; -b prints plain text snapshots without it",
+			dynlib_error(&curses_group));
 	if (t->o.rows < 0)
 		t->o.rows = t->o.batch ? 20 : 0;
 	return 0;
@@ -870,12 +874,6 @@ int cmd_top(int argc, char **argv)
 	if (!session_open_live || !session_run) {
 		tlb_err("top: this build has no live session (tlbstat/lib/session.c)");
 		return EXIT_FAIL;
-	}
-	/* the screen's library (dlopen), before any event is opened; -b needs none */
-	if (!t.o.batch && dynlib_error(&curses_group)) {
-		tlb_err("top: %s; -b prints plain text snapshots without it",
-			dynlib_error(&curses_group));
-		return EXIT_ENV;
 	}
 
 	if (!t.o.no_cause)

@@ -145,7 +145,7 @@ static int find_debug_file(const char *path, const char *root, Elf *obj, Elf **e
 	return fd;
 }
 
-/* Inflate a zlib stream into exactly out_len bytes (z: libdeflate's, else NULL: zlib): 0, or -1. */
+/* Inflate a zlib stream into exactly out_len bytes (z: libdeflate's; NULL: zlib): 0, or -1. */
 static int inflate_into(void *z, const void *in, size_t in_len, void *out, size_t out_len)
 {
 	uLongf n = out_len;
