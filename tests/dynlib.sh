@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Libraries loaded at first use (lib/dynlib.h): tlbstat links none of libelf, libdw, zlib,
 # libdeflate, ncurses, libcrypt or libmicrohttpd, and a plain report loads none of them; report
-# of a --call-graph dwarf file still names its frames and lines (they load then); without libdw,
-# libelf or libncursesw (hidden in a mount namespace) report warns once naming the package and
-# carries on, and top says what is missing and points to -b. TAP. About 10 s, root for the rest.
+# of a --call-graph dwarf file still names its frames and lines (they load then), compressed
+# DWARF too, with libdeflate or (optional, hidden) zlib; without libdw, libelf or libncursesw
+# (hidden in a mount namespace) report warns once naming the package and carries on, and top
+# says what is missing and points to -b. TAP. About 5 s; root for all but the first three.
 . "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d)
@@ -14,8 +15,8 @@ lazy='libdw|libelf|libz\.|libdeflate|liblzma|libbz2|ncurses|tinfo|libcrypt\.|mic
 needed=$(readelf -d "$TLBSTAT" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | paste -sd' ')
 check "tlbstat's NEEDED list has no library loaded at first use ($needed)" \
 	bash -c "! grep -qE '$lazy' <<<'$needed'"
-# what the dynamic loader maps: LD_DEBUG=files names every object it loads
-loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | sed -n 's/.*file=\([^ ]*\).*\[0\];.*/\1/p' | sort -u | paste -sd' '; }
+# what the dynamic loader maps: LD_DEBUG=files says "generating link map" for each object it loads
+loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | sed -n 's/.*file=\([^ ]*\) \[0\];  generating link map.*/\1/p' | sort -u | paste -sd' '; }
 l=$(loaded "$TLBSTAT" --version)
 check "--version loads none of them ($l)" bash -c "! grep -qE '$lazy' <<<'$l'"
 l=$(loaded "$TLBSTAT" report -i tests/data/tlbstat-ipi.data --sort comm)
@@ -63,6 +64,22 @@ check "without libdw: one warning naming libdw.so.1 and its package libdw1" \
 	test "$(grep -c 'libdw\.so\.1 (Debian package libdw1)' "$T/nodw.err")" -eq 1
 check "without libdw: the sampled ips still named (libelf), no inline frames" \
 	bash -c "grep -q madvise '$T/nodw.folded' && ! grep -q drop_pages '$T/nodw.folded'"
+
+# compressed DWARF (-gz): inflated by libdeflate when it loads, by zlib when it does not (optional)
+if ldconfig -p | grep -q 'libdeflate\.so\.0 ' &&
+   cc -O2 -g -gz=zlib -fomit-frame-pointer -fasynchronous-unwind-tables -o "$T/ivz" "$src" 2>/dev/null; then
+	"$TLBSTAT" record -q --call-graph dwarf -o "$T/ivz.data" -- "$T/ivz" 2000 >/dev/null 2>&1
+	"$TLBSTAT" report -i "$T/ivz.data" --folded --srcline >"$T/ivz.folded" 2>"$T/ivz.err"
+	l=$(hide libdeflate.so.0 bash -c 'LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -c "file=libdeflate.*generating link map"; "$@" >"$0" 2>"$0.err"' \
+		"$T/ivz-nodfl.folded" "$TLBSTAT" report -i "$T/ivz.data" --folded --srcline)
+	n=$(grep -c ";drop_pages inline-victim.c:$l_call;" "$T/ivz.folded")
+	check "compressed DWARF: lines through drop_pages inline-victim.c:$l_call ($n stacks)" \
+		test "${n:-0}" -gt 0 -a ! -s "$T/ivz.err"
+	check "... the same without libdeflate (zlib inflates; libdeflate loaded $l times), no warning" \
+		bash -c "test '$l' = 0 && cmp -s '$T/ivz.folded' '$T/ivz-nodfl.folded' && ! test -s '$T/ivz-nodfl.folded.err'"
+else
+	skip "no libdeflate.so.0 or no cc -gz=zlib: compressed DWARF without libdeflate"
+fi
 
 hide libelf.so.1 "$TLBSTAT" report -i "$T/iv.data" --folded >"$T/noelf.folded" 2>"$T/noelf.err"
 rc=$?
