@@ -167,15 +167,16 @@ WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers 
 CFLAGS   ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -DTLBSTAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS := $(BASE_CFLAGS) -Itlbstat/lib $(LIBPERF_CFLAGS) $(TRACEEVENT_CFLAGS) $(LIBELF_CFLAGS)
-# what libtlbstat.a itself needs at link time (libdl: sampler plugins; libelf: user symbols;
-# libmicrohttpd and libcrypt: the exporter's web side, lib/web.c, and its --auth-file hashes);
-# the tlbstat binary adds ncurses for top, and loads libmicrohttpd only when the exporter starts
-# its server (lib/web.c: dlopen; linked, it cost every command ~5 ms of start-up); the tests of
-# lib/web.c link it for MHD_add_connection/MHD_run
-LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(LIBDW_LIBS) $(LIBDEFLATE_LIBS) $(LIBELF_LIBS) \
-              $(MHD_LIBS) -lcrypt \
-              -lm -lpthread -ldl
-LDLIBS   := $(filter-out $(MHD_LIBS),$(LIB_LDLIBS)) $(NCURSES_LIBS)
+# what libtlbstat.a itself needs at link time (libdl: sampler plugins and the libraries below;
+# libelf, libdw, zlib, libdeflate: user symbols, unwinding and DWARF; libmicrohttpd and
+# libcrypt: the exporter's web side, lib/web.c, and its --auth-file hashes). The tlbstat binary
+# links none of DL_LIBS: it loads them with dlopen at their first use (lib/dynlib.h; linked,
+# they cost every command ~2 ms of start-up, libmicrohttpd alone ~5 ms). The tests and fuzz
+# targets link LIB_LDLIBS whole, which is harmless (dlopen finds the library already loaded);
+# the tests of lib/web.c need it for MHD_add_connection/MHD_run.
+DL_LIBS    := $(LIBDW_LIBS) $(LIBDEFLATE_LIBS) $(LIBELF_LIBS) $(MHD_LIBS) -lcrypt
+LIB_LDLIBS := $(LIBPERF_LIBS) $(TRACEEVENT_LIBS) $(DL_LIBS) -lm -lpthread -ldl
+LDLIBS     := $(filter-out $(DL_LIBS),$(LIB_LDLIBS))
 
 LIB_SRCS   := $(sort $(wildcard tlbstat/lib/*.c))
 CMD_SRCS   := tlbstat/tlbstat.c $(sort $(wildcard tlbstat/builtin-*.c))
@@ -210,9 +211,11 @@ all: $(O)/tlbstat $(BENCH_BINS) $(TEST_BINS) $(PLUGINS) $(TEST_FIXTURES)
 
 # files that include libperf's internal headers (they need tools/include on the path)
 $(OBJ)/tlbstat/lib/evlist.o $(OBJ)/tlbstat/lib/session.o: ALL_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
-# the only users of libdw (unwinding; source lines and inline frames; the DWARF they read)
+# the only users of libdw (unwinding; source lines and inline frames; the DWARF they read), and
+# elfdl.o, which loads it (lib/elfdl.h)
 $(OBJ)/tlbstat/lib/unwind.o $(OBJ)/tlbstat/lib/srcline.o: ALL_CFLAGS += $(LIBDW_CFLAGS)
-$(OBJ)/tlbstat/lib/debugfile.o: ALL_CFLAGS += $(LIBDW_CFLAGS) $(LIBDEFLATE_CFLAGS)
+$(OBJ)/tlbstat/lib/debugfile.o $(OBJ)/tlbstat/lib/elfdl.o: \
+	ALL_CFLAGS += $(LIBDW_CFLAGS) $(LIBDEFLATE_CFLAGS)
 # the only user of curses.h
 $(OBJ)/tlbstat/builtin-top.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 # the only user of microhttpd.h (the exporter's web side; the fuzz target drives it too)
@@ -369,6 +372,7 @@ all: $(FUZZ_REPLAY)
 $(FUZZ_O)/obj/tlbstat/lib/evlist.o $(FUZZ_O)/obj/tlbstat/lib/session.o: \
 	FUZZ_CFLAGS += $(LIBPERF_INTERNAL_CFLAGS)
 $(FUZZ_O)/obj/tlbstat/lib/unwind.o: FUZZ_CFLAGS += $(LIBDW_CFLAGS)
+$(FUZZ_O)/obj/tlbstat/lib/elfdl.o: FUZZ_CFLAGS += $(LIBDW_CFLAGS) $(LIBDEFLATE_CFLAGS)
 $(FUZZ_O)/obj/tlbstat/lib/web.o: FUZZ_CFLAGS += $(MHD_CFLAGS)
 
 $(FUZZ_O)/obj/%.o: %.c

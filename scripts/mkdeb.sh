@@ -3,7 +3,8 @@
 # `make deb`: a .deb of tlbstat from a DESTDIR staging tree (make install PREFIX=/usr), built
 # with dpkg-deb. Version: git describe made Debian-valid; Architecture: dpkg --print-architecture;
 # Depends: the packages of the shared libraries the binaries link (dpkg-shlibdeps, or dpkg -S on
-# ldd's list where dpkg-shlibdeps is missing). Maintainer scripts: packaging/deb/<name> if any.
+# ldd's list where dpkg-shlibdeps is missing), and of those tlbstat loads with dlopen
+# (lib/dynlib.h). Maintainer scripts: packaging/deb/<name> if any.
 #
 # Environment: O (build folder, default build), MAKE. Prints the .deb's path on stdout.
 set -euo pipefail
@@ -66,11 +67,23 @@ cp LICENSE "$stage/usr/share/doc/tlbstat/copyright"
 bins=$(cd "$stage/usr/bin" && find . -type f -printf '%f\n' | sort)
 # shellcheck disable=SC2086
 deps=$(deb_depends "$stage" $bins)
-# libmicrohttpd is dlopen()ed by the exporter (lib/web.c), so no binary lists it: its package by
-# the library's file (libmicrohttpd12 on Debian 12)
-mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 .*x86-64|libmicrohttpd\.so\.12 .*AArch64/{print $NF; exit}')
-mhd_pkg=$([ -n "$mhd" ] && dpkg -S "$(readlink -f "$mhd")" 2>/dev/null | cut -d: -f1 | head -1)
-[ -n "$mhd_pkg" ] && deps=${deps:+$deps, }$mhd_pkg
+# The libraries tlbstat loads with dlopen at first use (lib/dynlib.h) are in no binary's NEEDED
+# list, so neither tool above sees them: their sonames are read from the sources (each
+# DYNLIB_LIB("soname", ...) line), and each one's package is found by the library's file
+# (libdw.so.1: libdw1, libmicrohttpd.so.12: libmicrohttpd12 on Debian 12). A soname this machine
+# lacks (a feature the build has not) adds nothing.
+case $arch in arm64) ldarch=AArch64 ;; *) ldarch=x86-64 ;; esac
+for so in $(grep -rhoE 'DYNLIB_LIB\("[^"]+"' tlbstat | cut -d'"' -f2 | sort -u); do
+	lib=$(ldconfig -p | awk -v so="$so" -v a="$ldarch" '$1 == so && index($0, a) {print $NF; exit}')
+	[ -n "$lib" ] || continue
+	# dpkg knows the file under the path its package installed (/lib or /usr/lib, merged or not)
+	real=$(readlink -f "$lib")
+	pkg=$({ dpkg -S "$real" || dpkg -S "$(dirname "$lib")/$(basename "$real")" ||
+		dpkg -S "$lib"; } 2>/dev/null | cut -d: -f1 | head -1) || true
+	[ -n "$pkg" ] || continue
+	# already there (dpkg-shlibdeps' "pkg (>= v)" or the computed list's "pkg")?
+	grep -qE "(^|, )$pkg( |,|$)" <<<"$deps" || deps=${deps:+$deps, }$pkg
+done
 size=$(du -sk "$stage/usr" | cut -f1)
 mkdir -p "$stage/DEBIAN"
 {

@@ -167,6 +167,12 @@ elif dpkg-query -W -f='${Status}' tlbstat 2>/dev/null | grep -q 'ok installed'; 
 else
 	deb=$(make -s --no-print-directory deb O="$O" 2>/dev/null | tail -1)
 	check "make deb: $deb" test -f "$deb"
+	# the libraries tlbstat loads with dlopen (lib/dynlib.h) are in no NEEDED list: mkdeb.sh
+	# adds their packages from the sources' sonames
+	dep=$(dpkg-deb -f "$deb" Depends 2>/dev/null)
+	check "its Depends has the dlopen()ed libraries' packages (libdw1, libelf1, libncursesw6, libmicrohttpd12): $dep" \
+		bash -c 'for p in libdw1 libelf1 libncursesw6 libmicrohttpd12 libcrypt1; do
+			grep -qE "(^|, )$p( |,|$)" <<<"$1" || exit 1; done' _ "$dep"
 	if [ -f "$deb" ] && dpkg -i "$deb" >/dev/null 2>&1; then
 		deb_installed=1
 		ok "dpkg -i $(basename "$deb")"

@@ -812,8 +812,8 @@ int cmd_exporter(int argc, char **argv)
 		free(e.users);
 		return parse_options_exit(argi);
 	}
-	if (web_load_error()) {		/* libmicrohttpd (dlopen): before any event is opened */
-		tlb_err("exporter: %s", web_load_error());
+	if (web_load_error(e.nr_users > 0)) {	/* dlopen: before any event is opened */
+		tlb_err("exporter: %s", web_load_error(e.nr_users > 0));
 		free(e.cert_pem);
 		free(e.key_pem);
 		free(e.users);

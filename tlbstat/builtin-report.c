@@ -1192,7 +1192,8 @@ static int chains_setup(struct report *r)
 			return EXIT_FAIL;
 		}
 		if (r->want_srcline && !srcl_available())
-			tlb_warn("report: built without libdw: no source lines ([unknown])");
+			tlb_warn("report: no libdw (not built in, or not loaded): no source "
+				 "lines ([unknown])");
 	}
 	r->ksyms = syms_new(SYMS_TABLE);
 	if (!r->cc || !r->usyms || !r->ksyms) {
@@ -1201,7 +1202,7 @@ static int chains_setup(struct report *r)
 	}
 	r->ksyms_pending = true;
 	if (!usym_available())
-		tlb_warn("report: built without libelf: user frames stay unnamed");
+		tlb_warn("report: no libelf (not built in, or not loaded): user frames stay unnamed");
 	for (int i = 0; r->rd && i < pd_nr_attrs(r->rd); i++)
 		if (pd_attr(r->rd, i)->attr.sample_type & PERF_SAMPLE_STACK_USER) {
 			r->unw = unw_new(r->usyms);
@@ -1210,8 +1211,9 @@ static int chains_setup(struct report *r)
 				return EXIT_FAIL;
 			}
 			if (!unw_available())
-				tlb_warn("report: built without libdw: --call-graph dwarf stacks are not "
-					 "unwound, their user part is the sampled ip alone");
+				tlb_warn("report: no libdw (not built in, or not loaded): --call-graph "
+					 "dwarf stacks are not unwound, their user part is the sampled "
+					 "ip alone");
 			break;
 		}
 	return 0;

@@ -9,6 +9,7 @@
 #include "builtin.h"
 #include "cause.h"
 #include "cgroup.h"
+#include "dynlib.h"
 #include "event.h"
 #include "evlist.h"
 #include "interrupts.h"
@@ -32,6 +33,56 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/*
+ * ncurses is loaded when the screen is to start (lib/dynlib.h), not linked: top -b, and every
+ * other command, start without it. The names below are calls (and, for stdscr, COLS and LINES,
+ * reads) through this table; curses.h's macros (getch() is wgetch(stdscr)) expand to them too.
+ * libtinfo's part (tigetstr, cbreak, keypad, stdscr...) is found through libncursesw.so.6's
+ * dependencies (Debian's libncursesw.so.6 needs libtinfo.so.6; where tinfo is built in, it is
+ * the library itself).
+ */
+#define CURSES_SYMS(X) \
+	X(newterm) X(set_term) X(delscreen) X(endwin) X(isendwin) X(tigetstr) X(cbreak) \
+	X(noecho) X(nodelay) X(keypad) X(curs_set) X(has_colors) X(start_color) \
+	X(use_default_colors) X(init_pair) X(waddch) X(waddnstr) X(wattr_on) X(wattr_off) \
+	X(wclrtoeol) X(werase) X(wgetch) X(wmove) X(wrefresh) X(stdscr) X(COLS) X(LINES)
+
+static struct curses_tab { CURSES_SYMS(DYNLIB_PTR) } curses_tab;
+#define CURSES_SYM(f) DYNLIB_SYM(struct curses_tab, f)
+static const struct dynlib_sym curses_syms[] = { CURSES_SYMS(CURSES_SYM) };
+static const struct dynlib curses_lib[] = {
+	DYNLIB_LIB("libncursesw.so.6", "libncursesw6", curses_tab, curses_syms, false),
+};
+static struct dynlib_group curses_group = DYNLIB_GROUP("top's screen", curses_lib, false);
+
+#define newterm (*curses_tab.newterm)
+#define set_term (*curses_tab.set_term)
+#define delscreen (*curses_tab.delscreen)
+#define endwin (*curses_tab.endwin)
+#define isendwin (*curses_tab.isendwin)
+#define tigetstr (*curses_tab.tigetstr)
+#define cbreak (*curses_tab.cbreak)
+#define noecho (*curses_tab.noecho)
+#define nodelay (*curses_tab.nodelay)
+#define keypad (*curses_tab.keypad)
+#define curs_set (*curses_tab.curs_set)
+#define has_colors (*curses_tab.has_colors)
+#define start_color (*curses_tab.start_color)
+#define use_default_colors (*curses_tab.use_default_colors)
+#define init_pair (*curses_tab.init_pair)
+#define waddch (*curses_tab.waddch)
+#define waddnstr (*curses_tab.waddnstr)
+#define wattr_on (*curses_tab.wattr_on)
+#define wattr_off (*curses_tab.wattr_off)
+#define wclrtoeol (*curses_tab.wclrtoeol)
+#define werase (*curses_tab.werase)
+#define wgetch (*curses_tab.wgetch)
+#define wmove (*curses_tab.wmove)
+#define wrefresh (*curses_tab.wrefresh)
+#define stdscr (*curses_tab.stdscr)
+#define COLS (*curses_tab.COLS)
+#define LINES (*curses_tab.LINES)
 
 /* session.c lands separately: link (and fail at run time with a message) without it */
 #pragma weak session_open_live
@@ -728,6 +779,10 @@ static int top_options(int argc, char **argv, struct top *t)
 	}
 	if (!t->o.batch && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
 		t->o.batch = true;
+	/* the screen's library (dlopen), before any event is opened; -b needs none */
+	if (!t->o.batch && dynlib_error(&curses_group))
+		tlb_die(EXIT_ENV, "top: %s; -b prints plain text snapshots without it",
+			dynlib_error(&curses_group));
 	if (t->o.rows < 0)
 		t->o.rows = t->o.batch ? 20 : 0;
 	return 0;

@@ -162,7 +162,9 @@ arm64_libs() {
 
 # copy_with_libs BIN: BIN into /lab, and every library it links at its own path (ldd on x86;
 # the readelf walk on arm64, each library put in the guest's /lib/aarch64-linux-gnu, where its
-# ld.so looks, and the interpreter at the path the binary names)
+# ld.so looks, and the interpreter at the path the binary names). The libraries tlbstat loads
+# with dlopen at first use (lib/dynlib.h: libelf, libdw, ncurses...) are not copied: the guest
+# runs stat, record without -g and plain report, which never load them.
 copy_with_libs() {
 	local lib dst libs
 	cp "$1" "$WORK/root/lab/"

@@ -23,11 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <elfutils/libdwelf.h>
-#ifdef HAVE_LIBDEFLATE
-#include <libdeflate.h>
-#endif
+
+#include "elfdl.h"	/* last: libelf's, libdw's, zlib's and libdeflate's names are table calls */
 
 
 struct debugfile {
@@ -146,20 +143,19 @@ static int find_debug_file(const char *path, const char *root, Elf *obj, Elf **e
 	return fd;
 }
 
-/* Inflate a zlib stream into exactly out_len bytes: 0, or -1. */
+/* Inflate a zlib stream into exactly out_len bytes (z: libdeflate's; NULL: zlib): 0, or -1. */
 static int inflate_into(void *z, const void *in, size_t in_len, void *out, size_t out_len)
 {
+	uLongf n = out_len;
+
 #ifdef HAVE_LIBDEFLATE
 	size_t got = 0;
 
-	return libdeflate_zlib_decompress(z, in, in_len, out, out_len, &got) == LIBDEFLATE_SUCCESS &&
-	       got == out_len ? 0 : -1;
-#else
-	uLongf n = out_len;
-
-	(void)z;
-	return uncompress(out, &n, in, in_len) == Z_OK && n == out_len ? 0 : -1;
+	if (z)
+		return libdeflate_zlib_decompress(z, in, in_len, out, out_len, &got) ==
+		       LIBDEFLATE_SUCCESS && got == out_len ? 0 : -1;
 #endif
+	return uncompress(out, &n, in, in_len) == Z_OK && n == out_len ? 0 : -1;
 }
 
 /* The next .debug_ section of e after scn that has data (its header in *sh), or NULL. */
@@ -226,15 +222,16 @@ static void inflate_sections(struct debugfile *d)
 	if (!(d->arena = huge_map(total, false, &d->arena_len)))
 		return;
 #ifdef HAVE_LIBDEFLATE
-	z = libdeflate_alloc_decompressor();
-	if (!z)
+	/* libdeflate.so.0 is optional at run time too: without it zlib inflates */
+	if (elfdl_deflate() && !(z = libdeflate_alloc_decompressor()))
 		return;
 #endif
 	while ((scn = next_debug(d->elf, shstrndx, scn, &sh, &name)))
 		if (sh.sh_flags & SHF_COMPRESSED)
 			inflate_one(d, z, scn, &sh, &off);
 #ifdef HAVE_LIBDEFLATE
-	libdeflate_free_decompressor(z);
+	if (z)
+		libdeflate_free_decompressor(z);
 #endif
 }
 
@@ -244,8 +241,10 @@ struct debugfile *debugfile_open(const char *path, const char *root)
 	Elf *obj;
 	int ofd;
 
-	if (!d)
+	if (!d || !elfdl_dw()) {
+		free(d);
 		return NULL;
+	}
 	elf_version(EV_CURRENT);
 	ofd = open_elf(path, &obj);
 	if (ofd < 0) {

@@ -13,7 +13,8 @@
 #include <string.h>
 #ifdef HAVE_LIBDW
 #include <dwarf.h>
-#include <elfutils/libdw.h>
+
+#include "elfdl.h"	/* last: libdw's names become calls through its table */
 #endif
 
 #define SRCL_MAX_FRAMES 32	/* inline depth kept per address (deeper ones are cut) */
@@ -54,6 +55,7 @@ struct srcline *srcl_new(const char *debug_root)
 	}
 	for (size_t i = 0; i < s->nr_slots; i++)
 		s->slots[i].obj = -1;
+	srcl_available();	/* libdw loaded now (or said missing), not mid-report */
 	return s;
 }
 
@@ -113,7 +115,7 @@ static int grow(struct srcline *s)
 #ifdef HAVE_LIBDW
 bool srcl_available(void)
 {
-	return true;
+	return elfdl_dw();
 }
 
 /* The object's DWARF (lib/debugfile.c: its own, or its debug file's), opened on first use. */

@@ -47,8 +47,7 @@ uint32_t unw_stack_size(uint64_t size)
 }
 
 #ifdef HAVE_LIBDW
-#include <elfutils/libdwfl.h>
-#include <gelf.h>
+#include "elfdl.h"	/* last: libdw's and libelf's names become calls through their tables */
 
 /* a stack word libdw read: its address, and its value when it lay in the copied window */
 struct unw_read {
@@ -99,11 +98,12 @@ struct unwinder {
 	int64_t *slots;            /* head of each chain, -1 empty */
 	size_t nr_slots;           /* a power of two */
 	struct unw_stats st;
+	bool dw;                   /* libdw loaded: else every unwind is the sampled ip alone */
 };
 
 bool unw_available(void)
 {
-	return true;
+	return elfdl_dw();
 }
 
 struct unwinder *unw_new(struct usyms *u)
@@ -113,6 +113,7 @@ struct unwinder *unw_new(struct usyms *u)
 	if (!w)
 		return NULL;
 	w->u = u;
+	w->dw = elfdl_dw();
 	w->nr_slots = 1024;
 	w->slots = malloc(w->nr_slots * sizeof(*w->slots));
 	if (!w->slots) {
@@ -258,11 +259,20 @@ static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, 
 	return -1;
 }
 
+/* libdw's own, called through its table (the table's pointer is no constant initialiser) */
+static int section_address(Dwfl_Module *mod, void **userdata, const char *modname,
+			   Dwarf_Addr base, const char *secname, GElf_Word shndx,
+			   const GElf_Shdr *shdr, Dwarf_Addr *addr)
+{
+	return dwfl_offline_section_address(mod, userdata, modname, base, secname, shndx, shdr,
+					    addr);
+}
+
 static char *debuginfo_path;
 static const Dwfl_Callbacks offline_callbacks = {
 	.find_debuginfo = no_debuginfo,
 	.debuginfo_path = &debuginfo_path,
-	.section_address = dwfl_offline_section_address,
+	.section_address = section_address,
 };
 
 /* ---------------- one Dwfl per (pid, mappings) ---------------- */
@@ -437,6 +447,12 @@ int unw_unwind(struct unwinder *w, pid_t pid, const struct tlb_user_stack *us, c
 	if (!(have & (1u << UNW_DW_RIP)))
 		return 0;
 	w->st.calls++;
+	if (!w->dw) {		/* libdw could not be loaded: as a build without it */
+		w->st.no_module++;
+		c->ips[0] = dw[UNW_DW_RIP];
+		*ips = c->ips;
+		return 1;
+	}
 	if (!(have & (1u << UNW_DW_RSP)) || !us->stack || !us->dyn_size) {
 		/* the kernel could not copy the stack (dyn_size 0): no user part, as perf shows */
 		w->st.no_stack++;

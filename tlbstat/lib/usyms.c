@@ -12,10 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef HAVE_LIBELF
-#include <gelf.h>
-#include <libelf.h>
-#endif
+
+#include "elfdl.h"	/* last: libelf's names become calls through its table */
 
 struct usym_map {
 	uint64_t start, end, pgoff;
@@ -79,6 +77,7 @@ struct usyms *usym_new(const char *debug_root)
 		 "/usr/lib/debug");
 	for (size_t i = 0; i < USYM_CACHE; i++)
 		u->cache[i].dso = -1;
+	usym_available();	/* libelf loaded now (or said missing), not mid-report */
 	return u;
 }
 
@@ -295,7 +294,7 @@ static const struct usym_map *map_at(const struct usym_proc *p, uint64_t ip)
 #ifdef HAVE_LIBELF
 bool usym_available(void)
 {
-	return true;
+	return elfdl_elf();
 }
 
 /* The PT_LOAD segments (file offset -> address). */
@@ -609,7 +608,7 @@ static void load_dso(struct usyms *u, struct usym_dso *d)
 	Elf *e;
 
 	d->loaded = true;
-	if (elf_version(EV_CURRENT) == EV_NONE || d->path[0] == '[')
+	if (!elfdl_elf() || elf_version(EV_CURRENT) == EV_NONE || d->path[0] == '[')
 		return;
 	fd = open(d->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -703,7 +702,7 @@ static size_t file_build_id(const char *path, unsigned char *id, size_t room)
 	size_t n = 0;
 	Elf *e;
 
-	if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE) {
+	if (fd < 0 || !elfdl_elf() || elf_version(EV_CURRENT) == EV_NONE) {
 		if (fd >= 0)
 			close(fd);
 		return 0;

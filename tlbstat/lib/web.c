@@ -5,10 +5,10 @@
  * same code the exporter serves with.
  */
 #include "web.h"
+#include "dynlib.h"
 #include "util.h"
 
 #include <crypt.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -25,77 +25,54 @@
  * libmicrohttpd is loaded when a server starts (web_start), not linked into the binary: with
  * GnuTLS, nettle, gmp and p11-kit behind it, loading it cost every tlbstat command about 5 ms of
  * start-up (an empty program linked with it: 6.8 ms of CPU against 1.6 ms, perf stat -r 30),
- * a fifth of a 260k-sample report. The calls below go through this table (the macros after it).
+ * a fifth of a 260k-sample report. libcrypt too, when --auth-file's hashes are to be checked.
+ * The calls below go through these tables (lib/dynlib.h; the #defines after them).
  */
-#define MHD_SONAME "libmicrohttpd.so.12"
-static struct {
-	__typeof__(MHD_start_daemon) *start_daemon;
-	__typeof__(MHD_stop_daemon) *stop_daemon;
-	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
-	__typeof__(MHD_create_response_from_buffer_with_free_callback_cls)
-		*create_response_from_buffer_with_free_callback_cls;
-	__typeof__(MHD_add_response_header) *add_response_header;
-	__typeof__(MHD_queue_response) *queue_response;
-	__typeof__(MHD_destroy_response) *destroy_response;
-	__typeof__(MHD_lookup_connection_value) *lookup_connection_value;
-	__typeof__(MHD_get_connection_info) *get_connection_info;
-	__typeof__(MHD_basic_auth_get_username_password) *basic_auth_get_username_password;
-	__typeof__(MHD_queue_basic_auth_fail_response) *queue_basic_auth_fail_response;
-	__typeof__(MHD_free) *free;
-} mhd;
-static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
-static char mhd_err[256];
+#define MHD_SYMS(X) \
+	X(MHD_start_daemon) X(MHD_stop_daemon) X(MHD_create_response_from_buffer) \
+	X(MHD_create_response_from_buffer_with_free_callback_cls) X(MHD_add_response_header) \
+	X(MHD_queue_response) X(MHD_destroy_response) X(MHD_lookup_connection_value) \
+	X(MHD_get_connection_info) X(MHD_basic_auth_get_username_password) \
+	X(MHD_queue_basic_auth_fail_response) X(MHD_free)
+#define CRYPT_SYMS(X) X(crypt_r)
 
-static void mhd_load(void)
+static struct mhd_tab { MHD_SYMS(DYNLIB_PTR) } mhd;
+static struct crypt_tab { CRYPT_SYMS(DYNLIB_PTR) } crypt_tab;
+#define MHD_SYM(f) DYNLIB_SYM(struct mhd_tab, f)
+#define CRYPT_SYM(f) DYNLIB_SYM(struct crypt_tab, f)
+static const struct dynlib_sym mhd_syms[] = { MHD_SYMS(MHD_SYM) };
+static const struct dynlib_sym crypt_syms[] = { CRYPT_SYMS(CRYPT_SYM) };
+static const struct dynlib mhd_lib[] = {
+	DYNLIB_LIB("libmicrohttpd.so.12", "libmicrohttpd12", mhd, mhd_syms, false),
+};
+static const struct dynlib crypt_lib[] = {
+	DYNLIB_LIB("libcrypt.so.1", "libcrypt1", crypt_tab, crypt_syms, false),
+};
+static struct dynlib_group mhd_group = DYNLIB_GROUP("the exporter's HTTP server", mhd_lib, false);
+static struct dynlib_group crypt_group = DYNLIB_GROUP("--auth-file's password hashes",
+						      crypt_lib, false);
+
+const char *web_load_error(bool auth)
 {
-	static const struct { const char *name; size_t off; } syms[] = {
-#define S(f) { "MHD_" #f, offsetof(__typeof__(mhd), f) }
-		S(start_daemon), S(stop_daemon), S(create_response_from_buffer),
-		S(create_response_from_buffer_with_free_callback_cls), S(add_response_header),
-		S(queue_response), S(destroy_response), S(lookup_connection_value),
-		S(get_connection_info), S(basic_auth_get_username_password),
-		S(queue_basic_auth_fail_response), S(free),
-#undef S
-	};
-	void *h = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *err = dynlib_error(&mhd_group);
 
-	if (!h) {
-		snprintf(mhd_err, sizeof(mhd_err), "cannot load %s, the exporter's HTTP server "
-			 "(Debian package libmicrohttpd12): %s", MHD_SONAME, dlerror());
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
-		void *f = dlsym(h, syms[i].name);
-
-		if (!f) {
-			snprintf(mhd_err, sizeof(mhd_err), "%s has no %s (too old?)", MHD_SONAME,
-				 syms[i].name);
-			memset(&mhd, 0, sizeof(mhd));
-			return;
-		}
-		memcpy((char *)&mhd + syms[i].off, &f, sizeof(f));
-	}
+	return err || !auth ? err : dynlib_error(&crypt_group);
 }
 
-const char *web_load_error(void)
-{
-	pthread_once(&mhd_once, mhd_load);
-	return mhd.start_daemon ? NULL : mhd_err;
-}
-
-#define MHD_start_daemon (*mhd.start_daemon)
-#define MHD_stop_daemon (*mhd.stop_daemon)
-#define MHD_create_response_from_buffer (*mhd.create_response_from_buffer)
+#define MHD_start_daemon (*mhd.MHD_start_daemon)
+#define MHD_stop_daemon (*mhd.MHD_stop_daemon)
+#define MHD_create_response_from_buffer (*mhd.MHD_create_response_from_buffer)
 #define MHD_create_response_from_buffer_with_free_callback_cls \
-	(*mhd.create_response_from_buffer_with_free_callback_cls)
-#define MHD_add_response_header (*mhd.add_response_header)
-#define MHD_queue_response (*mhd.queue_response)
-#define MHD_destroy_response (*mhd.destroy_response)
-#define MHD_lookup_connection_value (*mhd.lookup_connection_value)
-#define MHD_get_connection_info (*mhd.get_connection_info)
-#define MHD_basic_auth_get_username_password (*mhd.basic_auth_get_username_password)
-#define MHD_queue_basic_auth_fail_response (*mhd.queue_basic_auth_fail_response)
-#define MHD_free (*mhd.free)
+	(*mhd.MHD_create_response_from_buffer_with_free_callback_cls)
+#define MHD_add_response_header (*mhd.MHD_add_response_header)
+#define MHD_queue_response (*mhd.MHD_queue_response)
+#define MHD_destroy_response (*mhd.MHD_destroy_response)
+#define MHD_lookup_connection_value (*mhd.MHD_lookup_connection_value)
+#define MHD_get_connection_info (*mhd.MHD_get_connection_info)
+#define MHD_basic_auth_get_username_password (*mhd.MHD_basic_auth_get_username_password)
+#define MHD_queue_basic_auth_fail_response (*mhd.MHD_queue_basic_auth_fail_response)
+#define MHD_free (*mhd.MHD_free)
+#define crypt_r (*crypt_tab.crypt_r)
 
 #define WEB_MAX_CONNECTIONS 64
 #define WEB_MAX_PER_IP 16            /* one hostile host cannot take every connection */
@@ -472,7 +449,7 @@ int web_start(struct web *w, int listen_fd, const char *cert_pem, const char *ke
 	unsigned flags = listen_fd >= 0 ? MHD_USE_POLL_INTERNAL_THREAD : MHD_USE_NO_LISTEN_SOCKET;
 	int n = 0;
 
-	if (web_load_error())
+	if (web_load_error(w->nr_users > 0))
 		return -1;
 	if (cert_pem && key_pem) {
 		flags |= MHD_USE_TLS;

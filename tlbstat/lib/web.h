@@ -57,10 +57,11 @@ struct web *web_new(const struct web_user *users, int nr);
  */
 int web_start(struct web *w, int listen_fd, const char *cert_pem, const char *key_pem);
 /*
- * libmicrohttpd is loaded (dlopen) at the first web_start, not linked: NULL when it is loaded,
- * else why it cannot be (web_start then fails).
+ * libmicrohttpd, and with auth libcrypt, are loaded (dlopen, lib/dynlib.h) at the first
+ * web_start, not linked: NULL when they are loaded, else why one cannot be (web_start then
+ * fails). auth: the web object has users (--auth-file).
  */
-const char *web_load_error(void);
+const char *web_load_error(bool auth);
 struct MHD_Daemon *web_daemon(struct web *w);
 /* Replace the page with text (len bytes, malloc'ed; the web object frees it). */
 void web_publish(struct web *w, char *text, size_t len, uint64_t now);
