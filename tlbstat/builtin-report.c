@@ -268,20 +268,17 @@ static int name_slot(struct report *r, const struct pd_attr *a)
  */
 static void count_names(struct report *r)
 {
-	const struct pd_attr *attr[MAX_NAMES + 1];
-	uint64_t n[MAX_NAMES + 1];
-	int nr = session_event_samples(r->s, attr, n, MAX_NAMES + 1);
+	const struct pd_attr *attr;
+	uint64_t n;
 
-	if (nr > MAX_NAMES + 1)
-		nr = MAX_NAMES + 1;	/* more events than rows: the rest as "other" below */
-	for (int i = 0; i < nr; i++) {
-		int k = name_slot(r, attr[i]);
+	for (int i = 0; session_event_samples(r->s, i, &attr, &n); i++) {
+		int k = name_slot(r, attr);
 
 		if (k < 0)
-			r->other_samples += n[i];
+			r->other_samples += n;	/* more events than rows */
 		else
-			r->names[k].n = n[i];
-		r->samples += n[i];
+			r->names[k].n = n;
+		r->samples += n;
 	}
 }
 

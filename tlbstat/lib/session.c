@@ -546,7 +546,7 @@ process_sample(struct session *s, const struct perf_event_header *hdr,
 	/* the event's index (by address: attr is one of s->attrs); any other as unknown */
 	size_t k = ((uintptr_t)attr - (uintptr_t)s->attrs) / sizeof(*attr);
 
-	if (!attr || k > (size_t)s->nr_attrs)
+	if (!attr || k >= (size_t)s->nr_attrs)
 		k = (size_t)s->nr_attrs;
 	if (!s->attr_samples[k]++)
 		s->seen_order[s->nr_seen++] = (int)k;
@@ -1238,16 +1238,17 @@ bool session_ended_early(const struct session *s) { return s->pp && pp_ended_ear
 struct tep_handle *session_tep(struct session *s) { return s->tep; }
 uint64_t session_bad_samples(const struct session *s) { return s->bad_samples + s->unknown_samples; }
 
-int session_event_samples(const struct session *s, const struct pd_attr **attr, uint64_t *n,
-			  int max)
+bool session_event_samples(const struct session *s, int i, const struct pd_attr **attr,
+			   uint64_t *n)
 {
-	for (int i = 0; i < s->nr_seen && i < max; i++) {
-		int k = s->seen_order[i];
+	int k;
 
-		attr[i] = k < s->nr_attrs ? &s->attrs[k] : NULL;
-		n[i] = s->attr_samples[k];
-	}
-	return s->nr_seen;
+	if (i < 0 || i >= s->nr_seen)
+		return false;
+	k = s->seen_order[i];
+	*attr = k < s->nr_attrs ? &s->attrs[k] : NULL;
+	*n = s->attr_samples[k];
+	return true;
 }
 
 int session_errors_message(const struct session *s, char *buf, size_t len)

@@ -124,11 +124,11 @@ struct tep_handle *session_tep(struct session *s);
 /* Samples that could not be parsed or belong to no known event. */
 uint64_t session_bad_samples(const struct session *s);
 /*
- * The samples delivered so far per event (malformed ones too), in the order of each event's first
- * sample; samples of no known event as attr NULL. Fills up to max; returns how many there are.
+ * The samples delivered so far per event (malformed ones too), i-th in the order of each event's
+ * first sample: its event (NULL: samples of no known event) and count; false past the last.
  */
-int session_event_samples(const struct session *s, const struct pd_attr **attr, uint64_t *n,
-			  int max);
+bool session_event_samples(const struct session *s, int i, const struct pd_attr **attr,
+			   uint64_t *n);
 /*
  * What perf's warn_about_errors says: when samples could not be decoded, a one-line message for
  * the command to print once at the end ("N samples could not be decoded ..."). Returns 0 (nothing
