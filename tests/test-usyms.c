@@ -6,6 +6,7 @@
 #include "usyms.h"
 #include "tap.h"
 
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,9 +82,36 @@ static void overlaps(void)
 	usym_free(u);
 }
 
+/*
+ * C++ names demangled as perf prints them (libstdc++'s demangler, loaded at the first object
+ * with C++ names): libstdc++ itself, loaded here, named at std::terminate's address.
+ */
+static void cplusplus(void)
+{
+	void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+	void *f = h ? dlsym(h, "_ZSt9terminatev") : NULL;
+	struct usyms *u;
+	const char *dso, *name;
+
+	if (!f || !usym_available()) {
+		ok(1, "# SKIP no libstdc++.so.6 or no libelf");
+		if (h)
+			dlclose(h);
+		return;
+	}
+	u = usym_new(NULL);
+	load_self(u);
+	name = usym_resolve(u, 1, (uint64_t)(uintptr_t)f + 1, &dso);
+	ok(dso && strstr(dso, "libstdc++"), "the object is libstdc++ (%s)", dso ? dso : "-");
+	is_str(name, "std::terminate", "_ZSt9terminatev demangled, without its parameters");
+	usym_free(u);
+	dlclose(h);
+}
+
 int main(void)
 {
 	self();
 	overlaps();
+	cplusplus();
 	return done_testing();
 }

@@ -4,9 +4,9 @@
  * and a direct-mapped (object, address) cache in front of the binary search.
  */
 #include "usyms.h"
+#include "dynlib.h"
 #include "util.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,9 +424,21 @@ static const char *code_sym(Elf *e, Elf_Data *data, const GElf_Shdr *sh, size_t 
 	return elf_strptr(e, sh->sh_link, s->st_name);
 }
 
-/* The function symbols of a symbol table section into d. 0, or -1 (none or memory). */
-/* libstdc++'s demangler (the Itanium C++ ABI's): looked up at run time, no link dependency */
-typedef char *(*demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
+/*
+ * libstdc++'s demangler (the Itanium C++ ABI's), loaded at the first object with C++ names (lib/dynlib.h: loading it
+ * costs about 1 ms, so once per process) and quietly: without it the names stay mangled.
+ */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+#define CXX_SYMS(X) X(__cxa_demangle)
+static struct cxx_tab { CXX_SYMS(DYNLIB_PTR) } cxx_tab;
+#define CXX_SYM(f) DYNLIB_SYM(struct cxx_tab, f)
+static const struct dynlib_sym cxx_syms[] = { CXX_SYMS(CXX_SYM) };
+static const struct dynlib cxx_lib[] = {
+	DYNLIB_LIB("libstdc++.so.6", "libstdc++6", cxx_tab, cxx_syms, false),
+};
+static struct dynlib_group cxx_group =
+	DYNLIB_GROUP("C++ names demangled (they stay mangled)", cxx_lib, false);
+#define __cxa_demangle (*cxx_tab.__cxa_demangle)
 
 /*
  * What perf prints by default (libiberty without DMGL_PARAMS): the demangled name without its
@@ -464,25 +476,21 @@ static void strip_params(char *s)
  */
 static void demangle_syms(struct usym_dso *d)
 {
-	void *h = NULL;
-	demangle_fn dem;
 	char **names = NULL, *strings = NULL, *p;
 	size_t bytes = 0, i;
 
-	/* libstdc++ is loaded only for an object with C++ names (loading it costs ~1 ms) */
+	/* libstdc++ is loaded only for an object with C++ names */
 	for (i = 0; i < d->nr_syms && strncmp(d->syms[i].name, "_Z", 2); i++)
 		;
 	if (i == d->nr_syms)
 		return;
-	h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
-	dem = h ? (demangle_fn)dlsym(h, "__cxa_demangle") : NULL;
-	if (!dem || !(names = calloc(d->nr_syms, sizeof(*names))))
+	if (!dynlib_load(&cxx_group) || !(names = calloc(d->nr_syms, sizeof(*names))))
 		goto out;
 	for (i = 0; i < d->nr_syms; i++) {
 		int st = -1;
 
 		if (!strncmp(d->syms[i].name, "_Z", 2) &&
-		    (names[i] = dem(d->syms[i].name, NULL, NULL, &st)) && st == 0)
+		    (names[i] = __cxa_demangle(d->syms[i].name, NULL, NULL, &st)) && st == 0)
 			strip_params(names[i]);
 		bytes += strlen(names[i] && st == 0 ? names[i] : d->syms[i].name) + 1;
 		if (st != 0) {
@@ -505,10 +513,9 @@ out:
 	for (i = 0; names && i < d->nr_syms; i++)
 		free(names[i]);
 	free(names);
-	if (h)
-		dlclose(h);
 }
 
+/* The function symbols of a symbol table section into d. 0, or -1 (none or memory). */
 static int read_syms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct usym_dso *d)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
