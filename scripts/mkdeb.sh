@@ -74,7 +74,10 @@ deps=$(deb_depends "$stage" $bins)
 # lacks (a feature the build has not) adds nothing.
 case $arch in arm64) ldarch=AArch64 ;; *) ldarch=x86-64 ;; esac
 for so in $(grep -rhoE 'DYNLIB_LIB\("[^"]+"' tlbstat | cut -d'"' -f2 | sort -u); do
-	lib=$(ldconfig -p | awk -v so="$so" -v a="$ldarch" '$1 == so && index($0, a) {print $NF; exit}')
+	# awk reads to the end: an early exit would kill ldconfig with SIGPIPE (exit 141 here, under
+	# pipefail, for a soname listed early such as libstdc++.so.6)
+	lib=$(ldconfig -p | awk -v so="$so" -v a="$ldarch" '!lib && $1 == so && index($0, a) {lib = $NF}
+		END {print lib}')
 	[ -n "$lib" ] || continue
 	# dpkg knows the file under the path its package installed (/lib or /usr/lib, merged or not)
 	real=$(readlink -f "$lib")
