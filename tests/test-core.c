@@ -244,6 +244,31 @@ static void test_build_id_hex(void)
 	is_str(out, "", "build_id_hex: no bytes, empty");
 }
 
+/* huge_map: rounded up to whole huge pages, aligned to one, zeroed and writable */
+static void test_huge_map(void)
+{
+	size_t got = 1;
+	uint8_t *p = huge_map(300 << 10, true, &got), *q;
+	bool zero = true;
+
+	ok(p && got == HUGE_PAGE_SIZE, "300 KiB: one huge page (%zu bytes)", got);
+	ok(p && !((uintptr_t)p % HUGE_PAGE_SIZE), "aligned to a huge page");
+	for (size_t i = 0; p && i < got; i += 4096)
+		zero &= !p[i];
+	ok(p && zero, "zeroed");
+	if (p) {
+		p[0] = 1;
+		p[got - 1] = 2;
+		ok(p[0] == 1 && p[got - 1] == 2, "writable to its last byte");
+	}
+	huge_unmap(p, got);
+	q = huge_map(HUGE_PAGE_SIZE + 1, false, &got);
+	ok(q && got == 2 * HUGE_PAGE_SIZE, "one byte past a huge page: two (%zu bytes)", got);
+	huge_unmap(q, got);
+	ok(!huge_map(0, false, &got) && got == 0, "nothing asked: NULL, 0 bytes");
+	ok(!huge_map(SIZE_MAX - 4096, false, &got), "a size that cannot be rounded up: NULL");
+}
+
 int main(void)
 {
 	test_cpu_lists();
@@ -254,5 +279,6 @@ int main(void)
 	test_health_reasons();
 	test_json();
 	test_build_id_hex();
+	test_huge_map();
 	return done_testing();
 }
