@@ -766,11 +766,14 @@ static struct oq_item *oq_alloc(struct oq_item *old, size_t old_cap, size_t cap)
 	return p;
 }
 
-/* The first items and tmp: one huge page, halved. -1 when out of memory. */
+/*
+ * The first items and tmp: one mapping, halved: a huge page (32768 items each), or where THP is
+ * off 4096 items each. -1 when out of memory.
+ */
 static int oq_first(struct ordered_queue *q)
 {
 	size_t got;
-	uint8_t *p = huge_map(HUGE_PAGE_SIZE, true, &got);
+	uint8_t *p = huge_map(2 * 4096 * sizeof(struct oq_item), true, &got);
 
 	if (!p)
 		return -1;

@@ -116,14 +116,37 @@ void build_id_hex(const unsigned char *id, size_t n, char *out, size_t outlen)
 	out[2 * i] = '\0';
 }
 
+/* Whether the kernel gives transparent huge pages on madvise (enabled: always or madvise). */
+static bool thp_usable(void)
+{
+	static int usable = -1;
+
+	if (usable < 0) {
+		char *t = read_file("/sys/kernel/mm/transparent_hugepage/enabled", NULL);
+
+		usable = t && !strstr(t, "[never]");
+		free(t);
+	}
+	return usable;
+}
+
 void *huge_map(size_t len, bool populate, size_t *got)
 {
-	size_t n = (len + HUGE_PAGE_SIZE - 1) & ~(HUGE_PAGE_SIZE - 1);
+	size_t unit = thp_usable() ? HUGE_PAGE_SIZE : 4096;
+	size_t n = (len + unit - 1) & ~(unit - 1);
 	uint8_t *map, *p;
 
 	*got = 0;
 	if (!n || n < len)
 		return NULL;
+	if (unit != HUGE_PAGE_SIZE) {	/* no huge pages: what was asked, in 4 KiB pages */
+		p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		*got = n;
+		return p;
+	}
 	map = mmap(NULL, n + HUGE_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		   -1, 0);
 	if (map == MAP_FAILED)
@@ -133,7 +156,7 @@ void *huge_map(size_t len, bool populate, size_t *got)
 	if (p > map)
 		munmap(map, (size_t)(p - map));
 	munmap(p + n, (size_t)(map + HUGE_PAGE_SIZE - p));
-	madvise(p, n, MADV_HUGEPAGE);	/* advice: without THP, 4 KiB pages */
+	madvise(p, n, MADV_HUGEPAGE);	/* advice: the kernel may still give 4 KiB pages */
 #ifdef MADV_POPULATE_WRITE
 	if (populate)			/* advice too: before 5.14 the pages fault in */
 		madvise(p, n, MADV_POPULATE_WRITE);
