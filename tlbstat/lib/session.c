@@ -745,10 +745,11 @@ struct ordered_queue {
 };
 
 /*
- * The queue's arrays start as the two halves of one huge page (util.h huge_map: 32768 items
- * each, 1 MiB; a round of a 2-CPU file fills a few thousand), populated: on a PVM guest that
- * costs half of what 4096 items each did in 4 KiB pages. Growth moves an array on its own
- * (mremap: it keeps the pages it has) and maps the rest in at once.
+ * The queue's arrays start as the two halves of one populated mapping from huge_map: a huge
+ * page where THP is on (32768 items each, 1 MiB; a round of a 2-CPU file fills a few thousand),
+ * which on a PVM guest costs half of what 4096 items each cost in 4 KiB pages; else 4096 items
+ * each. Growth moves an array on its own (mremap: it keeps the pages it has) and maps the rest
+ * in at once.
  */
 static struct oq_item *oq_alloc(struct oq_item *old, size_t old_cap, size_t cap)
 {
