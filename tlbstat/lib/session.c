@@ -748,21 +748,19 @@ struct ordered_queue {
  * The queue's arrays start as the two halves of one populated mapping from huge_map: a huge
  * page where THP is on (32768 items each, 1 MiB; a round of a 2-CPU file fills a few thousand),
  * which on a PVM guest costs half of what 4096 items each cost in 4 KiB pages; else 4096 items
- * each. Growth moves an array on its own (mremap: it keeps the pages it has) and maps the rest
- * in at once.
+ * each (oq_first). Growth moves an array on its own (oq_grow: mremap keeps the pages it has) and
+ * maps the rest in at once.
  */
-static struct oq_item *oq_alloc(struct oq_item *old, size_t old_cap, size_t cap)
+static struct oq_item *oq_grow(struct oq_item *old, size_t old_cap, size_t cap)
 {
 	size_t ob = old_cap * sizeof(*old), nb = cap * sizeof(*old);
-	void *p = old ? mremap(old, ob, nb, MREMAP_MAYMOVE) :
-		  mmap(NULL, nb, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		       -1, 0);
+	void *p = mremap(old, ob, nb, MREMAP_MAYMOVE);
 
 	if (p == MAP_FAILED)
 		return NULL;
 #ifdef MADV_POPULATE_WRITE
-	if (old)	/* advice only: where the kernel lacks it, the pages fault in */
-		madvise((char *)p + ob, nb - ob, MADV_POPULATE_WRITE);
+	/* advice only: where the kernel lacks it, the pages fault in */
+	madvise((char *)p + ob, nb - ob, MADV_POPULATE_WRITE);
 #endif
 	return p;
 }
@@ -831,7 +829,7 @@ static int oq_push(struct session *s, struct ordered_queue *q, const struct perf
 			q->head = 0;
 		} else {
 			size_t cap = q->cap * 2;
-			struct oq_item *grown = oq_alloc(q->items, q->cap, cap);
+			struct oq_item *grown = oq_grow(q->items, q->cap, cap);
 
 			if (!grown)
 				return -1;
@@ -914,7 +912,7 @@ static int oq_sort(struct ordered_queue *q)
 	if (n < 2)
 		return 0;
 	if (q->tmp_cap < q->cap) {
-		struct oq_item *t = oq_alloc(q->tmp, q->tmp_cap, q->cap);
+		struct oq_item *t = oq_grow(q->tmp, q->tmp_cap, q->cap);
 
 		if (!t)
 			return -1;
