@@ -26,7 +26,6 @@
 
 #include "elfdl.h"	/* last: libelf's, libdw's, zlib's and libdeflate's names are table calls */
 
-
 struct debugfile {
 	int fd;
 	Elf *elf;                 /* the file holding the DWARF: the object or its debug file */

@@ -425,8 +425,9 @@ static const char *code_sym(Elf *e, Elf_Data *data, const GElf_Shdr *sh, size_t 
 }
 
 /*
- * libstdc++'s demangler (the Itanium C++ ABI's), loaded at the first object with C++ names (lib/dynlib.h: loading it
- * costs about 1 ms, so once per process) and quietly: without it the names stay mangled.
+ * libstdc++'s demangler (the Itanium C++ ABI's), loaded at the first object with C++ names
+ * (lib/dynlib.h: loading it costs about 1 ms, so once per process) and quietly: without it the
+ * names stay mangled.
  */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 #define CXX_SYMS(X) X(__cxa_demangle)

@@ -37,10 +37,10 @@ int pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
  * Memory in transparent huge pages where the kernel gives them: len bytes rounded up to a
  * multiple of HUGE_PAGE_SIZE, aligned to one, with MADV_HUGEPAGE, its pages mapped in now
  * (MADV_POPULATE_WRITE) when populate; where THP is off (enabled: never, or no THP at all), len
- * rounded up to 4 KiB pages only, so callers use *got, not HUGE_PAGE_SIZE. On this project's PVM guest a 4 KiB page costs 6 us
- * populated and 11 us faulted in, a 2 MiB huge page 0.13-0.18 ms (benchmarks/memcost.c):
- * buffers of a few hundred KiB are cheaper as one huge page. *got: the bytes mapped (for
- * huge_unmap). NULL when out of memory.
+ * rounded up to 4 KiB pages only, so callers use *got, not HUGE_PAGE_SIZE. On this project's
+ * PVM guest a 4 KiB page costs 6 us populated and 11 us faulted in, a 2 MiB huge page
+ * 0.13-0.18 ms (benchmarks/memcost.c): buffers of a few hundred KiB are cheaper as one huge
+ * page. *got: the bytes mapped (for huge_unmap). NULL when out of memory.
  */
 #define HUGE_PAGE_SIZE ((size_t)2 << 20)
 void *huge_map(size_t len, bool populate, size_t *got);
